@@ -1,0 +1,47 @@
+# Service-Centre Planner: every target sets itself up (a .venv in the project root) first.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: setup demo test app bench bench-full lint data clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+## The main job on the Wuhan demo data: writes out/demo/ (map.html, report.html, sites, kpis.json, ...)
+demo: setup
+	$(VENV)/bin/planner demo --out out/demo --force
+
+## Every test (unit, benchmarks-as-correctness, app, real Chromium where installed)
+test: setup
+	@$(PY) -m pytest; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: treating as a failure"; exit 1; fi; exit $$rc
+
+## The Streamlit app on the demo data
+app: setup
+	$(VENV)/bin/streamlit run app.py
+
+## Benchmarks, quick subset (minutes); results appended to BENCHMARKS.md
+bench: setup
+	$(VENV)/bin/planner bench --quick --out BENCHMARKS.md
+
+bench-full: setup
+	$(VENV)/bin/planner bench --out BENCHMARKS.md
+
+lint: setup
+	$(VENV)/bin/ruff check planner app.py tests benchmarks scripts
+	$(VENV)/bin/ruff format --check planner app.py tests benchmarks scripts
+	$(VENV)/bin/mypy planner
+
+## Rebuild data/geo/ from the raw inputs in ../shared/data (needs the `data` extra: rasterio)
+data: setup
+	$(PY) scripts/build_demo_data.py --shared ../shared/data --out data/geo
+
+clean:
+	rm -rf out .pytest_cache .mypy_cache .ruff_cache

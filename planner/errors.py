@@ -1,0 +1,42 @@
+"""The planner's error hierarchy.
+
+Every error that a user can fix (a missing file, an unknown column, a bad
+setting, an impossible model) is an :class:`InputError`: its message is one
+line that names the file, layer, column, argument or setting and says how to
+fix it. The CLI turns it into exit code 2 without a traceback; the app shows
+it with ``st.error``. Anything else escaping the library is a bug.
+"""
+
+from __future__ import annotations
+
+
+class PlannerError(Exception):
+    """Base class of every error raised on purpose by the planner."""
+
+
+class InputError(PlannerError, ValueError):
+    """Bad input that the user can fix: file, layer, column, argument or setting."""
+
+
+class DataError(InputError):
+    """A data file or layer is missing, unreadable or holds invalid values."""
+
+
+class ConfigError(InputError):
+    """A scenario setting is unknown, missing or of the wrong type."""
+
+
+class ProblemError(InputError):
+    """The optimisation problem or its arguments are invalid (shapes, signs, p, model name)."""
+
+
+class InfeasibleError(PlannerError):
+    """The model has no feasible plan; ``diagnosis`` says why in plain words."""
+
+    def __init__(self, message: str, *, diagnosis: dict[str, object] | None = None) -> None:
+        super().__init__(message)
+        self.diagnosis = diagnosis or {}
+
+
+class OptionalDependencyError(PlannerError, ImportError):
+    """An optional package is needed for this feature; the message says what to install."""

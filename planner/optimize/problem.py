@@ -1,0 +1,173 @@
+"""The optimisation problem: plain arrays, no geometry.
+
+A :class:`Problem` holds the cost of serving each demand point from each site
+and the demand weights, plus the site attributes that some models use
+(capacities, opening costs, sites that must or must not open, existing sites
+that may close). It is validated once, here, at the public boundary; solvers
+trust it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from planner.errors import ProblemError
+
+CostMatrix = np.ndarray | sp.csr_array
+
+
+def _site_mask(value: Any, n_sites: int, name: str) -> np.ndarray:
+    """Accept a boolean mask of length n_sites or a list of site indices; return a bool mask."""
+    if value is None:
+        return np.zeros(n_sites, dtype=bool)
+    arr = np.asarray(value)
+    if arr.dtype == bool:
+        if arr.shape != (n_sites,):
+            raise ProblemError(
+                f"`{name}` as a boolean mask must have one entry per site ({n_sites}); got shape {arr.shape}."
+            )
+        return arr.copy()
+    if arr.size == 0:
+        return np.zeros(n_sites, dtype=bool)
+    if not np.issubdtype(arr.dtype, np.integer):
+        raise ProblemError(f"`{name}` must be site indices (integers) or a boolean mask; got dtype {arr.dtype}.")
+    idx = arr.ravel()
+    if idx.min() < 0 or idx.max() >= n_sites:
+        raise ProblemError(
+            f"`{name}` holds site index {int(idx.min() if idx.min() < 0 else idx.max())}, "
+            f"outside 0..{n_sites - 1}."
+        )
+    mask = np.zeros(n_sites, dtype=bool)
+    mask[idx] = True
+    return mask
+
+
+def _site_vector(value: Any, n_sites: int, name: str, *, allow_none: bool = True) -> np.ndarray | None:
+    if value is None:
+        return None
+    arr = np.asarray(value, dtype=np.float64)
+    if arr.ndim == 0:
+        arr = np.full(n_sites, float(arr))
+    if arr.shape != (n_sites,):
+        raise ProblemError(f"`{name}` must have one value per site ({n_sites}); got shape {arr.shape}.")
+    if not np.isfinite(arr).all():
+        raise ProblemError(f"`{name}` holds NaN or infinite values; give a finite value for every site.")
+    return arr
+
+
+@dataclass(frozen=True, eq=False)
+class Problem:
+    """A facility-location problem over ``n_demand`` demand points and ``n_sites`` sites.
+
+    Parameters
+    ----------
+    cost
+        Cost of serving demand point ``i`` from site ``j``, shape ``(n_demand, n_sites)``,
+        in any unit (metres, minutes); non-negative and finite. A ``scipy.sparse``
+        matrix means: absent entries are pairs where site ``j`` cannot serve point ``i``
+        (explicitly stored zeros are real zero costs).
+    weight
+        Demand weight of each point (people, population-equivalent demand), shape
+        ``(n_demand,)``, non-negative.
+    capacity
+        Optional capacity of each site in weight units (e.g. customers a day).
+    opening_cost
+        Optional cost of opening each site, in the unit of ``weight * cost``.
+    required
+        Sites that must be open (indices or boolean mask), e.g. existing centres kept.
+    excluded
+        Sites that must stay closed (indices or boolean mask).
+    existing
+        Existing centres (indices or boolean mask); they may close unless also required.
+    closing_saving
+        For ``facility_location``: what closing each existing site saves (a negative
+        value is a closing cost), in the unit of ``opening_cost``; ignored for sites
+        that are not existing.
+    """
+
+    cost: CostMatrix
+    weight: np.ndarray
+    capacity: np.ndarray | None = None
+    opening_cost: np.ndarray | None = None
+    required: np.ndarray = field(default=None)  # type: ignore[assignment]
+    excluded: np.ndarray = field(default=None)  # type: ignore[assignment]
+    existing: np.ndarray = field(default=None)  # type: ignore[assignment]
+    closing_saving: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        cost = self.cost
+        if sp.issparse(cost):
+            cost = sp.csr_array(cost, dtype=np.float64)
+            cost.sum_duplicates()
+            cost.sort_indices()
+            data = cost.data
+        else:
+            try:
+                cost = np.asarray(cost, dtype=np.float64)
+            except (TypeError, ValueError) as exc:
+                raise ProblemError(f"`cost` must be a numeric matrix; {exc}.") from None
+            data = cost
+        if cost.ndim != 2:
+            raise ProblemError(f"`cost` must be a 2-D (n_demand, n_sites) matrix; got {cost.ndim} dimension(s).")
+        n, m = cost.shape
+        if n == 0 or m == 0:
+            raise ProblemError(f"`cost` is empty (shape {cost.shape}): give at least one demand point and one site.")
+        if not np.isfinite(data).all():
+            raise ProblemError(
+                "`cost` holds NaN or infinite values; for pairs that cannot be served use a "
+                "scipy.sparse matrix and leave them out."
+            )
+        if (data < 0).any():
+            raise ProblemError("`cost` holds negative values; travel costs must be >= 0.")
+        weight = np.asarray(self.weight, dtype=np.float64).ravel()
+        if weight.shape != (n,):
+            raise ProblemError(
+                f"`weight` must have one value per demand point (cost has {n} rows); got {weight.shape[0]}."
+            )
+        if not np.isfinite(weight).all() or (weight < 0).any():
+            raise ProblemError("`weight` must be finite and >= 0 for every demand point.")
+        capacity = _site_vector(self.capacity, m, "capacity")
+        if capacity is not None and (capacity < 0).any():
+            raise ProblemError("`capacity` must be >= 0 for every site.")
+        opening = _site_vector(self.opening_cost, m, "opening_cost")
+        if opening is not None and (opening < 0).any():
+            raise ProblemError("`opening_cost` must be >= 0 for every site.")
+        saving = _site_vector(self.closing_saving, m, "closing_saving")
+        required = _site_mask(self.required, m, "required")
+        excluded = _site_mask(self.excluded, m, "excluded")
+        existing = _site_mask(self.existing, m, "existing")
+        both = np.flatnonzero(required & excluded)
+        if both.size:
+            raise ProblemError(f"site(s) {both[:5].tolist()} are both `required` and `excluded`; choose one.")
+        for name, value in (
+            ("cost", cost),
+            ("weight", weight),
+            ("capacity", capacity),
+            ("opening_cost", opening),
+            ("closing_saving", saving),
+            ("required", required),
+            ("excluded", excluded),
+            ("existing", existing),
+        ):
+            if isinstance(value, np.ndarray):
+                value.setflags(write=False)
+            object.__setattr__(self, name, value)
+
+    @property
+    def n_demand(self) -> int:
+        """Number of demand points (rows of ``cost``)."""
+        return int(self.cost.shape[0])
+
+    @property
+    def n_sites(self) -> int:
+        """Number of sites (columns of ``cost``)."""
+        return int(self.cost.shape[1])
+
+    @property
+    def is_sparse(self) -> bool:
+        """True when ``cost`` is sparse (absent pairs cannot be served)."""
+        return sp.issparse(self.cost)
