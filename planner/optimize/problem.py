@@ -9,15 +9,15 @@ trust it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, TypeAlias
 
 import numpy as np
 import scipy.sparse as sp
 
 from planner.errors import ProblemError
 
-CostMatrix = np.ndarray | sp.csr_array
+CostMatrix: TypeAlias = np.ndarray | sp.csr_array
 
 
 def _site_mask(value: Any, n_sites: int, name: str) -> np.ndarray:
@@ -34,7 +34,9 @@ def _site_mask(value: Any, n_sites: int, name: str) -> np.ndarray:
     if arr.size == 0:
         return np.zeros(n_sites, dtype=bool)
     if not np.issubdtype(arr.dtype, np.integer):
-        raise ProblemError(f"`{name}` must be site indices (integers) or a boolean mask; got dtype {arr.dtype}.")
+        raise ProblemError(
+            f"`{name}` must be site indices (integers) or a boolean mask; got dtype {arr.dtype}."
+        )
     idx = arr.ravel()
     if idx.min() < 0 or idx.max() >= n_sites:
         raise ProblemError(
@@ -46,16 +48,22 @@ def _site_mask(value: Any, n_sites: int, name: str) -> np.ndarray:
     return mask
 
 
-def _site_vector(value: Any, n_sites: int, name: str, *, allow_none: bool = True) -> np.ndarray | None:
+def _site_vector(
+    value: Any, n_sites: int, name: str, *, allow_none: bool = True
+) -> np.ndarray | None:
     if value is None:
         return None
     arr = np.asarray(value, dtype=np.float64)
     if arr.ndim == 0:
         arr = np.full(n_sites, float(arr))
     if arr.shape != (n_sites,):
-        raise ProblemError(f"`{name}` must have one value per site ({n_sites}); got shape {arr.shape}.")
+        raise ProblemError(
+            f"`{name}` must have one value per site ({n_sites}); got shape {arr.shape}."
+        )
     if not np.isfinite(arr).all():
-        raise ProblemError(f"`{name}` holds NaN or infinite values; give a finite value for every site.")
+        raise ProblemError(
+            f"`{name}` holds NaN or infinite values; give a finite value for every site."
+        )
     return arr
 
 
@@ -93,9 +101,9 @@ class Problem:
     weight: np.ndarray
     capacity: np.ndarray | None = None
     opening_cost: np.ndarray | None = None
-    required: np.ndarray = field(default=None)  # type: ignore[assignment]
-    excluded: np.ndarray = field(default=None)  # type: ignore[assignment]
-    existing: np.ndarray = field(default=None)  # type: ignore[assignment]
+    required: np.ndarray = None  # type: ignore[assignment]  # normalised to a bool mask
+    excluded: np.ndarray = None  # type: ignore[assignment]  # normalised to a bool mask
+    existing: np.ndarray = None  # type: ignore[assignment]  # normalised to a bool mask
     closing_saving: np.ndarray | None = None
 
     def __post_init__(self) -> None:
@@ -112,10 +120,14 @@ class Problem:
                 raise ProblemError(f"`cost` must be a numeric matrix; {exc}.") from None
             data = cost
         if cost.ndim != 2:
-            raise ProblemError(f"`cost` must be a 2-D (n_demand, n_sites) matrix; got {cost.ndim} dimension(s).")
+            raise ProblemError(
+                f"`cost` must be a 2-D (n_demand, n_sites) matrix; got {cost.ndim} dimension(s)."
+            )
         n, m = cost.shape
         if n == 0 or m == 0:
-            raise ProblemError(f"`cost` is empty (shape {cost.shape}): give at least one demand point and one site.")
+            raise ProblemError(
+                f"`cost` is empty (shape {cost.shape}): give at least one demand point and one site."
+            )
         if not np.isfinite(data).all():
             raise ProblemError(
                 "`cost` holds NaN or infinite values; for pairs that cannot be served use a "
@@ -142,7 +154,9 @@ class Problem:
         existing = _site_mask(self.existing, m, "existing")
         both = np.flatnonzero(required & excluded)
         if both.size:
-            raise ProblemError(f"site(s) {both[:5].tolist()} are both `required` and `excluded`; choose one.")
+            raise ProblemError(
+                f"site(s) {both[:5].tolist()} are both `required` and `excluded`; choose one."
+            )
         for name, value in (
             ("cost", cost),
             ("weight", weight),

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 import numpy as np
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     """How a solve ended. One table per solver maps its own codes onto these."""
 
     #: The plan is proven optimal (gap within the solver's tolerance).
