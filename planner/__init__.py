@@ -1,0 +1,53 @@
+"""Service-Centre Planner: where should an electric-power utility open customer service centres?
+
+The public API, in the order data flows::
+
+    from planner import read_layer, build_demand, DemandWeights          # layers -> demand
+    from planner import candidate_sites, existing_centres, combine_sites  # sites
+    from planner import straight_line_matrix                              # travel costs
+    from planner.optimize import Problem, solve                           # the model
+    from planner import plan_kpis, plan_map, run_scenario                 # KPIs, maps, whole runs
+
+Names are imported lazily so that ``import planner`` stays fast and the
+optimiser never pulls in the geospatial stack.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "read_layer": "planner.layers",
+    "build_demand": "planner.demand",
+    "DemandWeights": "planner.demand",
+    "candidate_sites": "planner.sites",
+    "existing_centres": "planner.sites",
+    "combine_sites": "planner.sites",
+    "straight_line_matrix": "planner.travel",
+    "TravelMatrix": "planner.travel",
+    "Problem": "planner.optimize",
+    "Solution": "planner.optimize",
+    "solve": "planner.optimize",
+    "plan_kpis": "planner.kpis",
+    "ServiceStandards": "planner.kpis",
+    "plan_map": "planner.maps",
+    "load_scenario": "planner.config",
+    "load_inputs": "planner.scenario",
+    "run_scenario": "planner.scenario",
+    "RunResult": "planner.scenario",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'planner' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

@@ -1,0 +1,373 @@
+"""Conversions between WGS 84, GCJ-02 and BD-09 longitude/latitude.
+
+Chinese web maps do not publish WGS 84 coordinates:
+
+* **GCJ-02** (国测局坐标, "Mars coordinates") is WGS 84 shifted by a
+  deliberately obscure, non-linear offset of a few hundred metres. AutoNavi
+  (高德), Tencent and Google Maps in mainland China use it, and so do most
+  Chinese POI data sets.
+* **BD-09** (百度坐标) is Baidu's extra shift on top of GCJ-02.
+
+The forward formulas (WGS 84 -> GCJ-02, GCJ-02 <-> BD-09) are the widely
+published ones (e.g. wandergis/coordtransform, googollee/eviltransform) with the
+Krasovsky semi-major axis 6,378,245 m. GCJ-02 -> WGS 84 has no closed form; the
+one-step approximation ``wgs = gcj - offset(gcj)`` is off by 1-2 m, so
+:func:`gcj02_to_wgs84` refines it by fixed-point iteration to well under 1 cm
+(the offset varies slowly, so the iteration contracts by a factor of about
+1,000 per step). BD-09 -> GCJ-02 is refined the same way.
+
+Outside China (the usual rectangle 73.66-135.05 E, 3.86-53.55 N) the maps use
+WGS 84 itself, so every conversion here is the identity there.
+
+All functions take scalars or arrays of longitudes and latitudes in degrees
+(broadcast against each other) and return a pair of float64 arrays of the
+broadcast shape. There are no Python loops over points.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Final, Literal
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from planner.errors import InputError
+
+__all__ = [
+    "DATUMS",
+    "Datum",
+    "bd09_to_gcj02",
+    "bd09_to_wgs84",
+    "from_wgs84",
+    "gcj02_to_bd09",
+    "gcj02_to_wgs84",
+    "out_of_china",
+    "to_wgs84",
+    "wgs84_to_bd09",
+    "wgs84_to_gcj02",
+]
+
+Datum = Literal["wgs84", "gcj02", "bd09"]
+#: The datum names accepted by :func:`to_wgs84` and :func:`from_wgs84`.
+DATUMS: Final[tuple[str, ...]] = ("wgs84", "gcj02", "bd09")
+
+FloatArray = NDArray[np.float64]
+_Converter = Callable[[FloatArray, FloatArray], tuple[FloatArray, FloatArray]]
+
+# Constants of the published GCJ-02 / BD-09 formulas (not to be "corrected":
+# the point is to reproduce what the Chinese map services do).
+_A: Final = 6378245.0  # Krasovsky 1940 semi-major axis, m
+_EE: Final = 0.00669342162296594323  # Krasovsky first eccentricity squared
+_X_PI: Final = np.pi * 3000.0 / 180.0
+_BD_DLON: Final = 0.0065
+_BD_DLAT: Final = 0.006
+
+# Iteration settings of the inverse conversions. 1e-10 degrees is about 0.01 mm.
+_TOL_DEG: Final = 1e-10
+_MAX_ITER: Final = 20
+
+
+def _as_pair(lon: ArrayLike, lat: ArrayLike) -> tuple[FloatArray, FloatArray]:
+    """Broadcast ``lon`` and ``lat`` to float64 arrays of one shape (copies)."""
+    try:
+        lon_arr = np.asarray(lon, dtype=np.float64)
+        lat_arr = np.asarray(lat, dtype=np.float64)
+        lon_b, lat_b = np.broadcast_arrays(lon_arr, lat_arr)
+    except (TypeError, ValueError) as exc:
+        raise InputError(
+            "`lon` and `lat` must be numbers or arrays of numbers of broadcastable shapes "
+            f"(degrees): {exc}"
+        ) from None
+    return np.array(lon_b, dtype=np.float64), np.array(lat_b, dtype=np.float64)
+
+
+def out_of_china(lon: ArrayLike, lat: ArrayLike) -> NDArray[np.bool_]:
+    """Return True where a point lies outside the rectangle where GCJ-02 applies.
+
+    Parameters
+    ----------
+    lon, lat
+        Longitude and latitude in degrees.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        True outside 73.66-135.05 E, 3.86-53.55 N (the usual ``out_of_china``
+        rule of the published converters).
+    """
+    lon_a, lat_a = _as_pair(lon, lat)
+    inside = (lon_a > 73.66) & (lon_a < 135.05) & (lat_a > 3.86) & (lat_a < 53.55)
+    return np.asarray(~inside)
+
+
+def _gcj_offset(lon: FloatArray, lat: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """GCJ-02 minus WGS 84 in degrees (dlon, dlat) at WGS 84 point ``(lon, lat)``."""
+    x = lon - 105.0
+    y = lat - 35.0
+    sqrt_abs_x = np.sqrt(np.abs(x))
+    common = (20.0 * np.sin(6.0 * x * np.pi) + 20.0 * np.sin(2.0 * x * np.pi)) * 2.0 / 3.0
+    dlat_m = (
+        -100.0
+        + 2.0 * x
+        + 3.0 * y
+        + 0.2 * y * y
+        + 0.1 * x * y
+        + 0.2 * sqrt_abs_x
+        + common
+        + (20.0 * np.sin(y * np.pi) + 40.0 * np.sin(y / 3.0 * np.pi)) * 2.0 / 3.0
+        + (160.0 * np.sin(y / 12.0 * np.pi) + 320.0 * np.sin(y * np.pi / 30.0)) * 2.0 / 3.0
+    )
+    dlon_m = (
+        300.0
+        + x
+        + 2.0 * y
+        + 0.1 * x * x
+        + 0.1 * x * y
+        + 0.1 * sqrt_abs_x
+        + common
+        + (20.0 * np.sin(x * np.pi) + 40.0 * np.sin(x / 3.0 * np.pi)) * 2.0 / 3.0
+        + (150.0 * np.sin(x / 12.0 * np.pi) + 300.0 * np.sin(x / 30.0 * np.pi)) * 2.0 / 3.0
+    )
+    rad_lat = lat / 180.0 * np.pi
+    magic = 1.0 - _EE * np.sin(rad_lat) ** 2
+    sqrt_magic = np.sqrt(magic)
+    dlat = (dlat_m * 180.0) / ((_A * (1.0 - _EE)) / (magic * sqrt_magic) * np.pi)
+    dlon = (dlon_m * 180.0) / (_A / sqrt_magic * np.cos(rad_lat) * np.pi)
+    return dlon, dlat
+
+
+def _wgs_to_gcj(lon: FloatArray, lat: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Forward GCJ-02 on float64 arrays of one shape (identity outside China)."""
+    dlon, dlat = _gcj_offset(lon, lat)
+    outside = out_of_china(lon, lat)
+    return np.where(outside, lon, lon + dlon), np.where(outside, lat, lat + dlat)
+
+
+def _gcj_to_bd(lon: FloatArray, lat: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Forward BD-09 on float64 arrays of one shape (identity outside China)."""
+    z = np.hypot(lon, lat) + 0.00002 * np.sin(lat * _X_PI)
+    theta = np.arctan2(lat, lon) + 0.000003 * np.cos(lon * _X_PI)
+    outside = out_of_china(lon, lat)
+    bd_lon = z * np.cos(theta) + _BD_DLON
+    bd_lat = z * np.sin(theta) + _BD_DLAT
+    return np.where(outside, lon, bd_lon), np.where(outside, lat, bd_lat)
+
+
+def _bd_to_gcj_one_step(lon: FloatArray, lat: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """The published closed-form BD-09 -> GCJ-02 approximation (no out-of-China rule)."""
+    x = lon - _BD_DLON
+    y = lat - _BD_DLAT
+    z = np.hypot(x, y) - 0.00002 * np.sin(y * _X_PI)
+    theta = np.arctan2(y, x) - 0.000003 * np.cos(x * _X_PI)
+    return z * np.cos(theta), z * np.sin(theta)
+
+
+def _invert(
+    forward: _Converter,
+    target_lon: FloatArray,
+    target_lat: FloatArray,
+    start_lon: FloatArray,
+    start_lat: FloatArray,
+) -> tuple[FloatArray, FloatArray]:
+    """Solve ``forward(lon, lat) == target`` by fixed-point iteration from ``start``.
+
+    The offsets vary slowly with position (their derivatives are of order
+    1e-3), so ``x <- x - (forward(x) - target)`` contracts quickly; a few
+    iterations reach the tolerance. Points already converged are left alone.
+    """
+    lon = start_lon.copy()
+    lat = start_lat.copy()
+    for _ in range(_MAX_ITER):
+        f_lon, f_lat = forward(lon, lat)
+        err_lon = f_lon - target_lon
+        err_lat = f_lat - target_lat
+        lon -= err_lon
+        lat -= err_lat
+        if lon.size == 0 or max(np.max(np.abs(err_lon)), np.max(np.abs(err_lat))) < _TOL_DEG:
+            break
+    return lon, lat
+
+
+def wgs84_to_gcj02(lon: ArrayLike, lat: ArrayLike) -> tuple[FloatArray, FloatArray]:
+    """Convert WGS 84 longitude/latitude to GCJ-02 (AutoNavi/Gaode, Tencent).
+
+    Parameters
+    ----------
+    lon, lat
+        WGS 84 longitude and latitude in degrees, scalars or arrays
+        (broadcast against each other).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        GCJ-02 ``(lon, lat)`` in degrees, float64 arrays of the broadcast
+        shape. Points outside China are returned unchanged.
+    """
+    lon_a, lat_a = _as_pair(lon, lat)
+    return _wgs_to_gcj(lon_a, lat_a)
+
+
+def gcj02_to_wgs84(lon: ArrayLike, lat: ArrayLike) -> tuple[FloatArray, FloatArray]:
+    """Convert GCJ-02 longitude/latitude to WGS 84 by iterative inversion.
+
+    Starts from the usual one-step approximation (1-2 m off) and iterates
+    until the forward conversion of the result matches the input to 1e-10
+    degrees (about 0.01 mm), far inside the 0.5 m the planner needs.
+
+    Parameters
+    ----------
+    lon, lat
+        GCJ-02 longitude and latitude in degrees, scalars or arrays.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        WGS 84 ``(lon, lat)`` in degrees. Points outside China are returned
+        unchanged.
+    """
+    lon_a, lat_a = _as_pair(lon, lat)
+    dlon, dlat = _gcj_offset(lon_a, lat_a)
+    w_lon, w_lat = _invert(_wgs_to_gcj, lon_a, lat_a, lon_a - dlon, lat_a - dlat)
+    outside = out_of_china(lon_a, lat_a)
+    return np.where(outside, lon_a, w_lon), np.where(outside, lat_a, w_lat)
+
+
+def gcj02_to_bd09(lon: ArrayLike, lat: ArrayLike) -> tuple[FloatArray, FloatArray]:
+    """Convert GCJ-02 longitude/latitude to BD-09 (Baidu).
+
+    Parameters
+    ----------
+    lon, lat
+        GCJ-02 longitude and latitude in degrees, scalars or arrays.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        BD-09 ``(lon, lat)`` in degrees; unchanged outside China.
+    """
+    lon_a, lat_a = _as_pair(lon, lat)
+    return _gcj_to_bd(lon_a, lat_a)
+
+
+def bd09_to_gcj02(lon: ArrayLike, lat: ArrayLike) -> tuple[FloatArray, FloatArray]:
+    """Convert BD-09 (Baidu) longitude/latitude to GCJ-02.
+
+    Starts from the published closed-form inverse and refines it by iteration
+    so that :func:`gcj02_to_bd09` of the result reproduces the input.
+
+    Parameters
+    ----------
+    lon, lat
+        BD-09 longitude and latitude in degrees, scalars or arrays.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        GCJ-02 ``(lon, lat)`` in degrees; unchanged outside China.
+    """
+    lon_a, lat_a = _as_pair(lon, lat)
+    s_lon, s_lat = _bd_to_gcj_one_step(lon_a, lat_a)
+    g_lon, g_lat = _invert(_gcj_to_bd, lon_a, lat_a, s_lon, s_lat)
+    outside = out_of_china(lon_a, lat_a)
+    return np.where(outside, lon_a, g_lon), np.where(outside, lat_a, g_lat)
+
+
+def wgs84_to_bd09(lon: ArrayLike, lat: ArrayLike) -> tuple[FloatArray, FloatArray]:
+    """Convert WGS 84 longitude/latitude to BD-09 (via GCJ-02).
+
+    Parameters
+    ----------
+    lon, lat
+        WGS 84 longitude and latitude in degrees, scalars or arrays.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        BD-09 ``(lon, lat)`` in degrees; unchanged outside China.
+    """
+    g_lon, g_lat = wgs84_to_gcj02(lon, lat)
+    return _gcj_to_bd(g_lon, g_lat)
+
+
+def bd09_to_wgs84(lon: ArrayLike, lat: ArrayLike) -> tuple[FloatArray, FloatArray]:
+    """Convert BD-09 (Baidu) longitude/latitude to WGS 84 (via GCJ-02).
+
+    Parameters
+    ----------
+    lon, lat
+        BD-09 longitude and latitude in degrees, scalars or arrays.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        WGS 84 ``(lon, lat)`` in degrees; unchanged outside China.
+    """
+    g_lon, g_lat = bd09_to_gcj02(lon, lat)
+    return gcj02_to_wgs84(g_lon, g_lat)
+
+
+def _check_datum(datum: object) -> str:
+    if not isinstance(datum, str) or datum.strip().lower() not in DATUMS:
+        raise InputError(
+            f"`datum` must be one of {', '.join(DATUMS)}; got {datum!r}. "
+            "Use 'gcj02' for AutoNavi/Gaode or Tencent coordinates, 'bd09' for Baidu, "
+            "'wgs84' for GPS."
+        )
+    return datum.strip().lower()
+
+
+def to_wgs84(lon: ArrayLike, lat: ArrayLike, datum: Datum | str) -> tuple[FloatArray, FloatArray]:
+    """Convert longitude/latitude in ``datum`` to WGS 84.
+
+    Parameters
+    ----------
+    lon, lat
+        Longitude and latitude in degrees in ``datum``, scalars or arrays.
+    datum
+        ``"wgs84"``, ``"gcj02"`` or ``"bd09"`` (case-insensitive).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        WGS 84 ``(lon, lat)`` in degrees.
+
+    Raises
+    ------
+    planner.errors.InputError
+        If ``datum`` is not one of the three names.
+    """
+    name = _check_datum(datum)
+    if name == "gcj02":
+        return gcj02_to_wgs84(lon, lat)
+    if name == "bd09":
+        return bd09_to_wgs84(lon, lat)
+    return _as_pair(lon, lat)
+
+
+def from_wgs84(lon: ArrayLike, lat: ArrayLike, datum: Datum | str) -> tuple[FloatArray, FloatArray]:
+    """Convert WGS 84 longitude/latitude to ``datum``.
+
+    Parameters
+    ----------
+    lon, lat
+        WGS 84 longitude and latitude in degrees, scalars or arrays.
+    datum
+        Target: ``"wgs84"``, ``"gcj02"`` or ``"bd09"`` (case-insensitive).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(lon, lat)`` in degrees in ``datum``.
+
+    Raises
+    ------
+    planner.errors.InputError
+        If ``datum`` is not one of the three names.
+    """
+    name = _check_datum(datum)
+    if name == "gcj02":
+        return wgs84_to_gcj02(lon, lat)
+    if name == "bd09":
+        return wgs84_to_bd09(lon, lat)
+    return _as_pair(lon, lat)
