@@ -82,9 +82,13 @@ class TravelMatrix:
 def _as_xy(points: np.ndarray, name: str) -> np.ndarray:
     xy = np.asarray(points, dtype=np.float64)
     if xy.ndim != 2 or xy.shape[1] != 2:
-        raise InputError(f"`{name}` must be an (n, 2) array of projected x, y in metres; got shape {xy.shape}.")
+        raise InputError(
+            f"`{name}` must be an (n, 2) array of projected x, y in metres; got shape {xy.shape}."
+        )
     if not np.isfinite(xy).all():
-        raise InputError(f"`{name}` holds NaN or infinite coordinates; drop or fix those points first.")
+        raise InputError(
+            f"`{name}` holds NaN or infinite coordinates; drop or fix those points first."
+        )
     return xy
 
 
