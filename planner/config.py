@@ -37,6 +37,9 @@ class LayerSource(_Strict):
     lon_col: str | None = None
     lat_col: str | None = None
     encoding: str | None = None
+    attribution: str | None = Field(
+        None, description="source and licence shown on maps and reports (else from sources.json)"
+    )
 
 
 class PopulationSource(LayerSource):

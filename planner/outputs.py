@@ -1,0 +1,232 @@
+"""The files a run writes: map, report, GeoPackage, KPIs, assignment, lock file.
+
+:func:`write_outputs` writes into a folder it is given; :func:`planner.scenario.run_scenario`
+gives it a temporary folder and renames it into place afterwards, so that a
+failure anywhere here leaves no half-written output.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import tomli_w
+
+if TYPE_CHECKING:
+    from planner.scenario import RunResult
+
+
+def _json_safe(value: Any) -> Any:
+    """NaN and infinity become None (JSON has neither); numpy scalars become Python numbers."""
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
+
+
+def _toml_safe(value: Any) -> Any:
+    """TOML has no null: drop None values, recursively."""
+    if isinstance(value, dict):
+        return {str(k): _toml_safe(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list | tuple):
+        return [_toml_safe(v) for v in value if v is not None]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def tradeoff(result: RunResult) -> pd.DataFrame | None:
+    """Objective and coverage for p from the number of kept centres up to ``outputs.tradeoff_max_p``.
+
+    Only for models with a ``p``; each point is a full solve with the scenario's
+    solver settings, so the curve is as certified as the plan itself.
+    """
+    from planner.kpis import tradeoff_curve
+    from planner.optimize import solve
+    from planner.scenario import solve_options
+
+    cfg = result.config
+    max_p = cfg.outputs.tradeoff_max_p
+    if max_p is None or cfg.model.name not in ("p_median", "mclp", "p_center"):
+        return None
+    sites = result.inputs.sites
+    low = max(1, int(sites["keep"].sum()))
+    high = min(max_p, len(sites))
+    if high <= low:
+        return None
+    options = solve_options(result.inputs, cfg)
+    current = result.solution.p
+
+    def solve_for_p(p: int) -> Any:
+        if p == current:
+            return result.solution
+        return solve(result.problem, **{**options, "p": p})
+
+    return tradeoff_curve(
+        solve_for_p,
+        minutes=result.inputs.travel.minutes,
+        population=result.inputs.demand["population"].to_numpy(),
+        standard_minutes=cfg.standards.service_minutes[0],
+        p_values=range(low, high + 1),
+    )
+
+
+def assignment_table(result: RunResult) -> pd.DataFrame:
+    """One row per demand point: who serves it and how far it travels."""
+    d = result.inputs.demand
+    sites = result.inputs.sites
+    kpis = result.kpis
+    served_by = np.asarray(kpis.assignment)
+    ok = served_by >= 0
+    ids = np.where(ok, sites["site_id"].to_numpy()[np.where(ok, served_by, 0)], "")
+    names = np.where(ok, sites["name_zh"].to_numpy()[np.where(ok, served_by, 0)], "")
+    return pd.DataFrame(
+        {
+            "demand_id": d["demand_id"].to_numpy(),
+            "longitude": d.geometry.x.round(6).to_numpy(),
+            "latitude": d.geometry.y.round(6).to_numpy(),
+            "population": d["population"].round(1).to_numpy(),
+            "pop_65plus": d["pop_65plus"].round(1).to_numpy(),
+            "fault_intensity": d["fault_intensity"].round(3).to_numpy(),
+            "weight": d["weight"].round(2).to_numpy(),
+            "zone": d["zone"].to_numpy(),
+            "is_hotspot": d["is_hotspot"].to_numpy(),
+            "served_by_site_id": ids,
+            "served_by_name": names,
+            "travel_minutes": np.round(np.asarray(kpis.travel_minutes, dtype=float), 2),
+            "travel_distance_m": np.round(np.asarray(kpis.travel_distance_m, dtype=float), 0),
+        }
+    )
+
+
+def write_outputs(result: RunResult, folder: Path) -> dict[str, Path]:
+    """Write every output of a solved run into ``folder``; return them by name."""
+    from planner.scenario import lock_document
+
+    folder = Path(folder)
+    written: dict[str, Path] = {}
+    cfg = result.config
+    sol = result.solution
+
+    lock = folder / "scenario.lock.toml"
+    lock.write_text(tomli_w.dumps(_toml_safe(lock_document(result))), encoding="utf-8")
+    written["lock"] = lock
+
+    if not sol.has_plan:
+        # No plan: say why (the diagnosis), write nothing that pretends to be a plan.
+        (folder / "diagnosis.json").write_text(
+            json.dumps(_json_safe(sol.to_dict()), ensure_ascii=False, indent=2), encoding="utf-8"
+        )
+        written["diagnosis"] = folder / "diagnosis.json"
+        return written
+
+    from planner.export import export_plan_gpkg
+    from planner.kpis import compare_kpis
+    from planner.maps import map_html, plan_map, save_map_html, travel_note_text
+    from planner.report import write_report
+
+    inputs = result.inputs
+    lang = cfg.outputs.language
+    curve = tradeoff(result) if cfg.outputs.report else None
+
+    doc: dict[str, Any] = {
+        "scenario": cfg.name,
+        "title": cfg.title,
+        "solution": sol.to_dict(),
+        "plan": result.kpis.to_dict(),
+        "baseline": None if result.baseline_kpis is None else result.baseline_kpis.to_dict(),
+        "comparison": None,
+        "tradeoff": None if curve is None else curve.to_dict("records"),
+        "open_site_ids": result.chosen_sites["site_id"].tolist(),
+        "travel": inputs.travel.note,
+        "simulated_layers": inputs.simulated_layers,
+        "attribution": inputs.attribution,
+    }
+    if result.baseline_kpis is not None:
+        doc["comparison"] = (
+            compare_kpis(result.kpis, result.baseline_kpis).reset_index().to_dict("records")
+        )
+    kpis_path = folder / "kpis.json"
+    kpis_path.write_text(
+        json.dumps(_json_safe(doc), ensure_ascii=False, indent=2), encoding="utf-8"
+    )
+    written["kpis"] = kpis_path
+
+    assignment_path = folder / "assignment.csv"
+    # utf-8-sig: Excel on Windows opens it with the Chinese names intact.
+    assignment_table(result).to_csv(assignment_path, index=False, encoding="utf-8-sig")
+    written["assignment"] = assignment_path
+
+    chosen = result.chosen_sites.copy()
+    chosen["order"] = np.arange(1, len(chosen) + 1)
+    chosen_path = folder / "chosen_sites.geojson"
+    chosen.to_file(chosen_path, driver="GeoJSON")
+    written["chosen_sites"] = chosen_path
+
+    if cfg.outputs.geopackage:
+        gpkg = folder / "plan.gpkg"
+        export_plan_gpkg(
+            gpkg,
+            demand=inputs.demand,
+            sites=inputs.sites,
+            open_sites=sol,
+            kpis=result.kpis,
+            language=lang,
+        )
+        written["geopackage"] = gpkg
+
+    note = travel_note_text(inputs.travel, lang)
+    simulated = ["faults"] if "fault_records" in inputs.simulated_layers else []
+    if "existing_centres" in inputs.simulated_layers:
+        simulated.append("existing")
+    map_args: dict[str, Any] = {
+        "kpis": result.kpis,
+        "baseline": result.baseline_kpis,
+        "faults": inputs.faults,
+        "language": lang,
+        "basemap": cfg.outputs.basemap,
+        "title": cfg.title,
+        "attribution": inputs.attribution,
+        "simulated_layers": simulated,
+        "travel_note": note,
+        "seed": cfg.solver.seed,
+    }
+    if cfg.outputs.map:
+        m = plan_map(inputs.demand, inputs.sites, sol, **map_args)
+        save_map_html(m, folder / "map.html")
+        written["map"] = folder / "map.html"
+    if cfg.outputs.report:
+        small = plan_map(
+            inputs.demand,
+            inputs.sites,
+            sol,
+            **{**map_args, "kpi_panel": False, "collapsed_layer_control": True},
+        )
+        parameters = json.loads(cfg.model_dump_json(exclude_none=True, exclude={"data"}))
+        parameters["solution"] = {"status": sol.status.value, "quality": sol.quality(), "gap": sol.gap}
+        write_report(
+            folder / "report.html",
+            kpis=result.kpis,
+            baseline=result.baseline_kpis,
+            sites=inputs.sites,
+            tradeoff=curve,
+            parameters=parameters,
+            attribution=inputs.attribution,
+            map_html=map_html(small),
+            title=cfg.title,
+            language=lang,
+            travel_note=note,
+            simulated_faults=("fault_records" in inputs.simulated_layers)
+            if inputs.faults is not None
+            else None,
+        )
+        written["report"] = folder / "report.html"
+    return written

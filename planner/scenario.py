@@ -1,0 +1,511 @@
+"""Scenario runs: load the inputs once, build the problem, solve, measure, write outputs.
+
+The pipeline flows one way::
+
+    layers -> demand + sites -> travel matrix -> Problem -> solve -> Solution
+           -> KPIs (plan and today's baseline) -> map, report, GeoPackage, CSV, JSON
+
+:func:`load_inputs` does the expensive, shareable part (reading layers, building
+demand, the travel matrix) so that sweeps reuse it; :func:`plan` solves one
+configuration on loaded inputs; :func:`run_scenario` does both and writes the
+output folder atomically (a temporary folder renamed into place, so an
+interrupted run never leaves half an output).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from planner.config import LayerSource, ScenarioConfig, load_scenario
+from planner.demand import DemandWeights, build_demand
+from planner.errors import ConfigError, DataError, InputError
+from planner.layers import metric_crs_for, projected_xy, read_layer
+from planner.optimize import Problem, Solution
+from planner.sites import candidate_sites, combine_sites, existing_centres, sites_from_densest_cells
+from planner.travel import TravelMatrix, straight_line_matrix
+
+
+@dataclass(frozen=True, eq=False)
+class PlanInputs:
+    """Everything a run needs before the model: demand, sites, faults and travel costs."""
+
+    config: ScenarioConfig
+    demand: gpd.GeoDataFrame
+    sites: gpd.GeoDataFrame
+    faults: gpd.GeoDataFrame | None
+    travel: TravelMatrix
+    input_files: dict[str, Path]
+    attribution: list[str] = field(default_factory=list)
+
+    @property
+    def simulated_layers(self) -> list[str]:
+        """Names of the layers whose data are simulated (flagged on every map and report)."""
+        names = []
+        if (
+            self.faults is not None
+            and "simulated" in self.faults
+            and self.faults["simulated"].astype(bool).any()
+        ):
+            names.append("fault_records")
+        if bool(self.sites.loc[self.sites["existing"], "simulated"].any()):
+            names.append("existing_centres")
+        return names
+
+
+@dataclass(frozen=True, eq=False)
+class RunResult:
+    """One solved scenario: the plan, the baseline and their KPIs, and what was written."""
+
+    config: ScenarioConfig
+    inputs: PlanInputs
+    problem: Problem
+    solution: Solution
+    baseline_open_sites: np.ndarray
+    kpis: Any
+    baseline_kpis: Any | None
+    out_dir: Path | None = None
+    outputs: dict[str, Path] = field(default_factory=dict)
+
+    @property
+    def chosen_sites(self) -> gpd.GeoDataFrame:
+        """The open sites as rows of the sites table."""
+        return self.inputs.sites.iloc[self.solution.open_sites].reset_index(drop=True)
+
+
+def _read(cfg: ScenarioConfig, src: LayerSource, what: str) -> gpd.GeoDataFrame:
+    return read_layer(
+        cfg.resolve(src.path),
+        layer=src.layer,
+        lon_col=src.lon_col,
+        lat_col=src.lat_col,
+        crs=src.crs,
+        datum=src.datum,
+        encoding=src.encoding,
+        what=what,
+    )
+
+
+def _attribution(cfg: ScenarioConfig) -> list[str]:
+    """Attribution of every layer used: the scenario's own, or the ``sources.json`` beside the data."""
+    d = cfg.data
+    layers: list[LayerSource] = [
+        x
+        for x in (d.population, d.residential, d.faults, d.candidates, d.existing, cfg.travel.network)
+        if x is not None
+    ]
+    out: list[str] = []
+    for src in layers:
+        texts: list[str] = []
+        if src.attribution:
+            texts = [src.attribution]
+        else:
+            catalogue = cfg.resolve(src.path).parent / "sources.json"
+            if catalogue.exists():
+                try:
+                    data = json.loads(catalogue.read_text(encoding="utf-8"))
+                except (OSError, json.JSONDecodeError) as exc:
+                    raise DataError(f"{catalogue}: not valid JSON ({exc}).") from None
+                entry = data.get("layers", {}).get(src.layer or "", {})
+                if entry.get("attribution"):
+                    texts = [p.strip() for p in str(entry["attribution"]).split(";")]
+        out.extend(t for t in texts if t and t not in out)
+    return out
+
+
+def load_inputs(config: ScenarioConfig) -> PlanInputs:
+    """Read every layer, build demand and sites, compute the travel matrix."""
+    d = config.data
+    files: dict[str, Path] = {}
+    population = _read(config, d.population, "population")
+    files["population"] = config.resolve(d.population.path)
+    residential = None
+    if d.residential is not None:
+        residential = _read(config, d.residential, "residential density")
+        files["residential"] = config.resolve(d.residential.path)
+    faults = None
+    if d.faults is not None:
+        faults = _read(config, d.faults, "fault records")
+        files["faults"] = config.resolve(d.faults.path)
+    w = config.demand
+    demand = build_demand(
+        population,
+        population_col=d.population.population_col,
+        pop65_col=d.population.pop65_col,
+        id_col=d.population.id_col,
+        residential=residential,
+        residential_col=d.residential.column if d.residential else "residential_density",
+        faults=faults,
+        fault_timestamp_col=d.faults.timestamp_col if d.faults else None,
+        fault_half_life_days=w.fault_half_life_days,
+        weights=DemandWeights(w.population, w.residential, w.faults),
+        hotspot_quantile=w.hotspot_quantile,
+        urban_density_per_km2=w.urban_density_per_km2,
+        rural_density_per_km2=w.rural_density_per_km2,
+    )
+
+    parts = []
+    if d.candidates is not None:
+        c = d.candidates
+        parts.append(
+            candidate_sites(
+                _read(config, c, "candidate sites"),
+                categories=c.categories,
+                id_col=c.id_col,
+                name_col=c.name_col,
+                name_en_col=c.name_en_col,
+                category_col=c.category_col,
+                exclude=c.exclude or None,
+            )
+        )
+        files["candidates"] = config.resolve(c.path)
+    if d.generated_candidates is not None:
+        g = d.generated_candidates
+        parts.append(sites_from_densest_cells(demand, g.n_sites, min_spacing_m=g.min_spacing_m))
+    candidates = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs="EPSG:4326")
+    existing = None
+    if d.existing is not None:
+        e = d.existing
+        existing = existing_centres(
+            _read(config, e, "existing centres"),
+            policy=e.policy,
+            id_col=e.id_col,
+            name_col=e.name_col,
+            name_en_col=e.name_en_col,
+            closable=e.closable or None,
+        )
+        files["existing"] = config.resolve(e.path)
+    sites = combine_sites(candidates, existing)
+
+    t = config.travel
+    if t.method == "straight_line":
+        metric = metric_crs_for(demand)
+        travel = straight_line_matrix(
+            projected_xy(demand, metric),
+            projected_xy(sites, metric),
+            detour_factor=t.detour_factor,
+            speed_kmh=t.speed_kmh,
+        )
+    else:
+        from planner.roads import network_matrix, read_road_network
+
+        assert t.network is not None  # checked by the config
+        network = read_road_network(
+            config.resolve(t.network.path), layer=t.network.layer, crs=t.network.crs
+        )
+        files["network"] = config.resolve(t.network.path)
+        travel = network_matrix(
+            network,
+            np.column_stack([demand.geometry.x, demand.geometry.y]),
+            np.column_stack([sites.geometry.x, sites.geometry.y]),
+            mode=t.mode,
+            cutoff_minutes=t.cutoff_minutes,
+            max_snap_m=t.max_snap_m,
+            unsnapped=t.unsnapped,
+            detour_factor=t.detour_factor,
+            cache_dir=config.base_dir / ".planner-cache",
+        )
+    return PlanInputs(
+        config=config,
+        demand=demand,
+        sites=sites,
+        faults=faults,
+        travel=travel,
+        input_files=files,
+        attribution=_attribution(config),
+    )
+
+
+def build_problem(inputs: PlanInputs, config: ScenarioConfig | None = None) -> Problem:
+    """The optimisation problem of a scenario on loaded inputs."""
+    cfg = config or inputs.config
+    m = cfg.model
+    cost = inputs.travel.minutes if m.cost == "minutes" else inputs.travel.distance_m
+    sites = inputs.sites
+    n_sites = len(sites)
+    return Problem(
+        cost,
+        inputs.demand["weight"].to_numpy(),
+        capacity=None if m.capacity is None else np.full(n_sites, m.capacity),
+        opening_cost=None
+        if m.opening_cost is None
+        else np.where(sites["existing"], 0.0, m.opening_cost),
+        required=sites["keep"].to_numpy(dtype=bool),
+        existing=sites["existing"].to_numpy(dtype=bool),
+    )
+
+
+def response_limits(demand: gpd.GeoDataFrame, config: ScenarioConfig) -> np.ndarray:
+    """The repair-response standard in minutes of each demand point, by its zone."""
+    s = config.standards
+    table = {
+        "urban": s.response_minutes_urban,
+        "rural": s.response_minutes_rural,
+        "remote": s.response_minutes_remote,
+    }
+    return demand["zone"].map(table).fillna(s.response_minutes_urban).to_numpy(dtype=np.float64)
+
+
+def solve_options(inputs: PlanInputs, config: ScenarioConfig) -> dict[str, Any]:
+    """Keyword arguments of :func:`planner.optimize.solve` for a scenario."""
+    m = config.model
+    s = config.solver
+    options: dict[str, Any] = {
+        "model": m.name,
+        "method": s.method,
+        "solver": s.solver,
+        "time_limit": s.time_limit_s,
+        "seed": s.seed,
+    }
+    if m.name in ("p_median", "mclp", "p_center", "capacitated_p_median"):
+        if m.p is None:
+            raise ConfigError(f"model.p is needed for model {m.name!r}; set `p` in [model].")
+        n_sites = len(inputs.sites)
+        if m.p > n_sites:
+            raise ConfigError(
+                f"model.p = {m.p} is more than the {n_sites} sites; lower `p` or add candidates."
+            )
+        n_kept = int(inputs.sites["keep"].sum())
+        if m.p < n_kept:
+            raise ConfigError(
+                f"model.p = {m.p} is fewer than the {n_kept} existing centres that must stay open; raise `p` "
+                "or set data.existing.policy = 'may_close'."
+            )
+        options["p"] = m.p
+    elif m.name == "facility_location" and m.p is not None:
+        options["p"] = m.p
+    if m.name in ("mclp", "lscp"):
+        radius = m.radius if m.radius is not None else config.standards.service_minutes[0]
+        if m.cost == "distance" and m.radius is None:
+            raise ConfigError("model.radius is needed in metres when model.cost = 'distance'.")
+        options["radius"] = radius
+    if m.name == "facility_location" and m.budget is not None:
+        options["budget"] = m.budget
+    if m.enforce_hotspot_response:
+        if m.cost != "minutes":
+            raise ConfigError(
+                "model.enforce_hotspot_response needs model.cost = 'minutes' (the standards are in minutes)."
+            )
+        rows = np.flatnonzero(inputs.demand["is_hotspot"].to_numpy())
+        options["hotspot_rows"] = rows
+        options["hotspot_max_cost"] = response_limits(inputs.demand, config)[rows]
+    return options
+
+
+def baseline_sites(inputs: PlanInputs) -> np.ndarray:
+    """Indices of today's centres (the baseline network), empty when none are given."""
+    return np.flatnonzero(inputs.sites["existing"].to_numpy(dtype=bool))
+
+
+def plan(inputs: PlanInputs, config: ScenarioConfig | None = None) -> tuple[Problem, Solution]:
+    """Build and solve the scenario's model on loaded inputs."""
+    cfg = config or inputs.config
+    from planner.optimize import solve
+
+    problem = build_problem(inputs, cfg)
+    return problem, solve(problem, **solve_options(inputs, cfg))
+
+
+def service_standards(config: ScenarioConfig) -> Any:
+    """The scenario's standards as :class:`planner.kpis.ServiceStandards`."""
+    from planner.kpis import ServiceStandards
+
+    s = config.standards
+    return ServiceStandards(
+        service_minutes=tuple(s.service_minutes),
+        response_minutes={
+            "urban": s.response_minutes_urban,
+            "rural": s.response_minutes_rural,
+            "remote": s.response_minutes_remote,
+        },
+    )
+
+
+def kpi_arguments(inputs: PlanInputs, config: ScenarioConfig | None = None) -> dict[str, Any]:
+    """The keyword arguments of :func:`planner.kpis.plan_kpis` for loaded inputs."""
+    cfg = config or inputs.config
+    d = inputs.demand
+    capacity = cfg.model.capacity
+    return {
+        "distance_m": inputs.travel.distance_m,
+        "minutes": inputs.travel.minutes,
+        "population": d["population"].to_numpy(),
+        "pop_65plus": d["pop_65plus"].to_numpy(),
+        "demand_weight": d["weight"].to_numpy(),
+        "fault_intensity": d["fault_intensity"].to_numpy(),
+        "is_hotspot": d["is_hotspot"].to_numpy(),
+        "zone": d["zone"].to_numpy(),
+        "capacity": None if capacity is None else np.full(len(inputs.sites), capacity),
+        "standards": service_standards(cfg),
+        "site_labels": _site_labels(inputs.sites, cfg.outputs.language),
+        "demand_ids": d["demand_id"].tolist(),
+    }
+
+
+def measure(
+    inputs: PlanInputs, solution: Solution, config: ScenarioConfig | None = None
+) -> tuple[Any, Any | None]:
+    """KPIs of the plan and of today's baseline (``None`` without existing centres)."""
+    from planner.kpis import baseline_kpis, plan_kpis
+
+    common = kpi_arguments(inputs, config)
+    kpis = plan_kpis(solution, **common)
+    base = baseline_sites(inputs)
+    baseline = baseline_kpis(base, **common) if base.size else None
+    return kpis, baseline
+
+
+def _site_labels(sites: gpd.GeoDataFrame, language: str) -> list[str]:
+    col = "name_zh" if language == "zh" else "name_en"
+    return [f"{sid} {name}".strip() for sid, name in zip(sites["site_id"], sites[col], strict=True)]
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file's bytes (for the lock file's audit trail)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for pkg in (
+        "service-centre-planner",
+        "numpy",
+        "scipy",
+        "geopandas",
+        "shapely",
+        "pyproj",
+        "highspy",
+        "pulp",
+        "folium",
+    ):
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            out[pkg] = "not installed"
+    return out
+
+
+def lock_document(result: RunResult) -> dict[str, Any]:
+    """The resolved settings, input hashes, versions and solver status: enough to reproduce and audit."""
+    cfg = result.config
+    settings = json.loads(cfg.model_dump_json(exclude_none=True))
+    for key, path in result.inputs.input_files.items():
+        settings.setdefault("_resolved_paths", {})[key] = str(path)
+    return {
+        "planner_lock": {
+            "written_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "machine": f"{platform.system()} {platform.machine()}",
+        },
+        "settings": settings,
+        "inputs": {
+            k: {"path": str(p), "sha256": file_sha256(p)}
+            for k, p in result.inputs.input_files.items()
+        },
+        "versions": _versions(),
+        "solution": {
+            k: v for k, v in result.solution.to_dict().items() if v is not None and k != "details"
+        },
+        "open_site_ids": result.chosen_sites["site_id"].tolist(),
+    }
+
+
+@contextmanager
+def atomic_output_dir(out_dir: Path, *, force: bool) -> Iterator[Path]:
+    """Yield a temporary folder beside ``out_dir``; rename it into place only if the body succeeds."""
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not force:
+        raise InputError(
+            f"output folder {out_dir} already exists; choose another `--out` or add `--force`."
+        )
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError(f"output path {out_dir} is a file, not a folder; choose another `--out`.")
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; the final folder follows the user's umask
+    try:
+        yield tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    old = None
+    if out_dir.exists():
+        old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
+        os.replace(out_dir, old)
+    os.replace(tmp, out_dir)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def run_scenario(
+    scenario: str | Path | ScenarioConfig,
+    *,
+    out_dir: str | Path | None = None,
+    force: bool = False,
+    inputs: PlanInputs | None = None,
+) -> RunResult:
+    """Run a scenario file (or validated config) end to end.
+
+    Parameters
+    ----------
+    scenario
+        Path of a scenario TOML file, or a :class:`~planner.config.ScenarioConfig`.
+    out_dir
+        Folder for the outputs (map.html, report.html, plan.gpkg, kpis.json,
+        assignment.csv, chosen_sites.geojson, scenario.lock.toml). ``None``: write nothing.
+    force
+        Replace an existing ``out_dir``.
+    inputs
+        Already loaded inputs to reuse (sweeps); must come from the same data settings.
+
+    Returns
+    -------
+    RunResult
+    """
+    config = scenario if isinstance(scenario, ScenarioConfig) else load_scenario(scenario)
+    if out_dir is not None and Path(out_dir).exists() and not force:
+        # Fail before the (possibly long) solve, not after it.
+        raise InputError(
+            f"output folder {out_dir} already exists; choose another `--out` or add `--force`."
+        )
+    inputs = inputs or load_inputs(config)
+    problem, solution = plan(inputs, config)
+    kpis, baseline = measure(inputs, solution, config) if solution.has_plan else (None, None)
+    result = RunResult(
+        config=config,
+        inputs=inputs,
+        problem=problem,
+        solution=solution,
+        baseline_open_sites=baseline_sites(inputs),
+        kpis=kpis,
+        baseline_kpis=baseline,
+    )
+    if out_dir is None:
+        return result
+    from planner.outputs import write_outputs
+
+    with atomic_output_dir(Path(out_dir), force=force) as tmp:
+        written = write_outputs(result, tmp)
+    final = Path(out_dir)
+    outputs = {name: final / path.relative_to(tmp) for name, path in written.items()}
+    return replace(result, out_dir=final, outputs=outputs)
