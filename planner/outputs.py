@@ -187,6 +187,8 @@ def write_outputs(result: RunResult, folder: Path) -> dict[str, Path]:
     simulated = ["faults"] if "fault_records" in inputs.simulated_layers else []
     if "existing_centres" in inputs.simulated_layers:
         simulated.append("existing")
+    if "population" in inputs.simulated_layers:
+        simulated.append("population")
     map_args: dict[str, Any] = {
         "kpis": result.kpis,
         "baseline": result.baseline_kpis,
@@ -211,7 +213,11 @@ def write_outputs(result: RunResult, folder: Path) -> dict[str, Path]:
             **{**map_args, "kpi_panel": False, "collapsed_layer_control": True},
         )
         parameters = json.loads(cfg.model_dump_json(exclude_none=True, exclude={"data"}))
-        parameters["solution"] = {"status": sol.status.value, "quality": sol.quality(), "gap": sol.gap}
+        parameters["solution"] = {
+            "status": sol.status.value,
+            "quality": sol.quality(),
+            "gap": sol.gap,
+        }
         write_report(
             folder / "report.html",
             kpis=result.kpis,

@@ -52,11 +52,12 @@ class PlanInputs:
     travel: TravelMatrix
     input_files: dict[str, Path]
     attribution: list[str] = field(default_factory=list)
+    population_simulated: bool = False
 
     @property
     def simulated_layers(self) -> list[str]:
         """Names of the layers whose data are simulated (flagged on every map and report)."""
-        names = []
+        names = ["population"] if self.population_simulated else []
         if (
             self.faults is not None
             and "simulated" in self.faults
@@ -106,7 +107,14 @@ def _attribution(cfg: ScenarioConfig) -> list[str]:
     d = cfg.data
     layers: list[LayerSource] = [
         x
-        for x in (d.population, d.residential, d.faults, d.candidates, d.existing, cfg.travel.network)
+        for x in (
+            d.population,
+            d.residential,
+            d.faults,
+            d.candidates,
+            d.existing,
+            cfg.travel.network,
+        )
         if x is not None
     ]
     out: list[str] = []
@@ -228,6 +236,9 @@ def load_inputs(config: ScenarioConfig) -> PlanInputs:
         travel=travel,
         input_files=files,
         attribution=_attribution(config),
+        population_simulated=bool(
+            "simulated" in population.columns and population["simulated"].astype(bool).any()
+        ),
     )
 
 
