@@ -95,6 +95,10 @@ class Problem:
         For ``facility_location``: what closing each existing site saves (a negative
         value is a closing cost), in the unit of ``opening_cost``; ignored for sites
         that are not existing.
+    load
+        Optional capacity each demand point uses at its site, shape ``(n_demand,)``
+        (e.g. visits a day); defaults to ``weight``. Lets the objective weight differ
+        from the capacity use (OR-Library pmedcap: unit weights, demand as load).
     """
 
     cost: CostMatrix
@@ -105,6 +109,7 @@ class Problem:
     excluded: np.ndarray = None  # type: ignore[assignment]  # normalised to a bool mask
     existing: np.ndarray = None  # type: ignore[assignment]  # normalised to a bool mask
     closing_saving: np.ndarray | None = None
+    load: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         cost = self.cost
@@ -149,6 +154,15 @@ class Problem:
         if opening is not None and (opening < 0).any():
             raise ProblemError("`opening_cost` must be >= 0 for every site.")
         saving = _site_vector(self.closing_saving, m, "closing_saving")
+        load = None
+        if self.load is not None:
+            load = np.asarray(self.load, dtype=np.float64).ravel()
+            if load.shape != (n,):
+                raise ProblemError(
+                    f"`load` must have one value per demand point (cost has {n} rows); got {load.shape[0]}."
+                )
+            if not np.isfinite(load).all() or (load < 0).any():
+                raise ProblemError("`load` must be finite and >= 0 for every demand point.")
         required = _site_mask(self.required, m, "required")
         excluded = _site_mask(self.excluded, m, "excluded")
         existing = _site_mask(self.existing, m, "existing")
@@ -166,6 +180,7 @@ class Problem:
             ("required", required),
             ("excluded", excluded),
             ("existing", existing),
+            ("load", load),
         ):
             if isinstance(value, np.ndarray):
                 value.setflags(write=False)
@@ -180,6 +195,11 @@ class Problem:
     def n_sites(self) -> int:
         """Number of sites (columns of ``cost``)."""
         return int(self.cost.shape[1])
+
+    @property
+    def demand_load(self) -> np.ndarray:
+        """Capacity each demand point uses: ``load`` if given, else ``weight``."""
+        return self.weight if self.load is None else self.load
 
     @property
     def is_sparse(self) -> bool:

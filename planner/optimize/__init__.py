@@ -1,0 +1,34 @@
+"""Location models for service-centre planning: exact MILP models behind one ``solve``.
+
+>>> import numpy as np
+>>> from planner.optimize import Problem, solve
+>>> cost = np.array([[0.0, 5.0], [5.0, 0.0], [1.0, 4.0]])
+>>> plan = solve(Problem(cost, np.ones(3)), "p_median", p=1)
+>>> plan.open_sites.tolist(), plan.objective, str(plan.status)
+([0], 6.0, 'optimal')
+
+Models: ``p_median``, ``mclp``, ``lscp``, ``p_center``, ``capacitated_p_median``,
+``facility_location``; formulations in ``docs/models.md``.
+"""
+
+from __future__ import annotations
+
+from planner.optimize.check import MODELS, check_solution, nearest_open, recompute_objective
+from planner.optimize.dispatch import AUTO_EXACT_MAX_PAIRS, METHODS, solve
+from planner.optimize.milp import SOLVERS
+from planner.optimize.problem import Problem
+from planner.optimize.solution import Solution, Status
+
+__all__ = [
+    "AUTO_EXACT_MAX_PAIRS",
+    "METHODS",
+    "MODELS",
+    "SOLVERS",
+    "Problem",
+    "Solution",
+    "Status",
+    "check_solution",
+    "nearest_open",
+    "recompute_objective",
+    "solve",
+]

@@ -1,0 +1,432 @@
+"""The one public entry point: :func:`solve`. Validates, then routes to a method."""
+
+from __future__ import annotations
+
+import importlib
+import math
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from planner.errors import ProblemError
+from planner.optimize.check import MODELS
+from planner.optimize.exact import ModelOptions, solve_exact
+from planner.optimize.milp import DEFAULT_MIP_GAP, SOLVERS
+from planner.optimize.problem import Problem
+from planner.optimize.solution import Solution
+
+#: Methods accepted by :func:`solve`.
+METHODS = ("auto", "exact", "heuristic")
+
+#: ``method="auto"`` solves exactly while (demand points with weight) x (allowed sites)
+#: -- or the stored pairs of a sparse cost -- stays at or below this; larger problems
+#: go to the scale method ``planner.optimize.heuristics.solve_large`` when present.
+AUTO_EXACT_MAX_PAIRS = 2_000_000
+
+_NEEDS_P = ("p_median", "mclp", "p_center", "capacitated_p_median")
+_NEEDS_RADIUS = ("mclp", "lscp")
+_FORMULATIONS = ("auto", "radius", "assignment")
+
+
+def _row_min_allowed(problem: Problem) -> np.ndarray:
+    """Cheapest non-excluded site of each demand row (inf where none)."""
+    allowed = ~problem.excluded
+    cost = problem.cost
+    if sp.issparse(cost):
+        sub = sp.csr_array(cost[:, np.flatnonzero(allowed)])
+        out = np.full(problem.n_demand, np.inf)
+        has = np.diff(sub.indptr) > 0
+        if has.any():
+            out[has] = np.minimum.reduceat(sub.data, sub.indptr[:-1][has])
+        return out
+    return np.asarray(cost)[:, allowed].min(axis=1)
+
+
+def _pair_count(problem: Problem) -> int:
+    allowed = int((~problem.excluded).sum())
+    if isinstance(problem.cost, sp.csr_array):
+        return int(problem.cost.nnz)
+    return int((problem.weight > 0).sum()) * allowed
+
+
+def _hotspots(
+    problem: Problem, rows: Any, max_cost: Any
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    if rows is None and max_cost is None:
+        return None, None
+    if rows is None or max_cost is None:
+        raise ProblemError("give both `hotspot_rows` and `hotspot_max_cost`, or neither.")
+    arr = np.asarray(rows)
+    n = problem.n_demand
+    if arr.dtype == bool:
+        if arr.shape != (n,):
+            raise ProblemError(f"`hotspot_rows` as a mask needs one entry per demand point ({n}).")
+        idx = np.flatnonzero(arr)
+    else:
+        if arr.size and not np.issubdtype(arr.dtype, np.integer):
+            raise ProblemError(
+                "`hotspot_rows` must be demand-point indices (integers) or a boolean mask."
+            )
+        idx = arr.astype(np.int64).ravel()
+        if idx.size and (idx.min() < 0 or idx.max() >= n):
+            raise ProblemError(f"`hotspot_rows` holds an index outside 0..{n - 1}.")
+    lim = np.asarray(max_cost, dtype=np.float64)
+    if lim.ndim == 0:
+        lim = np.full(idx.size, float(lim))
+    elif arr.dtype == bool and lim.shape == (n,):
+        lim = lim[idx]
+    if lim.shape != idx.shape:
+        raise ProblemError(
+            f"`hotspot_max_cost` must be one number or one per hotspot ({idx.size}); got shape {lim.shape}."
+        )
+    if not np.isfinite(lim).all() or (lim < 0).any():
+        raise ProblemError("`hotspot_max_cost` must be finite and >= 0.")
+    return idx, lim
+
+
+def _standards(value: Any) -> tuple[tuple[float, float], ...]:
+    if value is None:
+        return ()
+    out = []
+    try:
+        items = list(value)
+        for item in items:
+            d, share = item
+            out.append((float(d), float(share)))
+    except (TypeError, ValueError):
+        raise ProblemError(
+            "`standards` must be a list of (cost, share) pairs, e.g. [(900.0, 0.8), (1800.0, 0.95)]."
+        ) from None
+    for d, share in out:
+        if not math.isfinite(d) or d < 0:
+            raise ProblemError(f"`standards`: cost {d} must be finite and >= 0.")
+        if not 0.0 <= share <= 1.0:
+            raise ProblemError(f"`standards`: share {share} must be between 0 and 1 (0.8 = 80 %).")
+    return tuple(out)
+
+
+def validate(
+    problem: Problem,
+    model: str,
+    *,
+    p: int | None,
+    radius: float | None,
+    method: str,
+    solver: str,
+    time_limit: float | None,
+    seed: int,
+    budget: float | None,
+    split: bool,
+    hotspot_rows: Any,
+    hotspot_max_cost: Any,
+    standards: Any,
+    formulation: str,
+    mip_gap: float,
+    warm_start: bool,
+    refine: bool,
+    verbose: bool,
+    write_model: str | os.PathLike[str] | None = None,
+) -> ModelOptions:
+    """Check every argument of :func:`solve`; raise :class:`ProblemError` naming the bad one."""
+    if not isinstance(problem, Problem):
+        raise ProblemError(
+            f"`problem` must be a planner.optimize.Problem; got {type(problem).__name__}."
+        )
+    if model not in MODELS:
+        raise ProblemError(f"unknown `model` {model!r}; choose one of {', '.join(MODELS)}.")
+    if method not in METHODS:
+        raise ProblemError(f"unknown `method` {method!r}; choose one of {', '.join(METHODS)}.")
+    if solver not in SOLVERS:
+        raise ProblemError(f"unknown `solver` {solver!r}; choose one of {', '.join(SOLVERS)}.")
+    if formulation not in _FORMULATIONS:
+        raise ProblemError(
+            f"unknown `formulation` {formulation!r}; choose one of {', '.join(_FORMULATIONS)}."
+        )
+    if time_limit is not None and (not isinstance(time_limit, (int, float)) or not time_limit > 0):
+        raise ProblemError(
+            f"`time_limit` must be a positive number of seconds or None; got {time_limit!r}."
+        )
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ProblemError(f"`seed` must be a non-negative integer; got {seed!r}.")
+    if not 0.0 <= float(mip_gap) < 1.0:
+        raise ProblemError(f"`mip_gap` must be in [0, 1); got {mip_gap!r}.")
+    n_allowed = int((~problem.excluded).sum())
+    n_required = int(problem.required.sum())
+    if n_allowed == 0:
+        raise ProblemError("every site is `excluded`: leave at least one candidate site.")
+    # p
+    if model == "lscp" and p is not None:
+        raise ProblemError(
+            "`p` does not apply to model 'lscp' (it finds the fewest sites); leave it out."
+        )
+    if model in _NEEDS_P and p is None:
+        raise ProblemError(f"model {model!r} needs `p`, the number of sites to open.")
+    if p is not None:
+        if isinstance(p, bool) or not isinstance(p, (int, np.integer)):
+            raise ProblemError(f"`p` must be an integer; got {p!r}.")
+        p = int(p)
+        if p < 1:
+            raise ProblemError(f"`p` must be at least 1; got {p}.")
+        if p > n_allowed:
+            raise ProblemError(
+                f"`p` = {p} is above the number of sites that may open ({n_allowed} of "
+                f"{problem.n_sites}, excluded ones left out)."
+            )
+        if p < n_required:
+            raise ProblemError(f"`p` = {p} is below the number of `required` sites ({n_required}).")
+    # radius
+    if model in _NEEDS_RADIUS and radius is None:
+        raise ProblemError(
+            f"model {model!r} needs `radius`, the coverage distance in the cost's unit."
+        )
+    if model == "p_center" and radius is not None:
+        raise ProblemError(
+            "`radius` does not apply to model 'p_center' (it finds the radius); leave it out."
+        )
+    if radius is not None:
+        try:
+            radius = float(radius)
+        except (TypeError, ValueError):
+            raise ProblemError(f"`radius` must be a number; got {radius!r}.") from None
+        if not math.isfinite(radius) or radius < 0:
+            raise ProblemError(f"`radius` must be finite and >= 0; got {radius}.")
+        row_min = _row_min_allowed(problem)
+        pos = problem.weight > 0
+        if pos.any() and not (row_min[pos] <= radius).any():
+            raise ProblemError(
+                f"`radius` = {radius:g}: no demand point has a site within it; the cheapest "
+                f"demand-site cost is {float(row_min[pos].min()):g}."
+            )
+    # model data
+    capacitated = model == "capacitated_p_median" or (
+        model == "facility_location" and problem.capacity is not None
+    )
+    if model == "capacitated_p_median" and problem.capacity is None:
+        raise ProblemError(
+            "model 'capacitated_p_median' needs site capacities: Problem(..., capacity=...)."
+        )
+    if model == "facility_location" and problem.opening_cost is None:
+        raise ProblemError(
+            "model 'facility_location' needs opening costs: Problem(..., opening_cost=...)."
+        )
+    if split and not capacitated:
+        raise ProblemError(
+            "`split` applies only to capacitated models (capacitated_p_median, facility_location with capacity)."
+        )
+    if budget is not None:
+        if model != "facility_location":
+            raise ProblemError("`budget` applies only to model 'facility_location'.")
+        budget = float(budget)
+        if not math.isfinite(budget) or budget < 0:
+            raise ProblemError(f"`budget` must be finite and >= 0; got {budget}.")
+    if formulation == "assignment" and model not in ("p_median", "facility_location"):
+        raise ProblemError(
+            "`formulation` applies only to 'p_median' and uncapacitated 'facility_location'."
+        )
+    hot_rows, hot_max = _hotspots(problem, hotspot_rows, hotspot_max_cost)
+    if write_model is not None:
+        path = Path(write_model)
+        if path.suffix.lower() not in (".mps", ".lp"):
+            raise ProblemError(f"`write_model` must end in .mps or .lp; got {str(path)!r}.")
+        if model == "p_center":
+            raise ProblemError(
+                "`write_model` is not available for 'p_center' (it solves a sequence of models)."
+            )
+        if not path.parent.is_dir():
+            raise ProblemError(f"`write_model`: folder {str(path.parent)!r} does not exist.")
+    return ModelOptions(
+        model=model,
+        p=p,
+        radius=radius,
+        budget=budget,
+        split=bool(split),
+        hotspot_rows=hot_rows,
+        hotspot_max_cost=hot_max,
+        standards=_standards(standards),
+        formulation=formulation,
+        solver=solver,
+        time_limit=None if time_limit is None else float(time_limit),
+        seed=int(seed),
+        mip_gap=float(mip_gap),
+        warm_start=bool(warm_start),
+        refine=bool(refine),
+        verbose=bool(verbose),
+        write_model=None if write_model is None else str(write_model),
+    )
+
+
+def _scale_function(name: str) -> Callable[..., Solution] | None:
+    """``planner.optimize.heuristics.<name>`` if that module and function exist."""
+    try:
+        module = importlib.import_module("planner.optimize.heuristics")
+    except ImportError:
+        return None
+    fn = getattr(module, name, None)
+    return fn if callable(fn) else None
+
+
+def _scale_options(opts: ModelOptions, extra: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if opts.budget is not None:
+        out["budget"] = opts.budget
+    if opts.split:
+        out["split"] = True
+    if opts.hotspot_rows is not None:
+        out["hotspot_rows"] = opts.hotspot_rows
+        out["hotspot_max_cost"] = opts.hotspot_max_cost
+    if opts.standards:
+        out["standards"] = list(opts.standards)
+    out.update(extra)
+    return out
+
+
+def solve(
+    problem: Problem,
+    model: str = "p_median",
+    *,
+    p: int | None = None,
+    radius: float | None = None,
+    method: str = "auto",
+    solver: str = "highs",
+    time_limit: float | None = None,
+    seed: int = 0,
+    budget: float | None = None,
+    split: bool = False,
+    hotspot_rows: Sequence[int] | np.ndarray | None = None,
+    hotspot_max_cost: float | Sequence[float] | np.ndarray | None = None,
+    standards: Sequence[tuple[float, float]] | None = None,
+    formulation: str = "auto",
+    mip_gap: float = DEFAULT_MIP_GAP,
+    warm_start: bool = True,
+    refine: bool = True,
+    verbose: bool = False,
+    write_model: str | os.PathLike[str] | None = None,
+    **options: Any,
+) -> Solution:
+    """Solve a location model.
+
+    Parameters
+    ----------
+    problem
+        The :class:`Problem` (cost matrix, weights, site attributes).
+    model
+        ``"p_median"``, ``"mclp"``, ``"lscp"``, ``"p_center"``,
+        ``"capacitated_p_median"`` or ``"facility_location"`` (see ``docs/models.md``).
+    p
+        Number of sites to open: required by ``p_median``, ``mclp``, ``p_center``,
+        ``capacitated_p_median``; optional for ``facility_location``; not for ``lscp``.
+    radius
+        In the cost's unit. Coverage radius of ``mclp`` and ``lscp`` (required);
+        for ``p_median``, ``capacitated_p_median`` and ``facility_location`` the largest
+        cost at which a site may serve a demand point (optional service cut).
+    method
+        ``"exact"`` (MILP, proven optimal unless stopped), ``"heuristic"``
+        (:mod:`planner.optimize.heuristics`), or ``"auto"``: exact while the number of
+        (demand, site) pairs is at most :data:`AUTO_EXACT_MAX_PAIRS`, the scale method
+        beyond.
+    solver
+        ``"highs"`` (direct highspy arrays), ``"cbc"`` (PuLP + CBC) or ``"highs_pulp"``.
+    time_limit
+        Seconds for the whole solve; a plan found by then is returned as ``feasible``
+        with its gap.
+    seed
+        Solver random seed; same input and seed give the same answer.
+    budget
+        ``facility_location``: upper limit on the opening cost of new (non-existing) sites.
+    split
+        Capacitated models: let a demand point be split across sites (default: each
+        demand point served by exactly one site).
+    hotspot_rows, hotspot_max_cost
+        Demand points (indices or mask) that must be served within a cost (one number
+        or one per hotspot), e.g. a 45-minute repair-response promise.
+    standards
+        Percentile standards ``[(cost, share), ...]``: at least ``share`` of the total
+        demand weight served within ``cost``.
+    formulation
+        ``p_median``/uncapacitated ``facility_location``: ``"radius"`` (default via
+        ``"auto"``) or ``"assignment"`` (classic, for comparison).
+    mip_gap
+        Relative gap at which the MILP counts as solved.
+    warm_start
+        Give the MILP a greedy-plus-swap p-median plan as its first incumbent.
+    refine
+        ``p_center``: among plans with the optimal radius, pick the one with the
+        least total weighted cost (a p-median solve within the radius).
+    verbose
+        Show the solver's log.
+    write_model
+        Also write the MILP to this ``.mps`` or ``.lp`` file (exact method; not
+        ``p_center``), to inspect it or hand it to another solver.
+    **options
+        Passed to the heuristic methods; the exact method accepts none.
+
+    Returns
+    -------
+    Solution
+        Immutable; ``status`` says whether the plan is optimal, feasible (with
+        ``gap``), infeasible (with ``details["diagnosis"]`` and ``details["message"]``)
+        or missing.
+
+    Raises
+    ------
+    ProblemError
+        For invalid arguments, before any solver runs.
+    """
+    opts = validate(
+        problem,
+        model,
+        p=p,
+        radius=radius,
+        method=method,
+        solver=solver,
+        time_limit=time_limit,
+        seed=seed,
+        budget=budget,
+        split=split,
+        hotspot_rows=hotspot_rows,
+        hotspot_max_cost=hotspot_max_cost,
+        standards=standards,
+        formulation=formulation,
+        mip_gap=mip_gap,
+        warm_start=warm_start,
+        refine=refine,
+        verbose=verbose,
+        write_model=write_model,
+    )
+    if method == "heuristic":
+        fn = _scale_function("solve_heuristic")
+        if fn is None:
+            raise ProblemError(
+                "method 'heuristic' not available (planner.optimize.heuristics is missing)."
+            )
+        return fn(
+            problem,
+            model,
+            p=opts.p,
+            radius=opts.radius,
+            time_limit=opts.time_limit,
+            seed=opts.seed,
+            **_scale_options(opts, options),
+        )
+    if method == "auto" and _pair_count(problem) > AUTO_EXACT_MAX_PAIRS:
+        fn = _scale_function("solve_large")
+        if fn is not None:
+            try:
+                return fn(
+                    problem,
+                    model,
+                    p=opts.p,
+                    radius=opts.radius,
+                    time_limit=opts.time_limit,
+                    seed=opts.seed,
+                    **_scale_options(opts, options),
+                )
+            except NotImplementedError:
+                pass  # the scale method does not cover this model: solve exactly
+    if options:
+        raise ProblemError(f"unknown option(s) for the exact method: {', '.join(sorted(options))}.")
+    return solve_exact(problem, opts)

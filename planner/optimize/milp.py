@@ -1,0 +1,392 @@
+"""A mixed-integer program held as arrays, and the solvers that take it.
+
+Every location model is built once, from whole arrays, into an :class:`ArrayMilp`
+(objective vector, bounds, integrality, a CSR constraint matrix and row bounds).
+Backends then hand it to a solver:
+
+* ``"highs"``: straight into HiGHS through highspy's array API (``passModel``) -- the
+  fastest route, no per-variable Python objects;
+* ``"cbc"``: through PuLP and its bundled CBC, one ``LpVariable`` per column and one
+  constraint per row, each row's expression assembled from the CSR slice;
+* ``"highs_pulp"``: the same PuLP model solved by PuLP's HiGHS interface (to measure
+  PuLP's model-building overhead against the direct route).
+
+Each backend maps its solver's status codes through ONE table onto
+:class:`~planner.optimize.solution.Status`. PuLP's HiGHS interface reports a
+time-limited run with a solution as "Optimal"; the solution status says otherwise,
+so the PuLP table reads both.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from planner.errors import OptionalDependencyError, ProblemError
+from planner.optimize.solution import Status
+
+#: Solver names accepted by :func:`planner.optimize.solve`.
+SOLVERS = ("highs", "cbc", "highs_pulp")
+
+#: Default relative MIP gap at which a plan counts as proven optimal. HiGHS's own
+#: default (1e-4) would stop 100 units short on a 1e6 objective (cap41-cap44).
+DEFAULT_MIP_GAP = 1e-7
+
+
+@dataclass(frozen=True, eq=False)
+class ArrayMilp:
+    """``min/max c @ x + offset`` s.t. ``row_lower <= A @ x <= row_upper``, ``lower <= x <= upper``.
+
+    ``integer[k]`` marks integer columns. ``A`` is a CSR matrix (rows x columns).
+    """
+
+    c: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    integer: np.ndarray
+    A: sp.csr_array
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    sense: str = "min"
+    offset: float = 0.0
+
+    @property
+    def n_cols(self) -> int:
+        """Number of variables."""
+        return int(self.c.size)
+
+    @property
+    def n_rows(self) -> int:
+        """Number of constraints."""
+        return int(self.row_lower.size)
+
+
+@dataclass(frozen=True, eq=False)
+class MilpResult:
+    """What a backend returns: status, column values, objective and proven bound."""
+
+    status: Status
+    x: np.ndarray | None
+    objective: float
+    bound: float | None
+    runtime_s: float
+    build_s: float
+    solver_status: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def stack_rows(blocks: list[tuple[sp.csr_array, np.ndarray, np.ndarray]], n_cols: int) -> tuple:
+    """Stack ``(A_block, lo, hi)`` row blocks into one CSR matrix and row-bound vectors."""
+    blocks = [b for b in blocks if b[0].shape[0] > 0]
+    if not blocks:
+        return (
+            sp.csr_array((0, n_cols)),
+            np.zeros(0),
+            np.zeros(0),
+        )
+    mat = sp.vstack(
+        [sp.csr_array(b[0], shape=(b[0].shape[0], n_cols)) for b in blocks], format="csr"
+    )
+    lo = np.concatenate([np.broadcast_to(b[1], (b[0].shape[0],)) for b in blocks]).astype(
+        np.float64
+    )
+    hi = np.concatenate([np.broadcast_to(b[2], (b[0].shape[0],)) for b in blocks]).astype(
+        np.float64
+    )
+    return sp.csr_array(mat), lo, hi
+
+
+def relative_gap(objective: float, bound: float | None) -> float | None:
+    """``|objective - bound| / max(|objective|, 1e-9)``; None without a bound."""
+    if bound is None or not math.isfinite(objective) or not math.isfinite(bound):
+        return None
+    return abs(objective - bound) / max(abs(objective), 1e-9)
+
+
+# --------------------------------------------------------------------------- HiGHS
+
+
+def _highs_table() -> dict[Any, Status]:
+    import highspy
+
+    ms = highspy.HighsModelStatus
+    # Statuses that say nothing about a plan: the solution status decides between
+    # FEASIBLE (a plan was found before stopping) and NO_SOLUTION.
+    stopped = Status.NO_SOLUTION
+    return {
+        ms.kOptimal: Status.OPTIMAL,
+        ms.kInfeasible: Status.INFEASIBLE,
+        ms.kUnboundedOrInfeasible: Status.INFEASIBLE,
+        ms.kTimeLimit: stopped,
+        ms.kIterationLimit: stopped,
+        ms.kSolutionLimit: stopped,
+        ms.kInterrupt: stopped,
+        ms.kObjectiveBound: stopped,
+        ms.kObjectiveTarget: stopped,
+        ms.kMemoryLimit: stopped,
+        ms.kUnbounded: stopped,
+        ms.kNotset: stopped,
+        ms.kUnknown: stopped,
+        ms.kModelEmpty: Status.OPTIMAL,
+    }
+
+
+def _highs_lp(milp: ArrayMilp) -> Any:
+    """The model as a ``highspy.HighsLp`` (row-wise CSR, no per-variable objects)."""
+    import highspy
+
+    lp = highspy.HighsLp()
+    lp.num_col_ = milp.n_cols
+    lp.num_row_ = milp.n_rows
+    lp.col_cost_ = np.ascontiguousarray(milp.c, dtype=np.float64)
+    lp.col_lower_ = np.ascontiguousarray(milp.lower, dtype=np.float64)
+    lp.col_upper_ = np.ascontiguousarray(milp.upper, dtype=np.float64)
+    lp.row_lower_ = np.ascontiguousarray(milp.row_lower, dtype=np.float64)
+    lp.row_upper_ = np.ascontiguousarray(milp.row_upper, dtype=np.float64)
+    lp.offset_ = float(milp.offset)
+    lp.sense_ = highspy.ObjSense.kMaximize if milp.sense == "max" else highspy.ObjSense.kMinimize
+    mat = milp.A
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.num_col_ = milp.n_cols
+    lp.a_matrix_.num_row_ = milp.n_rows
+    lp.a_matrix_.start_ = np.ascontiguousarray(mat.indptr, dtype=np.int32)
+    lp.a_matrix_.index_ = np.ascontiguousarray(mat.indices, dtype=np.int32)
+    lp.a_matrix_.value_ = np.ascontiguousarray(mat.data, dtype=np.float64)
+    if milp.integer.any():
+        kint, kcont = highspy.HighsVarType.kInteger, highspy.HighsVarType.kContinuous
+        lp.integrality_ = [kint if b else kcont for b in milp.integer.tolist()]
+    return lp
+
+
+def write_milp(milp: ArrayMilp, path: str) -> None:
+    """Write the model as MPS (``.mps``) or CPLEX LP (``.lp``) text, for any MILP solver."""
+    h = _new_highs()
+    h.setOptionValue("output_flag", False)
+    h.passModel(_highs_lp(milp))
+    h.writeModel(str(path))
+
+
+def _new_highs() -> Any:
+    import highspy
+
+    # highspy's Python wrapper prints a banner when the first instance is made, before
+    # any option can be set; the core class does not. Fall back to the wrapper.
+    core = getattr(getattr(highspy, "_core", None), "_Highs", None)
+    return core() if core is not None else highspy.Highs()
+
+
+def solve_highs(
+    milp: ArrayMilp,
+    *,
+    time_limit: float | None,
+    seed: int,
+    verbose: bool = False,
+    mip_gap: float = DEFAULT_MIP_GAP,
+    initial: np.ndarray | None = None,
+    threads: int | None = None,
+    highs_options: dict[str, Any] | None = None,
+) -> MilpResult:
+    """Solve with HiGHS through highspy's array API (``highs_options``: extra HiGHS options)."""
+    try:
+        import highspy
+    except ImportError as exc:  # pragma: no cover - highspy is a dependency
+        raise OptionalDependencyError("solver 'highs' needs highspy: pip install highspy") from exc
+    t0 = time.perf_counter()
+    h = _new_highs()
+    h.setOptionValue("output_flag", bool(verbose))
+    h.setOptionValue("random_seed", int(seed) % 2_147_483_647)
+    h.setOptionValue("mip_rel_gap", float(mip_gap))
+    if threads is not None:
+        h.setOptionValue("threads", int(threads))
+    if time_limit is not None:
+        h.setOptionValue("time_limit", max(float(time_limit), 1e-3))
+    for key, value in (highs_options or {}).items():
+        h.setOptionValue(key, value)
+    lp = _highs_lp(milp)
+    status = h.passModel(lp)
+    if status == highspy.HighsStatus.kError:  # pragma: no cover - a bug in a model builder
+        raise ProblemError("HiGHS rejected the model (internal error building it).")
+    if initial is not None:
+        sol = highspy.HighsSolution()
+        sol.col_value = np.asarray(initial, dtype=np.float64).tolist()
+        sol.value_valid = True
+        h.setSolution(sol)
+    build_s = time.perf_counter() - t0
+    h.run()
+    runtime = time.perf_counter() - t0
+    ms = h.getModelStatus()
+    info = h.getInfo()
+    has_plan = int(info.primal_solution_status) == 2  # kSolutionStatusFeasible
+    status = _highs_table().get(ms, Status.NO_SOLUTION)
+    if status is Status.NO_SOLUTION and has_plan:
+        status = Status.FEASIBLE
+    if status is Status.OPTIMAL and not has_plan:  # pragma: no cover - defensive
+        status = Status.NO_SOLUTION
+    x = np.asarray(h.getSolution().col_value, dtype=np.float64) if has_plan else None
+    objective = float(info.objective_function_value) if has_plan else math.nan
+    bound: float | None = None
+    if milp.integer.any():
+        b = float(info.mip_dual_bound)
+        bound = b if math.isfinite(b) else None
+    elif status is Status.OPTIMAL:
+        bound = objective
+    if status is Status.OPTIMAL and bound is None:
+        bound = objective
+    return MilpResult(
+        status=status,
+        x=x,
+        objective=objective,
+        bound=bound,
+        runtime_s=runtime,
+        build_s=build_s,
+        solver_status=h.modelStatusToString(ms),
+        extra={"mip_node_count": int(getattr(info, "mip_node_count", 0))},
+    )
+
+
+# --------------------------------------------------------------------------- PuLP
+
+
+def _pulp_table() -> dict[tuple[int, int], Status]:
+    """(LpProblem.status, LpProblem.sol_status) -> Status.
+
+    PuLP's HiGHS interface reports a time-limited run with an incumbent as status 1
+    ("Optimal") with sol_status 2 ("Integer Feasible"): that is FEASIBLE, not OPTIMAL.
+    """
+    return {
+        (1, 1): Status.OPTIMAL,
+        (1, 2): Status.FEASIBLE,
+        (0, 2): Status.FEASIBLE,
+        (-3, 2): Status.FEASIBLE,
+        (1, 0): Status.NO_SOLUTION,
+        (0, 0): Status.NO_SOLUTION,
+        (-3, 0): Status.NO_SOLUTION,
+        (-1, -1): Status.INFEASIBLE,
+        (-1, 0): Status.INFEASIBLE,
+        (-2, -2): Status.NO_SOLUTION,
+        (-3, -3): Status.NO_SOLUTION,
+    }
+
+
+def build_pulp(milp: ArrayMilp) -> tuple[Any, list[Any]]:
+    """The same model as PuLP objects: one variable per column, rows from CSR slices."""
+    import pulp
+
+    n = milp.n_cols
+    sense = pulp.LpMaximize if milp.sense == "max" else pulp.LpMinimize
+    prob = pulp.LpProblem("location_model", sense)
+    lo = [None if not math.isfinite(v) else float(v) for v in milp.lower.tolist()]
+    hi = [None if not math.isfinite(v) else float(v) for v in milp.upper.tolist()]
+    cats = ["Integer" if b else "Continuous" for b in milp.integer.tolist()]
+    xs = [pulp.LpVariable(f"x{k}", lo[k], hi[k], cats[k]) for k in range(n)]
+    nz = np.flatnonzero(milp.c)
+    objective = pulp.LpAffineExpression(
+        list(zip([xs[k] for k in nz.tolist()], milp.c[nz].tolist(), strict=True)),
+        constant=float(milp.offset),
+    )
+    prob.setObjective(objective)
+    mat = milp.A
+    indptr, indices, data = mat.indptr, mat.indices.tolist(), mat.data.tolist()
+    bounds = zip(milp.row_lower.tolist(), milp.row_upper.tolist(), strict=True)
+    for r, (rlo, rhi) in enumerate(bounds):
+        a, b = int(indptr[r]), int(indptr[r + 1])
+        expr = pulp.LpAffineExpression(
+            list(zip([xs[k] for k in indices[a:b]], data[a:b], strict=True))
+        )
+        if rlo == rhi:
+            prob.addConstraint(pulp.LpConstraint(expr, pulp.LpConstraintEQ, f"r{r}", rlo))
+            continue
+        if math.isfinite(rlo):
+            prob.addConstraint(pulp.LpConstraint(expr, pulp.LpConstraintGE, f"r{r}l", rlo))
+        if math.isfinite(rhi):
+            prob.addConstraint(pulp.LpConstraint(expr, pulp.LpConstraintLE, f"r{r}u", rhi))
+    return prob, xs
+
+
+def solve_pulp(
+    milp: ArrayMilp,
+    *,
+    solver: str,
+    time_limit: float | None,
+    seed: int,
+    verbose: bool = False,
+    mip_gap: float = DEFAULT_MIP_GAP,
+) -> MilpResult:
+    """Solve through PuLP with CBC (``solver="cbc"``) or HiGHS (``"highs_pulp"``)."""
+    try:
+        import pulp
+    except ImportError as exc:  # pragma: no cover - pulp is a dependency
+        raise OptionalDependencyError(f"solver {solver!r} needs PuLP: pip install pulp") from exc
+    t0 = time.perf_counter()
+    prob, xs = build_pulp(milp)
+    build_s = time.perf_counter() - t0
+    if solver == "cbc":
+        # CBC reads seed 0 as "from the clock": shift by one to stay deterministic.
+        cmd = pulp.PULP_CBC_CMD(
+            msg=bool(verbose),
+            timeLimit=None if time_limit is None else max(1, math.ceil(time_limit)),
+            gapRel=mip_gap,
+            options=[f"randomCbcSeed {int(seed) + 1}", f"randomSeed {int(seed) + 1}"],
+        )
+    else:
+        cmd = pulp.HiGHS(
+            msg=bool(verbose), timeLimit=time_limit, gapRel=mip_gap, random_seed=int(seed)
+        )
+    if not cmd.available():
+        raise OptionalDependencyError(f"solver {solver!r} is not available in this PuLP install.")
+    prob.solve(cmd)
+    runtime = time.perf_counter() - t0
+    key = (int(prob.status), int(prob.sol_status))
+    status = _pulp_table().get(key, Status.NO_SOLUTION)
+    x = None
+    objective = math.nan
+    if status in (Status.OPTIMAL, Status.FEASIBLE):
+        x = np.asarray([v.varValue if v.varValue is not None else 0.0 for v in xs])
+        objective = float(milp.c @ x + milp.offset)
+    bound = objective if status is Status.OPTIMAL else None
+    return MilpResult(
+        status=status,
+        x=x,
+        objective=objective,
+        bound=bound,
+        runtime_s=runtime,
+        build_s=build_s,
+        solver_status=f"{pulp.LpStatus[prob.status]}/{pulp.LpSolution[prob.sol_status]}",
+    )
+
+
+def solve_milp(
+    milp: ArrayMilp,
+    *,
+    solver: str = "highs",
+    time_limit: float | None = None,
+    seed: int = 0,
+    verbose: bool = False,
+    mip_gap: float = DEFAULT_MIP_GAP,
+    initial: np.ndarray | None = None,
+    highs_options: dict[str, Any] | None = None,
+) -> MilpResult:
+    """Solve an :class:`ArrayMilp` with the named solver (see :data:`SOLVERS`).
+
+    ``initial`` (a full column vector) and ``highs_options`` are used by HiGHS only.
+    """
+    if solver == "highs":
+        return solve_highs(
+            milp,
+            time_limit=time_limit,
+            seed=seed,
+            verbose=verbose,
+            mip_gap=mip_gap,
+            initial=initial,
+            highs_options=highs_options,
+        )
+    if solver in ("cbc", "highs_pulp"):
+        return solve_pulp(
+            milp, solver=solver, time_limit=time_limit, seed=seed, verbose=verbose, mip_gap=mip_gap
+        )
+    raise ProblemError(f"unknown `solver` {solver!r}; choose one of {', '.join(SOLVERS)}.")

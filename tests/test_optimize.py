@@ -1,0 +1,719 @@
+"""Location models: validation, brute-force agreement, the feasibility checker, diagnoses.
+
+Tiny random instances are solved exactly and compared with enumeration of every plan;
+one checker (``check_solution``) runs over every model, solver and method.
+"""
+
+from __future__ import annotations
+
+import importlib
+import itertools
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from scipy.optimize import linprog
+
+from planner.errors import ProblemError
+from planner.optimize import Problem, Solution, Status, check_solution, solve
+from planner.optimize import dispatch as dispatch_mod
+from planner.optimize import exact as exact_mod
+from planner.optimize.milp import _pulp_table
+
+SOLVERS = ["highs", "cbc", "highs_pulp"]
+
+
+# --------------------------------------------------------------------------- oracles
+
+
+def _instance(seed: int, n: int = 7, m: int = 5) -> Problem:
+    rng = np.random.default_rng(seed)
+    xy_d = rng.random((n, 2)) * 100
+    xy_s = rng.random((m, 2)) * 100
+    cost = np.round(np.hypot(*(xy_d[:, None, :] - xy_s[None, :, :]).transpose(2, 0, 1)), 1)
+    weight = rng.integers(1, 10, n).astype(float)
+    capacity = np.full(m, np.ceil(weight.sum() / 1.7))
+    opening = np.round(rng.random(m) * 200 + 50, 1)
+    return Problem(cost, weight, capacity=capacity, opening_cost=opening)
+
+
+def _subsets(m: int, sizes: range | list[int]):
+    for k in sizes:
+        yield from itertools.combinations(range(m), k)
+
+
+def _dense(problem: Problem) -> np.ndarray:
+    c = problem.cost
+    if sp.issparse(c):
+        d = np.full(c.shape, np.inf)
+        coo = sp.coo_array(c)
+        d[coo.row, coo.col] = coo.data
+        return d
+    return np.asarray(c, dtype=float)
+
+
+def _brute_p_median(problem: Problem, p: int, *, hot=None, standards=()) -> float:
+    c, w = _dense(problem), problem.weight
+    best = np.inf
+    for s in _subsets(problem.n_sites, [p]):
+        if problem.required[list(s)].sum() != problem.required.sum():
+            continue
+        d = c[:, list(s)].min(axis=1)
+        if hot is not None and (d[hot[0]] > hot[1]).any():
+            continue
+        if any(w[d <= dd].sum() < share * w.sum() - 1e-9 for dd, share in standards):
+            continue
+        best = min(best, float((w * d).sum()))
+    return best
+
+
+def _assignments(n: int, m: int) -> np.ndarray:
+    return np.array(list(itertools.product(range(m), repeat=n)), dtype=np.int64)
+
+
+def _brute_single_source(problem: Problem, p: int | None, *, with_opening: bool) -> float:
+    """Enumerate every single-source assignment; the open set is any superset of the used sites."""
+    c, w, q = problem.cost, problem.weight, problem.demand_load
+    n, m = c.shape
+    assign = _assignments(n, m)
+    cost = (w[None, :] * c[np.arange(n)[None, :], assign]).sum(axis=1)
+    load = np.zeros((assign.shape[0], m))
+    for j in range(m):
+        load[:, j] = (q[None, :] * (assign == j)).sum(axis=1)
+    used = np.zeros((assign.shape[0], m), dtype=bool)
+    for j in range(m):
+        used[:, j] = (assign == j).any(axis=1)
+    best = np.inf
+    sizes = [p] if p is not None else list(range(1, m + 1))
+    for s in _subsets(m, sizes):
+        mask = np.zeros(m, dtype=bool)
+        mask[list(s)] = True
+        ok = ~(used & ~mask).any(axis=1) & (load <= problem.capacity[None, :] * mask + 1e-9).all(
+            axis=1
+        )
+        if ok.any():
+            extra = float(problem.opening_cost[list(s)].sum()) if with_opening else 0.0
+            best = min(best, float(cost[ok].min()) + extra)
+    return best
+
+
+def _brute_split(problem: Problem, p: int | None, *, with_opening: bool) -> float:
+    """For every open set, the split assignment is a transportation LP (scipy linprog)."""
+    c, w, q = problem.cost, problem.weight, problem.demand_load
+    n, m = c.shape
+    best = np.inf
+    sizes = [p] if p is not None else list(range(1, m + 1))
+    for s in _subsets(m, sizes):
+        s = list(s)
+        k = len(s)
+        obj = (w[:, None] * c[:, s]).ravel()
+        a_eq = np.kron(np.eye(n), np.ones(k))
+        a_ub = np.kron(q[:, None].T, np.eye(k)).reshape(k, n * k)
+        a_ub = np.zeros((k, n * k))
+        for i in range(n):
+            a_ub[:, i * k : (i + 1) * k] = np.eye(k) * q[i]
+        res = linprog(
+            obj, A_ub=a_ub, b_ub=problem.capacity[s], A_eq=a_eq, b_eq=np.ones(n), bounds=(0, 1)
+        )
+        if res.status == 0:
+            extra = float(problem.opening_cost[s].sum()) if with_opening else 0.0
+            best = min(best, float(res.fun) + extra)
+    return best
+
+
+# --------------------------------------------------------------------------- brute force
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_p_median_matches_brute_force(seed, solver):
+    problem = _instance(seed)
+    sol = solve(problem, "p_median", p=2, solver=solver)
+    assert sol.status is Status.OPTIMAL
+    assert sol.objective == pytest.approx(_brute_p_median(problem, 2))
+    assert check_solution(problem, sol, model="p_median", p=2) == []
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_p_median_assignment_formulation_agrees(seed):
+    problem = _instance(seed, n=9, m=6)
+    a = solve(problem, "p_median", p=3, formulation="assignment")
+    b = solve(problem, "p_median", p=3, formulation="radius", warm_start=False)
+    assert a.objective == pytest.approx(b.objective)
+    assert a.objective == pytest.approx(_brute_p_median(problem, 3))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_mclp_matches_brute_force(seed):
+    problem = _instance(seed)
+    c, w = problem.cost, problem.weight
+    radius = float(np.median(c))
+    best = max(float(w[(c[:, list(s)] <= radius).any(axis=1)].sum()) for s in _subsets(5, [2]))
+    sol = solve(problem, "mclp", p=2, radius=radius)
+    assert sol.status is Status.OPTIMAL
+    assert sol.sense == "max"
+    assert sol.objective == pytest.approx(best)
+    assert sol.details["covered_weight"] == pytest.approx(best)
+    assert check_solution(problem, sol, model="mclp", p=2, radius=radius) == []
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_lscp_matches_brute_force(seed):
+    problem = _instance(seed)
+    c = problem.cost
+    radius = float(np.max(c.min(axis=1))) + 5.0
+    best = min(
+        len(s) for s in _subsets(5, range(1, 6)) if (c[:, list(s)] <= radius).any(axis=1).all()
+    )
+    sol = solve(problem, "lscp", radius=radius)
+    assert sol.status is Status.OPTIMAL
+    assert sol.objective == best
+    assert check_solution(problem, sol, model="lscp", radius=radius) == []
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_p_center_matches_brute_force(seed):
+    problem = _instance(seed)
+    c = problem.cost
+    best = min(float(c[:, list(s)].min(axis=1).max()) for s in _subsets(5, [2]))
+    sol = solve(problem, "p_center", p=2)
+    assert sol.status is Status.OPTIMAL
+    assert sol.objective == pytest.approx(best)
+    assert sol.details["radius"] == pytest.approx(best)
+    assert check_solution(problem, sol, model="p_center", p=2) == []
+
+
+def test_p_center_refine_picks_least_total_cost_among_optimal_radius():
+    problem = _instance(11, n=8, m=6)
+    c, w = problem.cost, problem.weight
+    r = min(float(c[:, list(s)].min(axis=1).max()) for s in _subsets(6, [2]))
+    best_total = min(
+        float((w * c[:, list(s)].min(axis=1)).sum())
+        for s in _subsets(6, [2])
+        if c[:, list(s)].min(axis=1).max() <= r
+    )
+    sol = solve(problem, "p_center", p=2, refine=True)
+    assert sol.objective == pytest.approx(r)
+    assert sol.details["refined_total_cost"] == pytest.approx(best_total)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_capacitated_p_median_single_source_matches_brute_force(seed):
+    problem = _instance(seed, n=6, m=4)
+    sol = solve(problem, "capacitated_p_median", p=2)
+    assert sol.status is Status.OPTIMAL
+    assert sol.objective == pytest.approx(_brute_single_source(problem, 2, with_opening=False))
+    assert check_solution(problem, sol, model="capacitated_p_median", p=2) == []
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_capacitated_p_median_split_matches_brute_force(seed):
+    problem = _instance(seed, n=6, m=4)
+    sol = solve(problem, "capacitated_p_median", p=2, split=True)
+    assert sol.status is Status.OPTIMAL
+    assert sol.objective == pytest.approx(_brute_split(problem, 2, with_opening=False), rel=1e-6)
+    assert "allocation" in sol.details
+    assert check_solution(problem, sol, model="capacitated_p_median", p=2, split=True) == []
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_uncapacitated_facility_location_matches_brute_force(seed):
+    base = _instance(seed)
+    problem = Problem(base.cost, base.weight, opening_cost=base.opening_cost)
+    c, w, f = problem.cost, problem.weight, problem.opening_cost
+    best = min(
+        float(f[list(s)].sum() + (w * c[:, list(s)].min(axis=1)).sum())
+        for s in _subsets(5, range(1, 6))
+    )
+    sol = solve(problem, "facility_location")
+    assert sol.status is Status.OPTIMAL
+    assert sol.objective == pytest.approx(best)
+    assert check_solution(problem, sol, model="facility_location") == []
+
+
+@pytest.mark.parametrize("split", [False, True])
+def test_capacitated_facility_location_matches_brute_force(split):
+    problem = _instance(5, n=6, m=4)
+    oracle = _brute_split if split else _brute_single_source
+    sol = solve(problem, "facility_location", split=split)
+    assert sol.status is Status.OPTIMAL
+    assert sol.objective == pytest.approx(oracle(problem, None, with_opening=True), rel=1e-6)
+    assert check_solution(problem, sol, model="facility_location", split=split) == []
+
+
+def test_facility_location_budget_and_existing_sites():
+    base = _instance(3)
+    existing = np.array([0, 1])
+    saving = np.array([500.0, -40.0, 0.0, 0.0, 0.0])
+    problem = Problem(
+        base.cost,
+        base.weight,
+        opening_cost=base.opening_cost,
+        existing=existing,
+        closing_saving=saving,
+    )
+    c, w, f = problem.cost, problem.weight, problem.opening_cost
+    budget = 150.0
+    best = np.inf
+    for s in _subsets(5, range(1, 6)):
+        new = [j for j in s if j not in (0, 1)]
+        if f[new].sum() > budget:
+            continue
+        closed = [j for j in (0, 1) if j not in s]
+        value = f[new].sum() - saving[closed].sum() + (w * c[:, list(s)].min(axis=1)).sum()
+        best = min(best, float(value))
+    sol = solve(problem, "facility_location", budget=budget)
+    assert sol.objective == pytest.approx(best)
+    assert "existing_closed" in sol.details
+    assert check_solution(problem, sol, model="facility_location", budget=budget) == []
+
+
+def test_sparse_cost_absent_pairs_cannot_serve():
+    rng = np.random.default_rng(7)
+    dense = np.round(rng.random((8, 5)) * 50, 1)
+    mask = rng.random((8, 5)) < 0.55
+    mask[np.arange(8), rng.integers(0, 5, 8)] = True  # every row keeps one site
+    cost = sp.csr_array((dense[mask], np.nonzero(mask)), shape=(8, 5))
+    problem = Problem(cost, rng.integers(1, 5, 8).astype(float))
+    best = _brute_p_median(problem, 3)
+    assert np.isfinite(best)
+    sol = solve(problem, "p_median", p=3)
+    assert sol.status is Status.OPTIMAL
+    assert sol.objective == pytest.approx(best)
+    assert check_solution(problem, sol, model="p_median", p=3) == []
+    # the dense optimum is cheaper: absent pairs really are unusable
+    assert solve(Problem(dense, problem.weight), "p_median", p=3).objective < best
+
+
+def test_sparse_explicit_zero_is_a_real_zero_cost():
+    cost = sp.csr_array(
+        (np.array([0.0, 4.0, 3.0]), (np.array([0, 1, 1]), np.array([0, 0, 1]))), shape=(2, 2)
+    )
+    sol = solve(Problem(cost, np.ones(2)), "p_median", p=1)
+    assert sol.open_sites.tolist() == [0]
+    assert sol.objective == pytest.approx(4.0)
+
+
+# --------------------------------------------------------------------------- options across models
+
+
+def test_required_and_excluded_sites():
+    problem0 = _instance(2)
+    problem = Problem(problem0.cost, problem0.weight, required=[4], excluded=[0, 1])
+    sol = solve(problem, "p_median", p=2)
+    assert 4 in sol.open_sites
+    assert not set(sol.open_sites) & {0, 1}
+    best = min(float((problem.weight * problem.cost[:, [4, j]].min(axis=1)).sum()) for j in (2, 3))
+    assert sol.objective == pytest.approx(best)
+
+
+@pytest.mark.parametrize("with_standard", [False, True])
+@pytest.mark.parametrize("with_hotspot", [False, True])
+def test_hotspot_limits_and_standards_match_brute_force(with_hotspot, with_standard):
+    # seed 10, hotspot 6 and a median-distance standard: each constraint alone binds
+    problem = _instance(10, n=9, m=6)
+    c = problem.cost
+    hot = (np.array([6]), float(c[6].min()) + 2.0)
+    standards = [(float(np.quantile(c.min(axis=1), 0.5)), 0.6)]
+    kw: dict = {"p": 2}
+    if with_hotspot:
+        kw |= {"hotspot_rows": hot[0], "hotspot_max_cost": hot[1]}
+    if with_standard:
+        kw["standards"] = standards
+    best = _brute_p_median(
+        problem, 2, hot=hot if with_hotspot else None, standards=standards if with_standard else ()
+    )
+    sol = solve(problem, "p_median", **kw)
+    assert sol.status is Status.OPTIMAL
+    assert sol.objective == pytest.approx(best)
+    assert check_solution(problem, sol, model="p_median", **kw) == []
+    if with_hotspot or with_standard:
+        assert sol.objective > _brute_p_median(problem, 2) + 1.0  # the constraint binds
+    if with_hotspot:
+        plain = solve(problem, "p_median", p=2)
+        assert check_solution(problem, plain, model="p_median", **kw) != []
+
+
+@pytest.mark.parametrize(
+    ("model", "kw"),
+    [
+        ("p_median", {"p": 2}),
+        ("mclp", {"p": 2, "radius": 40.0}),
+        ("lscp", {"radius": 80.0}),
+        ("p_center", {"p": 2}),
+        ("capacitated_p_median", {"p": 3}),
+        ("facility_location", {}),
+    ],
+)
+def test_hotspot_limit_holds_in_every_model(model, kw):
+    problem = _instance(4, n=8, m=5)
+    hot = np.array([1, 5])
+    limit = float(problem.cost[hot].min(axis=1).max()) + 1.0
+    sol = solve(problem, model, hotspot_rows=hot, hotspot_max_cost=limit, **kw)
+    assert sol.has_plan
+    assert (
+        check_solution(problem, sol, model=model, hotspot_rows=hot, hotspot_max_cost=limit, **kw)
+        == []
+    )
+    served = (
+        problem.cost[hot, sol.assignment[hot]]
+        if model != "mclp"
+        else problem.cost[hot][:, sol.open_sites].min(axis=1)
+    )
+    assert (served <= limit).all()
+
+
+def test_capacitated_standard_counts_assigned_site():
+    problem = _instance(6, n=6, m=4)
+    d = float(np.quantile(problem.cost, 0.2))
+    kw = {"p": 2, "standards": [(d, 0.5)]}
+    plain = solve(problem, "capacitated_p_median", p=2)
+    sol = solve(problem, "capacitated_p_median", **kw)
+    assert sol.status is Status.OPTIMAL
+    assert sol.objective > plain.objective + 1.0  # binds
+    assert check_solution(problem, sol, model="capacitated_p_median", **kw) == []
+    assert check_solution(problem, plain, model="capacitated_p_median", **kw) != []
+    # brute force: every single-source assignment meeting capacity and the standard
+    c, w, q = problem.cost, problem.weight, problem.demand_load
+    best = np.inf
+    for a in itertools.product(range(4), repeat=6):
+        a = np.array(a)
+        if np.unique(a).size > 2:
+            continue
+        if (np.bincount(a, weights=q, minlength=4) > problem.capacity).any():
+            continue
+        served = c[np.arange(6), a]
+        if w[served <= d].sum() < 0.5 * w.sum():
+            continue
+        best = min(best, float((w * served).sum()))
+    assert sol.objective == pytest.approx(best)
+
+
+# --------------------------------------------------------------------------- checker over every model x solver x method
+
+
+CASES = [
+    ("p_median", {"p": 3}),
+    ("p_median", {"p": 2, "radius": 70.0}),
+    ("mclp", {"p": 2, "radius": 35.0}),
+    ("lscp", {"radius": 70.0}),
+    ("p_center", {"p": 3}),
+    ("capacitated_p_median", {"p": 3}),
+    ("capacitated_p_median", {"p": 3, "split": True}),
+    ("facility_location", {}),
+    ("facility_location", {"split": True, "budget": 400.0}),
+]
+
+
+def _heuristic_available() -> bool:
+    try:
+        module = importlib.import_module("planner.optimize.heuristics")
+    except ImportError:
+        return False
+    return callable(getattr(module, "solve_heuristic", None))
+
+
+@pytest.mark.parametrize(("model", "kw"), CASES)
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_checker_passes_every_model_and_solver(model, kw, solver):
+    problem = _instance(21, n=12, m=7)
+    sol = solve(problem, model, solver=solver, **kw)
+    assert isinstance(sol, Solution)
+    assert sol.status is Status.OPTIMAL
+    assert sol.method == "exact"
+    assert sol.solver == solver
+    assert check_solution(problem, sol, model=model, **kw) == []
+    assert sol.gap == 0.0
+    assert sol.lower_bound is not None
+
+
+@pytest.mark.parametrize(("model", "kw"), CASES)
+def test_checker_passes_heuristic_method(model, kw):
+    if not _heuristic_available():
+        with pytest.raises(ProblemError, match="heuristic"):
+            solve(_instance(21, n=12, m=7), model, method="heuristic", **kw)
+        return
+    problem = _instance(21, n=12, m=7)
+    try:
+        sol = solve(problem, model, method="heuristic", **kw)
+    except ProblemError as exc:  # a model the heuristics do not cover must say so
+        message = str(exc)
+    else:
+        message = ""
+    if message:
+        assert model in message or "not" in message
+        return
+    exact = solve(problem, model, **kw)
+    assert check_solution(problem, sol, model=model, **kw) == []
+    if sol.has_plan:
+        better = (
+            sol.objective >= exact.objective - 1e-6
+            if sol.sense == "min"
+            else sol.objective <= exact.objective + 1e-6
+        )
+        assert better
+
+
+def test_checker_reports_broken_plans():
+    problem = _instance(1)
+    sol = solve(problem, "capacitated_p_median", p=2)
+    fake = Solution(
+        open_sites=np.array([0, 1, 2]),
+        assignment=np.where(np.arange(7) == 0, -1, 4),
+        objective=1.0,
+        lower_bound=5.0e9,
+        gap=0.0,
+        status=Status.FEASIBLE,
+        runtime_s=0.0,
+        model="capacitated_p_median",
+        method="exact",
+        solver="highs",
+    )
+    problems = check_solution(problem, fake, model="capacitated_p_median", p=2)
+    text = " | ".join(problems)
+    assert "3 sites open, p = 2" in text
+    assert "closed site" in text
+    assert "not assigned" in text
+    assert "objective" in text
+    assert "lower bound" in text
+    assert check_solution(problem, sol, model="capacitated_p_median", p=2) == []
+
+
+# --------------------------------------------------------------------------- properties
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), n=st.integers(3, 9), m=st.integers(2, 6))
+def test_p_median_objective_never_rises_with_p(seed, n, m):
+    rng = np.random.default_rng(seed)
+    problem = Problem(
+        rng.integers(0, 50, (n, m)).astype(float), rng.integers(0, 5, n).astype(float)
+    )
+    values = [solve(problem, "p_median", p=k).objective for k in range(1, m + 1)]
+    assert all(b <= a + 1e-9 for a, b in itertools.pairwise(values))
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 10_000),
+    model=st.sampled_from(["p_median", "p_center", "mclp", "capacitated_p_median"]),
+)
+def test_required_sites_always_open(seed, model):
+    rng = np.random.default_rng(seed)
+    n, m = 8, 5
+    cost = rng.integers(0, 60, (n, m)).astype(float)
+    required = rng.choice(m, size=2, replace=False)
+    problem = Problem(
+        cost, rng.integers(1, 5, n).astype(float), capacity=np.full(m, 40.0), required=required
+    )
+    kw = {"p": 3} if model != "mclp" else {"p": 3, "radius": 30.0}
+    sol = solve(problem, model, **kw)
+    assert set(required.tolist()) <= set(sol.open_sites.tolist())
+    assert check_solution(problem, sol, model=model, **kw) == []
+
+
+def test_same_seed_same_answer():
+    problem = _instance(8, n=15, m=8)
+    a = solve(problem, "p_median", p=3, seed=5)
+    b = solve(problem, "p_median", p=3, seed=5)
+    assert a.open_sites.tolist() == b.open_sites.tolist()
+    assert a.assignment.tolist() == b.assignment.tolist()
+
+
+def test_solution_is_immutable():
+    sol = solve(_instance(0), "p_median", p=2)
+    with pytest.raises(ValueError, match="read-only"):
+        sol.open_sites[0] = 3
+    with pytest.raises(AttributeError):
+        sol.objective = 0.0  # type: ignore[misc]
+
+
+# --------------------------------------------------------------------------- infeasible problems
+
+
+def test_lscp_unreachable_demand_is_diagnosed():
+    cost = np.array([[1.0, 9.0], [2.0, 8.0], [30.0, 40.0]])
+    sol = solve(Problem(cost, np.ones(3)), "lscp", radius=10.0)
+    assert sol.status is Status.INFEASIBLE
+    diag = sol.details["diagnosis"]
+    assert diag["unreachable_demand"] == [2]
+    assert diag["min_feasible_radius"] == pytest.approx(30.0)
+    assert "30" in sol.details["message"]
+    assert np.isnan(sol.objective)
+    assert (sol.assignment == -1).all()
+
+
+def test_sparse_point_without_any_candidate_is_diagnosed():
+    cost = sp.csr_array((np.array([1.0, 2.0]), (np.array([0, 1]), np.array([0, 1]))), shape=(3, 2))
+    sol = solve(Problem(cost, np.ones(3)), "p_median", p=1)
+    assert sol.status is Status.INFEASIBLE
+    assert sol.details["diagnosis"]["no_candidate_at_all"] == [2]
+
+
+def test_capacity_shortfall_is_diagnosed():
+    problem = Problem(np.ones((4, 3)), np.full(4, 10.0), capacity=np.array([15.0, 12.0, 30.0]))
+    sol = solve(problem, "capacitated_p_median", p=1)
+    assert sol.status is Status.INFEASIBLE
+    assert sol.details["diagnosis"]["capacity_shortfall"] == pytest.approx(10.0)
+    assert "short by 10" in sol.details["message"]
+
+
+def test_unreachable_standard_is_diagnosed():
+    cost = np.array([[1.0, 50.0], [60.0, 2.0], [70.0, 80.0]])
+    sol = solve(Problem(cost, np.ones(3)), "p_median", p=2, standards=[(10.0, 0.9)])
+    assert sol.status is Status.INFEASIBLE
+    assert sol.details["diagnosis"]["standards"][0]["max_share"] == pytest.approx(2 / 3)
+
+
+def test_conflicting_constraints_are_diagnosed_by_solver():
+    cost = np.array([[0.0, 50.0, 50.0], [50.0, 0.0, 50.0], [50.0, 50.0, 0.0]])
+    sol = solve(
+        Problem(cost, np.ones(3)), "p_median", p=1, hotspot_rows=[0, 1], hotspot_max_cost=5.0
+    )
+    assert sol.status is Status.INFEASIBLE
+    assert sol.details["diagnosis"]["cause"] == "combination"
+    assert sol.details["message"]
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+def _no_solver(*_args, **_kwargs):
+    raise AssertionError("a solver ran before the arguments were checked")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"model": "median"}, "model"),
+        ({"solver": "gurobi"}, "solver"),
+        ({"method": "magic"}, "method"),
+        ({"p": 0}, "`p`"),
+        ({"p": 6}, "`p`"),
+        ({"p": 2.5}, "`p`"),
+        ({"model": "mclp", "p": 2}, "radius"),
+        ({"model": "mclp", "p": 2, "radius": 0.01}, "radius"),
+        ({"model": "lscp", "radius": -1.0}, "radius"),
+        ({"model": "lscp", "radius": 50.0, "p": 2}, "`p`"),
+        ({"model": "p_center", "p": 2, "radius": 9.0}, "radius"),
+        ({"p": 2, "time_limit": 0}, "time_limit"),
+        ({"p": 2, "seed": -1}, "seed"),
+        ({"p": 2, "split": True}, "split"),
+        ({"p": 2, "budget": 5.0}, "budget"),
+        ({"p": 2, "hotspot_rows": [0]}, "hotspot"),
+        ({"p": 2, "hotspot_rows": [99], "hotspot_max_cost": 3.0}, "hotspot_rows"),
+        ({"p": 2, "standards": [(10.0, 1.5)]}, "standards"),
+        ({"p": 2, "formulation": "fancy"}, "formulation"),
+        ({"p": 2, "colour": "red"}, "colour"),
+    ],
+)
+def test_bad_arguments_raise_before_solving(monkeypatch, kwargs, match):
+    monkeypatch.setattr(exact_mod, "solve_milp", _no_solver)
+    problem = Problem(np.arange(1.0, 16.0).reshape(3, 5), np.ones(3))
+    kwargs = dict(kwargs)
+    model = kwargs.pop("model", "p_median")
+    with pytest.raises(ProblemError, match=match):
+        solve(problem, model, **kwargs)
+
+
+def test_models_needing_data_say_so():
+    problem = Problem(np.ones((2, 2)), np.ones(2))
+    with pytest.raises(ProblemError, match="capacity"):
+        solve(problem, "capacitated_p_median", p=1)
+    with pytest.raises(ProblemError, match="opening_cost"):
+        solve(problem, "facility_location")
+    with pytest.raises(ProblemError, match="required"):
+        solve(Problem(np.ones((2, 3)), np.ones(2), required=[0, 1]), "p_median", p=1)
+
+
+@pytest.mark.parametrize(
+    ("args", "match"),
+    [
+        ((np.array([[1.0, -1.0]]), np.ones(1)), "negative"),
+        ((np.array([[1.0, np.nan]]), np.ones(1)), "NaN"),
+        ((np.ones((2, 2)), np.ones(3)), "weight"),
+        ((np.ones((2, 2)), np.array([1.0, np.nan])), "weight"),
+        ((np.ones(3), np.ones(3)), "2-D"),
+    ],
+)
+def test_bad_problem_data(args, match):
+    with pytest.raises(ProblemError, match=match):
+        Problem(*args)
+
+
+def test_bad_load_is_rejected():
+    with pytest.raises(ProblemError, match="load"):
+        Problem(np.ones((2, 2)), np.ones(2), load=[1.0, -2.0])
+
+
+# --------------------------------------------------------------------------- routing and statuses
+
+
+def test_heuristic_method_unavailable_is_a_clear_error(monkeypatch):
+    monkeypatch.setattr(dispatch_mod, "_scale_function", lambda name: None)
+    with pytest.raises(ProblemError, match="method 'heuristic' not available"):
+        solve(_instance(0), "p_median", p=2, method="heuristic")
+
+
+def test_auto_routes_large_problems_to_the_scale_method(monkeypatch):
+    calls = {}
+
+    def fake(problem, model, **kw):
+        calls["model"], calls["kw"] = model, kw
+        return "scaled"
+
+    monkeypatch.setattr(dispatch_mod, "AUTO_EXACT_MAX_PAIRS", 10)
+    monkeypatch.setattr(
+        dispatch_mod, "_scale_function", lambda name: fake if name == "solve_large" else None
+    )
+    assert solve(_instance(0), "p_median", p=2, seed=3, time_limit=5.0) == "scaled"
+    assert calls["model"] == "p_median"
+    assert calls["kw"]["p"] == 2
+    assert calls["kw"]["seed"] == 3
+    small = solve(_instance(0), "p_median", p=2, method="exact")
+    assert small.method == "exact"
+
+
+def test_pulp_status_table_reads_the_solution_status():
+    table = _pulp_table()
+    assert table[(1, 1)] is Status.OPTIMAL
+    assert table[(1, 2)] is Status.FEASIBLE  # PuLP-HiGHS "Optimal" after a time limit
+    assert table[(-1, -1)] is Status.INFEASIBLE
+    assert table[(0, 0)] is Status.NO_SOLUTION
+
+
+@pytest.mark.parametrize("suffix", [".mps", ".lp"])
+def test_write_model_exports_the_milp(tmp_path, suffix):
+    path = tmp_path / f"model{suffix}"
+    sol = solve(_instance(0), "p_median", p=2, write_model=path)
+    assert sol.status is Status.OPTIMAL
+    text = path.read_text()
+    assert ("ROWS" in text) if suffix == ".mps" else ("st" in text.split())
+
+
+def test_write_model_bad_suffix_is_rejected(tmp_path):
+    with pytest.raises(ProblemError, match="write_model"):
+        solve(_instance(0), "p_median", p=2, write_model=tmp_path / "model.txt")
+
+
+def test_auto_falls_back_to_exact_when_the_scale_method_declines(monkeypatch):
+    def declines(problem, model, **kw):
+        raise NotImplementedError(model)
+
+    monkeypatch.setattr(dispatch_mod, "AUTO_EXACT_MAX_PAIRS", 10)
+    monkeypatch.setattr(dispatch_mod, "_scale_function", lambda name: declines)
+    sol = solve(_instance(0), "p_center", p=2)
+    assert sol.method == "exact"
+    assert sol.status is Status.OPTIMAL
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_p_center_without_refine_still_opens_p_sites(seed):
+    problem = _instance(seed, n=10, m=6)
+    sol = solve(problem, "p_center", p=3, refine=False)
+    best = min(float(problem.cost[:, list(s)].min(axis=1).max()) for s in _subsets(6, [3]))
+    assert sol.status is Status.OPTIMAL
+    assert sol.objective == pytest.approx(best)
+    assert check_solution(problem, sol, model="p_center", p=3) == []
