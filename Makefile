@@ -27,7 +27,7 @@ test: setup
 app: setup
 	$(VENV)/bin/streamlit run app.py
 
-## Benchmarks, quick subset (minutes); results appended to BENCHMARKS.md
+## Benchmarks, quick subset (minutes); results written to BENCHMARKS.md (date, machine, command)
 bench: setup
 	$(VENV)/bin/planner bench --quick --out BENCHMARKS.md
 

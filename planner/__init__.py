@@ -7,6 +7,7 @@ The public API, in the order data flows::
     from planner import straight_line_matrix                              # travel costs
     from planner.optimize import Problem, solve                           # the model
     from planner import plan_kpis, plan_map, run_scenario                 # KPIs, maps, whole runs
+    from planner.sweep import sweep; from planner.robustness import robustness  # many runs
 
 Names are imported lazily so that ``import planner`` stays fast and the
 optimiser never pulls in the geospatial stack.
@@ -38,6 +39,9 @@ _EXPORTS = {
     "load_inputs": "planner.scenario",
     "run_scenario": "planner.scenario",
     "RunResult": "planner.scenario",
+    "SweepResult": "planner.sweep",
+    "RobustnessResult": "planner.robustness",
+    "compare_runs": "planner.compare",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -192,6 +192,9 @@ class ScenarioConfig(_Strict):
     standards: StandardsConfig = StandardsConfig()
     solver: SolverConfig = SolverConfig()
     outputs: OutputConfig = OutputConfig()
+    #: Sweep grid for `planner sweep`: dotted setting -> list of values or "start:stop[:step]";
+    #: checked by planner.sweep, ignored by `planner run`.
+    sweep: dict[str, Any] | None = None
     #: Folder that relative paths start from (the scenario file's folder); not a TOML key.
     base_dir: Path = Field(default=Path("."), exclude=True)
 

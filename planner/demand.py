@@ -20,6 +20,7 @@ can see why a point weighs what it weighs.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -29,6 +30,8 @@ import pandas as pd
 
 from planner.errors import DataError, InputError
 from planner.layers import metric_crs_for, require_columns
+
+_WEIGHT_KEYS = ("population", "residential", "faults")
 
 #: Density thresholds (adults per km²) between zones; rural and remote areas get
 #: longer response standards (State Grid: 45 min urban, 90 min rural, 2 h remote).
@@ -266,16 +269,7 @@ def build_demand(
         f = np.zeros(len(out))
     out["fault_intensity"] = f
 
-    a_pop, a_res, a_fault = weights.normalised()
-    total_pop = pop.sum()
-    shares = []
-    for a, values in ((a_pop, pop), (a_res, res), (a_fault, f)):
-        s = values.sum()
-        shares.append(a * values / s if s > 0 else (a * pop / total_pop))
-    out["weight_population"] = total_pop * shares[0]
-    out["weight_residential"] = total_pop * shares[1]
-    out["weight_faults"] = total_pop * shares[2]
-    out["weight"] = out["weight_population"] + out["weight_residential"] + out["weight_faults"]
+    out = reweight_demand(out, weights)
 
     positive = f[f > 0]
     threshold = np.quantile(positive, hotspot_quantile) if positive.size else np.inf
@@ -289,7 +283,6 @@ def build_demand(
     )
     out["zone"] = zone
     out["density_per_km2"] = density
-    out.attrs["weights"] = {"population": a_pop, "residential": a_res, "faults": a_fault}
     return out
 
 
@@ -322,3 +315,58 @@ def _nearest_sum(
     tree = cKDTree(np.column_stack([pts.x, pts.y]))
     _, nearest = tree.query(np.column_stack([fp.x, fp.y]))
     return np.bincount(nearest, weights=intensity, minlength=len(points))
+
+
+def reweight_demand(
+    demand: gpd.GeoDataFrame, weights: DemandWeights | Mapping[str, float]
+) -> gpd.GeoDataFrame:
+    """The demand table with its ``weight`` columns re-blended from its stored components.
+
+    Uses the blend of :func:`planner.demand.build_demand` (population-equivalent
+    shares of ``population``, ``residential_density`` and ``fault_intensity``)
+    without reading any layer again: what a sweep over ``demand.population`` /
+    ``demand.residential`` / ``demand.faults`` needs.
+
+    Parameters
+    ----------
+    demand
+        A demand table with ``population``, ``residential_density`` and
+        ``fault_intensity`` columns.
+    weights
+        :class:`~planner.demand.DemandWeights` or a mapping with keys
+        ``population``, ``residential`` and ``faults``.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        A copy with ``weight_population``, ``weight_residential``,
+        ``weight_faults`` and ``weight`` recomputed.
+    """
+    if not isinstance(weights, DemandWeights):
+        unknown = sorted(set(weights) - set(_WEIGHT_KEYS))
+        if unknown:
+            raise InputError(
+                f"demand weights {unknown} are unknown; use population, residential, faults."
+            )
+        weights = DemandWeights(**{k: float(v) for k, v in weights.items()})
+    a_pop, a_res, a_fault = weights.normalised()
+    pop = demand["population"].to_numpy(dtype=np.float64)
+    total_pop = pop.sum()
+    if total_pop <= 0:
+        raise InputError("demand: column 'population' sums to 0; no one to serve.")
+    shares = []
+    for a, col in (
+        (a_pop, "population"),
+        (a_res, "residential_density"),
+        (a_fault, "fault_intensity"),
+    ):
+        values = demand[col].to_numpy(dtype=np.float64)
+        s = values.sum()
+        shares.append(a * values / s if s > 0 else (a * pop / total_pop))
+    out = demand.copy()
+    out["weight_population"] = total_pop * shares[0]
+    out["weight_residential"] = total_pop * shares[1]
+    out["weight_faults"] = total_pop * shares[2]
+    out["weight"] = out["weight_population"] + out["weight_residential"] + out["weight_faults"]
+    out.attrs["weights"] = {"population": a_pop, "residential": a_res, "faults": a_fault}
+    return out

@@ -82,6 +82,8 @@ class RunResult:
     baseline_kpis: Any | None
     out_dir: Path | None = None
     outputs: dict[str, Path] = field(default_factory=dict)
+    #: A :class:`planner.robustness.RobustnessResult` when the run was perturbed.
+    robustness: Any | None = None
 
     @property
     def chosen_sites(self) -> gpd.GeoDataFrame:

@@ -1,0 +1,760 @@
+"""The ``planner`` command line: thin, every step is a call into the library.
+
+Exit codes: 0 success, 2 bad input (file, column, setting: the message says
+which and how to fix it), 1 an internal error. ``--json`` prints one JSON
+document on standard output (also on failure: ``{"ok": false, "error": ...}``);
+``--quiet`` prints nothing but errors. Progress bars go to standard error and
+only when it is a terminal.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Optional
+
+import typer
+
+from planner.errors import InputError, PlannerError
+
+if TYPE_CHECKING:
+    from planner.scenario import RunResult
+
+app = typer.Typer(
+    name="planner",
+    help=(
+        "Service-Centre Planner: where should a power utility open customer service centres?\n\n"
+        "Start with `planner demo` (the Wuhan demo), then `planner run SCENARIO.toml --out DIR`. "
+        "Check a scenario file with `planner validate`, explore settings with `planner sweep`, "
+        "test a plan against data errors with `planner robustness`, and set finished runs side "
+        "by side with `planner compare`.\n\n"
+        "Exit codes: 0 done, 2 bad input (the message names the file, setting or column and the "
+        "fix), 1 internal error."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+OutOption = Annotated[
+    Path,
+    typer.Option(
+        "--out", "-o", help="Output folder (map.html, report.html, plan.gpkg, kpis.json, ...)."
+    ),
+]
+ForceOption = Annotated[
+    bool, typer.Option("--force", help="Replace the output folder if it exists.")
+]
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print one machine-readable JSON document (for scripts).")
+]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
+ScenarioArg = Annotated[
+    Path, typer.Argument(help="Scenario file (TOML); paths inside are relative to it.")
+]
+SchedulerOption = Annotated[
+    Optional[str],  # noqa: UP045 - typer reads the annotation at runtime
+    typer.Option(
+        "--scheduler",
+        help="Address of a running Dask scheduler (tcp://host:8786); default: a local cluster "
+        "with one worker per core. Its workers need the planner installed and must see --out.",
+    ),
+]
+WorkersOption = Annotated[
+    Optional[int],  # noqa: UP045
+    typer.Option("--workers", min=1, help="Workers of the local Dask cluster (default: cores)."),
+]
+SerialOption = Annotated[
+    bool, typer.Option("--serial", help="Run one scenario after another in this process, no Dask.")
+]
+
+
+# --------------------------------------------------------------------------------------
+# output helpers
+
+
+def _echo_json(doc: Any) -> None:
+    typer.echo(json.dumps(doc, ensure_ascii=False, indent=2, default=_json_default))
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Path):
+        return str(value)
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    return str(value)
+
+
+class _Progress:
+    """Rich progress display on standard error; does nothing when disabled."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self._progress: Any = None
+        self._task: Any = None
+
+    def __enter__(self) -> _Progress:
+        if self.enabled:
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                SpinnerColumn,
+                TextColumn,
+                TimeElapsedColumn,
+            )
+
+            self._progress = Progress(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            self._progress.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.__exit__(*exc)
+
+    def stage(self, text: str, total: int | None = None) -> None:
+        """Start a step: a spinner (``total=None``) or a bar of ``total`` items."""
+        if self._progress is None:
+            return
+        if self._task is not None:
+            self._progress.update(self._task, visible=False)
+        self._task = self._progress.add_task(text, total=total)
+
+    def advance(self, done: int, total: int) -> None:
+        """Set the bar of the current step to ``done`` of ``total``."""
+        if self._progress is not None and self._task is not None:
+            self._progress.update(self._task, completed=done, total=total)
+
+
+def _show_progress(*, quiet: bool, as_json: bool) -> bool:
+    return not quiet and not as_json and sys.stderr.isatty()
+
+
+@contextmanager
+def _progress(*, quiet: bool, as_json: bool) -> Iterator[_Progress]:
+    with _Progress(_show_progress(quiet=quiet, as_json=as_json)) as p:
+        yield p
+
+
+def _fail_if_exists(out: Path, force: bool) -> None:
+    if out.exists() and not force:
+        raise InputError(
+            f"output folder {out} already exists; choose another `--out` or add `--force`."
+        )
+
+
+def demo_scenario_path() -> Path:
+    """The demo scenario shipped with the project (``scenarios/wuhan_demo.toml``)."""
+    here = Path(__file__).resolve().parent.parent / "scenarios" / "wuhan_demo.toml"
+    if here.exists():
+        return here
+    local = Path.cwd() / "scenarios" / "wuhan_demo.toml"
+    if local.exists():
+        return local
+    raise InputError(
+        "the demo scenario scenarios/wuhan_demo.toml was not found; run `planner demo` from the project "
+        "folder (installed with `pip install -e .`)."
+    )
+
+
+def _kpi_summary(kpis: Any) -> dict[str, Any] | None:
+    if kpis is None:
+        return None
+    for name in ("summary", "headline"):
+        if hasattr(kpis, name):
+            return dict(getattr(kpis, name)())
+    return None
+
+
+def _summary(result: RunResult) -> dict[str, Any]:
+    sol = result.solution
+    out: dict[str, Any] = {
+        "ok": True,
+        "scenario": result.config.name,
+        "status": sol.status.value,
+        "quality": sol.quality(),
+        "model": sol.model,
+        "objective": sol.to_dict()["objective"],
+        "lower_bound": sol.lower_bound,
+        "gap": sol.gap,
+        "runtime_s": round(sol.runtime_s, 3),
+        "open_sites": result.chosen_sites[["site_id", "name_zh", "name_en", "category"]].to_dict(
+            "records"
+        ),
+        "out_dir": str(result.out_dir) if result.out_dir else None,
+        "outputs": {k: str(v) for k, v in result.outputs.items()},
+        "kpis": _kpi_summary(result.kpis),
+    }
+    return out
+
+
+def _fmt_value(key: str, value: Any) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "-"
+    if isinstance(value, float):
+        if key.startswith("n_"):
+            return f"{value:.0f}"
+        if "share" in key:
+            return f"{100 * value:.1f} %"
+        return f"{value:.2f}"
+    return str(value)
+
+
+def _print_result(result: RunResult, *, as_json: bool, quiet: bool) -> None:
+    summary = _summary(result)
+    if as_json:
+        _echo_json(summary)
+        return
+    if quiet:
+        return
+    typer.echo(
+        f"Scenario {summary['scenario']}: {summary['model']} -> {summary['quality']} "
+        f"(objective {summary['objective']}, {summary['runtime_s']} s)"
+    )
+    for site in summary["open_sites"]:
+        typer.echo(
+            f"  {site['site_id']:>6}  {site['name_zh']}  {site['name_en']}  [{site['category']}]"
+        )
+    if summary["kpis"]:
+        for key, value in summary["kpis"].items():
+            typer.echo(f"  {key}: {_fmt_value(key, value)}")
+    if summary["out_dir"]:
+        names = ", ".join(sorted(Path(p).name for p in summary["outputs"].values()))
+        typer.echo(f"Outputs in {summary['out_dir']}: {names}")
+
+
+def _run_file(scenario: Path, out: Path, *, force: bool, quiet: bool, as_json: bool) -> RunResult:
+    from planner.scenario import load_inputs, run_scenario
+    from planner.sweep import load_sweep_scenario
+
+    config, _ = load_sweep_scenario(scenario)  # a [sweep] table is for `planner sweep`
+    _fail_if_exists(out, force)  # before the (possibly long) load and solve
+    with _progress(quiet=quiet, as_json=as_json) as progress:
+        progress.stage("Reading layers, building demand, computing travel times")
+        inputs = load_inputs(config)
+        progress.stage(f"Solving {config.model.name} and writing outputs")
+        return run_scenario(config, out_dir=out, force=force, inputs=inputs)
+
+
+# --------------------------------------------------------------------------------------
+# commands
+
+
+@app.command()
+def run(
+    scenario: ScenarioArg,
+    out: OutOption,
+    force: ForceOption = False,
+    as_json: JsonOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Run a scenario file and write its outputs to --out.
+
+    The folder gets map.html, report.html, the GeoPackage, kpis.json,
+    assignment.csv and scenario.lock.toml (settings, input hashes, versions,
+    solver status). It is written all at once: an interrupted run leaves nothing.
+    """
+    result = _run_file(scenario, out, force=force, quiet=quiet, as_json=as_json)
+    _print_result(result, as_json=as_json, quiet=quiet)
+
+
+@app.command()
+def demo(
+    out: OutOption = Path("out/demo"),
+    force: Annotated[
+        bool, typer.Option("--force/--no-force", help="Replace the output folder if it exists.")
+    ] = True,
+    as_json: JsonOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Run the Wuhan demo (real WorldPop population, simulated faults) into out/demo."""
+    result = _run_file(demo_scenario_path(), out, force=force, quiet=quiet, as_json=as_json)
+    _print_result(result, as_json=as_json, quiet=quiet)
+
+
+@app.command()
+def validate(
+    scenario: ScenarioArg,
+    param: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option("--param", "-p", help="Also check a sweep parameter, e.g. model.p=3:32."),
+    ] = None,
+    as_json: JsonOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Check a scenario file, its files, columns and sweep grid, without solving."""
+    from planner.scenario import build_problem, load_inputs, solve_options
+    from planner.sweep import load_sweep_scenario, normalise_params, prepare_points, sweep_grid
+
+    config, file_params = load_sweep_scenario(scenario)
+    grid_params = normalise_params(param) if param else file_params
+    points = sweep_grid(grid_params) if grid_params else []
+    with _progress(quiet=quiet, as_json=as_json) as progress:
+        progress.stage("Reading layers, building demand, computing travel times")
+        inputs = load_inputs(config)
+        build_problem(inputs, config)
+        solve_options(inputs, config)
+        if points:
+            progress.stage(f"Checking {len(points)} sweep points")
+            try:
+                prepare_points(config, points, inputs=inputs)
+            except InputError as exc:
+                raise type(exc)(f"{scenario}: {exc}") from None
+    info = {
+        "ok": True,
+        "scenario": config.name,
+        "valid": True,
+        "demand_points": len(inputs.demand),
+        "sites": len(inputs.sites),
+        "existing_centres": int(inputs.sites["existing"].sum()),
+        "population": float(inputs.demand["population"].sum()),
+        "fault_records": 0 if inputs.faults is None else len(inputs.faults),
+        "travel": inputs.travel.note,
+        "sweep_points": len(points),
+    }
+    if as_json:
+        _echo_json(info)
+    elif not quiet:
+        sweep_note = f"; sweep grid of {len(points)} points" if points else ""
+        typer.echo(
+            f"{scenario}: valid — {info['demand_points']} demand points, {info['sites']} sites, "
+            f"{info['population']:,.0f} adults; {info['travel']}{sweep_note}"
+        )
+
+
+@app.command()
+def sweep(
+    scenario: ScenarioArg,
+    out: OutOption,
+    param: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option(
+            "--param",
+            "-p",
+            help="SETTING=VALUES to sweep: a range model.p=3:32 (ends included; start:stop:step), "
+            "a list demand.faults=0,0.2,0.4, or a TOML array. Repeat for a grid. Default: the "
+            "scenario's \\[sweep] table.",
+        ),
+    ] = None,
+    scheduler: SchedulerOption = None,
+    workers: WorkersOption = None,
+    serial: SerialOption = False,
+    runs: Annotated[
+        bool,
+        typer.Option("--runs/--no-runs", help="Write each scenario's run folder under --out/runs."),
+    ] = True,
+    force: ForceOption = False,
+    as_json: JsonOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Solve a scenario over a grid of settings, in parallel on Dask.
+
+    Writes sweep.csv, sweep.parquet (one row per scenario: settings, solver
+    status, objective, KPIs, chosen sites), tradeoff.svg and runs/<run>/.
+    Layers and travel times are loaded once and shared by every scenario.
+
+    Example: planner sweep scenarios/wuhan_demo.toml --out out/sweep --param model.p=3:32
+    """
+    from planner.sweep import sweep as run_sweep
+
+    if serial and (scheduler or workers):
+        raise InputError("--serial runs without Dask; leave out --scheduler and --workers.")
+    with _progress(quiet=quiet, as_json=as_json) as progress:
+        result = run_sweep(
+            scenario,
+            param or None,
+            out_dir=out,
+            force=force,
+            parallel=not serial,
+            scheduler=scheduler,
+            n_workers=workers,
+            run_folders=runs,
+            progress=progress.advance,
+            on_stage=lambda text: progress.stage(text, total=None),
+        )
+    if as_json:
+        _echo_json({"ok": True, **result.to_dict()})
+        return
+    if quiet:
+        return
+    table = result.table
+    keys = list(result.params)
+    shown = [c for c in ("status", "objective", "mean_minutes") if c in table]
+    cov = [
+        c for c in table.columns if str(c).startswith("within_") and str(c).endswith("min_share")
+    ]
+    shown += cov[:1]
+    header = ["run", *keys, *shown]
+    lines = [header] + [
+        [str(row["run"]), *(str(row[k]) for k in keys), *(_fmt_value(c, row[c]) for c in shown)]
+        for _, row in table.iterrows()
+    ]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    for line in lines:
+        typer.echo("  ".join(cell.rjust(widths[i]) for i, cell in enumerate(line)))
+    where = (
+        "serial"
+        if result.scheduler == "serial"
+        else f"{result.scheduler}, {result.n_workers} workers"
+    )
+    start = "" if result.scheduler == "serial" else f"cluster start {result.startup_s:.1f} s, "
+    typer.echo(
+        f"{len(table)} scenarios ({where}): inputs loaded {result.n_input_loads}x in "
+        f"{result.load_s:.1f} s, {start}solving {result.solve_wall_s:.1f} s, "
+        f"total {result.wall_s:.1f} s"
+    )
+    typer.echo(
+        f"Outputs in {result.out_dir}: sweep.csv, sweep.parquet, tradeoff.svg"
+        + (", runs/" if runs else "")
+    )
+
+
+def _parse_errors(items: list[str] | None) -> dict[str, float] | float | None:
+    if not items:
+        return None
+    if len(items) == 1 and "=" not in items[0]:
+        try:
+            return float(items[0])
+        except ValueError:
+            pass
+    out: dict[str, float] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise InputError(
+                f"--error {item!r}: write COMPONENT=RELATIVE_ERROR, e.g. --error population=0.2 "
+                "(components: population, residential, faults), or one number for all."
+            )
+        try:
+            out[key.strip()] = float(value)
+        except ValueError:
+            raise InputError(
+                f"--error {item!r}: {value!r} is not a number; write e.g. {key.strip()}=0.2 (20 %)."
+            ) from None
+    return out
+
+
+@app.command()
+def robustness(
+    scenario: ScenarioArg,
+    out: OutOption,
+    draws: Annotated[
+        int, typer.Option("--draws", "-n", min=1, help="Perturbed draws (solves).")
+    ] = 50,
+    error: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option(
+            "--error",
+            "-e",
+            help="Relative error of a demand component, e.g. population=0.2 (20 %); repeat for "
+            "residential and faults; a component left out is not perturbed. One number sets all "
+            "three. Default: 0.2 each.",
+        ),
+    ] = None,
+    distribution: Annotated[
+        str, typer.Option("--distribution", help="Noise: lognormal (default) or uniform.")
+    ] = "lognormal",
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the random draws.")] = 0,
+    scheduler: SchedulerOption = None,
+    workers: WorkersOption = None,
+    serial: SerialOption = False,
+    force: ForceOption = False,
+    as_json: JsonOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """How robust is the plan? Re-solve under perturbed population, residential and fault data.
+
+    Writes the plan's run folder (map, report, ...) plus robustness_sites.csv
+    (how often each site is chosen), robustness_kpis.csv (5th/50th/95th
+    percentiles of each KPI), robustness_draws.csv, robustness.json and
+    site_frequency.geojson.
+    """
+    import dataclasses
+
+    from planner.outputs import write_outputs
+    from planner.robustness import robustness as run_robustness
+    from planner.robustness import write_robustness
+    from planner.scenario import atomic_output_dir, load_inputs, run_scenario
+    from planner.sweep import load_sweep_scenario
+
+    if serial and (scheduler or workers):
+        raise InputError("--serial runs without Dask; leave out --scheduler and --workers.")
+    if distribution not in ("lognormal", "uniform"):
+        raise InputError(f"--distribution {distribution!r}: use lognormal or uniform.")
+    errors = _parse_errors(error)
+    config, _ = load_sweep_scenario(scenario)
+    _fail_if_exists(out, force)
+    with _progress(quiet=quiet, as_json=as_json) as progress:
+        progress.stage("Reading layers, building demand, computing travel times")
+        inputs = load_inputs(config)
+        progress.stage("Solving the unperturbed plan")
+        base = run_scenario(config, inputs=inputs)
+        progress.stage(f"Solving {draws} perturbed draws", total=draws)
+        result = run_robustness(
+            inputs,
+            config,
+            relative_error=errors,
+            draws=draws,
+            seed=seed,
+            distribution=distribution,  # type: ignore[arg-type]  # checked above
+            parallel=not serial,
+            scheduler=scheduler,
+            n_workers=workers,
+            progress=progress.advance,
+            base_solution=base.solution,
+        )
+        progress.stage("Writing outputs")
+        if "robustness" in {f.name for f in dataclasses.fields(base)}:
+            base = dataclasses.replace(base, robustness=result)  # type: ignore[call-arg]
+        with atomic_output_dir(out, force=force) as tmp:
+            written = write_outputs(base, tmp)
+            written.update(write_robustness(result, tmp))
+            outputs = {k: out / Path(v).relative_to(tmp) for k, v in written.items()}
+    if as_json:
+        _echo_json({"ok": True, **result.to_dict(), "outputs": outputs})
+        return
+    if quiet:
+        return
+    f = result.site_frequency
+    typer.echo(
+        f"{result.n_with_plan} of {result.n_draws} draws solved ({result.distribution} noise, "
+        f"relative error {result.relative_error}, seed {result.seed}):"
+    )
+    shown = f[(f["times_chosen"] > 0) | f["in_base_plan"]].sort_values(
+        ["frequency", "site_index"], ascending=[False, True]
+    )
+    for _, row in shown.iterrows():
+        mark = "plan" if row["in_base_plan"] else "    "
+        typer.echo(
+            f"  {row['site_id']:>6}  {mark}  chosen {100 * row['frequency']:5.1f} %  "
+            f"{row['name_zh']}  {row['name_en']}"
+        )
+    spread = result.kpi_spread
+    for key in [k for k in ("mean_minutes", "p90_minutes") if k in spread.index] + [
+        k for k in spread.index if str(k).endswith("min_share")
+    ][:1]:
+        stats = spread.loc[key, ["base", "p5", "p50", "p95"]].astype(float).to_dict()
+        typer.echo(
+            f"  {key}: plan {_fmt_value(key, stats['base'])}, draws p5 "
+            f"{_fmt_value(key, stats['p5'])} / p50 {_fmt_value(key, stats['p50'])} / p95 "
+            f"{_fmt_value(key, stats['p95'])}"
+        )
+    typer.echo(f"Outputs in {out}")
+
+
+@app.command()
+def compare(
+    run_dirs: Annotated[
+        list[Path], typer.Argument(help="Two or more run folders; the first is the reference.")
+    ],
+    lang: Annotated[str, typer.Option("--lang", help="KPI labels: en or zh.")] = "en",
+    as_json: JsonOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Set finished runs side by side: KPIs, sites added/dropped/kept, settings that differ."""
+    from planner.compare import compare_runs
+
+    if lang not in ("en", "zh"):
+        raise InputError(f"--lang {lang!r}: use en or zh.")
+    comparison = compare_runs(run_dirs)
+    if as_json:
+        _echo_json({"ok": True, **comparison.to_dict()})
+    elif not quiet:
+        typer.echo(comparison.to_text(language=lang))
+
+
+def _benchmarks_dir() -> Path:
+    for root in (Path(__file__).resolve().parent.parent, Path.cwd()):
+        if (root / "benchmarks" / "run_all.py").is_file():
+            return root / "benchmarks"
+    raise InputError(
+        "benchmarks/run_all.py was not found; run `planner bench` from the project folder "
+        "(a source checkout, installed with `pip install -e .`)."
+    )
+
+
+@app.command()
+def bench(
+    quick: Annotated[
+        bool, typer.Option("--quick", help="The quick subset (minutes instead of hours).")
+    ] = False,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Markdown file to write.")] = Path(
+        "BENCHMARKS.md"
+    ),
+    only: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option("--only", help="Run only this benchmark (e.g. sweep); repeatable."),
+    ] = None,
+    timeout: Annotated[
+        Optional[float],  # noqa: UP045
+        typer.Option("--timeout", min=1, help="Seconds allowed per benchmark script."),
+    ] = None,
+    append: Annotated[
+        bool, typer.Option("--append", help="Add to the end of --out instead of replacing it.")
+    ] = False,
+    as_json: JsonOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Run every benchmarks/bench_*.py and write their results to BENCHMARKS.md.
+
+    Records the date, the machine (platform, cores, memory) and the command.
+    Exit code 1 if a benchmark script failed (its error is in the file).
+    """
+    import importlib.util
+
+    folder = _benchmarks_dir()
+    spec = importlib.util.spec_from_file_location("_planner_bench_run_all", folder / "run_all.py")
+    if spec is None or spec.loader is None:  # pragma: no cover - checked by _benchmarks_dir
+        raise InputError(f"cannot load {folder / 'run_all.py'}.")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up there
+    spec.loader.exec_module(module)
+    command = "planner bench" + (" --quick" if quick else "")
+    with _progress(quiet=quiet, as_json=as_json) as progress:
+        results = module.run_benchmarks(
+            folder,
+            quick=quick,
+            out=out,
+            only=only,
+            timeout_s=timeout,
+            append=append,
+            command=command,
+            on_start=lambda name, i, n: progress.stage(f"Benchmark {name} ({i}/{n})"),
+        )
+    failed = [r.name for r in results if not r.ok]
+    if as_json:
+        _echo_json(
+            {
+                "ok": not failed,
+                "out": str(out),
+                "benchmarks": [
+                    {
+                        "name": r.name,
+                        "ok": r.ok,
+                        "returncode": r.returncode,
+                        "wall_s": round(r.wall_s, 2),
+                    }
+                    for r in results
+                ],
+            }
+        )
+    elif not quiet:
+        for r in results:
+            typer.echo(f"  {r.name:<16} {'ok' if r.ok else 'FAILED'}  {r.wall_s:8.1f} s")
+        typer.echo(f"Results written to {out}")
+    if failed:
+        raise _BenchmarkError(f"benchmark(s) {', '.join(failed)} failed; see {out}.")
+
+
+class _BenchmarkError(PlannerError):
+    """A benchmark script failed (exit code 1, not bad input)."""
+
+
+def _version(value: bool) -> None:
+    if value:
+        from planner import __version__
+
+        typer.echo(f"planner {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main_options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", hidden=True, help="Show the traceback of internal errors.")
+    ] = False,
+) -> None:
+    """Service-Centre Planner."""
+
+
+# --------------------------------------------------------------------------------------
+# entry point
+
+
+def _report_error(message: str, code: int, argv: list[str]) -> int:
+    typer.echo(f"error: {message}", err=True)
+    if "--json" in argv:
+        _echo_json({"ok": False, "error": message, "exit_code": code})
+    return code
+
+
+def _framework_errors() -> tuple[tuple[type[BaseException], ...], ...]:
+    """``(exit, usage, abort)`` exception types of typer (which vendors click from 0.22 on)."""
+    exits: list[type[BaseException]] = [typer.Exit]
+    usage: list[type[BaseException]] = [typer.TyperException]
+    aborts: list[type[BaseException]] = [typer.Abort]
+    try:
+        import click
+
+        exits.append(click.exceptions.Exit)
+        usage.append(click.ClickException)
+        aborts.append(click.exceptions.Abort)
+    except ImportError:  # pragma: no cover - depends on the typer version
+        pass
+    return tuple(exits), tuple(usage), tuple(aborts)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``planner`` command; returns the exit code."""
+    exits, usage, aborts = _framework_errors()
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        app(args=args, standalone_mode=False, prog_name="planner")
+    except InputError as exc:
+        return _report_error(str(exc), 2, args)
+    except exits as exc:
+        return int(getattr(exc, "exit_code", 0) or 0)
+    except usage as exc:  # a usage error: unknown option, missing argument, bad value
+        code = int(getattr(exc, "exit_code", 2) or 2)
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:  # pragma: no cover
+            typer.echo(f"error: {exc}", err=True)
+        if "--json" in args:
+            message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+            _echo_json({"ok": False, "error": message, "exit_code": code})
+        return code
+    except aborts:
+        typer.echo("aborted", err=True)
+        return 1
+    except PlannerError as exc:
+        return _report_error(str(exc), 1, args)
+    except KeyboardInterrupt:
+        typer.echo("interrupted; no output was written", err=True)
+        return 130
+    except Exception as exc:  # an internal error: say so plainly, keep the traceback out of the way
+        if "--debug" in args:
+            raise
+        return _report_error(
+            f"internal error ({type(exc).__name__}: {exc}); please report it with the scenario "
+            "file (add --debug for the traceback).",
+            1,
+            args,
+        )
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
