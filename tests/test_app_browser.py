@@ -1,0 +1,251 @@
+"""The app in a real headless Chromium with no internet: the Wuhan demo run through the page.
+
+A ``streamlit run app.py`` server starts on a free localhost port; Playwright
+drives Debian's Chromium (``apt-get install -y chromium``; Playwright's own
+browser download does not work here). Every request that does not go to
+localhost is aborted, so what is checked is what a planner without internet
+sees: Leaflet must come from the app itself (inlined in the plan's map, served
+from ``static/`` for the clickable site map). Skipped without
+``/usr/bin/chromium`` outside CI; failing in CI (``CI`` set), where ``.ci/run``
+installs it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+TILE_HOSTS = {"tile.openstreetmap.org"}
+_OBSERVE = """() => {
+  if (window.__runsDone !== undefined) return;
+  window.__runsDone = 0;
+  const app = document.querySelector('[data-testid="stApp"]');
+  let running = false;
+  new MutationObserver(() => {
+    const state = app.getAttribute('data-test-script-state');
+    if (state !== 'notRunning') { running = true; }
+    else if (running) { running = false; window.__runsDone += 1; }
+  }).observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+}"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail(
+                "CI needs Debian's chromium at /usr/bin/chromium (apt-get install -y chromium)"
+            )
+        pytest.skip("no /usr/bin/chromium here (apt-get install -y chromium); required in CI")
+    home = tmp_path_factory.mktemp("streamlit-home")
+    env = {
+        **os.environ,
+        "HOME": str(home),
+        "PLANNER_LIBRARY_DIR": str(home / "library"),
+        "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD": "1",
+    }
+    env.pop("PLANNER_DEMO_SCENARIO", None)  # the real Wuhan demo
+    port = _free_port()
+    log = open(home / "streamlit.log", "w")  # noqa: SIM115 (closed in finally)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.fileWatcherType",
+            "none",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(
+                    f"streamlit exited early: {(home / 'streamlit.log').read_text()[-2000:]}"
+                )
+            try:
+                with urllib.request.urlopen(url + "_stcore/health", timeout=2) as r:
+                    if r.read() == b"ok":
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail("streamlit did not answer /_stcore/health within 90 s")
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+        log.close()
+
+
+class _Tab:
+    """A page with every outside request aborted, and a log of what it asked for."""
+
+    def __init__(self, browser: Any) -> None:
+        self.page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        self.blocked: list[str] = []
+        self.local: list[tuple[str, int]] = []
+        self.errors: list[str] = []
+        self.page.route("**/*", self._route)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("response", lambda r: self.local.append((r.url, r.status)))
+
+    def _route(self, route: Any) -> None:
+        url = urlparse(route.request.url)
+        if url.scheme in ("data", "about", "blob") or url.hostname in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            self.blocked.append(route.request.url)
+            route.abort("internetdisconnected")
+
+    def watch(self) -> int:
+        """Start counting finished script runs (a fast run is never missed); the count now."""
+        self.page.evaluate(_OBSERVE)
+        return int(self.page.evaluate("window.__runsDone"))
+
+    def idle(self, before: int, timeout_ms: int = 120_000) -> None:
+        """Wait until a script run that started after ``watch()`` returned ``before`` has ended."""
+        self.page.wait_for_function(f"window.__runsDone > {before}", timeout=timeout_ms, polling=50)
+        self.page.wait_for_selector(IDLE, timeout=timeout_ms)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+def _srcdoc_frame(page: Any, selector: str) -> Any:
+    handle = page.wait_for_selector(selector, timeout=60_000)
+    frame = handle.content_frame()
+    assert frame is not None
+    return frame
+
+
+def test_demo_runs_through_the_page_offline(server: str, browser: Any) -> None:
+    tab = _Tab(browser)
+    page = tab.page
+    page.goto(server, wait_until="domcontentloaded")
+    page.wait_for_selector(IDLE, timeout=120_000)
+    # the inputs map of step 1 draws before anything is solved
+    inputs = _srcdoc_frame(page, 'iframe[title="输入数据地图"]')
+    inputs.wait_for_selector(".leaflet-container", timeout=30_000)
+    assert inputs.evaluate("L.version") == "1.9.4"
+
+    n = tab.watch()
+    page.get_by_role("button", name="▶ 运行").click()
+    tab.idle(n)
+    page.get_by_text("已证明最优").first.wait_for(timeout=120_000)
+    plan = _srcdoc_frame(page, 'iframe[title="方案地图"]')
+    plan.wait_for_selector(".planner-centre", timeout=30_000)
+    assert plan.evaluate("L.version") == "1.9.4"
+    assert plan.locator(".planner-centre").count() == 12  # p = 12 centres drawn ...
+    assert plan.locator("path.planner-catchment").count() == 12  # ... each with its catchment
+    assert plan.locator(".planner-kpi-panel").count() == 1
+    # KPIs beside the map, with their change against today's centres
+    metrics = page.locator('[data-testid="stMetric"]')
+    assert metrics.count() >= 4
+    text = metrics.all_inner_texts()
+    assert any("平均出行时间（分钟）" in m for m in text)
+    assert any("营业厅数量" in m and "12" in m for m in text)
+    assert page.get_by_text("选定营业厅").first.is_visible()
+    assert {urlparse(u).hostname for u in tab.blocked} <= TILE_HOSTS, tab.blocked[:5]
+    assert tab.errors == []
+
+    # English: one switch, every label
+    n = tab.watch()
+    page.get_by_text("English", exact=True).click()
+    tab.idle(n)
+    page.get_by_text("proven optimal").first.wait_for(timeout=30_000)
+    assert any(
+        "Mean travel (min)" in m for m in page.locator('[data-testid="stMetric"]').all_inner_texts()
+    )
+
+
+def test_site_map_loads_leaflet_locally_and_a_click_excludes_a_site(
+    server: str, browser: Any
+) -> None:
+    tab = _Tab(browser)
+    page = tab.page
+    page.goto(server, wait_until="domcontentloaded")
+    page.wait_for_selector(IDLE, timeout=120_000)
+    n = tab.watch()
+    page.get_by_text("3. 站址", exact=True).click()
+    tab.idle(n)
+    frame = _srcdoc_frame(page, 'iframe[title*="st_folium"]')
+    frame.wait_for_selector(".leaflet-container", timeout=30_000)
+    markers = frame.locator("path.leaflet-interactive")
+    markers.first.wait_for(timeout=30_000)
+    assert markers.count() >= 200  # 201 candidates and 8 existing centres, one GeoJSON layer each
+    leaflet = [(u, s) for u, s in tab.local if u.endswith("/app/static/leaflet/leaflet.js")]
+    assert leaflet, "Leaflet is served by the app itself"
+    assert leaflet[0][1] == 200
+    assert urlparse(leaflet[0][0]).hostname in LOCAL_HOSTS
+    chosen = page.locator(".st-key-exclude_ids")
+    assert not re.search(r"S\d{3}", chosen.inner_text())  # nothing excluded yet
+    n = tab.watch()
+    markers.nth(0).click(force=True)  # a click on the map ...
+    tab.idle(n)
+    chosen.get_by_text(re.compile(r"^S\d{3} ")).first.wait_for(timeout=30_000)  # ... excludes it
+    assert len(re.findall(r"S\d{3} ", chosen.inner_text())) == 1
+    assert {urlparse(u).hostname for u in tab.blocked} <= TILE_HOSTS, tab.blocked[:5]
