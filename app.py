@@ -595,7 +595,14 @@ def step_demand(config: ScenarioConfig | None) -> None:
             step=0.01,
             key="hotspot_quantile",
         )
-        st.caption(tr("app_cell_size_note"))
+        st.number_input(
+            tr("app_cell_size"),
+            min_value=0.0,
+            max_value=20_000.0,
+            step=250.0,
+            key="cell_size_m",
+            help=tr("app_cell_size_note"),
+        )
     with c2:
         if config is None:
             return

@@ -177,6 +177,7 @@ def state_from_config(config: ScenarioConfig) -> dict[str, Any]:
         "w_faults": float(config.demand.faults),
         "half_life_days": float(config.demand.fault_half_life_days or 0.0),
         "hotspot_quantile": float(config.demand.hotspot_quantile),
+        "cell_size_m": float(config.demand.cell_size_m or 0.0),
         # travel
         "travel_method": config.travel.method,
         "detour_factor": float(config.travel.detour_factor),
@@ -234,6 +235,7 @@ SETTING_KEYS: Final = (
     "w_faults",
     "half_life_days",
     "hotspot_quantile",
+    "cell_size_m",
     "travel_method",
     "detour_factor",
     "speed_kmh",
@@ -304,6 +306,7 @@ def _weights_and_demand(state: Mapping[str, Any]) -> dict[str, Any]:
         "faults": float(state["w_faults"]),
         "fault_half_life_days": half_life if half_life > 0 else None,
         "hotspot_quantile": float(state.get("hotspot_quantile", 0.9)),
+        "cell_size_m": float(state.get("cell_size_m", 0.0) or 0.0) or None,
     }
 
 

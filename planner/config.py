@@ -105,6 +105,9 @@ class DemandConfig(_Strict):
     hotspot_quantile: float = Field(0.9, gt=0, lt=1)
     urban_density_per_km2: float = Field(1500.0, gt=0)
     rural_density_per_km2: float = Field(100.0, gt=0)
+    cell_size_m: float | None = Field(
+        None, gt=0, description="aggregate population cells into squares of this size (metres)"
+    )
 
     @model_validator(mode="after")
     def _some_weight(self) -> DemandConfig:

@@ -148,6 +148,7 @@ def build_demand(
     hotspot_quantile: float = 0.9,
     urban_density_per_km2: float = URBAN_DENSITY_PER_KM2,
     rural_density_per_km2: float = RURAL_DENSITY_PER_KM2,
+    cell_size_m: float | None = None,
 ) -> gpd.GeoDataFrame:
     """Weighted demand points from population, residential density and fault records.
 
@@ -170,6 +171,9 @@ def build_demand(
     hotspot_quantile
         A demand point is a fault hotspot when its fault intensity is positive and
         at least this quantile of the positive intensities.
+    cell_size_m
+        Aggregate the population cells (or points) into square cells of this size
+        in metres before weighting (see :func:`coarsen_demand`); ``None`` keeps them.
     urban_density_per_km2, rural_density_per_km2
         Density thresholds of the ``zone`` column (urban / rural / remote); for
         point layers without area every point is ``urban``.
@@ -268,6 +272,12 @@ def build_demand(
     else:
         f = np.zeros(len(out))
     out["fault_intensity"] = f
+
+    if cell_size_m is not None:
+        out = coarsen_demand(out, cell_size_m, metric=metric)
+        f = out["fault_intensity"].to_numpy()
+        pop = out["population"].to_numpy()
+        area_km2 = out["area_km2"].to_numpy()
 
     out = reweight_demand(out, weights)
 
@@ -369,4 +379,66 @@ def reweight_demand(
     out["weight_faults"] = total_pop * shares[2]
     out["weight"] = out["weight_population"] + out["weight_residential"] + out["weight_faults"]
     out.attrs["weights"] = {"population": a_pop, "residential": a_res, "faults": a_fault}
+    return out
+
+
+def coarsen_demand(
+    demand: gpd.GeoDataFrame, cell_size_m: float, *, metric: object = None
+) -> gpd.GeoDataFrame:
+    """Aggregate demand points into square cells of ``cell_size_m`` metres.
+
+    Fewer, larger cells make a province-sized model smaller. Counts (population,
+    residents 65+, fault intensity, area) are summed; the residential density
+    index is averaged weighted by area (by population for point layers); each
+    new point is the population-weighted centre of its members and its ``cell``
+    the union of their cells. Weights, zones and hotspots are *not* set here:
+    :func:`build_demand` computes them on the coarse cells.
+    """
+    if not np.isfinite(cell_size_m) or cell_size_m <= 0:
+        raise InputError(f"`cell_size_m` must be a positive size in metres; got {cell_size_m}.")
+    crs = metric if metric is not None else metric_crs_for(demand)
+    pts = demand.geometry.to_crs(crs)
+    x, y = pts.x.to_numpy(), pts.y.to_numpy()
+    col = np.floor(x / cell_size_m).astype(np.int64)
+    row = np.floor(y / cell_size_m).astype(np.int64)
+    keys, group = np.unique(np.column_stack([row, col]), axis=0, return_inverse=True)
+    group = group.ravel()
+    n = len(keys)
+
+    def total(values: np.ndarray) -> np.ndarray:
+        return np.bincount(group, weights=values, minlength=n)
+
+    pop = demand["population"].to_numpy(dtype=np.float64)
+    area = demand["area_km2"].to_numpy(dtype=np.float64)
+    has_area = bool(np.isfinite(area).all())
+    share_w = area if has_area else np.maximum(pop, 1e-12)
+    w_sum = total(share_w)
+    safe_pop = np.where(total(pop) > 0, total(pop), 1.0)
+    # Population-weighted centre (the cell centroid where a cell is empty).
+    cx = np.where(
+        total(pop) > 0, total(pop * x) / safe_pop, total(x) / np.bincount(group, minlength=n)
+    )
+    cy = np.where(
+        total(pop) > 0, total(pop * y) / safe_pop, total(y) / np.bincount(group, minlength=n)
+    )
+    centres = gpd.GeoSeries(gpd.points_from_xy(cx, cy), crs=crs).to_crs("EPSG:4326")
+    out = gpd.GeoDataFrame(
+        {
+            "demand_id": [f"G{r}_{c}" for r, c in keys],
+            "population": total(pop),
+            "pop_65plus": total(demand["pop_65plus"].to_numpy(dtype=np.float64)),
+            "area_km2": total(area) if has_area else np.full(n, np.nan),
+            "residential_density": total(demand["residential_density"].to_numpy() * share_w)
+            / w_sum,
+            "fault_intensity": total(demand["fault_intensity"].to_numpy(dtype=np.float64)),
+            "n_cells": np.bincount(group, minlength=n),
+        },
+        geometry=centres.values,
+        crs="EPSG:4326",
+    )
+    if "cell" in demand.columns:
+        cells = gpd.GeoDataFrame({"g": group}, geometry=demand["cell"].values, crs="EPSG:4326")
+        merged = cells.dissolve(by="g").sort_index()
+        out["cell"] = gpd.GeoSeries(merged.geometry.values, crs="EPSG:4326")
+    out.attrs = dict(demand.attrs)
     return out

@@ -167,6 +167,7 @@ def load_inputs(config: ScenarioConfig) -> PlanInputs:
         hotspot_quantile=w.hotspot_quantile,
         urban_density_per_km2=w.urban_density_per_km2,
         rural_density_per_km2=w.rural_density_per_km2,
+        cell_size_m=w.cell_size_m,
     )
 
     parts = []

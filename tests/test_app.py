@@ -507,6 +507,9 @@ def test_state_round_trips_through_the_config(env: Path) -> None:
     changed = appstate.config_from_state({**state, "p": 3}, demo=demo)
     assert appstate.run_key(changed) != appstate.run_key(config)
     assert appstate.inputs_key(changed) == appstate.inputs_key(config)
+    coarser = appstate.config_from_state({**state, "cell_size_m": 1000.0}, demo=demo)
+    assert coarser.demand.cell_size_m == 1000.0
+    assert appstate.inputs_key(coarser) != appstate.inputs_key(config)
 
 
 def test_static_assets_match_the_vendored_ones() -> None:

@@ -177,3 +177,25 @@ def test_faults_outside_cells_are_counted(
     d = build_demand(population, faults=gpd.GeoDataFrame(far, crs="EPSG:4326"))
     assert d.attrs["faults_outside_cells"] == 1
     assert d["fault_intensity"].sum() == pytest.approx(3)
+
+
+def test_coarser_cells_keep_totals(population: gpd.GeoDataFrame, faults: gpd.GeoDataFrame) -> None:
+    fine = build_demand(population, faults=faults, weights=DemandWeights(0.5, 0.0, 0.5))
+    coarse = build_demand(
+        population, faults=faults, weights=DemandWeights(0.5, 0.0, 0.5), cell_size_m=50_000
+    )
+    # All three cells fall in one 50 km square: one demand point holding every count.
+    assert len(coarse) == 1
+    assert coarse["population"].iloc[0] == pytest.approx(4000)
+    assert coarse["pop_65plus"].iloc[0] == pytest.approx(700)
+    assert coarse["fault_intensity"].iloc[0] == pytest.approx(3)
+    assert coarse["area_km2"].iloc[0] == pytest.approx(fine["area_km2"].sum())
+    assert coarse["weight"].iloc[0] == pytest.approx(4000)
+    # The point sits at the population-weighted centre: between cells a (1000) and b (3000).
+    assert coarse.geometry.x.iloc[0] == pytest.approx(fine.geometry.x.iloc[1] - 0.0025, abs=2e-4)
+    assert coarse["cell"].iloc[0].area == pytest.approx(sum(c.area for c in CELLS), rel=1e-6)
+
+
+def test_cell_size_must_be_positive(population: gpd.GeoDataFrame) -> None:
+    with pytest.raises(InputError, match="`cell_size_m` must be a positive size"):
+        build_demand(population, cell_size_m=0)
