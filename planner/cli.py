@@ -519,8 +519,7 @@ def robustness(
             base_solution=base.solution,
         )
         progress.stage("Writing outputs")
-        if "robustness" in {f.name for f in dataclasses.fields(base)}:
-            base = dataclasses.replace(base, robustness=result)  # type: ignore[call-arg]
+        base = dataclasses.replace(base, robustness=result)
         with atomic_output_dir(out, force=force) as tmp:
             written = write_outputs(base, tmp)
             written.update(write_robustness(result, tmp))

@@ -11,7 +11,10 @@ in the layer control:
 * catchments: the demand cells served by each centre, dissolved into one polygon
   per centre (:func:`catchment_polygons`);
 * service radius circles or network service areas;
-* allocation lines for a seeded sample of demand points (hidden by default).
+* allocation lines for a seeded sample of demand points (hidden by default);
+* site robustness (with ``site_frequency``): every site chosen in at least one
+  perturbed draw (:func:`planner.robustness.robustness`), a circle sized and
+  coloured by the share of draws that choose it.
 
 A title, a legend, a KPI panel and the attribution of every data source are drawn
 on the map. Base maps are OpenStreetMap by default, or any tile service with its
@@ -104,6 +107,7 @@ LAYER_KEYS: Final[tuple[str, ...]] = (
     "catchments",
     "service",
     "allocation",
+    "robustness",
     "candidates",
     "existing",
     "centres",
@@ -116,6 +120,7 @@ _LAYER_LABELS: Final[Mapping[str, str]] = {
     "catchments": "layer_catchments",
     "service": "layer_service_radius",
     "allocation": "layer_allocation",
+    "robustness": "layer_robustness",
     "candidates": "layer_candidates",
     "existing": "layer_existing",
     "centres": "layer_chosen",
@@ -136,6 +141,9 @@ _CATCHMENT_COLOURS: Final = (
     "#cab2d6",
     "#8dd3c7",
 )
+#: Site robustness: five classes of selection frequency, [0, 0.2) ... [0.8, 1] (ColorBrewer BuPu).
+_FREQUENCY_COLOURS: Final = ("#9ebcda", "#8c96c6", "#8c6bb1", "#88419d", "#6e016b")
+_FREQUENCY_LABELS: Final = ("< 20%", "20–40%", "40–60%", "60–80%", "≥ 80%")
 _NEW_COLOUR: Final = "#c0392b"
 _KEPT_COLOUR: Final = "#1f4e9c"
 _CLOSED_COLOUR: Final = "#7f7f7f"
@@ -399,6 +407,10 @@ _CSS = """
 .planner-box td:first-child, .planner-box th:first-child { text-align: left; white-space: normal; }
 .planner-swatch { display: inline-block; width: 14px; height: 10px; margin-right: 5px;
   border: 1px solid #999; vertical-align: middle; }
+.planner-dot { display: inline-block; border: 1px solid #3f007d; border-radius: 50%;
+  vertical-align: middle; margin-right: 3px; opacity: 0.85; }
+.planner-freq-item { display: inline-block; white-space: nowrap; margin-right: 5px; }
+.planner-freq-title { margin-top: 2px; }
 .planner-sym { display: inline-block; width: 14px; text-align: center; margin-right: 5px; }
 .planner-warning { color: #b00020; font-weight: bold; margin-top: 4px; }
 .planner-note { color: #444; margin-top: 4px; font-style: italic; }
@@ -408,6 +420,9 @@ _CSS = """
 .planner-centre-new div { background: #c0392b; }
 .planner-centre-kept div { background: #1f4e9c; }
 .planner-popup td { padding: 1px 6px 1px 0; vertical-align: top; }
+/* folium sets 1rem (16 px) on the whole map; Leaflet's own 11-12 px keeps the long list of
+   data sources from covering the lower part of a small map. */
+.leaflet-container .leaflet-control-attribution { font-size: 11px; line-height: 1.35; }
 @media print { .leaflet-control-zoom, .leaflet-control-layers { display: none; } }
 @media (max-height: 560px) {
   .planner-box { font-size: 10px; line-height: 1.2; padding: 4px 6px; max-width: 230px; }
@@ -747,6 +762,62 @@ def _popup_table(rows: Sequence[tuple[str, str]], title: str | None = None) -> s
     return f'{head}<table class="planner-popup">{body}</table>'
 
 
+def _resolve_frequency(
+    site_frequency: Mapping[str, float] | pd.Series, sites: gpd.GeoDataFrame
+) -> np.ndarray:
+    """Selection frequency (0-1) of every row of ``sites``; 0 for sites not named."""
+    if isinstance(site_frequency, pd.Series | Mapping):
+        items = list(site_frequency.items())
+    else:
+        raise InputError(
+            "`site_frequency` must map site_id to the share of draws choosing the site (0-1), "
+            "e.g. RobustnessResult.frequency_by_site_id(); got "
+            f"{type(site_frequency).__name__}."
+        )
+    ids = (
+        sites["site_id"].astype(str)
+        if "site_id" in sites.columns
+        else pd.Series([str(i) for i in range(len(sites))])
+    )
+    keys = [str(k) for k, _ in items]
+    values = pd.to_numeric(pd.Series([v for _, v in items], dtype=object), errors="coerce")
+    vals = values.to_numpy(dtype=np.float64)
+    bad = ~np.isfinite(vals) | (vals < 0) | (vals > 1)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InputError(
+            f"`site_frequency[{keys[i]!r}]` must be a share between 0 and 1; got {items[i][1]!r}."
+        )
+    unknown = sorted(set(keys) - set(ids.tolist()))
+    if unknown:
+        raise InputError(
+            f"`site_frequency` names site(s) {unknown[:5]} that are not in `sites` "
+            "(column site_id); pass the frequencies of this run's sites."
+        )
+    mapped = ids.map(dict(zip(keys, vals.tolist(), strict=True)))
+    return mapped.fillna(0.0).to_numpy(dtype=np.float64)
+
+
+def _fmt_frequency(value: float) -> str:
+    """A share of draws as a whole percentage; never 0% or 100% unless exactly so."""
+    pct = round(100.0 * value)
+    if 0.0 < value < 1.0:
+        pct = min(max(pct, 1), 99)
+    return f"{pct:d}%"
+
+
+def _frequency_class(freq: np.ndarray) -> np.ndarray:
+    return np.minimum(np.floor(freq * 5.0), 4).astype(np.int64)
+
+
+def _frequency_radius(freq: np.ndarray) -> np.ndarray:
+    """Circle radius in pixels, growing with the frequency (9 px near 0, 20 px at 1).
+
+    At least 9 px so that a ring shows around a chosen centre's 24 px icon.
+    """
+    return np.round(9.0 + 11.0 * np.sqrt(freq), 1)
+
+
 def plan_map(
     demand: gpd.GeoDataFrame,
     sites: gpd.GeoDataFrame,
@@ -759,6 +830,7 @@ def plan_map(
     fault_weight_column: str | None = None,
     service_areas: gpd.GeoDataFrame | None = None,
     service_radius_m: float | None = None,
+    site_frequency: Mapping[str, float] | pd.Series | None = None,
     language: str = "zh",
     basemap: str | BaseMap | Mapping[str, Any] | None = "osm",
     title: str | None = None,
@@ -803,6 +875,13 @@ def plan_map(
         drawn for the open sites.
     service_radius_m
         Draw a circle of this radius (metres) around each open centre.
+    site_frequency
+        Share of perturbed draws (0-1) in which each site is chosen, by
+        ``site_id`` (e.g. :meth:`planner.robustness.RobustnessResult.frequency_by_site_id`,
+        or a Series indexed by site_id). Adds the "site robustness" layer: one
+        circle per site with a frequency above 0, its area and colour growing with
+        the frequency, and the frequency in the chosen centres' popups. Sites not
+        named count as never chosen.
     language
         ``"zh"`` (default) or ``"en"`` for every label.
     basemap
@@ -874,6 +953,7 @@ def plan_map(
             "`kpis` belong to another plan or demand table (open sites or row count differ)."
         )
     asg, asg_note = _resolve_assignment(demand, sites, open_idx, assignment, kpis, sol_assignment)
+    frequency = None if site_frequency is None else _resolve_frequency(site_frequency, sites)
 
     pop = _column(demand, "population")
     assert pop is not None
@@ -1162,8 +1242,44 @@ def plan_map(
                 )
             )
 
-    # candidate sites --------------------------------------------------------------------------
     site_pts = shift(np.asarray(sites.geometry.values, dtype=object))
+
+    # site robustness ----------------------------------------------------------------------------
+    if frequency is not None:
+        chosen_any = np.flatnonzero(frequency > 0)
+        # Most frequent first, so that the small circles are drawn on top of the big ones.
+        chosen_any = chosen_any[np.argsort(-frequency[chosen_any], kind="stable")]
+        f_sel = frequency[chosen_any]
+        f_class = _frequency_class(f_sel)
+        f_radius = _frequency_radius(f_sel)
+        not_in_plan = f"<br><i>{_esc(t('robustness_not_in_plan', lang))}</i>"
+        rob_props = [
+            {
+                "r": float(f_radius[n]),
+                "c": _FREQUENCY_COLOURS[int(f_class[n])],
+                "t": f"<b>{_esc(names[s])}</b><br>"
+                + _esc(t("robustness_chosen_in", lang, share=_fmt_frequency(float(f_sel[n]))))
+                + ("" if is_open[s] else not_in_plan),
+            }
+            for n, s in enumerate(chosen_any.tolist())
+        ]
+        rob_factory = (
+            "L.geoJSON("
+            + _feature_collection(site_pts[chosen_any], rob_props)
+            + ",{pointToLayer:function(f,ll){var p=f.properties;return L.circleMarker(ll,"
+            "{radius:p.r,color:'#2d004b',weight:1.5,opacity:0.9,fillColor:p.c,fillOpacity:0.85,"
+            "className:'planner-robustness'});},"
+            "onEachFeature:function(f,l){l.bindTooltip(f.properties.t);}})"
+        )
+        m.add_child(
+            _JsLayer(
+                rob_factory,
+                name=_layer_name("robustness", "layer_robustness"),
+                show=_show("robustness"),
+            )
+        )
+
+    # candidate sites --------------------------------------------------------------------------
     cand_idx = np.flatnonzero(~is_open & ~existing)
     if cand_idx.size:
         cand_props = [
@@ -1234,6 +1350,13 @@ def plan_map(
             rows_.append((t("fault_load", lang), _fmt(float(load_faults[j]))))
         if cap_used is not None and math.isfinite(cap_used[j]):
             rows_.append((t("capacity_used", lang), _fmt_share(float(cap_used[j]))))
+        if frequency is not None:
+            rows_.append(
+                (
+                    t("layer_robustness", lang),
+                    t("robustness_chosen_in", lang, share=_fmt_frequency(float(frequency[s]))),
+                )
+            )
         if "site_id" in sites.columns:
             rows_.append((t("site_id", lang), str(sites["site_id"].iloc[s])))
         ch_props.append(
@@ -1268,7 +1391,14 @@ def plan_map(
     if simulated_sites:
         warnings_html.append(t("simulated_sites_note", lang))
     legend = _legend_html(
-        lang, breaks, density_unit, has_heat, cand_idx.size > 0, ex_idx.size > 0, warnings_html
+        lang,
+        breaks,
+        density_unit,
+        has_heat,
+        cand_idx.size > 0,
+        ex_idx.size > 0,
+        warnings_html,
+        has_frequency=frequency is not None,
     )
     if kpi_panel:
         panel = _kpi_panel_html(lang, kpis, baseline, travel_note, asg_note)
@@ -1330,6 +1460,8 @@ def _legend_html(
     has_cand: bool,
     has_existing: bool,
     warnings_html: list[str],
+    *,
+    has_frequency: bool = False,
 ) -> str:
     parts = [f"<h4>{_esc(t('legend', lang))}</h4>"]
     parts.append(f"<div><b>{_esc(t('layer_population', lang))}</b> ({_esc(density_unit)})</div>")
@@ -1366,6 +1498,21 @@ def _legend_html(
             '<div><span class="planner-swatch" style="background:linear-gradient(90deg,blue,lime,'
             f'yellow,red)"></span>{_esc(t("legend_heat", lang))}</div>'
         )
+    if has_frequency:
+        parts.append(
+            f'<div class="planner-freq-title"><b>{_esc(t("layer_robustness", lang))}</b> '
+            f"({_esc(t('legend_robustness', lang))})</div>"
+        )
+        dots = []
+        for k, (colour, label) in enumerate(
+            zip(_FREQUENCY_COLOURS, _FREQUENCY_LABELS, strict=True)
+        ):
+            size = 8 + 2 * k  # grows like the circles on the map
+            dots.append(
+                f'<span class="planner-freq-item"><span class="planner-dot" style="width:{size}px;'
+                f'height:{size}px;background:{colour}"></span>{_esc(label)}</span>'
+            )
+        parts.append(f'<div class="planner-freq">{"".join(dots)}</div>')
     for w in warnings_html:
         parts.append(f'<div class="planner-warning">&#9888; {_esc(w)}</div>')
     return "".join(parts)

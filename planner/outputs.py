@@ -201,6 +201,9 @@ def write_outputs(result: RunResult, folder: Path) -> dict[str, Path]:
         "travel_note": note,
         "seed": cfg.solver.seed,
     }
+    if result.robustness is not None:
+        # The robustness run's selection frequency: a map layer and a report section.
+        map_args["site_frequency"] = result.robustness.frequency_by_site_id()
     if cfg.outputs.map:
         m = plan_map(inputs.demand, inputs.sites, sol, **map_args)
         save_map_html(m, folder / "map.html")
@@ -210,7 +213,14 @@ def write_outputs(result: RunResult, folder: Path) -> dict[str, Path]:
             inputs.demand,
             inputs.sites,
             sol,
-            **{**map_args, "kpi_panel": False, "collapsed_layer_control": True},
+            **{
+                **map_args,
+                "kpi_panel": False,
+                "collapsed_layer_control": True,
+                # At report size the robustness circles crowd the plan; the report's table
+                # gives the frequencies, and the layer stays one click away.
+                "hidden_layers": ("candidates", "allocation", "robustness"),
+            },
         )
         parameters = json.loads(cfg.model_dump_json(exclude_none=True, exclude={"data"}))
         parameters["solution"] = {
@@ -233,6 +243,7 @@ def write_outputs(result: RunResult, folder: Path) -> dict[str, Path]:
             simulated_faults=("fault_records" in inputs.simulated_layers)
             if inputs.faults is not None
             else None,
+            robustness=result.robustness,
         )
         written["report"] = folder / "report.html"
     return written

@@ -3,8 +3,10 @@
 It holds the map (the standalone map page embedded in an ``<iframe srcdoc>``, so
 the report is one self-contained file), the KPI table against today's centres,
 the chosen centres with names and categories, the trade-off chart over the
-number of centres (inline SVG, no plotting library), the scenario's parameters
-and the data attribution. Chinese or English, one setting.
+number of centres (inline SVG, no plotting library), the robustness of the plan
+under perturbed demand (when :func:`planner.robustness.robustness` was run: how
+often each site is chosen and how much the headline KPIs spread), the
+scenario's parameters and the data attribution. Chinese or English, one setting.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import math
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -24,9 +26,15 @@ from planner.errors import InputError
 from planner.i18n import check_language, t
 from planner.kpis import PlanKPIs, compare_kpis, kpi_label
 
-__all__ = ["report_html", "tradeoff_svg", "write_report"]
+if TYPE_CHECKING:
+    from planner.robustness import RobustnessResult
+
+__all__ = ["ROBUSTNESS_MIN_FREQUENCY", "report_html", "tradeoff_svg", "write_report"]
 
 _TEMPLATES = Path(__file__).parent / "templates"
+
+#: Sites outside the plan are listed in the robustness table from this selection frequency up.
+ROBUSTNESS_MIN_FREQUENCY = 0.2
 
 
 # --------------------------------------------------------------------------------------
@@ -360,6 +368,164 @@ def _parameter_rows(parameters: Mapping[str, Any] | None) -> list[tuple[str, str
 
 
 # --------------------------------------------------------------------------------------
+# robustness
+
+
+def _robustness_dict(robustness: Mapping[str, Any] | RobustnessResult) -> Mapping[str, Any]:
+    """The ``RobustnessResult.to_dict()`` form of ``robustness``, checked for the keys used."""
+    if not isinstance(robustness, Mapping):
+        from planner.robustness import RobustnessResult
+
+        if not isinstance(robustness, RobustnessResult):
+            raise InputError(
+                "`robustness` must be a RobustnessResult (planner.robustness.robustness) or its "
+                f"to_dict(); got {type(robustness).__name__}."
+            )
+        robustness = robustness.to_dict()
+    needed = ("site_frequency", "kpi_spread", "n_draws", "relative_error", "distribution")
+    missing = [k for k in needed if k not in robustness]
+    if missing:
+        raise InputError(
+            f"`robustness` has no {', '.join(repr(k) for k in missing)}; pass "
+            "RobustnessResult.to_dict() (or the RobustnessResult itself)."
+        )
+    return robustness
+
+
+def _share_text(value: float) -> str:
+    return f"{100.0 * value:.3g}%"
+
+
+def _num_or_nan(value: Any) -> float:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return math.nan
+    return v
+
+
+def _robustness_context(
+    robustness: Mapping[str, Any] | RobustnessResult,
+    kpis: PlanKPIs,
+    sites: pd.DataFrame | None,
+    lang: str,
+) -> dict[str, Any]:
+    """Rows and sentences of the report's robustness section."""
+    rob = _robustness_dict(robustness)
+    other = "en" if lang == "zh" else "zh"
+    n_draws = int(rob["n_draws"])
+    n_ok = int(rob.get("n_with_plan", n_draws))
+    errors = dict(rob["relative_error"])
+    parts = []
+    for comp, err in errors.items():
+        try:
+            label = t(f"robustness_component_{comp}", lang)
+        except KeyError:
+            label = str(comp)
+        parts.append(f"{label} {_share_text(float(err))}")
+    try:
+        dist = t(f"robustness_distribution_{rob['distribution']}", lang)
+    except KeyError:
+        dist = str(rob["distribution"])
+    sentence = t(
+        "robustness_sentence",
+        lang,
+        n=n_draws,
+        ok=n_ok,
+        distribution=dist,
+        errors=("、" if lang == "zh" else ", ").join(parts),
+        seed=rob.get("seed", "–"),
+    )
+
+    # the sites: the plan's, and any other chosen often ---------------------------------------
+    plan_sites = [int(s) for s in kpis.open_sites.tolist()]
+    has_ids = sites is not None and "site_id" in sites.columns
+    base_ids = rob.get("base_open_site_ids")
+    if has_ids and base_ids is not None:
+        assert sites is not None
+        plan_ids = sorted(str(sites["site_id"].iloc[s]) for s in plan_sites if s < len(sites))
+        if sorted(str(i) for i in base_ids) != plan_ids:
+            raise InputError(
+                "`robustness` belongs to another plan: its unperturbed plan opens "
+                f"{sorted(str(i) for i in base_ids)}, this report's plan opens {plan_ids}."
+            )
+    records = [dict(r) for r in rob["site_frequency"]]
+    site_rows: list[dict[str, str]] = []
+    keyed = []
+    for r in records:
+        freq = _num_or_nan(r.get("frequency"))
+        index = r.get("site_index")
+        in_plan = (index is not None and int(index) in plan_sites) or bool(r.get("in_base_plan"))
+        if not (in_plan or (math.isfinite(freq) and freq >= ROBUSTNESS_MIN_FREQUENCY)):
+            continue
+        keyed.append((-freq if math.isfinite(freq) else 1.0, int(index or 0), r, freq, in_plan))
+    keyed.sort(key=lambda k: (k[0], k[1]))
+    for _, _, r, freq, in_plan in keyed:
+        index = r.get("site_index")
+        sid = str(r.get("site_id", index))
+        name = next(
+            (
+                str(r[c])
+                for c in (f"name_{lang}", "name", f"name_{other}")
+                if r.get(c) is not None and str(r[c]).strip()
+            ),
+            sid,
+        )
+        category = str(r.get("category") or "")
+        if sites is not None and index is not None and int(index) < len(sites):
+            i = int(index)
+            if not has_ids or str(sites["site_id"].iloc[i]) == sid:
+                cols = [f"category_{lang}", "category", f"category_{other}"]
+                category = _text(sites, cols, i, category)
+        number = "–"
+        if index is not None and int(index) in plan_sites:
+            number = str(plan_sites.index(int(index)) + 1)
+        elif in_plan:
+            number = "✓"
+        times = r.get("times_chosen")
+        site_rows.append(
+            {
+                "number": number,
+                "name": name,
+                "category": category,
+                "times": "–" if times is None else f"{int(times)} / {n_ok}",
+                "frequency": "–" if not math.isfinite(freq) else f"{100.0 * freq:.0f}%",
+                "bar": "0" if not math.isfinite(freq) else f"{100.0 * freq:.0f}",
+                "plan": "plan" if in_plan else "",
+            }
+        )
+
+    # the spread of the headline KPIs -------------------------------------------------------------
+    spread = {str(r.get("kpi")): r for r in rob["kpi_spread"]}
+    first = kpis.standards.service_minutes[0] if kpis.standards.service_minutes else None
+    within = f"within_{first:g}min_share" if first is not None else None
+    if within not in spread:
+        within = next(
+            (k for k in spread if k.startswith("within_") and k.endswith("min_share")), None
+        )
+    keys = ["mean_minutes", "p90_minutes", within, "faults_within_response_share"]
+    kpi_rows: list[dict[str, str]] = []
+    for key in keys:
+        if key is None or key not in spread:
+            continue
+        values = {c: _num_or_nan(spread[key].get(c)) for c in ("base", "p5", "p50", "p95")}
+        if not any(math.isfinite(v) for v in values.values()):
+            continue
+        kpi_rows.append(
+            {"label": kpi_label(key, lang), **{c: _fmt_value(key, v) for c, v in values.items()}}
+        )
+    return {
+        "sentence": sentence,
+        "no_plan": n_ok == 0,
+        "site_rows": site_rows,
+        "kpi_rows": kpi_rows,
+        "sites_caption": t(
+            "robustness_sites_caption", lang, share=_share_text(ROBUSTNESS_MIN_FREQUENCY)
+        ),
+    }
+
+
+# --------------------------------------------------------------------------------------
 # the report
 
 
@@ -379,6 +545,7 @@ def report_html(
     simulated_faults: bool | None = None,
     show_worst: bool = True,
     generated: str | None = None,
+    robustness: Mapping[str, Any] | RobustnessResult | None = None,
 ) -> str:
     """The proposal as one standalone HTML page.
 
@@ -414,6 +581,13 @@ def report_html(
         List the five worst-served demand points and fault hotspots.
     generated
         Timestamp text (default: now, UTC).
+    robustness
+        The plan's robustness under perturbed demand
+        (:func:`planner.robustness.robustness`, or its ``to_dict()``): adds a
+        section with the plan's sites and any other site chosen in at least 20 %
+        of the draws (:data:`ROBUSTNESS_MIN_FREQUENCY`) with their selection
+        frequency, the 5th/50th/95th percentiles of the headline KPIs over the
+        draws, and the number of draws and relative errors used.
 
     Returns
     -------
@@ -427,6 +601,7 @@ def report_html(
     from markupsafe import Markup
 
     site_rows, closed = _site_rows(kpis, sites, lang)
+    rob = None if robustness is None else _robustness_context(robustness, kpis, sites, lang)
     has_faults = kpis.faults_within_response_share is not None
     flag_sim = has_faults if simulated_faults is None else bool(simulated_faults and has_faults)
     warnings = [t("simulated_faults_note", lang)] if flag_sim else []
@@ -476,6 +651,7 @@ def report_html(
         has_baseline=baseline is not None,
         site_rows=site_rows,
         closed=closed,
+        rob=rob,
         has_faults=has_faults,
         has_capacity=bool(kpis.per_centre["capacity_used_share"].notna().any()),
         chart=chart,

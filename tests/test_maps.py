@@ -12,6 +12,7 @@ import folium
 import folium.plugins
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from map_fixtures import make_inputs, travel
@@ -464,3 +465,110 @@ def test_vendored_checksums_match_vendored_md() -> None:
         assert hashlib.sha256((static / rel).read_bytes()).hexdigest() == digest, rel
     for lic in ("leaflet/LICENSE", "leaflet.heat/LICENSE"):
         assert "Redistribution and use" in (static / lic).read_text(encoding="utf-8")
+
+
+# --- site robustness layer ------------------------------------------------------------------------
+
+FREQUENCY = {"s0": 1.0, "s1": 0.87, "s3": 0.25, "s5": 0.004}  # s2 (open) and s4 never chosen
+
+
+def _robustness_features(page: str) -> list[dict[str, object]]:
+    """The features of the robustness layer (one GeoJSON FeatureCollection in the page)."""
+    marker = page.find("className:'planner-robustness'")
+    assert marker > 0, "no robustness layer"
+    start = page.rfind("L.geoJSON(", 0, marker) + len("L.geoJSON(")
+    collection, _ = json.JSONDecoder().raw_decode(page, start)
+    return list(collection["features"])
+
+
+def test_robustness_layer_draws_every_site_chosen_in_a_draw(inputs: SimpleNamespace) -> None:
+    demand, sites, kpis = inputs.demand, inputs.sites, inputs.kpis
+    page = map_html(
+        plan_map(demand, sites, OPEN, kpis=kpis, site_frequency=FREQUENCY, language="en")
+    )
+    names = _overlay_names(page)
+    # one layer, between the allocation lines and the site layers
+    assert names.index("Site robustness") == names.index("Allocation lines (sample)") + 1
+    assert names.count("Site robustness") == 1
+    feats = _robustness_features(page)
+    # most frequent first (small circles drawn on top)
+    tips = [str(f["properties"]["t"]) for f in feats]  # type: ignore[index]
+    assert tips == [
+        "<b>Guanggu Plaza</b><br>chosen in 100% of draws",
+        "<b>Jianghan Rd</b><br>chosen in 87% of draws",
+        "<b>Library</b><br>chosen in 25% of draws<br><i>not in this plan</i>",
+        "<b>Han Street</b><br>chosen in 1% of draws<br><i>not in this plan</i>",  # never "0%"
+    ]
+    coords = np.array([f["geometry"]["coordinates"] for f in feats])  # type: ignore[index]
+    expected = shapely.get_coordinates(sites.geometry.values[[0, 1, 3, 5]])
+    np.testing.assert_allclose(coords, expected, atol=1e-5)
+    radius = [f["properties"]["r"] for f in feats]  # type: ignore[index]
+    assert radius == sorted(radius, reverse=True)
+    assert radius[-1] > 0
+    colours = [f["properties"]["c"] for f in feats]  # type: ignore[index]
+    # classes [0.8, 1], [0.8, 1], [0.2, 0.4), [0, 0.2) of a light-to-dark ramp
+    assert colours == ["#6e016b", "#6e016b", "#8c96c6", "#9ebcda"]
+    # legend entry and the frequency in the chosen centres' popups
+    assert "Site robustness\\u003c/b\\u003e (share of draws choosing the site)" in page
+    assert "\\u003e≥ 80%\\u003c" in page
+    assert "Site robustness\\u003c/td\\u003e\\u003ctd\\u003echosen in 87% of draws" in page
+    assert "chosen in 0% of draws" in page  # open site s2, never chosen in a draw
+
+
+def test_robustness_layer_takes_a_series_and_speaks_chinese(inputs: SimpleNamespace) -> None:
+    demand, sites = inputs.demand, inputs.sites
+    series = pd.Series(FREQUENCY)
+    a = _robustness_features(map_html(plan_map(demand, sites, OPEN, site_frequency=series)))
+    b = _robustness_features(map_html(plan_map(demand, sites, OPEN, site_frequency=FREQUENCY)))
+    assert a == b
+    assert a[1]["properties"]["t"] == "<b>江汉路</b><br>87%的抽样中被选中"  # type: ignore[index]
+    assert "选址稳健性" in _overlay_names(
+        map_html(plan_map(demand, sites, OPEN, site_frequency=series))
+    )
+
+
+def test_robustness_layer_is_absent_without_frequencies_and_can_start_hidden(
+    inputs: SimpleNamespace,
+) -> None:
+    demand, sites = inputs.demand, inputs.sites
+    plain = map_html(plan_map(demand, sites, OPEN, language="en"))
+    assert "planner-robustness" not in plain
+    assert "Site robustness" not in plain
+    m = plan_map(
+        demand,
+        sites,
+        OPEN,
+        site_frequency=FREQUENCY,
+        hidden_layers=("robustness",),
+        language="en",
+    )
+    page = map_html(m)
+    assert "Site robustness" in _overlay_names(page)
+    layer = re.search(r"var (planner_layer_\w+) = L\.geoJSON\([^\n]*planner-robustness", page)
+    assert layer is not None
+    assert f"{layer.group(1)}.addTo(" not in page  # in the layer control, switched off
+
+
+def test_robustness_layer_is_shifted_with_a_gcj02_basemap(inputs: SimpleNamespace) -> None:
+    demand, sites = inputs.demand, inputs.sites
+    page = map_html(plan_map(demand, sites, OPEN, site_frequency={"s3": 0.5}, basemap="gaode"))
+    (feat,) = _robustness_features(page)
+    lon, lat = wgs84_to_gcj02(*shapely.get_coordinates(sites.geometry.values[[3]]).T)
+    np.testing.assert_allclose(feat["geometry"]["coordinates"], [lon[0], lat[0]], atol=1e-5)  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("frequency", "message"),
+    [
+        ({"nope": 0.5}, "not in `sites`"),
+        ({"s0": 1.5}, r"site_frequency\['s0'\].*between 0 and 1"),
+        ({"s0": float("nan")}, "between 0 and 1"),
+        ({"s0": "often"}, "between 0 and 1"),
+        ([0.5, 0.2], "must map site_id"),
+    ],
+)
+def test_bad_site_frequency_is_named(
+    inputs: SimpleNamespace, frequency: object, message: str
+) -> None:
+    with pytest.raises(InputError, match=message):
+        plan_map(inputs.demand, inputs.sites, OPEN, site_frequency=frequency)  # type: ignore[arg-type]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -21,6 +22,7 @@ from planner.kpis import baseline_kpis, plan_kpis, tradeoff_curve
 from planner.maps import map_html, plan_map, travel_note_text
 from planner.optimize.solution import Solution
 from planner.report import report_html, tradeoff_svg, write_report
+from planner.robustness import RobustnessResult
 
 OPEN = [0, 1, 2]
 GENERATED = "2026-01-01 00:00 UTC"
@@ -217,6 +219,146 @@ def test_report_errors(plan: SimpleNamespace, tmp_path: Path) -> None:
         _report(plan, kpis={"not": "kpis"})
     with pytest.raises(InputError, match="does not exist"):
         write_report(tmp_path / "nope" / "r.html", **_report_args(plan))
+
+
+# --- robustness section -----------------------------------------------------------------------
+
+#: Six draws: s0 always chosen, s1 in 5, s3 (not in the plan) in 2, s2 in 1, s5 in 1 (not listed).
+_TIMES = {"s0": 6, "s1": 5, "s2": 1, "s3": 2, "s4": 0, "s5": 1}
+_SPREAD = {
+    "objective": (900.0, 880.0, 950.0),
+    "mean_minutes": (4.21, 3.9, 4.44),
+    "p90_minutes": (7.0, 6.5, 7.25),
+    "within_15min_share": (0.91, 0.875, 0.95),
+    "faults_within_response_share": (0.8, 0.7, 0.85),
+}
+
+
+def _robustness_result(plan: SimpleNamespace) -> RobustnessResult:
+    """A hand-made result for the plan OPEN = s0, s1, s2 of the map fixtures."""
+    sites = plan.sites
+    times = np.array([_TIMES[s] for s in sites["site_id"]])
+    site_frequency = pd.DataFrame(
+        {
+            "site_index": np.arange(len(sites)),
+            "site_id": sites["site_id"].to_numpy(),
+            "name_zh": sites["name_zh"].to_numpy(),
+            "name_en": sites["name_en"].to_numpy(),
+            "category": sites["category"].to_numpy(),
+            "existing": sites["existing"].to_numpy(),
+            "keep": sites["keep"].to_numpy(),
+            "lon": sites.geometry.x.to_numpy(),
+            "lat": sites.geometry.y.to_numpy(),
+            "in_base_plan": np.isin(np.arange(len(sites)), OPEN),
+            "times_chosen": times,
+            "frequency": times / 6.0,
+        }
+    )
+    spread = pd.DataFrame(
+        {
+            "base": [v[0] for v in _SPREAD.values()],
+            "mean": [v[0] for v in _SPREAD.values()],
+            "std": 0.1,
+            "p5": [v[1] for v in _SPREAD.values()],
+            "p50": [v[0] for v in _SPREAD.values()],
+            "p95": [v[2] for v in _SPREAD.values()],
+            "min": [v[1] for v in _SPREAD.values()],
+            "max": [v[2] for v in _SPREAD.values()],
+        },
+        index=list(_SPREAD),
+    )
+    return RobustnessResult(
+        site_frequency=site_frequency,
+        kpi_spread=spread,
+        draws=pd.DataFrame({"draw": range(1, 7), "status": ["optimal"] * 6}),
+        base_open_sites=np.array(OPEN),
+        relative_error={"population": 0.2, "residential": 0.0, "faults": 0.3},
+        distribution="lognormal",
+        n_draws=6,
+        seed=7,
+        scheduler="serial",
+        n_workers=1,
+        wall_s=1.0,
+    )
+
+
+def _table(page: str, table_id: str) -> list[list[str]]:
+    block = re.search(rf'<table id="{table_id}">(.*?)</table>', page, re.DOTALL)
+    assert block is not None, table_id
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", block.group(1), re.DOTALL)
+    cells = [re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", r, re.DOTALL) for r in rows]
+    return [[html.unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in row] for row in cells]
+
+
+def test_report_robustness_lists_the_plan_and_frequent_sites(plan: SimpleNamespace) -> None:
+    page = _report(plan, language="en", robustness=_robustness_result(plan))
+    assert '<section id="robustness">' in page
+    rows = _table(page, "robustness-sites")
+    assert rows[0] == ["Plan #", "Name", "Category", "Times chosen", "Chosen in"]
+    # most frequent first; s3 is listed (2 of 6 >= 20 %), s5 (1 of 6) is not, s4 never chosen
+    assert rows[1:] == [
+        ["1", "Guanggu Plaza", "Mall", "6 / 6", "100%"],
+        ["2", "Jianghan Rd", "Office", "5 / 6", "83%"],
+        ["–", "Library", "Library", "2 / 6", "33%"],
+        ["3", "Zhongnan Hospital", "Hospital", "1 / 6", "17%"],
+    ]
+    assert 'style="width: 83%"' in page  # the frequency bar
+    assert "any other site chosen in at least 20% of the draws" in page
+
+
+def test_report_robustness_shows_the_kpi_spread_and_the_settings(plan: SimpleNamespace) -> None:
+    page = _report(plan, language="en", robustness=_robustness_result(plan))
+    rows = _table(page, "robustness-kpis")
+    assert rows[0] == ["Indicator", "Plan", "P5", "P50", "P95"]
+    assert rows[1:] == [
+        ["Mean travel (min)", "4.2", "3.9", "4.2", "4.4"],
+        ["90th percentile travel (min)", "7.0", "6.5", "7.0", "7.2"],
+        ["Population within 15 min", "91.0%", "87.5%", "91.0%", "95.0%"],
+        ["Faults within the repair response standard", "80.0%", "70.0%", "80.0%", "85.0%"],
+    ]
+    assert (
+        "The plan was re-solved 6 times with random errors added to the demand data (6 gave a "
+        "plan; log-normal noise, relative errors: population 20%, residential density 0%, "
+        "faults 30%; seed 7)."
+    ) in page
+
+
+def test_report_robustness_takes_the_dict_and_speaks_chinese(plan: SimpleNamespace) -> None:
+    result = _robustness_result(plan)
+    as_dict = json.loads(json.dumps(result.to_dict()))  # e.g. read back from robustness.json
+    en = _report(plan, language="en", robustness=as_dict)
+    assert en == _report(plan, language="en", robustness=result)
+    zh = _report(plan, robustness=as_dict)
+    assert [r[1] for r in _table(zh, "robustness-sites")[1:]] == [
+        "光谷广场",
+        "江汉路",
+        "图书馆",
+        "中南医院",
+    ]
+    assert "选址稳健性" in zh
+    assert "重新求解 6 次" in zh
+    assert "人口 20%、居住密度 0%、故障 30%" in zh
+    assert "对数正态" in zh
+
+
+def test_report_without_robustness_has_no_section(plan: SimpleNamespace) -> None:
+    page = _report(plan, language="en")
+    assert 'id="robustness"' not in page
+    assert "Site robustness" not in page
+
+
+def test_report_robustness_errors_and_no_plan(plan: SimpleNamespace) -> None:
+    good = _robustness_result(plan).to_dict()
+    with pytest.raises(InputError, match="another plan"):
+        _report(plan, robustness={**good, "base_open_site_ids": ["s0", "s1", "s3"]})
+    with pytest.raises(InputError, match="'kpi_spread'"):
+        _report(plan, robustness={k: v for k, v in good.items() if k != "kpi_spread"})
+    with pytest.raises(InputError, match="RobustnessResult"):
+        _report(plan, robustness=[1, 2])
+    none_solved = {**good, "n_with_plan": 0}
+    page = _report(plan, language="en", robustness=none_solved)
+    assert "No draw produced a plan." in page
+    assert 'id="robustness-sites"' not in page
 
 
 # --- trade-off chart --------------------------------------------------------------------------
