@@ -1246,27 +1246,10 @@ def nearest_site(
 
 
 def _map_arguments(result: RunResult, lang: str, basemap: str) -> dict[str, Any]:
-    """The keyword arguments of :func:`planner.maps.plan_map`, as :func:`planner.outputs.write_outputs` builds them."""
-    from planner.maps import travel_note_text
+    """The keyword arguments of :func:`planner.maps.plan_map`, as the output files use them."""
+    from planner.outputs import map_arguments
 
-    inputs = result.inputs
-    simulated = ["faults"] if "fault_records" in inputs.simulated_layers else []
-    if "existing_centres" in inputs.simulated_layers:
-        simulated.append("existing")
-    if "population" in inputs.simulated_layers:
-        simulated.append("population")
-    return {
-        "kpis": result.kpis,
-        "baseline": result.baseline_kpis,
-        "faults": inputs.faults,
-        "language": lang,
-        "basemap": basemap,
-        "title": result.config.title,
-        "attribution": inputs.attribution,
-        "simulated_layers": simulated,
-        "travel_note": travel_note_text(inputs.travel, lang),
-        "seed": result.config.solver.seed,
-    }
+    return map_arguments(result, language=lang, basemap=basemap)
 
 
 def result_map(
@@ -1407,7 +1390,8 @@ def _json_bytes(doc: Any) -> bytes:
 
 def report_page(run: AppRun, lang: str, *, basemap: str = "osm") -> str:
     """The proposal (``report.html``) of the run in ``lang``, with the trade-off curve if swept."""
-    from planner.maps import map_html, travel_note_text
+    from planner.maps import map_html
+    from planner.outputs import report_arguments
     from planner.report import report_html
 
     result = run.result
@@ -1415,26 +1399,9 @@ def report_page(run: AppRun, lang: str, *, basemap: str = "osm") -> str:
         raise InputError(
             "the run has no plan, so there is no report; change the settings and run again."
         )
-    cfg = result.config
     small = result_map(run, lang, basemap=basemap, kpi_panel=False, height="100%")
-    parameters = json.loads(cfg.model_dump_json(exclude_none=True, exclude={"data"}))
-    sol = result.solution
-    parameters["solution"] = {"status": sol.status.value, "quality": sol.quality(), "gap": sol.gap}
-    inputs = result.inputs
     return report_html(
-        kpis=result.kpis,
-        baseline=result.baseline_kpis,
-        sites=inputs.sites,
-        tradeoff=run.curve,
-        parameters=parameters,
-        attribution=inputs.attribution,
-        map_html=map_html(small),
-        title=cfg.title,
-        language=lang,
-        travel_note=travel_note_text(inputs.travel, lang),
-        simulated_faults=("fault_records" in inputs.simulated_layers)
-        if inputs.faults is not None
-        else None,
+        **report_arguments(result, language=lang, tradeoff=run.curve, map_page=map_html(small))
     )
 
 

@@ -107,6 +107,71 @@ def assignment_table(result: RunResult) -> pd.DataFrame:
     )
 
 
+def map_arguments(result: RunResult, *, language: str, basemap: str) -> dict[str, Any]:
+    """Keyword arguments of :func:`planner.maps.plan_map` for a run (shared by files and the app)."""
+    from planner.maps import travel_note_text
+
+    inputs = result.inputs
+    flags = {"fault_records": "faults", "existing_centres": "existing", "population": "population"}
+    args: dict[str, Any] = {
+        "kpis": result.kpis,
+        "baseline": result.baseline_kpis,
+        "faults": inputs.faults,
+        "language": language,
+        "basemap": basemap,
+        "title": result.config.title,
+        "attribution": inputs.attribution,
+        "simulated_layers": [flags[k] for k in inputs.simulated_layers if k in flags],
+        "travel_note": travel_note_text(inputs.travel, language),
+        "seed": result.config.solver.seed,
+    }
+    if result.robustness is not None:
+        # The robustness run's selection frequency: a map layer and a report section.
+        args["site_frequency"] = result.robustness.frequency_by_site_id()
+    return args
+
+
+def report_map_arguments(map_args: dict[str, Any]) -> dict[str, Any]:
+    """The map arguments for the small map inside the report."""
+    return {
+        **map_args,
+        "kpi_panel": False,
+        "collapsed_layer_control": True,
+        # At report size the robustness circles crowd the plan; the report's table
+        # gives the frequencies, and the layer stays one click away.
+        "hidden_layers": ("candidates", "allocation", "robustness"),
+    }
+
+
+def report_arguments(
+    result: RunResult, *, language: str, tradeoff: pd.DataFrame | None, map_page: str | None
+) -> dict[str, Any]:
+    """Keyword arguments of :func:`planner.report.report_html` for a run."""
+    from planner.maps import travel_note_text
+
+    cfg = result.config
+    sol = result.solution
+    inputs = result.inputs
+    parameters = json.loads(cfg.model_dump_json(exclude_none=True, exclude={"data"}))
+    parameters["solution"] = {"status": sol.status.value, "quality": sol.quality(), "gap": sol.gap}
+    return {
+        "kpis": result.kpis,
+        "baseline": result.baseline_kpis,
+        "sites": inputs.sites,
+        "tradeoff": tradeoff,
+        "parameters": parameters,
+        "attribution": inputs.attribution,
+        "map_html": map_page,
+        "title": cfg.title,
+        "language": language,
+        "travel_note": travel_note_text(inputs.travel, language),
+        "simulated_faults": ("fault_records" in inputs.simulated_layers)
+        if inputs.faults is not None
+        else None,
+        "robustness": result.robustness,
+    }
+
+
 def write_outputs(result: RunResult, folder: Path) -> dict[str, Path]:
     """Write every output of a solved run into ``folder``; return them by name."""
     from planner.scenario import lock_document
@@ -130,7 +195,7 @@ def write_outputs(result: RunResult, folder: Path) -> dict[str, Path]:
 
     from planner.export import export_plan_gpkg
     from planner.kpis import compare_kpis
-    from planner.maps import map_html, plan_map, save_map_html, travel_note_text
+    from planner.maps import map_html, plan_map, save_map_html
     from planner.report import write_report
 
     inputs = result.inputs
@@ -183,67 +248,16 @@ def write_outputs(result: RunResult, folder: Path) -> dict[str, Path]:
         )
         written["geopackage"] = gpkg
 
-    note = travel_note_text(inputs.travel, lang)
-    simulated = ["faults"] if "fault_records" in inputs.simulated_layers else []
-    if "existing_centres" in inputs.simulated_layers:
-        simulated.append("existing")
-    if "population" in inputs.simulated_layers:
-        simulated.append("population")
-    map_args: dict[str, Any] = {
-        "kpis": result.kpis,
-        "baseline": result.baseline_kpis,
-        "faults": inputs.faults,
-        "language": lang,
-        "basemap": cfg.outputs.basemap,
-        "title": cfg.title,
-        "attribution": inputs.attribution,
-        "simulated_layers": simulated,
-        "travel_note": note,
-        "seed": cfg.solver.seed,
-    }
-    if result.robustness is not None:
-        # The robustness run's selection frequency: a map layer and a report section.
-        map_args["site_frequency"] = result.robustness.frequency_by_site_id()
+    map_args = map_arguments(result, language=lang, basemap=cfg.outputs.basemap)
     if cfg.outputs.map:
         m = plan_map(inputs.demand, inputs.sites, sol, **map_args)
         save_map_html(m, folder / "map.html")
         written["map"] = folder / "map.html"
     if cfg.outputs.report:
-        small = plan_map(
-            inputs.demand,
-            inputs.sites,
-            sol,
-            **{
-                **map_args,
-                "kpi_panel": False,
-                "collapsed_layer_control": True,
-                # At report size the robustness circles crowd the plan; the report's table
-                # gives the frequencies, and the layer stays one click away.
-                "hidden_layers": ("candidates", "allocation", "robustness"),
-            },
-        )
-        parameters = json.loads(cfg.model_dump_json(exclude_none=True, exclude={"data"}))
-        parameters["solution"] = {
-            "status": sol.status.value,
-            "quality": sol.quality(),
-            "gap": sol.gap,
-        }
+        small = plan_map(inputs.demand, inputs.sites, sol, **report_map_arguments(map_args))
         write_report(
             folder / "report.html",
-            kpis=result.kpis,
-            baseline=result.baseline_kpis,
-            sites=inputs.sites,
-            tradeoff=curve,
-            parameters=parameters,
-            attribution=inputs.attribution,
-            map_html=map_html(small),
-            title=cfg.title,
-            language=lang,
-            travel_note=note,
-            simulated_faults=("fault_records" in inputs.simulated_layers)
-            if inputs.faults is not None
-            else None,
-            robustness=result.robustness,
+            **report_arguments(result, language=lang, tradeoff=curve, map_page=map_html(small)),
         )
         written["report"] = folder / "report.html"
     return written
