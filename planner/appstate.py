@@ -548,21 +548,6 @@ def run_key(config: ScenarioConfig) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _read_source(config: ScenarioConfig, src: Any, what: str) -> gpd.GeoDataFrame:
-    from planner.layers import read_layer
-
-    return read_layer(
-        config.resolve(src.path),
-        layer=src.layer,
-        lon_col=src.lon_col,
-        lat_col=src.lat_col,
-        crs=src.crs,
-        datum=src.datum,
-        encoding=src.encoding,
-        what=what,
-    )
-
-
 def site_choices_key(config: ScenarioConfig) -> str:
     """A key of :func:`site_choices`: the candidate and existing layers and their columns."""
     doc = config.model_dump(
@@ -588,6 +573,7 @@ def site_choices(
 
     What the Sites step offers to choose from; ``None`` for a layer the scenario does not have.
     """
+    from planner.scenario import read_source
     from planner.sites import candidate_sites, existing_centres
 
     d = config.data
@@ -595,7 +581,7 @@ def site_choices(
     if d.candidates is not None:
         c = d.candidates
         candidates = candidate_sites(
-            _read_source(config, c, "candidate sites"),
+            read_source(config, c, "candidate sites"),
             categories=None,
             id_col=c.id_col,
             name_col=c.name_col,
@@ -606,7 +592,7 @@ def site_choices(
     if d.existing is not None:
         e = d.existing
         existing = existing_centres(
-            _read_source(config, e, "existing centres"),
+            read_source(config, e, "existing centres"),
             policy="may_close",
             id_col=e.id_col,
             name_col=e.name_col,

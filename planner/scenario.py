@@ -91,7 +91,8 @@ class RunResult:
         return self.inputs.sites.iloc[self.solution.open_sites].reset_index(drop=True)
 
 
-def _read(cfg: ScenarioConfig, src: LayerSource, what: str) -> gpd.GeoDataFrame:
+def read_source(cfg: ScenarioConfig, src: LayerSource, what: str) -> gpd.GeoDataFrame:
+    """Read one layer of a scenario, its path relative to the scenario file."""
     return read_layer(
         cfg.resolve(src.path),
         layer=src.layer,
@@ -142,15 +143,15 @@ def load_inputs(config: ScenarioConfig) -> PlanInputs:
     """Read every layer, build demand and sites, compute the travel matrix."""
     d = config.data
     files: dict[str, Path] = {}
-    population = _read(config, d.population, "population")
+    population = read_source(config, d.population, "population")
     files["population"] = config.resolve(d.population.path)
     residential = None
     if d.residential is not None:
-        residential = _read(config, d.residential, "residential density")
+        residential = read_source(config, d.residential, "residential density")
         files["residential"] = config.resolve(d.residential.path)
     faults = None
     if d.faults is not None:
-        faults = _read(config, d.faults, "fault records")
+        faults = read_source(config, d.faults, "fault records")
         files["faults"] = config.resolve(d.faults.path)
     w = config.demand
     demand = build_demand(
@@ -175,7 +176,7 @@ def load_inputs(config: ScenarioConfig) -> PlanInputs:
         c = d.candidates
         parts.append(
             candidate_sites(
-                _read(config, c, "candidate sites"),
+                read_source(config, c, "candidate sites"),
                 categories=c.categories,
                 id_col=c.id_col,
                 name_col=c.name_col,
@@ -193,7 +194,7 @@ def load_inputs(config: ScenarioConfig) -> PlanInputs:
     if d.existing is not None:
         e = d.existing
         existing = existing_centres(
-            _read(config, e, "existing centres"),
+            read_source(config, e, "existing centres"),
             policy=e.policy,
             id_col=e.id_col,
             name_col=e.name_col,

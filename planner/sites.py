@@ -41,6 +41,39 @@ def _text_column(
     return np.asarray(default, dtype=object)
 
 
+def _sites_table(
+    layer: gpd.GeoDataFrame,
+    geom: gpd.GeoSeries,
+    ids: np.ndarray,
+    cats: np.ndarray,
+    *,
+    name_col: str | None,
+    name_en_col: str | None,
+    existing: bool,
+    keep: bool | np.ndarray,
+) -> gpd.GeoDataFrame:
+    """The sites table (:data:`SITE_COLUMNS`) of one layer."""
+    names = _text_column(layer, name_col, ids)
+    simulated = (
+        layer["simulated"].astype(bool).to_numpy() if "simulated" in layer.columns else False
+    )
+    return gpd.GeoDataFrame(
+        {
+            "site_id": ids,
+            "name_zh": names,
+            "name_en": _text_column(layer, name_en_col, names),
+            "category": cats,
+            "category_zh": _text_column(layer, "category_zh", cats),
+            "category_en": _text_column(layer, "category_en", cats),
+            "existing": existing,
+            "keep": keep,
+            "simulated": simulated,
+        },
+        geometry=geom.values,
+        crs="EPSG:4326",
+    )
+
+
 def _points(gdf: gpd.GeoDataFrame, where: str) -> gpd.GeoSeries:
     if gdf.crs is None or not gdf.crs.equals("EPSG:4326"):
         raise DataError(f"{where}: must be in EPSG:4326; read it with planner.layers.read_layer.")
@@ -85,23 +118,15 @@ def candidate_sites(
     cats = _text_column(layer, category_col, ["candidate"] * n)
     if category_col is not None and category_col not in layer.columns and categories is not None:
         raise DataError(f"{where}: cannot filter by category: column {category_col!r} not found.")
-    names = _text_column(layer, name_col, ids)
-    out = gpd.GeoDataFrame(
-        {
-            "site_id": ids,
-            "name_zh": names,
-            "name_en": _text_column(layer, name_en_col, names),
-            "category": cats,
-            "category_zh": _text_column(layer, "category_zh", cats),
-            "category_en": _text_column(layer, "category_en", cats),
-            "existing": False,
-            "keep": False,
-            "simulated": layer["simulated"].astype(bool).to_numpy()
-            if "simulated" in layer.columns
-            else False,
-        },
-        geometry=geom.values,
-        crs="EPSG:4326",
+    out = _sites_table(
+        layer,
+        geom,
+        ids,
+        cats,
+        name_col=name_col,
+        name_en_col=name_en_col,
+        existing=False,
+        keep=False,
     )
     if categories is not None:
         wanted = [str(c) for c in categories]
@@ -144,7 +169,6 @@ def existing_centres(
     ids = _text_column(layer, id_col, [f"E{i:02d}" for i in range(n)])
     if len(set(ids)) != n:
         raise DataError(f"{where}: column {id_col!r} has duplicate ids; ids must be unique.")
-    names = _text_column(layer, name_col, ids)
     keep = np.full(n, policy == "keep")
     if closable is not None:
         closable_ids = {str(x) for x in closable}
@@ -155,22 +179,8 @@ def existing_centres(
             )
         keep &= ~np.isin(ids, list(closable_ids))
     cats = _text_column(layer, "category", ["existing"] * n)
-    return gpd.GeoDataFrame(
-        {
-            "site_id": ids,
-            "name_zh": names,
-            "name_en": _text_column(layer, name_en_col, names),
-            "category": cats,
-            "category_zh": _text_column(layer, "category_zh", cats),
-            "category_en": _text_column(layer, "category_en", cats),
-            "existing": True,
-            "keep": keep,
-            "simulated": layer["simulated"].astype(bool).to_numpy()
-            if "simulated" in layer.columns
-            else False,
-        },
-        geometry=geom.values,
-        crs="EPSG:4326",
+    return _sites_table(
+        layer, geom, ids, cats, name_col=name_col, name_en_col=name_en_col, existing=True, keep=keep
     )
 
 

@@ -25,22 +25,11 @@ from typing import Any
 from urllib.parse import urlparse
 
 import pytest
+from conftest import require_chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 TILE_HOSTS = {"tile.openstreetmap.org"}
@@ -65,12 +54,7 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if not CHROMIUM.exists():
-        if os.environ.get("CI"):
-            pytest.fail(
-                "CI needs Debian's chromium at /usr/bin/chromium (apt-get install -y chromium)"
-            )
-        pytest.skip("no /usr/bin/chromium here (apt-get install -y chromium); required in CI")
+    require_chromium()
     home = tmp_path_factory.mktemp("streamlit-home")
     env = {
         **os.environ,
@@ -161,18 +145,6 @@ class _Tab:
         """Wait until a script run that started after ``watch()`` returned ``before`` has ended."""
         self.page.wait_for_function(f"window.__runsDone > {before}", timeout=timeout_ms, polling=50)
         self.page.wait_for_selector(IDLE, timeout=timeout_ms)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 def _srcdoc_frame(page: Any, selector: str) -> Any:
