@@ -1,0 +1,571 @@
+"""Covering models at scale: maximal covering, set covering, p-center (private).
+
+* ``mclp``: maximising covered weight with ``p`` sites is minimising the weight left
+  uncovered, a p-median on 0/1 costs (0 when the site covers the point). Points that
+  share a coverage set are merged first. The p-median machinery (local search,
+  Lagrangian bound, fixing, branch and bound) then applies unchanged; its lower bound
+  on uncovered weight is an upper bound on covered weight.
+* ``lscp``: merged and dominated coverage rows are dropped (a row containing another
+  row's sites is implied by it), then HiGHS solves the small set-covering MILP.
+* ``p_center``: the optimum is one of the costs; binary search over the sorted
+  distinct costs, each step a set-covering question "can ``p`` sites cover every point
+  within ``r``?" answered by the greedy cover (yes) or the MILP (yes/no).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from planner.optimize.problem import Problem
+from planner.optimize.solution import Solution
+
+_EMPTY_F = np.zeros((1, 1))
+_EMPTY_XY = np.zeros((1, 2))
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Coverage sets of the weighted demand points over the allowed sites."""
+
+    indptr: np.ndarray  # int64 (n_rows + 1)
+    col: np.ndarray  # int64 local site index, sorted within a row
+    rows: np.ndarray  # int64 original demand index of each row
+    sites: np.ndarray  # int64 original site index of each local site
+
+
+def coverage(problem: Problem, radius: float, rows: np.ndarray | None = None) -> Coverage:
+    """Sites within ``radius`` of each weighted demand point (allowed sites only)."""
+    sites = np.flatnonzero(~problem.excluded).astype(np.int64)
+    if rows is None:
+        rows = np.flatnonzero(problem.weight > 0).astype(np.int64)
+    cost = problem.cost
+    if sp.issparse(cost):
+        sub = sp.csr_array(cost[rows][:, sites])
+        sub.sort_indices()
+        keep = sub.data <= radius
+        r_of = np.repeat(np.arange(rows.size), np.diff(sub.indptr))[keep]
+        col = sub.indices[keep].astype(np.int64)
+    else:
+        dense = np.asarray(cost)
+        parts_r, parts_c = [], []
+        chunk = max(1, 4_000_000 // max(sites.size, 1))
+        full = sites.size == dense.shape[1]
+        for s in range(0, rows.size, chunk):
+            r = rows[s : s + chunk]
+            block = dense[r] if full else dense[np.ix_(r, sites)]
+            rr, cc = np.nonzero(block <= radius)
+            parts_r.append(rr + s)
+            parts_c.append(cc)
+        r_of = np.concatenate(parts_r) if parts_r else np.zeros(0, dtype=np.int64)
+        col = np.concatenate(parts_c).astype(np.int64) if parts_c else np.zeros(0, dtype=np.int64)
+    counts = np.bincount(r_of, minlength=rows.size)
+    indptr = np.zeros(rows.size + 1, dtype=np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    return Coverage(indptr, col, rows, sites)
+
+
+def merge_rows(
+    cov: Coverage, weight: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Merge rows with the same coverage set.
+
+    Returns ``(indptr, col, merged_weight, group)`` where ``group[k]`` is the merged row
+    of original row ``k``. Rows are compared exactly (hash to group candidates, then
+    full comparison of each group's members against its first).
+    """
+    n = cov.rows.size
+    lengths = np.diff(cov.indptr)
+    rng = np.random.default_rng(12345)
+    n_sites = cov.sites.size
+    k1 = rng.integers(1, 2**62, size=max(n_sites, 1), dtype=np.int64).astype(np.uint64)
+    k2 = rng.integers(1, 2**62, size=max(n_sites, 1), dtype=np.uint64)
+    row_of = np.repeat(np.arange(n), lengths)
+    h1 = np.zeros(n, dtype=np.uint64)
+    h2 = np.zeros(n, dtype=np.uint64)
+    np.add.at(h1, row_of, k1[cov.col])
+    np.bitwise_xor.at(h2, row_of, k2[cov.col])
+    keys = np.stack([lengths.astype(np.uint64), h1, h2], axis=1)
+    _, first, group = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+    group = group.ravel()
+    # Exact check: every member must equal its group's first row.
+    rep = first[group]
+    mism = rep != np.arange(n)
+    for k in np.flatnonzero(mism):
+        a = cov.col[cov.indptr[k] : cov.indptr[k + 1]]
+        b = cov.col[cov.indptr[rep[k]] : cov.indptr[rep[k] + 1]]
+        if not np.array_equal(a, b):  # hash collision: keep the row on its own
+            first = np.append(first, k)
+            group[k] = first.size - 1
+    wsum = np.bincount(group, weights=weight, minlength=first.size)
+    lens = lengths[first]
+    indptr = np.zeros(first.size + 1, dtype=np.int64)
+    np.cumsum(lens, out=indptr[1:])
+    idx = (
+        np.concatenate([np.arange(cov.indptr[f], cov.indptr[f + 1]) for f in first])
+        if first.size
+        else np.zeros(0, dtype=np.int64)
+    )
+    return indptr, cov.col[idx].astype(np.int64), wsum, group
+
+
+def _finish(
+    problem: Problem,
+    model: str,
+    open_sites: np.ndarray,
+    radius: float | None,
+    objective: float,
+    bound: float | None,
+    proven: bool,
+    t0: float,
+    method: str,
+    sense: str,
+    details: dict,
+) -> Solution:
+    from planner.optimize.check import nearest_open
+    from planner.optimize.heuristics import _solution
+
+    assignment, _ = nearest_open(problem, open_sites, max_cost=radius)
+    return _solution(
+        open_sites=np.sort(open_sites), assignment=assignment, objective=objective, bound=bound,
+        proven=proven, t0=t0, model=model, method=method, sense=sense, details=details,
+    )  # fmt: skip
+
+
+def new_highs():  # type: ignore[no-untyped-def]
+    """A HiGHS instance from highspy's core class (no banner)."""
+    import highspy
+
+    core = getattr(getattr(highspy, "_core", None), "_Highs", None)
+    return core() if core is not None else highspy.Highs()
+
+
+# --------------------------------------------------------------------------- mclp
+
+
+def solve_mclp(
+    problem: Problem,
+    p: int,
+    radius: float,
+    *,
+    time_limit: float | None,
+    seed: int,
+    exact: bool,
+    method_name: str,
+) -> Solution:
+    """Maximal covering as a p-median on 0/1 costs over merged coverage rows."""
+    from planner.optimize._scale_data import Neighbours
+    from planner.optimize._scale_pmedian import solve_p_median
+
+    t0 = time.perf_counter()
+    w = problem.weight
+    cov = coverage(problem, radius)
+    lengths = np.diff(cov.indptr)
+    coverable = lengths > 0
+    sub = Coverage(
+        indptr=np.concatenate([[0], np.cumsum(lengths[coverable])]).astype(np.int64),
+        col=cov.col,
+        rows=cov.rows[coverable],
+        sites=cov.sites,
+    )
+    # cov.col already only holds entries of coverable rows (empty rows have none).
+    total = float(w[cov.rows[coverable]].sum())
+    m = cov.sites.size
+    if sub.rows.size == 0:
+        open_sites = np.concatenate(
+            [
+                np.flatnonzero(problem.required),
+                np.flatnonzero(~problem.required & ~problem.excluded),
+            ]
+        )[:p]
+        return _finish(problem, "mclp", open_sites, radius, 0.0, 0.0, True, t0, method_name, "max",
+                       {"covered_weight": 0.0, "covered_share": 0.0})  # fmt: skip
+    indptr, col, wsum, _ = merge_rows(sub, w[sub.rows])
+    n = wsum.size
+    integral = bool(np.all(wsum == np.round(wsum)))
+    ident = np.arange(max(n, m), dtype=np.int64)
+    data = Neighbours(
+        indptr=indptr,
+        site=col.astype(np.int32),
+        cost=np.zeros(col.size),
+        far=np.ones(n),
+        w=wsum,
+        n_sites=m,
+        demand_index=np.arange(n, dtype=np.int64),
+        site_index=cov.sites,
+        forced=np.ascontiguousarray(problem.required[cov.sites]),
+        integral=integral,
+        mode=1,
+        rmap=ident[:n],
+        cmap=ident[:m],
+        dense=_EMPTY_F,
+        o_indptr=indptr,
+        o_indices=col,
+        o_data=np.zeros(col.size),
+        penalty=1.0,
+        dxy=_EMPTY_XY,
+        sxy=_EMPTY_XY,
+        scale=1.0,
+    )
+    remaining = None if time_limit is None else max(time_limit - (time.perf_counter() - t0), 0.05)
+    use_lp = exact and col.size <= LP_MAX_ENTRIES
+    ls_time = remaining if remaining is None or not use_lp else 0.75 * remaining
+    out = solve_p_median(data, p, time_limit=ls_time, seed=seed, bound=True, exact=exact)
+    open_sites = cov.sites[out.open_local]
+    from planner.optimize.check import nearest_open
+
+    _, dist = nearest_open(problem, open_sites)
+    covered = float(w[(dist <= radius) & (w > 0)].sum())
+    upper = total - out.bound  # uncovered >= bound  =>  covered <= total - bound
+    lp_bound = None
+    if use_lp and not out.proven:
+        left = None if time_limit is None else time_limit - (time.perf_counter() - t0)
+        if left is None or left > 0.2:
+            lp_bound = _mclp_lp_bound(indptr, col, wsum, m, p, data.forced, time_limit=left)
+            if lp_bound is not None:
+                upper = min(upper, lp_bound)
+    details = {
+        "covered_weight": covered,
+        "covered_share": covered / float(w.sum()) if w.sum() > 0 else 1.0,
+        "merged_rows": int(n),
+        "uncoverable_weight": float(w.sum() - total),
+        **{k: v for k, v in out.details.items() if k != "heuristic_objective"},
+    }
+    proven = out.proven or (
+        upper - covered <= (1e-9 * max(abs(covered), 1.0) if not data.integral else 1.0 - 1e-6)
+    )
+    if lp_bound is not None:
+        details["lp_bound"] = lp_bound
+    return _finish(problem, "mclp", open_sites, radius, covered, max(upper, covered), proven, t0,
+                   "heuristic" if method_name == "heuristic" else out.method, "max", details)  # fmt: skip
+
+
+#: The LP bound of maximal covering is computed (interior point) up to this many
+#: (merged point, site) coverage entries.
+LP_MAX_ENTRIES = 3_000_000
+
+
+def _mclp_lp_bound(
+    indptr: np.ndarray,
+    col: np.ndarray,
+    weight: np.ndarray,
+    m: int,
+    p: int,
+    forced: np.ndarray,
+    *,
+    time_limit: float | None,
+) -> float | None:
+    """LP relaxation of maximal covering on the merged rows (an upper bound), or None.
+
+    ``max sum_i w_i z_i`` s.t. ``z_i <= sum_{j covers i} y_j``, ``0 <= z, y <= 1``,
+    ``sum_j y_j = p``. HiGHS's interior point method with crossover; only an optimal
+    status is used, with a relative safety margin of 1e-7 for its tolerances.
+    """
+    import highspy
+
+    n = weight.size
+    rows = np.repeat(np.arange(n), np.diff(indptr))
+    r = np.concatenate([rows, np.arange(n), np.full(m, n)])
+    c = np.concatenate([col, m + np.arange(n), np.arange(m)])
+    v = np.concatenate([-np.ones(col.size), np.ones(n), np.ones(m)])
+    order = np.lexsort((c, r))
+    r, c, v = r[order], c[order], v[order]
+    lp = highspy.HighsLp()
+    lp.num_col_ = m + n
+    lp.num_row_ = n + 1
+    lp.col_cost_ = np.concatenate([np.zeros(m), -weight])
+    lo = np.zeros(m + n)
+    lo[:m][forced] = 1.0
+    lp.col_lower_ = lo
+    lp.col_upper_ = np.ones(m + n)
+    lp.row_lower_ = np.concatenate([np.full(n, -np.inf), [float(p)]])
+    lp.row_upper_ = np.concatenate([np.zeros(n), [float(p)]])
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.start_ = np.searchsorted(r, np.arange(n + 2)).astype(np.int32)
+    lp.a_matrix_.index_ = c.astype(np.int32)
+    lp.a_matrix_.value_ = v
+    lp.a_matrix_.num_col_ = m + n
+    lp.a_matrix_.num_row_ = n + 1
+    h = new_highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("solver", "ipm")
+    if time_limit is not None:
+        h.setOptionValue("time_limit", float(max(time_limit, 0.05)))
+    h.passModel(lp)
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None
+    value = -float(h.getInfo().objective_function_value)
+    return value * (1.0 + 1e-7) + 1e-9
+
+
+# --------------------------------------------------------------------------- set cover
+
+
+@dataclass(frozen=True)
+class CoverOutcome:
+    proven: bool
+    open_local: np.ndarray | None
+    count: int
+    bound: float
+    rows: int
+
+
+def _rows_to_csr(row_of: np.ndarray, col: np.ndarray, n_rows: int) -> tuple[np.ndarray, np.ndarray]:
+    order = np.lexsort((col, row_of))
+    counts = np.bincount(row_of, minlength=n_rows)
+    indptr = np.zeros(n_rows + 1, dtype=np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    return indptr, col[order].astype(np.int64)
+
+
+def reduced_rows(
+    cov: Coverage, forced: np.ndarray, *, columns: bool = True
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Covering rows reduced by dominance, for a unit-cost set cover.
+
+    Rows already covered by forced sites go; rows with equal sets merge; a row
+    containing another row is implied by it and goes; with ``columns``, a site covering
+    a subset of another site's rows is dropped (some optimal cover avoids it). The two
+    reductions repeat until nothing changes. Returns ``(indptr, col, allowed)`` with
+    ``allowed`` the sites still usable (forced sites always are).
+    """
+    from planner.optimize import _scale_kernels as kern
+
+    m = cov.sites.size
+    lengths = np.diff(cov.indptr)
+    row_of = np.repeat(np.arange(lengths.size), lengths)
+    hit = np.zeros(lengths.size, dtype=bool)
+    if forced.any():
+        hit[row_of[forced[cov.col]]] = True
+    keep = ~hit
+    sub = Coverage(
+        indptr=np.concatenate([[0], np.cumsum(lengths[keep])]).astype(np.int64),
+        col=cov.col[keep[row_of]],
+        rows=cov.rows[keep],
+        sites=cov.sites,
+    )
+    allowed = np.ones(m, dtype=bool)
+    if sub.rows.size == 0:
+        return np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int64), allowed
+    indptr, col, _, _ = merge_rows(sub, np.ones(sub.rows.size))
+    for _ in range(20):
+        n_rows = indptr.size - 1
+        dom = kern.dominated_rows(indptr, col, m)
+        r_of = np.repeat(np.arange(n_rows), np.diff(indptr))
+        keep_e = ~dom[r_of]
+        new_id = np.cumsum(~dom) - 1
+        indptr, col = _rows_to_csr(new_id[r_of[keep_e]], col[keep_e], int((~dom).sum()))
+        if not columns:
+            break
+        # Column dominance on the transpose.
+        n_rows = indptr.size - 1
+        r_of = np.repeat(np.arange(n_rows), np.diff(indptr))
+        t_indptr, t_col = _rows_to_csr(col, r_of, m)
+        gone = kern.contained_rows(t_indptr, t_col, n_rows) & allowed & ~forced
+        if not gone.any():
+            break
+        allowed &= ~gone
+        keep_e = ~gone[col]
+        indptr, col = _rows_to_csr(r_of[keep_e], col[keep_e], n_rows)
+        # Removing sites can make rows equal: merge them again.
+        sub = Coverage(indptr=indptr, col=col, rows=np.arange(n_rows), sites=cov.sites)
+        indptr, col, _, _ = merge_rows(sub, np.ones(n_rows))
+    return indptr, col, allowed
+
+
+def min_cover(
+    indptr: np.ndarray,
+    col: np.ndarray,
+    m: int,
+    forced: np.ndarray,
+    *,
+    time_limit: float,
+    max_count: int | None = None,
+) -> CoverOutcome:
+    """Smallest set of sites covering every row (``forced`` sites open).
+
+    With ``max_count``, only the question "is there a cover of at most ``max_count``
+    sites?" matters: the search stops as soon as one is found, or when the bound
+    proves none exists.
+    """
+    import highspy
+
+    from planner.optimize import _scale_kernels as kern
+
+    n_rows = indptr.size - 1
+    greedy = kern.greedy_cover(indptr, col, m, forced.copy())
+    g_count = int(greedy.sum())
+    n_forced = int(forced.sum())
+    if n_rows == 0:
+        return CoverOutcome(True, np.flatnonzero(forced), n_forced, float(n_forced), 0)
+    if max_count is not None and g_count <= max_count:
+        return CoverOutcome(False, np.flatnonzero(greedy), g_count, -np.inf, n_rows)
+    # With max_count, a last row "sum y <= max_count" turns the question into feasibility.
+    extra = 1 if max_count is not None else 0
+    lp = highspy.HighsLp()
+    lp.num_col_ = m
+    lp.num_row_ = n_rows + extra
+    lp.col_cost_ = np.ones(m)
+    lo = np.zeros(m)
+    lo[forced] = 1.0
+    lp.col_lower_ = lo
+    lp.col_upper_ = np.ones(m)
+    lp.row_lower_ = np.concatenate([np.ones(n_rows), np.zeros(extra)])
+    lp.row_upper_ = np.concatenate([np.full(n_rows, np.inf), np.full(extra, float(max_count or 0))])
+    start = np.concatenate([indptr, [indptr[-1] + m]]) if extra else indptr
+    index = np.concatenate([col, np.arange(m)]) if extra else col
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.start_ = start.astype(np.int32)
+    lp.a_matrix_.index_ = index.astype(np.int32)
+    lp.a_matrix_.value_ = np.ones(index.size)
+    lp.a_matrix_.num_col_ = m
+    lp.a_matrix_.num_row_ = n_rows + extra
+    lp.integrality_ = [highspy.HighsVarType.kInteger] * m
+    h = new_highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("time_limit", float(max(time_limit, 0.05)))
+    h.setOptionValue("mip_rel_gap", 0.0)
+    h.setOptionValue("mip_abs_gap", 1.0 - 1e-6)
+    h.setOptionValue("random_seed", 0)
+    # No "threads" option: HiGHS refuses to run when it differs from the value its
+    # global scheduler started with (e.g. by another solve in this process).
+    if max_count is not None:
+        # Only covers of at most max_count matter: stop at the first one found.
+        h.setOptionValue("mip_max_improving_sols", 1)
+    h.passModel(lp)
+    sol = highspy.HighsSolution()
+    sol.col_value = greedy.astype(np.float64).tolist()
+    sol.value_valid = True
+    if max_count is None:
+        h.setSolution(sol)
+    h.run()
+    ms = highspy.HighsModelStatus
+    status = h.getModelStatus()
+    info = h.getInfo()
+    best = np.flatnonzero(greedy)
+    count = g_count
+    if info.primal_solution_status == 2:
+        x = np.asarray(h.getSolution().col_value)
+        cand = np.flatnonzero(x > 0.5)
+        if cand.size < count:
+            best, count = cand, int(cand.size)
+    bound = float(info.mip_dual_bound) if np.isfinite(info.mip_dual_bound) else -np.inf
+    proven = status == ms.kOptimal
+    if (
+        status in (ms.kInfeasible, ms.kObjectiveBound)
+        and max_count is not None
+        and count > max_count
+    ):
+        bound = max(bound, float(max_count) + 1.0)
+        proven = True
+    if proven and max_count is None:
+        bound = float(count)
+    return CoverOutcome(
+        proven, best, count, float(np.ceil(bound - 1e-6)) if np.isfinite(bound) else bound, n_rows
+    )
+
+
+def solve_lscp(problem: Problem, radius: float, *, time_limit: float | None) -> Solution:
+    """Set covering: fewest sites covering every weighted demand point within ``radius``."""
+    from planner.optimize.heuristics import _infeasible
+
+    t0 = time.perf_counter()
+    cov = coverage(problem, radius)
+    empty = np.diff(cov.indptr) == 0
+    if empty.any():
+        bad = cov.rows[empty][:5].tolist()
+        return _infeasible("lscp", t0, f"demand point(s) {bad} have no allowed site within radius {radius}; "
+                           "raise `radius` or add candidate sites.", n=problem.n_demand)  # fmt: skip
+    forced = np.ascontiguousarray(problem.required[cov.sites])
+    indptr, col, _ = reduced_rows(cov, forced)
+    tl = 1e7 if time_limit is None else max(time_limit - (time.perf_counter() - t0), 0.05)
+    out = min_cover(indptr, col, cov.sites.size, forced, time_limit=tl)
+    assert out.open_local is not None
+    open_sites = cov.sites[out.open_local]
+    details = {"reduced_rows": int(out.rows), "demand_rows": int(cov.rows.size)}
+    return _finish(problem, "lscp", open_sites, radius, float(out.count), out.bound, out.proven, t0,
+                   "set_cover_reduction", "min", details)  # fmt: skip
+
+
+# --------------------------------------------------------------------------- p-center
+
+
+def solve_p_center(problem: Problem, p: int, *, time_limit: float | None, seed: int) -> Solution:
+    """p-center by binary search over the sorted distinct costs with cover checks."""
+    t0 = time.perf_counter()
+    deadline = np.inf if time_limit is None else t0 + 0.95 * time_limit
+    if problem.n_demand * problem.n_sites > 30_000_000:
+        raise NotImplementedError("p-center binary search is limited to 30 million pairs")
+    rows = np.flatnonzero(problem.weight > 0)
+    sites = np.flatnonzero(~problem.excluded)
+    cost = problem.cost
+    if sp.issparse(cost):
+        sub = sp.csr_array(cost[rows][:, sites])
+        values = sub.data
+        if (np.diff(sub.indptr) == 0).any():
+            from planner.optimize.heuristics import _infeasible
+
+            return _infeasible("p_center", t0, "some demand point cannot be served by any allowed site.",
+                               n=problem.n_demand)  # fmt: skip
+        row_min = np.minimum.reduceat(sub.data, sub.indptr[:-1])
+    else:
+        block = np.asarray(cost)[np.ix_(rows, sites)]
+        values = block.ravel()
+        row_min = block.min(axis=1)
+    radii = np.unique(values)
+    lo_r = float(row_min.max()) if row_min.size else 0.0
+    lo = int(np.searchsorted(radii, lo_r))  # smallest radius that may be feasible
+    forced = np.ascontiguousarray(problem.required[sites])
+    # Feasible at the largest radius (any p >= 1 site covers everything reachable).
+    hi = radii.size - 1
+    best_open: np.ndarray | None = None
+    steps = 0
+    proven = True
+    while lo < hi:
+        if time.perf_counter() >= deadline:
+            proven = False
+            break
+        mid = (lo + hi) // 2
+        cov = coverage(problem, float(radii[mid]), rows)
+        steps += 1
+        if (np.diff(cov.indptr) == 0).any():
+            lo = mid + 1
+            continue
+        indptr, col, _ = reduced_rows(cov, forced)
+        out = min_cover(indptr, col, sites.size, forced, time_limit=max(deadline - time.perf_counter(), 0.05),
+                        max_count=p)  # fmt: skip
+        if out.count <= p:
+            hi = mid
+            best_open = out.open_local
+        elif out.proven:
+            lo = mid + 1
+        else:  # undecided within the time left
+            proven = False
+            break
+    if best_open is None or hi != lo:
+        # Make sure we hold a plan for radii[hi].
+        cov = coverage(problem, float(radii[hi]), rows)
+        indptr, col, _ = reduced_rows(cov, forced)
+        out = min_cover(indptr, col, sites.size, forced, time_limit=1.0, max_count=p)
+        best_open = out.open_local
+    assert best_open is not None
+    # Fill up to p sites (extra sites never raise the max cost).
+    is_open = np.zeros(sites.size, dtype=bool)
+    is_open[best_open] = True
+    is_open |= forced
+    if is_open.sum() < p:
+        extra = np.flatnonzero(~is_open)[: p - int(is_open.sum())]
+        is_open[extra] = True
+    open_sites = sites[np.flatnonzero(is_open)]
+    from planner.optimize.check import nearest_open
+
+    _, d = nearest_open(problem, open_sites)
+    objective = float(d[rows].max()) if rows.size else 0.0
+    bound = float(radii[lo]) if proven or lo < radii.size else None
+    proven = proven and objective <= float(radii[lo])
+    return _finish(problem, "p_center", open_sites, None, objective, bound, proven, t0,
+                   "binary_search", "min", {"steps": steps, "radius_candidates": int(radii.size)})  # fmt: skip

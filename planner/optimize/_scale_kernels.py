@@ -1,0 +1,648 @@
+# mypy: disable-error-code="no-untyped-def"
+"""Numba kernels for the large-scale p-median and covering methods (private).
+
+Every kernel works on a *neighbour list*: for each demand point ``i`` the sites it
+may use, sorted by cost, in CSR form (``indptr``, ``site``, ``cost``), plus
+``far[i]``, a value that every site *outside* the list costs at least (``inf`` when
+the list is complete). A *cost oracle* gives the exact cost of any pair:
+
+* mode 0: a dense ``(n, m)`` matrix;
+* mode 1: a CSR matrix with sorted column indices (absent pairs cost ``penalty``);
+* mode 2: Euclidean distance between coordinates (``scale`` times the distance);
+* mode 3: ``floor`` of the Euclidean distance (TSPLIB convention).
+
+Callers validate; kernels trust their input.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+# --------------------------------------------------------------------------- oracle
+
+
+@njit(cache=True)
+def oracle_cost(
+    mode, i, j, rmap, cmap, dense, o_indptr, o_indices, o_data, penalty, dxy, sxy, scale
+):
+    """Exact cost of serving demand point ``i`` from site ``j`` (local indices; ``rmap`` and
+    ``cmap`` map them to the rows and columns of ``dense`` or the CSR matrix)."""
+    if mode == 0:
+        return dense[rmap[i], cmap[j]]
+    if mode == 1:
+        i = rmap[i]
+        j = cmap[j]
+        lo = o_indptr[i]
+        hi = o_indptr[i + 1]
+        while lo < hi:
+            mid = (lo + hi) // 2
+            v = o_indices[mid]
+            if v < j:
+                lo = mid + 1
+            else:
+                hi = mid
+        if lo < o_indptr[i + 1] and o_indices[lo] == j:
+            return o_data[lo]
+        return penalty
+    dx = dxy[i, 0] - sxy[j, 0]
+    dy = dxy[i, 1] - sxy[j, 1]
+    d = np.sqrt(dx * dx + dy * dy) * scale
+    if mode == 3:
+        return np.floor(d)
+    return d
+
+
+# --------------------------------------------------------------------------- assignment
+
+
+@njit(cache=True)
+def closest_two(
+    indptr, site, cost, far, is_open, open_list, n_open,
+    mode, rmap, cmap, dense, o_indptr, o_indices, o_data, penalty, dxy, sxy, scale,
+    a1, d1, a2, d2,
+):  # fmt: skip
+    """Nearest and second-nearest open site of every demand point (exact, via the oracle
+    when the neighbour list does not hold two open sites)."""
+    n = indptr.size - 1
+    inf = np.inf
+    for i in range(n):
+        b1 = -1
+        c1 = inf
+        b2 = -1
+        c2 = inf
+        found = 0
+        for t in range(indptr[i], indptr[i + 1]):
+            j = site[t]
+            if is_open[j]:
+                if found == 0:
+                    b1 = j
+                    c1 = cost[t]
+                    found = 1
+                else:
+                    b2 = j
+                    c2 = cost[t]
+                    found = 2
+                    break
+        if found < 2 and mode == 1 and far[i] >= penalty:
+            # Every unlisted site costs the penalty (sparse rows, 0/1 coverage costs):
+            # any open site not found in the list will do.
+            for q in range(n_open):
+                j = open_list[q]
+                if j == b1:
+                    continue
+                if found == 0:
+                    b1 = j
+                    c1 = penalty
+                    found = 1
+                else:
+                    b2 = j
+                    c2 = penalty
+                    found = 2
+                    break
+        elif found < 2 and far[i] < inf:
+            # The list is truncated: the second (or first) open site lies beyond it.
+            b1 = -1
+            c1 = inf
+            b2 = -1
+            c2 = inf
+            for q in range(n_open):
+                j = open_list[q]
+                c = oracle_cost(
+                    mode,
+                    i,
+                    j,
+                    rmap,
+                    cmap,
+                    dense,
+                    o_indptr,
+                    o_indices,
+                    o_data,
+                    penalty,
+                    dxy,
+                    sxy,
+                    scale,
+                )
+                if c < c1 or (c == c1 and j < b1):
+                    b2 = b1
+                    c2 = c1
+                    b1 = j
+                    c1 = c
+                elif c < c2 or (c == c2 and j < b2):
+                    b2 = j
+                    c2 = c
+        a1[i] = b1
+        d1[i] = c1
+        a2[i] = b2
+        d2[i] = c2
+
+
+@njit(cache=True)
+def weighted_sum(w, d):
+    """``sum(w * d)`` in a fixed order."""
+    s = 0.0
+    for i in range(w.size):
+        s += w[i] * d[i]
+    return s
+
+
+# --------------------------------------------------------------------------- greedy
+
+
+@njit(cache=True)
+def greedy_add(indptr, site, cost, w, cap, is_open, n_add, t_indptr, t_row, t_pos):
+    """Open ``n_add`` more sites greedily (largest drop of the capped cost first).
+
+    ``cap[i]`` is the cost a point is charged while no open site is in its list. The
+    transpose (``t_indptr``, ``t_row``, ``t_pos``: for each site the points listing it
+    and the position in their list) makes each step incremental.
+    """
+    n = indptr.size - 1
+    m = is_open.size
+    cur = cap.copy()
+    for i in range(n):
+        for t in range(indptr[i], indptr[i + 1]):
+            if is_open[site[t]]:
+                cur[i] = min(cur[i], cost[t])
+                break
+    gain = np.zeros(m)
+    for i in range(n):
+        wi = w[i]
+        for t in range(indptr[i], indptr[i + 1]):
+            c = cost[t]
+            if c >= cur[i]:
+                break
+            gain[site[t]] += wi * (cur[i] - c)
+    for _ in range(n_add):
+        best = -1
+        bg = -1.0
+        for j in range(m):
+            if not is_open[j] and gain[j] > bg:
+                bg = gain[j]
+                best = j
+        if best < 0:
+            break
+        is_open[best] = True
+        for q in range(t_indptr[best], t_indptr[best + 1]):
+            i = t_row[q]
+            cnew = cost[t_pos[q]]
+            cold = cur[i]
+            if cnew >= cold:
+                continue
+            wi = w[i]
+            for t in range(indptr[i], indptr[i + 1]):
+                c = cost[t]
+                if c >= cold:
+                    break
+                if c < cnew:
+                    gain[site[t]] -= wi * (cold - cnew)
+                else:
+                    gain[site[t]] -= wi * (cold - c)
+            cur[i] = cnew
+    return is_open
+
+
+# --------------------------------------------------------------------------- swap search
+
+
+@njit(cache=True)
+def best_swap(
+    indptr, site, cost, w, is_open, fixed_open, open_list, pos_of, a1, d1, d2, gain, loss, extra,
+):  # fmt: skip
+    """Best (insert, remove) pair by the fast-swap decomposition (Whitaker; Resende and
+    Werneck 2007): ``profit = gain[j] - loss[f] + extra[f, j]``.
+
+    Terms from sites beyond a truncated list are left out, so the profit is never
+    overestimated: a positive profit is a real improvement. Returns
+    ``(profit, j_in, f_out)``.
+    """
+    n = indptr.size - 1
+    n_open = open_list.size
+    gain[:] = 0.0
+    loss[:] = 0.0
+    extra[:, :] = 0.0
+    for i in range(n):
+        wi = w[i]
+        c1 = d1[i]
+        c2 = d2[i]
+        f = pos_of[a1[i]]
+        loss[f] += wi * (c2 - c1)
+        for t in range(indptr[i], indptr[i + 1]):
+            c = cost[t]
+            if c >= c2:
+                break
+            j = site[t]
+            if is_open[j]:
+                continue
+            if c < c1:
+                gain[j] += wi * (c1 - c)
+                extra[f, j] += wi * (c2 - c1)
+            else:
+                extra[f, j] += wi * (c2 - c)
+    best = 0.0
+    bj = -1
+    bf = -1
+    m = is_open.size
+    for q in range(n_open):
+        if fixed_open[open_list[q]]:
+            continue
+        lq = loss[q]
+        for j in range(m):
+            if is_open[j]:
+                continue
+            v = gain[j] - lq + extra[q, j]
+            if v > best:
+                best = v
+                bj = j
+                bf = q
+    return best, bj, bf
+
+
+# --------------------------------------------------------------------------- Lagrangian
+
+
+@njit(cache=True, nogil=True)
+def lagrangian_rho(indptr, site, cost, far, w, lam, rho):
+    """Site values ``rho[j] = sum_i min(0, w_i c_ij - lam_i)`` of the capped relaxation.
+
+    Sites outside point ``i``'s list are charged ``w_i * far[i]`` (a lower bound on their
+    cost), so the value is a valid relaxation of the full problem. Returns the constant
+    shared by all sites (the far part), already added to ``rho``.
+    """
+    n = indptr.size - 1
+    rho[:] = 0.0
+    cfar = 0.0
+    for i in range(n):
+        li = lam[i]
+        wi = w[i]
+        fneg = 0.0
+        if far[i] < np.inf:
+            v = wi * far[i] - li
+            if v < 0.0:
+                fneg = v
+                cfar += v
+        for t in range(indptr[i], indptr[i + 1]):
+            v = wi * cost[t] - li
+            if v >= 0.0:
+                break
+            rho[site[t]] += v - fneg
+    rho += cfar
+    return cfar
+
+
+@njit(cache=True, nogil=True)
+def lagrangian_subgradient(indptr, site, cost, far, w, lam, selected, n_selected, g):
+    """Subgradient ``g_i = 1 - sum_{j selected} x_ij`` and its squared norm."""
+    n = indptr.size - 1
+    norm = 0.0
+    for i in range(n):
+        li = lam[i]
+        wi = w[i]
+        cnt = 0
+        farneg = far[i] < np.inf and wi * far[i] - li < 0.0
+        if farneg:
+            cnt = n_selected
+        else:
+            for t in range(indptr[i], indptr[i + 1]):
+                if wi * cost[t] - li >= 0.0:
+                    break
+                if selected[site[t]]:
+                    cnt += 1
+        gi = 1.0 - cnt
+        g[i] = gi
+        norm += gi * gi
+    return norm
+
+
+@njit(cache=True)
+def _kth_smallest(vals, nf, k, buf):
+    """The k-th smallest (1-based) of ``vals[:nf]`` (quickselect on a copy in ``buf``)."""
+    for q in range(nf):
+        buf[q] = vals[q]
+    lo = 0
+    hi = nf - 1
+    target = k - 1
+    while lo < hi:
+        pivot = buf[(lo + hi) // 2]
+        i = lo
+        j = hi
+        while i <= j:
+            while buf[i] < pivot:
+                i += 1
+            while buf[j] > pivot:
+                j -= 1
+            if i <= j:
+                t = buf[i]
+                buf[i] = buf[j]
+                buf[j] = t
+                i += 1
+                j -= 1
+        if target <= j:
+            hi = j
+        elif target >= i:
+            lo = i
+        else:
+            break
+    return buf[target]
+
+
+@njit(cache=True)
+def subgradient_run(
+    indptr, site, cost, far, w, lam, best_lam, m, p, forced, closed, ub_cut,
+    n_iter, theta, halve_after, state, dirn, deflect, lam_cap,
+):  # fmt: skip
+    """Run ``n_iter`` subgradient steps on the Lagrangian dual of the (capped) p-median.
+
+    Relaxing the assignment constraints ``sum_j x_ij = 1`` with multipliers ``lam``:
+    ``L(lam) = sum_i lam_i + min_{|S| = p} sum_{j in S} rho_j`` — a lower bound on the
+    optimum for every ``lam``. Sites in ``forced`` are always in ``S``; ``closed`` sites
+    never. After each evaluation, reduced-cost fixing closes every site whose opening
+    would push the bound to ``ub_cut`` or above (and forces open those whose closing
+    would), since no plan better than the incumbent can use them.
+
+    ``state`` (float64[7]): best bound, theta, iterations since improvement, last bound,
+    number of sites newly closed, number newly forced, 1 if the subgradient vanished
+    (``lam`` is dual optimal). Returns ``state``.
+
+    With ``deflect`` > 0 the step follows the deflected direction of Camerini, Fratta
+    and Maffioli (1975), ``d = g + beta * d_prev`` (``beta`` from the angle between them,
+    scaled by ``deflect``), kept in ``dirn`` between calls; it zig-zags less than the
+    plain subgradient on large problems. Multipliers are kept within ``[0, lam_cap]``
+    (any multipliers give a valid bound; the cap only limits the search).
+    """
+    n = indptr.size - 1
+    rho = np.empty(m)
+    g = np.empty(n)
+    selected = np.zeros(m, dtype=np.bool_)
+    free = np.empty(m, dtype=np.int64)
+    vals = np.empty(m)
+    buf = np.empty(m)
+    best = state[0]
+    since = state[2]
+    newly_closed = 0
+    newly_forced = 0
+    state[6] = 0.0
+    for _ in range(n_iter):
+        lagrangian_rho(indptr, site, cost, far, w, lam, rho)
+        base = 0.0
+        for i in range(n):
+            base += lam[i]
+        n_forced = 0
+        nf = 0
+        for j in range(m):
+            selected[j] = False
+            if forced[j]:
+                base += rho[j]
+                selected[j] = True
+                n_forced += 1
+            elif not closed[j]:
+                free[nf] = j
+                vals[nf] = rho[j]
+                nf += 1
+        k = p - n_forced
+        if k < 0 or nf < k:
+            # No plan better than the incumbent respects the fixings.
+            state[0] = np.inf
+            state[4] = newly_closed
+            state[5] = newly_forced
+            return state
+        lval = base
+        last_in = -np.inf
+        first_out = np.inf
+        if k > 0:
+            last_in = _kth_smallest(vals, nf, k, buf)
+            if nf > k:
+                first_out = _kth_smallest(vals, nf, k + 1, buf)
+            # Select everything below last_in, then ties up to k.
+            cnt = 0
+            for q in range(nf):
+                if vals[q] < last_in:
+                    selected[free[q]] = True
+                    lval += vals[q]
+                    cnt += 1
+            for q in range(nf):
+                if cnt >= k:
+                    break
+                if vals[q] == last_in:
+                    selected[free[q]] = True
+                    lval += vals[q]
+                    cnt += 1
+        if lval > best:
+            if lval > best + 1e-9 * abs(best) + 1e-12:
+                since = 0
+            best = lval
+            best_lam[:] = lam
+        else:
+            since += 1
+        # Reduced-cost fixing.
+        if k > 0 and nf > k:
+            th_close = ub_cut - lval + last_in
+            th_force = lval + first_out - ub_cut
+            for q in range(nf):
+                j = free[q]
+                if selected[j]:
+                    if vals[q] <= th_force:
+                        forced[j] = True
+                        newly_forced += 1
+                elif vals[q] >= th_close:
+                    closed[j] = True
+                    newly_closed += 1
+        elif k == 0:
+            # p sites forced: every other site is closed in any plan.
+            for q in range(nf):
+                closed[free[q]] = True
+                newly_closed += 1
+        if lval >= ub_cut:
+            break
+        norm = lagrangian_subgradient(indptr, site, cost, far, w, lam, selected, p, g)
+        if norm <= 0.0:
+            # lam is optimal for the dual: the bound equals the relaxation optimum.
+            state[6] = 1.0
+            break
+        if since >= halve_after:
+            theta *= 0.5
+            since = 0
+        if deflect > 0.0:
+            dot = 0.0
+            dn = 0.0
+            for i in range(n):
+                dot += dirn[i] * g[i]
+                dn += dirn[i] * dirn[i]
+            beta = 0.0
+            if dot < 0.0 and dn > 0.0:
+                beta = -deflect * dot / dn
+            norm = 0.0
+            for i in range(n):
+                v = g[i] + beta * dirn[i]
+                dirn[i] = v
+                norm += v * v
+            if norm <= 0.0:
+                norm = 1.0
+        else:
+            for i in range(n):
+                dirn[i] = g[i]
+        step = theta * (ub_cut - lval) / norm
+        if step <= 0.0:
+            step = theta * max(abs(lval), 1.0) * 1e-3 / norm
+        for i in range(n):
+            v = lam[i] + step * dirn[i]
+            if v > lam_cap[i]:
+                v = lam_cap[i]
+            lam[i] = v if v > 0.0 else 0.0
+    state[0] = best
+    state[1] = theta
+    state[2] = since
+    state[4] = newly_closed
+    state[5] = newly_forced
+    return state
+
+
+# --------------------------------------------------------------------------- set covering
+
+
+@njit(cache=True)
+def dominated_rows(indptr, col, n_cols):
+    """Rows that contain another row (as sets of columns); rows must be distinct.
+
+    A covering constraint whose set contains another's is implied by it.
+    """
+    n = indptr.size - 1
+    # Inverted index: for each column, the rows holding it.
+    cnt = np.zeros(n_cols + 1, dtype=np.int64)
+    for t in range(col.size):
+        cnt[col[t] + 1] += 1
+    for j in range(n_cols):
+        cnt[j + 1] += cnt[j]
+    inv = np.empty(col.size, dtype=np.int64)
+    fill = cnt[:-1].copy()
+    for r in range(n):
+        for t in range(indptr[r], indptr[r + 1]):
+            j = col[t]
+            inv[fill[j]] = r
+            fill[j] += 1
+    overlap = np.zeros(n, dtype=np.int64)
+    touched = np.empty(n, dtype=np.int64)
+    out = np.zeros(n, dtype=np.bool_)
+    for r in range(n):
+        lr = indptr[r + 1] - indptr[r]
+        nt = 0
+        for t in range(indptr[r], indptr[r + 1]):
+            j = col[t]
+            for q in range(cnt[j], cnt[j + 1]):
+                s = inv[q]
+                if s == r:
+                    continue
+                ls = indptr[s + 1] - indptr[s]
+                if ls > lr:
+                    continue
+                if overlap[s] == 0:
+                    touched[nt] = s
+                    nt += 1
+                overlap[s] += 1
+                if overlap[s] == ls:
+                    out[r] = True
+        for q in range(nt):
+            overlap[touched[q]] = 0
+    return out
+
+
+@njit(cache=True)
+def greedy_cover(indptr, col, n_cols, forced):
+    """Greedy set cover (most uncovered rows first); returns the open mask."""
+    n = indptr.size - 1
+    cnt = np.zeros(n_cols + 1, dtype=np.int64)
+    for t in range(col.size):
+        cnt[col[t] + 1] += 1
+    for j in range(n_cols):
+        cnt[j + 1] += cnt[j]
+    inv = np.empty(col.size, dtype=np.int64)
+    fill = cnt[:-1].copy()
+    for r in range(n):
+        for t in range(indptr[r], indptr[r + 1]):
+            j = col[t]
+            inv[fill[j]] = r
+            fill[j] += 1
+    covered = np.zeros(n, dtype=np.bool_)
+    is_open = forced.copy()
+    score = np.zeros(n_cols, dtype=np.int64)
+    for j in range(n_cols):
+        score[j] = cnt[j + 1] - cnt[j]
+    left = n
+    for j in range(n_cols):
+        if is_open[j]:
+            for q in range(cnt[j], cnt[j + 1]):
+                r = inv[q]
+                if not covered[r]:
+                    covered[r] = True
+                    left -= 1
+                    for t in range(indptr[r], indptr[r + 1]):
+                        score[col[t]] -= 1
+    while left > 0:
+        best = -1
+        bs = 0
+        for j in range(n_cols):
+            if not is_open[j] and score[j] > bs:
+                bs = score[j]
+                best = j
+        if best < 0:
+            break
+        is_open[best] = True
+        for q in range(cnt[best], cnt[best + 1]):
+            r = inv[q]
+            if not covered[r]:
+                covered[r] = True
+                left -= 1
+                for t in range(indptr[r], indptr[r + 1]):
+                    score[col[t]] -= 1
+    return is_open
+
+
+@njit(cache=True)
+def contained_rows(indptr, col, n_cols):
+    """Rows whose set is contained in another row's set (of two equal rows, the later).
+
+    On the transpose of a unit-cost covering matrix these are dominated columns: a
+    site covering a subset of what another covers can be left closed.
+    """
+    n = indptr.size - 1
+    cnt = np.zeros(n_cols + 1, dtype=np.int64)
+    for t in range(col.size):
+        cnt[col[t] + 1] += 1
+    for j in range(n_cols):
+        cnt[j + 1] += cnt[j]
+    inv = np.empty(col.size, dtype=np.int64)
+    fill = cnt[:-1].copy()
+    for r in range(n):
+        for t in range(indptr[r], indptr[r + 1]):
+            j = col[t]
+            inv[fill[j]] = r
+            fill[j] += 1
+    overlap = np.zeros(n, dtype=np.int64)
+    touched = np.empty(n, dtype=np.int64)
+    out = np.zeros(n, dtype=np.bool_)
+    for r in range(n):
+        lr = indptr[r + 1] - indptr[r]
+        nt = 0
+        for t in range(indptr[r], indptr[r + 1]):
+            j = col[t]
+            for q in range(cnt[j], cnt[j + 1]):
+                s = inv[q]
+                if s == r or out[s]:
+                    continue
+                ls = indptr[s + 1] - indptr[s]
+                if ls < lr:
+                    continue
+                if overlap[s] == 0:
+                    touched[nt] = s
+                    nt += 1
+                overlap[s] += 1
+        for q in range(nt):
+            s = touched[q]
+            if overlap[s] == lr:
+                ls = indptr[s + 1] - indptr[s]
+                if ls > lr or s < r:
+                    out[r] = True
+            overlap[s] = 0
+        if lr == 0:
+            out[r] = True
+    return out

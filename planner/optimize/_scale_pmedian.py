@@ -1,0 +1,261 @@
+"""The p-median pipeline for large problems (private).
+
+1. Greedy + fast swap local search (upper bound, a plan).
+2. Lagrangian subgradient (certified lower bound) with reduced-cost fixing.
+3. Local search from the Lagrangian solution; repeat 2 when the plan improved.
+4. If the gap is still open and the reduced problem is small enough: the radius MILP
+   of the reduced problem (HiGHS), which proves optimality or tightens the bound.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from planner.optimize._ls_pmedian import local_search
+from planner.optimize._scale_data import Neighbours
+from planner.optimize.lagrangian import (
+    p_median_lagrangian,
+    proof_cut,
+)
+
+#: From this many points on (with a time limit), the swap search restarts until its
+#: share of the time is used.
+HUGE_POINTS = 50_000
+#: From this many points on, multipliers are capped near the plan's costs.
+LAM_CAP_MIN_POINTS = 5_000
+#: Branch and bound is tried only when the root gap is at most this (relative).
+BNB_MAX_GAP = 0.02
+#: Node limit of the branch and bound (it stops with a certified bound when reached).
+BNB_MAX_NODES = 100_000
+
+
+@dataclass(frozen=True)
+class PMedianOutcome:
+    """Plan on local indices with a certified bound."""
+
+    open_local: np.ndarray
+    objective: float
+    bound: float
+    proven: bool
+    method: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def _proven(objective: float, bound: float, integral: bool) -> bool:
+    if bound >= proof_cut(objective, integral):
+        return True
+    return objective - bound <= 1e-9 * max(abs(objective), 1e-12)
+
+
+def solve_p_median(
+    data: Neighbours,
+    p: int,
+    *,
+    time_limit: float | None,
+    seed: int = 0,
+    bound: bool = True,
+    exact: bool = True,
+    restarts: int | None = None,
+) -> PMedianOutcome:
+    """Heuristic plan, Lagrangian bound, reduced exact solve (each step optional)."""
+    t0 = time.perf_counter()
+    deadline = np.inf if time_limit is None else t0 + 0.97 * float(time_limit)
+    details: dict[str, Any] = {}
+    huge = data.n >= HUGE_POINTS and np.isfinite(deadline)
+    # On huge problems the plan is the weak side and the bound plateaus early: the swap
+    # search gets half the time and restarts until then.
+    share = 0.5 if huge else 0.3
+    ls_deadline = deadline if not bound else t0 + share * (deadline - t0)
+    if huge and restarts is None:
+        restarts = 100_000
+    plan = local_search(data, p, seed=seed, deadline=ls_deadline, restarts=restarts)
+    best_open, best_obj = plan.open_local, plan.objective
+    details["heuristic_objective"] = best_obj
+    details["heuristic_s"] = round(time.perf_counter() - t0, 3)
+    if not bound:
+        return PMedianOutcome(best_open, best_obj, -np.inf, False, "heuristic", details)
+
+    _, d1, _, d2 = data.plan_costs2(best_open)
+    lam0 = data.w * d1
+    # Large problems: keep multipliers below twice the cost to the plan's second-nearest
+    # open site (a cap only limits the search; every multiplier gives a valid bound).
+    lam_cap = 2.0 * data.w * d2 if data.n >= LAM_CAP_MIN_POINTS else None
+    closed = forced = None
+    lb = -np.inf
+    method = "lagrangian"
+    rounds = 0
+    lag = None
+    total_iter = 0
+    stale = 0
+    # Without a time limit a few rounds; with one, rounds go on while they pay.
+    max_rounds = 3 if not np.isfinite(deadline) else 50
+    while True:
+        rounds += 1
+        # With a time limit, the first round leaves room for a plan search from its
+        # relaxed solution and a second round.
+        now = time.perf_counter()
+        round_deadline = (
+            deadline if rounds > 1 or not np.isfinite(deadline) else now + 0.6 * (deadline - now)
+        )
+        lag = p_median_lagrangian(
+            data, p, best_obj, lam0=lam0, closed=closed, forced=forced, deadline=round_deadline,
+            theta0=2.0 if rounds == 1 else 0.5, lam_cap=lam_cap,
+        )  # fmt: skip
+        total_iter += lag.iterations
+        improved_lb = lag.bound > lb + 1e-6 * max(abs(lb), 1.0) if np.isfinite(lb) else True
+        lb = max(lb, lag.bound)
+        closed, forced, lam0 = lag.closed, lag.forced, lag.lam
+        if (
+            _proven(best_obj, lb, data.integral)
+            or time.perf_counter() >= deadline
+            or rounds >= max_rounds
+        ):
+            break
+        # Local search from the relaxed solution (restricted to unfixed sites), plus a
+        # few perturbation restarts when a time limit leaves room for them.
+        start = lag.selected & ~lag.closed
+        if int(start.sum()) != p:
+            break
+        now = time.perf_counter()
+        ls_deadline = deadline if not np.isfinite(deadline) else now + 0.4 * (deadline - now)
+        ls2 = local_search(
+            data, p, seed=seed + rounds, deadline=ls_deadline,
+            restarts=0 if not np.isfinite(deadline) else 3, starts=[start],
+        )  # fmt: skip
+        improved_ub = ls2.objective < best_obj - 1e-9 * abs(best_obj)
+        if improved_ub:
+            best_open, best_obj = ls2.open_local, ls2.objective
+        stale = 0 if (improved_ub or improved_lb) else stale + 1
+        gap_now = (best_obj - lb) / max(abs(best_obj), 1e-12)
+        small = gap_now <= (BNB_MAX_GAP if data.complete else BNB_MAX_GAP / 4)
+        # Without a time limit, or when branch and bound will close a small gap, go on
+        # only while the plan improves.
+        if not improved_ub and (not np.isfinite(deadline) or (exact and small)):
+            break
+        if stale >= 2:
+            break
+    assert lag is not None
+    details["lagrangian_iterations"] = int(total_iter)
+    details["lagrangian_rounds"] = rounds
+    details["sites_fixed_closed"] = int(lag.closed.sum())
+    details["sites_fixed_open"] = int(lag.forced.sum())
+    details["lagrangian_bound"] = float(lb)
+    details["lagrangian_s"] = round(time.perf_counter() - t0, 3)
+    if _proven(best_obj, lb, data.integral):
+        return PMedianOutcome(best_open, best_obj, min(lb, best_obj), True, method, details)
+
+    root_gap = (best_obj - lb) / max(abs(best_obj), 1e-12)
+    # Branching pays when the root gap is small; with cut lists the relaxation is weaker
+    # at the leaves, so demand a smaller gap still.
+    max_gap = BNB_MAX_GAP if data.complete else BNB_MAX_GAP / 4
+    if exact and time.perf_counter() < deadline and root_gap <= max_gap:
+        bnb = branch_and_bound(data, p, best_obj, best_open, lag, deadline=deadline)
+        method = "lagrangian+branch_and_bound"
+        details["bnb_nodes"] = bnb.nodes
+        details["bnb_s"] = round(time.perf_counter() - t0, 3)
+        if bnb.objective < best_obj:
+            best_open, best_obj = bnb.open_local, bnb.objective
+        lb = max(lb, bnb.bound)
+    proven = _proven(best_obj, lb, data.integral)
+    return PMedianOutcome(best_open, best_obj, min(lb, best_obj), proven, method, details)
+
+
+@dataclass(frozen=True)
+class _BnBResult:
+    open_local: np.ndarray
+    objective: float
+    bound: float
+    nodes: int
+
+
+def branch_and_bound(
+    data: Neighbours,
+    p: int,
+    upper: float,
+    best_open: np.ndarray,
+    root: Any,
+    *,
+    deadline: float,
+    node_iter: int = 1000,
+    node_chunk: int = 50,
+    stall: float = 0.25,
+) -> _BnBResult:
+    """Lagrangian branch and bound on the sites left open by root fixing.
+
+    Each node fixes some sites open or closed; its bound is the Lagrangian dual of the
+    restricted problem (warm-started from the parent's multipliers, with its own
+    reduced-cost fixing). Nodes whose bound reaches the incumbent are pruned; the rest
+    branch on a site of the relaxed solution (open first, depth first). The relaxed
+    solution of every node is also scored as a plan. When the deadline stops the
+    search, the certified bound is the smallest bound of the nodes left.
+    """
+    from planner.optimize import _scale_kernels as kern
+    from planner.optimize._scale_data import restrict_sites
+
+    keep = np.flatnonzero(~root.closed)
+    sub = restrict_sites(data, keep)
+    integral = data.integral
+    best_obj = float(upper)
+    best_local = np.asarray(best_open, dtype=np.int64)
+    stack: list[tuple[np.ndarray, np.ndarray, np.ndarray, float]] = [
+        (
+            root.forced[keep].copy(),
+            np.zeros(keep.size, dtype=bool),
+            root.lam.copy(),
+            float(root.bound),
+        )
+    ]
+    nodes = 0
+    rho = np.empty(sub.n_sites)
+    open_bound = np.inf
+    while stack:
+        forced, closed, lam, parent_bound = stack.pop()
+        if _proven(best_obj, parent_bound, integral):
+            continue
+        if time.perf_counter() >= deadline or nodes >= BNB_MAX_NODES:
+            open_bound = min(open_bound, parent_bound, *(s[3] for s in stack))
+            break
+        r = p_median_lagrangian(
+            sub, p, best_obj, lam0=lam, closed=closed, forced=forced, max_iter=node_iter,
+            theta0=2.0, halve_after=20, min_theta=0.0002, chunk=node_chunk, stall=stall,
+        )  # fmt: skip
+        nodes += 1
+        node_bound = max(r.bound, parent_bound)
+        sel = np.flatnonzero(r.selected)
+        if sel.size == p:
+            _, dd = sub.plan_costs(sel)
+            val = float(np.dot(sub.w, dd))
+            if val < best_obj - 1e-9 * abs(best_obj):
+                best_obj, best_local = val, keep[sel]
+        if _proven(best_obj, node_bound, integral):
+            continue
+        cand = np.flatnonzero(r.selected & ~r.forced)
+        if cand.size == 0:
+            # Every open site is fixed: the node is a single plan, scored above.
+            continue
+        kern.lagrangian_rho(sub.indptr, sub.site, sub.cost, sub.far, sub.w, r.lam, rho)
+        import os
+
+        br = os.environ.get("BR", "min")
+        if br == "min":
+            j = cand[np.argmin(rho[cand])]
+        elif br == "max":
+            j = cand[np.argmax(rho[cand])]
+        elif br == "mid":
+            j = cand[np.argsort(rho[cand])[cand.size // 2]]
+        else:
+            j = cand[np.argmin(rho[cand])]
+        closed_child = r.closed.copy()
+        closed_child[j] = True
+        forced_child = r.forced.copy()
+        forced_child[j] = True
+        stack.append((r.forced.copy(), closed_child, r.lam.copy(), node_bound))
+        stack.append((forced_child, r.closed.copy(), r.lam, node_bound))
+    bound = min(open_bound, best_obj)
+    if not np.isfinite(open_bound):
+        bound = best_obj
+    return _BnBResult(best_local, best_obj, float(bound), nodes)

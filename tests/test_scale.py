@@ -1,0 +1,232 @@
+"""Large-scale methods: heuristics never beat the optimum, bounds never exceed it.
+
+Correctness only (no timing assertions): certified bounds on the right side of known
+optima (OR-Library pmed1-pmed5 and exact solves of small random instances), plans
+feasible by the one checker, reproducible with the same seed, time limits returning a
+plan with a gap.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from planner.errors import ProblemError
+from planner.optimize import Problem, Status, check_solution, solve
+from planner.optimize.heuristics import p_median_from_points, solve_heuristic, solve_large
+from planner.optimize.instances import euclidean_cost, read_pmed
+
+ORLIB = Path(__file__).parent / "data" / "orlib"
+
+
+def _optima() -> dict[str, float]:
+    with (ORLIB / "pmed_optimal.csv").open(newline="", encoding="utf-8") as fh:
+        return {r["instance"]: float(r["optimum"]) for r in csv.DictReader(fh)}
+
+
+OPT = _optima()
+PMED = [f"pmed{k}" for k in range(1, 6)]
+
+
+def _random_problem(
+    n: int, m: int, seed: int, *, integral: bool = False
+) -> tuple[Problem, np.ndarray, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    d = rng.uniform(0, 100, (n, 2))
+    s = rng.uniform(0, 100, (m, 2))
+    w = rng.integers(1, 20, n).astype(float)
+    cost = euclidean_cost(d, s, rounding="floor" if integral else "none")
+    return Problem(cost, w), d, s, w
+
+
+def _assert_feasible(problem: Problem, solution, **opts) -> None:
+    assert solution.has_plan
+    assert check_solution(problem, solution, **opts) == []
+
+
+@pytest.mark.parametrize("name", PMED)
+def test_pmed_proven_optimal_with_bound_at_the_optimum(name: str) -> None:
+    inst = read_pmed(ORLIB / f"{name}.txt")
+    problem = inst.to_problem()
+    sol = solve_large(problem, "p_median", p=inst.p, seed=0)
+    _assert_feasible(problem, sol, model="p_median", p=inst.p)
+    assert sol.status is Status.OPTIMAL
+    assert sol.objective == pytest.approx(OPT[name])
+    assert sol.lower_bound is not None
+    assert sol.lower_bound <= OPT[name] + 1e-9
+    assert sol.gap == 0.0
+
+
+@pytest.mark.parametrize("name", PMED)
+def test_heuristic_never_beats_optimum_and_bound_never_exceeds_it(name: str) -> None:
+    inst = read_pmed(ORLIB / f"{name}.txt")
+    problem = inst.to_problem()
+    sol = solve_heuristic(problem, "p_median", p=inst.p, seed=3)
+    _assert_feasible(problem, sol, model="p_median", p=inst.p)
+    assert sol.method == "heuristic"
+    assert sol.objective >= OPT[name] - 1e-9
+    assert sol.lower_bound is not None
+    assert sol.lower_bound <= OPT[name] + 1e-9
+    assert sol.gap is not None
+    assert sol.gap >= 0.0
+
+
+@pytest.mark.parametrize(("name", "k"), [("pmed1", 8), ("pmed4", 5), ("pmed5", 3)])
+def test_bound_from_cut_neighbour_lists_stays_valid(name: str, k: int) -> None:
+    # Only the k nearest sites per point are kept: the bound charges every other site
+    # the (k+1)-th cost, a relaxation, so it must stay at or below the optimum.
+    inst = read_pmed(ORLIB / f"{name}.txt")
+    problem = inst.to_problem()
+    sol = solve_large(problem, "p_median", p=inst.p, neighbours=k)
+    _assert_feasible(problem, sol, model="p_median", p=inst.p)
+    assert sol.details["lists_complete"] is False
+    assert sol.objective >= OPT[name] - 1e-9
+    assert sol.lower_bound is not None
+    assert sol.lower_bound <= OPT[name] + 1e-9
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_p_median_matches_exact_solver_on_random_instances(seed: int) -> None:
+    problem, *_ = _random_problem(60, 20, seed)
+    exact = solve(problem, "p_median", p=4, method="exact")
+    sol = solve_large(problem, "p_median", p=4)
+    _assert_feasible(problem, sol, model="p_median", p=4)
+    assert sol.lower_bound is not None
+    assert sol.lower_bound <= exact.objective * (1 + 1e-9)
+    assert sol.objective >= exact.objective * (1 - 1e-9)
+    assert sol.status is Status.OPTIMAL
+    assert sol.objective == pytest.approx(exact.objective, rel=1e-9)
+
+
+def test_same_seed_same_plan_and_different_seeds_both_valid() -> None:
+    problem, *_ = _random_problem(300, 60, 7)
+    a = solve_heuristic(problem, "p_median", p=8, seed=11)
+    b = solve_heuristic(problem, "p_median", p=8, seed=11)
+    assert a.open_sites.tolist() == b.open_sites.tolist()
+    assert a.objective == b.objective
+    assert a.lower_bound == b.lower_bound
+    c = solve_heuristic(problem, "p_median", p=8, seed=12)
+    _assert_feasible(problem, c, model="p_median", p=8)
+
+
+def test_time_limit_returns_a_plan_with_a_gap() -> None:
+    problem, *_ = _random_problem(1500, 150, 5)
+    sol = solve_large(problem, "p_median", p=15, time_limit=0.3)
+    _assert_feasible(problem, sol, model="p_median", p=15)
+    assert sol.status in (Status.OPTIMAL, Status.FEASIBLE)
+    assert sol.gap is not None
+    assert sol.lower_bound is not None
+    assert sol.lower_bound <= sol.objective
+
+
+def test_required_and_excluded_sites_are_honoured() -> None:
+    rng = np.random.default_rng(4)
+    cost = euclidean_cost(rng.uniform(0, 50, (80, 2)), rng.uniform(0, 50, (25, 2)))
+    problem = Problem(cost, np.ones(80), required=[3, 17], excluded=[0, 1, 2, 4])
+    sol = solve_large(problem, "p_median", p=5)
+    _assert_feasible(problem, sol, model="p_median", p=5)
+    assert {3, 17} <= set(sol.open_sites.tolist())
+    assert not {0, 1, 2, 4} & set(sol.open_sites.tolist())
+    exact = solve(problem, "p_median", p=5, method="exact")
+    assert sol.objective == pytest.approx(exact.objective, rel=1e-9)
+
+
+def test_sparse_costs_absent_pairs_never_used() -> None:
+    rng = np.random.default_rng(8)
+    dense = euclidean_cost(rng.uniform(0, 40, (120, 2)), rng.uniform(0, 40, (30, 2)))
+    cut = np.where(dense <= 18.0, dense, 0.0)
+    problem = Problem(sp.csr_array(cut), np.ones(120))
+    sol = solve_large(problem, "p_median", p=10)
+    _assert_feasible(problem, sol, model="p_median", p=10)
+    exact = solve(problem, "p_median", p=10, method="exact")
+    if exact.is_optimal:
+        assert sol.lower_bound is not None
+        assert sol.lower_bound <= exact.objective * (1 + 1e-9)
+        assert sol.objective >= exact.objective * (1 - 1e-9)
+
+
+def test_unservable_point_is_reported_infeasible() -> None:
+    cost = sp.csr_array(np.array([[1.0, 0.0], [0.0, 2.0], [0.0, 0.0]]))
+    problem = Problem(cost, np.ones(3))
+    sol = solve_large(problem, "p_median", p=1)
+    assert sol.status is Status.INFEASIBLE
+    assert "2" in sol.details["message"]
+
+
+def test_points_entry_point_matches_the_matrix_path() -> None:
+    _, d, s, w = _random_problem(400, 40, 9, integral=True)
+    problem = Problem(euclidean_cost(d, s, rounding="floor"), w)
+    a = p_median_from_points(d, s, w, 6, rounding="floor")
+    b = solve_large(problem, "p_median", p=6)
+    assert a.status is Status.OPTIMAL
+    assert b.status is Status.OPTIMAL
+    assert a.objective == pytest.approx(b.objective)
+    _assert_feasible(problem, a, model="p_median", p=6)
+    # Few neighbours: lists cut, bound still valid.
+    c = p_median_from_points(d, s, w, 6, rounding="floor", neighbours=6)
+    assert c.lower_bound is not None
+    assert c.lower_bound <= b.objective + 1e-9
+    assert c.objective >= b.objective - 1e-9
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_mclp_bound_and_plan_against_exact(seed: int) -> None:
+    problem, *_ = _random_problem(150, 30, seed)
+    exact = solve(problem, "mclp", p=4, radius=15.0, method="exact")
+    for sol in (
+        solve_large(problem, "mclp", p=4, radius=15.0),
+        solve_heuristic(problem, "mclp", p=4, radius=15.0),
+    ):
+        _assert_feasible(problem, sol, model="mclp", p=4, radius=15.0)
+        assert sol.sense == "max"
+        assert sol.objective <= exact.objective + 1e-9
+        assert sol.lower_bound is not None
+        assert sol.lower_bound >= exact.objective - 1e-9
+    assert solve_large(problem, "mclp", p=4, radius=15.0).objective == pytest.approx(
+        exact.objective
+    )
+
+
+def test_lscp_reduction_gives_the_exact_minimum() -> None:
+    problem, *_ = _random_problem(400, 60, 3)
+    exact = solve(problem, "lscp", radius=25.0, method="exact")
+    sol = solve_large(problem, "lscp", radius=25.0)
+    _assert_feasible(problem, sol, model="lscp", radius=25.0)
+    assert sol.status is Status.OPTIMAL
+    assert sol.objective == exact.objective
+    assert sol.details["reduced_rows"] <= sol.details["demand_rows"]
+
+
+def test_p_center_binary_search_matches_known_optimum() -> None:
+    # pmed1 vertex p-center optimum (secondary source, reproduced by the exact solver).
+    inst = read_pmed(ORLIB / "pmed1.txt")
+    problem = inst.to_problem()
+    sol = solve_large(problem, "p_center", p=inst.p)
+    _assert_feasible(problem, sol, model="p_center", p=inst.p)
+    assert sol.status is Status.OPTIMAL
+    assert sol.objective == 127.0
+    assert sol.lower_bound is not None
+    assert sol.lower_bound <= 127.0
+
+
+def test_dispatcher_routes_heuristic_method() -> None:
+    problem, *_ = _random_problem(100, 20, 2)
+    sol = solve(problem, "p_median", p=3, method="heuristic", seed=1)
+    assert sol.method == "heuristic"
+    _assert_feasible(problem, sol, model="p_median", p=3)
+
+
+def test_bad_arguments_raise_clear_errors() -> None:
+    problem, *_ = _random_problem(30, 8, 1)
+    with pytest.raises(ProblemError, match="heuristic not available"):
+        solve_heuristic(problem, "p_center", p=2)
+    with pytest.raises(ProblemError, match="`p`"):
+        solve_large(problem, "p_median", p=9)
+    with pytest.raises(ProblemError, match="radius"):
+        solve_large(problem, "mclp", p=2)
+    with pytest.raises(NotImplementedError):
+        solve_large(problem, "capacitated_p_median", p=2)
