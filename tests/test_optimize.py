@@ -419,7 +419,7 @@ def _heuristic_available() -> bool:
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_checker_passes_every_model_and_solver(model, kw, solver):
     problem = _instance(21, n=12, m=7)
-    sol = solve(problem, model, solver=solver, **kw)
+    sol = solve(problem, model, solver=solver, method="exact", **kw)
     assert isinstance(sol, Solution)
     assert sol.status is Status.OPTIMAL
     assert sol.method == "exact"
@@ -717,3 +717,35 @@ def test_p_center_without_refine_still_opens_p_sites(seed):
     assert sol.status is Status.OPTIMAL
     assert sol.objective == pytest.approx(best)
     assert check_solution(problem, sol, model="p_center", p=3) == []
+
+
+def test_auto_finishes_an_unproven_scale_plan_with_the_milp(monkeypatch):
+    problem = _instance(3, n=12, m=7)
+    exact = solve(problem, "p_median", p=2, method="exact")
+    worst = np.argsort(-np.asarray(problem.cost).sum(axis=0))[:2]  # a poor but feasible plan
+
+    def unproven(problem, model, **kw):
+        cost = np.asarray(problem.cost)[:, np.sort(worst)]
+        objective = float(problem.weight @ cost.min(axis=1))
+        return Solution(
+            open_sites=np.sort(worst),
+            assignment=np.sort(worst)[cost.argmin(axis=1)],
+            objective=objective,
+            lower_bound=0.5 * exact.objective,
+            gap=None,
+            status=Status.FEASIBLE,
+            runtime_s=0.0,
+            model=model,
+            method="lagrangian",
+            solver="planner",
+        )
+
+    monkeypatch.setattr(
+        dispatch_mod, "_scale_function", lambda name: unproven if name == "solve_large" else None
+    )
+    sol = solve(problem, "p_median", p=2)
+    assert sol.status is Status.OPTIMAL
+    assert sol.objective == pytest.approx(exact.objective)
+    assert sol.method == "lagrangian+exact"
+    assert sol.lower_bound == pytest.approx(exact.lower_bound)
+    assert check_solution(problem, sol, model="p_median", p=2) == []

@@ -90,12 +90,26 @@ def test_pmed1_through_pulp(solver):
 def test_time_limited_run_is_feasible_with_gap():
     inst = read_pmed(ORLIB / "pmed7.txt")
     problem = inst.to_problem()
-    sol = solve(problem, "p_median", p=inst.p, time_limit=0.01)
+    sol = solve(problem, "p_median", p=inst.p, method="exact", time_limit=0.01)
     # The warm start gives an incumbent at once; no time to prove it.
     assert sol.status is Status.FEASIBLE
     assert sol.objective >= PMED_OPT["pmed7"]
     assert sol.gap is None or sol.gap >= 0.0
     assert check_solution(problem, sol, model="p_median", p=inst.p) == []
+
+
+def test_auto_proves_pmed_optimal_with_the_lagrangian_method():
+    # method="auto" tries the scale method (plan + Lagrangian proof) before the MILP.
+    for name in ("pmed7", "pmed8"):
+        inst = read_pmed(ORLIB / f"{name}.txt")
+        problem = inst.to_problem()
+        sol = solve(problem, "p_median", p=inst.p)
+        assert sol.status is Status.OPTIMAL
+        assert sol.objective == pytest.approx(PMED_OPT[name])
+        assert sol.lower_bound is not None
+        assert sol.lower_bound <= PMED_OPT[name] + 1e-6
+        assert "lagrangian" in sol.method
+        assert check_solution(problem, sol, model="p_median", p=inst.p) == []
 
 
 def test_pmed_reader_keeps_the_last_copy_of_repeated_edges(tmp_path):

@@ -5,7 +5,9 @@ from __future__ import annotations
 import importlib
 import math
 import os
+import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +17,9 @@ import scipy.sparse as sp
 from planner.errors import ProblemError
 from planner.optimize.check import MODELS
 from planner.optimize.exact import ModelOptions, solve_exact
-from planner.optimize.milp import DEFAULT_MIP_GAP, SOLVERS
+from planner.optimize.milp import DEFAULT_MIP_GAP, SOLVERS, relative_gap
 from planner.optimize.problem import Problem
-from planner.optimize.solution import Solution
+from planner.optimize.solution import Solution, Status
 
 #: Methods accepted by :func:`solve`.
 METHODS = ("auto", "exact", "heuristic")
@@ -26,6 +28,9 @@ METHODS = ("auto", "exact", "heuristic")
 #: -- or the stored pairs of a sparse cost -- stays at or below this; larger problems
 #: go to the scale method ``planner.optimize.heuristics.solve_large`` when present.
 AUTO_EXACT_MAX_PAIRS = 2_000_000
+
+#: Models that ``method="auto"`` hands to the scale method first at every size.
+SCALE_FIRST_MODELS = ("p_median",)
 
 _NEEDS_P = ("p_median", "mclp", "p_center", "capacitated_p_median")
 _NEEDS_RADIUS = ("mclp", "lscp")
@@ -325,9 +330,12 @@ def solve(
         cost at which a site may serve a demand point (optional service cut).
     method
         ``"exact"`` (MILP, proven optimal unless stopped), ``"heuristic"``
-        (:mod:`planner.optimize.heuristics`), or ``"auto"``: exact while the number of
-        (demand, site) pairs is at most :data:`AUTO_EXACT_MAX_PAIRS`, the scale method
-        beyond.
+        (:mod:`planner.optimize.heuristics`), or ``"auto"``: for p-median (and any model
+        beyond :data:`AUTO_EXACT_MAX_PAIRS` pairs) the scale method (plan plus Lagrangian
+        proof) where it covers the options, then, if it stopped with a gap and
+        the number of (demand, site) pairs is at most :data:`AUTO_EXACT_MAX_PAIRS`, the
+        exact MILP with the time left; the answer keeps the better plan and the tighter
+        proven bound.
     solver
         ``"highs"`` (direct highspy arrays), ``"cbc"`` (PuLP + CBC) or ``"highs_pulp"``.
     time_limit
@@ -412,21 +420,88 @@ def solve(
             seed=opts.seed,
             **_scale_options(opts, options),
         )
-    if method == "auto" and _pair_count(problem) > AUTO_EXACT_MAX_PAIRS:
-        fn = _scale_function("solve_large")
-        if fn is not None:
-            try:
-                return fn(
-                    problem,
-                    model,
-                    p=opts.p,
-                    radius=opts.radius,
-                    time_limit=opts.time_limit,
-                    seed=opts.seed,
-                    **_scale_options(opts, options),
-                )
-            except NotImplementedError:
-                pass  # the scale method does not cover this model: solve exactly
     if options:
         raise ProblemError(f"unknown option(s) for the exact method: {', '.join(sorted(options))}.")
+    if method == "auto":
+        return _solve_auto(problem, model, opts)
     return solve_exact(problem, opts)
+
+
+def _solve_auto(problem: Problem, model: str, opts: ModelOptions) -> Solution:
+    """The scale method first (its Lagrangian proofs are fast at every size), then exact MILP.
+
+    The scale method proves most p-median plans optimal in well under a second where the
+    MILP takes seconds to minutes (small p has the weakest LP bound). When it stops with a
+    gap and the problem is small enough, the MILP gets the time that is left, and the answer
+    combines the better plan with the tighter of the two proven bounds.
+    """
+    start = time.perf_counter()
+    fn = _scale_function("solve_large")
+    if fn is None:
+        return solve_exact(problem, opts)
+    scale_args = {
+        "p": opts.p,
+        "radius": opts.radius,
+        "time_limit": opts.time_limit,
+        "seed": opts.seed,
+        **_scale_options(opts, {}),
+    }
+    if _pair_count(problem) > AUTO_EXACT_MAX_PAIRS:
+        try:
+            return fn(problem, model, **scale_args)
+        except NotImplementedError:
+            return solve_exact(problem, opts)  # the scale method does not cover this model
+    # Only the plain p-median goes to the scale method first: small problems of the other
+    # models solve exactly in seconds and keep the exact method's extras (p-center's
+    # tie-break on total travel, covering details); a chosen solver, hotspot or percentile
+    # constraints, a formulation or a model export all ask for the MILP, and so does a
+    # demand point that no site can serve (the MILP path diagnoses it).
+    plain = (
+        model in SCALE_FIRST_MODELS
+        and opts.solver == "highs"
+        and opts.hotspot_rows is None
+        and not opts.standards
+        and opts.budget is None
+        and opts.formulation == "auto"
+        and opts.write_model is None
+        and opts.radius is None
+        and bool(np.isfinite(_row_min_allowed(problem)[problem.weight > 0]).all())
+    )
+    if not plain:
+        return solve_exact(problem, opts)
+    try:
+        first = fn(problem, model, **scale_args)
+    except NotImplementedError:
+        return solve_exact(problem, opts)
+    if first.status in (Status.OPTIMAL, Status.INFEASIBLE):
+        return first
+    left = None if opts.time_limit is None else opts.time_limit - (time.perf_counter() - start)
+    if left is not None and left <= 0:
+        return first
+    second = solve_exact(problem, replace(opts, time_limit=left))
+    return _combine(first, second, runtime_s=time.perf_counter() - start)
+
+
+def _combine(first: Solution, second: Solution, *, runtime_s: float) -> Solution:
+    """The better plan of two solves of one problem, with the tighter of their proven bounds."""
+    if not first.has_plan:
+        return replace(second, runtime_s=runtime_s)
+    if not second.has_plan or second.status is Status.INFEASIBLE:
+        return replace(first, runtime_s=runtime_s)
+    better_is_lower = first.sense == "min"
+    best = min if better_is_lower else max
+    plan = first if best(first.objective, second.objective) == first.objective else second
+    bounds = [b for b in (first.lower_bound, second.lower_bound) if b is not None]
+    if not bounds:
+        return replace(plan, runtime_s=runtime_s)
+    bound = max(bounds) if better_is_lower else min(bounds)
+    gap = relative_gap(plan.objective, bound)
+    proven = second.status is Status.OPTIMAL or (gap is not None and gap <= DEFAULT_MIP_GAP)
+    return replace(
+        plan,
+        lower_bound=bound,
+        gap=gap,
+        status=Status.OPTIMAL if proven else Status.FEASIBLE,
+        runtime_s=runtime_s,
+        method=f"{first.method}+{second.method}",
+    )
