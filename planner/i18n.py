@@ -389,7 +389,10 @@ _LABELS: dict[str, dict[str, str]] = {
         "en": "A fault record this many days old counts half.",
     },
     "app_hotspot_quantile": {"zh": "热点分位数", "en": "Hotspot quantile"},
-    "app_cell_size": {"zh": "需求网格大小（米，0 = 使用人口图层的网格）", "en": "Demand cell size (m, 0 = the population layer's cells)"},
+    "app_cell_size": {
+        "zh": "需求网格大小（米，0 = 使用人口图层的网格）",
+        "en": "Demand cell size (m, 0 = the population layer's cells)",
+    },
     "app_cell_size_note": {
         "zh": "把人口网格合并为此大小的方格（演示数据原为 500 米）：网格越粗，模型越小、求解越快。",
         "en": "Merge the population cells into squares of this size (500 m in the demo): coarser cells make a smaller model that solves faster.",
