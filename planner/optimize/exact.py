@@ -283,16 +283,23 @@ def _run(
 # --------------------------------------------------------------------------- p-median, UFL
 
 
-def _solve_nearest_model(problem: Problem, opts: ModelOptions, clock: _Clock) -> Solution:
-    """p_median and uncapacitated facility_location: radius or assignment formulation."""
-    w = problem.weight
+def _checked_pairs(
+    problem: Problem, opts: ModelOptions, *, capacitated: bool
+) -> tuple[Pairs, Pairs, np.ndarray] | dict[str, Any]:
+    """The allowed pairs, those within the service radius, and the points that must be served.
+
+    Returns the diagnosis instead when the model is infeasible before any solve. In the
+    capacitated models hotspot limits also cut the pairs a hotspot may be served through.
+    """
     pairs_all = build_pairs(problem)
     pairs = (
         pairs_all
         if opts.radius is None
         else pairs_all.within(np.full(problem.n_demand, opts.radius))
     )
-    must = _must_serve(problem, capacitated=False)
+    if capacitated:
+        pairs = pairs.within(_hotspot_limits(problem, opts))
+    must = _must_serve(problem, capacitated=capacitated)
     diag = diagnose.precheck(
         problem,
         model=opts.model,
@@ -305,10 +312,21 @@ def _solve_nearest_model(problem: Problem, opts: ModelOptions, clock: _Clock) ->
         hotspot_max_cost=opts.hotspot_max_cost,
         standards=opts.standards,
         budget=opts.budget,
-        capacitated=False,
+        capacitated=capacitated,
+        single_source=capacitated and not opts.split,
     )
     if diag is not None:
-        return _infeasible(problem, opts, clock, diag)
+        return diag
+    return pairs_all, pairs, must
+
+
+def _solve_nearest_model(problem: Problem, opts: ModelOptions, clock: _Clock) -> Solution:
+    """p_median and uncapacitated facility_location: radius or assignment formulation."""
+    w = problem.weight
+    checked = _checked_pairs(problem, opts, capacitated=False)
+    if isinstance(checked, dict):
+        return _infeasible(problem, opts, clock, checked)
+    pairs_all, pairs, must = checked
     pairs_d = pairs.keep(must[pairs.rows])
     formulation = "radius" if opts.formulation == "auto" else opts.formulation
     coef, fl_offset = _site_costs(problem, pairs, opts.model)
@@ -379,32 +397,10 @@ def _solve_assignment_model(problem: Problem, opts: ModelOptions, clock: _Clock)
     """capacitated_p_median and capacitated facility_location (single-source or split)."""
     w = problem.weight
     load = problem.demand_load
-    pairs_all = build_pairs(problem)
-    pairs = (
-        pairs_all
-        if opts.radius is None
-        else pairs_all.within(np.full(problem.n_demand, opts.radius))
-    )
-    # Hotspot limits cut the pairs a hotspot may be served through.
-    pairs = pairs.within(_hotspot_limits(problem, opts))
-    must = _must_serve(problem, capacitated=True)
-    diag = diagnose.precheck(
-        problem,
-        model=opts.model,
-        p=opts.p,
-        radius=opts.radius,
-        pairs_all=pairs_all,
-        pairs_service=pairs,
-        must_serve=must,
-        hotspot_rows=opts.hotspot_rows,
-        hotspot_max_cost=opts.hotspot_max_cost,
-        standards=opts.standards,
-        budget=opts.budget,
-        capacitated=True,
-        single_source=not opts.split,
-    )
-    if diag is not None:
-        return _infeasible(problem, opts, clock, diag)
+    checked = _checked_pairs(problem, opts, capacitated=True)
+    if isinstance(checked, dict):
+        return _infeasible(problem, opts, clock, checked)
+    _, pairs, must = checked
     pairs_d = pairs.keep(must[pairs.rows])
     rows = np.flatnonzero(must)
     coef, fl_offset = _site_costs(problem, pairs, opts.model)
