@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import sys
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -714,10 +715,24 @@ def _framework_errors() -> tuple[tuple[type[BaseException], ...], ...]:
     return tuple(exits), tuple(usage), tuple(aborts)
 
 
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
+    """Warnings (points not routable, records outside the cells) as one plain line on stderr."""
+    typer.echo(f"warning: {message}", err=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``planner`` command; returns the exit code."""
     exits, usage, aborts = _framework_errors()
     args = list(sys.argv[1:] if argv is None else argv)
+    if argv is None:  # the console command, not a call from Python code or tests
+        warnings.showwarning = _show_warning
     try:
         app(args=args, standalone_mode=False, prog_name="planner")
     except InputError as exc:
