@@ -184,6 +184,28 @@ def _milp_details(res: MilpResult, n_rows: int, n_cols: int, formulation: str) -
     }
 
 
+def _nearest_plan(
+    problem: Problem,
+    opts: ModelOptions,
+    clock: _Clock,
+    res: Any,
+    open_sites: np.ndarray,
+    details: dict[str, Any],
+) -> Solution:
+    """The solution of an uncapacitated MILP: its open sites, each point to the nearest one."""
+    assignment, _ = nearest_open(problem, open_sites, max_cost=opts.radius)
+    return _solution(
+        problem,
+        opts,
+        clock,
+        status=res.status,
+        open_sites=open_sites,
+        assignment=assignment,
+        bound=res.bound,
+        details=details,
+    )
+
+
 def _no_plan(
     problem: Problem,
     opts: ModelOptions,
@@ -376,18 +398,7 @@ def _solve_nearest_model(problem: Problem, opts: ModelOptions, clock: _Clock) ->
     details = _milp_details(res, milp.n_rows, milp.n_cols, formulation)
     if res.x is None:
         return _no_plan(problem, opts, clock, res, details)
-    open_sites = pairs.sites[res.x[x0 : x0 + m] > 0.5]
-    assignment, _ = nearest_open(problem, open_sites, max_cost=opts.radius)
-    return _solution(
-        problem,
-        opts,
-        clock,
-        status=res.status,
-        open_sites=open_sites,
-        assignment=assignment,
-        bound=res.bound,
-        details=details,
-    )
+    return _nearest_plan(problem, opts, clock, res, pairs.sites[res.x[x0 : x0 + m] > 0.5], details)
 
 
 # --------------------------------------------------------------------------- capacitated
@@ -553,17 +564,7 @@ def _solve_lscp(problem: Problem, opts: ModelOptions, clock: _Clock) -> Solution
     if res.x is None:
         return _no_plan(problem, opts, clock, res, details)
     open_sites = pairs_all.sites[res.x[x0 : x0 + pairs_all.n_sites] > 0.5]
-    assignment, _ = nearest_open(problem, open_sites, max_cost=opts.radius)
-    return _solution(
-        problem,
-        opts,
-        clock,
-        status=res.status,
-        open_sites=open_sites,
-        assignment=assignment,
-        bound=res.bound,
-        details=details,
-    )
+    return _nearest_plan(problem, opts, clock, res, open_sites, details)
 
 
 # --------------------------------------------------------------------------- p-center
