@@ -102,6 +102,35 @@ def test_p_median_matches_exact_solver_on_random_instances(seed: int) -> None:
     assert sol.objective == pytest.approx(exact.objective, rel=1e-9)
 
 
+def _best_single_swap(cost: np.ndarray, w: np.ndarray, open_sites: np.ndarray) -> float:
+    """Brute force: the objective change of the best single swap (negative = improves)."""
+    base = float(w @ cost[:, open_sites].min(axis=1))
+    best = 0.0
+    closed = np.setdiff1d(np.arange(cost.shape[1]), open_sites)
+    for q in range(open_sites.size):
+        for j in closed:
+            trial = open_sites.copy()
+            trial[q] = j
+            best = min(best, float(w @ cost[:, trial].min(axis=1)) - base)
+    return best
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_heuristic_plan_is_a_swap_local_optimum(seed: int) -> None:
+    """No single swap of the returned plan improves it (checked by brute force), for
+    complete lists and for lists cut to a few neighbours (exact oracle behind them)."""
+    problem, *_ = _random_problem(150, 30, seed)
+    cost = np.asarray(problem.cost)
+    w = np.asarray(problem.weight)
+    for neighbours in (None, 4):
+        sol = solve_heuristic(problem, "p_median", p=6, seed=seed, bound=False,
+                              neighbours=neighbours)  # fmt: skip
+        _assert_feasible(problem, sol, model="p_median", p=6)
+        assert sol.objective == pytest.approx(float(w @ cost[:, sol.open_sites].min(axis=1)))
+        if neighbours is None:
+            assert _best_single_swap(cost, w, sol.open_sites) >= -1e-9 * sol.objective
+
+
 def test_same_seed_same_plan_and_different_seeds_both_valid() -> None:
     problem, *_ = _random_problem(300, 60, 7)
     a = solve_heuristic(problem, "p_median", p=8, seed=11)

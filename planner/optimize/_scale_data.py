@@ -81,12 +81,13 @@ class Neighbours:
 
     def transpose(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """For each site, the points that list it and where (``t_indptr, t_row, t_pos``)."""
-        order = np.argsort(self.site, kind="stable")
-        counts = np.bincount(self.site, minlength=self.n_sites)
+        from planner.optimize import _scale_kernels as kern
+
         t_indptr = np.zeros(self.n_sites + 1, dtype=np.int64)
-        np.cumsum(counts, out=t_indptr[1:])
-        rows = np.repeat(np.arange(self.n, dtype=np.int64), np.diff(self.indptr))
-        return t_indptr, rows[order], order.astype(np.int64)
+        t_row = np.empty(self.site.size, dtype=np.int64)
+        t_pos = np.empty(self.site.size, dtype=np.int64)
+        kern.transpose_lists(self.indptr, self.site, self.n_sites, t_indptr, t_row, t_pos)
+        return t_indptr, t_row, t_pos
 
     def plan_costs(self, open_local: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Exact nearest open site and its cost for every listed point."""

@@ -22,7 +22,7 @@ from numba import njit
 # --------------------------------------------------------------------------- oracle
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def oracle_cost(
     mode, i, j, rmap, cmap, dense, o_indptr, o_indices, o_data, penalty, dxy, sxy, scale
 ):
@@ -56,7 +56,7 @@ def oracle_cost(
 # --------------------------------------------------------------------------- assignment
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def closest_two(
     indptr, site, cost, far, is_open, open_list, n_open,
     mode, rmap, cmap, dense, o_indptr, o_indices, o_data, penalty, dxy, sxy, scale,
@@ -137,7 +137,7 @@ def closest_two(
         d2[i] = c2
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def weighted_sum(w, d):
     """``sum(w * d)`` in a fixed order."""
     s = 0.0
@@ -149,7 +149,7 @@ def weighted_sum(w, d):
 # --------------------------------------------------------------------------- greedy
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def greedy_add(indptr, site, cost, w, cap, is_open, n_add, t_indptr, t_row, t_pos):
     """Open ``n_add`` more sites greedily (largest drop of the capped cost first).
 
@@ -202,60 +202,28 @@ def greedy_add(indptr, site, cost, w, cap, is_open, n_add, t_indptr, t_row, t_po
     return is_open
 
 
-# --------------------------------------------------------------------------- swap search
+# --------------------------------------------------------------------------- transpose
 
 
-@njit(cache=True)
-def best_swap(
-    indptr, site, cost, w, is_open, fixed_open, open_list, pos_of, a1, d1, d2, gain, loss, extra,
-):  # fmt: skip
-    """Best (insert, remove) pair by the fast-swap decomposition (Whitaker; Resende and
-    Werneck 2007): ``profit = gain[j] - loss[f] + extra[f, j]``.
-
-    Terms from sites beyond a truncated list are left out, so the profit is never
-    overestimated: a positive profit is a real improvement. Returns
-    ``(profit, j_in, f_out)``.
-    """
+@njit(cache=True, nogil=True)
+def transpose_lists(indptr, site, n_sites, t_indptr, t_row, t_pos):
+    """For each site, the points that list it and where (a counting sort, O(nnz)):
+    ``t_row[t_indptr[j]:t_indptr[j + 1]]`` are the points listing site ``j`` in
+    increasing order and ``t_pos`` their positions in ``site``."""
     n = indptr.size - 1
-    n_open = open_list.size
-    gain[:] = 0.0
-    loss[:] = 0.0
-    extra[:, :] = 0.0
+    t_indptr[:] = 0
+    for t in range(site.size):
+        t_indptr[site[t] + 1] += 1
+    for j in range(n_sites):
+        t_indptr[j + 1] += t_indptr[j]
+    fill = t_indptr[:-1].copy()
     for i in range(n):
-        wi = w[i]
-        c1 = d1[i]
-        c2 = d2[i]
-        f = pos_of[a1[i]]
-        loss[f] += wi * (c2 - c1)
         for t in range(indptr[i], indptr[i + 1]):
-            c = cost[t]
-            if c >= c2:
-                break
             j = site[t]
-            if is_open[j]:
-                continue
-            if c < c1:
-                gain[j] += wi * (c1 - c)
-                extra[f, j] += wi * (c2 - c1)
-            else:
-                extra[f, j] += wi * (c2 - c)
-    best = 0.0
-    bj = -1
-    bf = -1
-    m = is_open.size
-    for q in range(n_open):
-        if fixed_open[open_list[q]]:
-            continue
-        lq = loss[q]
-        for j in range(m):
-            if is_open[j]:
-                continue
-            v = gain[j] - lq + extra[q, j]
-            if v > best:
-                best = v
-                bj = j
-                bf = q
-    return best, bj, bf
+            u = fill[j]
+            t_row[u] = i
+            t_pos[u] = t
+            fill[j] = u + 1
 
 
 # --------------------------------------------------------------------------- Lagrangian
@@ -314,7 +282,7 @@ def lagrangian_subgradient(indptr, site, cost, far, w, lam, selected, n_selected
     return norm
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _kth_smallest(vals, nf, k, buf):
     """The k-th smallest (1-based) of ``vals[:nf]`` (quickselect on a copy in ``buf``)."""
     for q in range(nf):
@@ -346,7 +314,7 @@ def _kth_smallest(vals, nf, k, buf):
     return buf[target]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def subgradient_run(
     indptr, site, cost, far, w, lam, best_lam, m, p, forced, closed, ub_cut,
     n_iter, theta, halve_after, state, dirn, deflect, lam_cap,
@@ -500,7 +468,7 @@ def subgradient_run(
 # --------------------------------------------------------------------------- set covering
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def dominated_rows(indptr, col, n_cols):
     """Rows that contain another row (as sets of columns); rows must be distinct.
 
@@ -546,7 +514,7 @@ def dominated_rows(indptr, col, n_cols):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def greedy_cover(indptr, col, n_cols, forced):
     """Greedy set cover (most uncovered rows first); returns the open mask."""
     n = indptr.size - 1
@@ -597,7 +565,7 @@ def greedy_cover(indptr, col, n_cols, forced):
     return is_open
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def contained_rows(indptr, col, n_cols):
     """Rows whose set is contained in another row's set (of two equal rows, the later).
 

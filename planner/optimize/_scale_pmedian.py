@@ -3,19 +3,24 @@
 1. Greedy + fast swap local search (upper bound, a plan).
 2. Lagrangian subgradient (certified lower bound) with reduced-cost fixing.
 3. Local search from the Lagrangian solution; repeat 2 when the plan improved.
-4. If the gap is still open and the reduced problem is small enough: the radius MILP
-   of the reduced problem (HiGHS), which proves optimality or tightens the bound.
+4. If the gap is small: Lagrangian branch and bound on the sites left after fixing.
+
+On huge problems with a time limit, steps 1-3 run side by side instead: the swap
+search (iterated local search) on one core for the whole time, the
+subgradient on the other, stepping towards the search's incumbent as it improves. A
+sequential split would leave a core idle during the search.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from planner.optimize._ls_pmedian import local_search
+from planner.optimize._ls_pmedian import SharedPlan, local_search
 from planner.optimize._scale_data import Neighbours
 from planner.optimize.lagrangian import (
     p_median_lagrangian,
@@ -27,6 +32,8 @@ from planner.optimize.lagrangian import (
 HUGE_POINTS = 50_000
 #: From this many points on, multipliers are capped near the plan's costs.
 LAM_CAP_MIN_POINTS = 5_000
+#: Deflection of the subgradient beside the search (Camerini, Fratta and Maffioli).
+DEFLECTION = 1.5
 #: Branch and bound is tried only when the root gap is at most this (relative).
 BNB_MAX_GAP = 0.02
 #: Node limit of the branch and bound (it stops with a certified bound when reached).
@@ -66,6 +73,8 @@ def solve_p_median(
     deadline = np.inf if time_limit is None else t0 + 0.97 * float(time_limit)
     details: dict[str, Any] = {}
     huge = data.n >= HUGE_POINTS and np.isfinite(deadline)
+    if huge and bound:
+        return _side_by_side(data, p, deadline=deadline, seed=seed, t0=t0)
     # On huge problems the plan is the weak side and the bound plateaus early: the swap
     # search gets half the time and restarts until then.
     share = 0.5 if huge else 0.3
@@ -79,8 +88,8 @@ def solve_p_median(
     if not bound:
         return PMedianOutcome(best_open, best_obj, -np.inf, False, "heuristic", details)
 
-    _, d1, _, d2 = data.plan_costs2(best_open)
-    lam0 = data.w * d1
+    lam0 = _start_multipliers(data, best_open)
+    _, _, _, d2 = data.plan_costs2(best_open)
     # Large problems: keep multipliers below twice the cost to the plan's second-nearest
     # open site (a cap only limits the search; every multiplier gives a valid bound).
     lam_cap = 2.0 * data.w * d2 if data.n >= LAM_CAP_MIN_POINTS else None
@@ -162,6 +171,71 @@ def solve_p_median(
         lb = max(lb, bnb.bound)
     proven = _proven(best_obj, lb, data.integral)
     return PMedianOutcome(best_open, best_obj, min(lb, best_obj), proven, method, details)
+
+
+def _start_multipliers(data: Neighbours, open_local: np.ndarray) -> np.ndarray:
+    """Each point's weighted cost halfway between its nearest and second-nearest open
+    site of a plan: on 100,000 points this start leaves the subgradient 0.5 % below
+    the incumbent after 60 s, against 1.1 % from the nearest-site costs."""
+    _, d1, _, d2 = data.plan_costs2(open_local)
+    return np.asarray(data.w * np.where(np.isfinite(d2), 0.5 * (d1 + d2), d1))
+
+
+def _side_by_side(
+    data: Neighbours, p: int, *, deadline: float, seed: int, t0: float
+) -> PMedianOutcome:
+    """Swap search on a thread for the whole time; the subgradient beside it, stepping
+    towards the search's incumbent as it improves."""
+    details: dict[str, Any] = {}
+    first = local_search(data, p, seed=seed, deadline=deadline, restarts=0)
+    mask = np.zeros(data.n_sites, dtype=bool)
+    mask[first.open_local] = True
+    details["first_plan_objective"] = first.objective
+    details["first_plan_s"] = round(time.perf_counter() - t0, 3)
+    shared = SharedPlan()
+    shared.offer(first.objective, mask)
+    found: list[Any] = []
+    failed: list[BaseException] = []
+
+    def search() -> None:
+        try:
+            plan = local_search(
+                data, p, seed=seed, deadline=deadline, restarts=1 << 62, initial=mask,
+                shared=shared,
+            )  # fmt: skip
+            found.append(plan)
+        except BaseException as exc:  # handed to the caller after the join
+            failed.append(exc)
+            shared.stop.set()
+
+    worker = threading.Thread(target=search, name="planner-swap-search", daemon=True)
+    worker.start()
+    try:
+        lag = p_median_lagrangian(
+            data, p, shared.objective, lam0=_start_multipliers(data, first.open_local),
+            deadline=deadline, max_iter=1 << 30, deflect=DEFLECTION, threads=False,
+            incumbent=lambda: shared.objective,
+        )  # fmt: skip
+        if not _proven(shared.objective, lag.bound, data.integral):
+            worker.join()  # the bound has stalled; the search goes on to the deadline
+    finally:
+        shared.stop.set()
+        worker.join()
+    if failed:
+        raise failed[0]
+    lb = lag.bound
+    assert shared.mask is not None
+    best_open = np.flatnonzero(shared.mask).astype(np.int64)
+    best_obj = shared.objective
+    details["heuristic_objective"] = best_obj
+    details["swap_iterations"] = found[0].iterations if found else None
+    details["lagrangian_iterations"] = int(lag.iterations)
+    details["lagrangian_bound"] = float(lb)
+    details["sites_fixed_closed"] = int(lag.closed.sum())
+    details["sites_fixed_open"] = int(lag.forced.sum())
+    details["lagrangian_s"] = round(time.perf_counter() - t0, 3)
+    proven = _proven(best_obj, lb, data.integral)
+    return PMedianOutcome(best_open, best_obj, min(lb, best_obj), proven, "lagrangian", details)
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from __future__ import annotations
 import itertools
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -129,6 +130,8 @@ def p_median_lagrangian(
     stall: float = 0.0,
     deflect: float | None = None,
     lam_cap: np.ndarray | None = None,
+    threads: bool | None = None,
+    incumbent: Callable[[], float] | None = None,
 ) -> LagrangianResult:
     """Subgradient optimisation of the p-median Lagrangian dual with reduced-cost fixing.
 
@@ -160,8 +163,13 @@ def p_median_lagrangian(
         would draw on every unlisted site). Any multipliers give a valid bound; a cap
         near the useful range keeps the search short.
     deflect
-        Deflection of the subgradient direction (0: plain subgradient; default 1.5
-        for more than 5,000 points, else 0).
+        Deflection of the subgradient direction (default 0: plain subgradient).
+    threads
+        Split the passes over two threads (default: from ``PARALLEL_MIN_POINTS``
+        points on); False when the other core is busy, e.g. with a plan search.
+    incumbent
+        Called between chunks of steps for the objective of the best plan known now
+        (a search running beside the bound); it replaces ``upper`` when lower.
     """
     from planner.optimize import _scale_kernels as kern
 
@@ -186,13 +194,18 @@ def p_median_lagrangian(
     if lam_cap is not None:
         cap = np.minimum(cap, lam_cap)
     np.minimum(lam, cap, out=lam)
-    if data.n >= PARALLEL_MIN_POINTS:
+    if threads is None:
+        threads = data.n >= PARALLEL_MIN_POINTS
+    if threads:
         return _subgradient_threads(
             data, p, upper, lam, best_lam, closed_m, forced_m, cut, deadline=deadline,
             max_iter=max_iter, theta=theta0, halve_after=halve_after, min_theta=min_theta,
             cap=cap,
         )  # fmt: skip
     while it < max_iter:
+        if incumbent is not None and incumbent() < upper:
+            upper = float(incumbent())
+            cut = proof_cut(upper, data.integral)
         n = min(chunk, max_iter - it)
         kern.subgradient_run(
             data.indptr, data.site, data.cost, data.far, data.w, lam, best_lam, m, p,
