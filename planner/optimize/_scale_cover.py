@@ -213,7 +213,10 @@ def solve_mclp(
     remaining = None if time_limit is None else max(time_limit - (time.perf_counter() - t0), 0.05)
     use_lp = exact and col.size <= LP_MAX_ENTRIES
     ls_time = remaining if remaining is None or not use_lp else 0.75 * remaining
-    out = solve_p_median(data, p, time_limit=ls_time, seed=seed, bound=True, exact=exact)
+    out = solve_p_median(
+        data, p, time_limit=ls_time, seed=seed, bound=True, exact=exact,
+        multiplier_start=0.0, deflection=COVER_DEFLECTION,
+    )  # fmt: skip
     open_sites = cov.sites[out.open_local]
     from planner.optimize.check import nearest_open
 
@@ -242,6 +245,11 @@ def solve_mclp(
     return _finish(problem, "mclp", open_sites, radius, covered, max(upper, covered), proven, t0,
                    "heuristic" if method_name == "heuristic" else out.method, "max", details)  # fmt: skip
 
+
+#: Subgradient deflection for maximal covering on huge problems. Measured on goal 5
+#: (100,000 x 5,000, p = 100, 60 s): certified gap 1.47 % without deflection, 1.40 %
+#: at 1.5, 1.31 % at 3, 1.28 % at 6.
+COVER_DEFLECTION = 3.0
 
 #: The LP bound of maximal covering is computed (interior point) up to this many
 #: (merged point, site) coverage entries.
