@@ -86,10 +86,9 @@ def solve_p_median(
             data, p, deadline=deadline, seed=seed, t0=t0, start=multiplier_start,
             deflection=deflection,
         )  # fmt: skip
-    # On huge problems the plan is the weak side and the bound plateaus early: the swap
-    # search gets half the time and restarts until then.
-    share = 0.5 if huge else 0.3
-    ls_deadline = deadline if not bound else t0 + share * (deadline - t0)
+    # The swap search gets 30 % of the time (all of it without a bound); on huge problems
+    # it restarts until then.
+    ls_deadline = deadline if not bound else t0 + 0.3 * (deadline - t0)
     if huge and restarts is None:
         restarts = 100_000
     plan = local_search(data, p, seed=seed, deadline=ls_deadline, restarts=restarts)
