@@ -73,7 +73,6 @@ class _Searcher:
         self.stamp = np.zeros(n, dtype=np.int64)
         self.mark = np.zeros(1, dtype=np.int64)
         self.affected = np.empty(n, dtype=np.int64)
-        self.transposed = data.transpose()
         self.args = data.oracle_args()
         self.objective = np.inf
 
@@ -111,7 +110,7 @@ class _Searcher:
         from planner.optimize import _swap_kernels as sk
 
         d = self.data
-        t_indptr, t_row, t_pos = self.transposed
+        t_indptr, t_row, t_pos = d.transposed
         self.objective += sk.swap_apply(  # type: ignore[call-arg]
             f_out, j_in, d.indptr, d.site, d.cost, d.far, d.w, self.is_open, self.open_list,
             self.pos_of, t_indptr, t_row, t_pos, *self.args,
@@ -153,12 +152,7 @@ class _Searcher:
         return self.objective, it
 
 
-def greedy(
-    data: Neighbours,
-    p: int,
-    start: np.ndarray | None = None,
-    transposed: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
-) -> np.ndarray:
+def greedy(data: Neighbours, p: int, start: np.ndarray | None = None) -> np.ndarray:
     """Greedy opening up to ``p`` sites on the lists (capped costs); returns an open mask."""
     from planner.optimize import _scale_kernels as kern
 
@@ -170,7 +164,7 @@ def greedy(
     last = data.cost[np.maximum(data.indptr[1:] - 1, 0)]
     inf = ~np.isfinite(cap)
     cap[inf] = last[inf] * 1.0001 + 1.0
-    t_indptr, t_row, t_pos = data.transpose() if transposed is None else transposed
+    t_indptr, t_row, t_pos = data.transposed
     kern.greedy_add(
         data.indptr, data.site, data.cost, data.w, cap, is_open, n_add, t_indptr, t_row, t_pos
     )
@@ -215,10 +209,7 @@ def local_search(
     """
     rng = np.random.default_rng(seed)
     searcher = _Searcher(data, p)
-    if initial is None:
-        best_mask = greedy(data, p, transposed=searcher.transposed)
-    else:
-        best_mask = initial.copy()
+    best_mask = greedy(data, p) if initial is None else initial.copy()
     best_obj, iters = searcher.search(best_mask, deadline)
     for s in starts or []:
         mask = s.copy()
@@ -240,7 +231,7 @@ def local_search(
     best_state = searcher.snapshot()
     if shared is not None:
         shared.offer(best_obj, best_mask)
-    t_indptr, t_row, _ = searcher.transposed
+    t_indptr, t_row, _ = data.transposed
     for _ in range(restarts):
         if time.perf_counter() >= deadline or (shared is not None and shared.stop.is_set()):
             break

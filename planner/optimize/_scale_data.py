@@ -11,6 +11,7 @@ are always evaluated with the exact costs through the oracle.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
@@ -79,8 +80,10 @@ class Neighbours:
             self.scale,
         )
 
-    def transpose(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """For each site, the points that list it and where (``t_indptr, t_row, t_pos``)."""
+    @cached_property
+    def transposed(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For each site, the points that list it and where (``t_indptr, t_row, t_pos``);
+        built once per neighbour list."""
         from planner.optimize import _scale_kernels as kern
 
         t_indptr = np.zeros(self.n_sites + 1, dtype=np.int64)

@@ -57,6 +57,70 @@ def oracle_cost(
 
 
 @njit(cache=True, nogil=True)
+def nearest_two(
+    i, indptr, site, cost, far, is_open, open_list,
+    mode, rmap, cmap, dense, o_indptr, o_indices, o_data, penalty, dxy, sxy, scale,
+):  # fmt: skip
+    """(a1, d1, a2, d2, off) of point ``i``: its nearest and second-nearest open site and
+    their exact costs; ``off`` is True when they are not both in its neighbour list
+    (then they come from the oracle)."""
+    b1 = -1
+    c1 = np.inf
+    b2 = -1
+    c2 = np.inf
+    found = 0
+    for t in range(indptr[i], indptr[i + 1]):
+        j = site[t]
+        if is_open[j]:
+            if found == 0:
+                b1 = j
+                c1 = cost[t]
+                found = 1
+            else:
+                b2 = j
+                c2 = cost[t]
+                found = 2
+                break
+    if found == 2 or far[i] == np.inf:
+        return b1, c1, b2, c2, False
+    if mode == 1 and far[i] >= penalty:
+        # Every unlisted site costs the penalty (sparse rows, 0/1 coverage costs):
+        # any open site not found in the list will do.
+        for q in range(open_list.size):
+            j = open_list[q]
+            if j == b1:
+                continue
+            if found == 0:
+                b1 = j
+                c1 = penalty
+                found = 1
+            else:
+                b2 = j
+                c2 = penalty
+                break
+        return b1, c1, b2, c2, True
+    # The list is truncated: the second (or first) open site lies beyond it.
+    b1 = -1
+    c1 = np.inf
+    b2 = -1
+    c2 = np.inf
+    for q in range(open_list.size):
+        j = open_list[q]
+        c = oracle_cost(
+            mode, i, j, rmap, cmap, dense, o_indptr, o_indices, o_data, penalty, dxy, sxy, scale
+        )
+        if c < c1 or (c == c1 and j < b1):
+            b2 = b1
+            c2 = c1
+            b1 = j
+            c1 = c
+        elif c < c2 or (c == c2 and j < b2):
+            b2 = j
+            c2 = c
+    return b1, c1, b2, c2, True
+
+
+@njit(cache=True, nogil=True)
 def closest_two(
     indptr, site, cost, far, is_open, open_list, n_open,
     mode, rmap, cmap, dense, o_indptr, o_indices, o_data, penalty, dxy, sxy, scale,
@@ -64,77 +128,12 @@ def closest_two(
 ):  # fmt: skip
     """Nearest and second-nearest open site of every demand point (exact, via the oracle
     when the neighbour list does not hold two open sites)."""
-    n = indptr.size - 1
-    inf = np.inf
-    for i in range(n):
-        b1 = -1
-        c1 = inf
-        b2 = -1
-        c2 = inf
-        found = 0
-        for t in range(indptr[i], indptr[i + 1]):
-            j = site[t]
-            if is_open[j]:
-                if found == 0:
-                    b1 = j
-                    c1 = cost[t]
-                    found = 1
-                else:
-                    b2 = j
-                    c2 = cost[t]
-                    found = 2
-                    break
-        if found < 2 and mode == 1 and far[i] >= penalty:
-            # Every unlisted site costs the penalty (sparse rows, 0/1 coverage costs):
-            # any open site not found in the list will do.
-            for q in range(n_open):
-                j = open_list[q]
-                if j == b1:
-                    continue
-                if found == 0:
-                    b1 = j
-                    c1 = penalty
-                    found = 1
-                else:
-                    b2 = j
-                    c2 = penalty
-                    found = 2
-                    break
-        elif found < 2 and far[i] < inf:
-            # The list is truncated: the second (or first) open site lies beyond it.
-            b1 = -1
-            c1 = inf
-            b2 = -1
-            c2 = inf
-            for q in range(n_open):
-                j = open_list[q]
-                c = oracle_cost(
-                    mode,
-                    i,
-                    j,
-                    rmap,
-                    cmap,
-                    dense,
-                    o_indptr,
-                    o_indices,
-                    o_data,
-                    penalty,
-                    dxy,
-                    sxy,
-                    scale,
-                )
-                if c < c1 or (c == c1 and j < b1):
-                    b2 = b1
-                    c2 = c1
-                    b1 = j
-                    c1 = c
-                elif c < c2 or (c == c2 and j < b2):
-                    b2 = j
-                    c2 = c
-        a1[i] = b1
-        d1[i] = c1
-        a2[i] = b2
-        d2[i] = c2
+    opened = open_list[:n_open]
+    for i in range(indptr.size - 1):
+        a1[i], d1[i], a2[i], d2[i], _ = nearest_two(
+            i, indptr, site, cost, far, is_open, opened,
+            mode, rmap, cmap, dense, o_indptr, o_indices, o_data, penalty, dxy, sxy, scale,
+        )  # fmt: skip
 
 
 @njit(cache=True, nogil=True)

@@ -37,53 +37,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from planner.optimize._scale_kernels import oracle_cost
-
-
-@njit(cache=True, nogil=True)
-def _nearest_two(
-    i, indptr, site, cost, far, is_open, open_list,
-    mode, rmap, cmap, dense, o_indptr, o_indices, o_data, penalty, dxy, sxy, scale,
-):  # fmt: skip
-    """(a1, d1, a2, d2, off) of point ``i``: exact, via the oracle when its list does not
-    hold two open sites (``off`` is then True)."""
-    b1 = -1
-    c1 = np.inf
-    b2 = -1
-    c2 = np.inf
-    found = 0
-    for t in range(indptr[i], indptr[i + 1]):
-        j = site[t]
-        if is_open[j]:
-            if found == 0:
-                b1 = j
-                c1 = cost[t]
-                found = 1
-            else:
-                b2 = j
-                c2 = cost[t]
-                found = 2
-                break
-    if found == 2 or far[i] == np.inf:
-        return b1, c1, b2, c2, False
-    b1 = -1
-    c1 = np.inf
-    b2 = -1
-    c2 = np.inf
-    for q in range(open_list.size):
-        j = open_list[q]
-        c = oracle_cost(
-            mode, i, j, rmap, cmap, dense, o_indptr, o_indices, o_data, penalty, dxy, sxy, scale
-        )
-        if c < c1 or (c == c1 and j < b1):
-            b2 = b1
-            c2 = c1
-            b1 = j
-            c1 = c
-        elif c < c2 or (c == c2 and j < b2):
-            b2 = j
-            c2 = c
-    return b1, c1, b2, c2, True
+from planner.optimize._scale_kernels import nearest_two, oracle_cost
 
 
 @njit(cache=True, nogil=True)
@@ -123,6 +77,27 @@ def _contribute(i, sign, indptr, site, cost, w, a1, d1, d2, pos_of, gain, loss, 
 
 
 @njit(cache=True, nogil=True)
+def _refresh(
+    i, indptr, site, cost, far, w, is_open, open_list, pos_of,
+    mode, rmap, cmap, dense, o_indptr, o_indices, o_data, penalty, dxy, sxy, scale,
+    a1, d1, a2, d2, off, gain, loss, extra, pinned,
+):  # fmt: skip
+    """Recompute point ``i``'s nearest two open sites and add its terms; returns its
+    weighted cost."""
+    b1, c1, b2, c2, o = nearest_two(
+        i, indptr, site, cost, far, is_open, open_list,
+        mode, rmap, cmap, dense, o_indptr, o_indices, o_data, penalty, dxy, sxy, scale,
+    )  # fmt: skip
+    a1[i] = b1
+    d1[i] = c1
+    a2[i] = b2
+    d2[i] = c2
+    off[i] = o
+    _contribute(i, 1.0, indptr, site, cost, w, a1, d1, d2, pos_of, gain, loss, extra, pinned)
+    return w[i] * c1
+
+
+@njit(cache=True, nogil=True)
 def swap_init(
     indptr, site, cost, far, w, is_open, open_list, pos_of,
     mode, rmap, cmap, dense, o_indptr, o_indices, o_data, penalty, dxy, sxy, scale,
@@ -140,17 +115,11 @@ def swap_init(
     pinned[:] = 0
     obj = 0.0
     for i in range(n):
-        b1, c1, b2, c2, o = _nearest_two(
-            i, indptr, site, cost, far, is_open, open_list,
+        obj += _refresh(
+            i, indptr, site, cost, far, w, is_open, open_list, pos_of,
             mode, rmap, cmap, dense, o_indptr, o_indices, o_data, penalty, dxy, sxy, scale,
+            a1, d1, a2, d2, off, gain, loss, extra, pinned,
         )  # fmt: skip
-        a1[i] = b1
-        d1[i] = c1
-        a2[i] = b2
-        d2[i] = c2
-        off[i] = o
-        obj += w[i] * c1
-        _contribute(i, 1.0, indptr, site, cost, w, a1, d1, d2, pos_of, gain, loss, extra, pinned)
     return obj
 
 
@@ -213,18 +182,11 @@ def swap_apply(
     loss[f_out] = 0.0
     extra[q, :] = 0.0
     for u in range(k):
-        i = affected[u]
-        b1, c1, b2, c2, o = _nearest_two(
-            i, indptr, site, cost, far, is_open, open_list,
+        delta += _refresh(
+            affected[u], indptr, site, cost, far, w, is_open, open_list, pos_of,
             mode, rmap, cmap, dense, o_indptr, o_indices, o_data, penalty, dxy, sxy, scale,
+            a1, d1, a2, d2, off, gain, loss, extra, pinned,
         )  # fmt: skip
-        a1[i] = b1
-        d1[i] = c1
-        a2[i] = b2
-        d2[i] = c2
-        off[i] = o
-        delta += w[i] * c1
-        _contribute(i, 1.0, indptr, site, cost, w, a1, d1, d2, pos_of, gain, loss, extra, pinned)
     return delta
 
 

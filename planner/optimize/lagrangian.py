@@ -203,8 +203,9 @@ def p_median_lagrangian(
             cap=cap,
         )  # fmt: skip
     while it < max_iter:
-        if incumbent is not None and incumbent() < upper:
-            upper = float(incumbent())
+        latest = upper if incumbent is None else float(incumbent())
+        if latest < upper:
+            upper = latest
             cut = proof_cut(upper, data.integral)
         n = min(chunk, max_iter - it)
         kern.subgradient_run(
