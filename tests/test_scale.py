@@ -177,6 +177,40 @@ def test_search_and_bound_side_by_side_stay_certified(
         assert sol.objective <= exact.objective + 1e-9
 
 
+@pytest.mark.parametrize("name", ["pmed2", "pmed4"])
+def test_search_beside_the_bound_with_a_time_limit_stays_certified(name: str) -> None:
+    """With a time limit the swap search runs on beside the bound and branch and bound
+    (they share the incumbent): still proven optimal, bound never above the optimum."""
+    inst = read_pmed(ORLIB / f"{name}.txt")
+    problem = inst.to_problem()
+    sol = solve_large(problem, "p_median", p=inst.p, seed=0, time_limit=60.0)
+    _assert_feasible(problem, sol, model="p_median", p=inst.p)
+    assert "search_beside_swaps" in sol.details  # the path with the search beside ran
+    assert sol.lower_bound is not None
+    assert sol.lower_bound <= OPT[name] + 1e-9
+    assert sol.objective >= OPT[name] - 1e-9
+    assert sol.status is Status.OPTIMAL
+    assert sol.objective == pytest.approx(OPT[name])
+
+
+def test_a_failure_in_the_search_beside_reaches_the_caller(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import planner.optimize._scale_pmedian as scale_pmedian
+
+    real = scale_pmedian.local_search
+
+    def failing(*args, **kwargs):  # type: ignore[no-untyped-def]
+        if kwargs.get("shared") is not None:  # only the search on the thread fails
+            raise MemoryError("search thread failed")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(scale_pmedian, "local_search", failing)
+    problem, *_ = _random_problem(300, 30, 6)
+    with pytest.raises(MemoryError, match="search thread failed"):
+        solve_large(problem, "p_median", p=4, time_limit=5.0)
+
+
 def test_required_and_excluded_sites_are_honoured() -> None:
     rng = np.random.default_rng(4)
     cost = euclidean_cost(rng.uniform(0, 50, (80, 2)), rng.uniform(0, 50, (25, 2)))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -179,7 +180,7 @@ def local_search(
     data: Neighbours,
     p: int,
     *,
-    seed: int = 0,
+    seed: int | Sequence[int] = 0,
     deadline: float = np.inf,
     restarts: int | None = None,
     starts: list[np.ndarray] | None = None,

@@ -5,16 +5,19 @@
 3. Local search from the Lagrangian solution; repeat 2 when the plan improved.
 4. If the gap is small: Lagrangian branch and bound on the sites left after fixing.
 
-On huge problems with a time limit, steps 1-3 run side by side instead: the swap
-search (iterated local search) on one core for the whole time, the
-subgradient on the other, stepping towards the search's incumbent as it improves. A
-sequential split would leave a core idle during the search.
+With a time limit, the iterated swap search goes on beside steps 2-4 on a second
+thread (the kernels release the GIL) until the deadline or the proof; the bound steps
+towards, and prunes with, the best plan either side has found. The Lagrangian and the
+branch and bound run on one core below ``PARALLEL_MIN_POINTS`` points, so the other one
+would be idle otherwise. On huge problems steps 3-4 are left out: the subgradient runs
+for the whole time beside the search.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -86,8 +89,8 @@ def solve_p_median(
             data, p, deadline=deadline, seed=seed, t0=t0, start=multiplier_start,
             deflection=deflection,
         )  # fmt: skip
-    # The swap search gets 30 % of the time (all of it without a bound); on huge problems
-    # it restarts until then.
+    # Without a bound the swap search gets all the time (on huge problems it restarts
+    # until then); with one, a first plan, then the search goes on beside the bound.
     ls_deadline = deadline if not bound else t0 + 0.3 * (deadline - t0)
     if huge and restarts is None:
         restarts = 100_000
@@ -97,8 +100,104 @@ def solve_p_median(
     details["heuristic_s"] = round(time.perf_counter() - t0, 3)
     if not bound:
         return PMedianOutcome(best_open, best_obj, -np.inf, False, "heuristic", details)
+    if not np.isfinite(deadline):
+        return _bound_and_branch(data, p, best_open, best_obj, None, deadline=deadline,
+                                 t0=t0, exact=exact, start=multiplier_start, seed=seed,
+                                 details=details)  # fmt: skip
+    beside = _SearchBeside(data, p, best_open, best_obj, seed=(seed, 1), deadline=deadline)
+    try:
+        out = _bound_and_branch(data, p, best_open, best_obj, beside, deadline=deadline,
+                                t0=t0, exact=exact, start=multiplier_start, seed=seed,
+                                details=details)  # fmt: skip
+    finally:
+        beside_obj, beside_open, swaps = beside.finish()
+    details["search_beside_swaps"] = swaps
+    if beside_obj < out.objective:
+        details["plan_from"] = "search beside the bound"
+        proven = _proven(beside_obj, out.bound, data.integral)
+        return PMedianOutcome(beside_open, beside_obj, min(out.bound, beside_obj), proven,
+                              out.method, details)  # fmt: skip
+    return out
 
-    lam0 = _start_multipliers(data, best_open, multiplier_start)
+
+class _SearchBeside:
+    """The iterated swap search on a second thread, from a first plan, until the
+    deadline or :meth:`finish`; the bound reads its incumbent through :attr:`objective`.
+    An exception in the thread is raised again by :meth:`finish`."""
+
+    def __init__(
+        self,
+        data: Neighbours,
+        p: int,
+        open_local: np.ndarray,
+        objective: float,
+        *,
+        seed: int | tuple[int, int],
+        deadline: float,
+    ) -> None:
+        mask = np.zeros(data.n_sites, dtype=bool)
+        mask[open_local] = True
+        self.shared = SharedPlan()
+        self.shared.offer(objective, mask)
+        self._found: list[Any] = []
+        self._failed: list[BaseException] = []
+        self._thread = threading.Thread(
+            target=self._run, args=(data, p, mask, seed, deadline), name="planner-swap-search",
+            daemon=True,
+        )  # fmt: skip
+        self._thread.start()
+
+    def _run(self, data: Neighbours, p: int, mask: np.ndarray, seed: Any, deadline: float) -> None:
+        try:
+            plan = local_search(
+                data, p, seed=seed, deadline=deadline, restarts=1 << 62, initial=mask,
+                shared=self.shared,
+            )  # fmt: skip
+            self._found.append(plan)
+        except BaseException as exc:  # handed to the caller by finish()
+            self._failed.append(exc)
+            self.shared.stop.set()
+
+    @property
+    def objective(self) -> float:
+        return self.shared.objective
+
+    def wait(self) -> None:
+        """Let the search run to its deadline."""
+        self._thread.join()
+
+    def finish(self) -> tuple[float, np.ndarray, int | None]:
+        """Stop the search; its best plan (objective, open sites) and swaps made."""
+        self.shared.stop.set()
+        self._thread.join()
+        if self._failed:
+            raise self._failed[0]
+        assert self.shared.mask is not None
+        swaps = self._found[0].iterations if self._found else None
+        return self.shared.objective, np.flatnonzero(self.shared.mask).astype(np.int64), swaps
+
+
+def _bound_and_branch(
+    data: Neighbours,
+    p: int,
+    best_open: np.ndarray,
+    best_obj: float,
+    beside: _SearchBeside | None,
+    *,
+    deadline: float,
+    t0: float,
+    exact: bool,
+    start: float,
+    seed: int,
+    details: dict[str, Any],
+) -> PMedianOutcome:
+    """Lagrangian rounds with plan searches from their relaxed solutions, then branch and
+    bound when the gap is small; ``beside`` (if any) lends its incumbent."""
+
+    def incumbent() -> float:
+        return best_obj if beside is None else min(best_obj, beside.objective)
+
+    lam0 = _start_multipliers(data, best_open, start)
     _, _, _, d2 = data.plan_costs2(best_open)
     # Large problems: keep multipliers below twice the cost to the plan's second-nearest
     # open site (a cap only limits the search; every multiplier gives a valid bound).
@@ -121,35 +220,36 @@ def solve_p_median(
             deadline if rounds > 1 or not np.isfinite(deadline) else now + 0.6 * (deadline - now)
         )
         lag = p_median_lagrangian(
-            data, p, best_obj, lam0=lam0, closed=closed, forced=forced, deadline=round_deadline,
-            theta0=2.0 if rounds == 1 else 0.5, lam_cap=lam_cap,
+            data, p, incumbent(), lam0=lam0, closed=closed, forced=forced,
+            deadline=round_deadline, theta0=2.0 if rounds == 1 else 0.5, lam_cap=lam_cap,
+            incumbent=incumbent,
         )  # fmt: skip
         total_iter += lag.iterations
         improved_lb = lag.bound > lb + 1e-6 * max(abs(lb), 1.0) if np.isfinite(lb) else True
         lb = max(lb, lag.bound)
         closed, forced, lam0 = lag.closed, lag.forced, lag.lam
         if (
-            _proven(best_obj, lb, data.integral)
+            _proven(incumbent(), lb, data.integral)
             or time.perf_counter() >= deadline
             or rounds >= max_rounds
         ):
             break
         # Local search from the relaxed solution (restricted to unfixed sites), plus a
         # few perturbation restarts when a time limit leaves room for them.
-        start = lag.selected & ~lag.closed
-        if int(start.sum()) != p:
+        relaxed = lag.selected & ~lag.closed
+        if int(relaxed.sum()) != p:
             break
         now = time.perf_counter()
         ls_deadline = deadline if not np.isfinite(deadline) else now + 0.4 * (deadline - now)
         ls2 = local_search(
             data, p, seed=seed + rounds, deadline=ls_deadline,
-            restarts=0 if not np.isfinite(deadline) else 3, starts=[start],
+            restarts=0 if not np.isfinite(deadline) else 3, starts=[relaxed],
         )  # fmt: skip
         improved_ub = ls2.objective < best_obj - 1e-9 * abs(best_obj)
         if improved_ub:
             best_open, best_obj = ls2.open_local, ls2.objective
         stale = 0 if (improved_ub or improved_lb) else stale + 1
-        gap_now = (best_obj - lb) / max(abs(best_obj), 1e-12)
+        gap_now = (incumbent() - lb) / max(abs(best_obj), 1e-12)
         small = gap_now <= (BNB_MAX_GAP if data.complete else BNB_MAX_GAP / 4)
         # Without a time limit, or when branch and bound will close a small gap, go on
         # only while the plan improves.
@@ -164,15 +264,17 @@ def solve_p_median(
     details["sites_fixed_open"] = int(lag.forced.sum())
     details["lagrangian_bound"] = float(lb)
     details["lagrangian_s"] = round(time.perf_counter() - t0, 3)
-    if _proven(best_obj, lb, data.integral):
+    if _proven(incumbent(), lb, data.integral):
         return PMedianOutcome(best_open, best_obj, min(lb, best_obj), True, method, details)
 
-    root_gap = (best_obj - lb) / max(abs(best_obj), 1e-12)
+    root_gap = (incumbent() - lb) / max(abs(best_obj), 1e-12)
     # Branching pays when the root gap is small; with cut lists the relaxation is weaker
     # at the leaves, so demand a smaller gap still.
     max_gap = BNB_MAX_GAP if data.complete else BNB_MAX_GAP / 4
     if exact and time.perf_counter() < deadline and root_gap <= max_gap:
-        bnb = branch_and_bound(data, p, best_obj, best_open, lag, deadline=deadline)
+        bnb = branch_and_bound(
+            data, p, best_obj, best_open, lag, deadline=deadline, incumbent=incumbent
+        )
         method = "lagrangian+branch_and_bound"
         details["bnb_nodes"] = bnb.nodes
         details["bnb_s"] = round(time.perf_counter() - t0, 3)
@@ -207,47 +309,23 @@ def _side_by_side(
     towards the search's incumbent as it improves."""
     details: dict[str, Any] = {}
     first = local_search(data, p, seed=seed, deadline=deadline, restarts=0)
-    mask = np.zeros(data.n_sites, dtype=bool)
-    mask[first.open_local] = True
     details["first_plan_objective"] = first.objective
     details["first_plan_s"] = round(time.perf_counter() - t0, 3)
-    shared = SharedPlan()
-    shared.offer(first.objective, mask)
-    found: list[Any] = []
-    failed: list[BaseException] = []
-
-    def search() -> None:
-        try:
-            plan = local_search(
-                data, p, seed=seed, deadline=deadline, restarts=1 << 62, initial=mask,
-                shared=shared,
-            )  # fmt: skip
-            found.append(plan)
-        except BaseException as exc:  # handed to the caller after the join
-            failed.append(exc)
-            shared.stop.set()
-
-    worker = threading.Thread(target=search, name="planner-swap-search", daemon=True)
-    worker.start()
+    beside = _SearchBeside(data, p, first.open_local, first.objective, seed=seed,
+                           deadline=deadline)  # fmt: skip
     try:
         lag = p_median_lagrangian(
-            data, p, shared.objective, lam0=_start_multipliers(data, first.open_local, start),
+            data, p, beside.objective, lam0=_start_multipliers(data, first.open_local, start),
             deadline=deadline, max_iter=1 << 30, deflect=deflection, threads=False,
-            incumbent=lambda: shared.objective,
+            incumbent=lambda: beside.objective,
         )  # fmt: skip
-        if not _proven(shared.objective, lag.bound, data.integral):
-            worker.join()  # the bound has stalled; the search goes on to the deadline
+        if not _proven(beside.objective, lag.bound, data.integral):
+            beside.wait()  # the bound has stalled; the search goes on to the deadline
     finally:
-        shared.stop.set()
-        worker.join()
-    if failed:
-        raise failed[0]
+        best_obj, best_open, swaps = beside.finish()
     lb = lag.bound
-    assert shared.mask is not None
-    best_open = np.flatnonzero(shared.mask).astype(np.int64)
-    best_obj = shared.objective
     details["heuristic_objective"] = best_obj
-    details["swap_iterations"] = found[0].iterations if found else None
+    details["swap_iterations"] = swaps
     details["lagrangian_iterations"] = int(lag.iterations)
     details["lagrangian_bound"] = float(lb)
     details["sites_fixed_closed"] = int(lag.closed.sum())
@@ -276,6 +354,7 @@ def branch_and_bound(
     node_iter: int = 1000,
     node_chunk: int = 50,
     stall: float = 0.25,
+    incumbent: Callable[[], float] | None = None,
 ) -> _BnBResult:
     """Lagrangian branch and bound on the sites left open by root fixing.
 
@@ -285,6 +364,8 @@ def branch_and_bound(
     branch on a site of the relaxed solution (open first, depth first). The relaxed
     solution of every node is also scored as a plan. When the deadline stops the
     search, the certified bound is the smallest bound of the nodes left.
+    ``incumbent`` (a search beside) may lower the pruning threshold below the plans
+    found here; the returned plan is this search's own best.
     """
     from planner.optimize import _scale_kernels as kern
     from planner.optimize._scale_data import restrict_sites
@@ -305,15 +386,19 @@ def branch_and_bound(
     nodes = 0
     rho = np.empty(sub.n_sites)
     open_bound = np.inf
+
+    def prune_at() -> float:
+        return best_obj if incumbent is None else min(best_obj, incumbent())
+
     while stack:
         forced, closed, lam, parent_bound = stack.pop()
-        if _proven(best_obj, parent_bound, integral):
+        if _proven(prune_at(), parent_bound, integral):
             continue
         if time.perf_counter() >= deadline or nodes >= BNB_MAX_NODES:
             open_bound = min(open_bound, parent_bound, *(s[3] for s in stack))
             break
         r = p_median_lagrangian(
-            sub, p, best_obj, lam0=lam, closed=closed, forced=forced, max_iter=node_iter,
+            sub, p, prune_at(), lam0=lam, closed=closed, forced=forced, max_iter=node_iter,
             theta0=2.0, halve_after=20, min_theta=0.0002, chunk=node_chunk, stall=stall,
         )  # fmt: skip
         nodes += 1
@@ -324,31 +409,21 @@ def branch_and_bound(
             val = float(np.dot(sub.w, dd))
             if val < best_obj - 1e-9 * abs(best_obj):
                 best_obj, best_local = val, keep[sel]
-        if _proven(best_obj, node_bound, integral):
+        if _proven(prune_at(), node_bound, integral):
             continue
         cand = np.flatnonzero(r.selected & ~r.forced)
         if cand.size == 0:
             # Every open site is fixed: the node is a single plan, scored above.
             continue
         kern.lagrangian_rho(sub.indptr, sub.site, sub.cost, sub.far, sub.w, r.lam, rho)
-        import os
-
-        br = os.environ.get("BR", "min")
-        if br == "min":
-            j = cand[np.argmin(rho[cand])]
-        elif br == "max":
-            j = cand[np.argmax(rho[cand])]
-        elif br == "mid":
-            j = cand[np.argsort(rho[cand])[cand.size // 2]]
-        else:
-            j = cand[np.argmin(rho[cand])]
+        j = cand[np.argmin(rho[cand])]
         closed_child = r.closed.copy()
         closed_child[j] = True
         forced_child = r.forced.copy()
         forced_child[j] = True
         stack.append((r.forced.copy(), closed_child, r.lam.copy(), node_bound))
         stack.append((forced_child, r.closed.copy(), r.lam, node_bound))
-    bound = min(open_bound, best_obj)
+    bound = min(open_bound, prune_at())
     if not np.isfinite(open_bound):
-        bound = best_obj
+        bound = prune_at()
     return _BnBResult(best_local, best_obj, float(bound), nodes)
