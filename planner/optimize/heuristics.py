@@ -364,8 +364,9 @@ def solve_heuristic(
     time_limit
         Seconds (honoured within about 10 %); the best plan so far is returned.
     seed
-        Seed of the randomised restarts: the same seed gives the same plan when the time
-        limit does not cut the search short.
+        Seed of the randomised restarts. Without a time limit the same seed gives the
+        same plan; with one, the swap search goes on beside the bound until the proof or
+        the deadline, so an unproven plan can differ from run to run.
     **options
         ``neighbours`` (sites kept per demand point), ``bound`` (default True: compute
         the Lagrangian bound).
