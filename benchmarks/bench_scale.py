@@ -272,7 +272,10 @@ def goal3(quick: bool) -> str:
     )
 
 
-def _tsplib_rows(shared: Path, quick: bool) -> list[list[Any]]:
+TSPLIB = ("fl1400", "pcb3038", "rl5934")
+
+
+def _tsplib_rows(shared: Path, quick: bool, names: tuple[str, ...] = TSPLIB) -> list[list[Any]]:
     folder = shared / "tsplib_pmedian"
     with (folder / "bkv_duran_mateluna_2023.csv").open(newline="", encoding="utf-8") as fh:
         table_rows = list(csv.DictReader(fh))
@@ -281,7 +284,7 @@ def _tsplib_rows(shared: Path, quick: bool) -> list[list[Any]]:
     cache: dict[str, Any] = {}
     for r in table_rows:
         name, _, p = r["instance"].rpartition("_p")
-        if name not in ("fl1400", "pcb3038", "rl5934") or not p.isdigit():
+        if name not in names or not p.isdigit():
             continue
         if want is not None and int(p) not in want[name]:
             continue
@@ -300,7 +303,7 @@ def _tsplib_rows(shared: Path, quick: bool) -> list[list[Any]]:
     return rows
 
 
-def goal4(shared: Path, quick: bool) -> str:
+def goal4(shared: Path, quick: bool, names: tuple[str, ...] = TSPLIB) -> str:
     return table(
         "Goal 4: TSPLIB p-median, floor-Euclidean (target: within 0.1 % of the best known value)",
         [
@@ -314,7 +317,7 @@ def goal4(shared: Path, quick: bool) -> str:
             "vs best known",
             "best known (2023)",
         ],
-        _tsplib_rows(shared, quick),
+        _tsplib_rows(shared, quick, names),
         "Best known values: Duran-Mateluna, Ales and Elloumi (2023), EJOR 308:84-96. Time limit 60 s per run.",
     )
 
@@ -421,9 +424,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--goals", default="1,2,3,4,5,6,7", help="comma-separated goal numbers")
     ap.add_argument(
+        "--tsplib", default="fl1400,pcb3038,rl5934", help="goal 4: comma-separated instances"
+    )
+    ap.add_argument(
         "--out", type=Path, default=None, help="append the tables to this Markdown file"
     )
     args = ap.parse_args(argv)
+    unknown = set(args.tsplib.split(",")) - set(TSPLIB)
+    if unknown:
+        ap.error(
+            f"--tsplib: unknown instance(s) {sorted(unknown)}; choose from {', '.join(TSPLIB)}"
+        )
     goals = {int(g) for g in args.goals.split(",") if g.strip()}
     parts = [
         f"## Scale: large location problems ({'quick subset' if args.quick else 'full set'})\n"
@@ -432,7 +443,7 @@ def main(argv: list[str] | None = None) -> int:
         1: lambda: goal1(args.shared, args.quick),
         2: lambda: goal2(args.quick),
         3: lambda: goal3(args.quick),
-        4: lambda: goal4(args.shared, args.quick),
+        4: lambda: goal4(args.shared, args.quick, tuple(args.tsplib.split(","))),
         5: lambda: goal5(args.quick),
         6: lambda: goal6(args.quick),
         7: lambda: goal7(args.quick),

@@ -41,6 +41,12 @@ class SharedPlan:
         self.mask: np.ndarray | None = None
         self.stop = threading.Event()
 
+    def best_mask(self) -> np.ndarray:
+        """A copy of the best plan's open mask."""
+        with self._lock:
+            assert self.mask is not None
+            return self.mask.copy()
+
     def offer(self, objective: float, mask: np.ndarray) -> None:
         with self._lock:
             if objective < self.objective:
@@ -205,8 +211,8 @@ def local_search(
     initial
         A first plan (open mask of ``p`` sites) used instead of the greedy one.
     shared
-        Publishes every better plan to a bound loop running beside the search, and
-        stops when it asks.
+        Publishes every better plan to a bound loop running beside the search, goes on
+        from a better plan the other side offers there, and stops when it asks.
     """
     rng = np.random.default_rng(seed)
     searcher = _Searcher(data, p)
@@ -233,9 +239,21 @@ def local_search(
     if shared is not None:
         shared.offer(best_obj, best_mask)
     t_indptr, t_row, _ = data.transposed
+    adopted = best_obj
     for _ in range(restarts):
         if time.perf_counter() >= deadline or (shared is not None and shared.stop.is_set()):
             break
+        if shared is not None and shared.objective < adopted - 1e-12 * max(abs(best_obj), 1.0):
+            # The other side found a better plan: go on from it (once per plan).
+            adopted = shared.objective
+            mask = shared.best_mask()
+            obj, k = searcher.search(mask, deadline)
+            iters += k
+            if obj < best_obj:
+                best_obj, best_state = obj, searcher.snapshot()
+                shared.offer(best_obj, mask)
+            else:
+                searcher.restore(best_state)
         _perturb(searcher, data, rng, free, t_indptr, t_row)
         iters += searcher.descend(deadline)
         if searcher.objective < best_obj - 1e-12 * max(abs(best_obj), 1.0):

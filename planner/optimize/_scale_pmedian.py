@@ -135,6 +135,7 @@ class _SearchBeside:
         seed: int | tuple[int, int],
         deadline: float,
     ) -> None:
+        self.shared_size = data.n_sites
         mask = np.zeros(data.n_sites, dtype=bool)
         mask[open_local] = True
         self.shared = SharedPlan()
@@ -161,6 +162,12 @@ class _SearchBeside:
     @property
     def objective(self) -> float:
         return self.shared.objective
+
+    def offer(self, open_local: np.ndarray, objective: float) -> None:
+        """A better plan found by the bound side: the search goes on from it."""
+        mask = np.zeros(self.shared_size, dtype=bool)
+        mask[open_local] = True
+        self.shared.offer(objective, mask)
 
     def wait(self) -> None:
         """Let the search run to its deadline."""
@@ -248,6 +255,8 @@ def _bound_and_branch(
         improved_ub = ls2.objective < best_obj - 1e-9 * abs(best_obj)
         if improved_ub:
             best_open, best_obj = ls2.open_local, ls2.objective
+            if beside is not None:
+                beside.offer(best_open, best_obj)
         stale = 0 if (improved_ub or improved_lb) else stale + 1
         gap_now = (incumbent() - lb) / max(abs(best_obj), 1e-12)
         small = gap_now <= (BNB_MAX_GAP if data.complete else BNB_MAX_GAP / 4)
@@ -273,7 +282,14 @@ def _bound_and_branch(
     max_gap = BNB_MAX_GAP if data.complete else BNB_MAX_GAP / 4
     if exact and time.perf_counter() < deadline and root_gap <= max_gap:
         bnb = branch_and_bound(
-            data, p, best_obj, best_open, lag, deadline=deadline, incumbent=incumbent
+            data,
+            p,
+            best_obj,
+            best_open,
+            lag,
+            deadline=deadline,
+            incumbent=incumbent,
+            found=None if beside is None else beside.offer,
         )
         method = "lagrangian+branch_and_bound"
         details["bnb_nodes"] = bnb.nodes
@@ -355,6 +371,7 @@ def branch_and_bound(
     node_chunk: int = 50,
     stall: float = 0.25,
     incumbent: Callable[[], float] | None = None,
+    found: Callable[[np.ndarray, float], None] | None = None,
 ) -> _BnBResult:
     """Lagrangian branch and bound on the sites left open by root fixing.
 
@@ -365,7 +382,8 @@ def branch_and_bound(
     solution of every node is also scored as a plan. When the deadline stops the
     search, the certified bound is the smallest bound of the nodes left.
     ``incumbent`` (a search beside) may lower the pruning threshold below the plans
-    found here; the returned plan is this search's own best.
+    found here, and ``found`` hands it every better plan found here; the returned plan
+    is this search's own best.
     """
     from planner.optimize import _scale_kernels as kern
     from planner.optimize._scale_data import restrict_sites
@@ -409,6 +427,8 @@ def branch_and_bound(
             val = float(np.dot(sub.w, dd))
             if val < best_obj - 1e-9 * abs(best_obj):
                 best_obj, best_local = val, keep[sel]
+                if found is not None:
+                    found(best_local, best_obj)
         if _proven(prune_at(), node_bound, integral):
             continue
         cand = np.flatnonzero(r.selected & ~r.forced)
