@@ -100,17 +100,19 @@ def solve_p_median(
     details["heuristic_s"] = round(time.perf_counter() - t0, 3)
     if not bound:
         return PMedianOutcome(best_open, best_obj, -np.inf, False, "heuristic", details)
-    if not np.isfinite(deadline):
-        return _bound_and_branch(data, p, best_open, best_obj, None, deadline=deadline,
-                                 t0=t0, exact=exact, start=multiplier_start, seed=seed,
-                                 details=details)  # fmt: skip
-    beside = _SearchBeside(data, p, best_open, best_obj, seed=(seed, 1), deadline=deadline)
+    # With a time limit the search goes on beside the bound (second core).
+    beside = None
+    if np.isfinite(deadline):
+        beside = _SearchBeside(data, p, best_open, best_obj, seed=(seed, 1), deadline=deadline)
     try:
         out = _bound_and_branch(data, p, best_open, best_obj, beside, deadline=deadline,
                                 t0=t0, exact=exact, start=multiplier_start, seed=seed,
                                 details=details)  # fmt: skip
     finally:
-        beside_obj, beside_open, swaps = beside.finish()
+        searched = None if beside is None else beside.finish()
+    if searched is None:
+        return out
+    beside_obj, beside_open, swaps = searched
     details["search_beside_swaps"] = swaps
     if beside_obj < out.objective:
         details["plan_from"] = "search beside the bound"
@@ -135,11 +137,10 @@ class _SearchBeside:
         seed: int | tuple[int, int],
         deadline: float,
     ) -> None:
-        self.shared_size = data.n_sites
-        mask = np.zeros(data.n_sites, dtype=bool)
-        mask[open_local] = True
+        self._n_sites = data.n_sites
         self.shared = SharedPlan()
-        self.shared.offer(objective, mask)
+        self.offer(open_local, objective)
+        mask = self.shared.best_mask()
         self._found: list[Any] = []
         self._failed: list[BaseException] = []
         self._thread = threading.Thread(
@@ -164,8 +165,8 @@ class _SearchBeside:
         return self.shared.objective
 
     def offer(self, open_local: np.ndarray, objective: float) -> None:
-        """A better plan found by the bound side: the search goes on from it."""
-        mask = np.zeros(self.shared_size, dtype=bool)
+        """A better plan (e.g. found by the bound side): the search goes on from it."""
+        mask = np.zeros(self._n_sites, dtype=bool)
         mask[open_local] = True
         self.shared.offer(objective, mask)
 
@@ -444,6 +445,4 @@ def branch_and_bound(
         stack.append((r.forced.copy(), closed_child, r.lam.copy(), node_bound))
         stack.append((forced_child, r.closed.copy(), r.lam, node_bound))
     bound = min(open_bound, prune_at())
-    if not np.isfinite(open_bound):
-        bound = prune_at()
     return _BnBResult(best_local, best_obj, float(bound), nodes)
