@@ -26,6 +26,7 @@ import numpy as np
 from planner.optimize._ls_pmedian import SharedPlan, local_search
 from planner.optimize._scale_data import Neighbours
 from planner.optimize.lagrangian import (
+    lagrangian_value,
     p_median_lagrangian,
     proof_cut,
 )
@@ -38,6 +39,9 @@ LAM_CAP_MIN_POINTS = 5_000
 #: Deflection of the subgradient beside the search (Camerini, Fratta and Maffioli);
 #: maximal covering uses its own (see ``_scale_cover``).
 DEFLECTION = 1.5
+#: Share of the time left that the subgradient gets after starting from near-LP
+#: multipliers on the side-by-side path; a second swap search gets the rest.
+LP_START_BOUND_SHARE = 0.3
 #: Branch and bound is tried only when the root gap is at most this (relative).
 BNB_MAX_GAP = 0.02
 #: Node limit of the branch and bound (it stops with a certified bound when reached).
@@ -73,12 +77,16 @@ def solve_p_median(
     restarts: int | None = None,
     multiplier_start: float = 0.5,
     deflection: float = DEFLECTION,
+    start_multipliers: Callable[[float], np.ndarray | None] | None = None,
 ) -> PMedianOutcome:
     """Heuristic plan, Lagrangian bound, reduced exact solve (each step optional).
 
     ``multiplier_start`` places the first multipliers between each point's nearest
     (0) and second-nearest (1) open cost of the first plan; ``deflection`` is the
     subgradient's direction deflection on the side-by-side path (huge problems).
+    ``start_multipliers``, on that path, is called with a deadline for better first
+    multipliers (e.g. the duals of an approximate LP solve); None from it falls back
+    to ``multiplier_start``.
     """
     t0 = time.perf_counter()
     deadline = np.inf if time_limit is None else t0 + 0.97 * float(time_limit)
@@ -87,7 +95,7 @@ def solve_p_median(
     if huge and bound:
         return _side_by_side(
             data, p, deadline=deadline, seed=seed, t0=t0, start=multiplier_start,
-            deflection=deflection,
+            deflection=deflection, start_multipliers=start_multipliers,
         )  # fmt: skip
     # Without a bound the swap search gets all the time (on huge problems it restarts
     # until then); with one, a first plan, then the search goes on beside the bound.
@@ -321,9 +329,11 @@ def _side_by_side(
     t0: float,
     start: float,
     deflection: float,
+    start_multipliers: Callable[[float], np.ndarray | None] | None = None,
 ) -> PMedianOutcome:
     """Swap search on a thread for the whole time; the subgradient beside it, stepping
-    towards the search's incumbent as it improves."""
+    towards the search's incumbent as it improves. With ``start_multipliers`` the
+    subgradient starts from what it returns by 90 % of the time left (when not None)."""
     details: dict[str, Any] = {}
     first = local_search(data, p, seed=seed, deadline=deadline, restarts=0)
     details["first_plan_objective"] = first.objective
@@ -331,12 +341,34 @@ def _side_by_side(
     beside = _SearchBeside(data, p, first.open_local, first.objective, seed=seed,
                            deadline=deadline)  # fmt: skip
     try:
+        lam0 = None
+        if start_multipliers is not None:
+            now = time.perf_counter()
+            lam0 = start_multipliers(now + 0.9 * (deadline - now))
+            details["start_multipliers"] = "given" if lam0 is not None else "none in time"
+            details["start_multipliers_s"] = round(time.perf_counter() - now, 3)
+            if lam0 is not None:
+                details["start_multipliers_bound"] = lagrangian_value(data, lam0, p)
+        lag_deadline = deadline
+        if lam0 is None:
+            lam0 = _start_multipliers(data, first.open_local, start)
+        else:
+            # Near-LP multipliers: the subgradient gains little more from them, so it
+            # gets a short share and a second search gets the rest of the core.
+            now = time.perf_counter()
+            lag_deadline = now + LP_START_BOUND_SHARE * max(deadline - now, 0.0)
         lag = p_median_lagrangian(
-            data, p, beside.objective, lam0=_start_multipliers(data, first.open_local, start),
-            deadline=deadline, max_iter=1 << 30, deflect=deflection, threads=False,
+            data, p, beside.objective, lam0=lam0,
+            deadline=lag_deadline, max_iter=1 << 30, deflect=deflection, threads=False,
             incumbent=lambda: beside.objective,
         )  # fmt: skip
         if not _proven(beside.objective, lag.bound, data.integral):
+            if time.perf_counter() < deadline and lag_deadline < deadline:
+                second = local_search(
+                    data, p, seed=(seed, 2), deadline=deadline, restarts=1 << 62,
+                    initial=beside.shared.best_mask(), shared=beside.shared,
+                )  # fmt: skip
+                details["second_search_swaps"] = second.iterations
             beside.wait()  # the bound has stalled; the search goes on to the deadline
     finally:
         best_obj, best_open, swaps = beside.finish()

@@ -37,7 +37,13 @@ import numpy as np
 
 from planner.optimize._scale_data import Neighbours
 
-__all__ = ["LagrangianResult", "certified_bound", "p_median_lagrangian", "proof_cut"]
+__all__ = [
+    "LagrangianResult",
+    "certified_bound",
+    "lagrangian_value",
+    "p_median_lagrangian",
+    "proof_cut",
+]
 
 #: From this many demand points on, the subgradient loop runs in Python with the two
 #: heavy passes split over two threads (the kernels release the GIL).
@@ -234,6 +240,20 @@ def p_median_lagrangian(
         iterations=it,
         dual_optimal=dual_opt,
     )
+
+
+def lagrangian_value(data: Neighbours, lam: np.ndarray, p: int) -> float:
+    """``L(lam)``: the lower bound given by one multiplier vector (forced sites open)."""
+    from planner.optimize import _scale_kernels as kern
+
+    rho = np.empty(data.n_sites)
+    kern.lagrangian_rho(data.indptr, data.site, data.cost, data.far, data.w, lam, rho)
+    forced = data.forced
+    k = p - int(forced.sum())
+    free = np.sort(rho[~forced])
+    if k < 0 or free.size < k:
+        return np.inf
+    return float(lam.sum() + rho[forced].sum() + free[:k].sum())
 
 
 def _selection(
