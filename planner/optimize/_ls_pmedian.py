@@ -84,7 +84,7 @@ class _Searcher:
         self.objective = np.inf
 
     # The arrays that define a state (restored when a restart does not pay).
-    _STATE = ("is_open", "open_list", "pos_of", "a1", "d1", "a2", "d2", "off",
+    _STATE: tuple[str, ...] = ("is_open", "open_list", "pos_of", "a1", "d1", "a2", "d2", "off",
               "gain", "loss", "extra", "pinned")  # fmt: skip
 
     def snapshot(self) -> dict[str, Any]:
@@ -159,6 +159,63 @@ class _Searcher:
         return self.objective, it
 
 
+class _CoverSearcher(_Searcher):
+    """The same search on coverage data (0/1 costs): the state is how many open sites
+    cover each point and which one when it is one (see the coverage kernels)."""
+
+    _STATE = ("is_open", "open_list", "pos_of", "cnt", "uniq", "gain", "loss", "extra",
+              "pinned")  # fmt: skip
+
+    def __init__(self, data: Neighbours, p: int) -> None:
+        m, n = data.n_sites, data.n
+        self.data = data
+        self.p = p
+        self.is_open = np.zeros(m, dtype=bool)
+        self.open_list = np.zeros(p, dtype=np.int64)
+        self.pos_of = np.full(m, -1, dtype=np.int64)
+        self.cnt = np.zeros(n, dtype=np.int64)
+        self.uniq = np.full(n, -1, dtype=np.int64)
+        self.gain = np.empty(m)
+        self.loss = np.empty(m)
+        self.extra = np.empty((p, m))
+        self.pinned = np.zeros(m, dtype=np.int64)  # never set: every point has far = 1
+        self.objective = np.inf
+
+    def load(self, is_open: np.ndarray) -> float:
+        from planner.optimize import _swap_kernels as sk
+
+        d = self.data
+        np.copyto(self.is_open, is_open)
+        self.open_list[:] = np.flatnonzero(is_open)
+        obj = sk.cover_init(
+            d.indptr, d.site, d.w, self.is_open, self.open_list, self.pos_of, self.cnt,
+            self.uniq, self.gain, self.loss, self.extra,
+        )  # fmt: skip
+        self.objective = float(obj)
+        return self.objective
+
+    def swap(self, f_out: int, j_in: int) -> None:
+        from planner.optimize import _swap_kernels as sk
+
+        d = self.data
+        t_indptr, t_row, _ = d.transposed
+        self.objective += sk.cover_swap(
+            f_out, j_in, d.indptr, d.site, d.w, self.is_open, self.open_list, self.pos_of,
+            t_indptr, t_row, self.cnt, self.uniq, self.gain, self.loss, self.extra,
+        )  # fmt: skip
+
+    def exact_objective(self) -> float:
+        from planner.optimize import _scale_kernels as kern
+
+        uncovered = (self.cnt == 0).astype(np.float64)
+        self.objective = float(kern.weighted_sum(self.data.w, uncovered))
+        return self.objective
+
+
+def _searcher(data: Neighbours, p: int) -> _Searcher:
+    return _CoverSearcher(data, p) if data.coverage else _Searcher(data, p)
+
+
 def greedy(data: Neighbours, p: int, start: np.ndarray | None = None) -> np.ndarray:
     """Greedy opening up to ``p`` sites on the lists (capped costs); returns an open mask."""
     from planner.optimize import _scale_kernels as kern
@@ -215,7 +272,7 @@ def local_search(
         from a better plan the other side offers there, and stops when it asks.
     """
     rng = np.random.default_rng(seed)
-    searcher = _Searcher(data, p)
+    searcher = _searcher(data, p)
     best_mask = greedy(data, p) if initial is None else initial.copy()
     best_obj, iters = searcher.search(best_mask, deadline)
     for s in starts or []:

@@ -212,6 +212,7 @@ def solve_mclp(
         dxy=_EMPTY_XY,
         sxy=_EMPTY_XY,
         scale=1.0,
+        coverage=True,
     )
     remaining = None if time_limit is None else max(time_limit - (time.perf_counter() - t0), 0.05)
     use_lp = exact and col.size <= LP_MAX_ENTRIES

@@ -55,6 +55,9 @@ class Neighbours:
     dxy: np.ndarray
     sxy: np.ndarray
     scale: float
+    # 0/1 coverage data (maximal covering): every listed site costs 0, every other 1
+    # (``far`` = 1 exactly); the swap search then keeps coverage counts.
+    coverage: bool = False
 
     @property
     def n(self) -> int:

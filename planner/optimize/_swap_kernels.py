@@ -212,3 +212,116 @@ def best_move(is_open, fixed_open, open_list, gain, loss, extra, pinned):
                 bj = j
                 bq = q
     return best, bj, bq
+
+
+# --------------------------------------------------------------------------- coverage
+#
+# Maximal covering as a p-median on 0/1 costs (listed sites cover, cost 0; every other
+# site costs 1): a point's terms depend only on how many open sites cover it. Keeping
+# that count (``cnt``) and the single covering site when it is one (``uniq``) makes a
+# swap touch only the points whose count crosses 0, 1 or 2; the generic kernel above
+# rescans the lists of every point whose nearest two open sites change, and in dense
+# areas that is every point the removed site covers. Same profit terms, so
+# ``best_move`` serves both.
+
+
+@njit(cache=True, nogil=True)
+def _cover_terms(i, sign, indptr, site, w, cnt, uniq, pos_of, gain, loss, extra):
+    """Add (``sign`` = 1) or remove (-1) point ``i``'s terms: an uncovered point is a
+    gain for every site covering it; a point covered once is a loss for its site, won
+    back (``extra``) by any other site covering it."""
+    c = cnt[i]
+    if c >= 2:
+        return
+    wi = w[i] * sign
+    if c == 0:
+        for t in range(indptr[i], indptr[i + 1]):
+            gain[site[t]] += wi
+        return
+    f = uniq[i]
+    q = pos_of[f]
+    loss[f] += wi
+    for t in range(indptr[i], indptr[i + 1]):
+        j = site[t]
+        if j != f:
+            extra[q, j] += wi
+
+
+@njit(cache=True, nogil=True)
+def cover_init(indptr, site, w, is_open, open_list, pos_of, cnt, uniq, gain, loss, extra):
+    """Fill the coverage state from scratch for the plan in ``is_open``/``open_list``;
+    returns the uncovered weight."""
+    n = indptr.size - 1
+    pos_of[:] = -1
+    for q in range(open_list.size):
+        pos_of[open_list[q]] = q
+    gain[:] = 0.0
+    loss[:] = 0.0
+    extra[:, :] = 0.0
+    obj = 0.0
+    for i in range(n):
+        c = 0
+        u = -1
+        for t in range(indptr[i], indptr[i + 1]):
+            j = site[t]
+            if is_open[j]:
+                c += 1
+                u = j
+        cnt[i] = c
+        uniq[i] = u if c == 1 else -1
+        if c == 0:
+            obj += w[i]
+        _cover_terms(i, 1.0, indptr, site, w, cnt, uniq, pos_of, gain, loss, extra)
+    return obj
+
+
+@njit(cache=True, nogil=True)
+def cover_swap(
+    f_out, j_in, indptr, site, w, is_open, open_list, pos_of, t_indptr, t_row,
+    cnt, uniq, gain, loss, extra,
+):  # fmt: skip
+    """Swap ``j_in`` in for ``f_out``, updating the coverage state of the points whose
+    count crosses 0, 1 or 2; returns the change of the uncovered weight."""
+    delta = 0.0
+    q = pos_of[f_out]
+    for u in range(t_indptr[f_out], t_indptr[f_out + 1]):
+        i = t_row[u]
+        c = cnt[i]
+        if c > 2:
+            cnt[i] = c - 1
+            continue
+        _cover_terms(i, -1.0, indptr, site, w, cnt, uniq, pos_of, gain, loss, extra)
+        cnt[i] = c - 1
+        if c == 1:
+            uniq[i] = -1
+            delta += w[i]
+        else:  # c == 2: the other open site now covers it alone
+            for t in range(indptr[i], indptr[i + 1]):
+                g = site[t]
+                if g != f_out and is_open[g]:
+                    uniq[i] = g
+                    break
+        _cover_terms(i, 1.0, indptr, site, w, cnt, uniq, pos_of, gain, loss, extra)
+    is_open[f_out] = False
+    pos_of[f_out] = -1
+    # Every point the removed site covered alone has moved on: clear float residue.
+    loss[f_out] = 0.0
+    extra[q, :] = 0.0
+    is_open[j_in] = True
+    open_list[q] = j_in
+    pos_of[j_in] = q
+    for u in range(t_indptr[j_in], t_indptr[j_in + 1]):
+        i = t_row[u]
+        c = cnt[i]
+        if c > 1:
+            cnt[i] = c + 1
+            continue
+        _cover_terms(i, -1.0, indptr, site, w, cnt, uniq, pos_of, gain, loss, extra)
+        cnt[i] = c + 1
+        if c == 0:
+            uniq[i] = j_in
+            delta -= w[i]
+        else:
+            uniq[i] = -1
+        _cover_terms(i, 1.0, indptr, site, w, cnt, uniq, pos_of, gain, loss, extra)
+    return delta
