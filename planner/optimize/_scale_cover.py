@@ -349,6 +349,10 @@ PDLP_TOLERANCES = ((1e-3, 1e-2, 900), (1e-3, 3e-2, 650), (3e-3, 3e-2, 400), (1e-
 #: Seconds per PDLP step and coverage entry on the 2-core benchmark machine (two
 #: sparse products a step); the tolerance is picked so its steps fit the time left.
 PDLP_STEP_S_PER_ENTRY = 4.5e-9
+#: Beyond this many coverage entries the first-order LP is skipped: its model and
+#: HiGHS's copies took 1.6 GB at 11 million entries on goal 5 (about 140 bytes an
+#: entry), so this keeps it near 4 GB.
+PDLP_MAX_ENTRIES = 30_000_000
 
 
 def mclp_lp_multipliers(
@@ -368,8 +372,11 @@ def mclp_lp_multipliers(
     Its row duals, clipped to ``[0, w_i]``, are Lagrangian multipliers of the p-median
     form (uncovered weight): every such vector gives a valid bound, evaluated exactly
     by the caller, so an inaccurate LP solution weakens the bound but never breaks it.
-    None when no tolerance fits the time or the solver returns no duals in time.
+    None when the problem is too big for it (``PDLP_MAX_ENTRIES``), no tolerance fits
+    the time, or the solver returns no duals in time.
     """
+    if col.size > PDLP_MAX_ENTRIES:
+        return None
     left = deadline - time.perf_counter()
     step_s = PDLP_STEP_S_PER_ENTRY * (col.size + 2 * weight.size + m)
     choice = next((t for t in PDLP_TOLERANCES if t[2] * step_s <= 0.8 * left), None)
