@@ -423,9 +423,7 @@ def main(argv: list[str] | None = None) -> int:
         "--shared", type=Path, default=DEFAULT_BENCHMARKS_DIR, help="../shared/benchmarks"
     )
     ap.add_argument("--goals", default="1,2,3,4,5,6,7", help="comma-separated goal numbers")
-    ap.add_argument(
-        "--tsplib", default="fl1400,pcb3038,rl5934", help="goal 4: comma-separated instances"
-    )
+    ap.add_argument("--tsplib", default=",".join(TSPLIB), help="goal 4: comma-separated instances")
     ap.add_argument(
         "--out", type=Path, default=None, help="append the tables to this Markdown file"
     )

@@ -62,25 +62,30 @@ class _Searcher:
     """
 
     def __init__(self, data: Neighbours, p: int) -> None:
-        self.data = data
-        self.p = p
-        n, m = data.n, data.n_sites
-        self.is_open = np.zeros(m, dtype=bool)
-        self.open_list = np.zeros(p, dtype=np.int64)
-        self.pos_of = np.full(m, -1, dtype=np.int64)
+        self._plan_state(data, p)
+        n = data.n
         self.a1 = np.empty(n, dtype=np.int64)
         self.d1 = np.empty(n)
         self.a2 = np.empty(n, dtype=np.int64)
         self.d2 = np.empty(n)
         self.off = np.zeros(n, dtype=bool)
-        self.gain = np.empty(m)
-        self.loss = np.empty(m)
-        self.extra = np.empty((p, m))
-        self.pinned = np.zeros(m, dtype=np.int64)
         self.stamp = np.zeros(n, dtype=np.int64)
         self.mark = np.zeros(1, dtype=np.int64)
         self.affected = np.empty(n, dtype=np.int64)
         self.args = data.oracle_args()
+
+    def _plan_state(self, data: Neighbours, p: int) -> None:
+        """The plan and the profit terms, common to every searcher."""
+        m = data.n_sites
+        self.data = data
+        self.p = p
+        self.is_open = np.zeros(m, dtype=bool)
+        self.open_list = np.zeros(p, dtype=np.int64)
+        self.pos_of = np.full(m, -1, dtype=np.int64)
+        self.gain = np.empty(m)
+        self.loss = np.empty(m)
+        self.extra = np.empty((p, m))
+        self.pinned = np.zeros(m, dtype=np.int64)
         self.objective = np.inf
 
     # The arrays that define a state (restored when a restart does not pay).
@@ -167,19 +172,9 @@ class _CoverSearcher(_Searcher):
               "pinned")  # fmt: skip
 
     def __init__(self, data: Neighbours, p: int) -> None:
-        m, n = data.n_sites, data.n
-        self.data = data
-        self.p = p
-        self.is_open = np.zeros(m, dtype=bool)
-        self.open_list = np.zeros(p, dtype=np.int64)
-        self.pos_of = np.full(m, -1, dtype=np.int64)
-        self.cnt = np.zeros(n, dtype=np.int64)
-        self.uniq = np.full(n, -1, dtype=np.int64)
-        self.gain = np.empty(m)
-        self.loss = np.empty(m)
-        self.extra = np.empty((p, m))
-        self.pinned = np.zeros(m, dtype=np.int64)  # never set: every point has far = 1
-        self.objective = np.inf
+        self._plan_state(data, p)  # ``pinned`` stays 0: every point has far = 1
+        self.cnt = np.zeros(data.n, dtype=np.int64)
+        self.uniq = np.full(data.n, -1, dtype=np.int64)
 
     def load(self, is_open: np.ndarray) -> float:
         from planner.optimize import _swap_kernels as sk

@@ -98,6 +98,17 @@ def _refresh(
 
 
 @njit(cache=True, nogil=True)
+def _reset_terms(open_list, pos_of, gain, loss, extra):
+    """Positions of the open sites; profit terms cleared (before a fill from scratch)."""
+    pos_of[:] = -1
+    for q in range(open_list.size):
+        pos_of[open_list[q]] = q
+    gain[:] = 0.0
+    loss[:] = 0.0
+    extra[:, :] = 0.0
+
+
+@njit(cache=True, nogil=True)
 def swap_init(
     indptr, site, cost, far, w, is_open, open_list, pos_of,
     mode, rmap, cmap, dense, o_indptr, o_indices, o_data, penalty, dxy, sxy, scale,
@@ -106,12 +117,7 @@ def swap_init(
     """Fill the state from scratch for the plan in ``is_open``/``open_list``; returns the
     exact objective."""
     n = indptr.size - 1
-    pos_of[:] = -1
-    for q in range(open_list.size):
-        pos_of[open_list[q]] = q
-    gain[:] = 0.0
-    loss[:] = 0.0
-    extra[:, :] = 0.0
+    _reset_terms(open_list, pos_of, gain, loss, extra)
     pinned[:] = 0
     obj = 0.0
     for i in range(n):
@@ -252,12 +258,7 @@ def cover_init(indptr, site, w, is_open, open_list, pos_of, cnt, uniq, gain, los
     """Fill the coverage state from scratch for the plan in ``is_open``/``open_list``;
     returns the uncovered weight."""
     n = indptr.size - 1
-    pos_of[:] = -1
-    for q in range(open_list.size):
-        pos_of[open_list[q]] = q
-    gain[:] = 0.0
-    loss[:] = 0.0
-    extra[:, :] = 0.0
+    _reset_terms(open_list, pos_of, gain, loss, extra)
     obj = 0.0
     for i in range(n):
         c = 0
