@@ -237,7 +237,7 @@ def solve_highs(
         bound = objective
     if status is Status.OPTIMAL and bound is None:
         bound = objective
-    return MilpResult(
+    result = MilpResult(
         status=status,
         x=x,
         objective=objective,
@@ -247,6 +247,53 @@ def solve_highs(
         solver_status=h.modelStatusToString(ms),
         extra={"mip_node_count": int(getattr(info, "mip_node_count", 0))},
     )
+    if x is not None and initial is not None and not start_returned_ok(milp, x, objective):
+        left = None if time_limit is None else time_limit - runtime
+        again = solve_highs(
+            milp, time_limit=None if left is None else max(left, 0.05), seed=seed,
+            verbose=verbose, mip_gap=mip_gap, threads=threads, highs_options=highs_options,
+        )  # fmt: skip
+        result = _after_stale_start(milp, result, again, x, mip_gap)
+    return result
+
+
+def start_returned_ok(milp: ArrayMilp, x: np.ndarray, objective: float) -> bool:
+    """Does the objective HiGHS reports belong to the point it returns?
+
+    HiGHS 1.16 maps a user start into the presolved model, where it may be better than
+    in the original (presolve drops dominated columns). When that mapped start stays
+    the incumbent, HiGHS reports its objective but returns the start unchanged
+    (seen on set covering: objective 11 reported for a 15-site start). The solve
+    must then be repeated without the start.
+    """
+    value = float(milp.c @ x) + float(milp.offset)
+    return abs(value - objective) <= 1e-6 * max(1.0, abs(objective))
+
+
+def _after_stale_start(
+    milp: ArrayMilp, first: MilpResult, again: MilpResult, start: np.ndarray, mip_gap: float
+) -> MilpResult:
+    """Combine a solve whose returned point was the stale start with a solve without it."""
+    sign = 1.0 if milp.sense == "min" else -1.0
+    start_value = float(milp.c @ start) + float(milp.offset)
+    bounds = [b for b in (first.bound, again.bound) if b is not None]
+    # Both bounds are valid; the tighter one holds (largest for min, smallest for max).
+    bound = (max if milp.sense == "min" else min)(bounds) if bounds else None
+    if again.x is not None and sign * again.objective <= sign * start_value:
+        x, objective = again.x, again.objective
+    else:
+        x, objective = start, start_value
+    proven = bound is not None and sign * (objective - bound) <= mip_gap * max(1.0, abs(objective))
+    if again.status is Status.OPTIMAL and x is again.x:
+        proven = True
+    status = Status.OPTIMAL if proven else Status.FEASIBLE
+    extra = dict(again.extra)
+    extra["stale_start_resolved"] = True
+    return MilpResult(
+        status=status, x=x, objective=objective, bound=bound,
+        runtime_s=first.runtime_s + again.runtime_s, build_s=first.build_s + again.build_s,
+        solver_status=again.solver_status, extra=extra,
+    )  # fmt: skip
 
 
 # --------------------------------------------------------------------------- PuLP
