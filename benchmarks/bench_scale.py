@@ -449,6 +449,7 @@ def main(argv: list[str] | None = None) -> int:
     # Warm the compiled kernels (numba caches them on disk after the first run).
     d, s, w = uniform_instance(200, 30, 0)
     solve_large(Problem(euclidean_cost(d, s), w), "p_median", p=3)
+    solve_large(Problem(euclidean_cost(d, s), w), "lscp", radius=60.0)
     for g in sorted(goals):
         text = runners[g]()
         print(text, flush=True)

@@ -449,6 +449,6 @@ def solve_large(
                                        method_name="lagrangian")  # fmt: skip
     if model == "lscp":
         r = _check_radius(radius, model)
-        return _scale_cover.solve_lscp(problem, r, time_limit=time_limit)
+        return _scale_cover.solve_lscp(problem, r, time_limit=time_limit, seed=seed)
     p = _check_p(problem, p, model)
     return _scale_cover.solve_p_center(problem, p, time_limit=time_limit, seed=seed)
