@@ -161,7 +161,7 @@ def _drop_redundant(
     stamp,
     step,
 ):
-    """Drop cover sites that cover no row alone (score 0), oldest first by index."""
+    """Drop cover sites that cover no row alone (score 0), in index order."""
     n_cols = t_indptr.size - 1
     for c in range(n_cols):
         if in_cover[c] and not forced[c] and score[c] == 0:
@@ -244,9 +244,8 @@ def _run(
             )
             n_cover -= 1
             stamp[pick] = step
-            free[pick] = False
             _touch(pick, indptr, col, t_indptr, t_row, free)
-            free[pick] = False
+            free[pick] = False  # not back in until a neighbour changes
         # Add: for a random uncovered row, its site with the largest gain.
         r = unc[rng.integers(0, n_unc)]
         add = -1
@@ -317,7 +316,7 @@ class CoverSearch:
     count: int
     steps: int
     last_improvement: int  # step of the last improvement (0: the start was never beaten)
-    stopped_by_time: bool
+    stopped_by_time: bool  # the deadline or the stop event ended it
 
 
 def cover_search(
