@@ -485,6 +485,66 @@ def reduced_rows(
     return indptr, col, allowed
 
 
+def _cover_lp(  # type: ignore[no-untyped-def]
+    indptr: np.ndarray, col: np.ndarray, m: int, forced: np.ndarray, max_count: int | None
+):
+    """The set-covering MILP for HiGHS; with ``max_count`` a last row ``sum y <= max_count``
+    turns the question into feasibility."""
+    import highspy
+
+    n_rows = indptr.size - 1
+    count_row = 1 if max_count is not None else 0
+    lp = highspy.HighsLp()
+    lp.num_col_ = m
+    lp.num_row_ = n_rows + count_row
+    lp.col_cost_ = np.ones(m)
+    lo = np.zeros(m)
+    lo[forced] = 1.0
+    lp.col_lower_ = lo
+    lp.col_upper_ = np.ones(m)
+    lp.row_lower_ = np.concatenate([np.ones(n_rows), np.zeros(count_row)])
+    lp.row_upper_ = np.concatenate(
+        [np.full(n_rows, np.inf), np.full(count_row, float(max_count or 0))]
+    )
+    start = np.concatenate([indptr, [indptr[-1] + m]]) if count_row else indptr
+    index = np.concatenate([col, np.arange(m)]) if count_row else col
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.start_ = start.astype(np.int32)
+    lp.a_matrix_.index_ = index.astype(np.int32)
+    lp.a_matrix_.value_ = np.ones(index.size)
+    lp.a_matrix_.num_col_ = m
+    lp.a_matrix_.num_row_ = n_rows + count_row
+    lp.integrality_ = [highspy.HighsVarType.kInteger] * m
+    return lp
+
+
+def _run_cover_milp(lp, start: np.ndarray | None, limit: float, *, first_only: bool):  # type: ignore[no-untyped-def]
+    """Run HiGHS on the cover MILP from ``start``: (model status, info, point or None)."""
+    import highspy
+
+    h = new_highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("time_limit", float(max(limit, 0.05)))
+    h.setOptionValue("mip_rel_gap", 0.0)
+    h.setOptionValue("mip_abs_gap", 1.0 - 1e-6)
+    h.setOptionValue("random_seed", 0)
+    # No "threads" option: HiGHS refuses to run when it differs from the value its
+    # global scheduler started with (e.g. by another solve in this process).
+    if first_only:
+        # Only covers of at most max_count matter: stop at the first one found.
+        h.setOptionValue("mip_max_improving_sols", 1)
+    h.passModel(lp)
+    if start is not None:
+        sol = highspy.HighsSolution()
+        sol.col_value = start.astype(np.float64).tolist()
+        sol.value_valid = True
+        h.setSolution(sol)
+    h.run()
+    info = h.getInfo()
+    x = np.asarray(h.getSolution().col_value) if info.primal_solution_status == 2 else None
+    return h.getModelStatus(), info, x
+
+
 def min_cover(
     indptr: np.ndarray,
     col: np.ndarray,
@@ -514,9 +574,9 @@ def min_cover(
     n_forced = int(forced.sum())
     if n_rows == 0:
         return CoverOutcome(True, np.flatnonzero(forced), n_forced, float(n_forced), 0)
-    if search:
-        from planner.optimize._cover_search import cover_search
+    from planner.optimize._cover_search import cover_search
 
+    if search:
         found = cover_search(
             indptr, col, m, greedy, forced, seed=seed,
             deadline=t0 + COVER_SEARCH_SHARE * time_limit, stall_steps=COVER_STALL_STEPS,
@@ -527,60 +587,13 @@ def min_cover(
     if max_count is not None and g_count <= max_count:
         return CoverOutcome(False, np.flatnonzero(greedy), g_count, -np.inf, n_rows)
     time_limit = max(time_limit - (time.perf_counter() - t0), 0.05)
-    # With max_count, a last row "sum y <= max_count" turns the question into feasibility.
-    count_row = 1 if max_count is not None else 0
-    lp = highspy.HighsLp()
-    lp.num_col_ = m
-    lp.num_row_ = n_rows + count_row
-    lp.col_cost_ = np.ones(m)
-    lo = np.zeros(m)
-    lo[forced] = 1.0
-    lp.col_lower_ = lo
-    lp.col_upper_ = np.ones(m)
-    lp.row_lower_ = np.concatenate([np.ones(n_rows), np.zeros(count_row)])
-    lp.row_upper_ = np.concatenate(
-        [np.full(n_rows, np.inf), np.full(count_row, float(max_count or 0))]
-    )
-    start = np.concatenate([indptr, [indptr[-1] + m]]) if count_row else indptr
-    index = np.concatenate([col, np.arange(m)]) if count_row else col
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
-    lp.a_matrix_.start_ = start.astype(np.int32)
-    lp.a_matrix_.index_ = index.astype(np.int32)
-    lp.a_matrix_.value_ = np.ones(index.size)
-    lp.a_matrix_.num_col_ = m
-    lp.a_matrix_.num_row_ = n_rows + count_row
-    lp.integrality_ = [highspy.HighsVarType.kInteger] * m
-
-    def run(start: np.ndarray | None, limit: float):  # type: ignore[no-untyped-def]
-        h = new_highs()
-        h.setOptionValue("output_flag", False)
-        h.setOptionValue("time_limit", float(max(limit, 0.05)))
-        h.setOptionValue("mip_rel_gap", 0.0)
-        h.setOptionValue("mip_abs_gap", 1.0 - 1e-6)
-        h.setOptionValue("random_seed", 0)
-        # No "threads" option: HiGHS refuses to run when it differs from the value its
-        # global scheduler started with (e.g. by another solve in this process).
-        if max_count is not None:
-            # Only covers of at most max_count matter: stop at the first one found.
-            h.setOptionValue("mip_max_improving_sols", 1)
-        h.passModel(lp)
-        if start is not None:
-            sol = highspy.HighsSolution()
-            sol.col_value = start.astype(np.float64).tolist()
-            sol.value_valid = True
-            h.setSolution(sol)
-        h.run()
-        info = h.getInfo()
-        x = np.asarray(h.getSolution().col_value) if info.primal_solution_status == 2 else None
-        return h.getModelStatus(), info, x
-
+    lp = _cover_lp(indptr, col, m, forced, max_count)
+    first_only = max_count is not None
     more = None
     if search and max_count is None and g_count > n_forced:
         # The search goes on from the best cover (new seed) beside the MILP.
         import threading
         from concurrent.futures import ThreadPoolExecutor
-
-        from planner.optimize._cover_search import cover_search
 
         stop = threading.Event()
         pool = ThreadPoolExecutor(max_workers=1)
@@ -590,26 +603,29 @@ def min_cover(
             lower_bound=n_forced, stop=stop,
         )  # fmt: skip
     t_milp = time.perf_counter()
-    status, info, x = run(greedy if max_count is None else None, time_limit)
-    if (
-        x is not None
-        and max_count is None
-        and abs((x > 0.5).sum() - info.objective_function_value) > 0.5
-    ):
-        # HiGHS 1.16 reports the objective of the start as mapped into the presolved
-        # model (better there: presolve drops dominated sites) but returns the start
-        # unchanged (milp.start_returned_ok). The bound stands; solve again without it.
-        first_bound = float(info.mip_dual_bound)
-        status, info, x = run(None, time_limit - (time.perf_counter() - t_milp))
-        bounds = [b for b in (first_bound, float(info.mip_dual_bound)) if np.isfinite(b)]
-        info_bound = max(bounds) if bounds else -np.inf
-    else:
+    try:
+        start = greedy if max_count is None else None
+        status, info, x = _run_cover_milp(lp, start, time_limit, first_only=first_only)
         info_bound = float(info.mip_dual_bound)
-    extra: CoverSearch | None = None
-    if more is not None:
-        stop.set()
-        extra = more.result()
-        pool.shutdown()
+        if (
+            start is not None
+            and x is not None
+            and abs((x > 0.5).sum() - info.objective_function_value) > 0.5
+        ):
+            # HiGHS 1.16 reports the objective of the start as mapped into the presolved
+            # model (better there: presolve drops dominated sites) but returns the start
+            # unchanged (see milp.start_returned_ok). The bound stands; solve again
+            # without the start.
+            left = time_limit - (time.perf_counter() - t_milp)
+            status, info, x = _run_cover_milp(lp, None, left, first_only=first_only)
+            bounds = [b for b in (info_bound, float(info.mip_dual_bound)) if np.isfinite(b)]
+            info_bound = max(bounds) if bounds else -np.inf
+    finally:
+        extra: CoverSearch | None = None
+        if more is not None:
+            stop.set()
+            extra = more.result()
+            pool.shutdown()
     ms = highspy.HighsModelStatus
     best = np.flatnonzero(greedy)
     count = g_count
