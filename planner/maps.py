@@ -921,6 +921,137 @@ def plan_map(
     lang = check_language(language)
     demand = _check_gdf(demand, "demand")
     sites = _check_gdf(sites, "sites")
+    _check_map_arguments(
+        demand, sites, simulated_layers, hidden_layers, max_allocation_lines, service_radius_m
+    )
+    base = _resolve_basemap(basemap)
+    shift = _shifter(base.datum if base is not None else "wgs84")
+    n_sites = len(sites)
+    open_idx, sol_assignment = _resolve_open(open_sites, n_sites)
+    if kpis is not None and (
+        kpis.assignment.shape != (len(demand),) or not np.array_equal(kpis.open_sites, open_idx)
+    ):
+        raise InputError(
+            "`kpis` belong to another plan or demand table (open sites or row count differ)."
+        )
+    asg, asg_note = _resolve_assignment(demand, sites, open_idx, assignment, kpis, sol_assignment)
+    frequency = None if site_frequency is None else _resolve_frequency(site_frequency, sites)
+
+    pop = _column(demand, "population")
+    assert pop is not None
+    fault_int = _column(demand, "fault_intensity")
+    existing = _bool_column(sites, "existing")
+    is_open = np.zeros(n_sites, dtype=bool)
+    is_open[open_idx] = True
+    simulated_site = _bool_column(sites, "simulated")
+    sim = set(simulated_layers)
+    if (simulated_site & existing).any():
+        sim.add("existing")  # the data say so, even if the caller did not
+    ctx = _Draw(
+        lang=lang,
+        shift=shift,
+        simulated=frozenset(sim),
+        hidden=frozenset(hidden_layers),
+        names=_site_names(sites, lang),
+        cats=_site_categories(sites, lang),
+    )
+
+    pts = shift(np.asarray(demand.geometry.values, dtype=object))
+    xy = shapely.get_coordinates(pts)
+    bounds = [
+        [float(xy[:, 1].min()), float(xy[:, 0].min())],
+        [float(xy[:, 1].max()), float(xy[:, 0].max())],
+    ]
+    m = _new_map(bounds, base, height)
+    breaks, density_unit = _population_layer(m, ctx, demand, pop, asg, kpis)
+    heat_var, faults_simulated = _fault_layer(
+        m, ctx, faults, fault_weight_column, fault_int, xy, "faults" in sim
+    )
+    has_heat = heat_var is not None
+    _catchment_layer(m, ctx, demand, open_idx, asg)
+    _service_layer(m, ctx, sites, open_idx, service_areas, service_radius_m)
+    _allocation_layer(m, ctx, sites, asg, xy, max_allocation_lines, seed)
+    site_pts = shift(np.asarray(sites.geometry.values, dtype=object))
+    if frequency is not None:
+        _robustness_layer(m, ctx, site_pts, frequency, is_open)
+    cand_idx = np.flatnonzero(~is_open & ~existing)
+    if cand_idx.size:
+        _candidate_layer(m, ctx, site_pts, cand_idx)
+    ex_idx = np.flatnonzero(existing)
+    if ex_idx.size:
+        _existing_layer(m, ctx, site_pts, ex_idx, is_open)
+    loads = _centre_loads(open_idx, asg, pop, fault_int, kpis)
+    _centre_layer(m, ctx, sites, site_pts, open_idx, existing, loads, frequency)
+
+    # title, legend, KPI panel, attribution
+    sim_names = sorted(sim & _present_layers(has_heat, cand_idx.size > 0, ex_idx.size > 0))
+    warnings_html: list[str] = []
+    if has_heat and faults_simulated:
+        warnings_html.append(t("simulated_faults_note", lang))
+    other_sim = [t(_LAYER_LABELS[s], lang) for s in sim_names if s != "faults"]
+    if other_sim:
+        warnings_html.append(t("simulated_layer_note", lang, layers=", ".join(other_sim)))
+    if (simulated_site & ~existing).any():
+        # Simulated sites outside the existing-centres layer get their own warning.
+        warnings_html.append(t("simulated_sites_note", lang))
+    legend = _legend_html(
+        lang,
+        breaks,
+        density_unit,
+        has_heat,
+        cand_idx.size > 0,
+        ex_idx.size > 0,
+        warnings_html,
+        has_frequency=frequency is not None,
+    )
+    if kpi_panel:
+        panel = _kpi_panel_html(lang, kpis, baseline, travel_note, asg_note)
+    else:
+        panel = ""
+        legend += "".join(
+            f'<div class="planner-note">{_esc(n)}</div>' for n in (travel_note, asg_note) if n
+        )
+    attributions = [_esc(a) for a in attribution if str(a).strip()]
+    if has_heat and faults_simulated:
+        attributions.append(_esc(t("simulated_faults_note", lang)))
+    the_title = title if title is not None else t("map_title_default", lang)
+    m.add_child(_Decor(_CSS, _decor_js(the_title, legend, panel, attributions, bounds, heat_var)))
+    folium.LayerControl(collapsed=collapsed_layer_control, position="topright").add_to(m)
+    return m
+
+
+@dataclass(frozen=True)
+class _Draw:
+    """What every layer of :func:`plan_map` needs: language, datum shift, flags, labels."""
+
+    lang: str
+    shift: Any  # shapely geometries (WGS 84) -> geometries in the base map's datum
+    simulated: frozenset[str]
+    hidden: frozenset[str]
+    names: list[str]  # site names in ``lang``
+    cats: list[str]  # site categories in ``lang``
+
+    def layer_name(self, key: str, label_key: str) -> str:
+        name = t(label_key, self.lang)
+        if key in self.simulated and key != "faults":
+            name += "（模拟数据）" if self.lang == "zh" else " (simulated)"
+        return name
+
+    def add(self, m: folium.Map, factory: str, key: str, label_key: str) -> None:
+        """Add one overlay built by the JavaScript expression ``factory``."""
+        m.add_child(
+            _JsLayer(factory, name=self.layer_name(key, label_key), show=key not in self.hidden)
+        )
+
+
+def _check_map_arguments(
+    demand: gpd.GeoDataFrame,
+    sites: gpd.GeoDataFrame,
+    simulated_layers: Collection[str],
+    hidden_layers: Collection[str],
+    max_allocation_lines: int,
+    service_radius_m: float | None,
+) -> None:
     for key_set, arg in ((simulated_layers, "simulated_layers"), (hidden_layers, "hidden_layers")):
         unknown = set(key_set) - set(LAYER_KEYS)
         if unknown:
@@ -941,69 +1072,14 @@ def plan_map(
         raise InputError("`demand` must hold Point geometries (the cell polygons go in `cell`).")
     if "population" not in demand.columns:
         raise InputError("`demand` has no `population` column; add people per demand point.")
-    base = _resolve_basemap(basemap)
-    datum = base.datum if base is not None else "wgs84"
-    shift = _shifter(datum)
-    n_sites = len(sites)
-    open_idx, sol_assignment = _resolve_open(open_sites, n_sites)
-    if kpis is not None and (
-        kpis.assignment.shape != (len(demand),) or not np.array_equal(kpis.open_sites, open_idx)
-    ):
-        raise InputError(
-            "`kpis` belong to another plan or demand table (open sites or row count differ)."
-        )
-    asg, asg_note = _resolve_assignment(demand, sites, open_idx, assignment, kpis, sol_assignment)
-    frequency = None if site_frequency is None else _resolve_frequency(site_frequency, sites)
 
-    pop = _column(demand, "population")
-    assert pop is not None
-    pop65 = _column(demand, "pop_65plus")
-    fault_int = _column(demand, "fault_intensity")
-    names = _site_names(sites, lang)
-    cats = _site_categories(sites, lang)
-    existing = _bool_column(sites, "existing")
-    is_open = np.zeros(n_sites, dtype=bool)
-    is_open[open_idx] = True
-    centre_number = {int(s): i + 1 for i, s in enumerate(open_idx)}
-    simulated_site = _bool_column(sites, "simulated")
-    sim = set(simulated_layers)
-    if (simulated_site & existing).any():
-        sim.add("existing")  # the data say so, even if the caller did not
-    # Simulated sites outside the existing-centres layer get their own warning.
-    simulated_sites = bool((simulated_site & ~existing).any())
 
-    # --- per-centre loads --------------------------------------------------------
-    served = asg >= 0
-    pos = np.searchsorted(open_idx, np.where(served, asg, open_idx[0]))
-    k = open_idx.size
-    load_pop = np.bincount(pos[served], weights=pop[served], minlength=k)
-    load_faults = (
-        np.bincount(pos[served], weights=fault_int[served], minlength=k)
-        if fault_int is not None
-        else None
-    )
-    cap_used: np.ndarray | None = None
-    if kpis is not None:
-        per = kpis.per_centre
-        load_pop = per["population"].to_numpy(dtype=float)
-        if per["fault_load"].notna().any():
-            load_faults = per["fault_load"].to_numpy(dtype=float)
-        if per["capacity_used_share"].notna().any():
-            cap_used = per["capacity_used_share"].to_numpy(dtype=float)
-
-    # --- the map -------------------------------------------------------------------
-    pts = shift(np.asarray(demand.geometry.values, dtype=object))
-    xy = shapely.get_coordinates(pts)
-    bounds = [
-        [float(xy[:, 1].min()), float(xy[:, 0].min())],
-        [float(xy[:, 1].max()), float(xy[:, 0].max())],
-    ]
+def _new_map(bounds: list[list[float]], base: BaseMap | None, height: str) -> folium.Map:
     centre = [(bounds[0][0] + bounds[1][0]) / 2.0, (bounds[0][1] + bounds[1][1]) / 2.0]
     m = folium.Map(location=centre, zoom_start=11, tiles=None, control_scale=True, height=height)
     # Only Leaflet itself: no jQuery, Bootstrap or awesome-markers (see VENDORED.md).
     m.default_js = [("leaflet", _LEAFLET_JS_URL)]
     m.default_css = [("leaflet_css", _LEAFLET_CSS_URL)]
-
     if base is not None:
         opts: dict[str, Any] = {"attribution": base.attribution, "maxZoom": base.max_zoom}
         if base.subdomains:
@@ -1015,17 +1091,20 @@ def plan_map(
                 f"{_js({k2: v for k2, v in opts.items() if k2 != 'attribution'})})])"
             )
         m.add_child(_JsLayer(factory, name=base.name, overlay=False))
+    return m
 
-    def _layer_name(key: str, label_key: str) -> str:
-        name = t(label_key, lang)
-        if key in sim and key != "faults":
-            name += "（模拟数据）" if lang == "zh" else " (simulated)"
-        return name
 
-    def _show(key: str) -> bool:
-        return key not in hidden_layers
-
-    # population density ---------------------------------------------------------------
+def _population_layer(
+    m: folium.Map,
+    ctx: _Draw,
+    demand: gpd.GeoDataFrame,
+    pop: np.ndarray,
+    asg: np.ndarray,
+    kpis: PlanKPIs | None,
+) -> tuple[list[float], str]:
+    """Density choropleth (or points without cells); returns the class breaks and unit."""
+    lang = ctx.lang
+    pop65 = _column(demand, "pop_65plus")
     cells = _cells(demand)
     if cells is not None:
         crs_metric = _metric_crs(demand)
@@ -1054,8 +1133,8 @@ def plan_map(
         if minutes is not None and math.isfinite(minutes[i]):
             p["m"] = round(float(minutes[i]), 1)
         props.append(p)
-    pop_data = _feature_collection(shift(shapes[keep]), props)
-    name_list = _js([_esc(n) for n in names])
+    pop_data = _feature_collection(ctx.shift(shapes[keep]), props)
+    name_list = _js([_esc(n) for n in ctx.names])
     tip_labels = _js(
         {
             "p": _esc(t("population", lang)),
@@ -1093,16 +1172,24 @@ def plan_map(
         "if(p.m!==undefined){h+='<br>'+T.m+': '+p.m;}"
         "return h;},{sticky:true});}});})()"
     )
-    m.add_child(
-        _JsLayer(
-            pop_factory,
-            name=_layer_name("population", "layer_population"),
-            show=_show("population"),
-        )
-    )
+    ctx.add(m, pop_factory, "population", "layer_population")
+    return breaks, density_unit
 
-    # fault heat map ----------------------------------------------------------------------
-    faults_simulated = "faults" in sim
+
+def _fault_layer(
+    m: folium.Map,
+    ctx: _Draw,
+    faults: gpd.GeoDataFrame | None,
+    fault_weight_column: str | None,
+    fault_int: np.ndarray | None,
+    xy: np.ndarray,
+    faults_simulated: bool,
+) -> tuple[str | None, bool]:
+    """Fault heat map from the records (or the demand's fault intensity).
+
+    Returns the layer's JavaScript name (``None``: no heat map) and whether the fault
+    data are simulated (said by the caller or by a ``simulated`` column).
+    """
     heat_points: np.ndarray | None = None
     if faults is not None:
         faults = _check_gdf(faults, "faults")
@@ -1120,37 +1207,39 @@ def plan_map(
         else:
             w = np.ones(len(faults))
         heat_points = np.column_stack(
-            [shapely.get_coordinates(shift(np.asarray(fpts, dtype=object))), w]
+            [shapely.get_coordinates(ctx.shift(np.asarray(fpts, dtype=object))), w]
         )
     elif fault_int is not None and (fault_int > 0).any():
         sel = fault_int > 0
         heat_points = np.column_stack([xy[sel], fault_int[sel]])
-    has_heat = heat_points is not None and heat_points.shape[0] > 0
-    heat_var: str | None = None
-    if has_heat:
-        assert heat_points is not None
-        scale = _heat_scale(heat_points[:, :2], heat_points[:, 2])
-        data = np.column_stack(
-            [
-                np.round(heat_points[:, 1], _COORD_DECIMALS),
-                np.round(heat_points[:, 0], _COORD_DECIMALS),
-                np.round(heat_points[:, 2] / scale, 3),
-            ]
-        )
-        heat_name = t("layer_faults_simulated" if faults_simulated else "layer_faults", lang)
-        # Wrapped in a layer group: the layer control greys out layers whose own
-        # ``maxZoom`` is below the current zoom, and Leaflet.heat uses ``maxZoom`` for
-        # its intensity scale. The decor script sets it to the fitted zoom.
-        heat_factory = (
-            f"(function(){{var h=L.heatLayer({_js(data.tolist())},"
-            "{radius:18,blur:15,maxZoom:11,minOpacity:0.05});"
-            "var g=L.layerGroup([h]);g.heat=h;return g;})()"
-        )
-        heat_layer = _HeatLayer(heat_factory, name=heat_name, show=_show("faults"))
-        heat_var = heat_layer.get_name()
-        m.add_child(heat_layer)
+    if heat_points is None or heat_points.shape[0] == 0:
+        return None, faults_simulated
+    scale = _heat_scale(heat_points[:, :2], heat_points[:, 2])
+    data = np.column_stack(
+        [
+            np.round(heat_points[:, 1], _COORD_DECIMALS),
+            np.round(heat_points[:, 0], _COORD_DECIMALS),
+            np.round(heat_points[:, 2] / scale, 3),
+        ]
+    )
+    heat_name = t("layer_faults_simulated" if faults_simulated else "layer_faults", ctx.lang)
+    # Wrapped in a layer group: the layer control greys out layers whose own
+    # ``maxZoom`` is below the current zoom, and Leaflet.heat uses ``maxZoom`` for
+    # its intensity scale. The decor script sets it to the fitted zoom.
+    heat_factory = (
+        f"(function(){{var h=L.heatLayer({_js(data.tolist())},"
+        "{radius:18,blur:15,maxZoom:11,minOpacity:0.05});"
+        "var g=L.layerGroup([h]);g.heat=h;return g;})()"
+    )
+    heat_layer = _HeatLayer(heat_factory, name=heat_name, show="faults" not in ctx.hidden)
+    m.add_child(heat_layer)
+    return heat_layer.get_name(), faults_simulated
 
-    # catchments --------------------------------------------------------------------------
+
+def _catchment_layer(
+    m: folium.Map, ctx: _Draw, demand: gpd.GeoDataFrame, open_idx: np.ndarray, asg: np.ndarray
+) -> None:
+    lang = ctx.lang
     catch = catchment_polygons(demand, open_idx, asg)
     c_props = []
     for row in catch.itertuples(index=False):
@@ -1164,26 +1253,29 @@ def plan_map(
                         (t("population_served", lang), _fmt_int(float(row.population))),
                         (t("demand_points", lang), str(int(row.n_demand))),
                     ],
-                    title=f"{centre_number[s]}. {names[s]}",
+                    title=f"{j + 1}. {ctx.names[s]}",
                 ),
             }
         )
     catch_factory = (
         "L.geoJSON("
-        + _feature_collection(shift(np.asarray(catch.geometry.values, dtype=object)), c_props)
+        + _feature_collection(ctx.shift(np.asarray(catch.geometry.values, dtype=object)), c_props)
         + ",{style:function(f){return {color:f.properties.c,weight:2,fillColor:f.properties.c,"
         "fillOpacity:0.18,className:'planner-catchment'};},"
         "onEachFeature:function(f,l){l.bindPopup(f.properties.h);}})"
     )
-    m.add_child(
-        _JsLayer(
-            catch_factory,
-            name=_layer_name("catchments", "layer_catchments"),
-            show=_show("catchments"),
-        )
-    )
+    ctx.add(m, catch_factory, "catchments", "layer_catchments")
 
-    # service radius / network service areas ---------------------------------------------------
+
+def _service_layer(
+    m: folium.Map,
+    ctx: _Draw,
+    sites: gpd.GeoDataFrame,
+    open_idx: np.ndarray,
+    service_areas: gpd.GeoDataFrame | None,
+    service_radius_m: float | None,
+) -> None:
+    """Network service areas of the open centres, else a circle of the service radius."""
     if service_areas is not None:
         sa = _check_gdf(service_areas, "service_areas")
         if "site" not in sa.columns:
@@ -1193,19 +1285,13 @@ def plan_map(
         sa = sa[sa["site"].isin(open_idx.tolist())]
         sa_factory = (
             "L.geoJSON("
-            + _feature_collection(shift(np.asarray(sa.geometry.values, dtype=object)), None)
+            + _feature_collection(ctx.shift(np.asarray(sa.geometry.values, dtype=object)), None)
             + ",{style:function(){return {color:'#555',weight:1.5,dashArray:'4 4',fill:false,"
             "className:'planner-service'};}})"
         )
-        m.add_child(
-            _JsLayer(
-                sa_factory,
-                name=_layer_name("service", "layer_service_areas"),
-                show=_show("service"),
-            )
-        )
+        ctx.add(m, sa_factory, "service", "layer_service_areas")
     elif service_radius_m is not None:
-        centres_pts = shift(np.asarray(sites.geometry.values[open_idx], dtype=object))
+        centres_pts = ctx.shift(np.asarray(sites.geometry.values[open_idx], dtype=object))
         radius_factory = (
             "L.geoJSON("
             + _feature_collection(centres_pts, None)
@@ -1213,143 +1299,184 @@ def plan_map(
             + _js(float(service_radius_m))
             + ",color:'#555',weight:1.5,dashArray:'4 4',fill:false,className:'planner-service'});}})"
         )
-        name = _layer_name("service", "layer_service_radius") + f" ({service_radius_m / 1000:g} km)"
-        m.add_child(_JsLayer(radius_factory, name=name, show=_show("service")))
+        name = (
+            ctx.layer_name("service", "layer_service_radius") + f" ({service_radius_m / 1000:g} km)"
+        )
+        m.add_child(_JsLayer(radius_factory, name=name, show="service" not in ctx.hidden))
 
-    # allocation lines ----------------------------------------------------------------------------
-    if max_allocation_lines > 0:
-        rows = np.flatnonzero(served)
-        if rows.size > max_allocation_lines:
-            rng = np.random.default_rng(seed)
-            rows = np.sort(rng.choice(rows, size=max_allocation_lines, replace=False))
-        if rows.size:
-            site_xy = shapely.get_coordinates(
-                shift(np.asarray(sites.geometry.values, dtype=object))
-            )
-            a_xy = xy[rows]
-            b_xy = site_xy[asg[rows]]
-            lines = shapely.linestrings(np.stack([a_xy, b_xy], axis=1))
-            line_factory = (
-                "L.geoJSON("
-                + _feature_collection(np.asarray(lines, dtype=object), None)
-                + ",{renderer:L.canvas(),style:function(){return {color:'#444',weight:0.7,opacity:0.6};}})"
-            )
-            m.add_child(
-                _JsLayer(
-                    line_factory,
-                    name=_layer_name("allocation", "layer_allocation"),
-                    show=_show("allocation"),
-                )
-            )
 
-    site_pts = shift(np.asarray(sites.geometry.values, dtype=object))
+def _allocation_layer(
+    m: folium.Map,
+    ctx: _Draw,
+    sites: gpd.GeoDataFrame,
+    asg: np.ndarray,
+    xy: np.ndarray,
+    max_lines: int,
+    seed: int,
+) -> None:
+    """Lines from demand points to their centres: a seeded sample of at most ``max_lines``."""
+    if max_lines <= 0:
+        return
+    rows = np.flatnonzero(asg >= 0)
+    if rows.size > max_lines:
+        rng = np.random.default_rng(seed)
+        rows = np.sort(rng.choice(rows, size=max_lines, replace=False))
+    if not rows.size:
+        return
+    site_xy = shapely.get_coordinates(ctx.shift(np.asarray(sites.geometry.values, dtype=object)))
+    lines = shapely.linestrings(np.stack([xy[rows], site_xy[asg[rows]]], axis=1))
+    line_factory = (
+        "L.geoJSON("
+        + _feature_collection(np.asarray(lines, dtype=object), None)
+        + ",{renderer:L.canvas(),style:function(){return {color:'#444',weight:0.7,opacity:0.6};}})"
+    )
+    ctx.add(m, line_factory, "allocation", "layer_allocation")
 
-    # site robustness ----------------------------------------------------------------------------
-    if frequency is not None:
-        chosen_any = np.flatnonzero(frequency > 0)
-        # Most frequent first, so that the small circles are drawn on top of the big ones.
-        chosen_any = chosen_any[np.argsort(-frequency[chosen_any], kind="stable")]
-        f_sel = frequency[chosen_any]
-        f_class = _frequency_class(f_sel)
-        f_radius = _frequency_radius(f_sel)
-        not_in_plan = f"<br><i>{_esc(t('robustness_not_in_plan', lang))}</i>"
-        rob_props = [
+
+def _robustness_layer(
+    m: folium.Map, ctx: _Draw, site_pts: np.ndarray, frequency: np.ndarray, is_open: np.ndarray
+) -> None:
+    """One circle per site chosen in any perturbed draw, growing with its frequency."""
+    lang = ctx.lang
+    chosen_any = np.flatnonzero(frequency > 0)
+    # Most frequent first, so that the small circles are drawn on top of the big ones.
+    chosen_any = chosen_any[np.argsort(-frequency[chosen_any], kind="stable")]
+    f_sel = frequency[chosen_any]
+    f_class = _frequency_class(f_sel)
+    f_radius = _frequency_radius(f_sel)
+    not_in_plan = f"<br><i>{_esc(t('robustness_not_in_plan', lang))}</i>"
+    rob_props = [
+        {
+            "r": float(f_radius[n]),
+            "c": _FREQUENCY_COLOURS[int(f_class[n])],
+            "t": f"<b>{_esc(ctx.names[s])}</b><br>"
+            + _esc(t("robustness_chosen_in", lang, share=_fmt_frequency(float(f_sel[n]))))
+            + ("" if is_open[s] else not_in_plan),
+        }
+        for n, s in enumerate(chosen_any.tolist())
+    ]
+    rob_factory = (
+        "L.geoJSON("
+        + _feature_collection(site_pts[chosen_any], rob_props)
+        + ",{pointToLayer:function(f,ll){var p=f.properties;return L.circleMarker(ll,"
+        "{radius:p.r,color:'#2d004b',weight:1.5,opacity:0.9,fillColor:p.c,fillOpacity:0.85,"
+        "className:'planner-robustness'});},"
+        "onEachFeature:function(f,l){l.bindTooltip(f.properties.t);}})"
+    )
+    ctx.add(m, rob_factory, "robustness", "layer_robustness")
+
+
+def _candidate_layer(m: folium.Map, ctx: _Draw, site_pts: np.ndarray, cand_idx: np.ndarray) -> None:
+    cand_props = [
+        {"h": _popup_table([(t("category", ctx.lang), ctx.cats[i])], title=ctx.names[i])}
+        for i in cand_idx.tolist()
+    ]
+    cand_factory = (
+        "L.geoJSON("
+        + _feature_collection(site_pts[cand_idx], cand_props)
+        + ",{pointToLayer:function(f,ll){return L.circleMarker(ll,{radius:3,color:'#666',weight:1,"
+        "fillColor:'#fff',fillOpacity:0.9,className:'planner-candidate'});},"
+        "onEachFeature:function(f,l){l.bindPopup(f.properties.h);}})"
+    )
+    ctx.add(m, cand_factory, "candidates", "layer_candidates")
+
+
+def _existing_layer(
+    m: folium.Map, ctx: _Draw, site_pts: np.ndarray, ex_idx: np.ndarray, is_open: np.ndarray
+) -> None:
+    """Today's centres: kept (ring) or closed (dashed, filled)."""
+    lang = ctx.lang
+    ex_props = []
+    for i in ex_idx.tolist():
+        kept = bool(is_open[i])
+        ex_props.append(
             {
-                "r": float(f_radius[n]),
-                "c": _FREQUENCY_COLOURS[int(f_class[n])],
-                "t": f"<b>{_esc(names[s])}</b><br>"
-                + _esc(t("robustness_chosen_in", lang, share=_fmt_frequency(float(f_sel[n]))))
-                + ("" if is_open[s] else not_in_plan),
+                "k": 1 if kept else 0,
+                "h": _popup_table(
+                    [
+                        (t("category", lang), ctx.cats[i]),
+                        (
+                            t("status", lang),
+                            t("status_kept" if kept else "status_closed", lang),
+                        ),
+                    ],
+                    title=ctx.names[i],
+                ),
             }
-            for n, s in enumerate(chosen_any.tolist())
-        ]
-        rob_factory = (
-            "L.geoJSON("
-            + _feature_collection(site_pts[chosen_any], rob_props)
-            + ",{pointToLayer:function(f,ll){var p=f.properties;return L.circleMarker(ll,"
-            "{radius:p.r,color:'#2d004b',weight:1.5,opacity:0.9,fillColor:p.c,fillOpacity:0.85,"
-            "className:'planner-robustness'});},"
-            "onEachFeature:function(f,l){l.bindTooltip(f.properties.t);}})"
         )
-        m.add_child(
-            _JsLayer(
-                rob_factory,
-                name=_layer_name("robustness", "layer_robustness"),
-                show=_show("robustness"),
-            )
-        )
+    ex_factory = (
+        "L.geoJSON("
+        + _feature_collection(site_pts[ex_idx], ex_props)
+        + ",{pointToLayer:function(f,ll){var k=f.properties.k;return L.circleMarker(ll,{radius:k?13:7,"
+        f"color:k?'{_KEPT_COLOUR}':'{_CLOSED_COLOUR}',weight:k?2.5:2,dashArray:k?null:'3 2',"
+        f"fillColor:'{_CLOSED_COLOUR}',fillOpacity:k?0:0.35,"
+        "className:k?'planner-existing-kept':'planner-existing-closed'});},"
+        "onEachFeature:function(f,l){l.bindPopup(f.properties.h);}})"
+    )
+    ctx.add(m, ex_factory, "existing", "layer_existing")
 
-    # candidate sites --------------------------------------------------------------------------
-    cand_idx = np.flatnonzero(~is_open & ~existing)
-    if cand_idx.size:
-        cand_props = [
-            {"h": _popup_table([(t("category", lang), cats[i])], title=names[i])}
-            for i in cand_idx.tolist()
-        ]
-        cand_factory = (
-            "L.geoJSON("
-            + _feature_collection(site_pts[cand_idx], cand_props)
-            + ",{pointToLayer:function(f,ll){return L.circleMarker(ll,{radius:3,color:'#666',weight:1,"
-            "fillColor:'#fff',fillOpacity:0.9,className:'planner-candidate'});},"
-            "onEachFeature:function(f,l){l.bindPopup(f.properties.h);}})"
-        )
-        m.add_child(
-            _JsLayer(
-                cand_factory,
-                name=_layer_name("candidates", "layer_candidates"),
-                show=_show("candidates"),
-            )
-        )
 
-    # existing centres (kept / closed) ------------------------------------------------------------
-    ex_idx = np.flatnonzero(existing)
-    if ex_idx.size:
-        ex_props = []
-        for i in ex_idx.tolist():
-            kept = bool(is_open[i])
-            ex_props.append(
-                {
-                    "k": 1 if kept else 0,
-                    "h": _popup_table(
-                        [
-                            (t("category", lang), cats[i]),
-                            (
-                                t("status", lang),
-                                t("status_kept" if kept else "status_closed", lang),
-                            ),
-                        ],
-                        title=names[i],
-                    ),
-                }
-            )
-        ex_factory = (
-            "L.geoJSON("
-            + _feature_collection(site_pts[ex_idx], ex_props)
-            + ",{pointToLayer:function(f,ll){var k=f.properties.k;return L.circleMarker(ll,{radius:k?13:7,"
-            f"color:k?'{_KEPT_COLOUR}':'{_CLOSED_COLOUR}',weight:k?2.5:2,dashArray:k?null:'3 2',"
-            f"fillColor:'{_CLOSED_COLOUR}',fillOpacity:k?0:0.35,"
-            "className:k?'planner-existing-kept':'planner-existing-closed'});},"
-            "onEachFeature:function(f,l){l.bindPopup(f.properties.h);}})"
-        )
-        m.add_child(
-            _JsLayer(
-                ex_factory, name=_layer_name("existing", "layer_existing"), show=_show("existing")
-            )
-        )
+@dataclass(frozen=True)
+class _Loads:
+    """Per open centre (in ``open_idx`` order): people served, fault load, capacity used."""
 
-    # chosen centres ----------------------------------------------------------------------------------
+    population: np.ndarray
+    faults: np.ndarray | None
+    capacity_used: np.ndarray | None
+
+
+def _centre_loads(
+    open_idx: np.ndarray,
+    asg: np.ndarray,
+    pop: np.ndarray,
+    fault_int: np.ndarray | None,
+    kpis: PlanKPIs | None,
+) -> _Loads:
+    """From the KPIs when given (they know capacities), else from the assignment."""
+    served = asg >= 0
+    pos = np.searchsorted(open_idx, np.where(served, asg, open_idx[0]))
+    k = open_idx.size
+    load_pop = np.bincount(pos[served], weights=pop[served], minlength=k)
+    load_faults = (
+        np.bincount(pos[served], weights=fault_int[served], minlength=k)
+        if fault_int is not None
+        else None
+    )
+    cap_used: np.ndarray | None = None
+    if kpis is not None:
+        per = kpis.per_centre
+        load_pop = per["population"].to_numpy(dtype=float)
+        if per["fault_load"].notna().any():
+            load_faults = per["fault_load"].to_numpy(dtype=float)
+        if per["capacity_used_share"].notna().any():
+            cap_used = per["capacity_used_share"].to_numpy(dtype=float)
+    return _Loads(load_pop, load_faults, cap_used)
+
+
+def _centre_layer(
+    m: folium.Map,
+    ctx: _Draw,
+    sites: gpd.GeoDataFrame,
+    site_pts: np.ndarray,
+    open_idx: np.ndarray,
+    existing: np.ndarray,
+    loads: _Loads,
+    frequency: np.ndarray | None,
+) -> None:
+    """The chosen centres, numbered, with their loads in the popups."""
+    lang = ctx.lang
     ch_props = []
     for j, s in enumerate(open_idx.tolist()):
         kept = bool(existing[s])
         rows_ = [
-            (t("category", lang), cats[s]),
+            (t("category", lang), ctx.cats[s]),
             (t("status", lang), t("status_kept" if kept else "status_new", lang)),
-            (t("population_served", lang), _fmt_int(float(load_pop[j]))),
+            (t("population_served", lang), _fmt_int(float(loads.population[j]))),
         ]
-        if load_faults is not None:
-            rows_.append((t("fault_load", lang), _fmt(float(load_faults[j]))))
-        if cap_used is not None and math.isfinite(cap_used[j]):
-            rows_.append((t("capacity_used", lang), _fmt_share(float(cap_used[j]))))
+        if loads.faults is not None:
+            rows_.append((t("fault_load", lang), _fmt(float(loads.faults[j]))))
+        if loads.capacity_used is not None and math.isfinite(loads.capacity_used[j]):
+            rows_.append((t("capacity_used", lang), _fmt_share(float(loads.capacity_used[j]))))
         if frequency is not None:
             rows_.append(
                 (
@@ -1363,8 +1490,8 @@ def plan_map(
             {
                 "n": j + 1,
                 "k": 1 if kept else 0,
-                "t": _esc(f"{j + 1}. {names[s]}"),
-                "h": _popup_table(rows_, title=f"{j + 1}. {names[s]}"),
+                "t": _esc(f"{j + 1}. {ctx.names[s]}"),
+                "h": _popup_table(rows_, title=f"{j + 1}. {ctx.names[s]}"),
             }
         )
     ch_factory = (
@@ -1376,44 +1503,21 @@ def plan_map(
         "riseOnHover:true,zIndexOffset:1000});},"
         "onEachFeature:function(f,l){l.bindPopup(f.properties.h);l.bindTooltip(f.properties.t);}})"
     )
-    m.add_child(
-        _JsLayer(ch_factory, name=_layer_name("centres", "layer_chosen"), show=_show("centres"))
-    )
+    ctx.add(m, ch_factory, "centres", "layer_chosen")
 
-    # title, legend, KPI panel, attribution ------------------------------------------------------------
-    sim_names = sorted(sim & _present_layers(has_heat, cand_idx.size > 0, ex_idx.size > 0))
-    warnings_html: list[str] = []
-    if has_heat and faults_simulated:
-        warnings_html.append(t("simulated_faults_note", lang))
-    other_sim = [t(_LAYER_LABELS[s], lang) for s in sim_names if s != "faults"]
-    if other_sim:
-        warnings_html.append(t("simulated_layer_note", lang, layers=", ".join(other_sim)))
-    if simulated_sites:
-        warnings_html.append(t("simulated_sites_note", lang))
-    legend = _legend_html(
-        lang,
-        breaks,
-        density_unit,
-        has_heat,
-        cand_idx.size > 0,
-        ex_idx.size > 0,
-        warnings_html,
-        has_frequency=frequency is not None,
-    )
-    if kpi_panel:
-        panel = _kpi_panel_html(lang, kpis, baseline, travel_note, asg_note)
-    else:
-        panel = ""
-        legend += "".join(
-            f'<div class="planner-note">{_esc(n)}</div>' for n in (travel_note, asg_note) if n
-        )
-    attributions = [_esc(a) for a in attribution if str(a).strip()]
-    if has_heat and faults_simulated:
-        attributions.append(_esc(t("simulated_faults_note", lang)))
-    the_title = title if title is not None else t("map_title_default", lang)
-    js = (
+
+def _decor_js(
+    title: str,
+    legend: str,
+    panel: str,
+    attributions: list[str],
+    bounds: list[list[float]],
+    heat_var: str | None,
+) -> str:
+    """Title, legend and KPI boxes, attributions, the fitted view and the heat disc size."""
+    return (
         "var d=L.DomUtil.create('div','planner-title',map.getContainer());d.innerHTML="
-        + _js(_esc(the_title))
+        + _js(_esc(title))
         + ";"
         "function box(pos,cls,h){var c=L.control({position:pos});c.onAdd=function(){"
         "var e=L.DomUtil.create('div','planner-box '+cls);e.innerHTML=h;"
@@ -1436,9 +1540,6 @@ def plan_map(
             else ""
         )
     )
-    m.add_child(_Decor(_CSS, js))
-    folium.LayerControl(collapsed=collapsed_layer_control, position="topright").add_to(m)
-    return m
 
 
 def _present_layers(has_heat: bool, has_cand: bool, has_existing: bool) -> set[str]:
