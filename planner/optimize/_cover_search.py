@@ -116,6 +116,20 @@ def _touch(c, indptr, col, t_indptr, t_row, free):
 
 
 @njit(cache=True, nogil=True)
+def _leave(
+    c, step, indptr, col, t_indptr, t_row, in_cover, count, weight, score, unc, unc_pos, n_unc,
+    stamp, free,
+):  # fmt: skip
+    """Site ``c`` leaves the cover at ``step``; its neighbours may come back in."""
+    n_unc = _drop(
+        c, indptr, col, t_indptr, t_row, in_cover, count, weight, score, unc, unc_pos, n_unc
+    )
+    stamp[c] = step
+    _touch(c, indptr, col, t_indptr, t_row, free)
+    return n_unc
+
+
+@njit(cache=True, nogil=True)
 def _init(indptr, col, t_indptr, t_row, start, in_cover, count, weight, score, unc, unc_pos):
     n_rows = indptr.size - 1
     n_cols = t_indptr.size - 1
@@ -201,23 +215,9 @@ def _run(
                     pick = c
             if pick < 0:
                 break
-            n_unc = _drop(
-                pick,
-                indptr,
-                col,
-                t_indptr,
-                t_row,
-                in_cover,
-                count,
-                weight,
-                score,
-                unc,
-                unc_pos,
-                n_unc,
-            )
+            n_unc = _leave(pick, step, indptr, col, t_indptr, t_row, in_cover, count, weight,
+                           score, unc, unc_pos, n_unc, stamp, free)  # fmt: skip
             n_cover -= 1
-            stamp[pick] = step
-            _touch(pick, indptr, col, t_indptr, t_row, free)
         if n_unc == 0:
             break  # only forced sites are left and they cover everything
         # Drop: the cover site with the smallest loss, not the one just added. A cover
@@ -228,23 +228,9 @@ def _run(
             if in_cover[c] and not forced[c] and c != last_added and _better(c, pick, score, stamp):
                 pick = c
         if pick >= 0:
-            n_unc = _drop(
-                pick,
-                indptr,
-                col,
-                t_indptr,
-                t_row,
-                in_cover,
-                count,
-                weight,
-                score,
-                unc,
-                unc_pos,
-                n_unc,
-            )
+            n_unc = _leave(pick, step, indptr, col, t_indptr, t_row, in_cover, count, weight,
+                           score, unc, unc_pos, n_unc, stamp, free)  # fmt: skip
             n_cover -= 1
-            stamp[pick] = step
-            _touch(pick, indptr, col, t_indptr, t_row, free)
             free[pick] = False  # not back in until a neighbour changes
         # Add: for a random uncovered row, its site with the largest gain.
         r = unc[rng.integers(0, n_unc)]
@@ -278,23 +264,9 @@ def _run(
             for b in range(indptr[rr], indptr[rr + 1]):
                 c = col[b]
                 if in_cover[c] and not forced[c] and c != add and score[c] == 0:
-                    n_unc = _drop(
-                        c,
-                        indptr,
-                        col,
-                        t_indptr,
-                        t_row,
-                        in_cover,
-                        count,
-                        weight,
-                        score,
-                        unc,
-                        unc_pos,
-                        n_unc,
-                    )
+                    n_unc = _leave(c, step, indptr, col, t_indptr, t_row, in_cover, count, weight,
+                                   score, unc, unc_pos, n_unc, stamp, free)  # fmt: skip
                     n_cover -= 1
-                    stamp[c] = step
-                    _touch(c, indptr, col, t_indptr, t_row, free)
     if n_unc == 0 and n_cover < best_count:
         best_count = n_cover
         last_improvement = step
@@ -345,12 +317,10 @@ def cover_search(
     start = np.asarray(start, dtype=np.bool_) | forced
     if n_rows == 0:
         return CoverSearch(forced.copy(), int(forced.sum()), 0, 0, False)
-    lengths = np.diff(indptr)
-    row_of = np.repeat(np.arange(n_rows, dtype=np.int64), lengths)
-    order = np.argsort(col, kind="stable")
-    t_row = row_of[order].astype(np.int64)
-    t_indptr = np.zeros(n_sites + 1, dtype=np.int64)
-    np.cumsum(np.bincount(col, minlength=n_sites), out=t_indptr[1:])
+    from planner.optimize._scale_cover import rows_to_csr
+
+    row_of = np.repeat(np.arange(n_rows, dtype=np.int64), np.diff(indptr))
+    t_indptr, t_row = rows_to_csr(col, row_of, n_sites)  # each site's rows
     allowed = np.diff(t_indptr) > 0
     col64 = col.astype(np.int64)
     indptr64 = indptr.astype(np.int64)

@@ -26,8 +26,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import scipy.sparse as sp
 
+from planner.optimize.milp import ArrayMilp, new_highs, solve_highs
 from planner.optimize.problem import Problem
-from planner.optimize.solution import Solution
+from planner.optimize.solution import Solution, Status
 
 if TYPE_CHECKING:
     from planner.optimize._cover_search import CoverSearch
@@ -142,14 +143,6 @@ def _finish(
         open_sites=np.sort(open_sites), assignment=assignment, objective=objective, bound=bound,
         proven=proven, t0=t0, model=model, method=method, sense=sense, details=details,
     )  # fmt: skip
-
-
-def new_highs():  # type: ignore[no-untyped-def]
-    """A HiGHS instance from highspy's core class (no banner)."""
-    import highspy
-
-    core = getattr(getattr(highspy, "_core", None), "_Highs", None)
-    return core() if core is not None else highspy.Highs()
 
 
 # --------------------------------------------------------------------------- mclp
@@ -422,7 +415,8 @@ class CoverOutcome:
     rows: int
 
 
-def _rows_to_csr(row_of: np.ndarray, col: np.ndarray, n_rows: int) -> tuple[np.ndarray, np.ndarray]:
+def rows_to_csr(row_of: np.ndarray, col: np.ndarray, n_rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """CSR ``(indptr, col)`` of the entries ``(row_of[k], col[k])``, columns sorted in a row."""
     order = np.lexsort((col, row_of))
     counts = np.bincount(row_of, minlength=n_rows)
     indptr = np.zeros(n_rows + 1, dtype=np.int64)
@@ -466,83 +460,41 @@ def reduced_rows(
         r_of = np.repeat(np.arange(n_rows), np.diff(indptr))
         keep_e = ~dom[r_of]
         new_id = np.cumsum(~dom) - 1
-        indptr, col = _rows_to_csr(new_id[r_of[keep_e]], col[keep_e], int((~dom).sum()))
+        indptr, col = rows_to_csr(new_id[r_of[keep_e]], col[keep_e], int((~dom).sum()))
         if not columns:
             break
         # Column dominance on the transpose.
         n_rows = indptr.size - 1
         r_of = np.repeat(np.arange(n_rows), np.diff(indptr))
-        t_indptr, t_col = _rows_to_csr(col, r_of, m)
+        t_indptr, t_col = rows_to_csr(col, r_of, m)
         gone = kern.contained_rows(t_indptr, t_col, n_rows) & allowed & ~forced
         if not gone.any():
             break
         allowed &= ~gone
         keep_e = ~gone[col]
-        indptr, col = _rows_to_csr(r_of[keep_e], col[keep_e], n_rows)
+        indptr, col = rows_to_csr(r_of[keep_e], col[keep_e], n_rows)
         # Removing sites can make rows equal: merge them again.
         sub = Coverage(indptr=indptr, col=col, rows=np.arange(n_rows), sites=cov.sites)
         indptr, col, _, _ = merge_rows(sub, np.ones(n_rows))
     return indptr, col, allowed
 
 
-def _cover_lp(  # type: ignore[no-untyped-def]
+def _cover_milp(
     indptr: np.ndarray, col: np.ndarray, m: int, forced: np.ndarray, max_count: int | None
-):
-    """The set-covering MILP for HiGHS; with ``max_count`` a last row ``sum y <= max_count``
-    turns the question into feasibility."""
-    import highspy
-
+) -> ArrayMilp:
+    """The set-covering MILP (forced sites fixed open); with ``max_count`` a last row
+    ``sum y <= max_count`` turns the question into feasibility."""
     n_rows = indptr.size - 1
-    count_row = 1 if max_count is not None else 0
-    lp = highspy.HighsLp()
-    lp.num_col_ = m
-    lp.num_row_ = n_rows + count_row
-    lp.col_cost_ = np.ones(m)
-    lo = np.zeros(m)
-    lo[forced] = 1.0
-    lp.col_lower_ = lo
-    lp.col_upper_ = np.ones(m)
-    lp.row_lower_ = np.concatenate([np.ones(n_rows), np.zeros(count_row)])
-    lp.row_upper_ = np.concatenate(
-        [np.full(n_rows, np.inf), np.full(count_row, float(max_count or 0))]
-    )
-    start = np.concatenate([indptr, [indptr[-1] + m]]) if count_row else indptr
-    index = np.concatenate([col, np.arange(m)]) if count_row else col
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
-    lp.a_matrix_.start_ = start.astype(np.int32)
-    lp.a_matrix_.index_ = index.astype(np.int32)
-    lp.a_matrix_.value_ = np.ones(index.size)
-    lp.a_matrix_.num_col_ = m
-    lp.a_matrix_.num_row_ = n_rows + count_row
-    lp.integrality_ = [highspy.HighsVarType.kInteger] * m
-    return lp
-
-
-def _run_cover_milp(lp, start: np.ndarray | None, limit: float, *, first_only: bool):  # type: ignore[no-untyped-def]
-    """Run HiGHS on the cover MILP from ``start``: (model status, info, point or None)."""
-    import highspy
-
-    h = new_highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("time_limit", float(max(limit, 0.05)))
-    h.setOptionValue("mip_rel_gap", 0.0)
-    h.setOptionValue("mip_abs_gap", 1.0 - 1e-6)
-    h.setOptionValue("random_seed", 0)
-    # No "threads" option: HiGHS refuses to run when it differs from the value its
-    # global scheduler started with (e.g. by another solve in this process).
-    if first_only:
-        # Only covers of at most max_count matter: stop at the first one found.
-        h.setOptionValue("mip_max_improving_sols", 1)
-    h.passModel(lp)
-    if start is not None:
-        sol = highspy.HighsSolution()
-        sol.col_value = start.astype(np.float64).tolist()
-        sol.value_valid = True
-        h.setSolution(sol)
-    h.run()
-    info = h.getInfo()
-    x = np.asarray(h.getSolution().col_value) if info.primal_solution_status == 2 else None
-    return h.getModelStatus(), info, x
+    a = sp.csr_array((np.ones(col.size), col, indptr), shape=(n_rows, m))
+    lower_rows, upper_rows = np.ones(n_rows), np.full(n_rows, np.inf)
+    if max_count is not None:
+        a = sp.csr_array(sp.vstack([a, sp.csr_array(np.ones((1, m)))], format="csr"))
+        lower_rows = np.append(lower_rows, 0.0)
+        upper_rows = np.append(upper_rows, float(max_count))
+    return ArrayMilp(
+        c=np.ones(m), lower=forced.astype(np.float64), upper=np.ones(m),
+        integer=np.ones(m, dtype=bool), A=a, row_lower=lower_rows, row_upper=upper_rows,
+    )  # fmt: skip
 
 
 def min_cover(
@@ -564,8 +516,6 @@ def min_cover(
     greedy cover first (up to ``COVER_SEARCH_SHARE`` of the time) and keeps looking on
     the second core while the MILP runs.
     """
-    import highspy
-
     from planner.optimize import _scale_kernels as kern
 
     t0 = time.perf_counter()
@@ -587,8 +537,11 @@ def min_cover(
     if max_count is not None and g_count <= max_count:
         return CoverOutcome(False, np.flatnonzero(greedy), g_count, -np.inf, n_rows)
     time_limit = max(time_limit - (time.perf_counter() - t0), 0.05)
-    lp = _cover_lp(indptr, col, m, forced, max_count)
-    first_only = max_count is not None
+    milp = _cover_milp(indptr, col, m, forced, max_count)
+    options: dict[str, float | int] = {"mip_abs_gap": 1.0 - 1e-6}
+    if max_count is not None:
+        # Only covers of at most max_count matter: stop at the first one found.
+        options["mip_max_improving_sols"] = 1
     more = None
     if search and max_count is None and g_count > n_forced:
         # The search goes on from the best cover (new seed) beside the MILP.
@@ -602,46 +555,31 @@ def min_cover(
             deadline=time.perf_counter() + time_limit, stall_steps=10**12,
             lower_bound=n_forced, stop=stop,
         )  # fmt: skip
-    t_milp = time.perf_counter()
     try:
-        start = greedy if max_count is None else None
-        status, info, x = _run_cover_milp(lp, start, time_limit, first_only=first_only)
-        info_bound = float(info.mip_dual_bound)
-        if (
-            start is not None
-            and x is not None
-            and abs((x > 0.5).sum() - info.objective_function_value) > 0.5
-        ):
-            # HiGHS 1.16 reports the objective of the start as mapped into the presolved
-            # model (better there: presolve drops dominated sites) but returns the start
-            # unchanged (see milp.start_returned_ok). The bound stands; solve again
-            # without the start.
-            left = time_limit - (time.perf_counter() - t_milp)
-            status, info, x = _run_cover_milp(lp, None, left, first_only=first_only)
-            bounds = [b for b in (info_bound, float(info.mip_dual_bound)) if np.isfinite(b)]
-            info_bound = max(bounds) if bounds else -np.inf
+        # ``threads`` stays unset: HiGHS refuses to run when it differs from the value
+        # its global scheduler started with (e.g. by another solve in this process).
+        # solve_highs also catches a start HiGHS returns unchanged (start_returned_ok).
+        res = solve_highs(
+            milp, time_limit=time_limit, seed=0, mip_gap=0.0, highs_options=options,
+            initial=greedy.astype(np.float64) if max_count is None else None,
+        )  # fmt: skip
     finally:
         extra: CoverSearch | None = None
         if more is not None:
             stop.set()
             extra = more.result()
             pool.shutdown()
-    ms = highspy.HighsModelStatus
     best = np.flatnonzero(greedy)
     count = g_count
-    if x is not None:
-        cand = np.flatnonzero(x > 0.5)
+    if res.x is not None:
+        cand = np.flatnonzero(res.x > 0.5)
         if cand.size < count:
             best, count = cand, int(cand.size)
     if extra is not None and extra.count < count:
         best, count = np.flatnonzero(extra.cover), extra.count
-    bound = info_bound if np.isfinite(info_bound) else -np.inf
-    proven = status == ms.kOptimal and (x is None or (x > 0.5).sum() == count)
-    if (
-        status in (ms.kInfeasible, ms.kObjectiveBound)
-        and max_count is not None
-        and count > max_count
-    ):
+    bound = res.bound if res.bound is not None else -np.inf
+    proven = res.status is Status.OPTIMAL
+    if res.status is Status.INFEASIBLE and max_count is not None and count > max_count:
         bound = max(bound, float(max_count) + 1.0)
         proven = True
     if proven and max_count is None:

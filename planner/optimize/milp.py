@@ -165,13 +165,14 @@ def _highs_lp(milp: ArrayMilp) -> Any:
 
 def write_milp(milp: ArrayMilp, path: str) -> None:
     """Write the model as MPS (``.mps``) or CPLEX LP (``.lp``) text, for any MILP solver."""
-    h = _new_highs()
+    h = new_highs()
     h.setOptionValue("output_flag", False)
     h.passModel(_highs_lp(milp))
     h.writeModel(str(path))
 
 
-def _new_highs() -> Any:
+def new_highs() -> Any:
+    """A HiGHS instance from highspy's core class (no banner), else the wrapper."""
     import highspy
 
     # highspy's Python wrapper prints a banner when the first instance is made, before
@@ -197,7 +198,7 @@ def solve_highs(
     except ImportError as exc:  # pragma: no cover - highspy is a dependency
         raise OptionalDependencyError("solver 'highs' needs highspy: pip install highspy") from exc
     t0 = time.perf_counter()
-    h = _new_highs()
+    h = new_highs()
     h.setOptionValue("output_flag", bool(verbose))
     h.setOptionValue("random_seed", int(seed) % 2_147_483_647)
     h.setOptionValue("mip_rel_gap", float(mip_gap))
