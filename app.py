@@ -927,7 +927,7 @@ def step_results(config: ScenarioConfig | None) -> None:
         )
     )
     if not sol.has_plan:
-        st.error(ui.infeasible_text(sol, lang))
+        st.error(ui.infeasible_text(run, lang))
         downloads(run)
         return
     metrics = ui.headline_metrics(run, lang)

@@ -752,19 +752,17 @@ def quality_text(solution: Solution, lang: str) -> str:
     return t("app_quality_none", lang)
 
 
-def infeasible_text(solution: Solution, lang: str) -> str:
-    """Why there is no plan, in plain words (the optimiser's diagnosis), and what to try."""
-    details = solution.details or {}
-    message = details.get("message")
-    if not message:
-        diagnosis = details.get("diagnosis")
-        if isinstance(diagnosis, Mapping):
-            message = diagnosis.get("message")
+def infeasible_text(run: AppRun, lang: str) -> str:
+    """Why there is no plan, in plain words and ``lang`` (the optimiser's diagnosis, with
+    the demand points' ids), and what to try."""
+    check_language(lang)
+    solution = run.solution
+    why = run.result.why_no_plan(lang)
     if solution.status.value == "infeasible":
         lead = t("app_infeasible_lead", lang)
     else:
         lead = t("app_no_solution_lead", lang)
-    text = f"{lead} {message}" if message else lead
+    text = f"{lead} {why}" if why else lead
     return f"{text} {t('app_infeasible_hint', lang)}"
 
 

@@ -1,7 +1,9 @@
 """The ``planner`` command line: thin, every step is a call into the library.
 
 Exit codes: 0 success, 2 bad input (file, column, setting: the message says
-which and how to fix it), 1 an internal error. ``--json`` prints one JSON
+which and how to fix it), 3 no plan (the model is infeasible, or the solver
+stopped before finding one: the message says why, diagnosis.json has the
+numbers), 1 an internal error. ``--json`` prints one JSON
 document on standard output (also on failure: ``{"ok": false, "error": ...}``);
 ``--quiet`` prints nothing but errors. Progress bars go to standard error and
 only when it is a terminal.
@@ -34,12 +36,15 @@ app = typer.Typer(
         "test a plan against data errors with `planner robustness`, and set finished runs side "
         "by side with `planner compare`.\n\n"
         "Exit codes: 0 done, 2 bad input (the message names the file, setting or column and the "
-        "fix), 1 internal error."
+        "fix), 3 no plan (infeasible: the message says why), 1 internal error."
     ),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+#: Exit code of a run that ends without a plan (infeasible, or stopped before one).
+NO_PLAN_EXIT = 3
 
 OutOption = Annotated[
     Path,
@@ -201,6 +206,8 @@ def _summary(result: RunResult) -> dict[str, Any]:
         "outputs": {k: str(v) for k, v in result.outputs.items()},
         "kpis": _kpi_summary(result.kpis),
     }
+    if not sol.has_plan:
+        out.update(ok=False, exit_code=NO_PLAN_EXIT, error=f"no plan: {result.why_no_plan('en')}")
     return out
 
 
@@ -217,11 +224,20 @@ def _fmt_value(key: str, value: Any) -> str:
 
 
 def _print_result(result: RunResult, *, as_json: bool, quiet: bool) -> None:
+    """Print a run's summary; a run without a plan says why and exits with code 3."""
     summary = _summary(result)
     if as_json:
         _echo_json(summary)
-        return
-    if quiet:
+    elif not summary["ok"]:
+        where = (
+            f" (numbers in {summary['outputs']['diagnosis']})"
+            if "diagnosis" in summary["outputs"]
+            else ""
+        )
+        typer.echo(f"error: {summary['error']}{where}", err=True)
+    if not summary["ok"]:
+        raise typer.Exit(NO_PLAN_EXIT)
+    if as_json or quiet:
         return
     typer.echo(
         f"Scenario {summary['scenario']}: {summary['model']} -> {summary['quality']} "
@@ -734,7 +750,8 @@ def main(argv: list[str] | None = None) -> int:
     if argv is None:  # the console command, not a call from Python code or tests
         warnings.showwarning = _show_warning
     try:
-        app(args=args, standalone_mode=False, prog_name="planner")
+        # Outside standalone mode click returns a command's typer.Exit code instead of raising.
+        code = app(args=args, standalone_mode=False, prog_name="planner")
     except InputError as exc:
         return _report_error(str(exc), 2, args)
     except exits as exc:
@@ -767,7 +784,7 @@ def main(argv: list[str] | None = None) -> int:
             1,
             args,
         )
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -7,6 +7,7 @@ failure anywhere here leaves no half-written output.
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -172,6 +173,21 @@ def report_arguments(
     }
 
 
+def diagnosis_document(result: RunResult) -> dict[str, Any]:
+    """``diagnosis.json`` of a run without a plan: the solution, why (in Chinese and
+    English) and, beside each finding's demand row numbers, the demand points' ids."""
+    from planner.i18n import LANGUAGES
+
+    doc = copy.deepcopy(result.solution.to_dict())  # the solution itself stays as it is
+    ids = result.inputs.demand["demand_id"].astype(str).tolist()
+    diag = doc.get("details", {}).get("diagnosis")
+    for f in diag.get("findings", []) if isinstance(diag, dict) else []:
+        if "rows" in f:
+            f["demand_ids"] = [ids[r] for r in f["rows"]]
+    doc["explanation"] = {lang: result.why_no_plan(lang) for lang in LANGUAGES}
+    return doc
+
+
 def write_outputs(result: RunResult, folder: Path) -> dict[str, Path]:
     """Write every output of a solved run into ``folder``; return them by name."""
     from planner.scenario import lock_document
@@ -188,7 +204,8 @@ def write_outputs(result: RunResult, folder: Path) -> dict[str, Path]:
     if not sol.has_plan:
         # No plan: say why (the diagnosis), write nothing that pretends to be a plan.
         (folder / "diagnosis.json").write_text(
-            json.dumps(_json_safe(sol.to_dict()), ensure_ascii=False, indent=2), encoding="utf-8"
+            json.dumps(_json_safe(diagnosis_document(result)), ensure_ascii=False, indent=2),
+            encoding="utf-8",
         )
         written["diagnosis"] = folder / "diagnosis.json"
         return written

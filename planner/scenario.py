@@ -90,6 +90,29 @@ class RunResult:
         """The open sites as rows of the sites table."""
         return self.inputs.sites.iloc[self.solution.open_sites].reset_index(drop=True)
 
+    def why_no_plan(self, lang: str | None = None) -> str | None:
+        """Why the run has no plan, in plain words; ``None`` when it has one.
+
+        The optimiser's diagnosis (:func:`planner.optimize.diagnose.explain`) in
+        ``lang`` (default: the scenario's ``outputs.language``), naming demand points by
+        their ``demand_id`` and limits in the scenario's cost unit.
+        """
+        from planner.i18n import t
+        from planner.optimize.diagnose import explain
+
+        sol = self.solution
+        if sol.has_plan:
+            return None
+        lang = lang or self.config.outputs.language
+        details = sol.details or {}
+        diag = details.get("diagnosis")
+        findings = diag.get("findings") if isinstance(diag, dict) else None
+        if not findings:  # a solution made elsewhere: its English message is all there is
+            return str(details.get("message") or t("app_quality_none", lang))
+        unit = t("minutes_unit" if self.config.model.cost == "minutes" else "metres_unit", lang)
+        names = self.inputs.demand["demand_id"].astype(str).tolist()
+        return explain(findings, lang, demand_names=names, cost_unit=unit)
+
 
 def read_source(cfg: ScenarioConfig, src: LayerSource, what: str) -> gpd.GeoDataFrame:
     """Read one layer of a scenario, its path relative to the scenario file."""

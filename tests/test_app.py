@@ -202,11 +202,35 @@ def test_infeasible_standard_is_explained(env: Path) -> None:
     at.number_input(key="response_remote").set_value(1.0).run()
     run(at)
     text = " ".join(errors(at))
-    assert "cannot all be met" in text or "found no plan" in text
+    assert "cannot all be met" in text
+    assert "fault hotspot(s) (e.g. c0" in text  # named by their demand ids
     assert "Try more centres" in text
     keys = {b.key for b in at.get("download_button")}
     assert "download_scenario" in keys
     assert "download_map" not in keys
+    at.radio(key="lang").set_value("zh").run()
+    text = " ".join(errors(at))
+    assert "个故障热点（如 c0" in text
+    assert "在其抢修响应时限内没有候选站址" in text
+    assert "fault hotspot" not in text
+
+
+def test_too_few_centres_for_the_response_limits_says_how_many(env: Path) -> None:
+    at = go(new_app(), "model")
+    at.number_input(key="p").set_value(3).run()
+    at.checkbox(key="enforce_hotspots").check().run()
+    for zone in ("urban", "rural", "remote"):
+        at.number_input(key=f"response_{zone}").set_value(4.0).run()
+    run(at)
+    text = " ".join(errors(at))
+    assert "meeting the fault-hotspot response limits needs at least 4 open centres" in text
+    assert "but p = 3" in text
+    at.radio(key="lang").set_value("zh").run()
+    assert "满足故障热点的抢修响应时限至少需要 4 个营业厅" in " ".join(errors(at))
+    go(at, "model")
+    at.number_input(key="p").set_value(4).run()
+    run(at)
+    assert errors(at) == []
 
 
 def test_impossible_p_is_a_clear_error_and_the_app_goes_on(env: Path) -> None:

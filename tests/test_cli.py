@@ -164,6 +164,33 @@ def test_bad_input_writes_nothing(
     assert list(tmp_path.iterdir()) == []
 
 
+def test_run_without_a_plan_exits_3_and_says_why(
+    scenario: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _variant(
+        scenario, 'name = "p_median"\np = 4', 'name = "lscp"\nradius = 0.5', "tight.toml"
+    )
+    out = tmp_path / "run"
+    assert main(["run", str(path), "--out", str(out)]) == 3
+    err = capsys.readouterr().err
+    assert "error: no plan:" in err
+    assert "have no candidate site within 0.5 min" in err
+    assert "(e.g. c0" in err  # demand points by their ids, not row numbers
+    assert str(out / "diagnosis.json") in err
+    assert sorted(p.name for p in out.iterdir()) == ["diagnosis.json", "scenario.lock.toml"]
+    doc = json.loads((out / "diagnosis.json").read_text(encoding="utf-8"))
+    (finding,) = doc["details"]["diagnosis"]["findings"]
+    assert finding["code"] == "outside_radius"
+    assert all(i.startswith("c") for i in finding["demand_ids"])
+    assert len(finding["demand_ids"]) == len(finding["rows"])
+    assert "0.5 分钟内没有候选站址" in doc["explanation"]["zh"]
+    assert doc["explanation"]["en"] in err
+    assert main(["run", str(path), "--out", str(out), "--force", "--json"]) == 3
+    summary = json.loads(capsys.readouterr().out)
+    assert (summary["ok"], summary["exit_code"], summary["status"]) == (False, 3, "infeasible")
+    assert summary["error"].startswith("no plan: ")
+
+
 def test_internal_error_exits_1(
     scenario: Path,
     tmp_path: Path,

@@ -568,13 +568,103 @@ def test_unreachable_standard_is_diagnosed():
 
 
 def test_conflicting_constraints_are_diagnosed_by_solver():
+    # Each hotspot can be reached, each by its own site: the limits need 2 sites, p is 1.
     cost = np.array([[0.0, 50.0, 50.0], [50.0, 0.0, 50.0], [50.0, 50.0, 0.0]])
     sol = solve(
         Problem(cost, np.ones(3)), "p_median", p=1, hotspot_rows=[0, 1], hotspot_max_cost=5.0
     )
     assert sol.status is Status.INFEASIBLE
+    diag = sol.details["diagnosis"]
+    assert diag["cause"] == "too_few_sites"
+    assert diag["findings"] == [
+        {
+            "code": "too_few_sites",
+            "need": 2,
+            "p": 1,
+            "found": 2,
+            "limits": "hotspots",
+            "radius": None,
+        }
+    ]
+    assert "needs at least 2 open centres" in sol.details["message"]
+    # Enough sites for the limits, but the capacities conflict with them: a combination.
+    capped = Problem(cost, np.ones(3), capacity=np.array([1.0, 1.0, 3.0]))
+    sol = solve(capped, "capacitated_p_median", p=2, hotspot_rows=[0, 1], hotspot_max_cost=5.0)
+    assert sol.status is Status.INFEASIBLE
     assert sol.details["diagnosis"]["cause"] == "combination"
-    assert sol.details["message"]
+    assert sol.details["diagnosis"]["min_sites_for_limits"] == 2
+
+
+def _brute_min_cover(cost: np.ndarray, limits: np.ndarray, required: np.ndarray) -> int:
+    """Fewest open sites (required ones included) with every limited row within its limit."""
+    rows = np.isfinite(limits)
+    ok = cost[rows] <= limits[rows, None]
+    for k in range(cost.shape[1] + 1):
+        for s in _subsets(cost.shape[1], [k]):
+            if required[list(s)].sum() == required.sum() and ok[:, list(s)].any(axis=1).all():
+                return k
+    raise AssertionError("no cover at all")
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_too_few_sites_for_radius_and_hotspots_matches_brute_force(seed: int) -> None:
+    """When p is below what the hard limits need, the diagnosis says how many (exactly)."""
+    rng = np.random.default_rng(seed)
+    n, m = 24, 10
+    xy_d, xy_s = rng.random((n, 2)) * 100, rng.random((m, 2)) * 100
+    cost = np.hypot(*(xy_d[:, None, :] - xy_s[None, :, :]).transpose(2, 0, 1))
+    radius = float(np.quantile(cost.min(axis=1), 1.0)) + 8.0  # every point reachable
+    hot = np.sort(rng.choice(n, 6, replace=False))
+    hot_limit = cost[hot].min(axis=1) + 5.0
+    required = np.zeros(m, dtype=bool)
+    required[int(rng.integers(m))] = True
+    problem = Problem(cost, rng.integers(1, 9, n).astype(float), required=required)
+    cases = [
+        ({"radius": radius}, np.full(n, radius), "radius"),
+        ({"hotspot_rows": hot, "hotspot_max_cost": hot_limit}, _limits(n, hot, hot_limit), "hotspots"),
+        ({"radius": radius, "hotspot_rows": hot, "hotspot_max_cost": hot_limit},
+         np.minimum(np.full(n, radius), _limits(n, hot, hot_limit)), "radius_hotspots"),
+    ]  # fmt: skip
+    for kwargs, limits, kind in cases:
+        need = _brute_min_cover(cost, limits, required)
+        if need <= 1:
+            continue
+        sol = solve(problem, "p_median", p=need - 1, **kwargs)
+        assert sol.status is Status.INFEASIBLE, kind
+        (found,) = sol.details["diagnosis"]["findings"]
+        assert found["code"] == "too_few_sites", kind
+        assert (found["need"], found["found"], found["p"], found["limits"]) == (
+            need,
+            need,
+            need - 1,
+            kind,
+        )
+        # ... and with that many sites there is a plan.
+        assert solve(problem, "p_median", p=need, **kwargs).has_plan, kind
+
+
+def _limits(n: int, rows: np.ndarray, limit: np.ndarray) -> np.ndarray:
+    out = np.full(n, np.inf)
+    out[rows] = limit
+    return out
+
+
+def test_diagnosis_is_explained_in_chinese_and_english_with_names():
+    from planner.optimize.diagnose import explain
+
+    cost = np.array([[1.0, 9.0], [2.0, 8.0], [30.0, 40.0]])
+    sol = solve(Problem(cost, np.ones(3)), "lscp", radius=10.0)
+    findings = sol.details["diagnosis"]["findings"]
+    assert findings[0]["code"] == "outside_radius"
+    assert findings[0]["rows"] == [2]
+    names = ["WH0001", "WH0002", "WH0003"]
+    zh = explain(findings, "zh", demand_names=names, cost_unit="分钟")
+    en = explain(findings, "en", demand_names=names, cost_unit="min")
+    assert "1 个需求点（如 WH0003）在 10 分钟内没有候选站址" in zh
+    assert zh.endswith("最小半径为 30 分钟。")
+    assert en.startswith("1 demand point(s) (e.g. WH0003) have no candidate site within 10 min")
+    assert en.endswith("every demand point is 30 min.")
+    assert "rows 2" in sol.details["message"]  # the solver alone knows row numbers only
 
 
 # --------------------------------------------------------------------------- bad input

@@ -608,9 +608,17 @@ def solve_lscp(
     cov = coverage(problem, radius)
     empty = np.diff(cov.indptr) == 0
     if empty.any():
-        bad = cov.rows[empty][:5].tolist()
-        return _infeasible("lscp", t0, f"demand point(s) {bad} have no allowed site within radius {radius}; "
-                           "raise `radius` or add candidate sites.", n=problem.n_demand)  # fmt: skip
+        from planner.optimize.diagnose import cheapest_cost, finding, no_candidate
+
+        bad = cov.rows[empty]
+        reach = cheapest_cost(problem, bad)  # every other point is within the radius
+        never = bad[~np.isfinite(reach)]
+        if never.size:
+            why = no_candidate(problem, never)
+        else:
+            why = finding("outside_radius", n=int(bad.size), rows=bad, weight=float(problem.weight[bad].sum()),
+                          radius=float(radius), min_radius=float(reach.max()))  # fmt: skip
+        return _infeasible("lscp", t0, [why], n=problem.n_demand)
     forced = np.ascontiguousarray(problem.required[cov.sites])
     indptr, col, _ = reduced_rows(cov, forced)
     tl = 1e7 if time_limit is None else max(time_limit - (time.perf_counter() - t0), 0.05)
@@ -638,10 +646,11 @@ def solve_p_center(problem: Problem, p: int, *, time_limit: float | None, seed: 
         sub = sp.csr_array(cost[rows][:, sites])
         values = sub.data
         if (np.diff(sub.indptr) == 0).any():
+            from planner.optimize.diagnose import no_candidate
             from planner.optimize.heuristics import _infeasible
 
-            return _infeasible("p_center", t0, "some demand point cannot be served by any allowed site.",
-                               n=problem.n_demand)  # fmt: skip
+            never = rows[np.diff(sub.indptr) == 0]
+            return _infeasible("p_center", t0, [no_candidate(problem, never)], n=problem.n_demand)
         row_min = np.minimum.reduceat(sub.data, sub.indptr[:-1])
     else:
         block = np.asarray(cost)[np.ix_(rows, sites)]

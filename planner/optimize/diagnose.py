@@ -4,28 +4,157 @@ A model found infeasible (before solving, by cheap counting, or by the solver) g
 ``diagnosis`` dict in ``Solution.details`` and a ``message`` a planner can act on:
 which demand points no candidate can reach, the smallest radius that would reach them
 all, the capacity shortfall, the largest share a percentile standard can reach, how
-many sites the hotspot promises need.
+many sites the service radius and hotspot response limits need.
+
+Each cause is also a *finding*, ``{"code": ..., <numbers>}`` in
+``diagnosis["findings"]``, so that :func:`explain` can say it again in Chinese or
+English, with the planner's own demand-point names in place of row numbers.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 from planner.optimize.models import Pairs
 from planner.optimize.problem import Problem
 
 _LIST_MAX = 50
+_EXAMPLES = 5
+#: Seconds the "how many sites do the limits need?" set cover may take at most.
+LIMITS_COVER_SECONDS = 5.0
+
+#: Finding codes and what each one carries (besides ``code``).
+FINDINGS: Mapping[str, tuple[str, ...]] = {
+    "no_candidate": ("n", "rows", "weight"),
+    "outside_radius": ("n", "rows", "weight", "radius", "min_radius"),
+    "hotspots_out_of_reach": ("n", "rows"),
+    "standard_unreachable": ("cost", "required_share", "max_share"),
+    "capacity_short": ("load", "capacity", "shortfall", "p"),
+    "oversized_demand": ("n", "rows", "load"),
+    "budget_short": ("cost", "budget"),
+    "too_few_sites": ("need", "p", "found", "limits", "radius"),
+    "combination": (),
+    "cutoff": (),
+    "stopped": (),
+}
 
 
 def _fmt(x: float) -> str:
     return f"{x:.6g}"
 
 
+def finding(code: str, **values: Any) -> dict[str, Any]:
+    """One finding; ``rows`` (demand row numbers) is cut to its first 50."""
+    if code not in FINDINGS:
+        raise KeyError(f"unknown diagnosis finding {code!r}; known: {', '.join(FINDINGS)}")
+    missing = set(FINDINGS[code]) - set(values)
+    if missing:
+        raise KeyError(f"finding {code!r} needs {', '.join(sorted(missing))}")
+    out: dict[str, Any] = {"code": code, **values}
+    if "rows" in out:
+        out["rows"] = [int(r) for r in np.asarray(out["rows"]).ravel()[:_LIST_MAX]]
+    return out
+
+
+def no_candidate(problem: Problem, rows: np.ndarray) -> dict[str, Any]:
+    """The finding for demand rows that no allowed site can serve at all."""
+    rows = np.asarray(rows, dtype=np.int64)
+    return finding("no_candidate", n=int(rows.size), rows=rows,
+                   weight=float(problem.weight[rows].sum()))  # fmt: skip
+
+
+def diagnosis(findings: Sequence[Mapping[str, Any]], **extra: Any) -> dict[str, Any]:
+    """A diagnosis dict: the findings, ``extra`` numbers and the English ``message``."""
+    return {**extra, "findings": [dict(f) for f in findings], "message": explain(findings, "en")}
+
+
+def explain(
+    findings: Sequence[Mapping[str, Any]],
+    lang: str = "en",
+    *,
+    demand_names: Sequence[str] | None = None,
+    cost_unit: str | None = None,
+) -> str:
+    """The findings in plain words, in ``lang`` (``"zh"`` or ``"en"``).
+
+    Parameters
+    ----------
+    findings
+        ``diagnosis["findings"]`` of an infeasible :class:`~planner.optimize.Solution`.
+    lang
+        ``"zh"`` or ``"en"``.
+    demand_names
+        Name of every demand row (e.g. the demand layer's ids); without them the
+        examples are row numbers.
+    cost_unit
+        Unit of the costs, written after radii and limits (e.g. ``"min"``).
+    """
+    from planner.i18n import t
+
+    unit = f" {cost_unit}" if cost_unit else ""
+
+    def examples(rows: Sequence[int]) -> str:
+        shown = [
+            str(demand_names[r]) if demand_names is not None else str(r)
+            for r in list(rows)[:_EXAMPLES]
+        ]
+        key = "diag_examples_named" if demand_names is not None else "diag_examples_rows"
+        return t(key, lang, items=("、" if lang == "zh" else ", ").join(shown))
+
+    parts: list[str] = []
+    for f in findings:
+        code = str(f["code"])
+        fields: dict[str, object] = {}
+        for name, value in f.items():
+            if name == "rows":
+                fields["examples"] = examples(value)
+            elif name in ("required_share", "max_share"):
+                fields[name] = f"{100.0 * float(value):.2f}"
+            elif isinstance(value, float):
+                fields[name] = _fmt(value)
+            elif value is not None:
+                fields[name] = value
+        key = f"diag_{code}"
+        if code == "outside_radius" and f.get("min_radius") is None:
+            key = "diag_outside_radius_only"
+        if code == "capacity_short" and f.get("p") is not None:
+            key = "diag_capacity_short_p"
+        if code == "too_few_sites":
+            what = str(f["limits"])
+            fields["what"] = t(
+                f"diag_limits_{what}", lang, radius=fields.get("radius", ""), unit=unit
+            )
+        parts.append(t(key, lang, unit=unit, **fields))
+    if not parts:
+        parts.append(t("diag_combination", lang))
+    end = "。" if lang == "zh" else "."
+    return ("；" if lang == "zh" else "; ").join(parts) + end
+
+
 def unreachable_rows(pairs: Pairs, rows: np.ndarray) -> np.ndarray:
     """Listed demand rows with no allowed pair."""
     return rows[pairs.counts[rows] == 0]
+
+
+def cheapest_cost(problem: Problem, rows: np.ndarray) -> np.ndarray:
+    """Cheapest cost from each listed demand row to an allowed site (inf where none)."""
+    sites = np.flatnonzero(~problem.excluded)
+    out = np.full(rows.size, np.inf)
+    if rows.size == 0 or sites.size == 0:
+        return out
+    cost = problem.cost
+    if sp.issparse(cost):
+        sub = sp.csr_array(cost[rows][:, sites])
+        has = np.diff(sub.indptr) > 0
+        if sub.data.size:
+            out[has] = np.minimum.reduceat(sub.data, sub.indptr[:-1][has])
+        return out
+    return np.asarray(cost)[np.ix_(rows, sites)].min(axis=1)
 
 
 def precheck(
@@ -50,7 +179,7 @@ def precheck(
     pairs a demand point may be served (or, for ``lscp``, covered) through.
     """
     diag: dict[str, Any] = {}
-    messages: list[str] = []
+    found: list[dict[str, Any]] = []
     w = problem.weight
     rows = np.flatnonzero(must_serve)
     if model != "mclp":
@@ -63,27 +192,20 @@ def precheck(
             never = bad[~np.isfinite(row_min[bad])]
             if never.size:
                 diag["no_candidate_at_all"] = never[:_LIST_MAX].tolist()
-                messages.append(
-                    f"{bad.size} demand point(s) (e.g. {bad[:5].tolist()}) have no candidate site "
-                    "that can serve them at all; add candidates near them or drop them"
-                )
+                found.append(no_candidate(problem, never))
             elif radius is not None:
                 need = float(row_min[rows].max())
                 diag["min_feasible_radius"] = need
-                messages.append(
-                    f"{bad.size} demand point(s) (e.g. {bad[:5].tolist()}) have no candidate site within "
-                    f"radius {_fmt(radius)}; the smallest radius that reaches every demand point is {_fmt(need)}"
-                )
+                found.append(finding("outside_radius", n=int(bad.size), rows=bad,
+                                     weight=float(w[bad].sum()), radius=float(radius),
+                                     min_radius=need))  # fmt: skip
     if hotspot_rows is not None and hotspot_max_cost is not None and hotspot_rows.size:
         row_min = pairs_all.row_min()
         bad = hotspot_rows[row_min[hotspot_rows] > hotspot_max_cost]
         if bad.size:
             diag["unreachable_hotspots"] = bad[:_LIST_MAX].tolist()
             diag["n_unreachable_hotspots"] = int(bad.size)
-            messages.append(
-                f"{bad.size} hotspot(s) (e.g. {bad[:5].tolist()}) have no candidate site within their "
-                "response limit; add candidates near them or relax the limit"
-            )
+            found.append(finding("hotspots_out_of_reach", n=int(bad.size), rows=bad))
     if standards:
         row_min = pairs_all.row_min()
         total_weight = float(w.sum())
@@ -92,10 +214,8 @@ def precheck(
             best = float(w[row_min <= d].sum()) / total_weight if total_weight > 0 else 1.0
             reach.append({"cost": float(d), "required_share": float(share), "max_share": best})
             if best < share - 1e-12:
-                messages.append(
-                    f"even with every site open only {100 * best:.2f} % of demand weight is within "
-                    f"{_fmt(d)}, below the standard's {100 * share:.2f} %"
-                )
+                found.append(finding("standard_unreachable", cost=float(d),
+                                     required_share=float(share), max_share=best))  # fmt: skip
         if any(r["max_share"] < r["required_share"] - 1e-12 for r in reach):
             diag["standards"] = reach
     if capacitated and problem.capacity is not None:
@@ -112,10 +232,8 @@ def precheck(
             diag["capacity_shortfall"] = total - best_cap
             diag["total_load"] = total
             diag["max_capacity"] = best_cap
-            messages.append(
-                f"demand load {_fmt(total)} exceeds the largest capacity the allowed sites can offer "
-                f"({_fmt(best_cap)}{'' if p is None else f' with p = {p}'}): short by {_fmt(total - best_cap)}"
-            )
+            found.append(finding("capacity_short", load=total, capacity=best_cap,
+                                 shortfall=total - best_cap, p=p))  # fmt: skip
     if capacitated and single_source and problem.capacity is not None:
         load = problem.demand_load
         cap_pair = problem.capacity[pairs_service.sites][pairs_service.cols]
@@ -125,38 +243,85 @@ def precheck(
         if big.size:
             diag["oversized_demand"] = big[:_LIST_MAX].tolist()
             diag["n_oversized_demand"] = int(big.size)
-            messages.append(
-                f"{big.size} demand point(s) (e.g. {big[:5].tolist()}, load {_fmt(float(load[big[0]]))}) "
-                "need more than the capacity of any site that can serve them; allow split "
-                "assignment (split=True) or raise capacities"
-            )
+            found.append(finding("oversized_demand", n=int(big.size), rows=big,
+                                 load=float(load[big[0]])))  # fmt: skip
     if budget is not None and problem.opening_cost is not None:
         req = problem.required & ~problem.existing
         need = float(problem.opening_cost[req].sum())
         if need > budget * (1 + 1e-12):
             diag["budget_shortfall"] = need - budget
-            messages.append(
-                f"the required new sites alone cost {_fmt(need)} to open, above the budget {_fmt(budget)}"
-            )
-    if not messages:
+            found.append(finding("budget_short", cost=need, budget=float(budget)))
+    if not found:
         return None
-    diag["message"] = "; ".join(messages) + "."
-    return diag
+    return diagnosis(found, **diag)
 
 
-def solver_infeasible(extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Diagnosis when each constraint alone can be met but not all together."""
-    diag: dict[str, Any] = {"cause": "combination"}
-    msg = (
-        "no plan meets all the constraints together, although each can be met on its own "
-        "(p, capacities, budget, required sites, hotspot limits and standards conflict)"
-    )
-    if extra:
-        diag.update(extra)
-        if "min_sites_for_hotspots" in extra:
-            msg += (
-                f"; the hotspot response limits alone need at least {extra['min_sites_for_hotspots']} "
-                "open sites"
-            )
-    diag["message"] = msg + "."
-    return diag
+def sites_for_limits(
+    problem: Problem, pairs_all: Pairs, limits: np.ndarray, *, time_limit: float
+) -> tuple[int, int]:
+    """How many open sites the per-row cost limits need: ``(proven minimum, cover found)``.
+
+    Every demand row with a finite ``limits[row]`` needs an open site within it
+    (required sites count as open). Solved as a set cover (reduced, then the MILP) for
+    at most ``time_limit`` seconds; the first number is a proven lower bound, equal to
+    the second when the cover is proven smallest.
+    """
+    from planner.optimize._scale_cover import Coverage, min_cover, reduced_rows, rows_to_csr
+
+    rows = np.flatnonzero(np.isfinite(limits))
+    forced = np.ascontiguousarray(problem.required[pairs_all.sites])
+    n_forced = int(forced.sum())
+    if rows.size == 0:
+        return n_forced, n_forced
+    within = pairs_all.within(limits)
+    listed = np.zeros(problem.n_demand, dtype=bool)
+    listed[rows] = True
+    sub = within.keep(listed[within.rows])
+    local = np.cumsum(listed) - 1  # demand row -> its place among the listed rows
+    indptr, col = rows_to_csr(local[sub.rows], sub.cols.astype(np.int64), rows.size)
+    cov = Coverage(indptr=indptr, col=col, rows=rows.astype(np.int64),
+                   sites=pairs_all.sites.astype(np.int64))  # fmt: skip
+    indptr, col, _ = reduced_rows(cov, forced)
+    out = min_cover(indptr, col, pairs_all.n_sites, forced, time_limit=time_limit)
+    bound = int(out.bound) if np.isfinite(out.bound) else n_forced
+    return max(bound, n_forced), int(out.count)
+
+
+def solver_infeasible(
+    problem: Problem,
+    *,
+    p: int | None,
+    radius: float | None,
+    must_serve: np.ndarray,
+    hotspot_rows: np.ndarray | None = None,
+    hotspot_max_cost: np.ndarray | None = None,
+    time_limit: float = LIMITS_COVER_SECONDS,
+) -> dict[str, Any]:
+    """Diagnosis when each constraint alone can be met but the solver finds no plan.
+
+    With ``p`` sites and hard cost limits (a service radius every demand point must be
+    within, fault-hotspot response limits), a set cover tells how many sites the limits
+    alone need; when that is more than ``p`` the diagnosis says so and by how much.
+    Otherwise the conflict lies in the combination of the constraints.
+    """
+    limits = np.full(problem.n_demand, np.inf)
+    kinds = []
+    if radius is not None:
+        limits[must_serve] = radius
+        kinds.append("radius")
+    if hotspot_rows is not None and hotspot_max_cost is not None and hotspot_rows.size:
+        np.minimum.at(limits, hotspot_rows, hotspot_max_cost)
+        kinds.append("hotspots")
+    if p is not None and kinds:
+        from planner.optimize.models import build_pairs
+
+        t0 = time.perf_counter()
+        need, cover = sites_for_limits(problem, build_pairs(problem), limits, time_limit=time_limit)
+        extra = {"min_sites_for_limits": need, "cover_found": cover,
+                 "limits_seconds": round(time.perf_counter() - t0, 3)}  # fmt: skip
+        if need > p:
+            why = finding("too_few_sites", need=need, p=int(p), found=cover,
+                          limits="_".join(kinds), radius=radius)  # fmt: skip
+            return diagnosis([why], cause="too_few_sites", **extra)
+        return diagnosis([finding("combination")], cause="combination", **extra)
+    return diagnosis([finding("combination")], cause="combination")

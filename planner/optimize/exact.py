@@ -212,15 +212,30 @@ def _no_plan(
     clock: _Clock,
     res: MilpResult,
     details: dict[str, Any],
+    *,
     sense: str = "min",
+    capacitated: bool = False,
 ) -> Solution:
     if res.status is Status.INFEASIBLE:
-        diag = diagnose.solver_infeasible(details.pop("diagnosis_extra", None))
-        details["diagnosis"] = diag
-        details["message"] = diag.pop("message")
+        diag = _why_infeasible(problem, opts, capacitated=capacitated)
     else:
-        details["message"] = "the solver stopped (time limit?) before finding any plan."
+        diag = diagnose.diagnosis([diagnose.finding("stopped")])
+    details["message"] = diag.pop("message")
+    details["diagnosis"] = diag
     return _solution(problem, opts, clock, status=res.status, details=details, sense=sense)
+
+
+def _why_infeasible(problem: Problem, opts: ModelOptions, *, capacitated: bool) -> dict[str, Any]:
+    """The solver's "infeasible", explained: do the hard cost limits alone need more than p sites?"""
+    return diagnose.solver_infeasible(
+        problem,
+        p=opts.p,
+        # The radius is a hard limit in the serving models, a coverage reward in mclp.
+        radius=opts.radius if opts.model not in ("mclp", "lscp") else None,
+        must_serve=_must_serve(problem, capacitated=capacitated),
+        hotspot_rows=opts.hotspot_rows,
+        hotspot_max_cost=opts.hotspot_max_cost,
+    )
 
 
 # --------------------------------------------------------------------------- shared pieces
@@ -437,7 +452,7 @@ def _solve_assignment_model(problem: Problem, opts: ModelOptions, clock: _Clock)
         "assignment_split" if opts.split else "assignment_single_source",
     )
     if res.x is None:
-        return _no_plan(problem, opts, clock, res, details)
+        return _no_plan(problem, opts, clock, res, details, capacitated=True)
     open_sites = pairs.sites[res.x[x0 : x0 + m] > 0.5]
     y = res.x[y0 : y0 + pairs_d.rows.size]
     assignment, _ = nearest_open(problem, open_sites)  # rows without load: nearest open
@@ -648,18 +663,18 @@ def _solve_p_center(problem: Problem, opts: ModelOptions, clock: _Clock) -> Solu
     if best is None:
         ok, plan = feasible(hi)
         if ok is False:
-            extra = {
-                "cause": "combination",
-                "message": "no plan with p sites meets the hotspot limits and standards at any radius.",
-            }
-            return _infeasible(problem, opts, clock, extra)
+            return _infeasible(
+                problem, opts, clock, _why_infeasible(problem, opts, capacitated=False)
+            )
         if ok is None:
+            diag = diagnose.diagnosis([diagnose.finding("stopped")])
+            message = diag.pop("message")
             return _solution(
                 problem,
                 opts,
                 clock,
                 status=Status.NO_SOLUTION,
-                details={"message": "stopped before finding any plan."},
+                details={"diagnosis": diag, "message": message},
             )
         assert plan is not None
         best = plan

@@ -144,7 +144,14 @@ def _unservable(problem: Problem) -> np.ndarray:
     return np.flatnonzero((np.diff(sub.indptr) == 0) & (problem.weight > 0))
 
 
-def _infeasible(model: str, t0: float, message: str, sense: str = "min", n: int = 0) -> Solution:
+def _infeasible(
+    model: str, t0: float, found: list[dict[str, Any]], sense: str = "min", n: int = 0
+) -> Solution:
+    """No plan: ``found`` are the diagnosis findings (:mod:`planner.optimize.diagnose`)."""
+    from planner.optimize.diagnose import diagnosis
+
+    diag = diagnosis(found)
+    message = diag.pop("message")
     return Solution(
         open_sites=np.zeros(0, dtype=np.int64),
         assignment=np.full(n, -1, dtype=np.int64),
@@ -157,7 +164,7 @@ def _infeasible(model: str, t0: float, message: str, sense: str = "min", n: int 
         method="heuristic",
         solver="planner",
         sense=sense,
-        details={"message": message, "diagnosis": {"message": message}},
+        details={"message": message, "diagnosis": diag},
     )
 
 
@@ -182,12 +189,9 @@ def _p_median(
     t0 = time.perf_counter()
     bad = _unservable(problem)
     if bad.size:
-        return _infeasible(
-            "p_median", t0,
-            f"demand point(s) {bad[:5].tolist()} cannot be served by any allowed site; "
-            "raise the travel cut-off or drop them.",
-            n=problem.n_demand,
-        )  # fmt: skip
+        from planner.optimize.diagnose import no_candidate
+
+        return _infeasible("p_median", t0, [no_candidate(problem, bad)], n=problem.n_demand)
     data = _scale_data.from_problem(problem, p, neighbours=neighbours)
     if data.n == 0:  # no demand with weight: any p sites
         open_sites = np.sort(
@@ -209,12 +213,15 @@ def _p_median(
     w = problem.weight
     served = w > 0
     if np.isinf(best[served]).any():
+        from planner.optimize.diagnose import diagnosis, finding
+
+        cutoff = diagnosis([finding("cutoff")])
         a2 = assignment.copy()
         return Solution(
             open_sites=open_sites, assignment=a2, objective=float("nan"), lower_bound=None,
             gap=None, status=Status.NO_SOLUTION, runtime_s=time.perf_counter() - t0,
             model="p_median", method=method_name, solver="planner",
-            details={"message": "no plan found that serves every demand point within the cut-off."},
+            details={"message": cutoff.pop("message"), "diagnosis": cutoff},
         )  # fmt: skip
     objective = float(np.dot(w[served], best[served]))
     lb = out.bound if bound else None
