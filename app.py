@@ -139,11 +139,16 @@ def cached_result_map(key: str, lang: str, basemap: str, _run: ui.AppRun) -> str
 
 @st.cache_resource(show_spinner=False, max_entries=12)
 def cached_inputs_map(
-    key: str, weights: tuple[float, ...], lang: str, basemap: str, _inputs: PlanInputs
+    key: str,
+    weights: tuple[float, ...],
+    lang: str,
+    basemap: str,
+    _inputs: PlanInputs,
+    flagged: tuple[int, ...] = (),
 ) -> str:
     from planner.maps import map_html
 
-    return map_html(ui.inputs_map(_inputs, lang, basemap=basemap, height="100%"))
+    return map_html(ui.inputs_map(_inputs, lang, basemap=basemap, height="100%", flagged=flagged))
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
@@ -928,6 +933,19 @@ def step_results(config: ScenarioConfig | None) -> None:
     )
     if not sol.has_plan:
         st.error(ui.infeasible_text(run, lang))
+        flagged = ui.flagged_rows(run)
+        if flagged:
+            st.caption(tr("app_flagged_hint", n=len(flagged)))
+            d = run.config.demand
+            page = cached_inputs_map(
+                ui.inputs_key(run.config),
+                (d.population, d.residential, d.faults),
+                lang,
+                ss.get("basemap", "osm"),
+                run.result.inputs,
+                tuple(flagged),
+            )
+            st.iframe(page, height=520, alt=tr("app_flagged_layer"))
         downloads(run)
         return
     metrics = ui.headline_metrics(run, lang)

@@ -69,6 +69,7 @@ __all__ = [
     "demo_scenario_path",
     "download_files",
     "file_fingerprint",
+    "flagged_rows",
     "headline_metrics",
     "infeasible_text",
     "inputs_key",
@@ -1080,12 +1081,29 @@ def _rounded_geojson(geoms: Any, props: list[dict[str, Any]]) -> dict[str, Any]:
 _WEIGHT_COLOURS: Final = ("#f7fbff", "#c6dbef", "#6baed6", "#2171b5", "#08306b")
 
 
+def flagged_rows(run: AppRun) -> list[int]:
+    """Demand rows a run without a plan is stuck on: those its diagnosis names (points or
+    hotspots out of reach, loads above every capacity), sorted; empty for a plan."""
+    details = run.solution.details or {}
+    diag = details.get("diagnosis")
+    findings = diag.get("findings", []) if isinstance(diag, Mapping) else []
+    rows = {int(r) for f in findings for r in f.get("rows", [])}
+    return sorted(rows)
+
+
 def inputs_map(
-    inputs: PlanInputs, lang: str, *, basemap: str = "osm", height: str = "520px"
+    inputs: PlanInputs,
+    lang: str,
+    *,
+    basemap: str = "osm",
+    height: str = "520px",
+    flagged: Sequence[int] = (),
 ) -> folium.Map:
     """The inputs on one map: demand weight per cell (hotspots outlined red), candidate sites, existing centres.
 
     One GeoJSON layer per kind of feature (demand, candidates, existing), drawn on a canvas.
+    ``flagged`` demand rows (e.g. :func:`flagged_rows` of a run without a plan) get a
+    layer of their own on top, outlined in magenta.
     """
     import folium
 
@@ -1148,8 +1166,27 @@ def inputs_map(
             },
             tooltip=folium.GeoJsonTooltip(fields=["t"], labels=False),
         ).add_to(m)
+    if len(flagged):
+        rows = np.asarray(flagged, dtype=np.int64)
+        fprops = [{"t": html.escape(f"{d['demand_id'].iloc[r]}")} for r in rows]
+        folium.GeoJson(
+            _rounded_geojson(geoms[rows], fprops),
+            name=t("app_flagged_layer", lang),
+            marker=folium.CircleMarker(radius=8, fill=False) if is_point else None,
+            style_function=lambda f: {
+                "color": _FLAGGED,
+                "weight": 3,
+                "fillOpacity": 0.15,
+                "fillColor": _FLAGGED,
+            },
+            tooltip=folium.GeoJsonTooltip(fields=["t"], labels=False),
+        ).add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
     return m
+
+
+#: Outline of the demand points a run without a plan is stuck on.
+_FLAGGED = "#e7298a"
 
 
 def sites_map(

@@ -572,6 +572,11 @@ _LABELS: dict[str, dict[str, str]] = {
     "app_quality_infeasible": {"zh": "无可行方案", "en": "no feasible plan"},
     "app_quality_none": {"zh": "未找到方案", "en": "no plan found"},
     "app_infeasible_lead": {"zh": "无法满足所设标准：", "en": "The standards cannot all be met:"},
+    "app_flagged_layer": {"zh": "无法满足的需求点", "en": "Points that cannot be served"},
+    "app_flagged_hint": {
+        "zh": "地图上以品红色标出诊断所指的 {n} 个需求点（上限 50 个）。",
+        "en": "The map outlines in magenta the {n} demand points the diagnosis names (up to 50).",
+    },
     "app_no_solution_lead": {"zh": "求解器未找到方案：", "en": "The solver found no plan:"},
     "app_infeasible_hint": {
         "zh": "可尝试：增加营业厅数量 p、放宽服务半径或响应标准、允许现有营业厅关闭，或延长时间上限。",

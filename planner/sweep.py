@@ -365,6 +365,7 @@ def _solve_point(inputs: PlanInputs, config: ScenarioConfig, run_dir: str | None
         "solution": result.solution,
         "open_site_ids": [str(s) for s in result.chosen_sites["site_id"]],
         "summary": summary,
+        "why_no_plan": result.why_no_plan() or "",
         "task_s": time.perf_counter() - start,
     }
 
@@ -384,7 +385,8 @@ class SweepResult:
         (named by its dotted key), ``status``, ``quality``, ``objective``,
         ``lower_bound``, ``gap``, ``solve_s`` (the solver's seconds), ``task_s``
         (solve, KPIs and outputs), ``n_open``, ``open_site_ids`` (``;``-separated),
-        then the KPI headline numbers (:meth:`planner.kpis.PlanKPIs.summary` keys).
+        ``why_no_plan`` (empty, or why the point has no plan, in the scenario's
+        language), then the KPI headline numbers (:meth:`planner.kpis.PlanKPIs.summary` keys).
     params
         The swept parameters and their values.
     solutions
@@ -751,6 +753,7 @@ def _table(
                 "task_s": float(res["task_s"]),
                 "n_open": int(sol.p),
                 "open_site_ids": ";".join(res["open_site_ids"]),
+                "why_no_plan": res["why_no_plan"],
             }
         )
         for key, value in res["summary"].items():

@@ -410,6 +410,8 @@ def test_a_point_without_a_plan_is_a_row(
     assert np.isnan(table["objective"].iloc[0])
     assert np.isnan(table["mean_minutes"].iloc[0])
     assert table["open_site_ids"].iloc[0] == ""
+    assert "have no candidate site within 0.01 min" in table["why_no_plan"].iloc[0]
+    assert table["why_no_plan"].iloc[1] == ""
     assert (out / table["run_dir"].iloc[0] / "diagnosis.json").is_file()
 
 
