@@ -625,6 +625,10 @@ _LABELS: dict[str, dict[str, str]] = {
         "zh": "满足{what}至少需要 {need} 个营业厅（已找到用 {found} 个营业厅满足的方案），而 p = {p}；请把 p 提高到至少 {need}，或放宽这些时限",
         "en": "meeting {what} needs at least {need} open centres (a plan with {found} was found), but p = {p}; raise p to at least {need} or relax the limits",
     },
+    "diag_limits_unsettled": {
+        "zh": "满足{what}需要 {need} 到 {found} 个营业厅（时限内未能确定），而 p = {p}；请提高 p 或放宽这些时限",
+        "en": "meeting {what} needs between {need} and {found} open centres (not settled in the time given), but p = {p}; raise p or relax the limits",
+    },
     "diag_limits_radius": {
         "zh": "每个需求点 {radius}{unit}内须有营业厅的要求",
         "en": "the service radius of {radius}{unit} for every demand point",

@@ -665,6 +665,14 @@ def test_diagnosis_is_explained_in_chinese_and_english_with_names():
     assert en.startswith("1 demand point(s) (e.g. WH0003) have no candidate site within 10 min")
     assert en.endswith("every demand point is 30 min.")
     assert "rows 2" in sol.details["message"]  # the solver alone knows row numbers only
+    # A set cover that ran out of time names the range it left open.
+    unsettled = {"code": "limits_unsettled", "need": 3, "found": 5, "p": 4,
+                 "limits": "radius", "radius": 15.0}  # fmt: skip
+    assert explain([unsettled], "en", cost_unit="min") == (
+        "meeting the service radius of 15 min for every demand point needs between 3 and 5 "
+        "open centres (not settled in the time given), but p = 4; raise p or relax the limits."
+    )
+    assert "需要 3 到 5 个营业厅" in explain([unsettled], "zh", cost_unit="分钟")
 
 
 # --------------------------------------------------------------------------- bad input

@@ -38,6 +38,7 @@ FINDINGS: Mapping[str, tuple[str, ...]] = {
     "oversized_demand": ("n", "rows", "load"),
     "budget_short": ("cost", "budget"),
     "too_few_sites": ("need", "p", "found", "limits", "radius"),
+    "limits_unsettled": ("need", "p", "found", "limits", "radius"),
     "combination": (),
     "cutoff": (),
     "stopped": (),
@@ -124,7 +125,7 @@ def explain(
             key = "diag_outside_radius_only"
         if code == "capacity_short" and f.get("p") is not None:
             key = "diag_capacity_short_p"
-        if code == "too_few_sites":
+        if code in ("too_few_sites", "limits_unsettled"):
             what = str(f["limits"])
             fields["what"] = t(
                 f"diag_limits_{what}", lang, radius=fields.get("radius", ""), unit=unit
@@ -319,9 +320,11 @@ def solver_infeasible(
         need, cover = sites_for_limits(problem, build_pairs(problem), limits, time_limit=time_limit)
         extra = {"min_sites_for_limits": need, "cover_found": cover,
                  "limits_seconds": round(time.perf_counter() - t0, 3)}  # fmt: skip
-        if need > p:
-            why = finding("too_few_sites", need=need, p=int(p), found=cover,
+        if need > p or cover > p:
+            # Proven above p, or (time ran out) somewhere between need and cover.
+            code = "too_few_sites" if need > p else "limits_unsettled"
+            why = finding(code, need=need, p=int(p), found=cover,
                           limits="_".join(kinds), radius=radius)  # fmt: skip
-            return diagnosis([why], cause="too_few_sites", **extra)
+            return diagnosis([why], cause=code, **extra)
         return diagnosis([finding("combination")], cause="combination", **extra)
     return diagnosis([finding("combination")], cause="combination")
