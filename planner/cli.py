@@ -521,6 +521,13 @@ def robustness(
         inputs = load_inputs(config)
         progress.stage("Solving the unperturbed plan")
         base = run_scenario(config, inputs=inputs)
+        if not base.solution.has_plan:  # nothing to test: say why, write nothing
+            message = f"no plan to test: {base.why_no_plan('en')}"
+            if as_json:
+                _echo_json({"ok": False, "error": message, "exit_code": NO_PLAN_EXIT})
+            else:
+                typer.echo(f"error: {message}", err=True)
+            raise typer.Exit(NO_PLAN_EXIT)
         progress.stage(f"Solving {draws} perturbed draws", total=draws)
         result = run_robustness(
             inputs,

@@ -190,7 +190,7 @@ class Comparison:
         from planner.kpis import kpi_label
 
         names = [r.name for r in self.runs]
-        lines: list[list[str]] = [["", *names]]
+        lines: list[list[str]] = [["", *names], ["status", *(r.status or "-" for r in self.runs)]]
         for key, row in self.kpis.iterrows():
             try:
                 label = kpi_label(str(key), language)

@@ -189,6 +189,17 @@ def test_run_without_a_plan_exits_3_and_says_why(
     summary = json.loads(capsys.readouterr().out)
     assert (summary["ok"], summary["exit_code"], summary["status"]) == (False, 3, "infeasible")
     assert summary["error"].startswith("no plan: ")
+    # Robustness needs a plan to perturb: it says so and writes nothing.
+    rob = tmp_path / "rob"
+    assert main(["robustness", str(path), "--out", str(rob), "--serial", "--draws", "2"]) == 3
+    assert "error: no plan to test: " in capsys.readouterr().err
+    assert not rob.exists()
+    # Compared with a run that has a plan, its status shows.
+    planned = tmp_path / "planned"
+    assert main(["run", str(scenario), "--out", str(planned), "--quiet"]) == 0
+    assert main(["compare", str(out), str(planned)]) == 0
+    status_line = capsys.readouterr().out.splitlines()[1].split()
+    assert status_line == ["status", "infeasible", "optimal"]
 
 
 def test_internal_error_exits_1(
