@@ -928,7 +928,7 @@ def step_results(config: ScenarioConfig | None) -> None:
             model=tr(f"app_model_{sol.model}"),
             quality=ui.quality_text(sol, lang),
             seconds=f"{sol.runtime_s:.1f}",
-            method=sol.method,
+            method=ui.method_text(sol.method, lang),
         )
     )
     if not sol.has_plan:

@@ -75,6 +75,7 @@ __all__ = [
     "inputs_key",
     "inputs_map",
     "kpi_table",
+    "method_text",
     "nearest_site",
     "quality_text",
     "result_map",
@@ -751,6 +752,19 @@ def quality_text(solution: Solution, lang: str) -> str:
     if status == "infeasible":
         return t("app_quality_infeasible", lang)
     return t("app_quality_none", lang)
+
+
+def method_text(method: str, lang: str) -> str:
+    """How a plan was found (``Solution.method``, e.g. ``"lagrangian+branch_and_bound"``) in
+    ``lang``; parts without a label stay as they are."""
+    from planner.i18n import LABELS
+
+    check_language(lang)
+    parts = [
+        t(f"method_part_{part}", lang) if f"method_part_{part}" in LABELS else part
+        for part in method.split("+")
+    ]
+    return " + ".join(parts)
 
 
 def infeasible_text(run: AppRun, lang: str) -> str:

@@ -36,7 +36,8 @@ app = typer.Typer(
         "test a plan against data errors with `planner robustness`, and set finished runs side "
         "by side with `planner compare`.\n\n"
         "Exit codes: 0 done, 2 bad input (the message names the file, setting or column and the "
-        "fix), 3 no plan (infeasible: the message says why), 1 internal error."
+        "fix), 3 no plan (infeasible, or the solver stopped before finding one: the message says "
+        "why), 1 internal error."
     ),
     no_args_is_help=True,
     add_completion=False,

@@ -512,6 +512,12 @@ _LABELS: dict[str, dict[str, str]] = {
         "en": "Upper limit on the total cost of new centres.",
     },
     "app_solver_method": {"zh": "求解方法", "en": "Method"},
+    "method_part_exact": {"zh": "精确求解", "en": "exact"},
+    "method_part_heuristic": {"zh": "启发式", "en": "heuristic"},
+    "method_part_lagrangian": {"zh": "拉格朗日下界", "en": "Lagrangian bound"},
+    "method_part_branch_and_bound": {"zh": "分支定界", "en": "branch and bound"},
+    "method_part_set_cover_reduction": {"zh": "集合覆盖约简", "en": "set-cover reduction"},
+    "method_part_binary_search": {"zh": "二分搜索", "en": "binary search"},
     "app_method_auto": {"zh": "自动", "en": "Automatic"},
     "app_method_exact": {"zh": "精确（可证明最优）", "en": "Exact (provably optimal)"},
     "app_method_heuristic": {"zh": "启发式（更快）", "en": "Heuristic (faster)"},
@@ -574,8 +580,8 @@ _LABELS: dict[str, dict[str, str]] = {
     "app_infeasible_lead": {"zh": "无法满足所设标准：", "en": "The standards cannot all be met:"},
     "app_flagged_layer": {"zh": "无法满足的需求点", "en": "Points that cannot be served"},
     "app_flagged_hint": {
-        "zh": "地图上以品红色标出诊断所指的 {n} 个需求点（上限 50 个）。",
-        "en": "The map outlines in magenta the {n} demand points the diagnosis names (up to 50).",
+        "zh": "地图上以品红色标出诊断所指的 {n} 个需求点（每项原因最多 50 个）。",
+        "en": "The map outlines in magenta the {n} demand points the diagnosis names (at most 50 per cause).",
     },
     "app_no_solution_lead": {"zh": "求解器未找到方案：", "en": "The solver found no plan:"},
     "app_infeasible_hint": {
@@ -592,10 +598,6 @@ _LABELS: dict[str, dict[str, str]] = {
     "diag_outside_radius": {
         "zh": "{n} 个需求点（{examples}）在 {radius}{unit}内没有候选站址；覆盖全部需求点的最小半径为 {min_radius}{unit}",
         "en": "{n} demand point(s) ({examples}) have no candidate site within {radius}{unit}; the smallest radius that reaches every demand point is {min_radius}{unit}",
-    },
-    "diag_outside_radius_only": {
-        "zh": "{n} 个需求点（{examples}）在 {radius}{unit}内没有候选站址；请增大半径或增加候选站址",
-        "en": "{n} demand point(s) ({examples}) have no candidate site within {radius}{unit}; raise the radius or add candidate sites",
     },
     "diag_hotspots_out_of_reach": {
         "zh": "{n} 个故障热点（{examples}）在其抢修响应时限内没有候选站址，请在附近增加候选站址或放宽时限",
@@ -633,12 +635,21 @@ _LABELS: dict[str, dict[str, str]] = {
         "zh": "每个需求点 {radius}{unit}内须有营业厅的要求",
         "en": "the service radius of {radius}{unit} for every demand point",
     },
+    "diag_limits_reach": {
+        "zh": "每个需求点在出行截断范围内须有营业厅的要求",
+        "en": "reaching every demand point within the travel cut-off",
+    },
+    "diag_limits_reach_hotspots": {
+        "zh": "每个需求点在出行截断范围内须有营业厅的要求和故障热点的抢修响应时限",
+        "en": "reaching every demand point within the travel cut-off and the fault-hotspot response limits",
+    },
+    "diag_other": {"zh": "其他原因（{code}）", "en": "another cause ({code})"},
     "diag_limits_hotspots": {
         "zh": "故障热点的抢修响应时限",
         "en": "the fault-hotspot response limits",
     },
     "diag_limits_radius_hotspots": {
-        "zh": "每个需求点 {radius}{unit} 的服务半径和故障热点的抢修响应时限",
+        "zh": "每个需求点 {radius}{unit}的服务半径和故障热点的抢修响应时限",
         "en": "the service radius of {radius}{unit} and the fault-hotspot response limits",
     },
     "diag_combination": {

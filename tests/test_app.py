@@ -147,6 +147,7 @@ def test_language_switch_changes_every_label(env: Path) -> None:
     assert "营业厅数量" in labels
     assert "平均出行时间（分钟）" in labels
     assert any("已证明最优" in m.value for m in at.markdown)
+    assert any("方法 精确求解" in m.value for m in at.markdown)  # how, in the language too
     assert "状态" in at.dataframe[1].value.columns
     go(at, "model")
     assert at.selectbox(key="model_name").label == "选址模型"

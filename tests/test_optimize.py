@@ -643,6 +643,55 @@ def test_too_few_sites_for_radius_and_hotspots_matches_brute_force(seed: int) ->
         assert solve(problem, "p_median", p=need, **kwargs).has_plan, kind
 
 
+def test_sparse_costs_say_how_many_sites_the_cut_off_needs():
+    # Six points on a line, costs stored only up to 1 apart: two sites reach them all.
+    x = np.arange(6.0)
+    dense = np.abs(x[:, None] - x[None, :])
+    r, c = np.nonzero(dense <= 1)
+    cost = sp.csr_array((dense[r, c], (r, c)), shape=dense.shape)
+    problem = Problem(cost, np.ones(6), capacity=np.full(6, 100.0))
+    for model in ("p_median", "p_center", "capacitated_p_median"):
+        sol = solve(problem, model, p=1, method="exact")
+        assert sol.status is Status.INFEASIBLE, model
+        (found,) = sol.details["diagnosis"]["findings"]
+        assert (found["code"], found["need"], found["limits"]) == ("too_few_sites", 2, "reach"), (
+            model
+        )
+        assert "within the travel cut-off" in sol.details["message"]
+
+
+def test_hotspots_without_load_keep_their_limit_in_capacitated_models():
+    # Three loaded points anywhere; three hotspots without load, each near its own site.
+    cost = np.full((6, 4), 5.0)
+    for row, site in ((3, 1), (4, 2), (5, 3)):
+        cost[row] = 50.0
+        cost[row, site] = 1.0
+    problem = Problem(cost, np.array([6.0, 6.0, 6.0, 0, 0, 0]), capacity=np.full(4, 20.0))
+    hot = {"hotspot_rows": [3, 4, 5], "hotspot_max_cost": 2.0}
+    sol = solve(problem, "capacitated_p_median", p=2, **hot)
+    assert sol.status is Status.INFEASIBLE  # it used to return sites 1 and 2 as optimal
+    assert sol.details["diagnosis"]["findings"][0]["need"] == 3
+    sol = solve(problem, "capacitated_p_median", p=3, **hot)
+    assert sol.open_sites.tolist() == [1, 2, 3]
+    assert check_solution(problem, sol, model="capacitated_p_median", p=3, **hot) == []
+
+
+def test_every_point_out_of_reach_is_named_once():
+    # Row 0 has no stored cost at all, row 3 only beyond the radius; hotspot 1 (no
+    # weight) is within its limit but not within the radius, where p-median serves it.
+    dense = np.array([[0, 0, 0], [5, 6, 7], [5, 1, 5], [9, 9, 9]], dtype=float)
+    r, c = np.nonzero(np.arange(4)[:, None] > np.zeros(3))
+    cost = sp.csr_array((dense[r, c], (r, c)), shape=dense.shape)
+    weight = np.array([1.0, 0.0, 1.0, 1.0])
+    sol = solve(Problem(cost, weight), "p_median", p=3, radius=2.0, hotspot_rows=[1, 3],
+                hotspot_max_cost=8.0)  # fmt: skip
+    codes = {f["code"]: f for f in sol.details["diagnosis"]["findings"]}
+    assert codes["no_candidate"]["rows"] == [0]
+    assert codes["outside_radius"]["rows"] == [3]
+    assert codes["outside_radius"]["min_radius"] == 9.0
+    assert codes["hotspots_out_of_reach"]["rows"] == [1]  # 3 is named above already
+
+
 def _limits(n: int, rows: np.ndarray, limit: np.ndarray) -> np.ndarray:
     out = np.full(n, np.inf)
     out[rows] = limit
@@ -673,6 +722,8 @@ def test_diagnosis_is_explained_in_chinese_and_english_with_names():
         "open centres (not settled in the time given), but p = 4; raise p or relax the limits."
     )
     assert "需要 3 到 5 个营业厅" in explain([unsettled], "zh", cost_unit="分钟")
+    # A code this version does not know (a diagnosis.json from another one) is still said.
+    assert explain([{"code": "new_kind"}], "en") == "another cause (new_kind)."
 
 
 # --------------------------------------------------------------------------- bad input

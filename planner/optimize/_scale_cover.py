@@ -612,13 +612,12 @@ def solve_lscp(
 
         bad = cov.rows[empty]
         reach = cheapest_cost(problem, bad)  # every other point is within the radius
-        never = bad[~np.isfinite(reach)]
-        if never.size:
-            why = no_candidate(problem, never)
-        else:
-            why = finding("outside_radius", n=int(bad.size), rows=bad, weight=float(problem.weight[bad].sum()),
-                          radius=float(radius), min_radius=float(reach.max()))  # fmt: skip
-        return _infeasible("lscp", t0, [why], n=problem.n_demand)
+        never, far = bad[~np.isfinite(reach)], bad[np.isfinite(reach)]
+        why = [no_candidate(problem, never)] if never.size else []
+        if far.size:
+            why.append(finding("outside_radius", n=int(far.size), rows=far, weight=float(problem.weight[far].sum()),
+                               radius=float(radius), min_radius=float(reach[np.isfinite(reach)].max())))  # fmt: skip
+        return _infeasible("lscp", t0, why, n=problem.n_demand)
     forced = np.ascontiguousarray(problem.required[cov.sites])
     indptr, col, _ = reduced_rows(cov, forced)
     tl = 1e7 if time_limit is None else max(time_limit - (time.perf_counter() - t0), 0.05)

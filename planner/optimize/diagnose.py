@@ -120,9 +120,8 @@ def explain(
                 fields[name] = _fmt(value)
             elif value is not None:
                 fields[name] = value
-        key = f"diag_{code}"
-        if code == "outside_radius" and f.get("min_radius") is None:
-            key = "diag_outside_radius_only"
+        key = f"diag_{code}" if code in FINDINGS else "diag_other"
+        fields.setdefault("code", code)
         if code == "capacity_short" and f.get("p") is not None:
             key = "diag_capacity_short_p"
         if code in ("too_few_sites", "limits_unsettled"):
@@ -183,32 +182,42 @@ def precheck(
     found: list[dict[str, Any]] = []
     w = problem.weight
     rows = np.flatnonzero(must_serve)
+    row_min = pairs_all.row_min()
+    # The radius limits where a point may be served, except in mclp (a coverage reward).
+    radius_cut = radius if model != "mclp" else None
+    reported = np.zeros(0, dtype=np.int64)
     if model != "mclp":
-        bad = unreachable_rows(pairs_service, rows)
+        pairs_r = (
+            pairs_all if radius is None else pairs_all.within(np.full(problem.n_demand, radius))
+        )
+        bad = unreachable_rows(pairs_r, rows)
         if bad.size:
-            row_min = pairs_all.row_min()
+            reported = bad
             diag["unreachable_demand"] = bad[:_LIST_MAX].tolist()
             diag["n_unreachable_demand"] = int(bad.size)
             diag["unreachable_weight"] = float(w[bad].sum())
             never = bad[~np.isfinite(row_min[bad])]
+            far = bad[np.isfinite(row_min[bad])]
             if never.size:
                 diag["no_candidate_at_all"] = never[:_LIST_MAX].tolist()
                 found.append(no_candidate(problem, never))
-            elif radius is not None:
-                need = float(row_min[rows].max())
+            if far.size and radius is not None:
+                need = float(row_min[rows][np.isfinite(row_min[rows])].max())
                 diag["min_feasible_radius"] = need
-                found.append(finding("outside_radius", n=int(bad.size), rows=bad,
-                                     weight=float(w[bad].sum()), radius=float(radius),
+                found.append(finding("outside_radius", n=int(far.size), rows=far,
+                                     weight=float(w[far].sum()), radius=float(radius),
                                      min_radius=need))  # fmt: skip
     if hotspot_rows is not None and hotspot_max_cost is not None and hotspot_rows.size:
-        row_min = pairs_all.row_min()
-        bad = hotspot_rows[row_min[hotspot_rows] > hotspot_max_cost]
+        limit = np.asarray(hotspot_max_cost, dtype=np.float64)
+        if radius_cut is not None and model != "lscp":
+            limit = np.minimum(limit, radius_cut)  # hotspots are served within the radius too
+        bad = hotspot_rows[row_min[hotspot_rows] > limit]
+        bad = np.setdiff1d(bad, reported)  # a point out of reach is named once
         if bad.size:
             diag["unreachable_hotspots"] = bad[:_LIST_MAX].tolist()
             diag["n_unreachable_hotspots"] = int(bad.size)
             found.append(finding("hotspots_out_of_reach", n=int(bad.size), rows=bad))
     if standards:
-        row_min = pairs_all.row_min()
         total_weight = float(w.sum())
         reach = []
         for d, share in standards:
@@ -258,23 +267,30 @@ def precheck(
 
 
 def sites_for_limits(
-    problem: Problem, pairs_all: Pairs, limits: np.ndarray, *, time_limit: float
+    problem: Problem,
+    pairs_all: Pairs,
+    rows: np.ndarray,
+    limits: np.ndarray,
+    *,
+    time_limit: float,
 ) -> tuple[int, int]:
     """How many open sites the per-row cost limits need: ``(proven minimum, cover found)``.
 
-    Every demand row with a finite ``limits[row]`` needs an open site within it
-    (required sites count as open). Solved as a set cover (reduced, then the MILP) for
-    at most ``time_limit`` seconds; the first number is a proven lower bound, equal to
-    the second when the cover is proven smallest.
+    Every listed demand row needs an open site among its allowed pairs with cost at most
+    ``limits[row]`` (inf: any pair); required sites count as open. Solved as a set
+    cover (reduced, then the MILP) for at most ``time_limit`` seconds; the first number
+    is a proven lower bound, equal to the second when the cover is proven smallest.
+    Rows with no such pair at all cannot be covered by any plan (:func:`precheck`
+    reports them) and are left out here.
     """
     from planner.optimize._scale_cover import Coverage, min_cover, reduced_rows, rows_to_csr
 
-    rows = np.flatnonzero(np.isfinite(limits))
+    within = pairs_all.within(limits)
+    rows = rows[within.counts[rows] > 0]
     forced = np.ascontiguousarray(problem.required[pairs_all.sites])
     n_forced = int(forced.sum())
     if rows.size == 0:
         return n_forced, n_forced
-    within = pairs_all.within(limits)
     listed = np.zeros(problem.n_demand, dtype=bool)
     listed[rows] = True
     sub = within.keep(listed[within.rows])
@@ -292,39 +308,31 @@ def solver_infeasible(
     problem: Problem,
     *,
     p: int | None,
-    radius: float | None,
-    must_serve: np.ndarray,
-    hotspot_rows: np.ndarray | None = None,
-    hotspot_max_cost: np.ndarray | None = None,
+    pairs_all: Pairs,
+    rows: np.ndarray,
+    limits: np.ndarray,
+    kinds: tuple[str, ...],
+    radius: float | None = None,
     time_limit: float = LIMITS_COVER_SECONDS,
 ) -> dict[str, Any]:
     """Diagnosis when each constraint alone can be met but the solver finds no plan.
 
-    With ``p`` sites and hard cost limits (a service radius every demand point must be
-    within, fault-hotspot response limits), a set cover tells how many sites the limits
-    alone need; when that is more than ``p`` the diagnosis says so and by how much.
-    Otherwise the conflict lies in the combination of the constraints.
+    ``rows`` need a site within ``limits`` (see :func:`sites_for_limits`); ``kinds``
+    names what sets those limits (``"radius"``, ``"reach"`` for a cost cut-off,
+    ``"hotspots"``). With ``p`` sites, a set cover tells how many sites the limits
+    alone need: proven above ``p`` gives ``too_few_sites``; ``p`` between the cover's
+    bound and the cover found when time ran out gives ``limits_unsettled``; otherwise
+    the conflict lies in the combination of the constraints (``combination``).
     """
-    limits = np.full(problem.n_demand, np.inf)
-    kinds = []
-    if radius is not None:
-        limits[must_serve] = radius
-        kinds.append("radius")
-    if hotspot_rows is not None and hotspot_max_cost is not None and hotspot_rows.size:
-        np.minimum.at(limits, hotspot_rows, hotspot_max_cost)
-        kinds.append("hotspots")
-    if p is not None and kinds:
-        from planner.optimize.models import build_pairs
-
-        t0 = time.perf_counter()
-        need, cover = sites_for_limits(problem, build_pairs(problem), limits, time_limit=time_limit)
-        extra = {"min_sites_for_limits": need, "cover_found": cover,
-                 "limits_seconds": round(time.perf_counter() - t0, 3)}  # fmt: skip
-        if need > p or cover > p:
-            # Proven above p, or (time ran out) somewhere between need and cover.
-            code = "too_few_sites" if need > p else "limits_unsettled"
-            why = finding(code, need=need, p=int(p), found=cover,
-                          limits="_".join(kinds), radius=radius)  # fmt: skip
-            return diagnosis([why], cause=code, **extra)
-        return diagnosis([finding("combination")], cause="combination", **extra)
-    return diagnosis([finding("combination")], cause="combination")
+    if p is None or not kinds:
+        return diagnosis([finding("combination")], cause="combination")
+    t0 = time.perf_counter()
+    need, cover = sites_for_limits(problem, pairs_all, rows, limits, time_limit=time_limit)
+    extra = {"min_sites_for_limits": need, "cover_found": cover,
+             "limits_seconds": round(time.perf_counter() - t0, 3)}  # fmt: skip
+    if need > p or cover > p:
+        code = "too_few_sites" if need > p else "limits_unsettled"
+        why = finding(code, need=need, p=int(p), found=cover, limits="_".join(kinds),
+                      radius=radius)  # fmt: skip
+        return diagnosis([why], cause=code, **extra)
+    return diagnosis([finding("combination")], cause="combination", **extra)

@@ -16,6 +16,7 @@ import scipy.sparse as sp
 
 from planner.errors import ProblemError
 from planner.optimize.check import MODELS
+from planner.optimize.diagnose import cheapest_cost
 from planner.optimize.exact import ModelOptions, solve_exact
 from planner.optimize.milp import DEFAULT_MIP_GAP, SOLVERS, relative_gap
 from planner.optimize.problem import Problem
@@ -39,16 +40,7 @@ _FORMULATIONS = ("auto", "radius", "assignment")
 
 def _row_min_allowed(problem: Problem) -> np.ndarray:
     """Cheapest non-excluded site of each demand row (inf where none)."""
-    allowed = ~problem.excluded
-    cost = problem.cost
-    if sp.issparse(cost):
-        sub = sp.csr_array(cost[:, np.flatnonzero(allowed)])
-        out = np.full(problem.n_demand, np.inf)
-        has = np.diff(sub.indptr) > 0
-        if has.any():
-            out[has] = np.minimum.reduceat(sub.data, sub.indptr[:-1][has])
-        return out
-    return np.asarray(cost)[:, allowed].min(axis=1)
+    return cheapest_cost(problem, np.arange(problem.n_demand))
 
 
 def _pair_count(problem: Problem) -> int:

@@ -217,7 +217,7 @@ def _no_plan(
     capacitated: bool = False,
 ) -> Solution:
     if res.status is Status.INFEASIBLE:
-        diag = _why_infeasible(problem, opts, capacitated=capacitated)
+        diag = _why_infeasible(problem, opts, clock, capacitated=capacitated)
     else:
         diag = diagnose.diagnosis([diagnose.finding("stopped")])
     details["message"] = diag.pop("message")
@@ -225,16 +225,52 @@ def _no_plan(
     return _solution(problem, opts, clock, status=res.status, details=details, sense=sense)
 
 
-def _why_infeasible(problem: Problem, opts: ModelOptions, *, capacitated: bool) -> dict[str, Any]:
-    """The solver's "infeasible", explained: do the hard cost limits alone need more than p sites?"""
+def _why_infeasible(
+    problem: Problem, opts: ModelOptions, clock: _Clock, *, capacitated: bool
+) -> dict[str, Any]:
+    """The solver's "infeasible", explained: do the hard cost limits alone need more than p sites?
+
+    The limits each model puts on where a point's site may be: in the serving models
+    (p-median, p-center, facility location, capacitated) every point with weight (or
+    load) needs a site it can be served through, within the radius when one is set; a
+    hotspot needs one within its response limit (and the radius) in every model. In
+    ``mclp`` and ``lscp`` the radius defines coverage, not a limit on a plan.
+    """
+    n = problem.n_demand
+    pairs_all = build_pairs(problem)
+    serving = opts.model not in ("mclp", "lscp")
+    radius = opts.radius if serving else None
+    limits = np.full(n, INF)
+    listed = np.zeros(n, dtype=bool)
+    kinds: list[str] = []
+    if serving:
+        must = _must_serve(problem, capacitated=capacitated)
+        listed |= must
+        if radius is not None:
+            limits[must] = radius
+            kinds.append("radius")
+        elif (pairs_all.counts[must] < pairs_all.n_sites).any():
+            kinds.append("reach")  # costs missing (cut off) for some pairs
+    if opts.hotspot_rows is not None and opts.hotspot_rows.size:
+        hot = np.unique(opts.hotspot_rows)
+        hot_limit = _hotspot_limits(problem, opts)[hot]
+        if radius is not None:
+            hot_limit = np.minimum(hot_limit, radius)
+        if (~listed[hot] | (hot_limit < limits[hot])).any():
+            kinds.append("hotspots")
+        listed[hot] = True
+        limits[hot] = np.minimum(limits[hot], hot_limit)
+    remaining = clock.remaining()
+    budget = diagnose.LIMITS_COVER_SECONDS if remaining is None else max(remaining, 0.1)
     return diagnose.solver_infeasible(
         problem,
         p=opts.p,
-        # The radius is a hard limit in the serving models, a coverage reward in mclp.
-        radius=opts.radius if opts.model not in ("mclp", "lscp") else None,
-        must_serve=_must_serve(problem, capacitated=capacitated),
-        hotspot_rows=opts.hotspot_rows,
-        hotspot_max_cost=opts.hotspot_max_cost,
+        pairs_all=pairs_all,
+        rows=np.flatnonzero(listed),
+        limits=limits,
+        kinds=tuple(kinds),
+        radius=radius,
+        time_limit=min(budget, diagnose.LIMITS_COVER_SECONDS),
     )
 
 
@@ -436,6 +472,12 @@ def _solve_assignment_model(problem: Problem, opts: ModelOptions, clock: _Clock)
     if opts.p is not None:
         add_count_row(b, x0, m, opts.p, opts.p)
     _add_budget_row(b, x0, problem, pairs, opts.budget)
+    if opts.hotspot_rows is not None and opts.hotspot_rows.size:
+        # A hotspot without load is not assigned, yet its response limit holds too: some
+        # open site within it (the point goes to the nearest open site).
+        free = np.setdiff1d(np.unique(opts.hotspot_rows), rows)
+        if free.size:
+            add_cover_rows(b, x0, pairs, free)
     y0 = add_assignment_block(
         b, x0, pairs_d, rows, w[pairs_d.rows] * pairs_d.cost, single_source=not opts.split
     )
@@ -664,7 +706,7 @@ def _solve_p_center(problem: Problem, opts: ModelOptions, clock: _Clock) -> Solu
         ok, plan = feasible(hi)
         if ok is False:
             return _infeasible(
-                problem, opts, clock, _why_infeasible(problem, opts, capacitated=False)
+                problem, opts, clock, _why_infeasible(problem, opts, clock, capacitated=False)
             )
         if ok is None:
             diag = diagnose.diagnosis([diagnose.finding("stopped")])

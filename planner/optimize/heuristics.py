@@ -216,9 +216,9 @@ def _p_median(
         from planner.optimize.diagnose import diagnosis, finding
 
         cutoff = diagnosis([finding("cutoff")])
-        a2 = assignment.copy()
         return Solution(
-            open_sites=open_sites, assignment=a2, objective=float("nan"), lower_bound=None,
+            open_sites=np.zeros(0, dtype=np.int64), assignment=np.full(problem.n_demand, -1),
+            objective=float("nan"), lower_bound=None,
             gap=None, status=Status.NO_SOLUTION, runtime_s=time.perf_counter() - t0,
             model="p_median", method=method_name, solver="planner",
             details={"message": cutoff.pop("message"), "diagnosis": cutoff},
