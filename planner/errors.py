@@ -38,5 +38,9 @@ class InfeasibleError(PlannerError):
         self.diagnosis = diagnosis or {}
 
 
+class SettingWarning(UserWarning):
+    """A scenario setting that the chosen model does not use (it is ignored)."""
+
+
 class OptionalDependencyError(PlannerError, ImportError):
     """An optional package is needed for this feature; the message says what to install."""

@@ -20,6 +20,7 @@ import os
 import platform
 import shutil
 import tempfile
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -34,7 +35,7 @@ import pandas as pd
 
 from planner.config import LayerSource, ScenarioConfig, load_scenario
 from planner.demand import DemandWeights, build_demand
-from planner.errors import ConfigError, DataError, InputError
+from planner.errors import ConfigError, DataError, InputError, SettingWarning
 from planner.layers import metric_crs_for, projected_xy, read_layer
 from planner.optimize import Problem, Solution
 from planner.sites import candidate_sites, combine_sites, existing_centres, sites_from_densest_cells
@@ -299,10 +300,38 @@ def response_limits(demand: gpd.GeoDataFrame, config: ScenarioConfig) -> np.ndar
     return demand["zone"].map(table).fillna(s.response_minutes_urban).to_numpy(dtype=np.float64)
 
 
+#: Model settings that only some models use (``model.p`` only when set in the file).
+SETTING_MODELS: dict[str, tuple[str, ...]] = {
+    "p": ("p_median", "mclp", "p_center", "capacitated_p_median", "facility_location"),
+    "radius": ("mclp", "lscp"),
+    "opening_cost": ("facility_location",),
+    "budget": ("facility_location",),
+}
+
+
+def warn_unused_settings(config: ScenarioConfig) -> list[str]:
+    """Warn (:class:`~planner.errors.SettingWarning`) of each model setting the chosen
+    model ignores, e.g. ``radius`` with ``p_median``; returns the messages."""
+    m = config.model
+    messages = []
+    for key, models in SETTING_MODELS.items():
+        value = getattr(m, key)
+        if value is None or m.name in models or key not in m.model_fields_set:
+            continue
+        messages.append(
+            f"model.{key} = {value} is not used by model {m.name!r} (only by "
+            f"{', '.join(models)}); it is ignored. Remove it, or choose one of those models."
+        )
+    for message in messages:
+        warnings.warn(message, SettingWarning, stacklevel=2)
+    return messages
+
+
 def solve_options(inputs: PlanInputs, config: ScenarioConfig) -> dict[str, Any]:
     """Keyword arguments of :func:`planner.optimize.solve` for a scenario."""
     m = config.model
     s = config.solver
+    warn_unused_settings(config)
     options: dict[str, Any] = {
         "model": m.name,
         "method": s.method,

@@ -12,6 +12,7 @@ import pytest
 from scenario_fixtures import write_tiny_scenario
 
 from planner.cli import main
+from planner.errors import SettingWarning
 
 REPO = Path(__file__).resolve().parent.parent
 COMMANDS = ("run", "validate", "sweep", "robustness", "compare", "demo", "bench")
@@ -72,6 +73,18 @@ def test_validate(scenario: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert info["existing_centres"] == 2
     assert main(["validate", str(scenario), "--quiet"]) == 0
     assert capsys.readouterr() == ("", "")
+
+
+def test_settings_the_model_ignores_are_named(scenario: Path) -> None:
+    path = _variant(scenario, "p = 4", "p = 4\nradius = 3\nbudget = 100", "unused.toml")
+    with pytest.warns(SettingWarning) as caught:
+        assert main(["validate", str(path), "--quiet"]) == 0
+    assert sorted(str(w.message) for w in caught) == [
+        "model.budget = 100.0 is not used by model 'p_median' (only by facility_location); it "
+        "is ignored. Remove it, or choose one of those models.",
+        "model.radius = 3.0 is not used by model 'p_median' (only by mclp, lscp); it is "
+        "ignored. Remove it, or choose one of those models.",
+    ]
 
 
 def test_validate_checks_a_sweep_grid(scenario: Path, capsys: pytest.CaptureFixture[str]) -> None:

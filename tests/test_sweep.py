@@ -13,7 +13,7 @@ import pytest
 from scenario_fixtures import write_tiny_scenario
 
 from planner.config import load_scenario
-from planner.errors import ConfigError, InputError
+from planner.errors import ConfigError, InputError, SettingWarning
 from planner.scenario import PlanInputs, load_inputs, run_scenario
 from planner.sweep import (
     apply_overrides,
@@ -398,13 +398,14 @@ def test_a_point_without_a_plan_is_a_row(
 ) -> None:
     """An infeasible point is reported in the table (and its folder holds the diagnosis)."""
     out = tmp_path / "sweep"
-    result = sweep(
-        scenario,
-        {"model.name": ["lscp"], "model.radius": [0.01, 5.0]},
-        out_dir=out,
-        parallel=False,
-        inputs=inputs,
-    )
+    with pytest.warns(SettingWarning, match="model.p = 4 is not used by model 'lscp'"):
+        result = sweep(
+            scenario,
+            {"model.name": ["lscp"], "model.radius": [0.01, 5.0]},
+            out_dir=out,
+            parallel=False,
+            inputs=inputs,
+        )
     table = result.table
     assert list(table["status"]) == ["infeasible", "optimal"]
     assert np.isnan(table["objective"].iloc[0])
