@@ -176,7 +176,10 @@ def precheck(
     """Counting checks that prove infeasibility without a solver; None when none fires.
 
     ``pairs_all`` are the allowed pairs without any radius cut, ``pairs_service`` the
-    pairs a demand point may be served (or, for ``lscp``, covered) through.
+    pairs a demand point may be served through (the single-source capacity check uses
+    them). Points out of reach are named once: with no allowed site at all, beyond the
+    radius, or (hotspots) beyond their response limit, and the radius where the model
+    serves hotspots through it.
     """
     diag: dict[str, Any] = {}
     found: list[dict[str, Any]] = []
