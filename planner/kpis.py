@@ -741,11 +741,87 @@ def plan_kpis(
         raise InputError(
             f"`minutes` {t_mat.shape} and `distance_m` {d_mat.shape} must have the same shape."
         )
-    n, m = t_mat.shape
+    pts = _points(
+        t_mat.shape, std, population=population, pop_65plus=pop_65plus,
+        demand_weight=demand_weight, fault_intensity=fault_intensity, is_hotspot=is_hotspot,
+        zone=zone, capacity=capacity, site_labels=site_labels, demand_ids=demand_ids,
+    )  # fmt: skip
+    asg = _assign(plan, t_mat, d_mat, assignment)
+    pop = pts.population
+    served = asg.assignment >= 0
+    pop_total = float(pop.sum())
+    zone_names, zone_codes = _uniq_map(pts.zones)
+    service_std = np.array([std.zone_service_minutes[z] for z in zone_names])[zone_codes]
+    response_std = np.array([std.response_minutes[str(z)] for z in zone_names])[zone_codes]
+    within_zone = asg.minutes <= service_std
+    within_resp = asg.minutes <= response_std
+    faults = pts.faults
+    worst, worst_hot = _worst_tables(asg, pts, std, response_std)
+    for arr in (asg.open_sites, asg.assignment, asg.minutes, asg.distance_m):
+        arr.setflags(write=False)
+    return PlanKPIs(
+        open_sites=asg.open_sites,
+        population_total=pop_total,
+        population_served=float(pop[served].sum()),
+        population_unserved=pop_total - float(pop[served].sum()),
+        minutes=_travel_stats(asg.minutes, pop),
+        distance_m=_travel_stats(asg.distance_m, pop),
+        total_person_minutes=float(np.dot(pop[served], asg.minutes[served])),
+        coverage=_coverage_table(asg, pts, std, within_zone),
+        zones=_zone_table(zone_names, zone_codes, std, pts, within_zone, within_resp),
+        faults_within_response_share=(
+            _num(_ratio(float(faults[within_resp].sum()), float(faults.sum())))
+            if pts.has_faults
+            else None
+        ),
+        n_hotspots=int(pts.hot.sum()),
+        n_hotspots_within_response=int((pts.hot & within_resp).sum()),
+        per_centre=_per_centre_table(asg, pts, pop_total),
+        worst_served=worst,
+        worst_hotspots=worst_hot,
+        assignment=asg.assignment,
+        travel_minutes=asg.minutes,
+        travel_distance_m=asg.distance_m,
+        standards=std,
+        note_keys=pts.notes,
+    )
+
+
+@dataclass(frozen=True)
+class _Points:
+    """The checked per-point and per-site arrays of :func:`plan_kpis`."""
+
+    population: np.ndarray
+    pop_65plus: np.ndarray  # zeros when not given (has_65 False)
+    has_65: bool
+    demand_weight: np.ndarray
+    faults: np.ndarray  # zeros when not given (has_faults False)
+    has_faults: bool
+    hot: np.ndarray
+    zones: np.ndarray
+    capacity: np.ndarray | None
+    site_labels: np.ndarray  # one str label per site (object array)
+    demand_ids: np.ndarray  # one str id per demand point (object array)
+    notes: tuple[str, ...]
+
+
+def _points(
+    shape: tuple[int, int],
+    std: ServiceStandards,
+    *,
+    population: ArrayLike,
+    pop_65plus: ArrayLike | None,
+    demand_weight: ArrayLike | None,
+    fault_intensity: ArrayLike | None,
+    is_hotspot: ArrayLike | None,
+    zone: ArrayLike | None,
+    capacity: ArrayLike | None,
+    site_labels: Sequence[str] | None,
+    demand_ids: Sequence[str] | None,
+) -> _Points:
+    """Check the arrays of :func:`plan_kpis` against the matrix ``shape`` and fill defaults."""
+    n, m = shape
     pop = _vector(population, n, "population")
-    p65 = _vector(pop_65plus, n, "pop_65plus", default=0.0)
-    has_65 = pop_65plus is not None
-    dw = _vector(demand_weight, n, "demand_weight") if demand_weight is not None else pop
     has_faults = fault_intensity is not None
     faults = _vector(fault_intensity, n, "fault_intensity", default=0.0)
     notes: list[str] = []
@@ -786,51 +862,64 @@ def plan_kpis(
         raise InputError(
             f"`demand_ids` must have one id per demand point ({n}); got {len(demand_ids)}."
         )
-
-    asg = _assign(plan, t_mat, d_mat, assignment)
-    served = asg.assignment >= 0
-    pop_total = float(pop.sum())
-    pop_served = float(pop[served].sum())
-    minutes_stats = _travel_stats(asg.minutes, pop)
-    dist_stats = _travel_stats(asg.distance_m, pop)
-    person_minutes = float(np.dot(pop[served], asg.minutes[served]))
-
-    # --- coverage against standards ---
-    zone_names, zone_codes = _uniq_map(zones)
-    std_per_point = np.array([std.zone_service_minutes[z] for z in zone_names])[zone_codes]
-    resp = np.array([std.response_minutes[str(z)] for z in zone_names])[zone_codes]
-    rows: list[dict[str, Any]] = []
-    total65 = float(p65.sum())
-
-    def _shares(within: np.ndarray) -> tuple[float, float]:
-        share = _ratio(float(pop[within].sum()), pop_total)
-        share65 = _ratio(float(p65[within].sum()), total65) if has_65 else math.nan
-        return share, share65
-
-    for thr in std.service_minutes:
-        s, s65 = _shares(asg.minutes <= thr)
-        rows.append(
-            {"kind": "minutes", "threshold": thr, "share_population": s, "share_65plus": s65}
-        )
-    for thr in std.service_distance_m:
-        s, s65 = _shares(asg.distance_m <= thr)
-        rows.append(
-            {"kind": "distance_m", "threshold": thr, "share_population": s, "share_65plus": s65}
-        )
-    within_zone = asg.minutes <= std_per_point
-    s, s65 = _shares(within_zone)
-    rows.append({"kind": "zone", "threshold": math.nan, "share_population": s, "share_65plus": s65})
-    coverage = pd.DataFrame(rows, columns=["kind", "threshold", "share_population", "share_65plus"])
-
-    # --- faults ---
-    within_resp = asg.minutes <= resp
-    total_faults = float(faults.sum())
-    faults_share = (
-        _num(_ratio(float(faults[within_resp].sum()), total_faults)) if has_faults else None
+    return _Points(
+        population=pop,
+        pop_65plus=_vector(pop_65plus, n, "pop_65plus", default=0.0),
+        has_65=pop_65plus is not None,
+        demand_weight=(
+            _vector(demand_weight, n, "demand_weight") if demand_weight is not None else pop
+        ),
+        faults=faults,
+        has_faults=has_faults,
+        hot=hot,
+        zones=zones,
+        capacity=cap,
+        site_labels=(
+            np.asarray([str(s) for s in site_labels], dtype=object)
+            if site_labels is not None
+            else np.arange(m).astype(str).astype(object)
+        ),
+        demand_ids=(
+            np.asarray(demand_ids, dtype=object)
+            if demand_ids is not None
+            else np.arange(n).astype(str)
+        ),
+        notes=tuple(notes),
     )
-    n_hot = int(hot.sum())
-    n_hot_within = int((hot & within_resp).sum())
 
+
+def _coverage_table(
+    asg: _Assigned, pts: _Points, std: ServiceStandards, within_zone: np.ndarray
+) -> pd.DataFrame:
+    """Shares of population (and of residents 65+) within each service standard."""
+    pop, p65 = pts.population, pts.pop_65plus
+    pop_total, total65 = float(pop.sum()), float(p65.sum())
+
+    def shares(kind: str, threshold: float, within: np.ndarray) -> dict[str, Any]:
+        share65 = _ratio(float(p65[within].sum()), total65) if pts.has_65 else math.nan
+        return {
+            "kind": kind,
+            "threshold": threshold,
+            "share_population": _ratio(float(pop[within].sum()), pop_total),
+            "share_65plus": share65,
+        }
+
+    rows = [shares("minutes", thr, asg.minutes <= thr) for thr in std.service_minutes]
+    rows += [shares("distance_m", thr, asg.distance_m <= thr) for thr in std.service_distance_m]
+    rows.append(shares("zone", math.nan, within_zone))
+    return pd.DataFrame(rows, columns=["kind", "threshold", "share_population", "share_65plus"])
+
+
+def _zone_table(
+    zone_names: list[str],
+    zone_codes: np.ndarray,
+    std: ServiceStandards,
+    pts: _Points,
+    within_zone: np.ndarray,
+    within_resp: np.ndarray,
+) -> pd.DataFrame:
+    """Per zone: population within its service standard, faults within its response standard."""
+    pop, faults = pts.population, pts.faults
     zone_rows = []
     for code, name in enumerate(zone_names):
         sel = zone_codes == code
@@ -845,65 +934,62 @@ def plan_kpis(
                 "response_minutes": std.response_minutes[str(name)],
                 "fault_intensity": zf,
                 "faults_within_response_share": (
-                    _ratio(float(faults[sel & within_resp].sum()), zf) if has_faults else math.nan
+                    _ratio(float(faults[sel & within_resp].sum()), zf)
+                    if pts.has_faults
+                    else math.nan
                 ),
             }
         )
-    zones_df = pd.DataFrame(zone_rows)
+    return pd.DataFrame(zone_rows)
 
-    # --- per centre ---
+
+def _per_centre_table(asg: _Assigned, pts: _Points, pop_total: float) -> pd.DataFrame:
+    """Per open centre: who it serves, its load against capacity and its marginal value."""
+    pop, dw, cap = pts.population, pts.demand_weight, pts.capacity
+    served = asg.assignment >= 0
     k = asg.open_sites.size
     pos = np.searchsorted(asg.open_sites, np.where(served, asg.assignment, asg.open_sites[0]))
     pos_served = pos[served]
 
-    def _per(values: np.ndarray) -> np.ndarray:
+    def per(values: np.ndarray) -> np.ndarray:
         return np.bincount(pos_served, weights=values[served], minlength=k)
 
-    per_pop = _per(pop)
-    per_pm = np.bincount(
-        pos_served, weights=(pop * np.where(served, asg.minutes, 0.0))[served], minlength=k
-    )
-    per_dw = _per(dw)
+    nan = np.full(k, np.nan)
+    per_pop = per(pop)
+    per_pm = per(pop * np.where(served, asg.minutes, 0.0))
+    per_dw = per(dw)
     # Marginal value in person-minutes on the block of open columns (inf = unreachable).
     marg = marginal_values(asg.minutes_block, pop, np.arange(k))
-    per = pd.DataFrame(
+    cap_open = cap[asg.open_sites] if cap is not None else nan
+    return pd.DataFrame(
         {
-            "label": [
-                str(site_labels[j]) if site_labels is not None else str(j) for j in asg.open_sites
-            ],
+            "label": pts.site_labels[asg.open_sites].astype(str).tolist(),
             "population": per_pop,
-            "pop_65plus": _per(p65) if has_65 else np.full(k, np.nan),
+            "pop_65plus": per(pts.pop_65plus) if pts.has_65 else nan,
             "demand_weight": per_dw,
-            "fault_load": _per(faults) if has_faults else np.full(k, np.nan),
+            "fault_load": per(pts.faults) if pts.has_faults else nan,
             "n_demand": np.bincount(pos_served, minlength=k).astype(np.int64),
             "mean_minutes": np.divide(per_pm, per_pop, out=np.full(k, np.nan), where=per_pop > 0),
-            "capacity": cap[asg.open_sites] if cap is not None else np.full(k, np.nan),
+            "capacity": cap_open,
             "capacity_used_share": (
-                np.divide(
-                    per_dw,
-                    cap[asg.open_sites],
-                    out=np.full(k, np.nan),
-                    where=cap[asg.open_sites] > 0,
-                )
+                np.divide(per_dw, cap_open, out=np.full(k, np.nan), where=cap_open > 0)
                 if cap is not None
-                else np.full(k, np.nan)
+                else nan
             ),
             "marginal_person_minutes": marg,
-            "marginal_mean_minutes": marg / pop_total if pop_total > 0 else np.full(k, np.nan),
+            "marginal_mean_minutes": marg / pop_total if pop_total > 0 else nan,
         },
         index=pd.Index(asg.open_sites, name="site"),
     )
 
-    # --- worst served ---
-    ids = (
-        np.asarray(demand_ids, dtype=object) if demand_ids is not None else np.arange(n).astype(str)
-    )
-    labels = (
-        np.asarray([str(s) for s in site_labels], dtype=object)
-        if site_labels is not None
-        else np.arange(m).astype(str).astype(object)
-    )
-    site_label_of = np.where(served, labels[np.where(served, asg.assignment, 0)], "")
+
+def _worst_tables(
+    asg: _Assigned, pts: _Points, std: ServiceStandards, response_std: np.ndarray
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The worst-served demand points and the hotspots furthest over their response standard."""
+    pop, faults, zones, ids = pts.population, pts.faults, pts.zones, pts.demand_ids
+    served = asg.assignment >= 0
+    site_label_of = np.where(served, pts.site_labels[np.where(served, asg.assignment, 0)], "")
     cand = np.flatnonzero(pop > 0)
     order = cand[np.lexsort((-pop[cand], -asg.minutes[cand]))][: std.n_worst]
     worst = pd.DataFrame(
@@ -918,8 +1004,8 @@ def plan_kpis(
             "site_label": site_label_of[order].astype(str),
         }
     )
-    hot_idx = np.flatnonzero(hot)
-    excess = asg.minutes - resp
+    hot_idx = np.flatnonzero(pts.hot)
+    excess = asg.minutes - response_std
     hot_order = hot_idx[np.lexsort((-faults[hot_idx], -excess[hot_idx]))][: std.n_worst]
     worst_hot = pd.DataFrame(
         {
@@ -928,37 +1014,13 @@ def plan_kpis(
             "fault_intensity": faults[hot_order],
             "zone": zones[hot_order].astype(str),
             "travel_minutes": asg.minutes[hot_order],
-            "response_minutes": resp[hot_order],
+            "response_minutes": response_std[hot_order],
             "excess_minutes": excess[hot_order],
             "site": asg.assignment[hot_order],
             "site_label": site_label_of[hot_order].astype(str),
         }
     )
-
-    for arr in (asg.open_sites, asg.assignment, asg.minutes, asg.distance_m):
-        arr.setflags(write=False)
-    return PlanKPIs(
-        open_sites=asg.open_sites,
-        population_total=pop_total,
-        population_served=pop_served,
-        population_unserved=pop_total - pop_served,
-        minutes=minutes_stats,
-        distance_m=dist_stats,
-        total_person_minutes=person_minutes,
-        coverage=coverage,
-        zones=zones_df,
-        faults_within_response_share=faults_share,
-        n_hotspots=n_hot,
-        n_hotspots_within_response=n_hot_within,
-        per_centre=per,
-        worst_served=worst,
-        worst_hotspots=worst_hot,
-        assignment=asg.assignment,
-        travel_minutes=asg.minutes,
-        travel_distance_m=asg.distance_m,
-        standards=std,
-        note_keys=tuple(notes),
-    )
+    return worst, worst_hot
 
 
 def _uniq_map(values: np.ndarray) -> tuple[list[str], np.ndarray]:
