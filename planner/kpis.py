@@ -822,6 +822,8 @@ def _points(
     """Check the arrays of :func:`plan_kpis` against the matrix ``shape`` and fill defaults."""
     n, m = shape
     pop = _vector(population, n, "population")
+    p65 = _vector(pop_65plus, n, "pop_65plus", default=0.0)
+    dw = _vector(demand_weight, n, "demand_weight") if demand_weight is not None else pop
     has_faults = fault_intensity is not None
     faults = _vector(fault_intensity, n, "fault_intensity", default=0.0)
     notes: list[str] = []
@@ -864,11 +866,9 @@ def _points(
         )
     return _Points(
         population=pop,
-        pop_65plus=_vector(pop_65plus, n, "pop_65plus", default=0.0),
+        pop_65plus=p65,
         has_65=pop_65plus is not None,
-        demand_weight=(
-            _vector(demand_weight, n, "demand_weight") if demand_weight is not None else pop
-        ),
+        demand_weight=dw,
         faults=faults,
         has_faults=has_faults,
         hot=hot,
