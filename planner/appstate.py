@@ -1117,7 +1117,7 @@ def inputs_map(
 
     One GeoJSON layer per kind of feature (demand, candidates, existing), drawn on a canvas.
     ``flagged`` demand rows (e.g. :func:`flagged_rows` of a run without a plan) get a
-    layer of their own on top, outlined in magenta.
+    layer of their own on top: magenta rings on their centres, visible at any zoom.
     """
     import folium
 
@@ -1181,16 +1181,19 @@ def inputs_map(
             tooltip=folium.GeoJsonTooltip(fields=["t"], labels=False),
         ).add_to(m)
     if len(flagged):
+        import shapely
+
         rows = np.asarray(flagged, dtype=np.int64)
         fprops = [{"t": html.escape(f"{d['demand_id'].iloc[r]}")} for r in rows]
+        # Rings on the cells' centres: a few 500-m cells would vanish at city zoom.
         folium.GeoJson(
-            _rounded_geojson(geoms[rows], fprops),
+            _rounded_geojson(shapely.centroid(geoms[rows]), fprops),
             name=t("app_flagged_layer", lang),
-            marker=folium.CircleMarker(radius=8, fill=False) if is_point else None,
+            marker=folium.CircleMarker(radius=12, fill=True),
             style_function=lambda f: {
                 "color": _FLAGGED,
                 "weight": 3,
-                "fillOpacity": 0.15,
+                "fillOpacity": 0.25,
                 "fillColor": _FLAGGED,
             },
             tooltip=folium.GeoJsonTooltip(fields=["t"], labels=False),
@@ -1199,7 +1202,7 @@ def inputs_map(
     return m
 
 
-#: Outline of the demand points a run without a plan is stuck on.
+#: Colour of the rings on the demand points a run without a plan is stuck on.
 _FLAGGED = "#e7298a"
 
 

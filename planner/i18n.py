@@ -580,8 +580,8 @@ _LABELS: dict[str, dict[str, str]] = {
     "app_infeasible_lead": {"zh": "无法满足所设标准：", "en": "The standards cannot all be met:"},
     "app_flagged_layer": {"zh": "无法满足的需求点", "en": "Points that cannot be served"},
     "app_flagged_hint": {
-        "zh": "地图上以品红色标出诊断所指的 {n} 个需求点（每项原因最多 50 个）。",
-        "en": "The map outlines in magenta the {n} demand points the diagnosis names (at most 50 per cause).",
+        "zh": "地图上以品红色圆圈标出诊断所指的 {n} 个需求点（每项原因最多 50 个）。",
+        "en": "Magenta rings on the map mark the {n} demand point(s) the diagnosis names (at most 50 per cause).",
     },
     "app_no_solution_lead": {"zh": "求解器未找到方案：", "en": "The solver found no plan:"},
     "app_infeasible_hint": {

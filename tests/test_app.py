@@ -207,7 +207,7 @@ def test_infeasible_standard_is_explained(env: Path) -> None:
     assert "fault hotspot(s) (e.g. c0" in text  # named by their demand ids
     assert "Try more centres" in text
     # ... and drawn: the points the diagnosis names, on a map of the inputs.
-    assert any("demand points the diagnosis names" in c.value for c in at.caption)
+    assert any("demand point(s) the diagnosis names" in c.value for c in at.caption)
     (page,) = [f.proto.srcdoc for f in at.get("iframe")]
     assert "Points that cannot be served" in page
     assert "#e7298a" in page
