@@ -1098,11 +1098,9 @@ _WEIGHT_COLOURS: Final = ("#f7fbff", "#c6dbef", "#6baed6", "#2171b5", "#08306b")
 def flagged_rows(run: AppRun) -> list[int]:
     """Demand rows a run without a plan is stuck on: those its diagnosis names (points or
     hotspots out of reach, loads above every capacity), sorted; empty for a plan."""
-    details = run.solution.details or {}
-    diag = details.get("diagnosis")
-    findings = diag.get("findings", []) if isinstance(diag, Mapping) else []
-    rows = {int(r) for f in findings for r in f.get("rows", [])}
-    return sorted(rows)
+    from planner.optimize.diagnose import findings_of
+
+    return sorted({int(r) for f in findings_of(run.solution.details) for r in f.get("rows", [])})
 
 
 def inputs_map(

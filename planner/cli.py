@@ -18,7 +18,7 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional
 
 import typer
 
@@ -227,18 +227,14 @@ def _fmt_value(key: str, value: Any) -> str:
 def _print_result(result: RunResult, *, as_json: bool, quiet: bool) -> None:
     """Print a run's summary; a run without a plan says why and exits with code 3."""
     summary = _summary(result)
+    if not summary["ok"]:
+        diagnosis = summary["outputs"].get("diagnosis")
+        where = f" (numbers in {diagnosis})" if diagnosis else ""
+        _exit_no_plan(summary, as_json=as_json, where=where)
     if as_json:
         _echo_json(summary)
-    elif not summary["ok"]:
-        where = (
-            f" (numbers in {summary['outputs']['diagnosis']})"
-            if "diagnosis" in summary["outputs"]
-            else ""
-        )
-        typer.echo(f"error: {summary['error']}{where}", err=True)
-    if not summary["ok"]:
-        raise typer.Exit(NO_PLAN_EXIT)
-    if as_json or quiet:
+        return
+    if quiet:
         return
     typer.echo(
         f"Scenario {summary['scenario']}: {summary['model']} -> {summary['quality']} "
@@ -254,6 +250,16 @@ def _print_result(result: RunResult, *, as_json: bool, quiet: bool) -> None:
     if summary["out_dir"]:
         names = ", ".join(sorted(Path(p).name for p in summary["outputs"].values()))
         typer.echo(f"Outputs in {summary['out_dir']}: {names}")
+
+
+def _exit_no_plan(doc: dict[str, Any], *, as_json: bool, where: str = "") -> NoReturn:
+    """End a command whose scenario has no plan: its document (``--json``) or the error
+    line, then exit code 3."""
+    if as_json:
+        _echo_json(doc)
+    else:
+        typer.echo(f"error: {doc['error']}{where}", err=True)
+    raise typer.Exit(NO_PLAN_EXIT)
 
 
 def _run_file(scenario: Path, out: Path, *, force: bool, quiet: bool, as_json: bool) -> RunResult:
@@ -523,12 +529,8 @@ def robustness(
         progress.stage("Solving the unperturbed plan")
         base = run_scenario(config, inputs=inputs)
         if not base.solution.has_plan:  # nothing to test: say why, write nothing
-            message = f"no plan to test: {base.why_no_plan('en')}"
-            if as_json:
-                _echo_json({"ok": False, "error": message, "exit_code": NO_PLAN_EXIT})
-            else:
-                typer.echo(f"error: {message}", err=True)
-            raise typer.Exit(NO_PLAN_EXIT)
+            why = f"no plan to test: {base.why_no_plan('en')}"
+            _exit_no_plan({"ok": False, "error": why, "exit_code": NO_PLAN_EXIT}, as_json=as_json)
         progress.stage(f"Solving {draws} perturbed draws", total=draws)
         result = run_robustness(
             inputs,

@@ -177,11 +177,11 @@ def diagnosis_document(result: RunResult) -> dict[str, Any]:
     """``diagnosis.json`` of a run without a plan: the solution, why (in Chinese and
     English) and, beside each finding's demand row numbers, the demand points' ids."""
     from planner.i18n import LANGUAGES
+    from planner.optimize.diagnose import findings_of
 
     doc = copy.deepcopy(result.solution.to_dict())  # the solution itself stays as it is
     ids = result.inputs.demand["demand_id"].astype(str).tolist()
-    diag = doc.get("details", {}).get("diagnosis")
-    for f in diag.get("findings", []) if isinstance(diag, dict) else []:
+    for f in findings_of(doc.get("details")):
         if "rows" in f:
             f["demand_ids"] = [ids[r] for r in f["rows"]]
     doc["explanation"] = {lang: result.why_no_plan(lang) for lang in LANGUAGES}

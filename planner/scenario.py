@@ -99,17 +99,15 @@ class RunResult:
         their ``demand_id`` and limits in the scenario's cost unit.
         """
         from planner.i18n import t
-        from planner.optimize.diagnose import explain
+        from planner.optimize.diagnose import explain, findings_of
 
         sol = self.solution
         if sol.has_plan:
             return None
         lang = lang or self.config.outputs.language
-        details = sol.details or {}
-        diag = details.get("diagnosis")
-        findings = diag.get("findings") if isinstance(diag, dict) else None
+        findings = findings_of(sol.details)
         if not findings:  # a solution made elsewhere: its English message is all there is
-            return str(details.get("message") or t("app_quality_none", lang))
+            return str((sol.details or {}).get("message") or t("app_quality_none", lang))
         unit = t("minutes_unit" if self.config.model.cost == "minutes" else "metres_unit", lang)
         names = self.inputs.demand["demand_id"].astype(str).tolist()
         return explain(findings, lang, demand_names=names, cost_unit=unit)

@@ -70,8 +70,27 @@ def no_candidate(problem: Problem, rows: np.ndarray) -> dict[str, Any]:
 
 
 def diagnosis(findings: Sequence[Mapping[str, Any]], **extra: Any) -> dict[str, Any]:
-    """A diagnosis dict: the findings, ``extra`` numbers and the English ``message``."""
-    return {**extra, "findings": [dict(f) for f in findings], "message": explain(findings, "en")}
+    """A diagnosis dict: the findings and ``extra`` numbers."""
+    return {**extra, "findings": [dict(f) for f in findings]}
+
+
+def no_plan_details(diag: dict[str, Any]) -> dict[str, Any]:
+    """``Solution.details`` of a result without a plan: the diagnosis and its English
+    ``message``."""
+    return {"diagnosis": diag, "message": explain(diag["findings"], "en")}
+
+
+def findings_of(details: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+    """The diagnosis findings in a solution's ``details`` (the same dicts; empty when
+    there are none)."""
+    diag = (details or {}).get("diagnosis")
+    found = diag.get("findings") if isinstance(diag, Mapping) else None
+    return [f for f in found if isinstance(f, dict)] if isinstance(found, list) else []
+
+
+#: Models whose radius defines coverage; in every other model a radius limits where a
+#: point (hotspots included) may be served.
+COVERAGE_MODELS = ("mclp", "lscp")
 
 
 def explain(
@@ -186,8 +205,6 @@ def precheck(
     w = problem.weight
     rows = np.flatnonzero(must_serve)
     row_min = pairs_all.row_min()
-    # The radius limits where a point may be served, except in mclp (a coverage reward).
-    radius_cut = radius if model != "mclp" else None
     reported = np.zeros(0, dtype=np.int64)
     if model != "mclp":
         pairs_r = (
@@ -212,8 +229,8 @@ def precheck(
                                      min_radius=need))  # fmt: skip
     if hotspot_rows is not None and hotspot_max_cost is not None and hotspot_rows.size:
         limit = np.asarray(hotspot_max_cost, dtype=np.float64)
-        if radius_cut is not None and model != "lscp":
-            limit = np.minimum(limit, radius_cut)  # hotspots are served within the radius too
+        if radius is not None and model not in COVERAGE_MODELS:
+            limit = np.minimum(limit, radius)  # hotspots are served within the radius too
         bad = hotspot_rows[row_min[hotspot_rows] > limit]
         bad = np.setdiff1d(bad, reported)  # a point out of reach is named once
         if bad.size:

@@ -163,13 +163,12 @@ def _solution(
 def _infeasible(
     problem: Problem, opts: ModelOptions, clock: _Clock, diag: dict[str, Any], sense: str = "min"
 ) -> Solution:
-    message = diag.pop("message", "the model has no feasible plan.")
     return _solution(
         problem,
         opts,
         clock,
         status=Status.INFEASIBLE,
-        details={"diagnosis": diag, "message": message},
+        details=diagnose.no_plan_details(diag),
         sense=sense,
     )
 
@@ -220,8 +219,7 @@ def _no_plan(
         diag = _why_infeasible(problem, opts, clock, capacitated=capacitated)
     else:
         diag = diagnose.diagnosis([diagnose.finding("stopped")])
-    details["message"] = diag.pop("message")
-    details["diagnosis"] = diag
+    details.update(diagnose.no_plan_details(diag))
     return _solution(problem, opts, clock, status=res.status, details=details, sense=sense)
 
 
@@ -238,7 +236,7 @@ def _why_infeasible(
     """
     n = problem.n_demand
     pairs_all = build_pairs(problem)
-    serving = opts.model not in ("mclp", "lscp")
+    serving = opts.model not in diagnose.COVERAGE_MODELS
     radius = opts.radius if serving else None
     limits = np.full(n, INF)
     listed = np.zeros(n, dtype=bool)
@@ -709,14 +707,13 @@ def _solve_p_center(problem: Problem, opts: ModelOptions, clock: _Clock) -> Solu
                 problem, opts, clock, _why_infeasible(problem, opts, clock, capacitated=False)
             )
         if ok is None:
-            diag = diagnose.diagnosis([diagnose.finding("stopped")])
-            message = diag.pop("message")
+            stopped = diagnose.diagnosis([diagnose.finding("stopped")])
             return _solution(
                 problem,
                 opts,
                 clock,
                 status=Status.NO_SOLUTION,
-                details={"diagnosis": diag, "message": message},
+                details=diagnose.no_plan_details(stopped),
             )
         assert plan is not None
         best = plan

@@ -148,10 +148,8 @@ def _infeasible(
     model: str, t0: float, found: list[dict[str, Any]], sense: str = "min", n: int = 0
 ) -> Solution:
     """No plan: ``found`` are the diagnosis findings (:mod:`planner.optimize.diagnose`)."""
-    from planner.optimize.diagnose import diagnosis
+    from planner.optimize.diagnose import diagnosis, no_plan_details
 
-    diag = diagnosis(found)
-    message = diag.pop("message")
     return Solution(
         open_sites=np.zeros(0, dtype=np.int64),
         assignment=np.full(n, -1, dtype=np.int64),
@@ -164,7 +162,7 @@ def _infeasible(
         method="heuristic",
         solver="planner",
         sense=sense,
-        details={"message": message, "diagnosis": diag},
+        details=no_plan_details(diagnosis(found)),
     )
 
 
@@ -213,15 +211,14 @@ def _p_median(
     w = problem.weight
     served = w > 0
     if np.isinf(best[served]).any():
-        from planner.optimize.diagnose import diagnosis, finding
+        from planner.optimize.diagnose import diagnosis, finding, no_plan_details
 
-        cutoff = diagnosis([finding("cutoff")])
         return Solution(
             open_sites=np.zeros(0, dtype=np.int64), assignment=np.full(problem.n_demand, -1),
             objective=float("nan"), lower_bound=None,
             gap=None, status=Status.NO_SOLUTION, runtime_s=time.perf_counter() - t0,
             model="p_median", method=method_name, solver="planner",
-            details={"message": cutoff.pop("message"), "diagnosis": cutoff},
+            details=no_plan_details(diagnosis([finding("cutoff")])),
         )  # fmt: skip
     objective = float(np.dot(w[served], best[served]))
     lb = out.bound if bound else None
