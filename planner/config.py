@@ -8,6 +8,7 @@ default. :func:`load_scenario` turns every validation problem into one
 
 from __future__ import annotations
 
+import codecs
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -40,6 +41,18 @@ class LayerSource(_Strict):
     attribution: str | None = Field(
         None, description="source and licence shown on maps and reports (else from sources.json)"
     )
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, v: str | None) -> str | None:
+        if v is not None:
+            try:
+                codecs.lookup(v)
+            except LookupError:
+                raise ValueError(
+                    f"unknown text encoding {v!r}; use e.g. 'utf-8', 'gbk' or 'gb18030'"
+                ) from None
+        return v
 
 
 class PopulationSource(LayerSource):
@@ -237,6 +250,8 @@ def load_scenario(path: str | Path) -> ScenarioConfig:
     p = Path(path)
     if not p.exists():
         raise ConfigError(f"scenario file {p} does not exist; check the path.")
+    if p.is_dir():
+        raise ConfigError(f"scenario {p} is a folder; give the scenario's .toml file inside it.")
     try:
         data = tomllib.loads(p.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:

@@ -114,8 +114,12 @@ class RunResult:
 
 
 def read_source(cfg: ScenarioConfig, src: LayerSource, what: str) -> gpd.GeoDataFrame:
-    """Read one layer of a scenario, its path relative to the scenario file."""
-    return read_layer(
+    """Read one layer of a scenario, its path relative to the scenario file.
+
+    A column the scenario names explicitly (``id_col = "sid"``, ...) must exist:
+    the readers fall back to defaults only for columns left unset.
+    """
+    gdf = read_layer(
         cfg.resolve(src.path),
         layer=src.layer,
         lon_col=src.lon_col,
@@ -125,6 +129,16 @@ def read_source(cfg: ScenarioConfig, src: LayerSource, what: str) -> gpd.GeoData
         encoding=src.encoding,
         what=what,
     )
+    for key in sorted(src.model_fields_set):
+        value = getattr(src, key)
+        named = (key.endswith("_col") or key == "column") and key not in ("lon_col", "lat_col")
+        if named and isinstance(value, str) and value not in gdf.columns:
+            shown = ", ".join(str(c) for c in gdf.columns if c != "geometry")
+            raise DataError(
+                f"{src.path}: the {what} layer has no column {value!r} (setting `{key}`); "
+                f"columns are {shown}."
+            )
+    return gdf
 
 
 def _attribution(cfg: ScenarioConfig) -> list[str]:

@@ -1,0 +1,453 @@
+"""The bad-input corpus: every input a user can get wrong, and what the planner must say.
+
+Each :class:`Case` builds one bad input in a fresh folder (a copy of the tiny
+synthetic scenario of :mod:`scenario_fixtures`) and returns the command line to
+run. Every case is checked the same way (:func:`check_case`):
+
+* the exit code (2: bad input, unless the case says otherwise);
+* one line on standard error, ``error: ...``, that holds each of ``expect``
+  (the file, layer, column or setting at fault);
+* no traceback;
+* no partial output: the ``--out`` folder does not exist afterwards, no
+  ``.NAME.tmp-*`` folder is left beside it, and no file the case made is gone.
+
+To add a case: append a ``Case(id, build, expect)`` to ``CASES`` (or to one of
+the topic lists below). ``build(folder)`` gets a folder holding ``tiny.gpkg``
+and ``tiny.toml`` and returns the argument list for ``planner``; use
+:func:`variant` to edit the scenario text, :func:`layer_variant` to rewrite a
+layer, :func:`write_csv` for CSV layers. Keep cases fast: prefer
+``planner validate`` or failures before the solve.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+from scenario_fixtures import SCENARIO, write_tiny_data
+
+from planner.cli import main
+
+OUT = "out"  # every case that writes points --out here (inside its folder)
+
+
+@dataclass(frozen=True)
+class Case:
+    """One bad input: how to build it, what the planner must say, with which exit code."""
+
+    id: str
+    build: Callable[[Path], list[str]]
+    expect: tuple[str, ...]
+    code: int = 2
+
+
+# --------------------------------------------------------------------------------------
+# builders
+
+
+def scenario_text(folder: Path) -> str:
+    return (folder / "tiny.toml").read_text(encoding="utf-8")
+
+
+def variant(
+    old: str, new: str, *, command: str = "validate", count: int = 1
+) -> Callable[[Path], list[str]]:
+    """A builder: the tiny scenario with ``old`` replaced by ``new`` (must occur)."""
+
+    def build(folder: Path) -> list[str]:
+        text = scenario_text(folder)
+        assert old in text, f"{old!r} is not in the tiny scenario"
+        (folder / "tiny.toml").write_text(text.replace(old, new, count), encoding="utf-8")
+        return _command(command, folder)
+
+    return build
+
+
+def appended(extra: str, *, command: str = "validate") -> Callable[[Path], list[str]]:
+    """A builder: the tiny scenario with ``extra`` TOML appended."""
+
+    def build(folder: Path) -> list[str]:
+        (folder / "tiny.toml").write_text(scenario_text(folder) + extra, encoding="utf-8")
+        return _command(command, folder)
+
+    return build
+
+
+def layer_variant(
+    layer: str,
+    change: Callable[[gpd.GeoDataFrame], gpd.GeoDataFrame],
+    *,
+    command: str = "validate",
+) -> Callable[[Path], list[str]]:
+    """A builder: one layer of ``tiny.gpkg`` rewritten by ``change`` into ``bad.gpkg``.
+
+    The scenario points that layer at ``bad.gpkg`` (same layer name).
+    """
+
+    def build(folder: Path) -> list[str]:
+        gdf = gpd.read_file(folder / "tiny.gpkg", layer=layer)
+        change(gdf).to_file(folder / "bad.gpkg", layer=layer, driver="GPKG")
+        text = scenario_text(folder).replace(
+            f'path = "tiny.gpkg"\nlayer = "{layer}"', f'path = "bad.gpkg"\nlayer = "{layer}"'
+        )
+        (folder / "tiny.toml").write_text(text, encoding="utf-8")
+        return _command(command, folder)
+
+    return build
+
+
+def file_layer(
+    layer: str,
+    name: str,
+    content: bytes | str | Callable[[Path], None],
+    *,
+    extra: str = "",
+    command: str = "validate",
+) -> Callable[[Path], list[str]]:
+    """A builder: the layer ``layer`` read from a file ``name`` holding ``content``.
+
+    ``content`` is the file's bytes/text, or a function that writes the file.
+    ``extra`` is added after ``path`` in the layer's table (e.g. ``lon_col = "x"``).
+    """
+
+    def build(folder: Path) -> list[str]:
+        target = folder / name
+        if callable(content):
+            content(target)
+        elif isinstance(content, bytes):
+            target.write_bytes(content)
+        else:
+            target.write_text(content, encoding="utf-8")
+        new = f'path = "{name}"' + (f"\n{extra}" if extra else "")
+        text = scenario_text(folder).replace(f'path = "tiny.gpkg"\nlayer = "{layer}"', new)
+        (folder / "tiny.toml").write_text(text, encoding="utf-8")
+        return _command(command, folder)
+
+    return build
+
+
+def raw_scenario(content: bytes) -> Callable[[Path], list[str]]:
+    """A builder: the scenario file replaced by ``content`` (bytes)."""
+
+    def build(folder: Path) -> list[str]:
+        (folder / "tiny.toml").write_bytes(content)
+        return ["validate", str(folder / "tiny.toml")]
+
+    return build
+
+
+def argv(*args: str) -> Callable[[Path], list[str]]:
+    """A builder: a fixed command line; ``{dir}`` is replaced by the case's folder."""
+
+    def build(folder: Path) -> list[str]:
+        return [a.replace("{dir}", str(folder)) for a in args]
+
+    return build
+
+
+def _command(command: str, folder: Path) -> list[str]:
+    scenario = str(folder / "tiny.toml")
+    if command == "validate":
+        return ["validate", scenario]
+    return [command, scenario, "--out", str(folder / OUT)]
+
+
+# --------------------------------------------------------------------------------------
+# the cases, by topic (other engineers add theirs to CASES at the end)
+
+SCENARIO_CASES: list[Case] = [
+    Case("scenario-missing", argv("validate", "{dir}/nope.toml"), ("nope.toml", "does not exist")),
+    Case(
+        "scenario-not-toml",
+        raw_scenario(b"name = ["),
+        ("tiny.toml", "not valid TOML"),
+    ),
+    Case(
+        "scenario-not-utf8",
+        raw_scenario("name = '武汉'".encode("gbk")),
+        ("tiny.toml", "UTF-8"),
+    ),
+    Case("scenario-unknown-key", variant("p = 4", "p = 4\nnmae = 'x'"), ("`model.nmae`",)),
+    Case("scenario-unknown-table", appended("\n[modle]\np = 3\n"), ("`modle`",)),
+    Case(
+        "scenario-base-dir-key",
+        variant('name = "tiny"', 'name = "tiny"\nbase_dir = "/"'),
+        ("`base_dir`",),
+    ),
+    Case("p-not-int", variant("p = 4", 'p = "many"'), ("`model.p`", "'many'")),
+    Case("p-zero", variant("p = 4", "p = 0"), ("`model.p`",)),
+    Case("p-negative", variant("p = 4", "p = -3"), ("`model.p`",)),
+    Case("p-too-many", variant("p = 4", "p = 40"), ("model.p = 40", "14 sites")),
+    Case("p-below-existing", variant("p = 4", "p = 1"), ("model.p", "existing")),
+    Case(
+        "model-unknown",
+        variant('name = "p_median"', 'name = "k_means"'),
+        ("`model.name`", "k_means"),
+    ),
+    Case(
+        "demand-weights-zero",
+        variant(
+            "population = 0.6\nresidential = 0.2\nfaults = 0.2",
+            "population = 0\nresidential = 0\nfaults = 0",
+        ),
+        ("weights are all 0",),
+    ),
+    Case(
+        "demand-weight-negative",
+        variant("population = 0.6", "population = -1"),
+        ("`demand.population`",),
+    ),
+    Case(
+        "hotspot-quantile-one",
+        variant("faults = 0.2", "faults = 0.2\nhotspot_quantile = 1.0"),
+        ("`demand.hotspot_quantile`",),
+    ),
+    Case(
+        "solver-unknown",
+        variant('method = "exact"', 'method = "magic"'),
+        ("`solver.method`", "magic"),
+    ),
+    Case(
+        "time-limit-zero",
+        variant("time_limit_s = 30", "time_limit_s = 0"),
+        ("`solver.time_limit_s`",),
+    ),
+    Case(
+        "language-unknown",
+        variant('language = "en"', 'language = "fr"'),
+        ("`outputs.language`", "fr"),
+    ),
+    Case(
+        "travel-network-without-file",
+        appended('\n[travel]\nmethod = "network"\n'),
+        ("travel", "network"),
+    ),
+    Case(
+        "detour-below-one",
+        appended("\n[travel]\ndetour_factor = 0.5\n"),
+        ("`travel.detour_factor`",),
+    ),
+    Case("speed-zero", appended("\n[travel]\nspeed_kmh = 0\n"), ("`travel.speed_kmh`",)),
+    Case(
+        "service-minutes-empty",
+        appended("\n[standards]\nservice_minutes = []\n"),
+        ("service_minutes",),
+    ),
+    Case(
+        "service-minutes-negative",
+        appended("\n[standards]\nservice_minutes = [-5]\n"),
+        ("service_minutes",),
+    ),
+    Case("radius-negative", variant("p = 4", "p = 4\nradius = -2"), ("`model.radius`",)),
+    Case("capacity-zero", variant("p = 4", "p = 4\ncapacity = 0"), ("`model.capacity`",)),
+    Case(
+        "no-candidates",
+        variant('[data.candidates]\npath = "tiny.gpkg"\nlayer = "candidate_sites"\n', ""),
+        ("data.candidates",),
+    ),
+    Case(
+        "no-population",
+        variant('[data.population]\npath = "tiny.gpkg"\nlayer = "population"\n', ""),
+        ("data.population",),
+    ),
+]
+
+FILE_CASES: list[Case] = [
+    Case(
+        "layer-file-missing",
+        variant('path = "tiny.gpkg"\nlayer = "candidate_sites"', 'path = "missing.gpkg"'),
+        ("missing.gpkg",),
+    ),
+    Case(
+        "layer-missing-in-gpkg",
+        variant('layer = "candidate_sites"', 'layer = "sites"'),
+        ("tiny.gpkg", "'sites'"),
+    ),
+    Case(
+        "layer-empty-file", file_layer("candidate_sites", "empty.geojson", b""), ("empty.geojson",)
+    ),
+    Case(
+        "layer-not-json",
+        file_layer("candidate_sites", "junk.geojson", "this is not json"),
+        ("junk.geojson",),
+    ),
+    Case(
+        "layer-unknown-suffix",
+        file_layer("candidate_sites", "sites.xlsx", b"PK\x03\x04"),
+        ("sites.xlsx",),
+    ),
+    Case(
+        "layer-gpkg-not-sqlite",
+        file_layer("candidate_sites", "fake.gpkg", b"not a database at all"),
+        ("fake.gpkg",),
+    ),
+    Case(
+        "layer-bad-zip",
+        file_layer("candidate_sites", "sites.zip", b"PK\x05\x06" + bytes(18)),
+        ("sites.zip",),
+    ),
+    Case("csv-empty", file_layer("candidate_sites", "sites.csv", ""), ("sites.csv",)),
+    Case(
+        "csv-no-coordinates",
+        file_layer("candidate_sites", "sites.csv", "site_id,name_zh\nA,甲\n"),
+        ("sites.csv", "longitude"),
+    ),
+    Case(
+        "csv-text-coordinates",
+        file_layer("candidate_sites", "sites.csv", "site_id,name_zh,lon,lat\nA,甲,east,north\n"),
+        ("sites.csv", "'lon'"),
+    ),
+    Case(
+        "csv-missing-coordinate",
+        file_layer("candidate_sites", "sites.csv", "site_id,name_zh,lon,lat\nA,甲,114.26,\n"),
+        ("sites.csv", "line(s) [2]"),
+    ),
+    Case(
+        "csv-lon-col-unknown",
+        file_layer(
+            "candidate_sites",
+            "sites.csv",
+            "site_id,lon,lat\nA,114.26,30.56\n",
+            extra='lon_col = "x"',
+        ),
+        ("sites.csv", "'x'"),
+    ),
+    Case(
+        "csv-encoding-unknown",
+        file_layer(
+            "candidate_sites",
+            "sites.csv",
+            "site_id,lon,lat\nA,114.26,30.56\n",
+            extra='encoding = "klingon"',
+        ),
+        ("encoding", "klingon"),
+    ),
+    Case("scenario-is-a-folder", argv("validate", "{dir}"), ("is a folder",)),
+]
+
+COLUMN_CASES: list[Case] = [
+    Case(
+        "population-col-unknown",
+        variant('layer = "population"', 'layer = "population"\npopulation_col = "adults"'),
+        ("'adults'",),
+    ),
+    Case(
+        "residential-col-unknown",
+        variant('layer = "residential"', 'layer = "residential"\ncolumn = "dens"'),
+        ("'dens'",),
+    ),
+    Case(
+        "candidate-id-col-unknown",
+        variant('layer = "candidate_sites"', 'layer = "candidate_sites"\nid_col = "sid"'),
+        ("'sid'",),
+    ),
+    Case(
+        "existing-id-col-unknown",
+        variant('layer = "existing_centres"', 'layer = "existing_centres"\nid_col = "cid"'),
+        ("'cid'",),
+    ),
+    Case(
+        "population-text",
+        layer_variant("population", lambda g: g.assign(pop_20plus="many")),
+        ("pop_20plus",),
+    ),
+    Case(
+        "population-negative",
+        layer_variant("population", lambda g: g.assign(pop_20plus=-g["pop_20plus"])),
+        ("pop_20plus",),
+    ),
+    Case(
+        "candidate-ids-duplicate",
+        layer_variant("candidate_sites", lambda g: g.assign(site_id="S00")),
+        ("site_id",),
+    ),
+    Case(
+        "candidates-empty-layer",
+        layer_variant("candidate_sites", lambda g: g.iloc[:0]),
+        ("candidate",),
+    ),
+    Case(
+        "population-empty-layer",
+        layer_variant("population", lambda g: g.iloc[:0]),
+        ("population",),
+    ),
+]
+
+CRS_CASES: list[Case] = [
+    Case(
+        "crs-unknown",
+        variant('layer = "candidate_sites"', 'layer = "candidate_sites"\ncrs = "EPSG:999999"'),
+        ("crs", "999999"),
+    ),
+    Case(
+        "datum-unknown",
+        variant('layer = "candidate_sites"', 'layer = "candidate_sites"\ndatum = "wgs72"'),
+        ("datum", "wgs72"),
+    ),
+]
+
+OUTPUT_CASES: list[Case] = []
+
+#: Every case; other engineers append their topic lists here.
+CASES: list[Case] = [*SCENARIO_CASES, *FILE_CASES, *COLUMN_CASES, *CRS_CASES, *OUTPUT_CASES]
+
+
+# --------------------------------------------------------------------------------------
+# the check
+
+
+@pytest.fixture(scope="module")
+def tiny_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("tiny-data")
+    write_tiny_data(folder)
+    return folder / "tiny.gpkg"
+
+
+def _snapshot(folder: Path) -> dict[str, float]:
+    return {
+        str(p.relative_to(folder)): p.stat().st_mtime if p.is_file() else 0.0
+        for p in folder.rglob("*")
+    }
+
+
+def check_case(case: Case, folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Run one case and check exit code, message, no traceback, no partial output."""
+    args = case.build(folder)
+    before = _snapshot(folder)
+    code = main(args)
+    captured = capsys.readouterr()
+    err = captured.err.strip()
+    assert code == case.code, f"{case.id}: exit {code}, expected {case.code}: {err}"
+    assert "Traceback" not in captured.err + captured.out, case.id
+    lines = [line for line in err.splitlines() if not line.startswith("warning: ")]
+    assert len(lines) == 1, f"{case.id}: expected one error line, got {lines}"
+    assert lines[0].startswith("error: "), lines[0]
+    assert "internal error" not in lines[0], lines[0]
+    for text in case.expect:
+        assert text in lines[0], f"{case.id}: {text!r} not in {lines[0]!r}"
+    after = _snapshot(folder)
+    assert not (folder / OUT).exists(), f"{case.id}: left {OUT}/"
+    new = sorted(set(after) - set(before))
+    assert not new, f"{case.id}: left {new}"
+    gone = sorted(set(before) - set(after))
+    assert not gone, f"{case.id}: removed {gone}"
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_bad_input(
+    case: Case, tiny_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "case"
+    folder.mkdir()
+    shutil.copy(tiny_data, folder / "tiny.gpkg")
+    (folder / "tiny.toml").write_text(SCENARIO, encoding="utf-8")
+    check_case(case, folder, capsys)
+
+
+def test_case_ids_are_unique() -> None:
+    ids = [c.id for c in CASES]
+    assert len(ids) == len(set(ids))
