@@ -19,7 +19,9 @@ import pytest
 from scenario_fixtures import write_tiny_scenario
 from streamlit.testing.v1 import AppTest
 
-from planner import appstate
+from planner.app import downloads
+from planner.app import run as app_run
+from planner.app import state as app_state
 from planner.config import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -87,7 +89,7 @@ def test_first_page_shows_the_demo_summary_and_solves_nothing(env: Path) -> None
     assert summary.iloc[2, 1] == 2  # existing centres
     assert "run" not in at.session_state
     # every step draws without an error, and still nothing is solved
-    for step in appstate.STEPS:
+    for step in app_state.STEPS:
         go(at, step)
         assert errors(at) == [], step
     assert "run" not in at.session_state
@@ -481,23 +483,23 @@ def test_save_needs_a_name(env: Path) -> None:
 
 
 # --------------------------------------------------------------------------------------
-# appstate: what the downloads hold
+# planner.app: what the downloads hold
 
 
 @pytest.fixture
-def solved(env: Path) -> appstate.AppRun:
+def solved(env: Path) -> app_run.AppRun:
     from planner.scenario import load_inputs
 
     config = load_scenario(env / "demo" / "tiny.toml")
-    return appstate.solve_run(load_inputs(config), config, key=appstate.run_key(config))
+    return app_run.solve_run(load_inputs(config), config, key=app_state.run_key(config))
 
 
-def test_downloads_hold_what_they_say(solved: appstate.AppRun, tmp_path: Path) -> None:
+def test_downloads_hold_what_they_say(solved: app_run.AppRun, tmp_path: Path) -> None:
     import geopandas as gpd
 
     files = {
         k: (name, make())
-        for k, (name, _mime, make) in appstate.download_files(solved, "en").items()
+        for k, (name, _mime, make) in downloads.download_files(solved, "en").items()
     }
     assert files["map"][0] == "map.html"
     page = files["map"][1].decode()
@@ -511,10 +513,10 @@ def test_downloads_hold_what_they_say(solved: appstate.AppRun, tmp_path: Path) -
     assert doc["open_site_ids"] == solved.result.chosen_sites["site_id"].tolist()
 
 
-def test_scenario_bundle_reproduces_the_run(solved: appstate.AppRun, tmp_path: Path) -> None:
+def test_scenario_bundle_reproduces_the_run(solved: app_run.AppRun, tmp_path: Path) -> None:
     from planner.scenario import run_scenario
 
-    with zipfile.ZipFile(io.BytesIO(appstate.scenario_bundle(solved.config))) as zf:
+    with zipfile.ZipFile(io.BytesIO(downloads.scenario_bundle(solved.config))) as zf:
         zf.extractall(tmp_path / "bundle")
     text = (tmp_path / "bundle" / "scenario.toml").read_text(encoding="utf-8")
     assert 'path = "data/tiny.gpkg"' in text
@@ -524,22 +526,22 @@ def test_scenario_bundle_reproduces_the_run(solved: appstate.AppRun, tmp_path: P
 
 def test_state_round_trips_through_the_config(env: Path) -> None:
     demo = load_scenario(env / "demo" / "tiny.toml")
-    state: dict[str, Any] = {**appstate.state_from_config(demo), "data_source": "demo"}
-    config = appstate.config_from_state(state, demo=demo)
-    back = appstate.state_from_config(config)
-    for key in appstate.SETTING_KEYS:
+    state: dict[str, Any] = {**app_state.state_from_config(demo), "data_source": "demo"}
+    config = app_state.config_from_state(state, demo=demo)
+    back = app_state.state_from_config(config)
+    for key in app_state.SETTING_KEYS:
         assert back[key] == state[key], key
     assert config.model.p == demo.model.p
     assert config.data.population.path.is_absolute()
-    assert appstate.run_key(config) == appstate.run_key(
-        appstate.config_from_state(state, demo=demo)
+    assert app_state.run_key(config) == app_state.run_key(
+        app_state.config_from_state(state, demo=demo)
     )
-    changed = appstate.config_from_state({**state, "p": 3}, demo=demo)
-    assert appstate.run_key(changed) != appstate.run_key(config)
-    assert appstate.inputs_key(changed) == appstate.inputs_key(config)
-    coarser = appstate.config_from_state({**state, "cell_size_m": 1000.0}, demo=demo)
+    changed = app_state.config_from_state({**state, "p": 3}, demo=demo)
+    assert app_state.run_key(changed) != app_state.run_key(config)
+    assert app_state.inputs_key(changed) == app_state.inputs_key(config)
+    coarser = app_state.config_from_state({**state, "cell_size_m": 1000.0}, demo=demo)
     assert coarser.demand.cell_size_m == 1000.0
-    assert appstate.inputs_key(coarser) != appstate.inputs_key(config)
+    assert app_state.inputs_key(coarser) != app_state.inputs_key(config)
 
 
 def test_static_assets_match_the_vendored_ones() -> None:
@@ -564,22 +566,22 @@ def test_every_app_label_has_both_languages() -> None:
 
     from planner.i18n import LABELS
 
-    text = (ROOT / "app.py").read_text(encoding="utf-8") + (
-        ROOT / "planner" / "appstate.py"
-    ).read_text(encoding="utf-8")
+    text = "".join(
+        p.read_text(encoding="utf-8") for p in sorted((ROOT / "planner" / "app").rglob("*.py"))
+    )
     found = set(re.findall(r"[\"'](app_[a-z0-9_]+)[\"']", text))
     used = {k for k in found if not k.endswith("_")}
     assert len(used) > 100, "no labels found"
     assert sorted(k for k in used if k not in LABELS) == []
     for prefix in (k for k in found if k.endswith("_")):  # labels("app_mode_") and the like
         assert any(k.startswith(prefix) for k in LABELS), prefix
-    dynamic = [f"app_model_{m}" for m in appstate.MODEL_CHOICES]
-    dynamic += [f"app_model_{m}_help" for m in appstate.MODEL_CHOICES]
-    dynamic += [f"app_step_{s}" for s in appstate.STEPS]
-    dynamic += [f"app_crs_{c}" for c in appstate.CRS_CHOICES]
-    dynamic += [f"app_slot_{s}" for s in appstate.LAYER_SLOTS]
-    dynamic += [f"app_slot_{s}_help" for s in appstate.LAYER_SLOTS]
-    dynamic += [f"app_basemap_{b}" for b in appstate.BASEMAP_CHOICES]
+    dynamic = [f"app_model_{m}" for m in app_state.MODEL_CHOICES]
+    dynamic += [f"app_model_{m}_help" for m in app_state.MODEL_CHOICES]
+    dynamic += [f"app_step_{s}" for s in app_state.STEPS]
+    dynamic += [f"app_crs_{c}" for c in app_state.CRS_CHOICES]
+    dynamic += [f"app_slot_{s}" for s in app_state.LAYER_SLOTS]
+    dynamic += [f"app_slot_{s}_help" for s in app_state.LAYER_SLOTS]
+    dynamic += [f"app_basemap_{b}" for b in app_state.BASEMAP_CHOICES]
     dynamic += [f"app_policy_{p}" for p in ("keep", "may_close")]
     dynamic += [f"app_travel_{m}" for m in ("straight_line", "network")]
     dynamic += [f"app_mode_{m}" for m in ("drive", "ebike", "walk")]

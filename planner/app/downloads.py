@@ -1,0 +1,270 @@
+"""What the app hands out and keeps: downloads of a run, and saving it in the scenario library."""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import tempfile
+import zipfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from planner.app.maps import result_map, result_map_html
+from planner.app.run import AppRun
+from planner.app.state import SETTING_KEYS, input_paths, state_from_config
+from planner.app.tables import site_table
+from planner.config import ScenarioConfig, scenario_from_dict
+from planner.errors import ConfigError, InputError
+
+if TYPE_CHECKING:
+    from planner.library import SavedScenario, ScenarioLibrary
+
+
+# --------------------------------------------------------------------------------------
+# downloads
+
+
+def _toml_safe(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _toml_safe(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list | tuple):
+        return [_toml_safe(v) for v in value if v is not None]
+    return value
+
+
+def scenario_toml(config: ScenarioConfig, *, paths: Mapping[str, str] | None = None) -> str:
+    """The scenario file that reproduces the run with ``planner run`` (absolute paths, or ``paths``)."""
+    import tomli_w
+
+    doc = json.loads(config.model_dump_json(exclude_none=True))
+    for section in (*doc.get("data", {}).values(), doc.get("travel", {}).get("network")):
+        if isinstance(section, dict) and "path" in section:
+            absolute = str(config.resolve(Path(section["path"])))
+            section["path"] = paths.get(absolute, absolute) if paths else absolute
+    header = (
+        "# Written by the Service-Centre Planner app. Reproduce the run with:\n"
+        "#   planner run scenario.toml --out out/run\n"
+    )
+    return header + tomli_w.dumps(_toml_safe(doc))
+
+
+def scenario_bundle(config: ScenarioConfig) -> bytes:
+    """A zip with ``scenario.toml`` and a copy of every input file under ``data/`` (relative paths)."""
+    buf = io.BytesIO()
+    mapping: dict[str, str] = {}
+    files: list[tuple[Path, str]] = []
+    used: set[str] = set()
+    for path in input_paths(config):
+        key = str(path)
+        if key in mapping:
+            continue
+        name = path.name
+        stem, suffix = path.stem, path.suffix
+        i = 1
+        while name in used:
+            name = f"{stem}_{i}{suffix}"
+            i += 1
+        used.add(name)
+        mapping[key] = f"data/{name}"
+        files.append((path, f"data/{name}"))
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("scenario.toml", scenario_toml(config, paths=mapping))
+        for path, arc in files:
+            zf.write(path, arc)
+        sources = config.resolve(config.data.population.path).parent / "sources.json"
+        if sources.exists() and "data/sources.json" not in mapping.values():
+            zf.write(sources, "data/sources.json")
+    return buf.getvalue()
+
+
+def kpis_document(run: AppRun) -> dict[str, Any]:
+    """The run's ``kpis.json`` document (as :func:`planner.outputs.write_outputs` writes it)."""
+    from planner.kpis import compare_kpis
+
+    result = run.result
+    sol = result.solution
+    doc: dict[str, Any] = {
+        "scenario": result.config.name,
+        "title": result.config.title,
+        "solution": sol.to_dict(),
+        "plan": None if result.kpis is None else result.kpis.to_dict(),
+        "baseline": None if result.baseline_kpis is None else result.baseline_kpis.to_dict(),
+        "comparison": None,
+        "tradeoff": None if run.curve is None else run.curve.to_dict("records"),
+        "open_site_ids": result.chosen_sites["site_id"].tolist(),
+        "travel": result.inputs.travel.note,
+        "simulated_layers": result.inputs.simulated_layers,
+        "attribution": result.inputs.attribution,
+    }
+    if result.kpis is not None and result.baseline_kpis is not None:
+        doc["comparison"] = (
+            compare_kpis(result.kpis, result.baseline_kpis).reset_index().to_dict("records")
+        )
+    return doc
+
+
+def _json_safe(value: Any) -> Any:
+    """NaN and infinity become None (JSON has neither); numpy scalars become Python numbers."""
+    if isinstance(value, Mapping):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _json_bytes(doc: Any) -> bytes:
+    return json.dumps(_json_safe(doc), ensure_ascii=False, indent=2).encode("utf-8")
+
+
+def report_page(run: AppRun, lang: str, *, basemap: str = "osm") -> str:
+    """The proposal (``report.html``) of the run in ``lang``, with the trade-off curve if swept."""
+    from planner.maps import map_html
+    from planner.outputs import report_arguments
+    from planner.report import report_html
+
+    result = run.result
+    if result.kpis is None:
+        raise InputError(
+            "the run has no plan, so there is no report; change the settings and run again."
+        )
+    small = result_map(run, lang, basemap=basemap, kpi_panel=False, height="100%")
+    return report_html(
+        **report_arguments(result, language=lang, tradeoff=run.curve, map_page=map_html(small))
+    )
+
+
+def geopackage_bytes(run: AppRun, lang: str) -> bytes:
+    """The plan as a GeoPackage (:func:`planner.export.export_plan_gpkg`)."""
+    from planner.export import export_plan_gpkg
+
+    result = run.result
+    with tempfile.TemporaryDirectory(prefix="planner-gpkg-") as tmp:
+        path = Path(tmp) / "plan.gpkg"
+        export_plan_gpkg(
+            path,
+            demand=result.inputs.demand,
+            sites=result.inputs.sites,
+            open_sites=result.solution,
+            kpis=result.kpis,
+            language=lang,
+        )
+        return path.read_bytes()
+
+
+def download_files(
+    run: AppRun, lang: str, *, basemap: str = "osm"
+) -> dict[str, tuple[str, str, Callable[[], bytes]]]:
+    """The run's downloads: ``{key: (file name, MIME type, make bytes)}`` (made only when asked).
+
+    Keys: ``map`` (map.html), ``report`` (report.html), ``geopackage`` (plan.gpkg),
+    ``assignment`` (assignment.csv), ``sites`` (chosen_sites.csv), ``kpis``
+    (kpis.json), ``scenario`` (scenario.toml), ``bundle`` (scenario + data, zip).
+    Without a plan only the scenario files are offered.
+    """
+    from planner.outputs import assignment_table
+
+    config = run.config
+    out: dict[str, tuple[str, str, Callable[[], bytes]]] = {}
+    if run.result.kpis is not None:
+        out["map"] = (
+            "map.html",
+            "text/html",
+            lambda: result_map_html(run, lang, basemap=basemap, height="100%").encode("utf-8"),
+        )
+        out["report"] = (
+            "report.html",
+            "text/html",
+            lambda: report_page(run, lang, basemap=basemap).encode("utf-8"),
+        )
+        out["geopackage"] = (
+            "plan.gpkg",
+            "application/geopackage+sqlite3",
+            lambda: geopackage_bytes(run, lang),
+        )
+        out["assignment"] = (
+            "assignment.csv",
+            "text/csv",
+            lambda: assignment_table(run.result).to_csv(index=False).encode("utf-8-sig"),
+        )
+        out["sites"] = (
+            "chosen_sites.csv",
+            "text/csv",
+            lambda: site_table(run, lang).to_csv(index=False).encode("utf-8-sig"),
+        )
+        out["kpis"] = ("kpis.json", "application/json", lambda: _json_bytes(kpis_document(run)))
+    out["scenario"] = (
+        "scenario.toml",
+        "application/toml",
+        lambda: scenario_toml(config).encode("utf-8"),
+    )
+    out["bundle"] = ("scenario_bundle.zip", "application/zip", lambda: scenario_bundle(config))
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# the library
+
+
+def save_run(
+    library: ScenarioLibrary,
+    name: str,
+    run: AppRun,
+    lang: str,
+    *,
+    map_page: str | None = None,
+    overwrite: bool = False,
+) -> SavedScenario:
+    """Save a run in the scenario library (scenario file, lock file, KPIs, open sites, map)."""
+    import tomli_w
+
+    from planner.scenario import lock_document
+
+    result = run.result
+    if not result.solution.has_plan:
+        raise InputError("the run has no plan to save; change the settings and run again.")
+    chosen = result.chosen_sites
+    sites = [
+        {
+            "site_id": str(r.site_id),
+            "name_zh": str(r.name_zh),
+            "name_en": str(r.name_en),
+            "category": str(r.category),
+            "existing": bool(r.existing),
+            "longitude": round(float(r.geometry.x), 6),
+            "latitude": round(float(r.geometry.y), 6),
+        }
+        for r in chosen.itertuples()
+    ]
+    return library.save(
+        name,
+        scenario_toml=scenario_toml(result.config),
+        lock_toml=tomli_w.dumps(_toml_safe(_json_safe(lock_document(result)))),
+        kpis=kpis_document(run),
+        open_site_ids=[str(s["site_id"]) for s in sites],
+        sites=sites,
+        map_html=map_page,
+        overwrite=overwrite,
+    )
+
+
+def settings_from_saved(saved: SavedScenario) -> dict[str, Any]:
+    """The setting widget values (:data:`SETTING_KEYS`) of a saved scenario."""
+    import tomllib
+
+    try:
+        doc = tomllib.loads(saved.scenario_toml)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(
+            f"saved scenario {saved.name!r}: its scenario file is damaged ({exc})."
+        ) from None
+    config = scenario_from_dict(doc, source=f"saved scenario {saved.name!r}")
+    state = state_from_config(config)
+    return {k: state[k] for k in SETTING_KEYS}

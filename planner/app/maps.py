@@ -1,0 +1,314 @@
+"""The app's maps: the inputs, the candidate sites to click, and the plan (:func:`planner.maps.plan_map`)."""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Final
+
+import numpy as np
+import pandas as pd
+
+from planner.app.run import AppRun
+from planner.app.tables import name_column
+from planner.i18n import check_language, t
+
+if TYPE_CHECKING:
+    import folium
+    import geopandas as gpd
+
+    from planner.scenario import PlanInputs, RunResult
+
+
+# --------------------------------------------------------------------------------------
+# maps
+
+
+def _tiles(m: folium.Map, basemap: str) -> None:
+    import folium
+
+    from planner.maps import BASEMAPS
+
+    if basemap == "none":
+        return
+    base = BASEMAPS.get(basemap, BASEMAPS["osm"])
+    kwargs: dict[str, Any] = {"max_zoom": base.max_zoom}
+    if base.subdomains:
+        kwargs["subdomains"] = base.subdomains
+    folium.TileLayer(
+        tiles=base.url, attr=base.attribution, name=base.name, control=False, **kwargs
+    ).add_to(m)
+
+
+def _new_map(bounds: Sequence[float], height: str, *, canvas: bool = True) -> folium.Map:
+    import folium
+
+    minx, miny, maxx, maxy = bounds
+    m = folium.Map(
+        location=[(miny + maxy) / 2, (minx + maxx) / 2],
+        zoom_start=11,
+        tiles=None,
+        prefer_canvas=canvas,
+        control_scale=True,
+        height=height,
+    )
+    # Only Leaflet (vendored in planner/static): no jQuery/Bootstrap from a CDN.
+    from planner.maps import LEAFLET_VERSION
+
+    m.default_js = [
+        ("leaflet", f"https://cdn.jsdelivr.net/npm/leaflet@{LEAFLET_VERSION}/dist/leaflet.js")
+    ]
+    m.default_css = [
+        ("leaflet_css", f"https://cdn.jsdelivr.net/npm/leaflet@{LEAFLET_VERSION}/dist/leaflet.css")
+    ]
+    m.fit_bounds([[miny, minx], [maxy, maxx]])
+    return m
+
+
+def _rounded_geojson(geoms: Any, props: list[dict[str, Any]]) -> dict[str, Any]:
+    import shapely
+
+    arr = np.asarray(geoms)
+    rounded = shapely.transform(arr, lambda xy: np.round(xy, 5))
+    parts = shapely.to_geojson(rounded)
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "geometry": json.loads(g), "properties": p}
+            for g, p in zip(parts, props, strict=True)
+        ],
+    }
+
+
+_WEIGHT_COLOURS: Final = ("#f7fbff", "#c6dbef", "#6baed6", "#2171b5", "#08306b")
+
+
+def flagged_rows(run: AppRun) -> list[int]:
+    """Demand rows a run without a plan is stuck on: those its diagnosis names (points or
+    hotspots out of reach, loads above every capacity), sorted; empty for a plan."""
+    from planner.optimize.diagnose import findings_of
+
+    return sorted({int(r) for f in findings_of(run.solution.details) for r in f.get("rows", [])})
+
+
+def inputs_map(
+    inputs: PlanInputs,
+    lang: str,
+    *,
+    basemap: str = "osm",
+    height: str = "520px",
+    flagged: Sequence[int] = (),
+) -> folium.Map:
+    """The inputs on one map: demand weight per cell (hotspots outlined red), candidate sites, existing centres.
+
+    One GeoJSON layer per kind of feature (demand, candidates, existing), drawn on a canvas.
+    ``flagged`` demand rows (e.g. :func:`flagged_rows` of a run without a plan) get a
+    layer of their own on top: magenta rings on their centres, visible at any zoom.
+    """
+    import folium
+
+    check_language(lang)
+    d = inputs.demand
+    sites = inputs.sites
+    m = _new_map(d.total_bounds, height)
+    _tiles(m, basemap)
+    weight = d["weight"].to_numpy(dtype=float)
+    positive = weight[weight > 0]
+    edges = np.quantile(positive, [0.2, 0.4, 0.6, 0.8]) if positive.size else np.array([0, 0, 0, 0])
+    cls = np.searchsorted(edges, weight, side="right")
+    hot = d["is_hotspot"].to_numpy(dtype=bool)
+    geoms = d["cell"].to_numpy() if "cell" in d.columns else d.geometry.to_numpy()
+    props = [
+        {
+            "c": _WEIGHT_COLOURS[int(c)],
+            "h": int(h),
+            "t": html.escape(
+                f"{i}: {t('app_demand_weight', lang)} {w:,.0f}, {t('population', lang)} {p:,.0f}"
+            ),
+        }
+        for i, c, h, w, p in zip(d["demand_id"], cls, hot, weight, d["population"], strict=True)
+    ]
+    is_point = "cell" not in d.columns
+    style = lambda f: {  # noqa: E731 - folium wants a callable
+        "fillColor": f["properties"]["c"],
+        "color": "#d62728" if f["properties"]["h"] else f["properties"]["c"],
+        "weight": 2 if f["properties"]["h"] else 0.3,
+        "fillOpacity": 0.6,
+    }
+    folium.GeoJson(
+        _rounded_geojson(geoms, props),
+        name=t("app_demand_weight", lang),
+        style_function=style,
+        marker=folium.CircleMarker(radius=4, fill=True) if is_point else None,
+        tooltip=folium.GeoJsonTooltip(fields=["t"], labels=False),
+    ).add_to(m)
+    name_col = name_column(lang)
+    for existing, label, colour in (
+        (False, "layer_candidates", "#ff7f0e"),
+        (True, "layer_existing", "#1f4e9c"),
+    ):
+        part = sites[sites["existing"].to_numpy(dtype=bool) == existing]
+        if part.empty:
+            continue
+        sprops = [
+            {"t": html.escape(f"{i} {n}")}
+            for i, n in zip(part["site_id"], part[name_col], strict=True)
+        ]
+        folium.GeoJson(
+            _rounded_geojson(part.geometry.to_numpy(), sprops),
+            name=t(label, lang),
+            marker=folium.CircleMarker(radius=7 if existing else 4, fill=True),
+            style_function=lambda f, c=colour: {
+                "color": c,
+                "fillColor": c,
+                "fillOpacity": 0.8,
+                "weight": 1.5,
+            },
+            tooltip=folium.GeoJsonTooltip(fields=["t"], labels=False),
+        ).add_to(m)
+    if len(flagged):
+        import shapely
+
+        rows = np.asarray(flagged, dtype=np.int64)
+        fprops = [{"t": html.escape(f"{d['demand_id'].iloc[r]}")} for r in rows]
+        # Rings on the cells' centres: a few 500-m cells would vanish at city zoom.
+        folium.GeoJson(
+            _rounded_geojson(shapely.centroid(geoms[rows]), fprops),
+            name=t("app_flagged_layer", lang),
+            marker=folium.CircleMarker(radius=12, fill=True),
+            style_function=lambda f: {
+                "color": _FLAGGED,
+                "weight": 3,
+                "fillOpacity": 0.25,
+                "fillColor": _FLAGGED,
+            },
+            tooltip=folium.GeoJsonTooltip(fields=["t"], labels=False),
+        ).add_to(m)
+    folium.LayerControl(collapsed=True).add_to(m)
+    return m
+
+
+#: Colour of the rings on the demand points a run without a plan is stuck on.
+_FLAGGED = "#e7298a"
+
+
+def sites_map(
+    candidates: gpd.GeoDataFrame,
+    excluded: Sequence[str],
+    lang: str,
+    *,
+    existing: gpd.GeoDataFrame | None = None,
+    basemap: str = "osm",
+    height: str = "480px",
+) -> folium.Map:
+    """Candidate sites to click: included in orange, excluded in grey; existing centres in blue.
+
+    For ``streamlit_folium.st_folium``: each candidate is a circle marker whose
+    tooltip starts with its site id.
+    """
+    import folium
+
+    check_language(lang)
+    both = candidates if existing is None or existing.empty else pd.concat([candidates, existing])
+    m = _new_map(both.total_bounds, height, canvas=False)  # SVG markers: each one clickable
+    _tiles(m, basemap)
+    out = set(map(str, excluded))
+    name_col = name_column(lang)
+    props = [
+        {
+            "t": html.escape(
+                f"{i} {n}" + (f" ({t('app_excluded', lang)})" if str(i) in out else "")
+            ),
+            "x": int(str(i) in out),
+        }
+        for i, n in zip(candidates["site_id"], candidates[name_col], strict=True)
+    ]
+    folium.GeoJson(
+        _rounded_geojson(candidates.geometry.to_numpy(), props),
+        name=t("layer_candidates", lang),
+        marker=folium.CircleMarker(radius=6, fill=True),
+        style_function=lambda f: {
+            "color": "#7f7f7f" if f["properties"]["x"] else "#e6550d",
+            "fillColor": "#bdbdbd" if f["properties"]["x"] else "#fd8d3c",
+            "fillOpacity": 0.85,
+            "weight": 1.5,
+        },
+        tooltip=folium.GeoJsonTooltip(fields=["t"], labels=False),
+    ).add_to(m)
+    if existing is not None and not existing.empty:
+        eprops = [
+            {"t": html.escape(f"{i} {n}")}
+            for i, n in zip(existing["site_id"], existing[name_col], strict=True)
+        ]
+        folium.GeoJson(
+            _rounded_geojson(existing.geometry.to_numpy(), eprops),
+            name=t("layer_existing", lang),
+            marker=folium.CircleMarker(radius=8, fill=True),
+            style_function=lambda f: {
+                "color": "#1f4e9c",
+                "fillColor": "#1f4e9c",
+                "fillOpacity": 0.6,
+                "weight": 2,
+            },
+            tooltip=folium.GeoJsonTooltip(fields=["t"], labels=False),
+        ).add_to(m)
+    return m
+
+
+def nearest_site(
+    lat: float, lng: float, sites: gpd.GeoDataFrame, *, max_m: float = 300.0
+) -> str | None:
+    """The id of the site nearest a clicked point, if within ``max_m`` metres."""
+    if sites.empty or not (math.isfinite(lat) and math.isfinite(lng)):
+        return None
+    x = sites.geometry.x.to_numpy()
+    y = sites.geometry.y.to_numpy()
+    kx = 111_320.0 * math.cos(math.radians(lat))
+    dist = np.hypot((x - lng) * kx, (y - lat) * 110_574.0)
+    i = int(np.argmin(dist))
+    return str(sites["site_id"].iloc[i]) if dist[i] <= max_m else None
+
+
+def _map_arguments(result: RunResult, lang: str, basemap: str) -> dict[str, Any]:
+    """The keyword arguments of :func:`planner.maps.plan_map`, as the output files use them."""
+    from planner.outputs import map_arguments
+
+    return map_arguments(result, language=lang, basemap=basemap)
+
+
+def result_map(
+    run: AppRun,
+    lang: str,
+    *,
+    basemap: str = "osm",
+    show_candidates: bool = False,
+    show_allocation: bool = False,
+    height: str = "640px",
+    kpi_panel: bool = True,
+) -> folium.Map:
+    """The plan's map (:func:`planner.maps.plan_map`) with the app's display options."""
+    from planner.maps import plan_map
+
+    result = run.result
+    hidden = [
+        k for k, on in (("candidates", show_candidates), ("allocation", show_allocation)) if not on
+    ]
+    args = _map_arguments(result, lang, basemap)
+    return plan_map(
+        result.inputs.demand,
+        result.inputs.sites,
+        result.solution,
+        **args,
+        hidden_layers=hidden,
+        height=height,
+        kpi_panel=kpi_panel,
+    )
+
+
+def result_map_html(run: AppRun, lang: str, **options: Any) -> str:
+    """:func:`result_map` as one standalone page (Leaflet inlined: draws offline)."""
+    from planner.maps import map_html
+
+    return map_html(result_map(run, lang, **options))

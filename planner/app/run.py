@@ -1,0 +1,196 @@
+"""One run in the app: :class:`AppRun`, solving it, its trade-off curve, its status in plain words."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from planner.app.state import P_MODELS
+from planner.config import ScenarioConfig
+from planner.i18n import check_language, t
+
+if TYPE_CHECKING:
+    from planner.optimize import Solution
+    from planner.scenario import PlanInputs, RunResult
+
+
+# --------------------------------------------------------------------------------------
+# running
+
+
+@dataclass(frozen=True, eq=False)
+class AppRun:
+    """One solved run in the app.
+
+    Attributes
+    ----------
+    key
+        :func:`run_key` of the run (cache key of its maps and downloads).
+    result
+        The :class:`~planner.scenario.RunResult` (config, inputs, problem, solution, KPIs).
+    curve
+        The trade-off over ``p`` (``p``, ``status``, ``objective``, ``mean_minutes``,
+        ``coverage_share``), when a sweep over ``p`` was asked for.
+    timings
+        Seconds per stage (``inputs``, ``solve``, ``sweep``).
+    """
+
+    key: str
+    result: RunResult
+    curve: pd.DataFrame | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def config(self) -> ScenarioConfig:
+        """The scenario of the run."""
+        return self.result.config
+
+    @property
+    def solution(self) -> Solution:
+        """The solver's answer."""
+        return self.result.solution
+
+
+def solve_run(inputs: PlanInputs, config: ScenarioConfig, *, key: str) -> AppRun:
+    """Solve a scenario on loaded inputs (re-blended to its demand weights) and measure the plan.
+
+    Parameters
+    ----------
+    inputs
+        Inputs from :func:`planner.scenario.load_inputs` with the same :func:`inputs_key`.
+    config
+        The scenario.
+    key
+        Its :func:`run_key`.
+    """
+    import time
+
+    from planner.scenario import run_scenario
+    from planner.sweep import inputs_for
+
+    t0 = time.perf_counter()
+    result = run_scenario(config, inputs=inputs_for(inputs, config))
+    return AppRun(key=key, result=result, timings={"solve": time.perf_counter() - t0})
+
+
+def sweep_curve(
+    run: AppRun,
+    sweep_p: tuple[int, int],
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> pd.DataFrame | None:
+    """The trade-off over ``p``: every other ``p`` in ``sweep_p`` solved with :func:`planner.sweep.sweep`.
+
+    Parameters
+    ----------
+    run
+        The run (its plan is the curve's point at its own ``p``).
+    sweep_p
+        ``(low, high)``, clipped to the kept centres and the number of sites.
+    progress
+        ``progress(done, total)`` after each point.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        ``p``, ``status``, ``objective``, ``mean_minutes``, ``coverage_share`` (within the
+        first service standard), ``improvement``; None for models without ``p`` or without a plan.
+    """
+    from planner.sweep import sweep
+
+    result = run.result
+    config = result.config
+    if config.model.name not in P_MODELS or not result.solution.has_plan:
+        return None
+    inputs = result.inputs
+    low, high = sorted((int(sweep_p[0]), int(sweep_p[1])))
+    n_kept = int(inputs.sites["keep"].sum())
+    low = max(low, n_kept, 1)
+    high = min(high, len(inputs.sites))
+    current = int(config.model.p or result.solution.p)
+    values = [p for p in range(low, high + 1) if p != current]
+    std = float(config.standards.service_minutes[0])
+    cov_key = f"within_{std:g}min_share"
+    summary = result.kpis.summary() if result.kpis is not None else {}
+    rows = [
+        {
+            "p": current,
+            "status": result.solution.status.value,
+            "objective": float(result.solution.objective),
+            "mean_minutes": summary.get("mean_minutes"),
+            "coverage_share": summary.get(cov_key),
+        }
+    ]
+    if values:
+        done = sweep(
+            config,
+            {"model.p": values},
+            parallel=False,
+            inputs=inputs,
+            run_folders=False,
+            progress=progress,
+        )
+        for _, row in done.table.iterrows():
+            rows.append(
+                {
+                    "p": int(row["model.p"]),
+                    "status": row["status"],
+                    "objective": row["objective"],
+                    "mean_minutes": row.get("mean_minutes", math.nan),
+                    "coverage_share": row.get(cov_key, math.nan),
+                }
+            )
+    curve = pd.DataFrame(rows).astype({"mean_minutes": float, "coverage_share": float})
+    curve = curve.sort_values("p", kind="stable").reset_index(drop=True)
+    curve["improvement"] = -curve["mean_minutes"].diff()
+    return curve
+
+
+# --------------------------------------------------------------------------------------
+# the solver's status in plain words
+
+
+def quality_text(solution: Solution, lang: str) -> str:
+    """How good the plan is, in plain words: "proven optimal", "within 0.40 % of optimal (certified)"."""
+    check_language(lang)
+    status = solution.status.value
+    if status == "optimal":
+        return t("app_quality_optimal", lang)
+    if status == "feasible":
+        if solution.gap is None:
+            return t("app_quality_no_bound", lang)
+        return t("app_quality_gap", lang, gap=f"{100.0 * solution.gap:.2f}")
+    if status == "infeasible":
+        return t("app_quality_infeasible", lang)
+    return t("app_quality_none", lang)
+
+
+def method_text(method: str, lang: str) -> str:
+    """How a plan was found (``Solution.method``, e.g. ``"lagrangian+branch_and_bound"``) in
+    ``lang``; parts without a label stay as they are."""
+    from planner.i18n import LABELS
+
+    check_language(lang)
+    parts = [
+        t(f"method_part_{part}", lang) if f"method_part_{part}" in LABELS else part
+        for part in method.split("+")
+    ]
+    return " + ".join(parts)
+
+
+def infeasible_text(run: AppRun, lang: str) -> str:
+    """Why there is no plan, in plain words and ``lang`` (the optimiser's diagnosis, with
+    the demand points' ids), and what to try."""
+    check_language(lang)
+    solution = run.solution
+    why = run.result.why_no_plan(lang)
+    if solution.status.value == "infeasible":
+        lead = t("app_infeasible_lead", lang)
+    else:
+        lead = t("app_no_solution_lead", lang)
+    text = f"{lead} {why}" if why else lead
+    return f"{text} {t('app_infeasible_hint', lang)}"

@@ -1,0 +1,540 @@
+"""Widget values <-> scenario, and the content keys of the app's caches.
+
+* :func:`state_from_config` / :func:`config_from_state`: the flat dictionary of
+  widget values and the :class:`~planner.config.ScenarioConfig` it stands for
+  (validated by :func:`planner.config.scenario_from_dict`, so every bad value is
+  one :class:`~planner.errors.ConfigError` naming the setting).
+* :func:`inputs_key` / :func:`run_key`: content keys (settings plus SHA-256 of
+  every input file) for the app's caches; equal keys mean equal results, so a
+  cache shared by all sessions never shows one session another's data.
+
+No module-level mutable state: Streamlit sessions share one process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+from planner.config import ScenarioConfig, scenario_from_dict
+from planner.errors import ConfigError, InputError
+from planner.i18n import check_language
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+
+#: The workflow's steps, in order (keys of ``app_step_<name>`` labels).
+STEPS: Final = ("data", "demand", "sites", "travel", "model", "results", "scenarios")
+#: Layers a planner can upload, in the order the Data step shows them.
+LAYER_SLOTS: Final = ("population", "residential", "faults", "candidates", "existing")
+#: Coordinate-system choices of an uploaded layer ("auto": as the file says; "epsg": a code).
+CRS_CHOICES: Final = ("auto", "wgs84", "gcj02", "bd09", "cgcs2000", "epsg")
+#: The location models the app offers (see docs/models.md).
+MODEL_CHOICES: Final = (
+    "p_median",
+    "mclp",
+    "lscp",
+    "p_center",
+    "capacitated_p_median",
+    "facility_location",
+)
+#: Models with a number of centres ``p``.
+P_MODELS: Final = ("p_median", "mclp", "p_center", "capacitated_p_median")
+#: Base maps of the results map.
+BASEMAP_CHOICES: Final = ("osm", "gaode", "none")
+#: The "no column" choice of optional column pickers.
+NONE: Final = ""
+
+_WEIGHT_KEYS: Final = ("population", "residential", "faults")
+_ROOT: Final = Path(__file__).resolve().parent.parent
+
+
+# --------------------------------------------------------------------------------------
+# settings
+
+
+def demo_scenario_path() -> Path:
+    """The demo scenario: ``PLANNER_DEMO_SCENARIO`` if set, else ``scenarios/wuhan_demo.toml``."""
+    env = os.environ.get("PLANNER_DEMO_SCENARIO", "").strip()
+    if env:
+        return Path(env)
+    for candidate in (
+        _ROOT / "scenarios" / "wuhan_demo.toml",
+        Path.cwd() / "scenarios" / "wuhan_demo.toml",
+    ):
+        if candidate.exists():
+            return candidate
+    raise InputError(
+        "the demo scenario scenarios/wuhan_demo.toml was not found; start the app from the "
+        "project folder or set PLANNER_DEMO_SCENARIO to a scenario file."
+    )
+
+
+def default_library_dir() -> Path:
+    """Where saved scenarios live by default: ``PLANNER_LIBRARY_DIR``, else ``~/.service-centre-planner/library``."""
+    env = os.environ.get("PLANNER_LIBRARY_DIR", "").strip()
+    if env:
+        return Path(env).expanduser()
+    return Path.home() / ".service-centre-planner" / "library"
+
+
+# --------------------------------------------------------------------------------------
+# widget values <-> scenario
+
+
+def _opt(value: Any) -> str:
+    return NONE if value is None else str(value)
+
+
+def state_from_config(config: ScenarioConfig) -> dict[str, Any]:
+    """The widget values that stand for a scenario (the app's defaults come from the demo).
+
+    Parameters
+    ----------
+    config
+        A validated scenario.
+
+    Returns
+    -------
+    dict
+        Flat ``{widget key: value}``; optional columns are :data:`NONE` when unset.
+    """
+    d, m, s = config.data, config.model, config.standards
+    service = list(s.service_minutes)
+    state: dict[str, Any] = {
+        "lang": config.outputs.language,
+        "basemap": config.outputs.basemap if config.outputs.basemap in BASEMAP_CHOICES else "osm",
+        # demand
+        "w_population": float(config.demand.population),
+        "w_residential": float(config.demand.residential),
+        "w_faults": float(config.demand.faults),
+        "half_life_days": float(config.demand.fault_half_life_days or 0.0),
+        "hotspot_quantile": float(config.demand.hotspot_quantile),
+        "cell_size_m": float(config.demand.cell_size_m or 0.0),
+        # travel
+        "travel_method": config.travel.method,
+        "detour_factor": float(config.travel.detour_factor),
+        "speed_kmh": float(config.travel.speed_kmh),
+        "road_mode": config.travel.mode,
+        "cutoff_minutes": float(config.travel.cutoff_minutes),
+        # model and standards
+        "model_name": m.name,
+        "p": int(m.p) if m.p is not None else 8,
+        "service_minutes": float(
+            m.radius if m.radius is not None and m.cost == "minutes" else service[0]
+        ),
+        "service_minutes_2": float(service[1]) if len(service) > 1 else 0.0,
+        "response_urban": float(s.response_minutes_urban),
+        "response_rural": float(s.response_minutes_rural),
+        "response_remote": float(s.response_minutes_remote),
+        "enforce_hotspots": bool(m.enforce_hotspot_response),
+        "capacity": float(m.capacity or 0.0),
+        "opening_cost": float(m.opening_cost if m.opening_cost is not None else 2_000_000.0),
+        "budget": float(m.budget or 0.0),
+        "solver_method": config.solver.method,
+        "time_limit_s": float(config.solver.time_limit_s or 120.0),
+        "sweep_p": False,
+        "sweep_from": max(1, (int(m.p) if m.p else 8) - 4),
+        "sweep_to": (int(m.p) if m.p else 8) + 4,
+        # sites
+        "categories": list(d.candidates.categories or []) if d.candidates else [],
+        "exclude_ids": list(d.candidates.exclude) if d.candidates else [],
+        "existing_policy": d.existing.policy if d.existing else "keep",
+        "closable_ids": list(d.existing.closable) if d.existing else [],
+        "generate_candidates": d.candidates is None,
+        "n_generated": int(d.generated_candidates.n_sites) if d.generated_candidates else 100,
+        # columns of the layers
+        "population_col": d.population.population_col,
+        "pop65_col": _opt(d.population.pop65_col),
+        "population_id_col": _opt(d.population.id_col),
+        "residential_col": d.residential.column if d.residential else NONE,
+        "faults_time_col": _opt(d.faults.timestamp_col) if d.faults else NONE,
+        "candidates_id_col": _opt(d.candidates.id_col) if d.candidates else NONE,
+        "candidates_name_col": _opt(d.candidates.name_col) if d.candidates else NONE,
+        "candidates_name_en_col": _opt(d.candidates.name_en_col) if d.candidates else NONE,
+        "candidates_category_col": _opt(d.candidates.category_col) if d.candidates else NONE,
+        "existing_id_col": _opt(d.existing.id_col) if d.existing else NONE,
+        "existing_name_col": _opt(d.existing.name_col) if d.existing else NONE,
+        "existing_name_en_col": _opt(d.existing.name_en_col) if d.existing else NONE,
+    }
+    return state
+
+
+#: Keys of :func:`state_from_config` that are settings, not data: what "apply the settings
+#: of a saved scenario" restores.
+SETTING_KEYS: Final = (
+    "w_population",
+    "w_residential",
+    "w_faults",
+    "half_life_days",
+    "hotspot_quantile",
+    "cell_size_m",
+    "travel_method",
+    "detour_factor",
+    "speed_kmh",
+    "road_mode",
+    "cutoff_minutes",
+    "model_name",
+    "p",
+    "service_minutes",
+    "service_minutes_2",
+    "response_urban",
+    "response_rural",
+    "response_remote",
+    "enforce_hotspots",
+    "capacity",
+    "opening_cost",
+    "budget",
+    "solver_method",
+    "time_limit_s",
+    "categories",
+    "exclude_ids",
+    "existing_policy",
+    "closable_ids",
+)
+
+
+def _none(value: Any) -> Any:
+    return None if value in (None, NONE) else value
+
+
+def _crs_setting(state: Mapping[str, Any], slot: str) -> str | None:
+    choice = state.get(f"{slot}_crs", "auto")
+    if choice in (None, "auto"):
+        return None
+    if choice == "epsg":
+        code = str(state.get(f"{slot}_epsg", "")).strip()
+        if not code:
+            raise ConfigError(
+                f"{slot}: coordinate system 'EPSG code' chosen but no code given; type one such as 4547."
+            )
+        return code if code.upper().startswith("EPSG:") else f"EPSG:{code}"
+    return str(choice)
+
+
+def _upload_source(state: Mapping[str, Any], slot: str) -> dict[str, Any] | None:
+    """The layer source of an uploaded file, or None when the slot has no upload."""
+    saved = state.get(f"upload_{slot}")
+    if not saved:
+        return None
+    src: dict[str, Any] = {"path": str(saved["path"])}
+    layer = _none(state.get(f"{slot}_layer"))
+    if layer is not None:
+        src["layer"] = str(layer)
+    crs = _crs_setting(state, slot)
+    if crs is not None:
+        src["crs"] = crs
+    for key, name in (("lon", "lon_col"), ("lat", "lat_col")):
+        value = _none(state.get(f"{slot}_{key}"))
+        if value is not None:
+            src[name] = str(value)
+    return src
+
+
+def _weights_and_demand(state: Mapping[str, Any]) -> dict[str, Any]:
+    half_life = float(state.get("half_life_days", 0.0) or 0.0)
+    return {
+        "population": float(state["w_population"]),
+        "residential": float(state["w_residential"]),
+        "faults": float(state["w_faults"]),
+        "fault_half_life_days": half_life if half_life > 0 else None,
+        "hotspot_quantile": float(state.get("hotspot_quantile", 0.9)),
+        "cell_size_m": float(state.get("cell_size_m", 0.0) or 0.0) or None,
+    }
+
+
+def config_from_state(
+    state: Mapping[str, Any],
+    *,
+    demo: ScenarioConfig,
+    session_dir: Path | None = None,
+) -> ScenarioConfig:
+    """The scenario the widget values stand for.
+
+    Parameters
+    ----------
+    state
+        Widget values (``st.session_state`` or a dict): the keys of
+        :func:`state_from_config` plus ``data_source`` (``"demo"`` or ``"upload"``),
+        ``upload_<slot>`` (saved uploads, see :func:`planner.uploads.save_upload`)
+        and ``<slot>_layer``/``<slot>_crs``/``<slot>_epsg``/``<slot>_lon``/``<slot>_lat``.
+    demo
+        The demo scenario (its data are used when ``data_source`` is ``"demo"``).
+    session_dir
+        The session's private folder (road-network cache); default: the demo's folder.
+
+    Returns
+    -------
+    ScenarioConfig
+        With absolute paths, so the scenario file it writes runs from any folder.
+
+    Raises
+    ------
+    ConfigError
+        A missing layer or a bad value, naming the setting.
+    """
+    source = state.get("data_source", "demo")
+    data: dict[str, Any]
+    if source == "demo":
+        data = json.loads(demo.data.model_dump_json(exclude_none=True))
+        for section in data.values():
+            if isinstance(section, dict) and "path" in section:
+                section["path"] = str(demo.resolve(Path(section["path"])))
+        title = demo.title
+        name = demo.name
+    else:
+        population = _upload_source(state, "population")
+        if population is None:
+            raise ConfigError(
+                "data: upload a population layer (step 1, Data) or use the demo data."
+            )
+        population["population_col"] = str(state.get("population_col") or "")
+        if not population["population_col"]:
+            raise ConfigError("data.population: choose the column holding the population.")
+        population["pop65_col"] = _none(state.get("pop65_col"))
+        population["id_col"] = _none(state.get("population_id_col"))
+        data = {"population": population}
+        residential = _upload_source(state, "residential")
+        if residential is not None:
+            column = _none(state.get("residential_col"))
+            if column is None:
+                raise ConfigError(
+                    "data.residential: choose the column holding the residential density."
+                )
+            data["residential"] = {**residential, "column": column}
+        faults = _upload_source(state, "faults")
+        if faults is not None:
+            data["faults"] = {**faults, "timestamp_col": _none(state.get("faults_time_col"))}
+        candidates = _upload_source(state, "candidates")
+        if candidates is not None:
+            data["candidates"] = {
+                **candidates,
+                "id_col": _none(state.get("candidates_id_col")),
+                "name_col": _none(state.get("candidates_name_col")),
+                "name_en_col": _none(state.get("candidates_name_en_col")),
+                "category_col": _none(state.get("candidates_category_col")),
+            }
+        elif state.get("generate_candidates"):
+            data["generated_candidates"] = {"n_sites": int(state.get("n_generated", 100))}
+        else:
+            raise ConfigError(
+                "data.candidates: upload candidate sites, or tick 'generate candidates at the densest cells'."
+            )
+        existing = _upload_source(state, "existing")
+        if existing is not None:
+            data["existing"] = {
+                **existing,
+                "id_col": _none(state.get("existing_id_col")),
+                "name_col": _none(state.get("existing_name_col")),
+                "name_en_col": _none(state.get("existing_name_en_col")),
+            }
+        title = None
+        name = "my_scenario"
+    # site choices apply to either source
+    if "candidates" in data:
+        categories = list(state.get("categories") or [])
+        if data["candidates"].get("category_col") is None:
+            categories = []
+        data["candidates"]["categories"] = categories or None
+        data["candidates"]["exclude"] = [str(x) for x in state.get("exclude_ids") or []]
+    if "existing" in data:
+        data["existing"]["policy"] = state.get("existing_policy", "keep")
+        data["existing"]["closable"] = (
+            [str(x) for x in state.get("closable_ids") or []]
+            if state.get("existing_policy", "keep") == "keep"
+            else []
+        )
+    data = {
+        k: ({kk: vv for kk, vv in v.items() if vv is not None} if isinstance(v, dict) else v)
+        for k, v in data.items()
+    }
+
+    travel: dict[str, Any] = {
+        "method": state.get("travel_method", "straight_line"),
+        "detour_factor": float(state.get("detour_factor", 1.3)),
+        "speed_kmh": float(state.get("speed_kmh", 25.0)),
+        "mode": state.get("road_mode", "drive"),
+        "cutoff_minutes": float(state.get("cutoff_minutes", 60.0)),
+    }
+    if travel["method"] == "network":
+        roads = state.get("upload_roads")
+        if not roads:
+            raise ConfigError(
+                "travel.network: upload a road network (step 4, Travel) or use straight lines."
+            )
+        travel["network"] = {"path": str(roads["path"])}
+        road_layer = _none(state.get("roads_layer"))
+        if road_layer is not None:
+            travel["network"]["layer"] = str(road_layer)
+
+    model_name = str(state.get("model_name", "p_median"))
+    primary = float(state.get("service_minutes", 15.0))
+    second = float(state.get("service_minutes_2", 0.0) or 0.0)
+    service = sorted({primary, second} - {0.0}) if second > 0 else [primary]
+    model: dict[str, Any] = {
+        "name": model_name,
+        "p": int(state.get("p", 8)) if model_name in P_MODELS else None,
+        "cost": "minutes",
+        "enforce_hotspot_response": bool(state.get("enforce_hotspots", False)),
+    }
+    if model_name in ("mclp", "lscp"):
+        model["radius"] = primary
+    if model_name == "capacitated_p_median":
+        capacity = float(state.get("capacity", 0.0) or 0.0)
+        if capacity <= 0:
+            raise ConfigError(
+                "model.capacity: the capacitated model needs a capacity per centre > 0."
+            )
+        model["capacity"] = capacity
+    if model_name == "facility_location":
+        model["opening_cost"] = float(state.get("opening_cost", 0.0) or 0.0)
+        budget = float(state.get("budget", 0.0) or 0.0)
+        if budget > 0:
+            model["budget"] = budget
+
+    doc: dict[str, Any] = {
+        "name": name,
+        "title": title,
+        "data": data,
+        "demand": _weights_and_demand(state),
+        "travel": travel,
+        "model": {k: v for k, v in model.items() if v is not None},
+        "standards": {
+            "service_minutes": service,
+            "response_minutes_urban": float(state.get("response_urban", 45.0)),
+            "response_minutes_rural": float(state.get("response_rural", 90.0)),
+            "response_minutes_remote": float(state.get("response_remote", 120.0)),
+        },
+        "solver": {
+            "method": state.get("solver_method", "auto"),
+            "solver": "highs",
+            "time_limit_s": float(state.get("time_limit_s", 120.0)),
+            "seed": 0,
+        },
+        "outputs": {
+            "language": check_language(state.get("lang", "zh")),
+            "basemap": state.get("basemap", "osm"),
+        },
+    }
+    doc["demand"] = {k: v for k, v in doc["demand"].items() if v is not None}
+    if doc["title"] is None:
+        doc.pop("title")
+    base = session_dir if session_dir is not None else demo.base_dir
+    return scenario_from_dict(doc, base_dir=Path(base), source="settings")
+
+
+# --------------------------------------------------------------------------------------
+# cache keys
+
+
+@lru_cache(maxsize=64)
+def _sha256(path: str, mtime_ns: int, size: int) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def file_fingerprint(path: str | os.PathLike[str]) -> str:
+    """SHA-256 of a file's bytes (memoised by path, modification time and size)."""
+    p = Path(path)
+    try:
+        st = p.stat()
+    except OSError:
+        return "missing"
+    return _sha256(str(p.resolve()), st.st_mtime_ns, st.st_size)
+
+
+def input_paths(config: ScenarioConfig) -> list[Path]:
+    d = config.data
+    sources = [
+        d.population,
+        d.residential,
+        d.faults,
+        d.candidates,
+        d.existing,
+        config.travel.network,
+    ]
+    return [config.resolve(s.path) for s in sources if s is not None]
+
+
+def inputs_key(config: ScenarioConfig) -> str:
+    """A key of everything :func:`planner.scenario.load_inputs` reads: data, demand and travel
+    settings (demand weights excluded: they only re-blend) and the SHA-256 of each input file."""
+    doc = config.model_dump(mode="json", include={"data", "demand", "travel"})
+    if config.data.generated_candidates is None:
+        for key in _WEIGHT_KEYS:
+            doc["demand"].pop(key, None)
+    doc["_files"] = {str(p): file_fingerprint(p) for p in input_paths(config)}
+    doc["_base_dir"] = str(config.base_dir)
+    text = json.dumps(doc, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def run_key(config: ScenarioConfig) -> str:
+    """A key of a whole run: :func:`inputs_key` plus every other setting."""
+    doc = config.model_dump(mode="json", exclude={"outputs"})
+    doc.pop("data", None)
+    doc["_inputs"] = inputs_key(config)
+    text = json.dumps(doc, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def site_choices_key(config: ScenarioConfig) -> str:
+    """A key of :func:`site_choices`: the candidate and existing layers and their columns."""
+    doc = config.model_dump(
+        mode="json",
+        include={"data": {"candidates", "existing"}},
+        exclude={
+            "data": {"candidates": {"categories", "exclude"}, "existing": {"policy", "closable"}}
+        },
+    )
+    d = config.data
+    doc["_files"] = {
+        str(config.resolve(s.path)): file_fingerprint(config.resolve(s.path))
+        for s in (d.candidates, d.existing)
+        if s is not None
+    }
+    return hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def site_choices(
+    config: ScenarioConfig,
+) -> tuple[gpd.GeoDataFrame | None, gpd.GeoDataFrame | None]:
+    """Every candidate site (before filtering by category or exclusion) and every existing centre.
+
+    What the Sites step offers to choose from; ``None`` for a layer the scenario does not have.
+    """
+    from planner.scenario import read_source
+    from planner.sites import candidate_sites, existing_centres
+
+    d = config.data
+    candidates = None
+    if d.candidates is not None:
+        c = d.candidates
+        candidates = candidate_sites(
+            read_source(config, c, "candidate sites"),
+            categories=None,
+            id_col=c.id_col,
+            name_col=c.name_col,
+            name_en_col=c.name_en_col,
+            category_col=c.category_col,
+        )
+    existing = None
+    if d.existing is not None:
+        e = d.existing
+        existing = existing_centres(
+            read_source(config, e, "existing centres"),
+            policy="may_close",
+            id_col=e.id_col,
+            name_col=e.name_col,
+            name_en_col=e.name_en_col,
+        )
+    return candidates, existing

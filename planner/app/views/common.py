@@ -1,0 +1,173 @@
+"""Shared pieces of the app's pages: the session state, labels in the session's language,
+errors as one line, widgets whose value is always among their options, and the caches
+(keyed by content: equal keys mean equal results, whichever session asks).
+"""
+
+from __future__ import annotations
+
+import logging
+import weakref
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from planner.app import maps as app_maps
+from planner.app import run as app_run
+from planner.app import state
+from planner.config import ScenarioConfig, load_scenario
+from planner.errors import PlannerError
+from planner.i18n import t
+from planner.scenario import PlanInputs, load_inputs
+from planner.uploads import (
+    new_session_folder,
+    read_upload,
+    remove_session_folder,
+)
+
+_LOG = logging.getLogger("planner.app")
+
+
+ss = st.session_state
+
+
+def tr(key: str, **fields: Any) -> str:
+    """A label in the session's language."""
+    return t(key, ss.get("lang", "zh"), **fields)
+
+
+def labels(prefix: str) -> Callable[[Any], str]:
+    """A ``format_func`` showing option ``x`` as the label ``<prefix>x`` in the current language.
+
+    The language is bound now: AppTest (and Streamlit) may call it outside the script run.
+    """
+    lang = ss.get("lang", "zh")
+    return lambda value: t(f"{prefix}{value}", lang)
+
+
+def numbered(label: Callable[[Any], str]) -> Callable[[Any], str]:
+    return lambda step: f"{state.STEPS.index(step) + 1}. {label(step)}"
+
+
+def _user_names(text: str) -> str:
+    """Messages name the user's uploaded files, not the private folder they are kept in."""
+    for slot in (*state.LAYER_SLOTS, "roads"):
+        info = ss.get(f"upload_{slot}")
+        if info:
+            text = text.replace(str(info["path"]), str(info["name"]))
+    return text
+
+
+def show_error(exc: BaseException) -> None:
+    """An error as one clear line in the page, never a traceback."""
+    if isinstance(exc, PlannerError):
+        st.error(tr("app_error_input", message=_user_names(str(exc))))
+    else:  # a bug: log it for the developers, tell the user plainly
+        _LOG.exception("unexpected error in the app")
+        first = _user_names(str(exc).splitlines()[0]) if str(exc) else ""
+        st.error(tr("app_error_unexpected", kind=type(exc).__name__, message=first))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def cached_demo(path: str, mtime_ns: int) -> ScenarioConfig:
+    return load_scenario(path)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def cached_inputs(key: str, _config: ScenarioConfig) -> PlanInputs:
+    return load_inputs(_config)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def cached_run(key: str, _inputs: PlanInputs, _config: ScenarioConfig) -> app_run.AppRun:
+    return app_run.solve_run(_inputs, _config, key=key)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def cached_site_choices(key: str, _config: ScenarioConfig) -> tuple[Any, Any]:
+    return state.site_choices(_config)
+
+
+@st.cache_resource(show_spinner=False, max_entries=24)
+def cached_result_map(key: str, lang: str, basemap: str, _run: app_run.AppRun) -> str:
+    return app_maps.result_map_html(_run, lang, basemap=basemap, height="100%")
+
+
+@st.cache_resource(show_spinner=False, max_entries=12)
+def cached_inputs_map(
+    key: str,
+    weights: tuple[float, ...],
+    lang: str,
+    basemap: str,
+    _inputs: PlanInputs,
+    flagged: tuple[int, ...] = (),
+) -> str:
+    from planner.maps import map_html
+
+    return map_html(
+        app_maps.inputs_map(_inputs, lang, basemap=basemap, height="100%", flagged=flagged)
+    )
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def cached_layer(
+    path: str, name: str, fingerprint: str, layer: str, crs: str, lon: str, lat: str, what: str
+) -> Any:
+    from planner.uploads import SavedUpload, layer_names
+
+    saved = SavedUpload(Path(path), name, 0, tuple(layer_names(path)))
+    return read_upload(
+        saved,
+        layer=layer or None,
+        crs=None if crs == "auto" else crs,
+        lon_col=lon or None,
+        lat_col=lat or None,
+        what=what,
+    )
+
+
+class SessionFolder:
+    """The session's private upload folder, deleted when the session's state is dropped."""
+
+    def __init__(self) -> None:
+        self.path = new_session_folder()
+        weakref.finalize(self, remove_session_folder, self.path)
+
+
+def session_dir() -> Path:
+    return Path(ss["session_folder"].path)
+
+
+def select(key: str, label: str, options: list[Any], **kwargs: Any) -> Any:
+    """A selectbox whose stored value is always one of its options."""
+    if ss.get(key) not in options and options:
+        ss[key] = options[0]
+    return st.selectbox(label, options, key=key, **kwargs)
+
+
+def multiselect(key: str, label: str, options: list[Any], **kwargs: Any) -> list[Any]:
+    """A multiselect whose stored values are always among its options."""
+    current = ss.get(key) or []
+    kept = [v for v in current if v in options]
+    if kept != current:
+        ss[key] = kept
+    return st.multiselect(label, options, key=key, **kwargs)
+
+
+def column_picker(key: str, label: str, columns: list[str], *, optional: bool) -> None:
+    options = [state.NONE, *columns] if optional else list(columns)
+    none = tr("app_none")
+    select(key, label, options, format_func=lambda c: none if c == state.NONE else str(c))
+
+
+def load_or_report(config: ScenarioConfig) -> PlanInputs | None:
+    """The scenario's inputs (cached), or None after showing why they cannot be read."""
+    try:
+        with st.spinner(tr("app_reading")):
+            return cached_inputs(state.inputs_key(config), config)
+    except PlannerError as exc:
+        show_error(exc)
+    except Exception as exc:  # a library error the planner did not turn into its own
+        show_error(exc)
+    return None

@@ -1,0 +1,191 @@
+"""The page: the session's defaults, the sidebar (language, time limit, Run, library) and the steps."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, cast
+
+import streamlit as st
+
+from planner.app import run as app_run
+from planner.app import state
+from planner.app.views.common import (
+    SessionFolder,
+    cached_demo,
+    labels,
+    numbered,
+    session_dir,
+    show_error,
+    ss,
+    tr,
+)
+from planner.app.views.data import step_data, step_demand
+from planner.app.views.results import do_run, step_results
+from planner.app.views.scenarios import step_scenarios
+from planner.app.views.settings import step_model, step_travel
+from planner.app.views.sites import step_sites
+from planner.config import ScenarioConfig
+from planner.errors import PlannerError
+
+#: Widget keys that are not settings of the scenario (kept across steps too).
+_UI_KEYS = (
+    "data_source",
+    "library_dir",
+    "roads_layer",
+    "save_name",
+    "save_with_map",
+    "save_overwrite",
+    "open_name",
+    "compare_names",
+    "n_worst",
+)
+
+
+_SLOT_KEYS = ("layer", "crs", "epsg", "lon", "lat")
+
+
+def start_session() -> ScenarioConfig | None:
+    """Defaults on the first run; widget values kept while their step is not shown."""
+    if "session_folder" not in ss:
+        ss["session_folder"] = SessionFolder()
+    try:
+        path = state.demo_scenario_path()
+        demo = cached_demo(str(path), path.stat().st_mtime_ns)
+    except PlannerError as exc:
+        show_error(exc)
+        return None
+    except OSError as exc:
+        st.error(tr("app_error_input", message=str(exc)))
+        return None
+    if "_defaults_set" not in ss:
+        ss["_defaults_set"] = True
+        for key, value in state.state_from_config(demo).items():
+            ss.setdefault(key, value)
+        ss.setdefault("data_source", "demo")
+        ss.setdefault("step", "data")
+        ss.setdefault("library_dir", str(state.default_library_dir()))
+        ss.setdefault("save_with_map", True)
+        ss.setdefault("save_overwrite", False)
+        ss.setdefault("n_worst", 10)
+        ss["_demo_sites"] = {
+            k: ss[k] for k in ("categories", "exclude_ids", "closable_ids", "existing_policy")
+        }
+    # Streamlit forgets the value of a widget that is not drawn in a run; the steps are
+    # drawn one at a time, so every value is re-stored here (Streamlit's documented way).
+    keys = [*state.state_from_config(demo), *_UI_KEYS, "step"]
+    keys += [f"{s}_{k}" for s in (*state.LAYER_SLOTS, "roads") for k in _SLOT_KEYS]
+    for key in keys:
+        if key in ss:
+            ss[key] = ss[key]
+    return demo
+
+
+def sync_site_choices() -> None:
+    """When the candidate or existing layer changes, reset the site choices made for the old one."""
+    token = (
+        ss.get("data_source"),
+        str((ss.get("upload_candidates") or {}).get("path")),
+        ss.get("candidates_file_id"),
+        ss.get("candidates_id_col"),
+        ss.get("candidates_category_col"),
+        ss.get("existing_file_id"),
+        ss.get("existing_id_col"),
+    )
+    if ss.get("_sites_token") == token:
+        return
+    first = "_sites_token" not in ss
+    ss["_sites_token"] = token
+    if first:
+        return
+    if ss.get("data_source") == "demo":
+        ss.update(ss["_demo_sites"])
+    else:
+        ss.update({"categories": [], "exclude_ids": [], "closable_ids": []})
+        ss["_categories_pending"] = True
+
+
+def request_run() -> None:
+    ss["_run_requested"] = True
+    ss["step"] = "results"
+
+
+def sidebar(config: ScenarioConfig | None) -> None:
+    with st.sidebar:
+        st.title(tr("app_title"))
+        st.radio(
+            "Language / 语言",
+            ["zh", "en"],
+            key="lang",
+            format_func=lambda x: "中文" if x == "zh" else "English",
+            horizontal=True,
+        )
+        st.caption(tr("app_intro"))
+        st.number_input(
+            tr("app_time_limit"), min_value=5.0, max_value=3600.0, step=5.0, key="time_limit_s"
+        )
+        st.button(
+            tr("app_run"),
+            key="run_button",
+            type="primary",
+            on_click=request_run,
+            disabled=config is None,
+            width="stretch",
+            help=tr("app_run_help"),
+        )
+        run = ss.get("run")
+        if run is not None:
+            st.caption(tr("app_last_run", quality=app_run.quality_text(run.solution, ss["lang"])))
+            if config is not None and state.run_key(config) != run.key:
+                st.caption(tr("app_settings_changed"))
+        st.divider()
+        st.text_input(tr("app_library_dir"), key="library_dir", help=tr("app_library_help"))
+        st.caption(tr("app_privacy_note"))
+
+
+def main() -> None:
+    demo = start_session()
+    if demo is None:
+        return
+    sync_site_choices()
+    config: ScenarioConfig | None = None
+    config_error: PlannerError | None = None
+    try:
+        config = state.config_from_state(
+            cast("Mapping[str, Any]", ss), demo=demo, session_dir=session_dir()
+        )
+    except PlannerError as exc:
+        config_error = exc
+    sidebar(config)
+    # Fixed slots: the page keeps the same layout whether or not a run or an error is shown,
+    # so a display-only rerun never remounts (and reloads) the maps below.
+    status_slot = st.container()
+    if ss.pop("_run_requested", False) and config is not None:
+        with status_slot:
+            do_run(config)
+    st.radio(
+        tr("app_step"),
+        list(state.STEPS),
+        key="step",
+        format_func=numbered(labels("app_step_")),
+        horizontal=True,
+        label_visibility="collapsed",
+    )
+    message_slot = st.container()
+    if config_error is not None:
+        with message_slot:
+            show_error(config_error)
+    step = ss["step"]
+    if step == "data":
+        step_data(config)
+    elif step == "demand":
+        step_demand(config)
+    elif step == "sites":
+        step_sites(config)
+    elif step == "travel":
+        step_travel()
+    elif step == "model":
+        step_model()
+    elif step == "results":
+        step_results(config)
+    else:
+        step_scenarios()

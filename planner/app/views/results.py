@@ -1,0 +1,167 @@
+"""Run (with its stages) and the Results step: status, headline, map, tables, curve, downloads."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+import streamlit as st
+
+from planner.app import downloads, state, tables
+from planner.app import maps as app_maps
+from planner.app import run as app_run
+from planner.app.views.common import (
+    cached_inputs,
+    cached_inputs_map,
+    cached_result_map,
+    cached_run,
+    labels,
+    select,
+    show_error,
+    ss,
+    tr,
+)
+from planner.config import ScenarioConfig
+from planner.errors import PlannerError
+
+
+def do_run(config: ScenarioConfig) -> None:
+    """Load (cached), solve (cached by content), sweep over p if asked; keep the run in the session."""
+    lang = ss["lang"]
+    with st.status(tr("app_running"), expanded=True) as status:
+        t0 = time.perf_counter()
+        try:
+            status.write(tr("app_stage_inputs"))
+            inputs = cached_inputs(state.inputs_key(config), config)
+            status.write(
+                tr(
+                    "app_stage_solve",
+                    model=tr(f"app_model_{config.model.name}"),
+                    limit=f"{config.solver.time_limit_s:g}",
+                )
+            )
+            run = cached_run(state.run_key(config), inputs, config)
+            if ss.get("sweep_p") and config.model.name in state.P_MODELS and run.solution.has_plan:
+                lo, hi = int(ss["sweep_from"]), int(ss["sweep_to"])
+                bar = st.progress(0.0, text=tr("app_stage_sweep", done=0, total="…"))
+
+                def progress(done: int, total: int) -> None:
+                    bar.progress(
+                        done / max(total, 1), text=tr("app_stage_sweep", done=done, total=total)
+                    )
+
+                curve = app_run.sweep_curve(run, (lo, hi), progress=progress)
+                run = replace(run, curve=curve)
+        except Exception as exc:
+            status.update(label=tr("app_run_failed"), state="error", expanded=True)
+            show_error(exc)
+            return
+        seconds = time.perf_counter() - t0
+        ok = run.solution.has_plan
+        status.update(
+            label=tr(
+                "app_run_done",
+                quality=app_run.quality_text(run.solution, lang),
+                seconds=f"{seconds:.1f}",
+            ),
+            state="complete" if ok else "error",
+            expanded=False,
+        )
+    ss["run"] = run
+
+
+def step_results(config: ScenarioConfig | None) -> None:
+    st.header(tr("app_step_results"))
+    run: app_run.AppRun | None = ss.get("run")
+    if run is None:
+        st.info(tr("app_no_run"))
+        return
+    lang = ss["lang"]
+    sol = run.solution
+    if config is not None and state.run_key(config) != run.key:
+        st.info(tr("app_settings_changed"))
+    st.markdown(
+        tr(
+            "app_status_line",
+            model=tr(f"app_model_{sol.model}"),
+            quality=app_run.quality_text(sol, lang),
+            seconds=f"{sol.runtime_s:.1f}",
+            method=app_run.method_text(sol.method, lang),
+        )
+    )
+    if not sol.has_plan:
+        st.error(app_run.infeasible_text(run, lang))
+        flagged = app_maps.flagged_rows(run)
+        if flagged:
+            st.caption(tr("app_flagged_hint", n=len(flagged)))
+            d = run.config.demand
+            page = cached_inputs_map(
+                state.inputs_key(run.config),
+                (d.population, d.residential, d.faults),
+                lang,
+                ss.get("basemap", "osm"),
+                run.result.inputs,
+                tuple(flagged),
+            )
+            st.iframe(page, height=520, alt=tr("app_flagged_layer"))
+        show_downloads(run)
+        return
+    metrics = tables.headline_metrics(run, lang)
+    for col, (label, value, change, colour) in zip(st.columns(len(metrics)), metrics, strict=True):
+        col.metric(label, value, change, delta_color=colour)  # type: ignore[arg-type]
+    o1, o2 = st.columns([1, 2])
+    with o1:
+        select(
+            "basemap",
+            tr("app_basemap"),
+            list(state.BASEMAP_CHOICES),
+            format_func=labels("app_basemap_"),
+        )
+    o2.caption(tr("app_layers_hint"))
+    try:
+        page = cached_result_map(run.key, lang, ss["basemap"], run)
+        st.iframe(page, height=660, alt=tr("app_plan_map"))
+    except PlannerError as exc:
+        show_error(exc)
+    c1, c2 = st.columns(2)
+    with c1:
+        st.subheader(tr("app_kpis"))
+        st.dataframe(tables.kpi_table(run, lang), hide_index=True, width="stretch")
+        notes = run.result.kpis.notes_text(lang) if run.result.kpis is not None else []
+        for note in notes:
+            st.caption(note)
+    with c2:
+        st.subheader(tr("app_sites_table"))
+        st.dataframe(tables.site_table(run, lang), hide_index=True, width="stretch")
+    st.subheader(tr("report_tradeoff"))
+    if run.curve is not None:
+        from planner.report import tradeoff_svg
+
+        std = float(run.config.standards.service_minutes[0])
+        st.html(tradeoff_svg(run.curve, chosen_p=sol.p, standard_minutes=std, language=lang))
+    else:
+        st.caption(tr("app_tradeoff_hint"))
+    st.subheader(tr("app_worst"))
+    st.slider(tr("app_n_worst"), min_value=1, max_value=10, key="n_worst")
+    worst = tables.worst_table(run, lang, n=int(ss["n_worst"]))
+    if worst.empty:
+        st.caption("–")
+    else:
+        st.dataframe(worst, hide_index=True, width="stretch")
+    show_downloads(run)
+
+
+def show_downloads(run: app_run.AppRun) -> None:
+    st.subheader(tr("app_downloads"))
+    files = downloads.download_files(run, ss["lang"], basemap=ss.get("basemap", "osm"))
+    columns = st.columns(4)
+    for i, (key, (name, mime, make)) in enumerate(files.items()):
+        columns[i % 4].download_button(
+            tr(f"app_download_{key}"),
+            data=make,
+            file_name=name,
+            mime=mime,
+            key=f"download_{key}",
+            on_click="ignore",
+            width="stretch",
+        )

@@ -1,0 +1,221 @@
+"""The Scenarios step: save a run in the library, reopen one, apply its settings, compare runs."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import streamlit as st
+
+from planner.app import downloads, state, tables
+from planner.app import run as app_run
+from planner.app.views.common import cached_result_map, multiselect, select, show_error, ss, tr
+from planner.errors import PlannerError
+
+if TYPE_CHECKING:
+    from planner.library import SavedScenario
+
+
+def open_library() -> Any:
+    from planner.library import ScenarioLibrary
+
+    try:
+        return ScenarioLibrary(ss.get("library_dir") or state.default_library_dir())
+    except PlannerError as exc:
+        show_error(exc)
+        return None
+
+
+def apply_saved(name: str) -> None:
+    lib = open_library()
+    if lib is None:
+        return
+    try:
+        ss.update(downloads.settings_from_saved(lib.load(name)))
+        ss["_applied"] = name
+    except PlannerError as exc:
+        ss["_apply_error"] = str(exc)
+
+
+def delete_saved(name: str) -> None:
+    lib = open_library()
+    if lib is None:
+        return
+    try:
+        lib.delete(name)
+        ss["_deleted"] = name
+    except PlannerError as exc:
+        ss["_apply_error"] = str(exc)
+
+
+def step_scenarios() -> None:
+    st.header(tr("app_step_scenarios"))
+    lib = open_library()
+    if lib is None:
+        return
+    st.caption(tr("app_library_at", path=str(lib.path)))
+    lang = ss["lang"]
+    for flag, key in (("_applied", "app_applied"), ("_deleted", "app_deleted")):
+        if flag in ss:
+            st.success(tr(key, name=ss.pop(flag)))
+    if "_apply_error" in ss:
+        st.error(tr("app_error_input", message=ss.pop("_apply_error")))
+
+    st.subheader(tr("app_save"))
+    run: app_run.AppRun | None = ss.get("run")
+    if run is None or not run.solution.has_plan:
+        st.info(tr("app_save_needs_run"))
+    else:
+        c1, c2, c3 = st.columns([3, 1, 1])
+        c1.text_input(tr("app_save_name"), key="save_name", max_chars=80)
+        c2.checkbox(tr("app_save_with_map"), key="save_with_map")
+        c3.checkbox(tr("app_save_overwrite"), key="save_overwrite")
+        if st.button(tr("app_save_button"), key="save_button"):
+            try:
+                page = None
+                if ss.get("save_with_map"):
+                    page = cached_result_map(run.key, lang, ss.get("basemap", "osm"), run)
+                kept = downloads.save_run(
+                    lib,
+                    str(ss.get("save_name") or ""),
+                    run,
+                    lang,
+                    map_page=page,
+                    overwrite=bool(ss.get("save_overwrite")),
+                )
+                st.success(tr("app_saved", name=kept.name))
+            except PlannerError as exc:
+                show_error(exc)
+
+    st.subheader(tr("app_saved_list"))
+    try:
+        table = lib.table()
+        names = lib.names()
+    except PlannerError as exc:
+        show_error(exc)
+        return
+    if table.empty:
+        st.info(tr("app_library_empty"))
+        return
+    st.dataframe(library_view(table), hide_index=True, width="stretch")
+
+    st.subheader(tr("app_open"))
+    select("open_name", tr("app_open_name"), names)
+    name = ss.get("open_name")
+    if name:
+        try:
+            saved: SavedScenario | None = lib.load(name)
+        except PlannerError as exc:
+            show_error(exc)
+            saved = None
+        if saved is not None:
+            show_saved(saved)
+            b1, b2 = st.columns(2)
+            b1.button(
+                tr("app_apply"),
+                key="apply_button",
+                on_click=apply_saved,
+                args=(name,),
+                help=tr("app_apply_help"),
+            )
+            b2.button(tr("app_delete"), key="delete_button", on_click=delete_saved, args=(name,))
+
+    st.subheader(tr("app_compare"))
+    multiselect("compare_names", tr("app_compare_names"), names)
+    chosen = list(ss.get("compare_names") or [])
+    if len(chosen) < 2:
+        st.caption(tr("app_compare_hint"))
+        return
+    try:
+        comparison = lib.compare(chosen)
+        saved_runs = [lib.load(n) for n in chosen]
+    except PlannerError as exc:
+        show_error(exc)
+        return
+    kpis, sites = tables.comparison_tables(comparison, saved_runs, lang)
+    st.dataframe(kpis, width="stretch")
+    st.caption(tr("app_compare_reference", name=chosen[0]))
+    st.dataframe(sites, width="stretch")
+    for col, s in zip(st.columns(len(saved_runs)), saved_runs, strict=True):
+        with col:
+            st.markdown(f"**{s.name}**")
+            if s.map_html:
+                st.iframe(s.map_html, height=420, alt=tr("app_plan_map") + " " + s.name)
+            else:
+                st.caption(tr("app_no_saved_map"))
+
+
+def library_view(table: Any) -> Any:
+    from planner.kpis import kpi_label
+
+    renamed = {}
+    for col in table.columns:
+        try:
+            renamed[col] = kpi_label(str(col), ss["lang"])
+        except KeyError:
+            renamed[col] = (
+                tr(f"app_libcol_{col}")
+                if col in ("name", "created_at", "model", "n_open", "status", "quality")
+                else col
+            )
+    keep = [
+        c
+        for c in table.columns
+        if c
+        in (
+            "name",
+            "created_at",
+            "model",
+            "n_open",
+            "quality",
+            "mean_minutes",
+            "within_15min_share",
+            "zone_standard_share",
+        )
+    ]
+    return table[keep].rename(columns=renamed)
+
+
+def show_saved(saved: Any) -> None:
+    from planner.kpis import kpi_label
+
+    lang = ss["lang"]
+    doc = saved.kpis
+    solution = doc.get("solution") or {}
+    st.markdown(
+        tr(
+            "app_saved_header",
+            name=saved.name,
+            created=saved.created_at,
+            quality=solution.get("quality", ""),
+        )
+    )
+    c1, c2 = st.columns([1, 2])
+    with c1:
+        rows = []
+        for key, value in saved.summary.items():
+            try:
+                label = kpi_label(key, lang)
+            except KeyError:
+                continue
+            rows.append((label, tables.fmt_value(key, value)))
+        import pandas as pd
+
+        st.dataframe(
+            pd.DataFrame(rows, columns=[tr("kpi_metric"), tr("kpi_plan")]),
+            hide_index=True,
+            width="stretch",
+        )
+        name_key = "name_zh" if lang == "zh" else "name_en"
+        st.dataframe(
+            pd.DataFrame(
+                [(s["site_id"], s.get(name_key, "")) for s in saved.sites],
+                columns=[tr("site_id"), tr("name")],
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+    with c2:
+        if saved.map_html:
+            st.iframe(saved.map_html, height=480, alt=tr("app_plan_map") + " " + saved.name)
+        else:
+            st.caption(tr("app_no_saved_map"))
