@@ -186,7 +186,7 @@ def goal1(shared: Path, quick: bool) -> str:
         proven += sol.is_optimal
         o = opt[f"pmed{k}"]
         rows.append([f"pmed{k}", f"{inst.n} x {inst.n}, p = {inst.p}", f"{dt:.2f}", f"{mb:.0f}",
-                     sol.objective, sol.lower_bound, pct(sol.gap), str(sol.status),
+                     sol.objective, sol.bound, pct(sol.gap), str(sol.status),
                      f"{fmt(o)} {'=' if abs(sol.objective - o) < 1e-6 else '!='}"])  # fmt: skip
     rows.append(["**all 40**", "", f"**{total:.1f}**", f"{peak:.0f}", "", "", "",
                  f"**{proven}/40 optimal**", ""])  # fmt: skip
@@ -224,7 +224,7 @@ def goal2(quick: bool) -> str:
             else "-"
         )
         rows.append([f"uniform seed {seed}", "2,000 x 200, p = 20", f"{dt:.2f}", f"{mb:.0f}",
-                     sol.objective, sol.lower_bound, pct(sol.gap), str(sol.status), ref])  # fmt: skip
+                     sol.objective, sol.bound, pct(sol.gap), str(sol.status), ref])  # fmt: skip
     return table(
         "Goal 2: random Euclidean p-median (target: proven or gap <= 0.1 % in 10 s)",
         [
@@ -252,7 +252,7 @@ def goal3(quick: bool) -> str:
             lambda dxy=dxy, sxy=sxy, w=w: p_median_from_points(dxy, sxy, w, p, time_limit=tl)
         )
         rows.append([f"city seed {seed}{' (quick: scaled down)' if quick else ''}", f"{n:,} x {m:,}, p = {p}",
-                     f"{dt:.1f}", f"{mb:.0f}", sol.objective, sol.lower_bound, pct(sol.gap), str(sol.status),
+                     f"{dt:.1f}", f"{mb:.0f}", sol.objective, sol.bound, pct(sol.gap), str(sol.status),
                      f"{sol.details.get('neighbours_per_point')} nearest sites per point"])  # fmt: skip
     return table(
         f"Goal 3: city-like p-median from coordinates (target: gap <= 1 % in 120 s, <= 4 GB; limit {tl:.0f} s)",
@@ -298,7 +298,7 @@ def _tsplib_rows(shared: Path, quick: bool, names: tuple[str, ...] = TSPLIB) -> 
             )
         )
         bkv = float(r["opt_or_bkv"])
-        rows.append([f"{name} p={p}", f"{len(xy)}", f"{dt:.1f}", f"{mb:.0f}", sol.objective, sol.lower_bound,
+        rows.append([f"{name} p={p}", f"{len(xy)}", f"{dt:.1f}", f"{mb:.0f}", sol.objective, sol.bound,
                      pct(sol.gap), f"{100 * (sol.objective - bkv) / bkv:+.3f} %", f"{fmt(bkv)} ({r['status']})"])  # fmt: skip
     return rows
 
@@ -331,7 +331,7 @@ def goal5(quick: bool) -> str:
     sol, dt, mb = measure(lambda: solve_large(problem, "mclp", p=p, radius=r, time_limit=tl))
     assert not check_solution(problem, sol, model="mclp", p=p, radius=r)
     rows = [[f"city seed 0{' (quick)' if quick else ''}", f"{n:,} x {m:,}, p = {p}, r = 5 km", f"{dt:.1f}",
-             f"{mb:.0f}", sol.objective, sol.lower_bound, pct(sol.gap), str(sol.status),
+             f"{mb:.0f}", sol.objective, sol.bound, pct(sol.gap), str(sol.status),
              f"covered {100 * sol.details['covered_share']:.2f} %, {sol.details['merged_rows']:,} merged rows"]]  # fmt: skip
     return table(
         f"Goal 5: maximal covering at scale (target: gap <= 1 % in 60 s; limit {tl:.0f} s)",
@@ -361,14 +361,14 @@ def goal6(quick: bool) -> str:
         )
         assert not check_solution(problem, sol, model="mclp", p=30, radius=10.0)
         rows.append([f"mclp seed {seed}", "10,000 x 500, p = 30", f"{dt:.1f}", f"{mb:.0f}", sol.objective,
-                     sol.lower_bound, pct(sol.gap), str(sol.status), "-"])  # fmt: skip
+                     sol.bound, pct(sol.gap), str(sol.status), "-"])  # fmt: skip
         sol, dt, mb = measure(
             lambda problem=problem: solve_large(problem, "lscp", radius=10.0, time_limit=10)
         )
         assert not check_solution(problem, sol, model="lscp", radius=10.0)
         ref = "-" if quick or seed != 1 else exact_reference(problem, "lscp", 300, radius=10.0)[0]
         rows.append([f"lscp seed {seed}", f"10,000 x 500 ({sol.details['reduced_rows']} rows after reduction)",
-                     f"{dt:.1f}", f"{mb:.0f}", sol.objective, sol.lower_bound, pct(sol.gap), str(sol.status), ref])  # fmt: skip
+                     f"{dt:.1f}", f"{mb:.0f}", sol.objective, sol.bound, pct(sol.gap), str(sol.status), ref])  # fmt: skip
     return table(
         "Goal 6: maximal and set covering, 10 km radius (target: proven or gap <= 0.1 % in 10 s)",
         [
@@ -398,7 +398,7 @@ def goal7(quick: bool) -> str:
         assert not check_solution(problem, sol, model="p_center", p=10)
         ref = "-" if quick or seed != 1 else exact_reference(problem, "p_center", 300, p=10)[0]
         rows.append([f"uniform seed {seed}", "1,000 x 100, p = 10", f"{dt:.2f}", f"{mb:.0f}", sol.objective,
-                     sol.lower_bound, pct(sol.gap), str(sol.status), ref])  # fmt: skip
+                     sol.bound, pct(sol.gap), str(sol.status), ref])  # fmt: skip
     return table(
         "Goal 7: p-center (target: proven optimal in 5 s)",
         [

@@ -197,7 +197,7 @@ def _summary(result: RunResult) -> dict[str, Any]:
         "quality": sol.quality(),
         "model": sol.model,
         "objective": sol.to_dict()["objective"],
-        "lower_bound": sol.lower_bound,
+        "bound": sol.bound,
         "gap": sol.gap,
         "runtime_s": round(sol.runtime_s, 3),
         "open_sites": result.chosen_sites[["site_id", "name_zh", "name_en", "category"]].to_dict(

@@ -383,7 +383,7 @@ class SweepResult:
     table
         One row per point: ``run`` (its folder name), one column per parameter
         (named by its dotted key), ``status``, ``quality``, ``objective``,
-        ``lower_bound``, ``gap``, ``solve_s`` (the solver's seconds), ``task_s``
+        ``bound``, ``gap``, ``solve_s`` (the solver's seconds), ``task_s``
         (solve, KPIs and outputs), ``n_open``, ``open_site_ids`` (``;``-separated),
         ``why_no_plan`` (empty, or why the point has no plan, in the scenario's
         language), then the KPI headline numbers (:meth:`planner.kpis.PlanKPIs.summary` keys).
@@ -747,7 +747,7 @@ def _table(
                 "status": sol.status.value,
                 "quality": sol.quality(),
                 "objective": float(sol.objective) if np.isfinite(sol.objective) else math.nan,
-                "lower_bound": math.nan if sol.lower_bound is None else float(sol.lower_bound),
+                "bound": math.nan if sol.bound is None else float(sol.bound),
                 "gap": math.nan if sol.gap is None else float(sol.gap),
                 "solve_s": float(sol.runtime_s),
                 "task_s": float(res["task_s"]),

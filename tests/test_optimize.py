@@ -426,7 +426,7 @@ def test_checker_passes_every_model_and_solver(model, kw, solver):
     assert sol.solver == solver
     assert check_solution(problem, sol, model=model, **kw) == []
     assert sol.gap == 0.0
-    assert sol.lower_bound is not None
+    assert sol.bound is not None
 
 
 @pytest.mark.parametrize(("model", "kw"), CASES)
@@ -463,7 +463,7 @@ def test_checker_reports_broken_plans():
         open_sites=np.array([0, 1, 2]),
         assignment=np.where(np.arange(7) == 0, -1, 4),
         objective=1.0,
-        lower_bound=5.0e9,
+        bound=5.0e9,
         gap=0.0,
         status=Status.FEASIBLE,
         runtime_s=0.0,
@@ -880,7 +880,7 @@ def test_auto_finishes_an_unproven_scale_plan_with_the_milp(monkeypatch):
             open_sites=np.sort(worst),
             assignment=np.sort(worst)[cost.argmin(axis=1)],
             objective=objective,
-            lower_bound=0.5 * exact.objective,
+            bound=0.5 * exact.objective,
             gap=None,
             status=Status.FEASIBLE,
             runtime_s=0.0,
@@ -896,7 +896,7 @@ def test_auto_finishes_an_unproven_scale_plan_with_the_milp(monkeypatch):
     assert sol.status is Status.OPTIMAL
     assert sol.objective == pytest.approx(exact.objective)
     assert sol.method == "lagrangian+exact"
-    assert sol.lower_bound == pytest.approx(exact.lower_bound)
+    assert sol.bound == pytest.approx(exact.bound)
     assert check_solution(problem, sol, model="p_median", p=2) == []
 
 
@@ -933,3 +933,22 @@ def test_highs_start_that_presolve_improves_is_not_returned_as_the_optimum() -> 
     assert float(res.x.sum()) == pytest.approx(res.objective)
     assert res.objective == pytest.approx(plain.objective)
     assert (a @ res.x >= 1 - 1e-9).all()
+
+
+def test_bound_side_follows_the_sense_and_lower_bound_is_a_deprecated_alias() -> None:
+    # mclp maximises: its bound is an UPPER bound; p-median minimises: a lower bound.
+    rng = np.random.default_rng(5)
+    cost = rng.uniform(0.0, 10.0, (30, 8))
+    weight = rng.uniform(1.0, 3.0, 30)
+    cov = solve(Problem(cost, weight), "mclp", p=2, radius=3.0, time_limit=30)
+    med = solve(Problem(cost, weight), "p_median", p=2, time_limit=30)
+    assert cov.sense == "max"
+    assert cov.bound is not None
+    assert cov.bound >= cov.objective - 1e-9
+    assert med.sense == "min"
+    assert med.bound is not None
+    assert med.bound <= med.objective + 1e-9
+    assert "bound" in cov.to_dict()
+    assert "lower_bound" not in cov.to_dict()
+    with pytest.warns(DeprecationWarning, match="Solution.bound"):
+        assert med.lower_bound == med.bound

@@ -35,7 +35,7 @@ def test_pmed_reproduces_published_optimum(name):
     assert sol.status is Status.OPTIMAL
     assert sol.objective == pytest.approx(PMED_OPT[name], abs=1e-6)
     assert sol.gap == 0.0
-    assert sol.lower_bound == pytest.approx(PMED_OPT[name], rel=1e-6)
+    assert sol.bound == pytest.approx(PMED_OPT[name], rel=1e-6)
     assert check_solution(problem, sol, model="p_median", p=inst.p) == []
 
 
@@ -106,8 +106,8 @@ def test_auto_proves_pmed_optimal_with_the_lagrangian_method():
         sol = solve(problem, "p_median", p=inst.p)
         assert sol.status is Status.OPTIMAL
         assert sol.objective == pytest.approx(PMED_OPT[name])
-        assert sol.lower_bound is not None
-        assert sol.lower_bound <= PMED_OPT[name] + 1e-6
+        assert sol.bound is not None
+        assert sol.bound <= PMED_OPT[name] + 1e-6
         assert "lagrangian" in sol.method
         assert check_solution(problem, sol, model="p_median", p=inst.p) == []
 

@@ -33,7 +33,7 @@ def _solution(open_sites: list[int], n: int) -> Solution:
         open_sites=np.array(open_sites),
         assignment=np.full(n, -1),
         objective=float(len(open_sites)),
-        lower_bound=None,
+        bound=None,
         gap=None,
         status="optimal",
         runtime_s=0.0,

@@ -56,8 +56,8 @@ def test_pmed_proven_optimal_with_bound_at_the_optimum(name: str) -> None:
     _assert_feasible(problem, sol, model="p_median", p=inst.p)
     assert sol.status is Status.OPTIMAL
     assert sol.objective == pytest.approx(OPT[name])
-    assert sol.lower_bound is not None
-    assert sol.lower_bound <= OPT[name] + 1e-9
+    assert sol.bound is not None
+    assert sol.bound <= OPT[name] + 1e-9
     assert sol.gap == 0.0
 
 
@@ -69,8 +69,8 @@ def test_heuristic_never_beats_optimum_and_bound_never_exceeds_it(name: str) -> 
     _assert_feasible(problem, sol, model="p_median", p=inst.p)
     assert sol.method == "heuristic"
     assert sol.objective >= OPT[name] - 1e-9
-    assert sol.lower_bound is not None
-    assert sol.lower_bound <= OPT[name] + 1e-9
+    assert sol.bound is not None
+    assert sol.bound <= OPT[name] + 1e-9
     assert sol.gap is not None
     assert sol.gap >= 0.0
 
@@ -85,8 +85,8 @@ def test_bound_from_cut_neighbour_lists_stays_valid(name: str, k: int) -> None:
     _assert_feasible(problem, sol, model="p_median", p=inst.p)
     assert sol.details["lists_complete"] is False
     assert sol.objective >= OPT[name] - 1e-9
-    assert sol.lower_bound is not None
-    assert sol.lower_bound <= OPT[name] + 1e-9
+    assert sol.bound is not None
+    assert sol.bound <= OPT[name] + 1e-9
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -95,8 +95,8 @@ def test_p_median_matches_exact_solver_on_random_instances(seed: int) -> None:
     exact = solve(problem, "p_median", p=4, method="exact")
     sol = solve_large(problem, "p_median", p=4)
     _assert_feasible(problem, sol, model="p_median", p=4)
-    assert sol.lower_bound is not None
-    assert sol.lower_bound <= exact.objective * (1 + 1e-9)
+    assert sol.bound is not None
+    assert sol.bound <= exact.objective * (1 + 1e-9)
     assert sol.objective >= exact.objective * (1 - 1e-9)
     assert sol.status is Status.OPTIMAL
     assert sol.objective == pytest.approx(exact.objective, rel=1e-9)
@@ -137,7 +137,7 @@ def test_same_seed_same_plan_and_different_seeds_both_valid() -> None:
     b = solve_heuristic(problem, "p_median", p=8, seed=11)
     assert a.open_sites.tolist() == b.open_sites.tolist()
     assert a.objective == b.objective
-    assert a.lower_bound == b.lower_bound
+    assert a.bound == b.bound
     c = solve_heuristic(problem, "p_median", p=8, seed=12)
     _assert_feasible(problem, c, model="p_median", p=8)
 
@@ -148,8 +148,8 @@ def test_time_limit_returns_a_plan_with_a_gap() -> None:
     _assert_feasible(problem, sol, model="p_median", p=15)
     assert sol.status in (Status.OPTIMAL, Status.FEASIBLE)
     assert sol.gap is not None
-    assert sol.lower_bound is not None
-    assert sol.lower_bound <= sol.objective
+    assert sol.bound is not None
+    assert sol.bound <= sol.objective
 
 
 @pytest.mark.parametrize("model", ["p_median", "mclp"])
@@ -167,13 +167,13 @@ def test_search_and_bound_side_by_side_stay_certified(
     assert exact.is_optimal
     sol = solve_large(problem, model, p=5, time_limit=1.0, **kw)
     _assert_feasible(problem, sol, model=model, p=5, **kw)
-    assert sol.lower_bound is not None
+    assert sol.bound is not None
     assert "swap_iterations" in sol.details  # the side-by-side path ran
     if model == "p_median":
-        assert sol.lower_bound <= exact.objective * (1 + 1e-9)
+        assert sol.bound <= exact.objective * (1 + 1e-9)
         assert sol.objective >= exact.objective * (1 - 1e-9)
     else:
-        assert sol.lower_bound >= exact.objective - 1e-9
+        assert sol.bound >= exact.objective - 1e-9
         assert sol.objective <= exact.objective + 1e-9
 
 
@@ -186,8 +186,8 @@ def test_search_beside_the_bound_with_a_time_limit_stays_certified(name: str) ->
     sol = solve_large(problem, "p_median", p=inst.p, seed=0, time_limit=60.0)
     _assert_feasible(problem, sol, model="p_median", p=inst.p)
     assert "search_beside_swaps" in sol.details  # the path with the search beside ran
-    assert sol.lower_bound is not None
-    assert sol.lower_bound <= OPT[name] + 1e-9
+    assert sol.bound is not None
+    assert sol.bound <= OPT[name] + 1e-9
     assert sol.objective >= OPT[name] - 1e-9
     assert sol.status is Status.OPTIMAL
     assert sol.objective == pytest.approx(OPT[name])
@@ -232,8 +232,8 @@ def test_sparse_costs_absent_pairs_never_used() -> None:
     _assert_feasible(problem, sol, model="p_median", p=10)
     exact = solve(problem, "p_median", p=10, method="exact")
     if exact.is_optimal:
-        assert sol.lower_bound is not None
-        assert sol.lower_bound <= exact.objective * (1 + 1e-9)
+        assert sol.bound is not None
+        assert sol.bound <= exact.objective * (1 + 1e-9)
         assert sol.objective >= exact.objective * (1 - 1e-9)
 
 
@@ -256,8 +256,8 @@ def test_points_entry_point_matches_the_matrix_path() -> None:
     _assert_feasible(problem, a, model="p_median", p=6)
     # Few neighbours: lists cut, bound still valid.
     c = p_median_from_points(d, s, w, 6, rounding="floor", neighbours=6)
-    assert c.lower_bound is not None
-    assert c.lower_bound <= b.objective + 1e-9
+    assert c.bound is not None
+    assert c.bound <= b.objective + 1e-9
     assert c.objective >= b.objective - 1e-9
 
 
@@ -272,8 +272,8 @@ def test_mclp_bound_and_plan_against_exact(seed: int) -> None:
         _assert_feasible(problem, sol, model="mclp", p=4, radius=15.0)
         assert sol.sense == "max"
         assert sol.objective <= exact.objective + 1e-9
-        assert sol.lower_bound is not None
-        assert sol.lower_bound >= exact.objective - 1e-9
+        assert sol.bound is not None
+        assert sol.bound >= exact.objective - 1e-9
     assert solve_large(problem, "mclp", p=4, radius=15.0).objective == pytest.approx(
         exact.objective
     )
@@ -297,8 +297,8 @@ def test_mclp_bound_from_first_order_lp_duals_stays_above_the_optimum(
         _assert_feasible(problem, sol, model="mclp", p=4, radius=15.0)
         assert sol.details["start_multipliers"] == "given"
         assert sol.objective <= exact.objective + 1e-9
-        assert sol.lower_bound is not None
-        assert sol.lower_bound >= exact.objective - 1e-9
+        assert sol.bound is not None
+        assert sol.bound >= exact.objective - 1e-9
         # The duals alone bound the optimum, far below the trivial bound (all the
         # weight any site can cover); here the LP relaxation is tight.
         start = sol.details["lp_start_upper_bound"]
@@ -374,8 +374,8 @@ def test_p_center_binary_search_matches_known_optimum() -> None:
     _assert_feasible(problem, sol, model="p_center", p=inst.p)
     assert sol.status is Status.OPTIMAL
     assert sol.objective == 127.0
-    assert sol.lower_bound is not None
-    assert sol.lower_bound <= 127.0
+    assert sol.bound is not None
+    assert sol.bound <= 127.0
 
 
 def test_dispatcher_routes_heuristic_method() -> None:

@@ -323,7 +323,7 @@ def check_solution(
     else:
         if abs(value - solution.objective) > tol * max(1.0, abs(value)):
             out.append(f"objective {solution.objective!r} differs from the recomputed {value!r}")
-        lb = solution.lower_bound
+        lb = solution.bound
         if lb is not None:
             slack = tol * max(1.0, abs(value))
             if solution.sense == "min" and lb > value + slack:

@@ -483,7 +483,7 @@ def _combine(first: Solution, second: Solution, *, runtime_s: float) -> Solution
     better_is_lower = first.sense == "min"
     best = min if better_is_lower else max
     plan = first if best(first.objective, second.objective) == first.objective else second
-    bounds = [b for b in (first.lower_bound, second.lower_bound) if b is not None]
+    bounds = [b for b in (first.bound, second.bound) if b is not None]
     if not bounds:
         return replace(plan, runtime_s=runtime_s)
     bound = max(bounds) if better_is_lower else min(bounds)
@@ -491,7 +491,7 @@ def _combine(first: Solution, second: Solution, *, runtime_s: float) -> Solution
     proven = second.status is Status.OPTIMAL or (gap is not None and gap <= DEFAULT_MIP_GAP)
     return replace(
         plan,
-        lower_bound=bound,
+        bound=bound,
         gap=gap,
         status=Status.OPTIMAL if proven else Status.FEASIBLE,
         runtime_s=runtime_s,

@@ -112,7 +112,7 @@ def _solution(
             open_sites=np.zeros(0, dtype=np.int64),
             assignment=np.full(problem.n_demand, -1, dtype=np.int64),
             objective=math.nan,
-            lower_bound=None,
+            bound=None,
             gap=None,
             status=status,
             runtime_s=clock.elapsed(),
@@ -133,7 +133,7 @@ def _solution(
         open_sites=open_sites,
         assignment=assignment,
         objective=0.0,
-        lower_bound=None,
+        bound=None,
         gap=None,
         status=status,
         runtime_s=0.0,
@@ -155,9 +155,7 @@ def _solution(
             bound = objective
     else:
         gap = relative_gap(objective, bound)
-    return replace(
-        draft, objective=objective, lower_bound=bound, gap=gap, runtime_s=clock.elapsed()
-    )
+    return replace(draft, objective=objective, bound=bound, gap=gap, runtime_s=clock.elapsed())
 
 
 def _infeasible(

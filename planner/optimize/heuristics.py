@@ -107,7 +107,7 @@ def _solution(
         open_sites=open_sites,
         assignment=assignment,
         objective=float(objective),
-        lower_bound=None if bound is None or not np.isfinite(bound) else float(bound),
+        bound=None if bound is None or not np.isfinite(bound) else float(bound),
         gap=gap,
         status=Status.OPTIMAL if proven else Status.FEASIBLE,
         runtime_s=time.perf_counter() - t0,
@@ -154,7 +154,7 @@ def _infeasible(
         open_sites=np.zeros(0, dtype=np.int64),
         assignment=np.full(n, -1, dtype=np.int64),
         objective=float("nan"),
-        lower_bound=None,
+        bound=None,
         gap=None,
         status=Status.INFEASIBLE,
         runtime_s=time.perf_counter() - t0,
@@ -215,7 +215,7 @@ def _p_median(
 
         return Solution(
             open_sites=np.zeros(0, dtype=np.int64), assignment=np.full(problem.n_demand, -1),
-            objective=float("nan"), lower_bound=None,
+            objective=float("nan"), bound=None,
             gap=None, status=Status.NO_SOLUTION, runtime_s=time.perf_counter() - t0,
             model="p_median", method=method_name, solver="planner",
             details=no_plan_details(diagnosis([finding("cutoff")])),
@@ -283,7 +283,7 @@ def p_median_from_points(
     Returns
     -------
     Solution
-        ``model="p_median"``, ``solver="planner"``; ``lower_bound`` is certified.
+        ``model="p_median"``, ``solver="planner"``; ``bound`` is certified.
     """
     from scipy.spatial import cKDTree
 

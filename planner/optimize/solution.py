@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -38,13 +39,18 @@ class Solution:
         (uncovered in a covering model, or no plan).
     objective
         The model's objective value (``nan`` without a plan).
-    lower_bound
-        A proven bound on the optimum: a lower bound for minimisation models, an
-        upper bound for maximisation models (``mclp``); ``None`` when no bound is known.
+    bound
+        A proven bound on the optimum, on the side the model's ``sense`` says: a
+        **lower** bound for minimisation models (``sense == "min"``: every model but
+        ``mclp``), an **upper** bound for maximisation models (``sense == "max"``:
+        ``mclp``, where it bounds the coverable weight from above); ``None`` when no
+        bound is known. It never lies past the plan: ``bound <= objective`` for
+        ``min``, ``bound >= objective`` for ``max``.
     gap
-        Relative gap between ``objective`` and ``lower_bound``:
-        ``|objective - bound| / max(|objective|, tiny)``; ``0`` when proven optimal,
-        ``None`` without a bound.
+        Relative gap between ``objective`` and ``bound``:
+        ``|objective - bound| / max(|objective|, 1e-9)``, so the optimum lies within
+        ``gap * |objective|`` of the plan; ``0`` when proven optimal, ``None``
+        without a bound.
     status
         :class:`Status`.
     runtime_s
@@ -61,7 +67,7 @@ class Solution:
     open_sites: np.ndarray
     assignment: np.ndarray
     objective: float
-    lower_bound: float | None
+    bound: float | None
     gap: float | None
     status: Status
     runtime_s: float
@@ -79,6 +85,17 @@ class Solution:
         object.__setattr__(self, "open_sites", open_sites)
         object.__setattr__(self, "assignment", assignment)
         object.__setattr__(self, "status", Status(self.status))
+
+    @property
+    def lower_bound(self) -> float | None:
+        """Deprecated alias of :attr:`bound` (an *upper* bound for ``mclp``)."""
+        warnings.warn(
+            "Solution.lower_bound is deprecated: use Solution.bound (a lower bound for "
+            "minimisation models, an upper bound for maximisation models such as mclp).",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self.bound
 
     @property
     def is_optimal(self) -> bool:
@@ -117,7 +134,7 @@ class Solution:
             "solver": self.solver,
             "sense": self.sense,
             "objective": None if not np.isfinite(self.objective) else float(self.objective),
-            "lower_bound": self.lower_bound,
+            "bound": self.bound,
             "gap": self.gap,
             "runtime_s": self.runtime_s,
             "open_sites": self.open_sites.tolist(),
