@@ -395,3 +395,67 @@ def test_bad_arguments_raise_clear_errors() -> None:
         solve_large(problem, "mclp", p=2)
     with pytest.raises(NotImplementedError):
         solve_large(problem, "capacitated_p_median", p=2)
+
+
+def _clustered_points(n: int, p: int, extra_sites: int, seed: int) -> tuple:
+    """Points in ``p`` tight clusters with a candidate at each centre plus scattered
+    ones: reduced-cost fixing settles every site (fractional costs and weights)."""
+    rng = np.random.default_rng(seed)
+    centres = rng.random((p, 2)) * 30_000.0
+    demand = centres[rng.integers(0, p, n)] + rng.normal(0.0, 300.0, (n, 2))
+    sites = np.vstack(
+        [centres + rng.normal(0.0, 50.0, (p, 2)), rng.random((extra_sites, 2)) * 30_000]
+    )
+    weight = rng.random(n) * 10.0 + 0.1
+    return demand, sites, weight
+
+
+@pytest.mark.parametrize("upper", [1e-3, 1.0, 7.5, 1e3, 1.2e8, 3e15])
+def test_a_bound_at_the_proof_cut_proves_after_its_safety_margin(upper: float) -> None:
+    """The cut the subgradient aims at, less the float margin, still passes the proof
+    test (it sat at 1.01e-9 against a 1e-9 test, so no large solve could be proven)."""
+    from planner.optimize.lagrangian import certified_bound, is_proven, proof_cut
+
+    bound = certified_bound(proof_cut(upper, False), upper, False)
+    assert bound < upper
+    assert is_proven(upper, bound, False)
+    assert not is_proven(upper, upper * (1 - 1e-6) - 1e-6, False)
+
+
+@pytest.mark.parametrize("threads", [False, True])
+def test_fixing_that_settles_every_site_proves_the_plan(threads: bool) -> None:
+    """When reduced-cost fixing leaves a single plan, the bound is that plan's cost (or
+    the cut): the incumbent is proven, and the bound never exceeds the brute-force
+    optimum."""
+    import itertools
+
+    from planner.optimize._scale_data import from_points
+    from planner.optimize.lagrangian import is_proven, p_median_lagrangian
+
+    demand, sites, weight = _clustered_points(600, 3, 9, seed=4)
+    cost = euclidean_cost(demand, sites)
+    best = min(
+        (float(weight @ cost[:, list(c)].min(axis=1)), c)
+        for c in itertools.combinations(range(sites.shape[0]), 3)
+    )
+    data = from_points(demand, sites, weight, 3)
+    res = p_median_lagrangian(data, 3, best[0], threads=threads)
+    assert int(res.forced.sum()) + int((~res.closed & ~res.forced).sum()) == 3
+    assert is_proven(best[0], res.bound, data.integral)
+    assert res.bound <= best[0]
+
+
+def test_huge_path_proves_a_plan_once_fixing_settles_every_site(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The search-beside-the-bound path (huge problems) ends proven optimal when fixing
+    has settled every site, instead of running to its time limit unproven."""
+    import planner.optimize._scale_pmedian as scale_pmedian
+
+    monkeypatch.setattr(scale_pmedian, "HUGE_POINTS", 50)
+    demand, sites, weight = _clustered_points(3000, 20, 60, seed=1)
+    sol = p_median_from_points(demand, sites, weight, p=20, seed=0, time_limit=120.0)
+    assert "swap_iterations" in sol.details  # the side-by-side path ran
+    assert sol.status is Status.OPTIMAL
+    assert sol.gap == 0.0
+    assert sol.details["sites_fixed_closed"] + sol.details["sites_fixed_open"] == 80

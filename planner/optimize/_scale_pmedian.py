@@ -26,9 +26,9 @@ import numpy as np
 from planner.optimize._ls_pmedian import SharedPlan, local_search
 from planner.optimize._scale_data import Neighbours
 from planner.optimize.lagrangian import (
+    is_proven,
     lagrangian_value,
     p_median_lagrangian,
-    proof_cut,
 )
 
 #: From this many points on (with a time limit), the swap search restarts until its
@@ -61,9 +61,7 @@ class PMedianOutcome:
 
 
 def _proven(objective: float, bound: float, integral: bool) -> bool:
-    if bound >= proof_cut(objective, integral):
-        return True
-    return objective - bound <= 1e-9 * max(abs(objective), 1e-12)
+    return is_proven(objective, bound, integral)
 
 
 def solve_p_median(

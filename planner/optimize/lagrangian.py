@@ -40,9 +40,11 @@ from planner.optimize._scale_data import Neighbours
 __all__ = [
     "LagrangianResult",
     "certified_bound",
+    "is_proven",
     "lagrangian_value",
     "p_median_lagrangian",
     "proof_cut",
+    "settled_value",
 ]
 
 #: From this many demand points on, the subgradient loop runs in Python with the two
@@ -83,18 +85,35 @@ class LagrangianResult:
     dual_optimal: bool
 
 
+#: Relative gap within which a plan counts as proven optimal (with non-integral data).
+PROOF_RTOL = 1e-9
+#: Absolute slack beside :data:`PROOF_RTOL` (objectives near zero).
+PROOF_ATOL = 1e-8
+
+
 def proof_cut(upper: float, integral: bool) -> float:
-    """The bound value that proves the incumbent ``upper`` optimal.
+    """The value the subgradient aims for and fixes sites against, for incumbent ``upper``.
 
     With integral costs and weights a better plan costs at most ``upper - 1``, so any
-    bound above that suffices; otherwise the cut is ``upper`` less the relative
-    tolerance ``1e-9`` used for "proven optimal".
+    bound above that suffices. Otherwise the cut lies half the proof tolerance below
+    ``upper``: a raw bound that reaches it still passes :func:`is_proven` after
+    :func:`certified_bound` has taken its float safety margin off. (A cut right at the
+    tolerance left the certified gap at 1.01e-9 for ever, and every large solve ran to
+    its time limit with the proof already in hand.)
     """
     if integral and abs(upper) < 1e8:
         # Float error of a bound is far below 1e-10 relative: a margin of that size
         # keeps "bound > upper - 1" honest.
         return upper - 1.0 + 1e-10 * abs(upper) + 1e-6
-    return upper - 1e-9 * abs(upper)
+    return upper - 0.5 * PROOF_RTOL * abs(upper) - 0.1 * PROOF_ATOL
+
+
+def is_proven(objective: float, bound: float, integral: bool) -> bool:
+    """True when ``bound`` (certified) proves the plan of cost ``objective`` optimal:
+    above the integral cut, or within ``PROOF_RTOL`` relative plus ``PROOF_ATOL``."""
+    if integral and abs(objective) < 1e8 and bound >= proof_cut(objective, True):
+        return True
+    return objective - bound <= PROOF_RTOL * abs(objective) + PROOF_ATOL
 
 
 def certified_bound(raw: float, upper: float, integral: bool) -> float:
@@ -104,10 +123,32 @@ def certified_bound(raw: float, upper: float, integral: bool) -> float:
     """
     if not np.isfinite(raw):
         return float(upper) if raw > 0 else float(raw)
-    safe = raw - (1e-11 * abs(raw) + 1e-9)
+    safe = raw - (1e-11 * abs(raw) + 1e-10)
     if integral and abs(upper) < 1e8:
         safe = math.ceil(safe - 1e-7)
     return float(min(safe, upper)) if np.isfinite(upper) else float(safe)
+
+
+def settled_value(data: Neighbours, forced: np.ndarray, closed: np.ndarray, p: int) -> float | None:
+    """The bound when fixing has settled every site, else None.
+
+    When the sites neither closed nor forced number no more than ``p`` minus the forced
+    ones, exactly one plan (the forced sites plus those left) respects the fixings, or
+    none does. Every other plan has a Lagrangian value at or above the cut the fixings
+    were made against, so the optimum is at least the smaller of that plan's cost and
+    the cut. Returns that plan's cost (on the lists, which never exceeds the true
+    cost), ``inf`` when no plan respects the fixings.
+    """
+    free = ~forced & ~closed
+    k = p - int(forced.sum())
+    n_free = int(free.sum())
+    if k < 0 or n_free < k:
+        return np.inf
+    if n_free > k:
+        return None
+    plan = np.flatnonzero(forced | free)
+    _, d1 = data.plan_costs(plan)
+    return float(np.dot(data.w, d1))
 
 
 def initial_multipliers(data: Neighbours, d1: np.ndarray | None = None) -> np.ndarray:
@@ -222,13 +263,15 @@ def p_median_lagrangian(
         if state[6] > 0 or state[0] >= cut or state[1] < min_theta:
             dual_opt = bool(state[6] > 0)
             break
+        if settled_value(data, forced_m, closed_m, p) is not None:
+            break
         if time.perf_counter() >= deadline:
             break
         if stall > 0.0:
             if np.isfinite(prev) and state[0] - prev < stall * (cut - prev):
                 break
             prev = state[0]
-    raw = float(state[0])
+    raw = _settled_raw(data, float(state[0]), forced_m, closed_m, p, cut)
     selected = _selection(data, best_lam, p, forced_m, closed_m)
     return LagrangianResult(
         bound=certified_bound(raw, upper, data.integral),
@@ -240,6 +283,17 @@ def p_median_lagrangian(
         iterations=it,
         dual_optimal=dual_opt,
     )
+
+
+def _settled_raw(
+    data: Neighbours, raw: float, forced: np.ndarray, closed: np.ndarray, p: int, cut: float
+) -> float:
+    """``raw``, raised to ``min(cost of the one plan left, cut)`` when fixing (made
+    against cuts at or above ``cut``) has settled every site."""
+    left = settled_value(data, forced, closed, p)
+    if left is None:
+        return raw
+    return max(raw, min(left, cut))
 
 
 def lagrangian_value(data: Neighbours, lam: np.ndarray, p: int) -> float:
@@ -356,6 +410,8 @@ def _subgradient_threads(
                 since += 1
             if lval >= cut:
                 break
+            if settled_value(data, forced, closed, p) is not None:
+                break
             list(pool.map(grad_block, range(len(blocks)), [selected] * len(blocks)))
             norm = float(norms.sum())
             if norm <= 0.0:
@@ -367,6 +423,7 @@ def _subgradient_threads(
             lam += step * g
             np.maximum(lam, 0.0, out=lam)
             np.minimum(lam, cap, out=lam)
+    best = _settled_raw(data, best, forced, closed, p, cut)
     selected = _selection(data, best_lam, p, forced, closed)
     return LagrangianResult(
         bound=certified_bound(best, upper, data.integral),
