@@ -168,7 +168,17 @@ class StandardsConfig(_Strict):
 
 class ModelConfig(_Strict):
     name: ModelName = "p_median"
-    p: int | None = Field(8, ge=1)
+    p: int | None = Field(
+        None,
+        ge=1,
+        description="number of centres to open (p_median, mclp, p_center, capacitated_p_median; "
+        "facility_location: exactly this many); no default: a model that needs it says so",
+    )
+    max_sites: int | None = Field(
+        None,
+        ge=1,
+        description="facility_location: at most this many centres (existing ones included)",
+    )
     cost: Literal["minutes", "distance"] = "minutes"
     radius: float | None = Field(
         None, gt=0, description="coverage radius in the cost's unit (mclp, lscp)"

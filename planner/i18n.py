@@ -511,6 +511,12 @@ _LABELS: dict[str, dict[str, str]] = {
         "zh": "新设营业厅的总成本上限。",
         "en": "Upper limit on the total cost of new centres.",
     },
+    "app_max_sites": {"zh": "营业厅数量上限（0 = 不限）", "en": "Most centres (0 = no limit)"},
+    "app_max_sites_help": {
+        "zh": "最多开设的营业厅数（含现有的）；不限时由开设成本决定数量。",
+        "en": "At most this many centres (existing ones included); with no limit the "
+        "opening cost decides how many.",
+    },
     "app_solver_method": {"zh": "求解方法", "en": "Method"},
     "method_part_exact": {"zh": "精确求解", "en": "exact"},
     "method_part_heuristic": {"zh": "启发式", "en": "heuristic"},

@@ -316,6 +316,7 @@ def response_limits(demand: gpd.GeoDataFrame, config: ScenarioConfig) -> np.ndar
 SETTING_MODELS: dict[str, tuple[str, ...]] = {
     "p": ("p_median", "mclp", "p_center", "capacitated_p_median", "facility_location"),
     "radius": ("mclp", "lscp"),
+    "max_sites": ("facility_location",),
     "opening_cost": ("facility_location",),
     "budget": ("facility_location",),
 }
@@ -366,8 +367,23 @@ def solve_options(inputs: PlanInputs, config: ScenarioConfig) -> dict[str, Any]:
                 "or set data.existing.policy = 'may_close'."
             )
         options["p"] = m.p
-    elif m.name == "facility_location" and m.p is not None:
-        options["p"] = m.p
+    elif m.name == "facility_location":
+        if m.p is not None and m.max_sites is not None:
+            raise ConfigError(
+                "model.p (exactly p centres) and model.max_sites (at most) are both set; "
+                "keep one of them."
+            )
+        n_kept = int(inputs.sites["keep"].sum())
+        for key, value in (("p", m.p), ("max_sites", m.max_sites)):
+            if value is not None and value < n_kept:
+                raise ConfigError(
+                    f"model.{key} = {value} is fewer than the {n_kept} existing centres that must "
+                    f"stay open; raise `{key}` or set data.existing.policy = 'may_close'."
+                )
+        if m.p is not None:
+            options["p"] = m.p
+        if m.max_sites is not None:
+            options["max_sites"] = m.max_sites
     if m.name in ("mclp", "lscp"):
         radius = m.radius if m.radius is not None else config.standards.service_minutes[0]
         if m.cost == "distance" and m.radius is None:

@@ -952,3 +952,30 @@ def test_bound_side_follows_the_sense_and_lower_bound_is_a_deprecated_alias() ->
     assert "lower_bound" not in cov.to_dict()
     with pytest.warns(DeprecationWarning, match="Solution.bound"):
         assert med.lower_bound == med.bound
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("max_sites", [None, 1, 2, 3])
+def test_facility_location_max_sites_matches_brute_force(seed: int, max_sites: int | None) -> None:
+    # Without p the opening costs decide how many sites open; max_sites caps the count.
+    base = _instance(seed)
+    problem = Problem(base.cost, base.weight, opening_cost=base.opening_cost * 0.2)
+    c, w, f = problem.cost, problem.weight, problem.opening_cost
+    sizes = range(1, 6) if max_sites is None else range(1, max_sites + 1)
+    best = min(
+        float(f[list(s)].sum() + (w * c[:, list(s)].min(axis=1)).sum()) for s in _subsets(5, sizes)
+    )
+    sol = solve(problem, "facility_location", max_sites=max_sites)
+    assert sol.status is Status.OPTIMAL
+    assert sol.objective == pytest.approx(best)
+    assert check_solution(problem, sol, model="facility_location", max_sites=max_sites) == []
+
+
+def test_facility_location_max_sites_is_checked() -> None:
+    problem = Problem(np.ones((3, 3)), np.ones(3), opening_cost=np.ones(3), required=[0, 1])
+    with pytest.raises(ProblemError, match="max_sites"):
+        solve(problem, "facility_location", max_sites=1)
+    with pytest.raises(ProblemError, match="not both"):
+        solve(problem, "facility_location", max_sites=2, p=2)
+    with pytest.raises(ProblemError, match="only to model 'facility_location'"):
+        solve(problem, "p_median", p=2, max_sites=2)

@@ -137,6 +137,7 @@ def state_from_config(config: ScenarioConfig) -> dict[str, Any]:
         "capacity": float(m.capacity or 0.0),
         "opening_cost": float(m.opening_cost if m.opening_cost is not None else 2_000_000.0),
         "budget": float(m.budget or 0.0),
+        "max_sites": int(m.max_sites or 0),
         "solver_method": config.solver.method,
         "time_limit_s": float(config.solver.time_limit_s or 120.0),
         "sweep_p": False,
@@ -191,6 +192,7 @@ SETTING_KEYS: Final = (
     "capacity",
     "opening_cost",
     "budget",
+    "max_sites",
     "solver_method",
     "time_limit_s",
     "categories",
@@ -397,6 +399,9 @@ def config_from_state(
         budget = float(state.get("budget", 0.0) or 0.0)
         if budget > 0:
             model["budget"] = budget
+        max_sites = int(state.get("max_sites", 0) or 0)
+        if max_sites > 0:
+            model["max_sites"] = max_sites
 
     doc: dict[str, Any] = {
         "name": name,

@@ -180,6 +180,7 @@ def check_solution(
     p: int | None = None,
     radius: float | None = None,
     budget: float | None = None,
+    max_sites: int | None = None,
     split: bool = False,
     hotspot_rows: Sequence[int] | np.ndarray | None = None,
     hotspot_max_cost: float | Sequence[float] | np.ndarray | None = None,
@@ -190,7 +191,7 @@ def check_solution(
     """Every rule the plan breaks, in plain words; empty when the plan is feasible.
 
     Checks: open sites valid (in range, not excluded, required ones open, exactly
-    ``p`` where ``p`` is set, budget held); every demand point with weight (or load)
+    ``p`` where ``p`` is set, at most ``max_sites``, budget held); every demand point with weight (or load)
     assigned to an open site that can serve it, within ``radius`` where the model cuts
     service at ``radius``; uncapacitated models assign the nearest open site; site
     capacities held (capacitated models); hotspot and percentile standards met; the
@@ -223,6 +224,8 @@ def check_solution(
         )
     if p is not None and open_sites.size != p:
         out.append(f"{open_sites.size} sites open, p = {p}")
+    if max_sites is not None and open_sites.size > max_sites:
+        out.append(f"{open_sites.size} sites open, at most {max_sites} allowed")
     if budget is not None and new_site_opening_cost(problem, open_sites) > budget * (1 + tol) + tol:
         out.append(
             f"opening cost {new_site_opening_cost(problem, open_sites):.6g} exceeds budget {budget:.6g}"

@@ -117,6 +117,7 @@ def validate(
     time_limit: float | None,
     seed: int,
     budget: float | None,
+    max_sites: int | None = None,
     split: bool,
     hotspot_rows: Any,
     hotspot_max_cost: Any,
@@ -175,6 +176,24 @@ def validate(
             )
         if p < n_required:
             raise ProblemError(f"`p` = {p} is below the number of `required` sites ({n_required}).")
+    if max_sites is not None:
+        if model != "facility_location":
+            raise ProblemError(
+                "`max_sites` applies only to model 'facility_location' (the other models "
+                "take `p`, an exact count, or none); leave it out."
+            )
+        if p is not None:
+            raise ProblemError(
+                "give `p` (open exactly p sites) or `max_sites` (at most), not both."
+            )
+        if isinstance(max_sites, bool) or not isinstance(max_sites, (int, np.integer)):
+            raise ProblemError(f"`max_sites` must be an integer; got {max_sites!r}.")
+        max_sites = int(max_sites)
+        if max_sites < max(n_required, 1):
+            raise ProblemError(
+                f"`max_sites` = {max_sites} is below the number of `required` sites "
+                f"({n_required}) or below 1; raise it."
+            )
     # radius
     if model in _NEEDS_RADIUS and radius is None:
         raise ProblemError(
@@ -240,6 +259,7 @@ def validate(
         p=p,
         radius=radius,
         budget=budget,
+        max_sites=max_sites,
         split=bool(split),
         hotspot_rows=hot_rows,
         hotspot_max_cost=hot_max,
@@ -292,6 +312,7 @@ def solve(
     time_limit: float | None = None,
     seed: int = 0,
     budget: float | None = None,
+    max_sites: int | None = None,
     split: bool = False,
     hotspot_rows: Sequence[int] | np.ndarray | None = None,
     hotspot_max_cost: float | Sequence[float] | np.ndarray | None = None,
@@ -315,7 +336,8 @@ def solve(
         ``"capacitated_p_median"`` or ``"facility_location"`` (see ``docs/models.md``).
     p
         Number of sites to open: required by ``p_median``, ``mclp``, ``p_center``,
-        ``capacitated_p_median``; optional for ``facility_location``; not for ``lscp``.
+        ``capacitated_p_median``; optional for ``facility_location`` (then it opens
+        exactly ``p``; leave it out to let the opening costs decide); not for ``lscp``.
     radius
         In the cost's unit. Coverage radius of ``mclp`` and ``lscp`` (required);
         for ``p_median``, ``capacitated_p_median`` and ``facility_location`` the largest
@@ -337,6 +359,9 @@ def solve(
         Solver random seed; same input and seed give the same answer.
     budget
         ``facility_location``: upper limit on the opening cost of new (non-existing) sites.
+    max_sites
+        ``facility_location``: at most this many sites open (existing ones included);
+        ``None`` (default): as many as the opening costs make worth it.
     split
         Capacitated models: let a demand point be split across sites (default: each
         demand point served by exactly one site).
@@ -386,6 +411,7 @@ def solve(
         time_limit=time_limit,
         seed=seed,
         budget=budget,
+        max_sites=max_sites,
         split=split,
         hotspot_rows=hotspot_rows,
         hotspot_max_cost=hotspot_max_cost,

@@ -55,6 +55,7 @@ class ModelOptions:
     p: int | None = None
     radius: float | None = None
     budget: float | None = None
+    max_sites: int | None = None
     split: bool = False
     hotspot_rows: np.ndarray | None = None
     hotspot_max_cost: np.ndarray | None = None
@@ -68,6 +69,11 @@ class ModelOptions:
     refine: bool = True
     verbose: bool = False
     write_model: str | None = None
+
+    @property
+    def most_sites(self) -> int | None:
+        """The most sites a plan may open: ``p``, else ``max_sites`` (None: no limit)."""
+        return self.p if self.p is not None else self.max_sites
 
     @property
     def has_extras(self) -> bool:
@@ -260,7 +266,7 @@ def _why_infeasible(
     budget = diagnose.LIMITS_COVER_SECONDS if remaining is None else max(remaining, 0.1)
     return diagnose.solver_infeasible(
         problem,
-        p=opts.p,
+        p=opts.most_sites,
         pairs_all=pairs_all,
         rows=np.flatnonzero(listed),
         limits=limits,
@@ -306,6 +312,14 @@ def _site_costs(problem: Problem, pairs: Pairs, model: str) -> tuple[np.ndarray,
     coef = np.where(problem.existing, s, f)[pairs.sites]
     offset = -float(s[problem.existing].sum())
     return coef, offset
+
+
+def _add_count_rows(b: _Builder, x0: int, m: int, opts: ModelOptions) -> None:
+    """Exactly ``p`` open sites, or at most ``max_sites`` (facility location)."""
+    if opts.p is not None:
+        add_count_row(b, x0, m, opts.p, opts.p)
+    elif opts.max_sites is not None:
+        add_count_row(b, x0, m, 0.0, opts.max_sites)
 
 
 def _add_budget_row(
@@ -372,7 +386,7 @@ def _checked_pairs(
     diag = diagnose.precheck(
         problem,
         model=opts.model,
-        p=opts.p,
+        p=opts.most_sites,
         radius=opts.radius,
         pairs_all=pairs_all,
         pairs_service=pairs,
@@ -402,8 +416,7 @@ def _solve_nearest_model(problem: Problem, opts: ModelOptions, clock: _Clock) ->
     b = new_builder()
     x0 = add_site_columns(b, problem, pairs, coef)
     m = pairs.n_sites
-    if opts.p is not None:
-        add_count_row(b, x0, m, opts.p, opts.p)
+    _add_count_rows(b, x0, m, opts)
     _add_budget_row(b, x0, problem, pairs, opts.budget)
     initial = None
     if formulation == "radius":
@@ -465,8 +478,7 @@ def _solve_assignment_model(problem: Problem, opts: ModelOptions, clock: _Clock)
     b = new_builder()
     x0 = add_site_columns(b, problem, pairs, coef)
     m = pairs.n_sites
-    if opts.p is not None:
-        add_count_row(b, x0, m, opts.p, opts.p)
+    _add_count_rows(b, x0, m, opts)
     _add_budget_row(b, x0, problem, pairs, opts.budget)
     if opts.hotspot_rows is not None and opts.hotspot_rows.size:
         # A hotspot without load is not assigned, yet its response limit holds too: some

@@ -86,6 +86,14 @@ def step_model() -> None:
                 key="budget",
                 help=tr("app_budget_help"),
             )
+            st.number_input(
+                tr("app_max_sites"),
+                min_value=0,
+                max_value=10000,
+                step=1,
+                key="max_sites",
+                help=tr("app_max_sites_help"),
+            )
         select(
             "solver_method",
             tr("app_solver_method"),
