@@ -586,14 +586,10 @@ _LABELS: dict[str, dict[str, str]] = {
     "app_infeasible_lead": {"zh": "无法满足所设标准：", "en": "The standards cannot all be met:"},
     "app_flagged_layer": {"zh": "无法满足的需求点", "en": "Points that cannot be served"},
     "app_flagged_hint": {
-        "zh": "地图上以品红色圆圈标出诊断所指的 {n} 个需求点（每项原因最多 50 个）。",
-        "en": "Magenta rings on the map mark the {n} demand point(s) the diagnosis names (at most 50 per cause).",
+        "zh": "地图上以品红色圆圈标出诊断所指的全部 {n} 个需求点。",
+        "en": "Magenta rings on the map mark all {n} demand point(s) the diagnosis names.",
     },
     "app_no_solution_lead": {"zh": "求解器未找到方案：", "en": "The solver found no plan:"},
-    "app_infeasible_hint": {
-        "zh": "可尝试：增加营业厅数量 p、放宽服务半径或响应标准、允许现有营业厅关闭，或延长时间上限。",
-        "en": "Try more centres (p), a wider service radius or response standard, letting existing centres close, or a longer time limit.",
-    },
     # --- why there is no plan (planner.optimize.diagnose.explain) ---------------------
     "diag_examples_rows": {"zh": "如第 {items} 行", "en": "e.g. rows {items}"},
     "diag_examples_named": {"zh": "如 {items}", "en": "e.g. {items}"},
@@ -692,8 +688,8 @@ _LABELS: dict[str, dict[str, str]] = {
     "app_kpis": {"zh": "指标：方案与现状", "en": "KPIs: plan and today"},
     "app_sites_table": {"zh": "选定营业厅", "en": "Chosen centres"},
     "app_tradeoff_hint": {
-        "zh": "在“模型”步骤勾选“扫描 p”后运行，即可绘制此曲线。",
-        "en": "Tick 'Sweep over p' in the Model step and run to draw this curve.",
+        "zh": "选择 p 的范围后点击“计算曲线”：范围内每个 p 各求解一次。",
+        "en": "Choose a range of p and press 'Compute the curve': one solve per p in the range.",
     },
     "app_worst": {"zh": "服务最差的区域", "en": "Worst-served areas"},
     "app_downloads": {"zh": "下载", "en": "Downloads"},
@@ -709,6 +705,47 @@ _LABELS: dict[str, dict[str, str]] = {
     },
     "app_download_bundle": {"zh": "情景文件 + 数据（zip）", "en": "Scenario + data (zip)"},
     "app_gap": {"zh": "最优性差距", "en": "Gap to optimal"},
+    # --- workbench: curve, checks before Run, units -----------------------------------
+    "app_try": {"zh": "可尝试：", "en": "Try: "},
+    "app_fix_more_p": {"zh": "增加营业厅数量 p", "en": "more centres (p)"},
+    "app_fix_more_sites": {
+        "zh": "增加候选站址（少排除一些，或加入其他类别）",
+        "en": "more candidate sites (fewer exclusions, or more categories)",
+    },
+    "app_fix_wider_radius": {"zh": "放宽服务半径", "en": "a wider service radius"},
+    "app_fix_longer_cutoff": {
+        "zh": "提高路网出行时间上限（出行步骤）",
+        "en": "a longer road-travel cut-off (Travel step)",
+    },
+    "app_fix_looser_response": {
+        "zh": "放宽抢修响应标准",
+        "en": "looser response standards",
+    },
+    "app_fix_no_enforce": {
+        "zh": "取消“故障热点必须满足响应标准”",
+        "en": "untick 'fault hotspots must meet the response standard'",
+    },
+    "app_fix_more_capacity": {"zh": "提高每个营业厅的容量", "en": "a larger capacity per centre"},
+    "app_fix_more_budget": {"zh": "提高预算", "en": "a larger budget"},
+    "app_fix_longer_time": {
+        "zh": "延长时间上限（侧栏）",
+        "en": "a longer time limit (sidebar)",
+    },
+    "app_fix_let_close": {
+        "zh": "允许现有营业厅关闭（站址步骤）",
+        "en": "letting today's centres close (Sites step)",
+    },
+    "app_tradeoff_button": {"zh": "计算曲线", "en": "Compute the curve"},
+    "app_tradeoff_no_p": {
+        "zh": "该模型没有营业厅数量 p，因此没有此曲线。",
+        "en": "This model has no number of centres p, so there is no such curve.",
+    },
+    "app_chart_p": {"zh": "营业厅数量 p", "en": "Number of centres p"},
+    "app_chart_mean": {"zh": "平均出行时间（分钟）", "en": "Mean travel (min)"},
+    "app_chart_share": {
+        "zh": "{minutes} 分钟内可达的人口（%）",
+        "en": "Population within {minutes} min (%)",
+    },
     # --- scenarios -------------------------------------------------------------------------
     "app_library_at": {"zh": "方案库：{path}", "en": "Library: {path}"},
     "app_save": {"zh": "保存当前结果", "en": "Save this run"},

@@ -181,16 +181,23 @@ def test_sites_excluded_by_list_are_never_chosen(env: Path) -> None:
     assert not set(new) & set(again)
 
 
-def test_sweep_over_p_draws_the_tradeoff_curve(env: Path) -> None:
-    at = go(new_app(), "model")
-    at.checkbox(key="sweep_p").check().run()
+def test_tradeoff_curve_only_when_asked_and_drawn_natively(env: Path) -> None:
+    at = run(new_app())
+    assert at.session_state["run"].curve is None  # a Run does not sweep
+    assert not at.get("vega_lite_chart")
     at.number_input(key="sweep_from").set_value(2).run()
     at.number_input(key="sweep_to").set_value(6).run()
-    run(at)
+    at.button(key="tradeoff_button").click().run()
+    ok(at)
     curve = at.session_state["run"].curve
     assert list(curve["p"]) == [2, 3, 4, 5, 6]
     assert curve["mean_minutes"].is_monotonic_decreasing
-    assert at.get("html"), "the trade-off chart is drawn"
+    (chart,) = at.get("vega_lite_chart")
+    spec = json.loads(chart.proto.spec)
+    assert len(spec["vconcat"]) == 2  # mean travel and share within the standard
+    # the curve stays while the planner looks at other steps and comes back
+    go(go(at, "model"), "results")
+    assert at.get("vega_lite_chart")
 
 
 # --------------------------------------------------------------------------------------
@@ -207,7 +214,9 @@ def test_infeasible_standard_is_explained(env: Path) -> None:
     text = " ".join(errors(at))
     assert "cannot all be met" in text
     assert "fault hotspot(s) (e.g. c0" in text  # named by their demand ids
-    assert "Try more centres" in text
+    assert "Try: looser response standards" in text
+    assert "more centres" not in text  # a remedy that cannot help a hotspot out of reach
+    assert "time limit" not in text  # proven: more time cannot help
     # ... and drawn: the points the diagnosis names, on a map of the inputs.
     assert any("demand point(s) the diagnosis names" in c.value for c in at.caption)
     (page,) = [f.proto.srcdoc for f in at.get("iframe")]

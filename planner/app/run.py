@@ -184,7 +184,7 @@ def method_text(method: str, lang: str) -> str:
 
 def infeasible_text(run: AppRun, lang: str) -> str:
     """Why there is no plan, in plain words and ``lang`` (the optimiser's diagnosis, with
-    the demand points' ids), and what to try."""
+    the demand points' ids), and the remedies that apply to its causes (:func:`remedies`)."""
     check_language(lang)
     solution = run.solution
     why = run.result.why_no_plan(lang)
@@ -193,4 +193,57 @@ def infeasible_text(run: AppRun, lang: str) -> str:
     else:
         lead = t("app_no_solution_lead", lang)
     text = f"{lead} {why}" if why else lead
-    return f"{text} {t('app_infeasible_hint', lang)}"
+    tips = remedies(run)
+    if not tips:
+        return text
+    sep = "；" if lang == "zh" else "; "
+    end = "。" if lang == "zh" else "."
+    return f"{text} {t('app_try', lang)}{sep.join(t(f'app_fix_{k}', lang) for k in tips)}{end}"
+
+
+def remedies(run: AppRun) -> list[str]:
+    """The remedies (keys of ``app_fix_<key>`` labels) that apply to why a run has no plan.
+
+    Only what can change the cause is named: more centres only for models with ``p``, a
+    longer time limit only when the solver stopped without proving anything, letting
+    today's centres close only when they are kept and some may not close.
+    """
+    from planner.optimize.diagnose import findings_of
+
+    sol = run.solution
+    if sol.has_plan:
+        return []
+    cfg = run.config
+    model = cfg.model.name
+    has_p = model in P_MODELS
+    proven = sol.status.value == "infeasible"
+    codes = [str(f.get("code")) for f in findings_of(sol.details)]
+    out: list[str] = []
+
+    def add(*keys: str) -> None:
+        out.extend(k for k in keys if k not in out)
+
+    for code in codes:
+        if code == "no_candidate":
+            add("more_sites", "longer_cutoff" if cfg.travel.method == "network" else "")
+        elif code == "outside_radius":
+            add("wider_radius" if model in ("mclp", "lscp") else "longer_cutoff", "more_sites")
+        elif code in ("hotspots_out_of_reach", "standard_unreachable"):
+            add("looser_response", "no_enforce" if cfg.model.enforce_hotspot_response else "")
+            add("more_sites")
+        elif code in ("capacity_short", "oversized_demand"):
+            add("more_capacity", "more_p" if has_p and code == "capacity_short" else "")
+        elif code == "budget_short":
+            add("more_budget")
+        elif code in ("too_few_sites", "limits_unsettled"):
+            add("more_p" if has_p else "", "more_sites")
+            if model in ("mclp", "lscp"):
+                add("wider_radius")
+        elif code in ("cutoff", "stopped"):
+            add("longer_time")
+    if not proven:
+        add("longer_time")
+    ex = cfg.data.existing
+    if proven and ex is not None and ex.policy == "keep" and not codes:
+        add("let_close")
+    return [k for k in out if k]

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -140,7 +140,6 @@ def state_from_config(config: ScenarioConfig) -> dict[str, Any]:
         "max_sites": int(m.max_sites or 0),
         "solver_method": config.solver.method,
         "time_limit_s": float(config.solver.time_limit_s or 120.0),
-        "sweep_p": False,
         "sweep_from": max(1, (int(m.p) if m.p else 8) - 4),
         "sweep_to": (int(m.p) if m.p else 8) + 4,
         # sites
@@ -543,3 +542,8 @@ def site_choices(
             name_en_col=e.name_en_col,
         )
     return candidates, existing
+
+
+def toggled(excluded: Sequence[str], site: str) -> list[str]:
+    """The exclusion list after a click on ``site``: taken off if it was on, put on if not."""
+    return [s for s in excluded if s != site] if site in excluded else [*excluded, site]

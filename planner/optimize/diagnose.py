@@ -24,6 +24,8 @@ from planner.optimize.models import Pairs
 from planner.optimize.problem import Problem
 
 _LIST_MAX = 50
+#: Demand rows a finding keeps (all of them up to this many): what a map rings.
+ROWS_MAX = 100_000
 _EXAMPLES = 5
 #: Seconds the "how many sites do the limits need?" set cover may take at most.
 LIMITS_COVER_SECONDS = 5.0
@@ -50,7 +52,7 @@ def _fmt(x: float) -> str:
 
 
 def finding(code: str, **values: Any) -> dict[str, Any]:
-    """One finding; ``rows`` (demand row numbers) is cut to its first 50."""
+    """One finding; ``rows`` (demand row numbers) keeps at most :data:`ROWS_MAX` of them."""
     if code not in FINDINGS:
         raise KeyError(f"unknown diagnosis finding {code!r}; known: {', '.join(FINDINGS)}")
     missing = set(FINDINGS[code]) - set(values)
@@ -58,7 +60,7 @@ def finding(code: str, **values: Any) -> dict[str, Any]:
         raise KeyError(f"finding {code!r} needs {', '.join(sorted(missing))}")
     out: dict[str, Any] = {"code": code, **values}
     if "rows" in out:
-        out["rows"] = [int(r) for r in np.asarray(out["rows"]).ravel()[:_LIST_MAX]]
+        out["rows"] = [int(r) for r in np.asarray(out["rows"]).ravel()[:ROWS_MAX]]
     return out
 
 

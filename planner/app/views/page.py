@@ -155,13 +155,13 @@ def main() -> None:
         )
     except PlannerError as exc:
         config_error = exc
-    sidebar(config)
     # Fixed slots: the page keeps the same layout whether or not a run or an error is shown,
     # so a display-only rerun never remounts (and reloads) the maps below.
     status_slot = st.container()
     if ss.pop("_run_requested", False) and config is not None:
         with status_slot:
             do_run(config)
+    sidebar(config)  # after the run: its status and "settings changed" are about this run
     st.radio(
         tr("app_step"),
         list(state.STEPS),

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from planner.app import downloads, state, tables
+from planner.app import charts, downloads, state, tables
 from planner.app import maps as app_maps
 from planner.app import run as app_run
 from planner.app.views.common import (
@@ -26,7 +26,7 @@ from planner.errors import PlannerError
 
 
 def do_run(config: ScenarioConfig) -> None:
-    """Load (cached), solve (cached by content), sweep over p if asked; keep the run in the session."""
+    """Load (cached) and solve (cached by content); keep the run in the session."""
     lang = ss["lang"]
     with st.status(tr("app_running"), expanded=True) as status:
         t0 = time.perf_counter()
@@ -41,17 +41,6 @@ def do_run(config: ScenarioConfig) -> None:
                 )
             )
             run = cached_run(state.run_key(config), inputs, config)
-            if ss.get("sweep_p") and config.model.name in state.P_MODELS and run.solution.has_plan:
-                lo, hi = int(ss["sweep_from"]), int(ss["sweep_to"])
-                bar = st.progress(0.0, text=tr("app_stage_sweep", done=0, total="…"))
-
-                def progress(done: int, total: int) -> None:
-                    bar.progress(
-                        done / max(total, 1), text=tr("app_stage_sweep", done=done, total=total)
-                    )
-
-                curve = app_run.sweep_curve(run, (lo, hi), progress=progress)
-                run = replace(run, curve=curve)
         except Exception as exc:
             status.update(label=tr("app_run_failed"), state="error", expanded=True)
             show_error(exc)
@@ -133,14 +122,7 @@ def step_results(config: ScenarioConfig | None) -> None:
     with c2:
         st.subheader(tr("app_sites_table"))
         st.dataframe(tables.site_table(run, lang), hide_index=True, width="stretch")
-    st.subheader(tr("report_tradeoff"))
-    if run.curve is not None:
-        from planner.report import tradeoff_svg
-
-        std = float(run.config.standards.service_minutes[0])
-        st.html(tradeoff_svg(run.curve, chosen_p=sol.p, standard_minutes=std, language=lang))
-    else:
-        st.caption(tr("app_tradeoff_hint"))
+    show_tradeoff(run)
     st.subheader(tr("app_worst"))
     st.slider(tr("app_n_worst"), min_value=1, max_value=10, key="n_worst")
     worst = tables.worst_table(run, lang, n=int(ss["n_worst"]))
@@ -165,3 +147,52 @@ def show_downloads(run: app_run.AppRun) -> None:
             on_click="ignore",
             width="stretch",
         )
+
+
+def compute_curve() -> None:
+    """Asked for: mark the trade-off curve to be computed in this run of the script."""
+    ss["_curve_requested"] = True
+
+
+def show_tradeoff(run: app_run.AppRun) -> None:
+    """The trade-off over p: computed only when asked (its own button and progress), drawn as a
+    Vega-Lite chart, with the number of centres of this plan marked."""
+    st.subheader(tr("report_tradeoff"))
+    if run.config.model.name not in state.P_MODELS:
+        st.caption(tr("app_tradeoff_no_p"))
+        return
+    lang = ss["lang"]
+    a, b, c = st.columns([1, 1, 2])
+    a.number_input(tr("app_sweep_from"), min_value=1, max_value=1000, step=1, key="sweep_from")
+    b.number_input(tr("app_sweep_to"), min_value=1, max_value=1000, step=1, key="sweep_to")
+    c.button(
+        tr("app_tradeoff_button"),
+        key="tradeoff_button",
+        on_click=compute_curve,
+        help=tr("app_sweep_help"),
+    )
+    if ss.pop("_curve_requested", False):
+        lo, hi = int(ss["sweep_from"]), int(ss["sweep_to"])
+        bar = st.progress(0.0, text=tr("app_stage_sweep", done=0, total="…"))
+
+        def progress(done: int, total: int) -> None:
+            bar.progress(done / max(total, 1), text=tr("app_stage_sweep", done=done, total=total))
+
+        try:
+            curve = app_run.sweep_curve(run, (lo, hi), progress=progress)
+        except PlannerError as exc:
+            show_error(exc)
+            curve = None
+        bar.empty()
+        if curve is not None:
+            run = replace(run, curve=curve)
+            ss["run"] = run
+    if run.curve is None:
+        st.caption(tr("app_tradeoff_hint"))
+        return
+    std = float(run.config.standards.service_minutes[0])
+    st.vega_lite_chart(
+        charts.tradeoff_spec(run.curve, chosen_p=run.solution.p, standard_minutes=std, lang=lang),
+        width="stretch",
+    )
+    st.caption(tr("report_tradeoff_caption"))

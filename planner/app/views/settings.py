@@ -100,16 +100,6 @@ def step_model() -> None:
             ["auto", "exact", "heuristic"],
             format_func=labels("app_method_"),
         )
-        if name in state.P_MODELS:
-            st.checkbox(tr("app_sweep_p"), key="sweep_p", help=tr("app_sweep_help"))
-            if ss.get("sweep_p"):
-                a, b = st.columns(2)
-                a.number_input(
-                    tr("app_sweep_from"), min_value=1, max_value=1000, step=1, key="sweep_from"
-                )
-                b.number_input(
-                    tr("app_sweep_to"), min_value=1, max_value=1000, step=1, key="sweep_to"
-                )
     with c2:
         st.subheader(tr("app_standards"))
         st.number_input(

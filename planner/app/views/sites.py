@@ -92,20 +92,20 @@ def site_map_with_clicks(candidates: Any, existing: Any) -> None:
         basemap=ss.get("basemap", "osm"),
     )
     point_assets_to(m, "/app/static/")  # Leaflet from this server (static/), not a CDN
+    n = int(ss.get("_sites_map_n", 0))
     out = st_folium(
         m,
-        key="sites_map",
+        key=f"sites_map_{n}",
         height=460,
         use_container_width=True,
         returned_objects=["last_object_clicked"],
     )
     clicked = (out or {}).get("last_object_clicked")
-    if clicked and clicked != ss.get("_last_click"):
-        ss["_last_click"] = clicked
+    if clicked:
         site = app_maps.nearest_site(float(clicked["lat"]), float(clicked["lng"]), candidates)
+        # A new map (new key) after every click: the old one would keep reporting this click,
+        # so a second click on the same site (to bring it back) would change nothing.
+        ss["_sites_map_n"] = n + 1
         if site is not None:
-            current = list(ss.get("exclude_ids") or [])
-            ss["exclude_ids"] = (
-                [s for s in current if s != site] if site in current else [*current, site]
-            )
-            st.rerun()
+            ss["exclude_ids"] = state.toggled(list(ss.get("exclude_ids") or []), site)
+        st.rerun()

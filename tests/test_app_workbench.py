@@ -1,0 +1,106 @@
+"""The workbench a planner presents from (issue 20): plain-function checks of ``planner.app``
+and AppTest walks of the page (the tiny synthetic demo of ``scenario_fixtures``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from scenario_fixtures import write_tiny_scenario
+from streamlit.testing.v1 import AppTest
+
+from planner.app import charts
+from planner.app import state as app_state
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    scenario = write_tiny_scenario(tmp_path / "demo")
+    monkeypatch.setenv("PLANNER_DEMO_SCENARIO", str(scenario))
+    monkeypatch.setenv("PLANNER_LIBRARY_DIR", str(tmp_path / "library"))
+    monkeypatch.setenv("PLANNER_APP_SETTINGS", str(tmp_path / "settings.json"))
+    monkeypatch.delenv("PLANNER_MAX_UPLOAD_MB", raising=False)
+    return tmp_path
+
+
+def new_app() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    ok(at)
+    return at
+
+
+def ok(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def go(at: AppTest, step: str) -> AppTest:
+    at.radio(key="step").set_value(step).run()
+    ok(at)
+    return at
+
+
+def run(at: AppTest) -> AppTest:
+    at.button(key="run_button").click().run()
+    ok(at)
+    return at
+
+
+def sidebar_text(at: AppTest) -> str:
+    return " ".join(c.value for c in at.sidebar.caption)
+
+
+# --------------------------------------------------------------------------------------
+# plain functions
+
+
+def test_a_second_click_on_a_site_brings_it_back() -> None:
+    once = app_state.toggled(["A"], "B")
+    assert once == ["A", "B"]
+    assert app_state.toggled(once, "B") == ["A"]
+    assert app_state.toggled(app_state.toggled([], "C"), "C") == []
+
+
+def test_tradeoff_spec_marks_the_plan_and_leaves_out_points_without_one() -> None:
+    curve = pd.DataFrame(
+        {
+            "p": [2, 3, 4, 5],
+            "status": ["optimal", "optimal", "infeasible", "optimal"],
+            "mean_minutes": [20.0, 15.5, float("nan"), 10.25],
+            "coverage_share": [0.5, 0.75, float("nan"), 0.9],
+        }
+    )
+    spec = charts.tradeoff_spec(curve, chosen_p=3, standard_minutes=15.0, lang="en")
+    rows = spec["data"]["values"]
+    assert [r["p"] for r in rows] == [2, 3, 5]
+    assert [r["share"] for r in rows] == [50.0, 75.0, 90.0]  # percent, not a fraction
+    assert [r["p"] for r in rows if r["chosen"]] == [3]
+    titles = [panel["layer"][0]["encoding"]["y"]["title"] for panel in spec["vconcat"]]
+    assert titles == ["Mean travel (min)", "Population within 15 min (%)"]
+    zh = charts.tradeoff_spec(curve, chosen_p=3, standard_minutes=15.0, lang="zh")
+    assert "分钟" in zh["vconcat"][1]["layer"][0]["encoding"]["y"]["title"]
+
+
+# --------------------------------------------------------------------------------------
+# the page
+
+
+def test_sidebar_status_is_about_the_run_just_made(env: Path) -> None:
+    at = go(new_app(), "model")
+    at.checkbox(key="enforce_hotspots").check().run()
+    for zone in ("urban", "rural", "remote"):
+        at.number_input(key=f"response_{zone}").set_value(1.0).run()
+    run(at)
+    assert "no feasible plan" in sidebar_text(at)
+    go(at, "model")
+    at.checkbox(key="enforce_hotspots").uncheck().run()
+    assert "Settings changed" in sidebar_text(at)
+    run(at)
+    text = sidebar_text(at)
+    assert "proven optimal" in text, text
+    assert "no feasible plan" not in text
+    assert "Settings changed" not in text
