@@ -36,7 +36,6 @@ pointed at locally served copies with :func:`point_assets_to`.
 from __future__ import annotations
 
 import base64
-import html
 import json
 import math
 import os
@@ -53,9 +52,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import MacroElement
+from branca.element import Element, MacroElement
 from folium.elements import JSCSSMixin
-from folium.map import Layer
+from folium.map import ElementAddToElement, Layer
+from folium.map import LayerControl as _FoliumLayerControl
 from folium.template import Template
 from numpy.typing import ArrayLike
 
@@ -64,6 +64,7 @@ from planner.errors import ConfigError, InputError
 from planner.i18n import check_language, t
 from planner.kpis import PlanKPIs, kpi_label
 from planner.optimize.solution import Solution
+from planner.sanitize import html_text
 from planner.travel import TravelMatrix
 
 __all__ = [
@@ -309,7 +310,8 @@ def _js(value: Any) -> str:
 
 
 def _esc(value: Any) -> str:
-    return html.escape("" if value is None else str(value), quote=True)
+    """HTML text (braces as character references too: see :func:`planner.sanitize.html_text`)."""
+    return html_text(value)
 
 
 def _fmt_int(value: float) -> str:
@@ -346,8 +348,44 @@ def _feature_collection(geoms: np.ndarray, props: Sequence[Mapping[str, Any]] | 
     return '{"type":"FeatureCollection","features":[' + body + "]}"
 
 
+class _Text(Element):
+    """Finished text that goes into the page as it is: never compiled as a template."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._text = text
+
+    def render(self, **kwargs: Any) -> str:
+        return self._text
+
+
+def _render_once(element: MacroElement, kwargs: Mapping[str, Any]) -> None:
+    """Put ``element``'s macros into the page, then render its children.
+
+    This is branca's ``MacroElement.render`` minus its second template pass: branca
+    wraps each macro's output in ``Element(output)``, which compiles that output --
+    our GeoJSON with the users' site names, titles and layer names -- as a new Jinja
+    template, so ``{{ 7*7 }}`` in a name showed as 49 and ``{#1 Mall`` crashed the
+    run. Here the output goes in as :class:`_Text`.
+    """
+    figure = element.get_root()
+    module = element._template.module.__dict__
+    for slot in ("header", "html", "script"):
+        macro = module.get(slot)
+        if macro is not None:
+            getattr(figure, slot).add_child(
+                _Text(str(macro(element, kwargs))), name=element.get_name()
+            )
+    for child in element._children.values():
+        child.render(**kwargs)
+
+
 class _JsLayer(Layer):
-    """A layer whose Leaflet object is built by a JavaScript expression we write."""
+    """A layer whose Leaflet object is built by a JavaScript expression we write.
+
+    Rendered in one template pass (:func:`_render_once`): the expression carries
+    user text.
+    """
 
     _template = Template(
         """
@@ -363,6 +401,18 @@ class _JsLayer(Layer):
         super().__init__(name=name, overlay=overlay, control=True, show=show)
         self._name = "PlannerLayer"
         self.js_factory = js_factory
+
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]
+        parent = self._parent
+        assert parent is not None, "a layer is rendered inside its map"
+        if self.show:  # what folium's Layer.render adds: the layer starts on the map
+            self.add_child(
+                ElementAddToElement(
+                    element_name=self.get_name(), element_parent_name=parent.get_name()
+                ),
+                name=self.get_name() + "_add",
+            )
+        _render_once(self, kwargs)
 
 
 class _HeatLayer(JSCSSMixin, _JsLayer):
@@ -392,6 +442,23 @@ class _Decor(MacroElement):
         self._name = "PlannerDecor"
         self.css = css
         self.js = js
+
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]
+        _render_once(self, kwargs)
+
+
+class _LayerControl(_FoliumLayerControl):
+    """folium's layer control rendered in one template pass (layer names are user text)."""
+
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]
+        parent = self._parent
+        assert parent is not None, "the layer control is rendered inside its map"
+        self.reset()
+        for item in parent._children.values():
+            if isinstance(item, Layer) and item.control:
+                names = self.overlays if item.overlay else self.base_layers
+                names[item.layer_name] = item.get_name()
+        _render_once(self, kwargs)
 
 
 _CSS = """
@@ -1016,7 +1083,7 @@ def plan_map(
         attributions.append(_esc(t("simulated_faults_note", lang)))
     the_title = title if title is not None else t("map_title_default", lang)
     m.add_child(_Decor(_CSS, _decor_js(the_title, legend, panel, attributions, bounds, heat_var)))
-    folium.LayerControl(collapsed=collapsed_layer_control, position="topright").add_to(m)
+    _LayerControl(collapsed=collapsed_layer_control, position="topright").add_to(m)
     return m
 
 

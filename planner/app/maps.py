@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import json
 import math
 from collections.abc import Sequence
@@ -14,6 +13,7 @@ import pandas as pd
 from planner.app.run import AppRun
 from planner.app.tables import name_column
 from planner.i18n import check_language, t
+from planner.sanitize import html_text
 
 if TYPE_CHECKING:
     import folium
@@ -124,7 +124,7 @@ def inputs_map(
         {
             "c": _WEIGHT_COLOURS[int(c)],
             "h": int(h),
-            "t": html.escape(
+            "t": html_text(
                 f"{i}: {t('app_demand_weight', lang)} {w:,.0f}, {t('population', lang)} {p:,.0f}"
             ),
         }
@@ -153,7 +153,7 @@ def inputs_map(
         if part.empty:
             continue
         sprops = [
-            {"t": html.escape(f"{i} {n}")}
+            {"t": html_text(f"{i} {n}")}
             for i, n in zip(part["site_id"], part[name_col], strict=True)
         ]
         folium.GeoJson(
@@ -172,7 +172,7 @@ def inputs_map(
         import shapely
 
         rows = np.asarray(flagged, dtype=np.int64)
-        fprops = [{"t": html.escape(f"{d['demand_id'].iloc[r]}")} for r in rows]
+        fprops = [{"t": html_text(f"{d['demand_id'].iloc[r]}")} for r in rows]
         # Rings on the cells' centres: a few 500-m cells would vanish at city zoom.
         folium.GeoJson(
             _rounded_geojson(shapely.centroid(geoms[rows]), fprops),
@@ -218,9 +218,7 @@ def sites_map(
     name_col = name_column(lang)
     props = [
         {
-            "t": html.escape(
-                f"{i} {n}" + (f" ({t('app_excluded', lang)})" if str(i) in out else "")
-            ),
+            "t": html_text(f"{i} {n}" + (f" ({t('app_excluded', lang)})" if str(i) in out else "")),
             "x": int(str(i) in out),
         }
         for i, n in zip(candidates["site_id"], candidates[name_col], strict=True)
@@ -239,7 +237,7 @@ def sites_map(
     ).add_to(m)
     if existing is not None and not existing.empty:
         eprops = [
-            {"t": html.escape(f"{i} {n}")}
+            {"t": html_text(f"{i} {n}")}
             for i, n in zip(existing["site_id"], existing[name_col], strict=True)
         ]
         folium.GeoJson(

@@ -19,6 +19,7 @@ from planner.app import state
 from planner.config import ScenarioConfig, load_scenario
 from planner.errors import PlannerError
 from planner.i18n import t
+from planner.sanitize import markdown_text as md
 from planner.scenario import PlanInputs, load_inputs
 from planner.uploads import (
     new_session_folder,
@@ -62,11 +63,11 @@ def _user_names(text: str) -> str:
 def show_error(exc: BaseException) -> None:
     """An error as one clear line in the page, never a traceback."""
     if isinstance(exc, PlannerError):
-        st.error(tr("app_error_input", message=_user_names(str(exc))))
+        st.error(tr("app_error_input", message=md(_user_names(str(exc)))))
     else:  # a bug: log it for the developers, tell the user plainly
         _LOG.exception("unexpected error in the app")
         first = _user_names(str(exc).splitlines()[0]) if str(exc) else ""
-        st.error(tr("app_error_unexpected", kind=type(exc).__name__, message=first))
+        st.error(tr("app_error_unexpected", kind=type(exc).__name__, message=md(first)))
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)

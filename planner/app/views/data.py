@@ -21,6 +21,7 @@ from planner.app.views.common import (
 )
 from planner.config import ScenarioConfig
 from planner.errors import DataError, PlannerError
+from planner.sanitize import markdown_text as md
 from planner.scenario import PlanInputs
 from planner.uploads import (
     LAYER_SUFFIXES,
@@ -252,11 +253,11 @@ def step_data(config: ScenarioConfig | None) -> None:
         st.dataframe(table, hide_index=True, width="stretch")
         st.caption(tr("app_bbox", bbox=f"{minx:.4f}, {miny:.4f} – {maxx:.4f}, {maxy:.4f}"))
         if problems:
-            st.warning(tr("app_problems") + "\n\n" + "\n".join(f"- {p}" for p in problems))
+            st.warning(tr("app_problems") + "\n\n" + "\n".join(f"- {md(p)}" for p in problems))
         else:
             st.success(tr("app_no_problems"))
         if inputs.attribution:
-            st.caption(tr("app_sources") + " " + "; ".join(inputs.attribution))
+            st.caption(tr("app_sources") + " " + "; ".join(md(a) for a in inputs.attribution))
     with c2:
         show_inputs_map(inputs, config)
 

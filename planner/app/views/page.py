@@ -26,6 +26,7 @@ from planner.app.views.settings import step_model, step_travel
 from planner.app.views.sites import step_sites
 from planner.config import ScenarioConfig
 from planner.errors import PlannerError
+from planner.sanitize import markdown_text as md
 
 #: Widget keys that are not settings of the scenario (kept across steps too).
 _UI_KEYS = (
@@ -55,7 +56,7 @@ def start_session() -> ScenarioConfig | None:
         show_error(exc)
         return None
     except OSError as exc:
-        st.error(tr("app_error_input", message=str(exc)))
+        st.error(tr("app_error_input", message=md(str(exc))))
         return None
     if "_defaults_set" not in ss:
         ss["_defaults_set"] = True

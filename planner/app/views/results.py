@@ -23,6 +23,7 @@ from planner.app.views.common import (
 )
 from planner.config import ScenarioConfig
 from planner.errors import PlannerError
+from planner.sanitize import markdown_text as md
 
 
 def do_run(config: ScenarioConfig) -> None:
@@ -79,7 +80,7 @@ def step_results(config: ScenarioConfig | None) -> None:
         )
     )
     if not sol.has_plan:
-        st.error(app_run.infeasible_text(run, lang))
+        st.error(md(app_run.infeasible_text(run, lang)))
         flagged = app_maps.flagged_rows(run)
         if flagged:
             st.caption(tr("app_flagged_hint", n=len(flagged)))

@@ -10,6 +10,7 @@ from planner.app import downloads, state, tables
 from planner.app import run as app_run
 from planner.app.views.common import cached_result_map, multiselect, select, show_error, ss, tr
 from planner.errors import PlannerError
+from planner.sanitize import markdown_text as md
 
 if TYPE_CHECKING:
     from planner.library import SavedScenario
@@ -56,9 +57,9 @@ def step_scenarios() -> None:
     lang = ss["lang"]
     for flag, key in (("_applied", "app_applied"), ("_deleted", "app_deleted")):
         if flag in ss:
-            st.success(tr(key, name=ss.pop(flag)))
+            st.success(tr(key, name=md(ss.pop(flag))))
     if "_apply_error" in ss:
-        st.error(tr("app_error_input", message=ss.pop("_apply_error")))
+        st.error(tr("app_error_input", message=md(ss.pop("_apply_error"))))
 
     st.subheader(tr("app_save"))
     run: app_run.AppRun | None = ss.get("run")
@@ -82,7 +83,7 @@ def step_scenarios() -> None:
                     map_page=page,
                     overwrite=bool(ss.get("save_overwrite")),
                 )
-                st.success(tr("app_saved", name=kept.name))
+                st.success(tr("app_saved", name=md(kept.name)))
             except PlannerError as exc:
                 show_error(exc)
 
@@ -133,11 +134,11 @@ def step_scenarios() -> None:
         return
     kpis, sites = tables.comparison_tables(comparison, saved_runs, lang)
     st.dataframe(kpis, width="stretch")
-    st.caption(tr("app_compare_reference", name=chosen[0]))
+    st.caption(tr("app_compare_reference", name=md(chosen[0])))
     st.dataframe(sites, width="stretch")
     for col, s in zip(st.columns(len(saved_runs)), saved_runs, strict=True):
         with col:
-            st.markdown(f"**{s.name}**")
+            st.markdown(f"**{md(s.name)}**")
             if s.map_html:
                 st.iframe(s.map_html, height=420, alt=tr("app_plan_map") + " " + s.name)
             else:
@@ -184,7 +185,7 @@ def show_saved(saved: Any) -> None:
     st.markdown(
         tr(
             "app_saved_header",
-            name=saved.name,
+            name=md(saved.name),
             created=saved.created_at,
             quality=solution.get("quality", ""),
         )

@@ -1,0 +1,219 @@
+"""User text is data, never code: template payloads in every name field stay literal.
+
+folium/branca compile every map element's rendered output as a new Jinja template,
+so a site name such as ``{{ 7*7 }}`` used to show as 49, a name reaching Python
+globals ran on the server and ``{#1 Mall`` crashed the run after the solve. These
+tests put payloads in every field a user controls -- site, centre and demand ids,
+names in both languages, categories, the scenario's title, description and
+attribution -- and check the map, the report, the app's maps and the app's pages.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import jinja2.utils
+import markupsafe
+import pytest
+from scenario_fixtures import SCENARIO, write_tiny_data
+
+from planner.cli import main
+from planner.sanitize import html_text, markdown_text
+
+#: Payload -> what it turns into if a template engine evaluates it. Each marker is
+#: absent from the literal payload, so finding it in an output means evaluation.
+PAYLOADS: dict[str, str] = {
+    '{{ "pw" ~ "ned" }}': "pwned",
+    '{% for x in "ab" %}{{ x }}Z{% endfor %}': "aZbZ",
+    "{{ cycler.__init__.__globals__.os.path.join('pw', 'n3d') }}": "pw/n3d",
+    "营业厅 {{ 7*7 }}": "营业厅 49",
+    "{#1 Mall": "",  # a syntax error if parsed
+    "</script><script>window.pwn=1</script>": "",
+    'O\'Brien "quoted" \\ back\\slash {%': "",
+    '=HYPERLINK("http://x") 广场': "",
+}
+TEXTS = list(PAYLOADS)
+MARKERS = [m for m in PAYLOADS.values() if m]
+
+
+def _payload_scenario(folder: Path, language: str = "en") -> Path:
+    """The tiny scenario with a payload in every user-controlled text field."""
+    folder.mkdir(parents=True, exist_ok=True)
+    gpkg = write_tiny_data(folder)
+    n = len(TEXTS)
+
+    def cycle(k: int, offset: int) -> list[str]:
+        return [TEXTS[(i + offset) % n] for i in range(k)]
+
+    cand = gpd.read_file(gpkg, layer="candidate_sites")
+    k = len(cand)
+    cand["site_id"] = [f"{s} #{i}" for i, s in enumerate(cycle(k, 0))]
+    cand["name_zh"] = cycle(k, 1)
+    cand["name_en"] = cycle(k, 2)
+    cand["category"] = cycle(k, 3)
+    cand.to_file(gpkg, layer="candidate_sites", driver="GPKG")
+    ex = gpd.read_file(gpkg, layer="existing_centres")
+    ex["centre_id"] = [f"{s} E{i}" for i, s in enumerate(cycle(len(ex), 4))]
+    ex["name_zh"] = cycle(len(ex), 5)
+    ex["name_en"] = cycle(len(ex), 6)
+    ex.to_file(gpkg, layer="existing_centres", driver="GPKG")
+    for layer in ("population", "residential"):
+        cells = gpd.read_file(gpkg, layer=layer)
+        cells["cell_id"] = [f"{s} c{i}" for i, s in enumerate(cycle(len(cells), 7))]
+        cells.to_file(gpkg, layer=layer, driver="GPKG")
+
+    def toml(s: str) -> str:
+        return json.dumps(s, ensure_ascii=False)  # a TOML basic string is a JSON string
+
+    text = SCENARIO.replace(
+        'title = "Tiny synthetic scenario (tests)"',
+        f"title = {toml(TEXTS[0] + ' ' + TEXTS[3])}\ndescription = {toml(TEXTS[1] + TEXTS[4])}",
+    ).replace('language = "en"', f'language = "{language}"')
+    text = text.replace(
+        'layer = "population"\n',
+        f'layer = "population"\nattribution = {toml(TEXTS[2] + " " + TEXTS[5])}\n',
+    )
+    path = folder / "payload.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _assert_inert(page: str, where: str) -> None:
+    for marker in MARKERS:
+        assert marker not in page, f"{where}: a payload was evaluated ({marker!r})"
+    low = page.lower()
+    assert "window.pwn" not in low or low.count("</script") == low.count("<script"), where
+
+
+def _in_map(text: str, page: str) -> bool:
+    """``text`` shown as a name inside the map's JavaScript (escaped HTML in a JSON string)."""
+    from planner.maps import _js
+
+    return _js(html_text(text))[1:-1] in page
+
+
+@pytest.fixture(scope="module")
+def payload_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("payload")
+    scenario = _payload_scenario(folder)
+    assert main(["run", str(scenario), "--out", str(folder / "out"), "--quiet"]) == 0
+    return folder / "out"
+
+
+def test_map_shows_every_payload_literally(payload_run: Path) -> None:
+    page = (payload_run / "map.html").read_text(encoding="utf-8")
+    _assert_inert(page, "map.html")
+    # candidate popups hold every name, id and category; the title and attribution too
+    for text in TEXTS:
+        assert _in_map(text, page), f"{text!r} is not shown as written in map.html"
+    assert _in_map(TEXTS[0] + " " + TEXTS[3], page)  # the title
+    assert _in_map(TEXTS[2] + " " + TEXTS[5], page)  # the attribution
+
+
+def test_report_shows_every_payload_literally(payload_run: Path) -> None:
+    page = (payload_run / "report.html").read_text(encoding="utf-8")
+    _assert_inert(page, "report.html")
+    title = TEXTS[0] + " " + TEXTS[3]
+    assert f"<h1>{markupsafe.escape(title)}</h1>" in page
+    assert str(markupsafe.escape(TEXTS[1] + TEXTS[4])) in page  # description, in parameters
+    assert f"<li>{markupsafe.escape(TEXTS[2] + ' ' + TEXTS[5])}</li>" in page  # attribution
+    chosen = json.loads((payload_run / "kpis.json").read_text(encoding="utf-8"))["open_site_ids"]
+    for site_id in chosen:
+        assert site_id in TEXTS or any(site_id.startswith(t) for t in TEXTS)
+    # the report's site table shows the chosen sites' English names as written
+    names = gpd.read_file(payload_run / "chosen_sites.geojson")["name_en"].dropna()
+    assert len(names) > 0
+    for name in names:
+        assert str(markupsafe.escape(name)) in page
+
+
+def test_chinese_map_and_report_are_inert(tmp_path: Path) -> None:
+    scenario = _payload_scenario(tmp_path, language="zh")
+    assert main(["run", str(scenario), "--out", str(tmp_path / "out"), "--quiet"]) == 0
+    for name in ("map.html", "report.html"):
+        _assert_inert((tmp_path / "out" / name).read_text(encoding="utf-8"), name)
+
+
+def test_every_map_element_renders_in_one_template_pass(tmp_path: Path) -> None:
+    """Guard: a new folium element with user text must use the single-pass render."""
+    from branca.element import MacroElement
+    from folium import Map
+    from folium.elements import ElementAddToElement
+
+    from planner.maps import _Decor, _JsLayer, _LayerControl, plan_map
+    from planner.scenario import run_scenario
+
+    result = run_scenario(_payload_scenario(tmp_path))
+    m = plan_map(result.inputs.demand, result.inputs.sites, result.solution)
+    # folium's own elements whose templates hold only our ids and numbers
+    trusted = (Map, ElementAddToElement)
+
+    def walk(element: Any) -> None:
+        if isinstance(element, MacroElement):
+            assert isinstance(element, (_Decor, _JsLayer, _LayerControl, *trusted)), type(element)
+        for child in element._children.values():
+            walk(child)
+
+    walk(m)
+
+
+def test_app_maps_show_payloads_as_text(tmp_path: Path) -> None:
+    from planner.app import maps as app_maps
+    from planner.maps import map_html
+    from planner.scenario import load_inputs
+
+    scenario = _payload_scenario(tmp_path)
+    from planner.config import load_scenario
+
+    inputs = load_inputs(load_scenario(scenario))
+    page = map_html(app_maps.inputs_map(inputs, "en"))
+    _assert_inert(page, "inputs map")
+    sites = inputs.sites
+    cands = sites[~sites["existing"].to_numpy(dtype=bool)]
+    existing = sites[sites["existing"].to_numpy(dtype=bool)]
+    clickable = app_maps.sites_map(cands, [cands["site_id"].iloc[0]], "en", existing=existing)
+    page2 = clickable.get_root().render()
+    _assert_inert(page2, "sites map")
+    for text in TEXTS:
+        shown = str(jinja2.utils.htmlsafe_json_dumps(html_text(text)))[1:-1]
+        assert shown in page + page2, f"{text!r} is not shown as written in the app's maps"
+
+
+def test_markdown_text_renders_literally() -> None:
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark")
+    for text in [*TEXTS, "*bold* _it_ `code` [a](http://x) ![i](http://x/i.png)", "- item", "1. x"]:
+        rendered = md.renderInline(markdown_text(text))
+        assert rendered == str(markupsafe.escape(text)).replace("&#39;", "'").replace(
+            "&#34;", "&quot;"
+        )
+
+
+def test_app_pages_keep_payloads_inert(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    scenario = _payload_scenario(tmp_path / "demo")
+    monkeypatch.setenv("PLANNER_DEMO_SCENARIO", str(scenario))
+    monkeypatch.setenv("PLANNER_LIBRARY_DIR", str(tmp_path / "library"))
+    app = str(Path(__file__).resolve().parent.parent / "app.py")
+    at = AppTest.from_file(app, default_timeout=120)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    # the first page's data summary names the sources as written (escaped Markdown)
+    attribution = TEXTS[2] + " " + TEXTS[5]
+    assert any(markdown_text(attribution) in str(c.value) for c in at.caption)
+    at.button(key="run_button").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["step"] == "results"
+    assert [e.value for e in at.error] == []
+    texts = [str(e.value) for e in (*at.markdown, *at.caption, *at.warning, *at.title)]
+    for element in at.get("iframe"):
+        texts.append(str(element.proto))  # the result map's page
+    assert any("pw" in t for t in texts)  # the title / attribution are on the page
+    for text in texts:
+        for marker in MARKERS:
+            assert marker not in text
