@@ -158,11 +158,12 @@ def _progress(*, quiet: bool, as_json: bool) -> Iterator[_Progress]:
         yield p
 
 
-def _fail_if_exists(out: Path, force: bool) -> None:
-    if out.exists() and not force:
-        raise InputError(
-            f"output folder {out} already exists; choose another `--out` or add `--force`."
-        )
+def _check_out(out: Path, force: bool, config: Any) -> None:
+    """Every `--out` problem, before the (possibly long) load and solve."""
+    from planner.outdir import check_out_dir
+    from planner.scenario import input_paths
+
+    check_out_dir(out, force=force, protect=input_paths(config))
 
 
 def demo_scenario_path() -> Path:
@@ -267,7 +268,7 @@ def _run_file(scenario: Path, out: Path, *, force: bool, quiet: bool, as_json: b
     from planner.sweep import load_sweep_scenario
 
     config, _ = load_sweep_scenario(scenario)  # a [sweep] table is for `planner sweep`
-    _fail_if_exists(out, force)  # before the (possibly long) load and solve
+    _check_out(out, force, config)
     with _progress(quiet=quiet, as_json=as_json) as progress:
         progress.stage("Reading layers, building demand, computing travel times")
         inputs = load_inputs(config)
@@ -510,10 +511,11 @@ def robustness(
     """
     import dataclasses
 
+    from planner.outdir import claim_out_dir
     from planner.outputs import write_outputs
     from planner.robustness import robustness as run_robustness
     from planner.robustness import write_robustness
-    from planner.scenario import atomic_output_dir, load_inputs, run_scenario
+    from planner.scenario import input_paths, load_inputs, run_scenario
     from planner.sweep import load_sweep_scenario
 
     if serial and (scheduler or workers):
@@ -522,8 +524,10 @@ def robustness(
         raise InputError(f"--distribution {distribution!r}: use lognormal or uniform.")
     errors = _parse_errors(error)
     config, _ = load_sweep_scenario(scenario)
-    _fail_if_exists(out, force)
-    with _progress(quiet=quiet, as_json=as_json) as progress:
+    with (
+        claim_out_dir(out, force=force, protect=input_paths(config)) as claim,
+        _progress(quiet=quiet, as_json=as_json) as progress,
+    ):
         progress.stage("Reading layers, building demand, computing travel times")
         inputs = load_inputs(config)
         progress.stage("Solving the unperturbed plan")
@@ -547,7 +551,7 @@ def robustness(
         )
         progress.stage("Writing outputs")
         base = dataclasses.replace(base, robustness=result)
-        with atomic_output_dir(out, force=force) as tmp:
+        with claim.writing() as tmp:
             written = write_outputs(base, tmp)
             written.update(write_robustness(result, tmp))
             outputs = {k: out / Path(v).relative_to(tmp) for k, v in written.items()}
@@ -753,12 +757,37 @@ def _show_warning(
     typer.echo(f"warning: {message}", err=True)
 
 
+class _Terminated(BaseException):
+    """SIGTERM, raised in the main thread: temporary output folders are removed on the way out."""
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise _Terminated
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``planner`` command; returns the exit code."""
-    exits, usage, aborts = _framework_errors()
+    import signal
+    import threading
+
     args = list(sys.argv[1:] if argv is None else argv)
     if argv is None:  # the console command, not a call from Python code or tests
         warnings.showwarning = _show_warning
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        return _main(args)
+    except _Terminated:
+        typer.echo("terminated; no output was written", err=True)
+        return 128 + signal.SIGTERM
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _main(args: list[str]) -> int:
+    exits, usage, aborts = _framework_errors()
     try:
         # Outside standalone mode click returns a command's typer.Exit code instead of raising.
         code = app(args=args, standalone_mode=False, prog_name="planner")

@@ -16,12 +16,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import platform
-import shutil
-import tempfile
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -35,9 +32,10 @@ import pandas as pd
 
 from planner.config import LayerSource, ScenarioConfig, load_scenario
 from planner.demand import DemandWeights, build_demand
-from planner.errors import ConfigError, DataError, InputError, SettingWarning
+from planner.errors import ConfigError, DataError, SettingWarning
 from planner.layers import metric_crs_for, projected_xy, read_layer
 from planner.optimize import Problem, Solution
+from planner.outdir import claim_out_dir
 from planner.sites import candidate_sites, combine_sites, existing_centres, sites_from_densest_cells
 from planner.travel import TravelMatrix, straight_line_matrix
 
@@ -523,33 +521,32 @@ def lock_document(result: RunResult) -> dict[str, Any]:
     }
 
 
+def input_paths(config: ScenarioConfig) -> list[Path]:
+    """The scenario's folder and every input file: what an output folder must never hold."""
+    d = config.data
+    sources: list[LayerSource | None] = [
+        d.population,
+        d.residential,
+        d.faults,
+        d.candidates,
+        d.existing,
+    ]
+    if config.travel.network is not None:
+        sources.append(config.travel.network)
+    return [config.base_dir, *(config.resolve(s.path) for s in sources if s is not None)]
+
+
 @contextmanager
-def atomic_output_dir(out_dir: Path, *, force: bool) -> Iterator[Path]:
-    """Yield a temporary folder beside ``out_dir``; rename it into place only if the body succeeds."""
-    out_dir = Path(out_dir)
-    if out_dir.exists() and not force:
-        raise InputError(
-            f"output folder {out_dir} already exists; choose another `--out` or add `--force`."
-        )
-    if out_dir.exists() and not out_dir.is_dir():
-        raise InputError(f"output path {out_dir} is a file, not a folder; choose another `--out`.")
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; the final folder follows the user's umask
-    try:
+def atomic_output_dir(
+    out_dir: Path, *, force: bool, protect: Sequence[Path] = ()
+) -> Iterator[Path]:
+    """Yield a temporary folder beside ``out_dir``; rename it into place only if the body succeeds.
+
+    Checks, locks and cleans like :func:`planner.outdir.claim_out_dir`; to hold
+    the lock over a long solve, claim the folder before solving instead.
+    """
+    with claim_out_dir(out_dir, force=force, protect=protect) as claim, claim.writing() as tmp:
         yield tmp
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    old = None
-    if out_dir.exists():
-        old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
-        os.replace(out_dir, old)
-    os.replace(tmp, out_dir)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def run_scenario(
@@ -578,11 +575,23 @@ def run_scenario(
     RunResult
     """
     config = scenario if isinstance(scenario, ScenarioConfig) else load_scenario(scenario)
-    if out_dir is not None and Path(out_dir).exists() and not force:
-        # Fail before the (possibly long) solve, not after it.
-        raise InputError(
-            f"output folder {out_dir} already exists; choose another `--out` or add `--force`."
-        )
+    if out_dir is None:
+        return _run(config, inputs)
+    from planner.outputs import write_outputs
+
+    # Claimed before the (possibly long) load and solve: every --out problem is found first,
+    # and a second run into the same folder stops at once.
+    with claim_out_dir(out_dir, force=force, protect=input_paths(config)) as claim:
+        result = _run(config, inputs)
+        with claim.writing() as tmp:
+            written = write_outputs(result, tmp)
+    final = Path(out_dir)
+    outputs = {name: final / path.relative_to(tmp) for name, path in written.items()}
+    return replace(result, out_dir=final, outputs=outputs)
+
+
+def _run(config: ScenarioConfig, inputs: PlanInputs | None) -> RunResult:
+    """Load (unless given), solve and measure one scenario."""
     inputs = inputs or load_inputs(config)
     problem, solution = plan(inputs, config)
     kpis, baseline = measure(inputs, solution, config) if solution.has_plan else (None, None)
@@ -595,12 +604,4 @@ def run_scenario(
         kpis=kpis,
         baseline_kpis=baseline,
     )
-    if out_dir is None:
-        return result
-    from planner.outputs import write_outputs
-
-    with atomic_output_dir(Path(out_dir), force=force) as tmp:
-        written = write_outputs(result, tmp)
-    final = Path(out_dir)
-    outputs = {name: final / path.relative_to(tmp) for name, path in written.items()}
-    return replace(result, out_dir=final, outputs=outputs)
+    return result

@@ -516,7 +516,8 @@ def sweep(
         without ``force``, an unreachable scheduler. Raised before anything is
         written.
     """
-    from planner.scenario import atomic_output_dir
+    from planner.outdir import check_out_dir
+    from planner.scenario import atomic_output_dir, input_paths
 
     t0 = time.perf_counter()
     file_params: dict[str, list[Any]] = {}
@@ -536,10 +537,9 @@ def sweep(
     extra = {} if _TRADEOFF_KEY in grid_params else {_TRADEOFF_KEY: None}
     configs = [apply_overrides(config, {**point, **extra}) for point in points]
     target = None if out_dir is None else Path(out_dir)
-    if target is not None and target.exists() and not force:
-        raise InputError(
-            f"output folder {target} already exists; choose another `--out` or add `--force`."
-        )
+    protect = input_paths(config)
+    if target is not None:  # every --out problem before loading; locked before solving
+        check_out_dir(target, force=force, protect=protect)
 
     # Load inputs once per distinct data setting; check every point before solving any.
     if on_stage is not None:
@@ -589,7 +589,7 @@ def sweep(
             n_input_loads=n_loads,
         )
 
-    with atomic_output_dir(target, force=force) as tmp:
+    with atomic_output_dir(target, force=force, protect=protect) as tmp:
         runs_root = tmp / "runs" if run_folders else None
         if runs_root is not None:
             runs_root.mkdir()

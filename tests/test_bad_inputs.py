@@ -390,7 +390,72 @@ CRS_CASES: list[Case] = [
     ),
 ]
 
-OUTPUT_CASES: list[Case] = []
+
+def user_folder(*args: str) -> Callable[[Path], list[str]]:
+    """A builder: ``{dir}/mine/`` (a user's folder with a file) and ``{dir}/file.txt`` exist."""
+
+    def build(folder: Path) -> list[str]:
+        (folder / "mine").mkdir()
+        (folder / "mine" / "notes.txt").write_text("my notes", encoding="utf-8")
+        (folder / "file.txt").write_text("a file", encoding="utf-8")
+        return argv(*args)(folder)
+
+    return build
+
+
+_RUN = ("run", "{dir}/tiny.toml", "--out")
+OUTPUT_CASES: list[Case] = [
+    Case("out-scenario-folder-force", user_folder(*_RUN, "{dir}", "--force"), ("`--out`", "holds")),
+    Case("out-parent-of-scenario-force", user_folder(*_RUN, "{dir}/..", "--force"), ("holds",)),
+    Case(
+        "out-user-folder-force",
+        user_folder(*_RUN, "{dir}/mine", "--force"),
+        ("mine", "not written by the planner"),
+    ),
+    Case("out-user-folder", user_folder(*_RUN, "{dir}/mine"), ("mine", "already exists")),
+    Case("out-is-a-file", user_folder(*_RUN, "{dir}/file.txt"), ("file.txt", "is a file")),
+    Case("out-under-a-file", user_folder(*_RUN, "{dir}/file.txt/run"), ("file.txt", "is a file")),
+    Case("out-empty", user_folder(*_RUN, " "), ("`--out` is empty",)),
+    Case("out-input-file-force", user_folder(*_RUN, "{dir}/tiny.gpkg", "--force"), ("tiny.gpkg",)),
+    Case(
+        "sweep-out-user-folder-force",
+        user_folder(
+            "sweep",
+            "{dir}/tiny.toml",
+            "--param",
+            "model.p=3:4",
+            "--serial",
+            "--out",
+            "{dir}/mine",
+            "--force",
+        ),
+        ("mine", "not written by the planner"),
+    ),
+    Case(
+        "sweep-out-scenario-folder",
+        user_folder(
+            "sweep",
+            "{dir}/tiny.toml",
+            "--param",
+            "model.p=3:4",
+            "--serial",
+            "--out",
+            "{dir}",
+            "--force",
+        ),
+        ("holds",),
+    ),
+    Case(
+        "robustness-out-user-folder-force",
+        user_folder("robustness", "{dir}/tiny.toml", "--serial", "--out", "{dir}/mine", "--force"),
+        ("mine", "not written by the planner"),
+    ),
+    Case(
+        "robustness-out-under-a-file",
+        user_folder("robustness", "{dir}/tiny.toml", "--serial", "--out", "{dir}/file.txt/x"),
+        ("file.txt", "is a file"),
+    ),
+]
 
 #: Every case; other engineers append their topic lists here.
 CASES: list[Case] = [*SCENARIO_CASES, *FILE_CASES, *COLUMN_CASES, *CRS_CASES, *OUTPUT_CASES]

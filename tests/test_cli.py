@@ -190,7 +190,11 @@ def test_run_without_a_plan_exits_3_and_says_why(
     assert "have no candidate site within 0.5 min" in err
     assert "(e.g. c0" in err  # demand points by their ids, not row numbers
     assert str(out / "diagnosis.json") in err
-    assert sorted(p.name for p in out.iterdir()) == ["diagnosis.json", "scenario.lock.toml"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        ".planner-run",
+        "diagnosis.json",
+        "scenario.lock.toml",
+    ]
     doc = json.loads((out / "diagnosis.json").read_text(encoding="utf-8"))
     (finding,) = doc["details"]["diagnosis"]["findings"]
     assert finding["code"] == "outside_radius"

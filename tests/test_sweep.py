@@ -280,18 +280,23 @@ def test_existing_folder_needs_force(scenario: Path, inputs: PlanInputs, tmp_pat
     with pytest.raises(InputError, match="already exists.*--force"):
         sweep(scenario, ["model.p=2"], out_dir=out, parallel=False, inputs=inputs)
     assert (out / "keep.txt").read_text() == "mine"
-    sweep(
-        scenario,
-        ["model.p=2"],
-        out_dir=out,
-        force=True,
-        parallel=False,
-        inputs=inputs,
-        run_folders=False,
-    )
-    assert not (out / "keep.txt").exists()
-    assert (out / "sweep.csv").is_file()
-    assert not (out / "runs").exists()
+    # --force replaces only a folder the planner wrote, never the user's own.
+    with pytest.raises(InputError, match="not written by the planner"):
+        sweep(scenario, ["model.p=2"], out_dir=out, force=True, parallel=False, inputs=inputs)
+    assert (out / "keep.txt").read_text() == "mine"
+    ours = tmp_path / "ours"
+    for force in (False, True):
+        sweep(
+            scenario,
+            ["model.p=2"],
+            out_dir=ours,
+            force=force,
+            parallel=False,
+            inputs=inputs,
+            run_folders=False,
+        )
+    assert (ours / "sweep.csv").is_file()
+    assert not (ours / "runs").exists()
 
 
 def test_bad_point_is_found_before_anything_is_written(scenario: Path, tmp_path: Path) -> None:
