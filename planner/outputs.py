@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 import tomli_w
 
+from planner.sanitize import write_csv
+
 if TYPE_CHECKING:
     from planner.scenario import RunResult
 
@@ -244,7 +246,7 @@ def write_outputs(result: RunResult, folder: Path) -> dict[str, Path]:
 
     assignment_path = folder / "assignment.csv"
     # utf-8-sig: Excel on Windows opens it with the Chinese names intact.
-    assignment_table(result).to_csv(assignment_path, index=False, encoding="utf-8-sig")
+    write_csv(assignment_table(result), assignment_path)
     written["assignment"] = assignment_path
 
     chosen = result.chosen_sites.copy()

@@ -44,6 +44,7 @@ import pandas as pd
 from planner._parallel import ProgressCallback, Task, run_tasks
 from planner.config import ScenarioConfig
 from planner.errors import InputError
+from planner.sanitize import write_csv
 from planner.sweep import reweight_demand
 
 if typing.TYPE_CHECKING:
@@ -485,9 +486,9 @@ def write_robustness(result: RobustnessResult, folder: str | Path) -> dict[str, 
         "geojson": folder / "site_frequency.geojson",
     }
     # UTF-8 with a byte-order mark so that Excel on Windows reads the Chinese names.
-    shown.to_csv(out["sites_csv"], index=False, encoding="utf-8-sig")
-    result.kpi_spread.rename_axis("kpi").to_csv(out["kpis_csv"], encoding="utf-8-sig")
-    result.draws.to_csv(out["draws_csv"], index=False, encoding="utf-8-sig")
+    write_csv(shown, out["sites_csv"])
+    write_csv(result.kpi_spread.rename_axis("kpi"), out["kpis_csv"], index=True)
+    write_csv(result.draws, out["draws_csv"])
     out["json"].write_text(
         json.dumps(result.to_dict(), ensure_ascii=False, indent=2), encoding="utf-8"
     )

@@ -23,7 +23,9 @@ of consumer that would otherwise read them as instructions:
 from __future__ import annotations
 
 import html
+import os
 import re
+from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
@@ -31,10 +33,12 @@ import pandas as pd
 
 __all__ = [
     "FORMULA_PREFIXES",
+    "csv_bytes",
     "csv_cell",
     "csv_safe_frame",
     "html_text",
     "markdown_text",
+    "write_csv",
 ]
 
 #: First characters that make a spreadsheet read a cell as a formula (OWASP).
@@ -164,4 +168,46 @@ def csv_safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
         if out is frame:
             out = frame.copy()
         out.index = pd.Index([csv_cell(v) for v in index], name=csv_cell(index.name))
+    return out
+
+
+def csv_bytes(frame: pd.DataFrame, *, index: bool = False) -> bytes:
+    """``frame`` as spreadsheet-safe CSV bytes (UTF-8 with BOM, so Excel on Windows
+    reads Chinese names); formula-leading text cells are neutralised (:func:`csv_safe_frame`).
+
+    Parameters
+    ----------
+    frame
+        The table.
+    index
+        Write the index as the first column.
+
+    Returns
+    -------
+    bytes
+        The CSV file's content.
+    """
+    text = csv_safe_frame(frame).to_csv(index=index)
+    return text.encode("utf-8-sig")
+
+
+def write_csv(frame: pd.DataFrame, path: str | os.PathLike[str], *, index: bool = False) -> Path:
+    """Write ``frame`` as spreadsheet-safe CSV (see :func:`csv_bytes`) to ``path``.
+
+    Parameters
+    ----------
+    frame
+        The table.
+    path
+        The file to write.
+    index
+        Write the index as the first column.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+    """
+    out = Path(path)
+    out.write_bytes(csv_bytes(frame, index=index))
     return out

@@ -49,6 +49,7 @@ from planner._parallel import ProgressCallback, Task, run_tasks
 from planner.config import ScenarioConfig, load_scenario, scenario_from_dict
 from planner.demand import DemandWeights, reweight_demand
 from planner.errors import ConfigError, InputError
+from planner.sanitize import write_csv
 
 if typing.TYPE_CHECKING:
     from planner.optimize import Solution
@@ -768,7 +769,7 @@ def _write_sweep(result: SweepResult, folder: Path, config: ScenarioConfig) -> d
     written: dict[str, Path] = {}
     csv = folder / "sweep.csv"
     # UTF-8 with a byte-order mark: Excel on Windows then reads Chinese text correctly.
-    result.table.to_csv(csv, index=False, encoding="utf-8-sig")
+    write_csv(result.table, csv)
     written["table_csv"] = csv
     parquet = folder / "sweep.parquet"
     result.table.to_parquet(parquet, index=False)

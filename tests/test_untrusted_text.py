@@ -217,3 +217,104 @@ def test_app_pages_keep_payloads_inert(tmp_path: Path, monkeypatch: pytest.Monke
     for text in texts:
         for marker in MARKERS:
             assert marker not in text
+
+
+# --------------------------------------------------------------------------------------
+# spreadsheet formulas (OWASP CSV injection)
+
+
+def _formula_cells(data: bytes) -> list[str]:
+    """Cells a spreadsheet would read as a formula (text starting =, +, -, @, tab, CR)."""
+    import csv
+    import io
+
+    from planner.sanitize import FORMULA_PREFIXES
+
+    rows = csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""))
+    bad = []
+    for row in rows:
+        for cell in row:
+            if cell.startswith(FORMULA_PREFIXES):
+                try:
+                    float(cell)
+                except ValueError:
+                    bad.append(cell)
+    return bad
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ("=1+2", "'=1+2"),
+        ('=HYPERLINK("http://x","y")', '\'=HYPERLINK("http://x","y")'),
+        ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1", "'\t=1"),
+        ("\r=1", "'\r=1"),
+        ("-12.5", "-12.5"),  # a number written as text stays a number
+        ("+3e2", "+3e2"),
+        ("营业厅 =1", "营业厅 =1"),
+        ("", ""),
+        (-4, -4),
+        (None, None),
+    ],
+)
+def test_csv_cell(cell: Any, expected: Any) -> None:
+    from planner.sanitize import csv_cell
+
+    assert csv_cell(cell) == expected
+
+
+def test_csv_safe_frame_keeps_numbers_and_fixes_text() -> None:
+    import pandas as pd
+
+    from planner.sanitize import csv_bytes, csv_safe_frame
+
+    frame = pd.DataFrame(
+        {"id": ["=1+1", "ok", "-3"], "x": [-1.5, 2.0, -3.0], "=col": [True, False, True]},
+        index=pd.Index(["@a", "b", "c"], name="k"),
+    )
+    safe = csv_safe_frame(frame)
+    assert safe["id"].tolist() == ["'=1+1", "ok", "-3"]
+    assert safe["x"].tolist() == [-1.5, 2.0, -3.0]
+    assert safe["x"].dtype == float
+    assert list(safe.columns) == ["id", "x", "'=col"]
+    assert safe.index.tolist() == ["'@a", "b", "c"]
+    assert frame["id"].tolist() == ["=1+1", "ok", "-3"]  # the caller's frame is untouched
+    data = csv_bytes(frame, index=True)
+    assert data.startswith(b"\xef\xbb\xbf")  # BOM: Excel reads the Chinese names
+    assert _formula_cells(data) == []
+    assert b"-1.5" in data
+
+
+def test_assignment_csv_has_no_formula_cells(payload_run: Path) -> None:
+    data = (payload_run / "assignment.csv").read_bytes()
+    assert _formula_cells(data) == []
+    assert "'=HYPERLINK(" in data.decode("utf-8-sig")  # the names are kept, made inert
+
+
+def test_app_csv_downloads_have_no_formula_cells(tmp_path: Path) -> None:
+    from planner.app import downloads
+    from planner.app import run as app_run
+    from planner.app import state as app_state
+    from planner.config import load_scenario
+    from planner.scenario import load_inputs
+
+    config = load_scenario(_payload_scenario(tmp_path))
+    run = app_run.solve_run(load_inputs(config), config, key=app_state.run_key(config))
+    files = downloads.download_files(run, "en")
+    for key in ("assignment", "sites"):
+        data = files[key][2]()
+        assert _formula_cells(data) == [], key
+
+
+def test_every_csv_the_planner_writes_goes_through_the_sanitizer() -> None:
+    """Guard: a new ``to_csv`` call must use planner.sanitize.write_csv / csv_bytes."""
+    package = Path(__file__).resolve().parent.parent / "planner"
+    offenders = [
+        str(path.relative_to(package))
+        for path in package.rglob("*.py")
+        if path.name != "sanitize.py" and ".to_csv(" in path.read_text(encoding="utf-8")
+    ]
+    assert offenders == []

@@ -19,6 +19,7 @@ from planner.app.state import SETTING_KEYS, input_paths, state_from_config
 from planner.app.tables import site_table
 from planner.config import ScenarioConfig, scenario_from_dict
 from planner.errors import ConfigError, InputError
+from planner.sanitize import csv_bytes
 
 if TYPE_CHECKING:
     from planner.library import SavedScenario, ScenarioLibrary
@@ -192,12 +193,12 @@ def download_files(
         out["assignment"] = (
             "assignment.csv",
             "text/csv",
-            lambda: assignment_table(run.result).to_csv(index=False).encode("utf-8-sig"),
+            lambda: csv_bytes(assignment_table(run.result)),
         )
         out["sites"] = (
             "chosen_sites.csv",
             "text/csv",
-            lambda: site_table(run, lang).to_csv(index=False).encode("utf-8-sig"),
+            lambda: csv_bytes(site_table(run, lang)),
         )
         out["kpis"] = ("kpis.json", "application/json", lambda: _json_bytes(kpis_document(run)))
     out["scenario"] = (
