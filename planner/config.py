@@ -59,6 +59,10 @@ class PopulationSource(LayerSource):
     population_col: str = "pop_20plus"
     pop65_col: str | None = "pop_65plus"
     id_col: str | None = "cell_id"
+    pop65_path: Path | None = Field(
+        None, description="GeoTIFF of residents 65+ when `path` is a population GeoTIFF"
+    )
+    band: int = Field(1, ge=1, description="band of a population GeoTIFF")
 
 
 class ResidentialSource(LayerSource):
@@ -194,6 +198,13 @@ class SolverConfig(_Strict):
     solver: Literal["highs", "cbc"] = "highs"
     time_limit_s: float | None = Field(120.0, gt=0)
     seed: int = 0
+    target_gap: float = Field(
+        0.001,
+        ge=0,
+        lt=1,
+        description="method 'auto' stops once the certified gap is within this share "
+        "(0.001 = 0.1 %); 0 works on to the proof or the time limit",
+    )
 
 
 class OutputConfig(_Strict):

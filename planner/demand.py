@@ -411,6 +411,14 @@ def coarsen_demand(
     pop = demand["population"].to_numpy(dtype=np.float64)
     area = demand["area_km2"].to_numpy(dtype=np.float64)
     has_area = bool(np.isfinite(area).all())
+    if has_area and area.size:
+        side = float(np.sqrt(np.median(area) * 1e6))
+        if cell_size_m < 0.98 * side:
+            raise DataError(
+                f"demand.cell_size_m = {cell_size_m:g} is finer than the population layer's own "
+                f"cells (about {side:.0f} m across); cells cannot be split, so it would change "
+                f"nothing. Set cell_size_m to {side:.0f} or more, or leave it out."
+            )
     share_w = area if has_area else np.maximum(pop, 1e-12)
     w_sum = total(share_w)
     safe_pop = np.where(total(pop) > 0, total(pop), 1.0)

@@ -18,7 +18,7 @@ import hashlib
 import json
 import platform
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -36,8 +36,13 @@ from planner.errors import ConfigError, DataError, SettingWarning
 from planner.layers import metric_crs_for, projected_xy, read_layer
 from planner.optimize import Problem, Solution
 from planner.outdir import claim_out_dir
+from planner.rasters import is_raster, read_population_raster
 from planner.sites import candidate_sites, combine_sites, existing_centres, sites_from_densest_cells
 from planner.travel import TravelMatrix, straight_line_matrix
+
+#: ``progress(stage, message, share_done)``: stage is one of ``reading``,
+#: ``aggregation``, ``travel``, ``solve``, ``kpis``, ``outputs``; share in 0..1.
+Progress = Callable[[str, str, float], None]
 
 
 @dataclass(frozen=True, eq=False)
@@ -173,12 +178,39 @@ def _attribution(cfg: ScenarioConfig) -> list[str]:
     return out
 
 
-def load_inputs(config: ScenarioConfig) -> PlanInputs:
-    """Read every layer, build demand and sites, compute the travel matrix."""
+def load_inputs(config: ScenarioConfig, *, progress: Progress | None = None) -> PlanInputs:
+    """Read every layer, build demand and sites, compute the travel matrix.
+
+    ``progress(stage, message, share_done)`` is told of each stage (``"reading"``,
+    ``"aggregation"``, ``"travel"``) as it goes.
+    """
     d = config.data
     files: dict[str, Path] = {}
-    population = read_source(config, d.population, "population")
-    files["population"] = config.resolve(d.population.path)
+    w = config.demand
+    cell_size_m = w.cell_size_m
+    pop_src = d.population
+    if is_raster(pop_src.path):
+        population = read_population_raster(
+            config.resolve(pop_src.path),
+            population_col=pop_src.population_col,
+            pop65_path=None if pop_src.pop65_path is None else config.resolve(pop_src.pop65_path),
+            pop65_col=pop_src.pop65_col or "pop_65plus",
+            cell_size_m=cell_size_m,
+            crs=pop_src.crs,
+            band=pop_src.band,
+            progress=None if progress is None else (lambda msg, f: progress("reading", msg, f)),
+        )
+        cell_size_m = None  # aggregated while reading
+        if pop_src.pop65_path is not None:
+            files["pop65"] = config.resolve(pop_src.pop65_path)
+    else:
+        if pop_src.pop65_path is not None:
+            raise ConfigError(
+                "data.population.pop65_path is for a population GeoTIFF; with a vector layer "
+                "name the 65+ column in `pop65_col`."
+            )
+        population = read_source(config, pop_src, "population")
+    files["population"] = config.resolve(pop_src.path)
     residential = None
     if d.residential is not None:
         residential = read_source(config, d.residential, "residential density")
@@ -187,12 +219,13 @@ def load_inputs(config: ScenarioConfig) -> PlanInputs:
     if d.faults is not None:
         faults = read_source(config, d.faults, "fault records")
         files["faults"] = config.resolve(d.faults.path)
-    w = config.demand
+    if progress is not None:
+        progress("aggregation", f"{len(population):,} population cells", 0.0)
     demand = build_demand(
         population,
-        population_col=d.population.population_col,
-        pop65_col=d.population.pop65_col,
-        id_col=d.population.id_col,
+        population_col=pop_src.population_col,
+        pop65_col=pop_src.pop65_col,
+        id_col="cell_id" if is_raster(pop_src.path) else pop_src.id_col,
         residential=residential,
         residential_col=d.residential.column if d.residential else "residential_density",
         faults=faults,
@@ -202,7 +235,7 @@ def load_inputs(config: ScenarioConfig) -> PlanInputs:
         hotspot_quantile=w.hotspot_quantile,
         urban_density_per_km2=w.urban_density_per_km2,
         rural_density_per_km2=w.rural_density_per_km2,
-        cell_size_m=w.cell_size_m,
+        cell_size_m=cell_size_m,
     )
 
     parts = []
@@ -239,6 +272,8 @@ def load_inputs(config: ScenarioConfig) -> PlanInputs:
     sites = combine_sites(candidates, existing)
 
     t = config.travel
+    if progress is not None:
+        progress("travel", f"{len(demand):,} demand points x {len(sites):,} sites", 0.0)
     if t.method == "straight_line":
         metric = metric_crs_for(demand)
         travel = straight_line_matrix(
@@ -350,6 +385,8 @@ def solve_options(inputs: PlanInputs, config: ScenarioConfig) -> dict[str, Any]:
         "time_limit": s.time_limit_s,
         "seed": s.seed,
     }
+    if s.method == "auto":
+        options["target_gap"] = s.target_gap
     if m.name in ("p_median", "mclp", "p_center", "capacitated_p_median"):
         if m.p is None:
             raise ConfigError(f"model.p is needed for model {m.name!r}; set `p` in [model].")
@@ -555,6 +592,7 @@ def run_scenario(
     out_dir: str | Path | None = None,
     force: bool = False,
     inputs: PlanInputs | None = None,
+    progress: Progress | None = None,
 ) -> RunResult:
     """Run a scenario file (or validated config) end to end.
 
@@ -569,6 +607,9 @@ def run_scenario(
         Replace an existing ``out_dir``.
     inputs
         Already loaded inputs to reuse (sweeps); must come from the same data settings.
+    progress
+        ``progress(stage, message, share_done)``, told of each stage as it starts
+        (``reading``, ``aggregation``, ``travel``, ``solve``, ``kpis``, ``outputs``).
 
     Returns
     -------
@@ -576,13 +617,15 @@ def run_scenario(
     """
     config = scenario if isinstance(scenario, ScenarioConfig) else load_scenario(scenario)
     if out_dir is None:
-        return _run(config, inputs)
+        return _run(config, inputs, progress)
     from planner.outputs import write_outputs
 
     # Claimed before the (possibly long) load and solve: every --out problem is found first,
     # and a second run into the same folder stops at once.
     with claim_out_dir(out_dir, force=force, protect=input_paths(config)) as claim:
-        result = _run(config, inputs)
+        result = _run(config, inputs, progress)
+        if progress is not None:
+            progress("outputs", str(out_dir), 0.0)
         with claim.writing() as tmp:
             written = write_outputs(result, tmp)
     final = Path(out_dir)
@@ -590,10 +633,16 @@ def run_scenario(
     return replace(result, out_dir=final, outputs=outputs)
 
 
-def _run(config: ScenarioConfig, inputs: PlanInputs | None) -> RunResult:
+def _run(
+    config: ScenarioConfig, inputs: PlanInputs | None, progress: Progress | None = None
+) -> RunResult:
     """Load (unless given), solve and measure one scenario."""
-    inputs = inputs or load_inputs(config)
+    inputs = inputs or load_inputs(config, progress=progress)
+    if progress is not None:
+        progress("solve", f"{config.model.name}, {len(inputs.demand):,} demand points", 0.0)
     problem, solution = plan(inputs, config)
+    if progress is not None:
+        progress("kpis", solution.quality(), 0.0)
     kpis, baseline = measure(inputs, solution, config) if solution.has_plan else (None, None)
     result = RunResult(
         config=config,

@@ -459,3 +459,30 @@ def test_huge_path_proves_a_plan_once_fixing_settles_every_site(
     assert sol.status is Status.OPTIMAL
     assert sol.gap == 0.0
     assert sol.details["sites_fixed_closed"] + sol.details["sites_fixed_open"] == 80
+
+
+def test_target_gap_stops_with_a_certified_plan_and_says_so(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A target gap ends the solve once the certified gap is within it: the plan is
+    feasible (not labelled optimal), its gap is at most the target, and the status says
+    why (both the small-problem path and the huge path, forced here)."""
+    import planner.optimize._scale_pmedian as scale_pmedian
+
+    problem, *_ = _random_problem(3000, 80, 11)
+    exact = solve(problem, "p_median", p=8, time_limit=120.0, target_gap=0.0)
+    assert exact.status is Status.OPTIMAL
+    for huge in (False, True):
+        if huge:
+            monkeypatch.setattr(scale_pmedian, "HUGE_POINTS", 50)
+        sol = solve(problem, "p_median", p=8, time_limit=120.0, target_gap=0.2)
+        assert sol.status is Status.FEASIBLE
+        assert sol.details["stop_reason"] == "target_gap"
+        assert "target gap reached" in sol.quality()
+        assert sol.gap is not None
+        assert 0.0 < sol.gap <= 0.2
+        assert sol.bound is not None
+        assert sol.bound <= exact.objective * (1 + 1e-9)
+        assert sol.objective >= exact.objective * (1 - 1e-9)
+    with pytest.raises(ProblemError, match="target_gap"):
+        solve(problem, "p_median", p=8, target_gap=1.5)

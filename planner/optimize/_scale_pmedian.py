@@ -29,6 +29,7 @@ from planner.optimize.lagrangian import (
     is_proven,
     lagrangian_value,
     p_median_lagrangian,
+    within_target,
 )
 
 #: From this many points on (with a time limit), the swap search restarts until its
@@ -76,8 +77,13 @@ def solve_p_median(
     multiplier_start: float = 0.5,
     deflection: float = DEFLECTION,
     start_multipliers: Callable[[float], np.ndarray | None] | None = None,
+    target_gap: float = 0.0,
 ) -> PMedianOutcome:
     """Heuristic plan, Lagrangian bound, reduced exact solve (each step optional).
+
+    ``target_gap`` (relative, 0 = none) ends the solve as soon as the certified gap is
+    within it (``details["stop_reason"] = "target_gap"``) instead of working on to the
+    proof or the time limit.
 
     ``multiplier_start`` places the first multipliers between each point's nearest
     (0) and second-nearest (1) open cost of the first plan; ``deflection`` is the
@@ -93,7 +99,7 @@ def solve_p_median(
     if huge and bound:
         return _side_by_side(
             data, p, deadline=deadline, seed=seed, t0=t0, start=multiplier_start,
-            deflection=deflection, start_multipliers=start_multipliers,
+            deflection=deflection, start_multipliers=start_multipliers, target_gap=target_gap,
         )  # fmt: skip
     # Without a bound the swap search gets all the time (on huge problems it restarts
     # until then); with one, a first plan, then the search goes on beside the bound.
@@ -113,7 +119,7 @@ def solve_p_median(
     try:
         out = _bound_and_branch(data, p, best_open, best_obj, beside, deadline=deadline,
                                 t0=t0, exact=exact, start=multiplier_start, seed=seed,
-                                details=details)  # fmt: skip
+                                details=details, target_gap=target_gap)  # fmt: skip
     finally:
         searched = None if beside is None else beside.finish()
     if searched is None:
@@ -204,6 +210,7 @@ def _bound_and_branch(
     start: float,
     seed: int,
     details: dict[str, Any],
+    target_gap: float = 0.0,
 ) -> PMedianOutcome:
     """Lagrangian rounds with plan searches from their relaxed solutions, then branch and
     bound when the gap is small; ``beside`` (if any) lends its incumbent."""
@@ -236,7 +243,7 @@ def _bound_and_branch(
         lag = p_median_lagrangian(
             data, p, incumbent(), lam0=lam0, closed=closed, forced=forced,
             deadline=round_deadline, theta0=2.0 if rounds == 1 else 0.5, lam_cap=lam_cap,
-            incumbent=incumbent,
+            incumbent=incumbent, target_gap=target_gap,
         )  # fmt: skip
         total_iter += lag.iterations
         improved_lb = lag.bound > lb + 1e-6 * max(abs(lb), 1.0) if np.isfinite(lb) else True
@@ -244,6 +251,7 @@ def _bound_and_branch(
         closed, forced, lam0 = lag.closed, lag.forced, lag.lam
         if (
             _proven(incumbent(), lb, data.integral)
+            or within_target(incumbent(), lb, target_gap)
             or time.perf_counter() >= deadline
             or rounds >= max_rounds
         ):
@@ -282,6 +290,9 @@ def _bound_and_branch(
     details["lagrangian_s"] = round(time.perf_counter() - t0, 3)
     if _proven(incumbent(), lb, data.integral):
         return PMedianOutcome(best_open, best_obj, min(lb, best_obj), True, method, details)
+    if target_gap > 0.0 and within_target(best_obj, lb, target_gap):
+        details["stop_reason"] = "target_gap"
+        return PMedianOutcome(best_open, best_obj, min(lb, best_obj), False, method, details)
 
     root_gap = (incumbent() - lb) / max(abs(best_obj), 1e-12)
     # Branching pays when the root gap is small; with cut lists the relaxation is weaker
@@ -328,6 +339,7 @@ def _side_by_side(
     start: float,
     deflection: float,
     start_multipliers: Callable[[float], np.ndarray | None] | None = None,
+    target_gap: float = 0.0,
 ) -> PMedianOutcome:
     """Swap search on a thread for the whole time; the subgradient beside it, stepping
     towards the search's incumbent as it improves. With ``start_multipliers`` the
@@ -358,9 +370,12 @@ def _side_by_side(
         lag = p_median_lagrangian(
             data, p, beside.objective, lam0=lam0,
             deadline=lag_deadline, max_iter=1 << 30, deflect=deflection, threads=False,
-            incumbent=lambda: beside.objective,
+            incumbent=lambda: beside.objective, target_gap=target_gap,
         )  # fmt: skip
-        if not _proven(beside.objective, lag.bound, data.integral):
+        done = _proven(beside.objective, lag.bound, data.integral) or (
+            target_gap > 0.0 and within_target(beside.objective, lag.bound, target_gap)
+        )
+        if not done:
             if time.perf_counter() < deadline and lag_deadline < deadline:
                 second = local_search(
                     data, p, seed=(seed, 2), deadline=deadline, restarts=1 << 62,
@@ -379,6 +394,8 @@ def _side_by_side(
     details["sites_fixed_open"] = int(lag.forced.sum())
     details["lagrangian_s"] = round(time.perf_counter() - t0, 3)
     proven = _proven(best_obj, lb, data.integral)
+    if not proven and target_gap > 0.0 and within_target(best_obj, lb, target_gap):
+        details["stop_reason"] = "target_gap"
     return PMedianOutcome(best_open, best_obj, min(lb, best_obj), proven, "lagrangian", details)
 
 

@@ -323,6 +323,7 @@ def solve(
     refine: bool = True,
     verbose: bool = False,
     write_model: str | os.PathLike[str] | None = None,
+    target_gap: float = 0.0,
     **options: Any,
 ) -> Solution:
     """Solve a location model.
@@ -386,6 +387,11 @@ def solve(
     write_model
         Also write the MILP to this ``.mps`` or ``.lp`` file (exact method; not
         ``p_center``), to inspect it or hand it to another solver.
+    target_gap
+        ``"auto"`` p-median: stop once the certified gap is at most this share (e.g.
+        0.001 = 0.1 %) instead of working on to the proof or the time limit; such a
+        plan is ``feasible`` with ``details["stop_reason"] == "target_gap"``. 0 (the
+        default): only a proof or the time limit ends the solve.
     **options
         Passed to the heuristic methods; the exact method accepts none.
 
@@ -440,12 +446,18 @@ def solve(
         )
     if options:
         raise ProblemError(f"unknown option(s) for the exact method: {', '.join(sorted(options))}.")
+    if not 0.0 <= float(target_gap) < 1.0:
+        raise ProblemError(
+            f"`target_gap` must be a share between 0 and 1 (0.001 = 0.1 %); got {target_gap}."
+        )
     if method == "auto":
-        return _solve_auto(problem, model, opts)
+        return _solve_auto(problem, model, opts, target_gap=float(target_gap))
     return solve_exact(problem, opts)
 
 
-def _solve_auto(problem: Problem, model: str, opts: ModelOptions) -> Solution:
+def _solve_auto(
+    problem: Problem, model: str, opts: ModelOptions, *, target_gap: float = 0.0
+) -> Solution:
     """The scale method first (its Lagrangian proofs are fast at every size), then exact MILP.
 
     The scale method proves most p-median plans optimal in well under a second where the
@@ -462,7 +474,7 @@ def _solve_auto(problem: Problem, model: str, opts: ModelOptions) -> Solution:
         "radius": opts.radius,
         "time_limit": opts.time_limit,
         "seed": opts.seed,
-        **_scale_options(opts, {}),
+        **_scale_options(opts, {"target_gap": target_gap} if model == "p_median" else {}),
     }
     if _pair_count(problem) > AUTO_EXACT_MAX_PAIRS:
         try:
@@ -492,6 +504,8 @@ def _solve_auto(problem: Problem, model: str, opts: ModelOptions) -> Solution:
     except NotImplementedError:
         return solve_exact(problem, opts)
     if first.status in (Status.OPTIMAL, Status.INFEASIBLE):
+        return first
+    if first.details.get("stop_reason") == "target_gap":
         return first
     left = None if opts.time_limit is None else opts.time_limit - (time.perf_counter() - start)
     if left is not None and left <= 0:

@@ -130,6 +130,29 @@ def _jsonable(d: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _check_target_gap(target_gap: float | None) -> float:
+    value = 0.0 if target_gap is None else float(target_gap)
+    if not 0.0 <= value < 1.0:
+        raise ProblemError(
+            f"`target_gap` must be a share between 0 and 1 (0.001 = 0.1 %); got {target_gap}."
+        )
+    return value
+
+
+def _stop_reason(
+    details: dict[str, Any], proven: bool, t0: float, time_limit: float | None
+) -> dict[str, Any]:
+    """Say why an unproven solve stopped: ``target_gap`` (set by the solver), else
+    ``time_limit`` when it ran into it, else ``search_ended``."""
+    if proven:
+        details.pop("stop_reason", None)
+    elif "stop_reason" not in details:
+        used = time.perf_counter() - t0
+        hit = time_limit is not None and used >= 0.9 * time_limit
+        details["stop_reason"] = "time_limit" if hit else "search_ended"
+    return details
+
+
 def _remaining(t0: float, time_limit: float | None) -> float | None:
     if time_limit is None:
         return None
@@ -179,6 +202,7 @@ def _p_median(
     exact: bool,
     neighbours: int | None,
     method_name: str,
+    target_gap: float = 0.0,
 ) -> Solution:
     from planner.optimize import _scale_data
     from planner.optimize._scale_pmedian import solve_p_median
@@ -204,8 +228,9 @@ def _p_median(
         return _solution(open_sites=open_sites, assignment=a, objective=0.0, bound=0.0, proven=True,
                          t0=t0, model="p_median", method=method_name)  # fmt: skip
     out = solve_p_median(
-        data, p, time_limit=_remaining(t0, time_limit), seed=seed, bound=bound, exact=exact
-    )
+        data, p, time_limit=_remaining(t0, time_limit), seed=seed, bound=bound, exact=exact,
+        target_gap=target_gap,
+    )  # fmt: skip
     open_sites = data.site_index[out.open_local]
     assignment, best = nearest_open(problem, open_sites)
     w = problem.weight
@@ -222,7 +247,7 @@ def _p_median(
         )  # fmt: skip
     objective = float(np.dot(w[served], best[served]))
     lb = out.bound if bound else None
-    details = dict(out.details)
+    details = _stop_reason(dict(out.details), out.proven, t0, time_limit)
     details["neighbours_per_point"] = int(np.max(np.diff(data.indptr))) if data.n else 0
     details["lists_complete"] = data.complete
     return _solution(
@@ -247,6 +272,7 @@ def p_median_from_points(
     time_limit: float | None = None,
     seed: int = 0,
     exact: bool = True,
+    target_gap: float = 0.0,
 ) -> Solution:
     """p-median straight from coordinates, for problems too large for a cost matrix.
 
@@ -322,7 +348,10 @@ def p_median_from_points(
         dxy, sxy, w, p, rounding=rounding, scale=cost_per_unit,
         required=probe.required, excluded=probe.excluded, neighbours=neighbours,
     )  # fmt: skip
-    out = solve_p_median(data, p, time_limit=_remaining(t0, time_limit), seed=seed, exact=exact)
+    out = solve_p_median(
+        data, p, time_limit=_remaining(t0, time_limit), seed=seed, exact=exact,
+        target_gap=_check_target_gap(target_gap),
+    )  # fmt: skip
     open_sites = data.site_index[out.open_local]
     d, k = cKDTree(sxy[open_sites]).query(dxy, k=1, workers=2)
     d = np.asarray(d) * cost_per_unit
@@ -330,7 +359,7 @@ def p_median_from_points(
         d = np.floor(d)
     assignment = open_sites[np.asarray(k)]
     objective = float(np.dot(w, d))
-    details = dict(out.details)
+    details = _stop_reason(dict(out.details), out.proven, t0, time_limit)
     details["neighbours_per_point"] = int(np.max(np.diff(data.indptr))) if data.n else 0
     details["lists_complete"] = data.complete
     return _solution(
@@ -420,7 +449,10 @@ def solve_large(
     checks.
 
     Parameters are those of :func:`solve_heuristic`; ``model`` may also be ``"lscp"``
-    or ``"p_center"``. Models or options this method does not cover raise
+    or ``"p_center"``. For ``p_median``, option ``target_gap`` (a share, e.g. 0.001)
+    stops the solve once the certified gap is within it; ``details["stop_reason"]``
+    then says ``"target_gap"`` (else ``"time_limit"`` or ``"search_ended"`` for a plan
+    left unproven). Models or options this method does not cover raise
     :class:`NotImplementedError`, which :func:`planner.optimize.solve` answers by
     solving exactly.
 
@@ -436,13 +468,14 @@ def solve_large(
         raise NotImplementedError(
             "solve_large does not cover budgets, hotspots, standards or split"
         )
-    opts = _options(options, ("neighbours", *_UNSUPPORTED_OPTIONS), "solve_large")
+    opts = _options(options, ("neighbours", "target_gap", *_UNSUPPORTED_OPTIONS), "solve_large")
     time_limit = _check_time(time_limit)
     if model == "p_median":
         p = _check_p(problem, p, model)
         return _p_median(
             problem, p, time_limit=time_limit, seed=seed, bound=True, exact=True,
             neighbours=opts.get("neighbours"), method_name="lagrangian",
+            target_gap=_check_target_gap(opts.get("target_gap")),
         )  # fmt: skip
     from planner.optimize import _scale_cover
 

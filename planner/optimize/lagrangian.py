@@ -45,6 +45,7 @@ __all__ = [
     "p_median_lagrangian",
     "proof_cut",
     "settled_value",
+    "within_target",
 ]
 
 #: From this many demand points on, the subgradient loop runs in Python with the two
@@ -116,6 +117,11 @@ def is_proven(objective: float, bound: float, integral: bool) -> bool:
     return objective - bound <= PROOF_RTOL * abs(objective) + PROOF_ATOL
 
 
+def within_target(objective: float, bound: float, target_gap: float) -> bool:
+    """True when the certified ``bound`` is within ``target_gap`` (relative) of the plan."""
+    return objective - bound <= target_gap * abs(objective)
+
+
 def certified_bound(raw: float, upper: float, integral: bool) -> float:
     """Combine a raw Lagrangian value with the incumbent into a certified bound.
 
@@ -179,6 +185,7 @@ def p_median_lagrangian(
     lam_cap: np.ndarray | None = None,
     threads: bool | None = None,
     incumbent: Callable[[], float] | None = None,
+    target_gap: float = 0.0,
 ) -> LagrangianResult:
     """Subgradient optimisation of the p-median Lagrangian dual with reduced-cost fixing.
 
@@ -217,6 +224,9 @@ def p_median_lagrangian(
     incumbent
         Called between chunks of steps for the objective of the best plan known now
         (a search running beside the bound); it replaces ``upper`` when lower.
+    target_gap
+        Stop as soon as the certified bound is within this share of the incumbent
+        (0: only at the proof, the deadline or the end of the schedule).
     """
     from planner.optimize import _scale_kernels as kern
 
@@ -247,7 +257,7 @@ def p_median_lagrangian(
         return _subgradient_threads(
             data, p, upper, lam, best_lam, closed_m, forced_m, cut, deadline=deadline,
             max_iter=max_iter, theta=theta0, halve_after=halve_after, min_theta=min_theta,
-            cap=cap,
+            cap=cap, target_gap=target_gap,
         )  # fmt: skip
     while it < max_iter:
         latest = upper if incumbent is None else float(incumbent())
@@ -264,6 +274,10 @@ def p_median_lagrangian(
             dual_opt = bool(state[6] > 0)
             break
         if settled_value(data, forced_m, closed_m, p) is not None:
+            break
+        if target_gap > 0.0 and within_target(
+            upper, certified_bound(float(state[0]), upper, data.integral), target_gap
+        ):
             break
         if time.perf_counter() >= deadline:
             break
@@ -343,6 +357,7 @@ def _subgradient_threads(
     min_theta: float,
     cap: np.ndarray,
     workers: int = 2,
+    target_gap: float = 0.0,
 ) -> LagrangianResult:
     """The same subgradient method as the kernel, for large problems: the passes over
     the points run on ``workers`` threads, each over its own block of points.
@@ -411,6 +426,10 @@ def _subgradient_threads(
             if lval >= cut:
                 break
             if settled_value(data, forced, closed, p) is not None:
+                break
+            if target_gap > 0.0 and within_target(
+                upper, certified_bound(best, upper, data.integral), target_gap
+            ):
                 break
             list(pool.map(grad_block, range(len(blocks)), [selected] * len(blocks)))
             norm = float(norms.sum())

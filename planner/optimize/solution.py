@@ -119,7 +119,11 @@ class Solution:
         if self.status is Status.FEASIBLE:
             if self.gap is None:
                 return "feasible, no bound known"
-            return f"within {100.0 * self.gap:.2f} % of optimal (certified)"
+            why = {
+                "target_gap": "; target gap reached",
+                "time_limit": "; stopped at the time limit",
+            }.get(str((self.details or {}).get("stop_reason")), "")
+            return f"within {100.0 * self.gap:.2f} % of optimal (certified{why})"
         if self.status is Status.INFEASIBLE:
             return "infeasible"
         return "no solution found"
