@@ -492,21 +492,30 @@ _LABELS: dict[str, dict[str, str]] = {
         "zh": "权衡开设成本与出行时间，可设预算上限。",
         "en": "Trades opening costs against travel time, within an optional budget.",
     },
-    "app_p": {"zh": "营业厅数量 p", "en": "Number of centres p"},
+    "app_p": {
+        "zh": "营业厅总数 p（含保留的现有营业厅）",
+        "en": "Number of centres p (today's kept ones included)",
+    },
     "app_capacity": {
-        "zh": "每个营业厅的容量（需求权重）",
-        "en": "Capacity per centre (demand weight)",
+        "zh": "每个营业厅的容量（需求权重单位）",
+        "en": "Capacity per centre (demand-weight units)",
     },
     "app_capacity_help": {
         "zh": "以人口当量计的服务能力。",
         "en": "How much demand (in population equivalents) one centre can serve.",
     },
-    "app_opening_cost": {"zh": "新设营业厅成本", "en": "Cost of opening a centre"},
+    "app_opening_cost": {
+        "zh": "新设营业厅成本（需求权重 × 分钟）",
+        "en": "Cost of opening a centre (demand weight × min)",
+    },
     "app_opening_cost_help": {
         "zh": "与目标同单位（人·分钟）；现有营业厅成本为 0。",
         "en": "In the objective's unit (person-minutes); existing centres cost nothing.",
     },
-    "app_budget": {"zh": "预算（0 = 不限）", "en": "Budget (0 = none)"},
+    "app_budget": {
+        "zh": "预算（需求权重 × 分钟；0 = 不限）",
+        "en": "Budget (demand weight × min; 0 = none)",
+    },
     "app_budget_help": {
         "zh": "新设营业厅的总成本上限。",
         "en": "Upper limit on the total cost of new centres.",
@@ -706,6 +715,57 @@ _LABELS: dict[str, dict[str, str]] = {
     "app_download_bundle": {"zh": "情景文件 + 数据（zip）", "en": "Scenario + data (zip)"},
     "app_gap": {"zh": "最优性差距", "en": "Gap to optimal"},
     # --- workbench: curve, checks before Run, units -----------------------------------
+    "app_note_p": {
+        "zh": "p 是方案中营业厅的总数，含保留的 {kept} 个现有营业厅（现有共 {today} 个）；可选站址共 {sites} 个。",
+        "en": "p counts every centre of the plan, the {kept} of today's centres that are kept included "
+        "(today: {today}); {sites} sites to choose from.",
+    },
+    "app_check_p_below_kept": {
+        "zh": "p = {p} 小于必须保留的 {kept} 个现有营业厅：请把 p 提高到至少 {kept}，或在“站址”步骤允许现有营业厅关闭。",
+        "en": "p = {p} is fewer than the {kept} of today's centres that must stay open: raise p to "
+        "at least {kept}, or let today's centres close (Sites step).",
+    },
+    "app_check_p_above_sites": {
+        "zh": "p = {p} 多于可选站址数（{sites} 个）：请降低 p，或增加候选站址。",
+        "en": "p = {p} is more than the {sites} sites there are: lower p or add candidate sites.",
+    },
+    "app_note_capacity": {
+        "zh": "单位与需求权重相同。总需求 {total}；{p} 个营业厅平均每个须承担 {each}。",
+        "en": "In demand-weight units. Total demand {total}; {p} centres carry {each} each on average.",
+    },
+    "app_check_capacity_short": {
+        "zh": "{p} 个营业厅 × 容量 {cap} = {room}，小于总需求 {total}：请提高容量或 p。",
+        "en": "{p} centres × capacity {cap} = {room}, less than the total demand {total}: "
+        "raise the capacity or p.",
+    },
+    "app_note_opening_cost": {
+        "zh": "单位：需求权重 × 分钟（与目标相同）。新设一个营业厅须至少减少这么多加权出行时间才值得；现有营业厅成本为 0。",
+        "en": "In demand weight × minutes (the objective's unit): a new centre opens only if it "
+        "saves at least this much weighted travel; today's centres cost nothing.",
+    },
+    "app_note_budget": {
+        "zh": "与开设成本同单位（需求权重 × 分钟）；0 表示不限。",
+        "en": "In the opening cost's unit (demand weight × minutes); 0 means no limit.",
+    },
+    "app_check_budget_opens": {
+        "zh": "该预算最多可新设 {n} 个营业厅。",
+        "en": "This budget opens at most {n} new centre(s).",
+    },
+    "app_check_max_sites_below_kept": {
+        "zh": "最多 {n} 个营业厅，少于必须保留的 {kept} 个现有营业厅：请提高上限，或允许现有营业厅关闭。",
+        "en": "At most {n} centres is fewer than the {kept} of today's centres that must stay "
+        "open: raise it, or let today's centres close.",
+    },
+    "app_run_blocked": {
+        "zh": "请先修正“模型”步骤中标红的设置。",
+        "en": "Fix the settings marked red in the Model step first.",
+    },
+    "app_centres_line": {
+        "zh": "新设 {new} 个，保留 {kept} 个，关闭 {closed} 个（现有 {today} 个）。",
+        "en": "{new} new, {kept} kept, {closed} closed (of today's {today}).",
+    },
+    "app_closed_list": {"zh": "关闭：{names}。", "en": "Closed: {names}."},
+    "app_diff_vs": {"zh": "{other} 相对 {name}", "en": "{other} vs {name}"},
     "app_try": {"zh": "可尝试：", "en": "Try: "},
     "app_fix_more_p": {"zh": "增加营业厅数量 p", "en": "more centres (p)"},
     "app_fix_more_sites": {

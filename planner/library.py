@@ -290,6 +290,7 @@ class ScenarioLibrary:
                     "n_open": len(json.loads(ids_text)),
                     "status": solution.get("status"),
                     "quality": solution.get("quality"),
+                    "gap": solution.get("gap"),
                     **{k: v for k, v in summary.items() if isinstance(v, int | float) or v is None},
                 }
             )

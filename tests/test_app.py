@@ -253,9 +253,8 @@ def test_too_few_centres_for_the_response_limits_says_how_many(env: Path) -> Non
 def test_impossible_p_is_a_clear_error_and_the_app_goes_on(env: Path) -> None:
     at = go(new_app(), "model")
     at.number_input(key="p").set_value(99).run()
-    run(at)
-    assert any("more than the 14 sites" in e for e in errors(at))
-    go(at, "model")
+    assert any("more than the 14 sites" in e for e in errors(at))  # before Run, beside p
+    assert at.button(key="run_button").disabled
     at.number_input(key="p").set_value(3).run()
     run(at)
     assert errors(at) == []
@@ -459,9 +458,9 @@ def test_save_reopen_and_compare_scenarios(env: Path) -> None:
     assert set(listed.iloc[:, 0]) == {"four centres", "six centres"}
     at.multiselect(key="compare_names").set_value(["four centres", "six centres"]).run()
     ok(at)
-    kpis = at.dataframe[-2].value
-    assert list(kpis.columns) == ["four centres", "six centres"]
-    sites = at.dataframe[-1].value
+    kpis = at.dataframe[-1].value
+    assert list(kpis.columns) == ["four centres", "six centres", "six centres vs four centres"]
+    sites = at.table[-1].value
     assert list(sites.iloc[:, 0]) == [4, 6]  # centres open in each
     assert sites.iloc[1, 1] == 4  # all four kept ...
     assert sites.iloc[1, 2].count("S") == 2  # ... and two added, with names

@@ -104,3 +104,69 @@ def test_sidebar_status_is_about_the_run_just_made(env: Path) -> None:
     assert "proven optimal" in text, text
     assert "no feasible plan" not in text
     assert "Settings changed" not in text
+
+
+def test_model_fields_are_checked_beside_them_before_run(env: Path) -> None:
+    at = go(new_app(), "model")
+    notes = " ".join(c.value for c in at.caption)
+    assert "p counts every centre of the plan, the 2 of today's centres that are kept" in notes
+    at.number_input(key="p").set_value(1).run()
+    ok(at)
+    (box,) = [e.value for e in at.main.error]
+    assert "p = 1 is fewer than the 2 of today's centres that must stay open" in box
+    assert "model.p" not in box  # the planner's words, not the scenario file's
+    assert at.sidebar.button(key="run_button").disabled
+    at.number_input(key="p").set_value(99).run()
+    assert any("more than the 14 sites" in e.value for e in at.main.error)
+    at.number_input(key="p").set_value(4).run()
+    assert not at.main.error
+    assert not at.sidebar.button(key="run_button").disabled
+    # capacity: in demand-weight units, beside the total demand it must carry
+    at.selectbox(key="model_name").set_value("capacitated_p_median").run()
+    at.number_input(key="capacity").set_value(1.0).run()
+    assert any("Total demand" in c.value for c in at.caption)
+    assert any("less than the total demand" in e.value for e in at.main.error)
+    # facility location: the cost and budget say their unit
+    at.selectbox(key="model_name").set_value("facility_location").run()
+    labels = {n.key: n.label for n in at.number_input}
+    assert "demand weight × min" in labels["opening_cost"]
+    assert "demand weight × min" in labels["budget"]
+
+
+def test_headline_names_closures_and_p_center_its_longest_trip(env: Path) -> None:
+    at = go(new_app(), "sites")
+    at.radio(key="existing_policy").set_value("may_close").run()
+    go(at, "model")
+    at.selectbox(key="model_name").set_value("p_center").run()
+    at.number_input(key="p").set_value(2).run()
+    run(at)
+    labels = [m.label for m in at.metric]
+    assert "Longest travel (min)" in labels, labels
+    line = [c.value for c in at.caption if "new," in c.value]
+    assert line, [c.value for c in at.caption]
+    assert "closed (of today's 2)" in line[0]
+
+
+def test_saved_and_compared_runs_are_formatted(env: Path) -> None:
+    at = run(new_app())
+    go(at, "scenarios")
+    at.text_input(key="save_name").input("a").run()
+    at.button(key="save_button").click().run()
+    go(at, "model")
+    at.number_input(key="p").set_value(6).run()
+    run(at)
+    go(at, "scenarios")
+    at.text_input(key="save_name").input("b").run()
+    at.button(key="save_button").click().run()
+    listed = at.dataframe[0].value
+    text = listed.to_string()
+    assert "None" not in text
+    assert "p_median" not in text
+    assert "p-median (least total travel)" in text
+    assert listed.iloc[0, 1].count(":") == 1  # 2026-12-04 20:31, no seconds or offset
+    assert all(str(v).endswith("%") for v in listed.iloc[:, -1])
+    at.multiselect(key="compare_names").set_value(["a", "b"]).run()
+    kpis = at.dataframe[-1].value
+    assert "b vs a" in kpis.columns
+    centres = kpis.loc[kpis.index.str.contains("centres")].iloc[0]
+    assert centres["b vs a"] == "+2"

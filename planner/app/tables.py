@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Final
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 import pandas as pd
@@ -30,6 +30,95 @@ def fmt_value(key: str, value: float | None) -> str:
     if key == "n_centres":
         return f"{value:.0f}"
     return f"{value:,.1f}"
+
+
+def _diff(a: object, b: object) -> float | None:
+    try:
+        x, y = float(a), float(b)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return x - y if math.isfinite(x) and math.isfinite(y) else None
+
+
+def fmt_when(iso: str | None) -> str:
+    """A saved time (ISO 8601, UTC) as ``2026-12-04 20:31`` (the column title says UTC)."""
+    from datetime import datetime
+
+    if not iso:
+        return "–"
+    try:
+        return datetime.fromisoformat(str(iso)).strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return str(iso)
+
+
+def saved_quality(solution: Mapping[str, Any], lang: str) -> str:
+    """How good a saved run's plan was, in words (from its ``Solution.to_dict``)."""
+    status = solution.get("status")
+    gap = solution.get("gap")
+    if status == "optimal":
+        return t("app_quality_optimal", lang)
+    if status == "feasible":
+        if gap is None:
+            return t("app_quality_no_bound", lang)
+        return t("app_quality_gap", lang, gap=f"{100.0 * float(gap):.2f}")
+    if status == "infeasible":
+        return t("app_quality_infeasible", lang)
+    return t("app_quality_none", lang)
+
+
+#: Columns of the library table shown, in order (``{std}``: the first service standard).
+LIBRARY_COLUMNS: Final = ("name", "created_at", "model", "n_open", "quality", "mean_minutes")
+
+
+def library_table(table: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The saved runs, formatted: times without seconds, model and quality in words, shares
+    in per cent, minutes with one decimal, no ``None``; columns titled in ``lang``."""
+    from planner.kpis import kpi_label
+
+    if table.empty:
+        return table
+    out: dict[str, list[str]] = {}
+    for col in LIBRARY_COLUMNS:
+        if col not in table.columns:
+            continue
+        title = kpi_label(col, lang) if col == "mean_minutes" else t(f"app_libcol_{col}", lang)
+        values = table[col].tolist()
+        if col == "created_at":
+            out[title] = [fmt_when(v) for v in values]
+        elif col == "model":
+            out[title] = [t(f"app_model_{v}", lang) if v else "–" for v in values]
+        elif col == "quality":
+            out[title] = [
+                saved_quality({"status": s, "gap": g}, lang)
+                for s, g in zip(
+                    table["status"].tolist(),
+                    table["gap"].tolist() if "gap" in table else [None] * len(table),
+                    strict=True,
+                )
+            ]
+        elif col == "n_open":
+            out[title] = [f"{int(v)}" for v in values]
+        elif col == "name":
+            out[title] = [str(v) for v in values]
+        else:
+            out[title] = [fmt_value(col, _float(v)) for v in values]
+    shares = [c for c in table.columns if str(c).endswith("_share") and "65plus" not in str(c)]
+    for col in shares[:2]:
+        try:
+            title = kpi_label(str(col), lang)
+        except KeyError:
+            continue
+        out[title] = [fmt_value(str(col), _float(v)) for v in table[col].tolist()]
+    return pd.DataFrame(out)
+
+
+def _float(value: object) -> float | None:
+    try:
+        x = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return x if math.isfinite(x) else None
 
 
 def fmt_change(key: str, value: float | None, lang: str) -> str:
@@ -93,7 +182,10 @@ def headline_metrics(run: AppRun, lang: str) -> list[tuple[str, str, str | None,
     a = kpis.summary()
     b = base.summary() if base is not None else {}
     out = []
-    for pattern in _HEADLINE:
+    patterns = list(_HEADLINE)
+    if run.config.model.name == "p_center":  # its objective: the longest trip
+        patterns.insert(1, "max_minutes")
+    for pattern in patterns:
         key = pattern.format(std=std)
         if key not in a or a[key] is None:
             continue
@@ -104,6 +196,39 @@ def headline_metrics(run: AppRun, lang: str) -> list[tuple[str, str, str | None,
         colour = "off" if key == "n_centres" else ("inverse" if "minutes" in key else "normal")
         out.append((kpi_label(key, lang), fmt_value(key, value), change, colour))
     return out
+
+
+def centre_counts(run: AppRun) -> dict[str, int]:
+    """How the plan changes today's network: ``new``, ``kept`` and ``closed`` centres and
+    ``today`` (existing centres before the plan)."""
+    sites = run.result.inputs.sites
+    existing = sites["existing"].to_numpy(dtype=bool)
+    is_open = np.zeros(len(sites), dtype=bool)
+    is_open[np.asarray(run.solution.open_sites, dtype=np.int64)] = True
+    return {
+        "new": int((is_open & ~existing).sum()),
+        "kept": int((is_open & existing).sum()),
+        "closed": int((~is_open & existing).sum()),
+        "today": int(existing.sum()),
+    }
+
+
+def centres_text(run: AppRun, lang: str) -> str:
+    """One line under the headline: new, kept and closed centres (a net "+2" can hide
+    closures), naming the closed ones."""
+    counts = centre_counts(run)
+    text = t("app_centres_line", lang, **counts)
+    if counts["closed"]:
+        sites = run.result.inputs.sites
+        is_open = np.zeros(len(sites), dtype=bool)
+        is_open[np.asarray(run.solution.open_sites, dtype=np.int64)] = True
+        closed = sites[sites["existing"].to_numpy(dtype=bool) & ~is_open]
+        names = [
+            f"{i} {n}" for i, n in zip(closed["site_id"], closed[name_column(lang)], strict=True)
+        ]
+        sep = "、" if lang == "zh" else ", "
+        text += " " + t("app_closed_list", lang, names=sep.join(names))
+    return text
 
 
 def name_column(lang: str) -> str:
@@ -235,16 +360,20 @@ def comparison_tables(
                 labels.append(kpi_label(str(key), lang))
             except KeyError:
                 labels.append(str(key))
-    shown = pd.DataFrame(
-        {
-            col: [
-                fmt_value(str(k), v) if k != "gap" else fmt_value("gap_share", v)
+    columns: dict[str, list[str]] = {}
+    first = kpis.columns[0] if len(kpis.columns) else None
+    base = {} if first is None else dict(kpis[first].items())
+    for col in kpis.columns:
+        columns[str(col)] = [
+            fmt_value(str(k), v) if k != "gap" else fmt_value("gap_share", v)
+            for k, v in kpis[col].items()
+        ]
+        if first is not None and col != first:
+            columns[t("app_diff_vs", lang, name=str(first), other=str(col))] = [
+                fmt_change(str(k) if k != "gap" else "gap_share", _diff(v, base[k]), lang)
                 for k, v in kpis[col].items()
             ]
-            for col in kpis.columns
-        },
-        index=pd.Index(labels, name=t("kpi_metric", lang)),
-    )
+    shown = pd.DataFrame(columns, index=pd.Index(labels, name=t("kpi_metric", lang)))
     names: dict[str, str] = {}
     name_key = name_column(lang)
     for s in saved:

@@ -7,11 +7,12 @@ from typing import Any, cast
 
 import streamlit as st
 
+from planner.app import checks, state
 from planner.app import run as app_run
-from planner.app import state
 from planner.app.views.common import (
     SessionFolder,
     cached_demo,
+    cached_inputs,
     labels,
     numbered,
     session_dir,
@@ -110,7 +111,21 @@ def request_run() -> None:
     ss["step"] = "results"
 
 
-def sidebar(config: ScenarioConfig | None) -> None:
+def field_notes(config: ScenarioConfig | None) -> dict[str, list[checks.FieldNote]]:
+    """The Model step's notes for the current settings (empty when the data cannot be read:
+    that error is shown where the data are)."""
+    if config is None:
+        return {}
+    from planner.sweep import inputs_for
+
+    try:
+        inputs = cached_inputs(state.inputs_key(config), config)
+    except Exception:  # shown by the Data step, in words
+        return {}
+    return checks.model_notes(config, inputs_for(inputs, config), ss["lang"])
+
+
+def sidebar(config: ScenarioConfig | None, blocked: list[str] | None = None) -> None:
     with st.sidebar:
         st.title(tr("app_title"))
         st.radio(
@@ -129,10 +144,12 @@ def sidebar(config: ScenarioConfig | None) -> None:
             key="run_button",
             type="primary",
             on_click=request_run,
-            disabled=config is None,
+            disabled=config is None or bool(blocked),
             width="stretch",
             help=tr("app_run_help"),
         )
+        if blocked:
+            st.error(tr("app_run_blocked") + "\n\n" + "\n".join(f"- {b}" for b in blocked))
         run = ss.get("run")
         if run is not None:
             st.caption(tr("app_last_run", quality=app_run.quality_text(run.solution, ss["lang"])))
@@ -156,13 +173,17 @@ def main() -> None:
         )
     except PlannerError as exc:
         config_error = exc
+    notes = field_notes(config)
+    blocked = checks.errors(notes)
+    if blocked:
+        ss.pop("_run_requested", None)
     # Fixed slots: the page keeps the same layout whether or not a run or an error is shown,
     # so a display-only rerun never remounts (and reloads) the maps below.
     status_slot = st.container()
     if ss.pop("_run_requested", False) and config is not None:
         with status_slot:
             do_run(config)
-    sidebar(config)  # after the run: its status and "settings changed" are about this run
+    sidebar(config, blocked)  # after the run: its status and "settings changed" are about this run
     st.radio(
         tr("app_step"),
         list(state.STEPS),
@@ -185,7 +206,7 @@ def main() -> None:
     elif step == "travel":
         step_travel()
     elif step == "model":
-        step_model()
+        step_model(notes)
     elif step == "results":
         step_results(config)
     else:

@@ -99,6 +99,7 @@ def step_results(config: ScenarioConfig | None) -> None:
     metrics = tables.headline_metrics(run, lang)
     for col, (label, value, change, colour) in zip(st.columns(len(metrics)), metrics, strict=True):
         col.metric(label, value, change, delta_color=colour)  # type: ignore[arg-type]
+    st.caption(tables.centres_text(run, lang))
     o1, o2 = st.columns([1, 2])
     with o1:
         select(

@@ -135,7 +135,11 @@ def step_scenarios() -> None:
     kpis, sites = tables.comparison_tables(comparison, saved_runs, lang)
     st.dataframe(kpis, width="stretch")
     st.caption(tr("app_compare_reference", name=md(chosen[0])))
-    st.dataframe(sites, width="stretch")
+    # A table wraps the lists of sites (a data frame cuts them off); it renders Markdown,
+    # so the names are escaped.
+    shown = sites.map(lambda v: md(v) if isinstance(v, str) else v)
+    shown.index = shown.index.map(lambda v: md(str(v)))
+    st.table(shown)
     for col, s in zip(st.columns(len(saved_runs)), saved_runs, strict=True):
         with col:
             st.markdown(f"**{md(s.name)}**")
@@ -146,34 +150,7 @@ def step_scenarios() -> None:
 
 
 def library_view(table: Any) -> Any:
-    from planner.kpis import kpi_label
-
-    renamed = {}
-    for col in table.columns:
-        try:
-            renamed[col] = kpi_label(str(col), ss["lang"])
-        except KeyError:
-            renamed[col] = (
-                tr(f"app_libcol_{col}")
-                if col in ("name", "created_at", "model", "n_open", "status", "quality")
-                else col
-            )
-    keep = [
-        c
-        for c in table.columns
-        if c
-        in (
-            "name",
-            "created_at",
-            "model",
-            "n_open",
-            "quality",
-            "mean_minutes",
-            "within_15min_share",
-            "zone_standard_share",
-        )
-    ]
-    return table[keep].rename(columns=renamed)
+    return tables.library_table(table, ss["lang"])
 
 
 def show_saved(saved: Any) -> None:
@@ -186,8 +163,8 @@ def show_saved(saved: Any) -> None:
         tr(
             "app_saved_header",
             name=md(saved.name),
-            created=saved.created_at,
-            quality=solution.get("quality", ""),
+            created=tables.fmt_when(saved.created_at),
+            quality=tables.saved_quality(solution, lang),
         )
     )
     c1, c2 = st.columns([1, 2])

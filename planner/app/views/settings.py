@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from planner.app import state
+from planner.app.checks import FieldNote
 from planner.app.views.common import labels, select, ss, tr
 from planner.app.views.data import upload_widget
 from planner.uploads import (
@@ -49,7 +50,10 @@ def step_travel() -> None:
     b.number_input(tr("app_cutoff"), min_value=5.0, max_value=600.0, step=5.0, key="cutoff_minutes")
 
 
-def step_model() -> None:
+def step_model(notes: dict[str, list[FieldNote]] | None = None) -> None:
+    """Step 5: the model, its numbers (each with what it means and, before Run, what is wrong
+    with it: ``notes`` from :func:`planner.app.checks.model_notes`) and the standards."""
+    notes = notes or {}
     st.header(tr("app_step_model"))
     c1, c2 = st.columns([1, 1])
     with c1:
@@ -63,6 +67,7 @@ def step_model() -> None:
         st.caption(tr(f"app_model_{name}_help"))
         if name in state.P_MODELS:
             st.number_input(tr("app_p"), min_value=1, max_value=1000, step=1, key="p")
+            show_notes(notes.get("p", []))
         if name == "capacitated_p_median":
             st.number_input(
                 tr("app_capacity"),
@@ -71,6 +76,7 @@ def step_model() -> None:
                 key="capacity",
                 help=tr("app_capacity_help"),
             )
+            show_notes(notes.get("capacity", []))
         if name == "facility_location":
             st.number_input(
                 tr("app_opening_cost"),
@@ -79,6 +85,7 @@ def step_model() -> None:
                 key="opening_cost",
                 help=tr("app_opening_cost_help"),
             )
+            show_notes(notes.get("opening_cost", []))
             st.number_input(
                 tr("app_budget"),
                 min_value=0.0,
@@ -86,6 +93,7 @@ def step_model() -> None:
                 key="budget",
                 help=tr("app_budget_help"),
             )
+            show_notes(notes.get("budget", []))
             st.number_input(
                 tr("app_max_sites"),
                 min_value=0,
@@ -94,6 +102,7 @@ def step_model() -> None:
                 key="max_sites",
                 help=tr("app_max_sites_help"),
             )
+            show_notes(notes.get("max_sites", []))
         select(
             "solver_method",
             tr("app_solver_method"),
@@ -129,3 +138,14 @@ def step_model() -> None:
             tr("zone_remote"), min_value=1.0, max_value=1440.0, step=5.0, key="response_remote"
         )
         st.checkbox(tr("app_enforce_hotspots"), key="enforce_hotspots", help=tr("app_enforce_help"))
+
+
+def show_notes(notes: list[FieldNote]) -> None:
+    """The notes of one field, right under it: errors red, warnings amber, meanings grey."""
+    for n in notes:
+        if n.level == "error":
+            st.error(n.text)
+        elif n.level == "warning":
+            st.warning(n.text)
+        else:
+            st.caption(n.text)
