@@ -8,8 +8,8 @@ compare runs in a scenario library on disk).
 
 This file is only the script Streamlit starts: the pages are in
 ``planner.app.views`` (one module per step) and every computation in
-``planner.app`` (tested without a browser), ``planner.uploads`` (uploads) and
-``planner.library`` (saved scenarios). Each browser session keeps its uploads in
+``planner.app`` (tested without a browser), ``planner.inputs.uploads`` (uploads) and
+``planner.runs.library`` (saved scenarios). Each browser session keeps its uploads in
 its own private temporary folder and its settings in ``st.session_state``;
 caches are keyed by content (settings plus SHA-256 of every input file), so no
 session ever sees another's data.

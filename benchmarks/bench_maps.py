@@ -16,9 +16,9 @@ Quick check (1,600 cells)::
 
     .venv/bin/python benchmarks/bench_maps.py --quick
 
-Prints a Markdown table. "build" is :func:`planner.maps.plan_map` (every layer,
-catchments dissolved, KPI panel); "html" is :func:`planner.maps.map_html` (render
-and inline Leaflet); the KPI time is :func:`planner.kpis.plan_kpis`. Each time is
+Prints a Markdown table. "build" is :func:`planner.present.maps.plan_map` (every layer,
+catchments dissolved, KPI panel); "html" is :func:`planner.present.maps.map_html` (render
+and inline Leaflet); the KPI time is :func:`planner.evaluate.kpis.plan_kpis`. Each time is
 the best of ``--repeat`` runs.
 """
 
@@ -36,9 +36,9 @@ import shapely
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from planner.kpis import plan_kpis
-from planner.maps import map_html, plan_map
-from planner.travel import straight_line_matrix
+from planner.evaluate.kpis import plan_kpis
+from planner.present.maps import map_html, plan_map
+from planner.travel.straight_line import straight_line_matrix
 
 ORIGIN = (114.13, 30.45)
 CELL_M = 500.0

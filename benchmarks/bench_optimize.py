@@ -270,8 +270,7 @@ def bench_cap(root: Path, names: list[str], *, time_limit: float, large: bool) -
 
 def bench_formulations(root: Path, names: list[str], *, time_limit: float) -> list[str]:
     """Radius vs assignment formulation, and highspy vs PuLP model building, on pmed."""
-    from planner.optimize.milp import build_pulp
-    from planner.optimize.models import (
+    from planner.optimize.exact.formulations import (
         add_assignment_block,
         add_count_row,
         add_radius_block,
@@ -280,6 +279,7 @@ def bench_formulations(root: Path, names: list[str], *, time_limit: float) -> li
         new_builder,
         radius_caps,
     )
+    from planner.optimize.exact.milp import build_pulp
 
     def arrays(problem: Problem, p: int, formulation: str) -> Any:
         pairs = build_pairs(problem)

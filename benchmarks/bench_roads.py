@@ -1,4 +1,4 @@
-"""Benchmark: road-network travel matrices (planner.roads) against networkx.
+"""Benchmark: road-network travel matrices (planner.travel.network) against networkx.
 
 The network is SYNTHETIC (no real network of 100,000+ edges is available offline):
 a jittered square grid of streets, 100 m apart, with an arterial every 10th row and
@@ -35,9 +35,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from planner._road_io import RawGraph
-from planner._road_speeds import merge_speeds
-from planner.roads import RoadNetwork, _build_network, network_matrix, prepare_routing
+from planner.travel.network import RoadNetwork, _build_network, network_matrix, prepare_routing
+from planner.travel.network_io import RawGraph
+from planner.travel.speeds import merge_speeds
 
 ORIGIN_LONLAT = (114.20, 30.45)  # south-west corner, in central Wuhan's latitude band
 
@@ -62,7 +62,7 @@ def synthetic_grid(side: int, *, spacing_m: float = 100.0, seed: int = 0) -> Roa
     arterial = np.concatenate([h_row % 10 == 0, v_col % 10 == 0])
     line = np.concatenate([h_row, v_col])
     oneway_dir = np.where(~arterial & (line % 4 == 2), np.where(line % 8 == 2, 1, -1), 0)
-    from planner._road_io import haversine_m
+    from planner.travel.network_io import haversine_m
 
     length = haversine_m(lon[u], lat[u], lon[v], lat[v])
     highway = np.where(arterial, "primary", "residential")
@@ -179,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     print("| step | time (s) | notes |")
     print("| --- | ---: | --- |")
     print(
-        f"| planner.roads.network_matrix | {ours_s:.2f} | {tm.minutes.nnz:,} pairs within the "
+        f"| planner.travel.network.network_matrix | {ours_s:.2f} | {tm.minutes.nnz:,} pairs within the "
         f"cut-off ({tm.minutes.nnz / (n_demand * n_sites):.0%}); peak RSS {rss_peak:,.0f} MB "
         f"(before: {rss_before:,.0f} MB; worker processes peak {rss_children:,.0f} MB) |"
     )

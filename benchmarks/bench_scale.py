@@ -43,7 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._instances import DEFAULT_BENCHMARKS_DIR, euclidean_cost, read_pmed, read_tsplib
 from planner.optimize import Problem, check_solution, solve
-from planner.optimize.heuristics import p_median_from_points, solve_large
+from planner.optimize.scale.heuristics import p_median_from_points, solve_large
 
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 

@@ -14,7 +14,7 @@ Measured in one run, on the same loaded inputs:
 * **naive loop**: ``run_scenario`` per scenario, each reading the layers and
   computing the travel matrix again (what a shell loop over ``planner run`` does,
   minus Python start-up and output writing);
-* **serial sweep**: :func:`planner.sweep.sweep` with ``parallel=False``: inputs
+* **serial sweep**: :func:`planner.runs.sweep.sweep` with ``parallel=False``: inputs
   loaded once, scenarios solved one after another;
 * **Dask sweep**: the same on a ``LocalCluster`` of 2 single-threaded worker
   processes (inputs shipped to each worker once); cluster start-up is shown apart.
@@ -45,9 +45,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from planner.config import load_scenario  # noqa: E402
-from planner.scenario import load_inputs, run_scenario  # noqa: E402
-from planner.sweep import apply_overrides, sweep  # noqa: E402
+from planner.runs.config import load_scenario  # noqa: E402
+from planner.runs.pipeline import load_inputs, run_scenario  # noqa: E402
+from planner.runs.sweep import apply_overrides, sweep  # noqa: E402
 
 DEMO = ROOT / "scenarios" / "wuhan_demo.toml"
 

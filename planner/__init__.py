@@ -7,7 +7,7 @@ The public API, in the order data flows::
     from planner import straight_line_matrix                              # travel costs
     from planner.optimize import Problem, solve                           # the model
     from planner import plan_kpis, plan_map, run_scenario                 # KPIs, maps, whole runs
-    from planner.sweep import sweep; from planner.robustness import robustness  # many runs
+    from planner.runs.sweep import sweep; from planner.runs.robustness import robustness  # many runs
 
 Names are imported lazily so that ``import planner`` stays fast and the
 optimiser never pulls in the geospatial stack.
@@ -21,27 +21,27 @@ from typing import Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "read_layer": "planner.layers",
-    "build_demand": "planner.demand",
-    "DemandWeights": "planner.demand",
-    "candidate_sites": "planner.sites",
-    "existing_centres": "planner.sites",
-    "combine_sites": "planner.sites",
-    "straight_line_matrix": "planner.travel",
-    "TravelMatrix": "planner.travel",
+    "read_layer": "planner.inputs.layers",
+    "build_demand": "planner.inputs.demand",
+    "DemandWeights": "planner.inputs.demand",
+    "candidate_sites": "planner.inputs.sites",
+    "existing_centres": "planner.inputs.sites",
+    "combine_sites": "planner.inputs.sites",
+    "straight_line_matrix": "planner.travel.straight_line",
+    "TravelMatrix": "planner.travel.straight_line",
     "Problem": "planner.optimize",
     "Solution": "planner.optimize",
     "solve": "planner.optimize",
-    "plan_kpis": "planner.kpis",
-    "ServiceStandards": "planner.kpis",
-    "plan_map": "planner.maps",
-    "load_scenario": "planner.config",
-    "load_inputs": "planner.scenario",
-    "run_scenario": "planner.scenario",
-    "RunResult": "planner.scenario",
-    "SweepResult": "planner.sweep",
-    "RobustnessResult": "planner.robustness",
-    "compare_runs": "planner.compare",
+    "plan_kpis": "planner.evaluate.kpis",
+    "ServiceStandards": "planner.evaluate.kpis",
+    "plan_map": "planner.present.maps",
+    "load_scenario": "planner.runs.config",
+    "load_inputs": "planner.runs.pipeline",
+    "run_scenario": "planner.runs.pipeline",
+    "RunResult": "planner.runs.pipeline",
+    "SweepResult": "planner.runs.sweep",
+    "RobustnessResult": "planner.runs.robustness",
+    "compare_runs": "planner.evaluate.compare",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -25,7 +25,7 @@ import typer
 from planner.errors import InputError, PlannerError
 
 if TYPE_CHECKING:
-    from planner.scenario import RunResult
+    from planner.runs.pipeline import RunResult
 
 app = typer.Typer(
     name="planner",
@@ -160,8 +160,8 @@ def _progress(*, quiet: bool, as_json: bool) -> Iterator[_Progress]:
 
 def _check_out(out: Path, force: bool, config: Any) -> None:
     """Every `--out` problem, before the (possibly long) load and solve."""
-    from planner.outdir import check_out_dir
-    from planner.scenario import input_paths
+    from planner.runs.outdir import check_out_dir
+    from planner.runs.pipeline import input_paths
 
     check_out_dir(out, force=force, protect=input_paths(config))
 
@@ -264,8 +264,8 @@ def _exit_no_plan(doc: dict[str, Any], *, as_json: bool, where: str = "") -> NoR
 
 
 def _run_file(scenario: Path, out: Path, *, force: bool, quiet: bool, as_json: bool) -> RunResult:
-    from planner.scenario import load_inputs, run_scenario
-    from planner.sweep import load_sweep_scenario
+    from planner.runs.pipeline import load_inputs, run_scenario
+    from planner.runs.sweep import load_sweep_scenario
 
     config, _ = load_sweep_scenario(scenario)  # a [sweep] table is for `planner sweep`
     _check_out(out, force, config)
@@ -323,8 +323,8 @@ def validate(
     quiet: QuietOption = False,
 ) -> None:
     """Check a scenario file, its files, columns and sweep grid, without solving."""
-    from planner.scenario import build_problem, load_inputs, solve_options
-    from planner.sweep import load_sweep_scenario, normalise_params, prepare_points, sweep_grid
+    from planner.runs.pipeline import build_problem, load_inputs, solve_options
+    from planner.runs.sweep import load_sweep_scenario, normalise_params, prepare_points, sweep_grid
 
     config, file_params = load_sweep_scenario(scenario)
     grid_params = normalise_params(param) if param else file_params
@@ -395,7 +395,7 @@ def sweep(
 
     Example: planner sweep scenarios/wuhan_demo.toml --out out/sweep --param model.p=3:32
     """
-    from planner.sweep import sweep as run_sweep
+    from planner.runs.sweep import sweep as run_sweep
 
     if serial and (scheduler or workers):
         raise InputError("--serial runs without Dask; leave out --scheduler and --workers.")
@@ -511,12 +511,12 @@ def robustness(
     """
     import dataclasses
 
-    from planner.outdir import claim_out_dir
-    from planner.outputs import write_outputs
-    from planner.robustness import robustness as run_robustness
-    from planner.robustness import write_robustness
-    from planner.scenario import input_paths, load_inputs, run_scenario
-    from planner.sweep import load_sweep_scenario
+    from planner.runs.outdir import claim_out_dir
+    from planner.runs.outputs import write_outputs
+    from planner.runs.pipeline import input_paths, load_inputs, run_scenario
+    from planner.runs.robustness import robustness as run_robustness
+    from planner.runs.robustness import write_robustness
+    from planner.runs.sweep import load_sweep_scenario
 
     if serial and (scheduler or workers):
         raise InputError("--serial runs without Dask; leave out --scheduler and --workers.")
@@ -597,7 +597,7 @@ def compare(
     quiet: QuietOption = False,
 ) -> None:
     """Set finished runs side by side: KPIs, sites added/dropped/kept, settings that differ."""
-    from planner.compare import compare_runs
+    from planner.evaluate.compare import compare_runs
 
     if lang not in ("en", "zh"):
         raise InputError(f"--lang {lang!r}: use en or zh.")

@@ -10,7 +10,7 @@ of consumer that would otherwise read them as instructions:
   became ``49`` and ``{#`` broke the run. :func:`html_text` also writes ``{`` and
   ``}`` as character references, so no template pass can see ``{{``, ``{%`` or
   ``{#`` in escaped text; the maps additionally render their own elements without
-  that second pass (see :mod:`planner.maps`).
+  that second pass (see :mod:`planner.present.maps`).
 * **Markdown** (the app's captions, messages and headings): :func:`markdown_text`
   backslash-escapes the characters Markdown and Streamlit give a meaning
   (``*``, ``_``, ``[``, ``$``, ``:``, ...).

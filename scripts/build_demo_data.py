@@ -41,7 +41,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # run as a plain script from a checkout
     sys.path.insert(0, str(REPO))
 
-from planner.datums import gcj02_to_wgs84  # noqa: E402
+from planner.inputs.datums import gcj02_to_wgs84  # noqa: E402
 
 # --------------------------------------------------------------------------- settings
 #: Demo bounding box (lon_min, lat_min, lon_max, lat_max), WGS 84 degrees.

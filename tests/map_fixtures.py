@@ -10,7 +10,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from planner.travel import straight_line_matrix
+from planner.travel.straight_line import straight_line_matrix
 
 CELL_DEG = 0.005  # about 480 m east-west, 555 m north-south at 30.5 N
 

@@ -22,7 +22,7 @@ from streamlit.testing.v1 import AppTest
 from planner.app import downloads
 from planner.app import run as app_run
 from planner.app import state as app_state
-from planner.config import load_scenario
+from planner.runs.config import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -367,7 +367,7 @@ def test_oversize_upload_is_refused(env: Path, monkeypatch: pytest.MonkeyPatch) 
 
 def test_save_upload_keeps_files_inside_the_session_folder(tmp_path: Path) -> None:
     from planner.errors import DataError
-    from planner.uploads import max_upload_bytes, save_upload
+    from planner.inputs.uploads import max_upload_bytes, save_upload
 
     folder = tmp_path / "session"
     folder.mkdir()
@@ -391,7 +391,7 @@ def test_save_upload_keeps_files_inside_the_session_folder(tmp_path: Path) -> No
 
 def test_upload_limit_setting_must_be_a_number(monkeypatch: pytest.MonkeyPatch) -> None:
     from planner.errors import ConfigError
-    from planner.uploads import max_upload_bytes
+    from planner.inputs.uploads import max_upload_bytes
 
     monkeypatch.setenv("PLANNER_MAX_UPLOAD_MB", "lots")
     with pytest.raises(ConfigError, match="PLANNER_MAX_UPLOAD_MB"):
@@ -496,7 +496,7 @@ def test_save_needs_a_name(env: Path) -> None:
 
 @pytest.fixture
 def solved(env: Path) -> app_run.AppRun:
-    from planner.scenario import load_inputs
+    from planner.runs.pipeline import load_inputs
 
     config = load_scenario(env / "demo" / "tiny.toml")
     return app_run.solve_run(load_inputs(config), config, key=app_state.run_key(config))
@@ -522,7 +522,7 @@ def test_downloads_hold_what_they_say(solved: app_run.AppRun, tmp_path: Path) ->
 
 
 def test_scenario_bundle_reproduces_the_run(solved: app_run.AppRun, tmp_path: Path) -> None:
-    from planner.scenario import run_scenario
+    from planner.runs.pipeline import run_scenario
 
     with zipfile.ZipFile(io.BytesIO(downloads.scenario_bundle(solved.config))) as zf:
         zf.extractall(tmp_path / "bundle")
@@ -554,8 +554,12 @@ def test_state_round_trips_through_the_config(env: Path) -> None:
 
 def test_static_assets_match_the_vendored_ones() -> None:
     for rel in ("leaflet/leaflet.js", "leaflet/leaflet.css", "leaflet.heat/leaflet-heat.js"):
-        assert filecmp.cmp(ROOT / "static" / rel, ROOT / "planner" / "static" / rel, shallow=False)
-    images = sorted(p.name for p in (ROOT / "planner" / "static" / "leaflet" / "images").iterdir())
+        assert filecmp.cmp(
+            ROOT / "static" / rel, ROOT / "planner" / "present" / "static" / rel, shallow=False
+        )
+    images = sorted(
+        p.name for p in (ROOT / "planner" / "present" / "static" / "leaflet" / "images").iterdir()
+    )
     assert sorted(p.name for p in (ROOT / "static" / "leaflet" / "images").iterdir()) == images
 
 

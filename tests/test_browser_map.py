@@ -17,9 +17,9 @@ import numpy as np
 import pytest
 from map_fixtures import make_inputs, travel
 
-from planner.kpis import baseline_kpis, plan_kpis
-from planner.maps import plan_map, save_map_html, travel_note_text
-from planner.report import write_report
+from planner.evaluate.kpis import baseline_kpis, plan_kpis
+from planner.present.maps import plan_map, save_map_html, travel_note_text
+from planner.present.report import write_report
 
 pytestmark = pytest.mark.browser
 
@@ -111,7 +111,7 @@ def test_standalone_map_draws_offline(browser: Any, plan: dict[str, Any], tmp_pa
 
 
 def test_gcj02_map_shifts_the_markers(browser: Any, plan: dict[str, Any], tmp_path: Path) -> None:
-    from planner.datums import wgs84_to_gcj02
+    from planner.inputs.datums import wgs84_to_gcj02
 
     m = plan_map(plan["demand"], plan["sites"], OPEN, basemap="gaode", language="zh")
     path = save_map_html(m, tmp_path / "map_gcj.html")
@@ -144,7 +144,7 @@ def test_gcj02_map_shifts_the_markers(browser: Any, plan: dict[str, Any], tmp_pa
 def test_report_shows_the_map_in_its_frame(
     browser: Any, plan: dict[str, Any], tmp_path: Path
 ) -> None:
-    from planner.maps import map_html
+    from planner.present.maps import map_html
 
     m = plan_map(
         plan["demand"], plan["sites"], OPEN, kpis=plan["kpis"], kpi_panel=False, language="en"

@@ -225,12 +225,12 @@ def test_internal_error_exits_1(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    import planner.scenario
+    import planner.runs.pipeline
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(planner.scenario, "load_inputs", broken)
+    monkeypatch.setattr(planner.runs.pipeline, "load_inputs", broken)
     out = tmp_path / "run"
     assert main(["run", str(scenario), "--out", str(out)]) == 1
     err = capsys.readouterr().err

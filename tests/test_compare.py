@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import tomli_w
 
-from planner.compare import compare_runs, read_run
 from planner.errors import DataError, InputError
+from planner.evaluate.compare import compare_runs, read_run
 
 
 def _write_run(

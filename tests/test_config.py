@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from planner.config import load_scenario, scenario_from_dict
 from planner.errors import ConfigError
+from planner.runs.config import load_scenario, scenario_from_dict
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO = REPO / "scenarios" / "wuhan_demo.toml"

@@ -1,4 +1,4 @@
-"""Tests of planner.datums against published coordinate pairs and by round trips."""
+"""Tests of planner.inputs.datums against published coordinate pairs and by round trips."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from planner import datums
 from planner.errors import InputError
+from planner.inputs import datums
 
 EARTH_RADIUS_M = 6_371_008.8
 

@@ -8,9 +8,14 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point, box
 
-from planner.demand import DemandWeights, build_demand, fault_intensity
 from planner.errors import DataError, InputError
-from planner.sites import candidate_sites, combine_sites, existing_centres, sites_from_densest_cells
+from planner.inputs.demand import DemandWeights, build_demand, fault_intensity
+from planner.inputs.sites import (
+    candidate_sites,
+    combine_sites,
+    existing_centres,
+    sites_from_densest_cells,
+)
 
 # Three 0.01-degree cells side by side near Wuhan (about 1 km x 1.1 km each).
 CELLS = [box(114.30 + 0.01 * k, 30.50, 114.31 + 0.01 * k, 30.51) for k in range(3)]

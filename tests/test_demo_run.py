@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from planner.config import load_scenario
 from planner.errors import InputError
 from planner.optimize import Status, solve
-from planner.scenario import load_inputs, plan, run_scenario, solve_options
+from planner.runs.config import load_scenario
+from planner.runs.pipeline import load_inputs, plan, run_scenario, solve_options
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO = REPO / "scenarios" / "wuhan_demo.toml"
@@ -114,13 +114,13 @@ def test_existing_output_is_not_overwritten(tmp_path: Path, demo_config, demo_in
 
 
 def test_failed_run_leaves_nothing(tmp_path: Path, demo_config, demo_inputs, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    import planner.maps
+    import planner.present.maps
 
     def boom(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise OSError("disk full")
 
     # The map is written after kpis.json, assignment.csv and plan.gpkg: fail there.
-    monkeypatch.setattr(planner.maps, "save_map_html", boom)
+    monkeypatch.setattr(planner.present.maps, "save_map_html", boom)
     cfg = demo_config.model_copy(
         update={"outputs": demo_config.outputs.model_copy(update={"tradeoff_max_p": None})}
     )
@@ -141,7 +141,7 @@ def test_p_above_sites_is_a_clear_error(demo_config, demo_inputs) -> None:  # ty
 def test_demo_inputs_are_not_modified(demo_inputs) -> None:  # type: ignore[no-untyped-def]
     import hashlib
 
-    from planner.scenario import file_sha256
+    from planner.runs.pipeline import file_sha256
 
     path = REPO / "data" / "geo" / "wuhan_demo.gpkg"
     before = file_sha256(path)

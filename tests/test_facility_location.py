@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 
 from planner.app import state as app_state
-from planner.config import ScenarioConfig, load_scenario
 from planner.optimize import Status, check_solution, solve
-from planner.scenario import build_problem, load_inputs, solve_options
+from planner.runs.config import ScenarioConfig, load_scenario
+from planner.runs.pipeline import build_problem, load_inputs, solve_options
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "scenarios" / "wuhan_demo.toml"

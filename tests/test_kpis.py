@@ -10,7 +10,7 @@ import pytest
 import scipy.sparse as sp
 
 from planner.errors import InputError
-from planner.kpis import (
+from planner.evaluate.kpis import (
     ServiceStandards,
     baseline_kpis,
     compare_kpis,

@@ -13,7 +13,7 @@ import pytest
 from shapely.geometry import Point, box
 
 from planner.errors import DataError
-from planner.layers import metric_crs_for, parse_crs, projected_xy, read_layer
+from planner.inputs.layers import metric_crs_for, parse_crs, projected_xy, read_layer
 
 
 @pytest.fixture
@@ -71,7 +71,7 @@ def test_csv_in_gbk_is_decoded(tmp_path: Path) -> None:
 
 
 def test_csv_in_gcj02_is_shifted_back(tmp_path: Path) -> None:
-    from planner.datums import wgs84_to_gcj02
+    from planner.inputs.datums import wgs84_to_gcj02
 
     lon, lat = wgs84_to_gcj02(np.array([114.30]), np.array([30.60]))
     pd.DataFrame({"lng": lon, "lat": lat}).to_csv(tmp_path / "gcj.csv", index=False)

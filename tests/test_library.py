@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from planner.errors import DataError, InputError
-from planner.library import LIBRARY_FILE, ScenarioLibrary
+from planner.runs.library import LIBRARY_FILE, ScenarioLibrary
 
 
 def _lock(p: int, sites: list[str], objective: float) -> str:

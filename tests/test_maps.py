@@ -17,11 +17,12 @@ import pytest
 import shapely
 from map_fixtures import make_inputs, travel
 
-from planner.datums import wgs84_to_gcj02
 from planner.errors import ConfigError, InputError
+from planner.evaluate.kpis import baseline_kpis, plan_kpis
 from planner.i18n import LABELS, LANGUAGES, t
-from planner.kpis import baseline_kpis, plan_kpis
-from planner.maps import (
+from planner.inputs.datums import wgs84_to_gcj02
+from planner.optimize.solution import Solution
+from planner.present.maps import (
     BaseMap,
     asset_files,
     catchment_polygons,
@@ -32,7 +33,6 @@ from planner.maps import (
     tianditu_basemap,
     travel_note_text,
 )
-from planner.optimize.solution import Solution
 
 OPEN = [0, 1, 2]
 
@@ -457,7 +457,7 @@ def test_point_assets_to_rewrites_asset_urls(inputs: SimpleNamespace) -> None:
 
 
 def test_vendored_checksums_match_vendored_md() -> None:
-    static = Path(__file__).resolve().parents[1] / "planner" / "static"
+    static = Path(__file__).resolve().parents[1] / "planner" / "present" / "static"
     text = (static / "VENDORED.md").read_text(encoding="utf-8")
     listed = re.findall(r"^([0-9a-f]{64})  (\S+)$", text, re.MULTILINE)
     assert len(listed) == 8

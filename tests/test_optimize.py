@@ -19,8 +19,8 @@ from scipy.optimize import linprog
 from planner.errors import ProblemError
 from planner.optimize import Problem, Solution, Status, check_solution, solve
 from planner.optimize import dispatch as dispatch_mod
-from planner.optimize import exact as exact_mod
-from planner.optimize.milp import _pulp_table
+from planner.optimize.exact import solve as exact_mod
+from planner.optimize.exact.milp import _pulp_table
 
 SOLVERS = ["highs", "cbc", "highs_pulp"]
 
@@ -409,7 +409,7 @@ CASES = [
 
 def _heuristic_available() -> bool:
     try:
-        module = importlib.import_module("planner.optimize.heuristics")
+        module = importlib.import_module("planner.optimize.scale.heuristics")
     except ImportError:
         return False
     return callable(getattr(module, "solve_heuristic", None))
@@ -904,8 +904,8 @@ def test_highs_start_that_presolve_improves_is_not_returned_as_the_optimum() -> 
     """HiGHS 1.16 returns a user start unchanged when presolve maps it to a better point
     of the reduced model and reports that better objective. The backend must notice and
     return a point whose objective is the one reported."""
+    from planner.optimize.exact.milp import ArrayMilp, solve_highs
     from planner.optimize.instances import euclidean_cost
-    from planner.optimize.milp import ArrayMilp, solve_highs
 
     rng = np.random.default_rng(11)
     d = rng.uniform(0, 100, (250, 2))

@@ -13,7 +13,7 @@ from scenario_fixtures import write_tiny_scenario
 
 from planner.cli import main
 from planner.errors import InputError
-from planner.outdir import MARKER, check_out_dir, claim_out_dir
+from planner.runs.outdir import MARKER, check_out_dir, claim_out_dir
 
 PLANNER = [sys.executable, "-m", "planner.cli"]
 
@@ -79,12 +79,12 @@ def test_out_problems_are_found_before_the_solve(
     out: str,
     expected: str,
 ) -> None:
-    import planner.scenario
+    import planner.runs.pipeline
 
     def no_solve(*args: object, **kwargs: object) -> None:
         raise AssertionError("solved before the --out check")
 
-    monkeypatch.setattr(planner.scenario, "load_inputs", no_solve)
+    monkeypatch.setattr(planner.runs.pipeline, "load_inputs", no_solve)
     monkeypatch.chdir(tmp_path)
     (tmp_path / "file.txt").write_text("x", encoding="utf-8")
     assert main(["run", str(scenario), "--out", out, "--force"]) == 2
@@ -100,7 +100,7 @@ def test_read_only_parent_is_found_before_the_solve(
     real_access = os.access
     # Tests may run as root, who may write anywhere: deny this one folder instead of chmod.
     monkeypatch.setattr(
-        "planner.outdir.os.access", lambda p, mode: Path(p) != locked and real_access(p, mode)
+        "planner.runs.outdir.os.access", lambda p, mode: Path(p) != locked and real_access(p, mode)
     )
     with pytest.raises(InputError, match="cannot write in"):
         check_out_dir(locked / "deeper" / "run", force=False)
@@ -147,10 +147,10 @@ def test_two_concurrent_runs_into_one_folder(scenario: Path, tmp_path: Path) -> 
 
 _BLOCKING_RUN = """
 import sys
-import planner.outputs
+import planner.runs.outputs
 from planner.cli import main
 
-write = planner.outputs.write_outputs
+write = planner.runs.outputs.write_outputs
 
 def write_then_wait(result, folder):
     written = write(result, folder)
@@ -158,7 +158,7 @@ def write_then_wait(result, folder):
     sys.stdin.readline()  # until the test has sent SIGTERM
     return written
 
-planner.outputs.write_outputs = write_then_wait
+planner.runs.outputs.write_outputs = write_then_wait
 sys.exit(main(sys.argv[1:]))
 """
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from planner import rasters
 from planner.errors import DataError
-from planner.rasters import native_cell_size_m, read_population_raster
+from planner.inputs import rasters
+from planner.inputs.rasters import native_cell_size_m, read_population_raster
 
 rasterio = pytest.importorskip("rasterio")
 
@@ -136,8 +136,8 @@ def test_bad_rasters_are_named(tmp_path: Path) -> None:
 def test_a_scenario_with_raster_population_runs(tmp_path: Path) -> None:
     """A GeoTIFF population with its 65+ raster, aggregated to 250 m, through the
     whole pipeline: the demand holds every person, stages are reported in order."""
-    from planner.config import load_scenario
-    from planner.scenario import load_inputs, run_scenario
+    from planner.runs.config import load_scenario
+    from planner.runs.pipeline import load_inputs, run_scenario
 
     _path, values = _geographic(tmp_path)
     older = np.where(np.isfinite(values) & (values > 0), values * 0.2, 0.0)
@@ -186,8 +186,8 @@ report = false
 
 
 def test_vector_cell_size_finer_than_its_cells_is_an_error(tmp_path: Path) -> None:
-    from planner.config import load_scenario
-    from planner.scenario import load_inputs
+    from planner.runs.config import load_scenario
+    from planner.runs.pipeline import load_inputs
     from tests.scenario_fixtures import write_tiny_data, write_tiny_scenario
 
     write_tiny_data(tmp_path)

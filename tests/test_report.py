@@ -17,12 +17,12 @@ import pytest
 from map_fixtures import make_inputs, travel
 
 from planner.errors import ConfigError, InputError
-from planner.export import export_plan_gpkg
-from planner.kpis import baseline_kpis, plan_kpis, tradeoff_curve
-from planner.maps import map_html, plan_map, travel_note_text
+from planner.evaluate.kpis import baseline_kpis, plan_kpis, tradeoff_curve
 from planner.optimize.solution import Solution
-from planner.report import report_html, tradeoff_svg, write_report
-from planner.robustness import RobustnessResult
+from planner.present.export import export_plan_gpkg
+from planner.present.maps import map_html, plan_map, travel_note_text
+from planner.present.report import report_html, tradeoff_svg, write_report
+from planner.runs.robustness import RobustnessResult
 
 OPEN = [0, 1, 2]
 GENERATED = "2026-01-01 00:00 UTC"

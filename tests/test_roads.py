@@ -1,7 +1,7 @@
-"""Road-network travel times (planner.roads) on the real Futian graph and tiny hand-made networks.
+"""Road-network travel times (planner.travel.network) on the real Futian graph and tiny hand-made networks.
 
 The oracle for shortest times is networkx's Dijkstra on a graph built here, independently of
-planner.roads, from the same GraphML and the documented speed table.
+planner.travel.network, from the same GraphML and the documented speed table.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from planner import _road_routing
 from planner.errors import ConfigError, DataError, InputError
-from planner.roads import (
+from planner.travel import routing as _road_routing
+from planner.travel.network import (
     DEFAULT_SPEEDS_KMH,
     RoadNetwork,
     RoutingWarning,
@@ -223,7 +223,7 @@ def test_point_beyond_max_snap_is_reported_and_dropped(
 def test_point_beyond_max_snap_falls_back_to_straight_line(
     futian: RoadNetwork, nx_drive: nx.DiGraph
 ) -> None:
-    from planner.travel import straight_line_matrix
+    from planner.travel.straight_line import straight_line_matrix
 
     main = _main_nodes(nx_drive)
     sites = _lonlat(nx_drive, main[:2])
@@ -312,7 +312,7 @@ def test_process_pool_path_equals_serial(
     futian: RoadNetwork, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Without numba, large matrices run their chunks in worker processes."""
-    from planner import roads
+    from planner.travel import network as roads
 
     rng = np.random.default_rng(6)
     b = futian.bounds_lonlat

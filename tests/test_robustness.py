@@ -11,16 +11,16 @@ import pandas as pd
 import pytest
 from scenario_fixtures import write_tiny_scenario
 
-from planner.config import load_scenario
 from planner.errors import InputError
-from planner.robustness import (
+from planner.runs.config import load_scenario
+from planner.runs.pipeline import PlanInputs, load_inputs, run_scenario
+from planner.runs.robustness import (
     COMPONENTS,
     perturb_demand,
     perturbation_factors,
     robustness,
     write_robustness,
 )
-from planner.scenario import PlanInputs, load_inputs, run_scenario
 
 
 @pytest.fixture(scope="module")

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from scenario_fixtures import write_tiny_scenario
 
-from planner.config import load_scenario
-from planner.outputs import write_outputs
-from planner.robustness import RobustnessResult, robustness
-from planner.scenario import RunResult, load_inputs, run_scenario
+from planner.runs.config import load_scenario
+from planner.runs.outputs import write_outputs
+from planner.runs.pipeline import RunResult, load_inputs, run_scenario
+from planner.runs.robustness import RobustnessResult, robustness
 
 
 @pytest.fixture(scope="module")

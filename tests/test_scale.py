@@ -17,8 +17,8 @@ import scipy.sparse as sp
 
 from planner.errors import ProblemError
 from planner.optimize import Problem, Status, check_solution, solve
-from planner.optimize.heuristics import p_median_from_points, solve_heuristic, solve_large
 from planner.optimize.instances import euclidean_cost, read_pmed
+from planner.optimize.scale.heuristics import p_median_from_points, solve_heuristic, solve_large
 
 ORLIB = Path(__file__).parent / "data" / "orlib"
 
@@ -158,7 +158,7 @@ def test_search_and_bound_side_by_side_stay_certified(
 ) -> None:
     """The path of huge problems (swap search on a thread, subgradient beside it),
     forced on a small instance: feasible plan, bound on the right side of the optimum."""
-    import planner.optimize._scale_pmedian as scale_pmedian
+    import planner.optimize.scale.pmedian as scale_pmedian
 
     monkeypatch.setattr(scale_pmedian, "HUGE_POINTS", 50)
     problem, *_ = _random_problem(400, 40, 3)
@@ -196,7 +196,7 @@ def test_search_beside_the_bound_with_a_time_limit_stays_certified(name: str) ->
 def test_a_failure_in_the_search_beside_reaches_the_caller(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import planner.optimize._scale_pmedian as scale_pmedian
+    import planner.optimize.scale.pmedian as scale_pmedian
 
     real = scale_pmedian.local_search
 
@@ -285,7 +285,8 @@ def test_mclp_bound_from_first_order_lp_duals_stays_above_the_optimum(
     # Huge maximal-covering problems start the subgradient from the duals of a
     # first-order LP solve; force that path on a small problem (thresholds lowered)
     # and check the certified bound against the exact optimum.
-    from planner.optimize import _scale_cover, _scale_pmedian
+    from planner.optimize.scale import cover as _scale_cover
+    from planner.optimize.scale import pmedian as _scale_pmedian
 
     for seed in (0, 1):
         problem, *_ = _random_problem(150, 30, seed)
@@ -332,8 +333,8 @@ def test_lscp_keeps_required_sites_and_matches_the_exact_minimum() -> None:
 
 @pytest.mark.parametrize("seed", [0, 1, 2, 3, 4])
 def test_set_cover_search_and_milp_match_an_independent_exact_solve(seed: int) -> None:
-    from planner.optimize._cover_search import cover_search
-    from planner.optimize._scale_cover import coverage, min_cover, reduced_rows
+    from planner.optimize.scale.cover import coverage, min_cover, reduced_rows
+    from planner.optimize.scale.cover_search import cover_search
 
     base, *_ = _random_problem(250, 45, 10 + seed)
     reach = (np.asarray(base.cost) <= 22.0).any(axis=1)  # rows no site reaches cannot count
@@ -414,7 +415,7 @@ def _clustered_points(n: int, p: int, extra_sites: int, seed: int) -> tuple:
 def test_a_bound_at_the_proof_cut_proves_after_its_safety_margin(upper: float) -> None:
     """The cut the subgradient aims at, less the float margin, still passes the proof
     test (it sat at 1.01e-9 against a 1e-9 test, so no large solve could be proven)."""
-    from planner.optimize.lagrangian import certified_bound, is_proven, proof_cut
+    from planner.optimize.scale.lagrangian import certified_bound, is_proven, proof_cut
 
     bound = certified_bound(proof_cut(upper, False), upper, False)
     assert bound < upper
@@ -429,8 +430,8 @@ def test_fixing_that_settles_every_site_proves_the_plan(threads: bool) -> None:
     optimum."""
     import itertools
 
-    from planner.optimize._scale_data import from_points
-    from planner.optimize.lagrangian import is_proven, p_median_lagrangian
+    from planner.optimize.scale.data import from_points
+    from planner.optimize.scale.lagrangian import is_proven, p_median_lagrangian
 
     demand, sites, weight = _clustered_points(600, 3, 9, seed=4)
     cost = euclidean_cost(demand, sites)
@@ -450,7 +451,7 @@ def test_huge_path_proves_a_plan_once_fixing_settles_every_site(
 ) -> None:
     """The search-beside-the-bound path (huge problems) ends proven optimal when fixing
     has settled every site, instead of running to its time limit unproven."""
-    import planner.optimize._scale_pmedian as scale_pmedian
+    import planner.optimize.scale.pmedian as scale_pmedian
 
     monkeypatch.setattr(scale_pmedian, "HUGE_POINTS", 50)
     demand, sites, weight = _clustered_points(3000, 20, 60, seed=1)
@@ -467,7 +468,7 @@ def test_target_gap_stops_with_a_certified_plan_and_says_so(
     """A target gap ends the solve once the certified gap is within it: the plan is
     feasible (not labelled optimal), its gap is at most the target, and the status says
     why (both the small-problem path and the huge path, forced here)."""
-    import planner.optimize._scale_pmedian as scale_pmedian
+    import planner.optimize.scale.pmedian as scale_pmedian
 
     problem, *_ = _random_problem(3000, 80, 11)
     exact = solve(problem, "p_median", p=8, time_limit=120.0, target_gap=0.0)

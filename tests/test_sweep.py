@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 from scenario_fixtures import write_tiny_scenario
 
-from planner.config import load_scenario
 from planner.errors import ConfigError, InputError, SettingWarning
-from planner.scenario import PlanInputs, load_inputs, run_scenario
-from planner.sweep import (
+from planner.runs.config import load_scenario
+from planner.runs.pipeline import PlanInputs, load_inputs, run_scenario
+from planner.runs.sweep import (
     apply_overrides,
     check_parameter,
     load_sweep_scenario,
@@ -310,10 +310,10 @@ def test_bad_point_is_found_before_anything_is_written(scenario: Path, tmp_path:
 def test_failed_run_leaves_nothing(
     scenario: Path, inputs: PlanInputs, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import planner.scenario
+    import planner.runs.pipeline
 
     calls = {"n": 0}
-    real = planner.scenario.measure
+    real = planner.runs.pipeline.measure
 
     def breaks_on_second(*args: object, **kwargs: object) -> object:
         calls["n"] += 1
@@ -321,7 +321,7 @@ def test_failed_run_leaves_nothing(
             raise RuntimeError("disk full")
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(planner.scenario, "measure", breaks_on_second)
+    monkeypatch.setattr(planner.runs.pipeline, "measure", breaks_on_second)
     with pytest.raises(RuntimeError, match="disk full"):
         sweep(scenario, ["model.p=2:4"], out_dir=tmp_path / "s", parallel=False, inputs=inputs)
     assert list(tmp_path.iterdir()) == []
@@ -384,14 +384,14 @@ def test_run_folders_the_driver_cannot_see(
     scenario: Path, inputs: PlanInputs, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Workers on other machines without a shared disk: a clear error, nothing half-written."""
-    import planner.sweep
+    import planner.runs.sweep
 
-    real = planner.sweep._solve_point
+    real = planner.runs.sweep._solve_point
 
     def elsewhere(shared: PlanInputs, config: object, run_dir: str | None) -> object:
         return real(shared, config, None)  # type: ignore[arg-type]  # writes on "another machine"
 
-    monkeypatch.setattr(planner.sweep, "_solve_point", elsewhere)
+    monkeypatch.setattr(planner.runs.sweep, "_solve_point", elsewhere)
     out = tmp_path / "sweep"
     with pytest.raises(InputError, match="disk that every worker shares, or add --no-runs"):
         sweep(scenario, ["model.p=2:3"], out_dir=out, parallel=False, inputs=inputs)

@@ -90,7 +90,7 @@ def _assert_inert(page: str, where: str) -> None:
 
 def _in_map(text: str, page: str) -> bool:
     """``text`` shown as a name inside the map's JavaScript (escaped HTML in a JSON string)."""
-    from planner.maps import _js
+    from planner.present.maps import _js
 
     return _js(html_text(text))[1:-1] in page
 
@@ -143,8 +143,8 @@ def test_every_map_element_renders_in_one_template_pass(tmp_path: Path) -> None:
     from folium import Map
     from folium.elements import ElementAddToElement
 
-    from planner.maps import _Decor, _JsLayer, _LayerControl, plan_map
-    from planner.scenario import run_scenario
+    from planner.present.maps import _Decor, _JsLayer, _LayerControl, plan_map
+    from planner.runs.pipeline import run_scenario
 
     result = run_scenario(_payload_scenario(tmp_path))
     m = plan_map(result.inputs.demand, result.inputs.sites, result.solution)
@@ -162,11 +162,11 @@ def test_every_map_element_renders_in_one_template_pass(tmp_path: Path) -> None:
 
 def test_app_maps_show_payloads_as_text(tmp_path: Path) -> None:
     from planner.app import maps as app_maps
-    from planner.maps import map_html
-    from planner.scenario import load_inputs
+    from planner.present.maps import map_html
+    from planner.runs.pipeline import load_inputs
 
     scenario = _payload_scenario(tmp_path)
-    from planner.config import load_scenario
+    from planner.runs.config import load_scenario
 
     inputs = load_inputs(load_scenario(scenario))
     page = map_html(app_maps.inputs_map(inputs, "en"))
@@ -298,8 +298,8 @@ def test_app_csv_downloads_have_no_formula_cells(tmp_path: Path) -> None:
     from planner.app import downloads
     from planner.app import run as app_run
     from planner.app import state as app_state
-    from planner.config import load_scenario
-    from planner.scenario import load_inputs
+    from planner.runs.config import load_scenario
+    from planner.runs.pipeline import load_inputs
 
     config = load_scenario(_payload_scenario(tmp_path))
     run = app_run.solve_run(load_inputs(config), config, key=app_state.run_key(config))

@@ -2,7 +2,7 @@
 
 :func:`model_notes` says beside each field what its number means (units, what it counts)
 and what is wrong with it (an ``error`` keeps Run disabled): the same limits
-:func:`planner.scenario.solve_options` enforces after Run, but named as the planner sees
+:func:`planner.runs.pipeline.solve_options` enforces after Run, but named as the planner sees
 them ("Number of centres p", "today's centres"), not as ``model.p = ...``.
 """
 
@@ -16,8 +16,8 @@ from planner.app.state import P_MODELS
 from planner.i18n import check_language, t
 
 if TYPE_CHECKING:
-    from planner.config import ScenarioConfig
-    from planner.scenario import PlanInputs
+    from planner.runs.config import ScenarioConfig
+    from planner.runs.pipeline import PlanInputs
 
 __all__ = ["FieldNote", "model_notes"]
 
@@ -46,7 +46,7 @@ def model_notes(
     config
         The scenario the widgets stand for.
     inputs
-        Its loaded inputs (:func:`planner.sweep.inputs_for` applied).
+        Its loaded inputs (:func:`planner.runs.sweep.inputs_for` applied).
     lang
         ``"zh"`` or ``"en"``.
 

@@ -17,12 +17,12 @@ from planner.app.maps import result_map, result_map_html
 from planner.app.run import AppRun
 from planner.app.state import SETTING_KEYS, input_paths, state_from_config
 from planner.app.tables import site_table
-from planner.config import ScenarioConfig, scenario_from_dict
 from planner.errors import ConfigError, InputError
+from planner.runs.config import ScenarioConfig, scenario_from_dict
 from planner.sanitize import csv_bytes
 
 if TYPE_CHECKING:
-    from planner.library import SavedScenario, ScenarioLibrary
+    from planner.runs.library import SavedScenario, ScenarioLibrary
 
 
 # --------------------------------------------------------------------------------------
@@ -83,8 +83,8 @@ def scenario_bundle(config: ScenarioConfig) -> bytes:
 
 
 def kpis_document(run: AppRun) -> dict[str, Any]:
-    """The run's ``kpis.json`` document (as :func:`planner.outputs.write_outputs` writes it)."""
-    from planner.kpis import compare_kpis
+    """The run's ``kpis.json`` document (as :func:`planner.runs.outputs.write_outputs` writes it)."""
+    from planner.evaluate.kpis import compare_kpis
 
     result = run.result
     sol = result.solution
@@ -127,9 +127,9 @@ def _json_bytes(doc: Any) -> bytes:
 
 def report_page(run: AppRun, lang: str, *, basemap: str = "osm") -> str:
     """The proposal (``report.html``) of the run in ``lang``, with the trade-off curve if swept."""
-    from planner.maps import map_html
-    from planner.outputs import report_arguments
-    from planner.report import report_html
+    from planner.present.maps import map_html
+    from planner.present.report import report_html
+    from planner.runs.outputs import report_arguments
 
     result = run.result
     if result.kpis is None:
@@ -143,8 +143,8 @@ def report_page(run: AppRun, lang: str, *, basemap: str = "osm") -> str:
 
 
 def geopackage_bytes(run: AppRun, lang: str) -> bytes:
-    """The plan as a GeoPackage (:func:`planner.export.export_plan_gpkg`)."""
-    from planner.export import export_plan_gpkg
+    """The plan as a GeoPackage (:func:`planner.present.export.export_plan_gpkg`)."""
+    from planner.present.export import export_plan_gpkg
 
     result = run.result
     with tempfile.TemporaryDirectory(prefix="planner-gpkg-") as tmp:
@@ -170,7 +170,7 @@ def download_files(
     (kpis.json), ``scenario`` (scenario.toml), ``bundle`` (scenario + data, zip).
     Without a plan only the scenario files are offered.
     """
-    from planner.outputs import assignment_table
+    from planner.runs.outputs import assignment_table
 
     config = run.config
     out: dict[str, tuple[str, str, Callable[[], bytes]]] = {}
@@ -226,7 +226,7 @@ def save_run(
     """Save a run in the scenario library (scenario file, lock file, KPIs, open sites, map)."""
     import tomli_w
 
-    from planner.scenario import lock_document
+    from planner.runs.pipeline import lock_document
 
     result = run.result
     if not result.solution.has_plan:

@@ -1,4 +1,4 @@
-"""The app's maps: the inputs, the candidate sites to click, and the plan (:func:`planner.maps.plan_map`)."""
+"""The app's maps: the inputs, the candidate sites to click, and the plan (:func:`planner.present.maps.plan_map`)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     import folium
     import geopandas as gpd
 
-    from planner.scenario import PlanInputs, RunResult
+    from planner.runs.pipeline import PlanInputs, RunResult
 
 
 # --------------------------------------------------------------------------------------
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 def _tiles(m: folium.Map, basemap: str) -> None:
     import folium
 
-    from planner.maps import BASEMAPS
+    from planner.present.maps import BASEMAPS
 
     if basemap == "none":
         return
@@ -55,7 +55,7 @@ def _new_map(bounds: Sequence[float], height: str, *, canvas: bool = True) -> fo
         height=height,
     )
     # Only Leaflet (vendored in planner/static): no jQuery/Bootstrap from a CDN.
-    from planner.maps import LEAFLET_VERSION
+    from planner.present.maps import LEAFLET_VERSION
 
     m.default_js = [
         ("leaflet", f"https://cdn.jsdelivr.net/npm/leaflet@{LEAFLET_VERSION}/dist/leaflet.js")
@@ -270,8 +270,8 @@ def nearest_site(
 
 
 def _map_arguments(result: RunResult, lang: str, basemap: str) -> dict[str, Any]:
-    """The keyword arguments of :func:`planner.maps.plan_map`, as the output files use them."""
-    from planner.outputs import map_arguments
+    """The keyword arguments of :func:`planner.present.maps.plan_map`, as the output files use them."""
+    from planner.runs.outputs import map_arguments
 
     return map_arguments(result, language=lang, basemap=basemap)
 
@@ -286,8 +286,8 @@ def result_map(
     height: str = "640px",
     kpi_panel: bool = True,
 ) -> folium.Map:
-    """The plan's map (:func:`planner.maps.plan_map`) with the app's display options."""
-    from planner.maps import plan_map
+    """The plan's map (:func:`planner.present.maps.plan_map`) with the app's display options."""
+    from planner.present.maps import plan_map
 
     result = run.result
     hidden = [
@@ -307,6 +307,6 @@ def result_map(
 
 def result_map_html(run: AppRun, lang: str, **options: Any) -> str:
     """:func:`result_map` as one standalone page (Leaflet inlined: draws offline)."""
-    from planner.maps import map_html
+    from planner.present.maps import map_html
 
     return map_html(result_map(run, lang, **options))

@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from planner.app.state import P_MODELS
-from planner.config import ScenarioConfig
 from planner.i18n import check_language, t
+from planner.runs.config import ScenarioConfig
 
 if TYPE_CHECKING:
     from planner.optimize import Solution
-    from planner.scenario import PlanInputs, RunResult
+    from planner.runs.pipeline import PlanInputs, RunResult
 
 
 # --------------------------------------------------------------------------------------
@@ -31,7 +31,7 @@ class AppRun:
     key
         :func:`run_key` of the run (cache key of its maps and downloads).
     result
-        The :class:`~planner.scenario.RunResult` (config, inputs, problem, solution, KPIs).
+        The :class:`~planner.runs.pipeline.RunResult` (config, inputs, problem, solution, KPIs).
     curve
         The trade-off over ``p`` (``p``, ``status``, ``objective``, ``mean_minutes``,
         ``coverage_share``), when a sweep over ``p`` was asked for.
@@ -61,7 +61,7 @@ def solve_run(inputs: PlanInputs, config: ScenarioConfig, *, key: str) -> AppRun
     Parameters
     ----------
     inputs
-        Inputs from :func:`planner.scenario.load_inputs` with the same :func:`inputs_key`.
+        Inputs from :func:`planner.runs.pipeline.load_inputs` with the same :func:`inputs_key`.
     config
         The scenario.
     key
@@ -69,8 +69,8 @@ def solve_run(inputs: PlanInputs, config: ScenarioConfig, *, key: str) -> AppRun
     """
     import time
 
-    from planner.scenario import run_scenario
-    from planner.sweep import inputs_for
+    from planner.runs.pipeline import run_scenario
+    from planner.runs.sweep import inputs_for
 
     t0 = time.perf_counter()
     result = run_scenario(config, inputs=inputs_for(inputs, config))
@@ -83,7 +83,7 @@ def sweep_curve(
     *,
     progress: Callable[[int, int], None] | None = None,
 ) -> pd.DataFrame | None:
-    """The trade-off over ``p``: every other ``p`` in ``sweep_p`` solved with :func:`planner.sweep.sweep`.
+    """The trade-off over ``p``: every other ``p`` in ``sweep_p`` solved with :func:`planner.runs.sweep.sweep`.
 
     Parameters
     ----------
@@ -100,7 +100,7 @@ def sweep_curve(
         ``p``, ``status``, ``objective``, ``mean_minutes``, ``coverage_share`` (within the
         first service standard), ``improvement``; None for models without ``p`` or without a plan.
     """
-    from planner.sweep import sweep
+    from planner.runs.sweep import sweep
 
     result = run.result
     config = result.config

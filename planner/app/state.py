@@ -1,8 +1,8 @@
 """Widget values <-> scenario, and the content keys of the app's caches.
 
 * :func:`state_from_config` / :func:`config_from_state`: the flat dictionary of
-  widget values and the :class:`~planner.config.ScenarioConfig` it stands for
-  (validated by :func:`planner.config.scenario_from_dict`, so every bad value is
+  widget values and the :class:`~planner.runs.config.ScenarioConfig` it stands for
+  (validated by :func:`planner.runs.config.scenario_from_dict`, so every bad value is
   one :class:`~planner.errors.ConfigError` naming the setting).
 * :func:`inputs_key` / :func:`run_key`: content keys (settings plus SHA-256 of
   every input file) for the app's caches; equal keys mean equal results, so a
@@ -21,9 +21,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from planner.config import ScenarioConfig, scenario_from_dict
 from planner.errors import ConfigError, InputError
 from planner.i18n import check_language
+from planner.runs.config import ScenarioConfig, scenario_from_dict
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -52,7 +52,7 @@ BASEMAP_CHOICES: Final = ("osm", "gaode", "none")
 NONE: Final = ""
 
 _WEIGHT_KEYS: Final = ("population", "residential", "faults")
-_ROOT: Final = Path(__file__).resolve().parent.parent
+_ROOT: Final = Path(__file__).resolve().parent.parent.parent
 
 
 # --------------------------------------------------------------------------------------
@@ -263,7 +263,7 @@ def config_from_state(
     state
         Widget values (``st.session_state`` or a dict): the keys of
         :func:`state_from_config` plus ``data_source`` (``"demo"`` or ``"upload"``),
-        ``upload_<slot>`` (saved uploads, see :func:`planner.uploads.save_upload`)
+        ``upload_<slot>`` (saved uploads, see :func:`planner.inputs.uploads.save_upload`)
         and ``<slot>_layer``/``<slot>_crs``/``<slot>_epsg``/``<slot>_lon``/``<slot>_lat``.
     demo
         The demo scenario (its data are used when ``data_source`` is ``"demo"``).
@@ -470,7 +470,7 @@ def input_paths(config: ScenarioConfig) -> list[Path]:
 
 
 def inputs_key(config: ScenarioConfig) -> str:
-    """A key of everything :func:`planner.scenario.load_inputs` reads: data, demand and travel
+    """A key of everything :func:`planner.runs.pipeline.load_inputs` reads: data, demand and travel
     settings (demand weights excluded: they only re-blend) and the SHA-256 of each input file."""
     doc = config.model_dump(mode="json", include={"data", "demand", "travel"})
     if config.data.generated_candidates is None:
@@ -516,8 +516,8 @@ def site_choices(
 
     What the Sites step offers to choose from; ``None`` for a layer the scenario does not have.
     """
-    from planner.scenario import read_source
-    from planner.sites import candidate_sites, existing_centres
+    from planner.inputs.sites import candidate_sites, existing_centres
+    from planner.runs.pipeline import read_source
 
     d = config.data
     candidates = None

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from planner.optimize.check import MODELS, check_solution, nearest_open, recompute_objective
 from planner.optimize.dispatch import AUTO_EXACT_MAX_PAIRS, METHODS, solve
-from planner.optimize.milp import SOLVERS
+from planner.optimize.exact.milp import SOLVERS
 from planner.optimize.problem import Problem
 from planner.optimize.solution import Solution, Status
 

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from planner.optimize.models import Pairs
+from planner.optimize.exact.formulations import Pairs
 from planner.optimize.problem import Problem
 
 _LIST_MAX = 50
@@ -305,7 +305,7 @@ def sites_for_limits(
     Rows with no such pair at all cannot be covered by any plan (:func:`precheck`
     reports them) and are left out here.
     """
-    from planner.optimize._scale_cover import Coverage, min_cover, reduced_rows, rows_to_csr
+    from planner.optimize.scale.cover import Coverage, min_cover, reduced_rows, rows_to_csr
 
     within = pairs_all.within(limits)
     rows = rows[within.counts[rows] > 0]

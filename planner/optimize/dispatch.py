@@ -17,8 +17,8 @@ import scipy.sparse as sp
 from planner.errors import ProblemError
 from planner.optimize.check import MODELS
 from planner.optimize.diagnose import cheapest_cost
-from planner.optimize.exact import ModelOptions, solve_exact
-from planner.optimize.milp import DEFAULT_MIP_GAP, SOLVERS, relative_gap
+from planner.optimize.exact.milp import DEFAULT_MIP_GAP, SOLVERS, relative_gap
+from planner.optimize.exact.solve import ModelOptions, solve_exact
 from planner.optimize.problem import Problem
 from planner.optimize.solution import Solution, Status
 
@@ -27,7 +27,7 @@ METHODS = ("auto", "exact", "heuristic")
 
 #: ``method="auto"`` solves exactly while (demand points with weight) x (allowed sites)
 #: -- or the stored pairs of a sparse cost -- stays at or below this; larger problems
-#: go to the scale method ``planner.optimize.heuristics.solve_large`` when present.
+#: go to the scale method ``planner.optimize.scale.heuristics.solve_large`` when present.
 AUTO_EXACT_MAX_PAIRS = 2_000_000
 
 #: Models that ``method="auto"`` hands to the scale method first at every size.
@@ -277,9 +277,9 @@ def validate(
 
 
 def _scale_function(name: str) -> Callable[..., Solution] | None:
-    """``planner.optimize.heuristics.<name>`` if that module and function exist."""
+    """``planner.optimize.scale.heuristics.<name>`` if that module and function exist."""
     try:
-        module = importlib.import_module("planner.optimize.heuristics")
+        module = importlib.import_module("planner.optimize.scale.heuristics")
     except ImportError:
         return None
     fn = getattr(module, name, None)
@@ -345,7 +345,7 @@ def solve(
         cost at which a site may serve a demand point (optional service cut).
     method
         ``"exact"`` (MILP, proven optimal unless stopped), ``"heuristic"``
-        (:mod:`planner.optimize.heuristics`), or ``"auto"``: for p-median (and any model
+        (:mod:`planner.optimize.scale.heuristics`), or ``"auto"``: for p-median (and any model
         beyond :data:`AUTO_EXACT_MAX_PAIRS` pairs) the scale method (plan plus Lagrangian
         proof) where it covers the options, then, if it stopped with a gap and
         the number of (demand, site) pairs is at most :data:`AUTO_EXACT_MAX_PAIRS`, the
@@ -433,7 +433,7 @@ def solve(
         fn = _scale_function("solve_heuristic")
         if fn is None:
             raise ProblemError(
-                "method 'heuristic' not available (planner.optimize.heuristics is missing)."
+                "method 'heuristic' not available (planner.optimize.scale.heuristics is missing)."
             )
         return fn(
             problem,

@@ -16,16 +16,16 @@ import streamlit as st
 from planner.app import maps as app_maps
 from planner.app import run as app_run
 from planner.app import state
-from planner.config import ScenarioConfig, load_scenario
 from planner.errors import PlannerError
 from planner.i18n import t
-from planner.sanitize import markdown_text as md
-from planner.scenario import PlanInputs, load_inputs
-from planner.uploads import (
+from planner.inputs.uploads import (
     new_session_folder,
     read_upload,
     remove_session_folder,
 )
+from planner.runs.config import ScenarioConfig, load_scenario
+from planner.runs.pipeline import PlanInputs, load_inputs
+from planner.sanitize import markdown_text as md
 
 _LOG = logging.getLogger("planner.app")
 
@@ -104,7 +104,7 @@ def cached_inputs_map(
     _inputs: PlanInputs,
     flagged: tuple[int, ...] = (),
 ) -> str:
-    from planner.maps import map_html
+    from planner.present.maps import map_html
 
     return map_html(
         app_maps.inputs_map(_inputs, lang, basemap=basemap, height="100%", flagged=flagged)
@@ -115,7 +115,7 @@ def cached_inputs_map(
 def cached_layer(
     path: str, name: str, fingerprint: str, layer: str, crs: str, lon: str, lat: str, what: str
 ) -> Any:
-    from planner.uploads import SavedUpload, layer_names
+    from planner.inputs.uploads import SavedUpload, layer_names
 
     saved = SavedUpload(Path(path), name, 0, tuple(layer_names(path)))
     return read_upload(

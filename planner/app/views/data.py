@@ -19,11 +19,8 @@ from planner.app.views.common import (
     ss,
     tr,
 )
-from planner.config import ScenarioConfig
 from planner.errors import DataError, PlannerError
-from planner.sanitize import markdown_text as md
-from planner.scenario import PlanInputs
-from planner.uploads import (
+from planner.inputs.uploads import (
     LAYER_SUFFIXES,
     guess_column,
     max_upload_bytes,
@@ -31,6 +28,9 @@ from planner.uploads import (
     save_upload,
     text_columns,
 )
+from planner.runs.config import ScenarioConfig
+from planner.runs.pipeline import PlanInputs
+from planner.sanitize import markdown_text as md
 
 _COLUMN_HINTS: dict[str, tuple[str, ...]] = {
     "population_col": ("pop_20plus", "population", "pop", "人口", "total"),
@@ -263,7 +263,7 @@ def step_data(config: ScenarioConfig | None) -> None:
 
 
 def show_inputs_map(inputs: PlanInputs, config: ScenarioConfig) -> None:
-    from planner.sweep import inputs_for
+    from planner.runs.sweep import inputs_for
 
     d = config.demand
     weights = (d.population, d.residential, d.faults)

@@ -25,8 +25,8 @@ from planner.app.views.results import do_run, step_results
 from planner.app.views.scenarios import step_scenarios
 from planner.app.views.settings import step_model, step_travel
 from planner.app.views.sites import step_sites
-from planner.config import ScenarioConfig
 from planner.errors import PlannerError
+from planner.runs.config import ScenarioConfig
 from planner.sanitize import markdown_text as md
 
 #: Widget keys that are not settings of the scenario (kept across steps too).
@@ -116,7 +116,7 @@ def field_notes(config: ScenarioConfig | None) -> dict[str, list[checks.FieldNot
     that error is shown where the data are)."""
     if config is None:
         return {}
-    from planner.sweep import inputs_for
+    from planner.runs.sweep import inputs_for
 
     try:
         inputs = cached_inputs(state.inputs_key(config), config)

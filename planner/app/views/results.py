@@ -21,8 +21,8 @@ from planner.app.views.common import (
     ss,
     tr,
 )
-from planner.config import ScenarioConfig
 from planner.errors import PlannerError
+from planner.runs.config import ScenarioConfig
 from planner.sanitize import markdown_text as md
 
 

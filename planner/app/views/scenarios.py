@@ -13,11 +13,11 @@ from planner.errors import PlannerError
 from planner.sanitize import markdown_text as md
 
 if TYPE_CHECKING:
-    from planner.library import SavedScenario
+    from planner.runs.library import SavedScenario
 
 
 def open_library() -> Any:
-    from planner.library import ScenarioLibrary
+    from planner.runs.library import ScenarioLibrary
 
     try:
         return ScenarioLibrary(ss.get("library_dir") or state.default_library_dir())
@@ -154,7 +154,7 @@ def library_view(table: Any) -> Any:
 
 
 def show_saved(saved: Any) -> None:
-    from planner.kpis import kpi_label
+    from planner.evaluate.kpis import kpi_label
 
     lang = ss["lang"]
     doc = saved.kpis

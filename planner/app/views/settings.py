@@ -8,7 +8,7 @@ from planner.app import state
 from planner.app.checks import FieldNote
 from planner.app.views.common import labels, select, ss, tr
 from planner.app.views.data import upload_widget
-from planner.uploads import (
+from planner.inputs.uploads import (
     ROAD_SUFFIXES,
 )
 

@@ -9,8 +9,8 @@ import streamlit as st
 from planner.app import maps as app_maps
 from planner.app import state
 from planner.app.views.common import cached_site_choices, labels, multiselect, show_error, ss, tr
-from planner.config import ScenarioConfig
 from planner.errors import PlannerError
+from planner.runs.config import ScenarioConfig
 
 
 def step_sites(config: ScenarioConfig | None) -> None:
@@ -79,7 +79,7 @@ def site_map_with_clicks(candidates: Any, existing: Any) -> None:
     """The candidate map: a click on a site puts it on (or takes it off) the exclusion list."""
     from streamlit_folium import st_folium
 
-    from planner.maps import point_assets_to
+    from planner.present.maps import point_assets_to
 
     if candidates.empty:
         return

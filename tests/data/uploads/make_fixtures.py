@@ -106,7 +106,7 @@ def main(folder: Path = HERE) -> None:
     ).to_parquet(folder / "faults.parquet", index=False)
 
     # CSV candidates in GB18030 with GCJ-02 coordinates
-    from planner.datums import wgs84_to_gcj02
+    from planner.inputs.datums import wgs84_to_gcj02
 
     m = 10
     lon = X0 + (0.5 + rng.random(m) * (N - 1)) * CELL_DEG

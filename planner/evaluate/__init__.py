@@ -1,0 +1,1 @@
+"""Evaluating plans: KPIs, baselines, comparisons between runs."""

@@ -1,0 +1,1 @@
+"""Inputs: GIS layers, coordinate datums, demand points, candidate and existing sites, uploads."""

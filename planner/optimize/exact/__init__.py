@@ -1,0 +1,1 @@
+"""Exact location models: array MILPs solved by HiGHS (or PuLP's solvers)."""

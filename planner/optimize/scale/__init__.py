@@ -1,0 +1,1 @@
+"""Methods for large instances: Lagrangian bounds, local search, cover search."""

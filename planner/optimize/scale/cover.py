@@ -1,0 +1,710 @@
+"""Covering models at scale: maximal covering, set covering, p-center (private).
+
+* ``mclp``: maximising covered weight with ``p`` sites is minimising the weight left
+  uncovered, a p-median on 0/1 costs (0 when the site covers the point). Points that
+  share a coverage set are merged first. The p-median machinery (local search,
+  Lagrangian bound, fixing, branch and bound) then applies unchanged; its lower bound
+  on uncovered weight is an upper bound on covered weight. Up to ``LP_MAX_ENTRIES``
+  coverage entries the LP relaxation (interior point) tightens the bound; beyond, the
+  duals of a loose first-order LP solve (HiGHS's PDLP) start the subgradient, close to
+  the LP bound in a fraction of the interior-point time.
+* ``lscp``: merged and dominated coverage rows are dropped (a row containing another
+  row's sites is implied by it); a row-weighting local search (``_cover_search``)
+  improves the greedy cover, then HiGHS solves the small set-covering MILP from it
+  while the search goes on beside it.
+* ``p_center``: the optimum is one of the costs; binary search over the sorted
+  distinct costs, each step a set-covering question "can ``p`` sites cover every point
+  within ``r``?" answered by the greedy cover (yes) or the MILP (yes/no).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import scipy.sparse as sp
+
+from planner.optimize.exact.milp import ArrayMilp, new_highs, solve_highs
+from planner.optimize.problem import Problem
+from planner.optimize.solution import Solution, Status
+
+if TYPE_CHECKING:
+    from planner.optimize.scale.cover_search import CoverSearch
+
+_EMPTY_F = np.zeros((1, 1))
+_EMPTY_XY = np.zeros((1, 2))
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Coverage sets of the weighted demand points over the allowed sites."""
+
+    indptr: np.ndarray  # int64 (n_rows + 1)
+    col: np.ndarray  # int64 local site index, sorted within a row
+    rows: np.ndarray  # int64 original demand index of each row
+    sites: np.ndarray  # int64 original site index of each local site
+
+
+def coverage(problem: Problem, radius: float, rows: np.ndarray | None = None) -> Coverage:
+    """Sites within ``radius`` of each weighted demand point (allowed sites only)."""
+    sites = np.flatnonzero(~problem.excluded).astype(np.int64)
+    if rows is None:
+        rows = np.flatnonzero(problem.weight > 0).astype(np.int64)
+    cost = problem.cost
+    if sp.issparse(cost):
+        sub = sp.csr_array(cost[rows][:, sites])
+        sub.sort_indices()
+        keep = sub.data <= radius
+        r_of = np.repeat(np.arange(rows.size), np.diff(sub.indptr))[keep]
+        col = sub.indices[keep].astype(np.int64)
+    else:
+        dense = np.asarray(cost)
+        parts_r, parts_c = [], []
+        chunk = max(1, 4_000_000 // max(sites.size, 1))
+        full = sites.size == dense.shape[1]
+        for s in range(0, rows.size, chunk):
+            r = rows[s : s + chunk]
+            block = dense[r] if full else dense[np.ix_(r, sites)]
+            rr, cc = np.nonzero(block <= radius)
+            parts_r.append(rr + s)
+            parts_c.append(cc)
+        r_of = np.concatenate(parts_r) if parts_r else np.zeros(0, dtype=np.int64)
+        col = np.concatenate(parts_c).astype(np.int64) if parts_c else np.zeros(0, dtype=np.int64)
+    counts = np.bincount(r_of, minlength=rows.size)
+    indptr = np.zeros(rows.size + 1, dtype=np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    return Coverage(indptr, col, rows, sites)
+
+
+def merge_rows(
+    cov: Coverage, weight: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Merge rows with the same coverage set.
+
+    Returns ``(indptr, col, merged_weight, group)`` where ``group[k]`` is the merged row
+    of original row ``k``. Rows are compared exactly (hash to group candidates, then
+    full comparison of each group's members against its first).
+    """
+    n = cov.rows.size
+    lengths = np.diff(cov.indptr)
+    rng = np.random.default_rng(12345)
+    n_sites = cov.sites.size
+    k1 = rng.integers(1, 2**62, size=max(n_sites, 1), dtype=np.int64).astype(np.uint64)
+    k2 = rng.integers(1, 2**62, size=max(n_sites, 1), dtype=np.uint64)
+    row_of = np.repeat(np.arange(n), lengths)
+    h1 = np.zeros(n, dtype=np.uint64)
+    h2 = np.zeros(n, dtype=np.uint64)
+    np.add.at(h1, row_of, k1[cov.col])
+    np.bitwise_xor.at(h2, row_of, k2[cov.col])
+    keys = np.stack([lengths.astype(np.uint64), h1, h2], axis=1)
+    _, first, group = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+    group = group.ravel()
+    # Exact check: every member must equal its group's first row.
+    rep = first[group]
+    mism = rep != np.arange(n)
+    for k in np.flatnonzero(mism):
+        a = cov.col[cov.indptr[k] : cov.indptr[k + 1]]
+        b = cov.col[cov.indptr[rep[k]] : cov.indptr[rep[k] + 1]]
+        if not np.array_equal(a, b):  # hash collision: keep the row on its own
+            first = np.append(first, k)
+            group[k] = first.size - 1
+    wsum = np.bincount(group, weights=weight, minlength=first.size)
+    lens = lengths[first]
+    indptr = np.zeros(first.size + 1, dtype=np.int64)
+    np.cumsum(lens, out=indptr[1:])
+    idx = (
+        np.concatenate([np.arange(cov.indptr[f], cov.indptr[f + 1]) for f in first])
+        if first.size
+        else np.zeros(0, dtype=np.int64)
+    )
+    return indptr, cov.col[idx].astype(np.int64), wsum, group
+
+
+def _finish(
+    problem: Problem,
+    model: str,
+    open_sites: np.ndarray,
+    radius: float | None,
+    objective: float,
+    bound: float | None,
+    proven: bool,
+    t0: float,
+    method: str,
+    sense: str,
+    details: dict,
+) -> Solution:
+    from planner.optimize.check import nearest_open
+    from planner.optimize.scale.heuristics import _solution
+
+    assignment, _ = nearest_open(problem, open_sites, max_cost=radius)
+    return _solution(
+        open_sites=np.sort(open_sites), assignment=assignment, objective=objective, bound=bound,
+        proven=proven, t0=t0, model=model, method=method, sense=sense, details=details,
+    )  # fmt: skip
+
+
+# --------------------------------------------------------------------------- mclp
+
+
+def solve_mclp(
+    problem: Problem,
+    p: int,
+    radius: float,
+    *,
+    time_limit: float | None,
+    seed: int,
+    exact: bool,
+    method_name: str,
+) -> Solution:
+    """Maximal covering as a p-median on 0/1 costs over merged coverage rows."""
+    from planner.optimize.scale.data import Neighbours
+    from planner.optimize.scale.pmedian import solve_p_median
+
+    t0 = time.perf_counter()
+    w = problem.weight
+    cov = coverage(problem, radius)
+    lengths = np.diff(cov.indptr)
+    coverable = lengths > 0
+    sub = Coverage(
+        indptr=np.concatenate([[0], np.cumsum(lengths[coverable])]).astype(np.int64),
+        col=cov.col,
+        rows=cov.rows[coverable],
+        sites=cov.sites,
+    )
+    # cov.col already only holds entries of coverable rows (empty rows have none).
+    total = float(w[cov.rows[coverable]].sum())
+    m = cov.sites.size
+    if sub.rows.size == 0:
+        open_sites = np.concatenate(
+            [
+                np.flatnonzero(problem.required),
+                np.flatnonzero(~problem.required & ~problem.excluded),
+            ]
+        )[:p]
+        return _finish(problem, "mclp", open_sites, radius, 0.0, 0.0, True, t0, method_name, "max",
+                       {"covered_weight": 0.0, "covered_share": 0.0})  # fmt: skip
+    indptr, col, wsum, _ = merge_rows(sub, w[sub.rows])
+    n = wsum.size
+    integral = bool(np.all(wsum == np.round(wsum)))
+    ident = np.arange(max(n, m), dtype=np.int64)
+    data = Neighbours(
+        indptr=indptr,
+        site=col.astype(np.int32),
+        cost=np.zeros(col.size),
+        far=np.ones(n),
+        w=wsum,
+        n_sites=m,
+        demand_index=np.arange(n, dtype=np.int64),
+        site_index=cov.sites,
+        forced=np.ascontiguousarray(problem.required[cov.sites]),
+        integral=integral,
+        mode=1,
+        rmap=ident[:n],
+        cmap=ident[:m],
+        dense=_EMPTY_F,
+        o_indptr=indptr,
+        o_indices=col,
+        o_data=np.zeros(col.size),
+        penalty=1.0,
+        dxy=_EMPTY_XY,
+        sxy=_EMPTY_XY,
+        scale=1.0,
+        coverage=True,
+    )
+    remaining = None if time_limit is None else max(time_limit - (time.perf_counter() - t0), 0.05)
+    use_lp = exact and col.size <= LP_MAX_ENTRIES
+    ls_time = remaining if remaining is None or not use_lp else 0.75 * remaining
+    # Too big for the interior-point LP: the subgradient starts from the duals of a
+    # first-order LP solve (far closer to the LP bound than the subgradient gets alone).
+    start = None
+    if exact and not use_lp:
+
+        def start(deadline: float) -> np.ndarray | None:
+            return mclp_lp_multipliers(indptr, col, wsum, m, p, data.forced, deadline=deadline)
+
+    out = solve_p_median(
+        data, p, time_limit=ls_time, seed=seed, bound=True, exact=exact,
+        multiplier_start=0.0, deflection=COVER_DEFLECTION, start_multipliers=start,
+    )  # fmt: skip
+    open_sites = cov.sites[out.open_local]
+    from planner.optimize.check import nearest_open
+
+    _, dist = nearest_open(problem, open_sites)
+    covered = float(w[(dist <= radius) & (w > 0)].sum())
+    upper = total - out.bound  # uncovered >= bound  =>  covered <= total - bound
+    lp_bound = None
+    if use_lp and not out.proven:
+        left = None if time_limit is None else time_limit - (time.perf_counter() - t0)
+        if left is None or left > 0.2:
+            lp_bound = _mclp_lp_bound(indptr, col, wsum, m, p, data.forced, time_limit=left)
+            if lp_bound is not None:
+                upper = min(upper, lp_bound)
+    details = {
+        "covered_weight": covered,
+        "covered_share": covered / float(w.sum()) if w.sum() > 0 else 1.0,
+        "merged_rows": int(n),
+        "uncoverable_weight": float(w.sum() - total),
+        **{k: v for k, v in out.details.items() if k != "heuristic_objective"},
+    }
+    if "start_multipliers_bound" in details:
+        # In covered weight: the upper bound the first-order LP duals alone give.
+        details["lp_start_upper_bound"] = total - details.pop("start_multipliers_bound")
+    proven = out.proven or (
+        upper - covered <= (1e-9 * max(abs(covered), 1.0) if not data.integral else 1.0 - 1e-6)
+    )
+    if lp_bound is not None:
+        details["lp_bound"] = lp_bound
+    return _finish(problem, "mclp", open_sites, radius, covered, max(upper, covered), proven, t0,
+                   "heuristic" if method_name == "heuristic" else out.method, "max", details)  # fmt: skip
+
+
+#: Subgradient deflection for maximal covering on huge problems. Measured on goal 5
+#: (100,000 x 5,000, p = 100, 60 s): certified gap 1.47 % without deflection, 1.40 %
+#: at 1.5, 1.31 % at 3, 1.28 % at 6.
+COVER_DEFLECTION = 3.0
+
+#: The LP bound of maximal covering is computed (interior point) up to this many
+#: (merged point, site) coverage entries.
+LP_MAX_ENTRIES = 3_000_000
+
+
+def _mclp_lp(  # type: ignore[no-untyped-def]
+    indptr: np.ndarray, col: np.ndarray, weight: np.ndarray, m: int, p: int, forced: np.ndarray
+):
+    """The LP relaxation of maximal covering on merged rows, as a HiGHS model.
+
+    Columns: ``y`` (the ``m`` sites), then ``z`` (one per row); rows: ``z_i - sum_{j
+    covers i} y_j <= 0`` for each row ``i``, then ``sum_j y_j = p``; minimise
+    ``-sum_i w_i z_i``.
+    """
+    import highspy
+
+    n = weight.size
+    rows = np.repeat(np.arange(n), np.diff(indptr))
+    r = np.concatenate([rows, np.arange(n), np.full(m, n)])
+    c = np.concatenate([col, m + np.arange(n), np.arange(m)])
+    v = np.concatenate([-np.ones(col.size), np.ones(n), np.ones(m)])
+    order = np.lexsort((c, r))
+    r, c, v = r[order], c[order], v[order]
+    lp = highspy.HighsLp()
+    lp.num_col_ = m + n
+    lp.num_row_ = n + 1
+    lp.col_cost_ = np.concatenate([np.zeros(m), -weight])
+    lo = np.zeros(m + n)
+    lo[:m][forced] = 1.0
+    lp.col_lower_ = lo
+    lp.col_upper_ = np.ones(m + n)
+    lp.row_lower_ = np.concatenate([np.full(n, -np.inf), [float(p)]])
+    lp.row_upper_ = np.concatenate([np.zeros(n), [float(p)]])
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.start_ = np.searchsorted(r, np.arange(n + 2)).astype(np.int32)
+    lp.a_matrix_.index_ = c.astype(np.int32)
+    lp.a_matrix_.value_ = v
+    lp.a_matrix_.num_col_ = m + n
+    lp.a_matrix_.num_row_ = n + 1
+    return lp
+
+
+def _mclp_lp_bound(
+    indptr: np.ndarray,
+    col: np.ndarray,
+    weight: np.ndarray,
+    m: int,
+    p: int,
+    forced: np.ndarray,
+    *,
+    time_limit: float | None,
+) -> float | None:
+    """LP relaxation of maximal covering on the merged rows (an upper bound), or None.
+
+    ``max sum_i w_i z_i`` s.t. ``z_i <= sum_{j covers i} y_j``, ``0 <= z, y <= 1``,
+    ``sum_j y_j = p``. HiGHS's interior point method with crossover; only an optimal
+    status is used, with a relative safety margin of 1e-7 for its tolerances.
+    """
+    import highspy
+
+    h = new_highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("solver", "ipm")
+    if time_limit is not None:
+        h.setOptionValue("time_limit", float(max(time_limit, 0.05)))
+    h.passModel(_mclp_lp(indptr, col, weight, m, p, forced))
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None
+    value = -float(h.getInfo().objective_function_value)
+    return value * (1.0 + 1e-7) + 1e-9
+
+
+#: First-order LP (HiGHS's PDLP) tolerances for the maximal-covering multipliers on
+#: huge problems, loosest last: (optimality, feasibility, PDLP steps it took on goal 5,
+#: 100,000 x 5,000, p = 100, 11 million coverage entries). The duals only seed the
+#: bound, which is evaluated exactly, so loose tolerances cost bound, never validity.
+#: Measured there: 42 s for an upper bound 0.06 % above the LP optimum (IPM: 868 s),
+#: 30 s for 0.10 %, 21 s for 0.17 %, 17 s for 0.36 %.
+PDLP_TOLERANCES = ((1e-3, 1e-2, 900), (1e-3, 3e-2, 650), (3e-3, 3e-2, 400), (1e-2, 1e-1, 250))
+#: Seconds per PDLP step and coverage entry on the 2-core benchmark machine (two
+#: sparse products a step); the tolerance is picked so its steps fit the time left.
+PDLP_STEP_S_PER_ENTRY = 4.5e-9
+#: Beyond this many coverage entries the first-order LP is skipped: its model and
+#: HiGHS's copies took 1.6 GB at 11 million entries on goal 5 (about 140 bytes an
+#: entry), so this keeps it near 4 GB.
+PDLP_MAX_ENTRIES = 30_000_000
+
+
+def mclp_lp_multipliers(
+    indptr: np.ndarray,
+    col: np.ndarray,
+    weight: np.ndarray,
+    m: int,
+    p: int,
+    forced: np.ndarray,
+    *,
+    deadline: float,
+) -> np.ndarray | None:
+    """Multipliers of the coverage rows from an approximate LP solve, or None.
+
+    HiGHS's first-order LP solver (PDLP) on the maximal-covering LP with loose
+    tolerances, the loosest that is expected to finish by ``deadline`` (perf_counter).
+    Its row duals, clipped to ``[0, w_i]``, are Lagrangian multipliers of the p-median
+    form (uncovered weight): every such vector gives a valid bound, evaluated exactly
+    by the caller, so an inaccurate LP solution weakens the bound but never breaks it.
+    None when the problem is too big for it (``PDLP_MAX_ENTRIES``), no tolerance fits
+    the time, or the solver returns no duals in time.
+    """
+    if col.size > PDLP_MAX_ENTRIES:
+        return None
+    left = deadline - time.perf_counter()
+    step_s = PDLP_STEP_S_PER_ENTRY * (col.size + 2 * weight.size + m)
+    choice = next((t for t in PDLP_TOLERANCES if t[2] * step_s <= 0.8 * left), None)
+    if choice is None:
+        return None
+    opt_tol, feas_tol, _ = choice
+    h = new_highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("solver", "pdlp")
+    h.setOptionValue("pdlp_optimality_tolerance", opt_tol)
+    h.setOptionValue("primal_feasibility_tolerance", feas_tol)
+    h.setOptionValue("dual_feasibility_tolerance", feas_tol)
+    h.setOptionValue("time_limit", float(max(left, 0.05)))
+    h.passModel(_mclp_lp(indptr, col, weight, m, p, forced))
+    h.run()
+    # PDLP's answer to loose tolerances is usually "unknown" after HiGHS's own
+    # (stricter) check; any status is fine as long as duals came back.
+    sol = h.getSolution()
+    if not sol.dual_valid:
+        return None
+    duals = np.asarray(sol.row_dual, dtype=np.float64)[: weight.size]
+    if duals.size != weight.size or not np.all(np.isfinite(duals)):
+        return None
+    # Rows "z_i - sum y_j <= 0" of a minimisation carry duals <= 0.
+    return np.clip(-duals, 0.0, weight)
+
+
+# --------------------------------------------------------------------------- set cover
+
+
+@dataclass(frozen=True)
+class CoverOutcome:
+    proven: bool
+    open_local: np.ndarray | None
+    count: int
+    bound: float
+    rows: int
+
+
+def rows_to_csr(row_of: np.ndarray, col: np.ndarray, n_rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """CSR ``(indptr, col)`` of the entries ``(row_of[k], col[k])``, columns sorted in a row."""
+    order = np.lexsort((col, row_of))
+    counts = np.bincount(row_of, minlength=n_rows)
+    indptr = np.zeros(n_rows + 1, dtype=np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    return indptr, col[order].astype(np.int64)
+
+
+def reduced_rows(
+    cov: Coverage, forced: np.ndarray, *, columns: bool = True
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Covering rows reduced by dominance, for a unit-cost set cover.
+
+    Rows already covered by forced sites go; rows with equal sets merge; a row
+    containing another row is implied by it and goes; with ``columns``, a site covering
+    a subset of another site's rows is dropped (some optimal cover avoids it). The two
+    reductions repeat until nothing changes. Returns ``(indptr, col, allowed)`` with
+    ``allowed`` the sites still usable (forced sites always are).
+    """
+    from planner.optimize.scale import kernels as kern
+
+    m = cov.sites.size
+    lengths = np.diff(cov.indptr)
+    row_of = np.repeat(np.arange(lengths.size), lengths)
+    hit = np.zeros(lengths.size, dtype=bool)
+    if forced.any():
+        hit[row_of[forced[cov.col]]] = True
+    keep = ~hit
+    sub = Coverage(
+        indptr=np.concatenate([[0], np.cumsum(lengths[keep])]).astype(np.int64),
+        col=cov.col[keep[row_of]],
+        rows=cov.rows[keep],
+        sites=cov.sites,
+    )
+    allowed = np.ones(m, dtype=bool)
+    if sub.rows.size == 0:
+        return np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int64), allowed
+    indptr, col, _, _ = merge_rows(sub, np.ones(sub.rows.size))
+    for _ in range(20):
+        n_rows = indptr.size - 1
+        dom = kern.dominated_rows(indptr, col, m)
+        r_of = np.repeat(np.arange(n_rows), np.diff(indptr))
+        keep_e = ~dom[r_of]
+        new_id = np.cumsum(~dom) - 1
+        indptr, col = rows_to_csr(new_id[r_of[keep_e]], col[keep_e], int((~dom).sum()))
+        if not columns:
+            break
+        # Column dominance on the transpose.
+        n_rows = indptr.size - 1
+        r_of = np.repeat(np.arange(n_rows), np.diff(indptr))
+        t_indptr, t_col = rows_to_csr(col, r_of, m)
+        gone = kern.contained_rows(t_indptr, t_col, n_rows) & allowed & ~forced
+        if not gone.any():
+            break
+        allowed &= ~gone
+        keep_e = ~gone[col]
+        indptr, col = rows_to_csr(r_of[keep_e], col[keep_e], n_rows)
+        # Removing sites can make rows equal: merge them again.
+        sub = Coverage(indptr=indptr, col=col, rows=np.arange(n_rows), sites=cov.sites)
+        indptr, col, _, _ = merge_rows(sub, np.ones(n_rows))
+    return indptr, col, allowed
+
+
+def _cover_milp(
+    indptr: np.ndarray, col: np.ndarray, m: int, forced: np.ndarray, max_count: int | None
+) -> ArrayMilp:
+    """The set-covering MILP (forced sites fixed open); with ``max_count`` a last row
+    ``sum y <= max_count`` turns the question into feasibility."""
+    n_rows = indptr.size - 1
+    a = sp.csr_array((np.ones(col.size), col, indptr), shape=(n_rows, m))
+    lower_rows, upper_rows = np.ones(n_rows), np.full(n_rows, np.inf)
+    if max_count is not None:
+        a = sp.csr_array(sp.vstack([a, sp.csr_array(np.ones((1, m)))], format="csr"))
+        lower_rows = np.append(lower_rows, 0.0)
+        upper_rows = np.append(upper_rows, float(max_count))
+    return ArrayMilp(
+        c=np.ones(m), lower=forced.astype(np.float64), upper=np.ones(m),
+        integer=np.ones(m, dtype=bool), A=a, row_lower=lower_rows, row_upper=upper_rows,
+    )  # fmt: skip
+
+
+def min_cover(
+    indptr: np.ndarray,
+    col: np.ndarray,
+    m: int,
+    forced: np.ndarray,
+    *,
+    time_limit: float,
+    max_count: int | None = None,
+    search: bool = False,
+    seed: int = 0,
+) -> CoverOutcome:
+    """Smallest set of sites covering every row (``forced`` sites open).
+
+    With ``max_count``, only the question "is there a cover of at most ``max_count``
+    sites?" matters: the search stops as soon as one is found, or when the bound
+    proves none exists. With ``search``, the row-weighting local search improves the
+    greedy cover first (up to ``COVER_SEARCH_SHARE`` of the time) and keeps looking on
+    the second core while the MILP runs.
+    """
+    from planner.optimize.scale import kernels as kern
+
+    t0 = time.perf_counter()
+    n_rows = indptr.size - 1
+    greedy = kern.greedy_cover(indptr, col, m, forced.copy())
+    n_forced = int(forced.sum())
+    if n_rows == 0:
+        return CoverOutcome(True, np.flatnonzero(forced), n_forced, float(n_forced), 0)
+    from planner.optimize.scale.cover_search import cover_search
+
+    if search:
+        found = cover_search(
+            indptr, col, m, greedy, forced, seed=seed,
+            deadline=t0 + COVER_SEARCH_SHARE * time_limit, stall_steps=COVER_STALL_STEPS,
+            lower_bound=n_forced if max_count is None else max_count,
+        )  # fmt: skip
+        greedy = found.cover
+    g_count = int(greedy.sum())
+    if max_count is not None and g_count <= max_count:
+        return CoverOutcome(False, np.flatnonzero(greedy), g_count, -np.inf, n_rows)
+    time_limit = max(time_limit - (time.perf_counter() - t0), 0.05)
+    milp = _cover_milp(indptr, col, m, forced, max_count)
+    options: dict[str, float | int] = {"mip_abs_gap": 1.0 - 1e-6}
+    if max_count is not None:
+        # Only covers of at most max_count matter: stop at the first one found.
+        options["mip_max_improving_sols"] = 1
+    more = None
+    if search and max_count is None and g_count > n_forced:
+        # The search goes on from the best cover (new seed) beside the MILP.
+        import threading
+        from concurrent.futures import ThreadPoolExecutor
+
+        stop = threading.Event()
+        pool = ThreadPoolExecutor(max_workers=1)
+        more = pool.submit(
+            cover_search, indptr, col, m, greedy, forced, seed=seed + 1,
+            deadline=time.perf_counter() + time_limit, stall_steps=10**12,
+            lower_bound=n_forced, stop=stop,
+        )  # fmt: skip
+    try:
+        # ``threads`` stays unset: HiGHS refuses to run when it differs from the value
+        # its global scheduler started with (e.g. by another solve in this process).
+        # solve_highs also catches a start HiGHS returns unchanged (start_returned_ok).
+        res = solve_highs(
+            milp, time_limit=time_limit, seed=0, mip_gap=0.0, highs_options=options,
+            initial=greedy.astype(np.float64) if max_count is None else None,
+        )  # fmt: skip
+    finally:
+        extra: CoverSearch | None = None
+        if more is not None:
+            stop.set()
+            extra = more.result()
+            pool.shutdown()
+    best = np.flatnonzero(greedy)
+    count = g_count
+    if res.x is not None:
+        cand = np.flatnonzero(res.x > 0.5)
+        if cand.size < count:
+            best, count = cand, int(cand.size)
+    if extra is not None and extra.count < count:
+        best, count = np.flatnonzero(extra.cover), extra.count
+    bound = res.bound if res.bound is not None else -np.inf
+    proven = res.status is Status.OPTIMAL
+    if res.status is Status.INFEASIBLE and max_count is not None and count > max_count:
+        bound = max(bound, float(max_count) + 1.0)
+        proven = True
+    if proven and max_count is None:
+        bound = float(count)
+    return CoverOutcome(
+        proven, best, count, float(np.ceil(bound - 1e-6)) if np.isfinite(bound) else bound, n_rows
+    )
+
+
+#: Share of the time limit the set-covering local search may take before the MILP
+#: starts, and the steps without improvement after which it stops early. Measured on
+#: goal 6 (10,000 x 500, 10 km, seeds 1-3): the search reaches the proven optima
+#: (50 / 50 / 51 sites) within 100,000 steps in most runs, at about 200,000 steps a
+#: second; the slowest run needed 1.1 million steps.
+COVER_SEARCH_SHARE = 0.15
+COVER_STALL_STEPS = 100_000
+
+
+def solve_lscp(
+    problem: Problem, radius: float, *, time_limit: float | None, seed: int = 0
+) -> Solution:
+    """Set covering: fewest sites covering every weighted demand point within ``radius``."""
+    from planner.optimize.scale.heuristics import _infeasible
+
+    t0 = time.perf_counter()
+    cov = coverage(problem, radius)
+    empty = np.diff(cov.indptr) == 0
+    if empty.any():
+        from planner.optimize.diagnose import cheapest_cost, finding, no_candidate
+
+        bad = cov.rows[empty]
+        reach = cheapest_cost(problem, bad)  # every other point is within the radius
+        never, far = bad[~np.isfinite(reach)], bad[np.isfinite(reach)]
+        why = [no_candidate(problem, never)] if never.size else []
+        if far.size:
+            why.append(finding("outside_radius", n=int(far.size), rows=far, weight=float(problem.weight[far].sum()),
+                               radius=float(radius), min_radius=float(reach[np.isfinite(reach)].max())))  # fmt: skip
+        return _infeasible("lscp", t0, why, n=problem.n_demand)
+    forced = np.ascontiguousarray(problem.required[cov.sites])
+    indptr, col, _ = reduced_rows(cov, forced)
+    tl = 1e7 if time_limit is None else max(time_limit - (time.perf_counter() - t0), 0.05)
+    out = min_cover(indptr, col, cov.sites.size, forced, time_limit=tl, search=True, seed=seed)
+    assert out.open_local is not None
+    open_sites = cov.sites[out.open_local]
+    details = {"reduced_rows": int(out.rows), "demand_rows": int(cov.rows.size)}
+    return _finish(problem, "lscp", open_sites, radius, float(out.count), out.bound, out.proven, t0,
+                   "set_cover_reduction", "min", details)  # fmt: skip
+
+
+# --------------------------------------------------------------------------- p-center
+
+
+def solve_p_center(problem: Problem, p: int, *, time_limit: float | None, seed: int) -> Solution:
+    """p-center by binary search over the sorted distinct costs with cover checks."""
+    t0 = time.perf_counter()
+    deadline = np.inf if time_limit is None else t0 + 0.95 * time_limit
+    if problem.n_demand * problem.n_sites > 30_000_000:
+        raise NotImplementedError("p-center binary search is limited to 30 million pairs")
+    rows = np.flatnonzero(problem.weight > 0)
+    sites = np.flatnonzero(~problem.excluded)
+    cost = problem.cost
+    if sp.issparse(cost):
+        sub = sp.csr_array(cost[rows][:, sites])
+        values = sub.data
+        if (np.diff(sub.indptr) == 0).any():
+            from planner.optimize.diagnose import no_candidate
+            from planner.optimize.scale.heuristics import _infeasible
+
+            never = rows[np.diff(sub.indptr) == 0]
+            return _infeasible("p_center", t0, [no_candidate(problem, never)], n=problem.n_demand)
+        row_min = np.minimum.reduceat(sub.data, sub.indptr[:-1])
+    else:
+        block = np.asarray(cost)[np.ix_(rows, sites)]
+        values = block.ravel()
+        row_min = block.min(axis=1)
+    radii = np.unique(values)
+    lo_r = float(row_min.max()) if row_min.size else 0.0
+    lo = int(np.searchsorted(radii, lo_r))  # smallest radius that may be feasible
+    forced = np.ascontiguousarray(problem.required[sites])
+    # Feasible at the largest radius (any p >= 1 site covers everything reachable).
+    hi = radii.size - 1
+    best_open: np.ndarray | None = None
+    steps = 0
+    proven = True
+    while lo < hi:
+        if time.perf_counter() >= deadline:
+            proven = False
+            break
+        mid = (lo + hi) // 2
+        cov = coverage(problem, float(radii[mid]), rows)
+        steps += 1
+        if (np.diff(cov.indptr) == 0).any():
+            lo = mid + 1
+            continue
+        indptr, col, _ = reduced_rows(cov, forced)
+        out = min_cover(indptr, col, sites.size, forced, time_limit=max(deadline - time.perf_counter(), 0.05),
+                        max_count=p)  # fmt: skip
+        if out.count <= p:
+            hi = mid
+            best_open = out.open_local
+        elif out.proven:
+            lo = mid + 1
+        else:  # undecided within the time left
+            proven = False
+            break
+    if best_open is None or hi != lo:
+        # Make sure we hold a plan for radii[hi].
+        cov = coverage(problem, float(radii[hi]), rows)
+        indptr, col, _ = reduced_rows(cov, forced)
+        out = min_cover(indptr, col, sites.size, forced, time_limit=1.0, max_count=p)
+        best_open = out.open_local
+    assert best_open is not None
+    # Fill up to p sites (extra sites never raise the max cost).
+    is_open = np.zeros(sites.size, dtype=bool)
+    is_open[best_open] = True
+    is_open |= forced
+    if is_open.sum() < p:
+        extra = np.flatnonzero(~is_open)[: p - int(is_open.sum())]
+        is_open[extra] = True
+    open_sites = sites[np.flatnonzero(is_open)]
+    from planner.optimize.check import nearest_open
+
+    _, d = nearest_open(problem, open_sites)
+    objective = float(d[rows].max()) if rows.size else 0.0
+    bound = float(radii[lo]) if proven or lo < radii.size else None
+    proven = proven and objective <= float(radii[lo])
+    return _finish(problem, "p_center", open_sites, None, objective, bound, proven, t0,
+                   "binary_search", "min", {"steps": steps, "radius_candidates": int(radii.size)})  # fmt: skip

@@ -1,0 +1,491 @@
+"""Heuristic plans with certified bounds for large location problems.
+
+Two entry points called by :func:`planner.optimize.solve`:
+
+* :func:`solve_heuristic` (``method="heuristic"``): a good plan fast, with the
+  Lagrangian bound and gap (no exact phase).
+* :func:`solve_large` (``method="auto"`` on large problems): plan, certified bound,
+  and proven optimal wherever reduced-cost fixing and a Lagrangian branch and bound
+  close the gap within the time limit.
+
+And one entry point for problems too large for a cost matrix,
+:func:`p_median_from_points`, which takes coordinates and works from the ``k``
+nearest sites of each demand point.
+
+Models: ``p_median``, ``mclp`` (maximal covering, solved as a p-median on 0/1
+"not covered" costs), ``lscp`` (set covering) and ``p_center`` (binary search over the
+sorted costs with set-covering checks). See ``docs/scale.md`` for the methods and why
+the bounds are valid.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from planner.errors import InputError, ProblemError
+from planner.optimize.problem import Problem
+from planner.optimize.solution import Solution, Status
+
+__all__ = ["p_median_from_points", "solve_heuristic", "solve_large"]
+
+#: Models each entry point covers.
+HEURISTIC_MODELS = ("p_median", "mclp")
+LARGE_MODELS = ("p_median", "mclp", "lscp", "p_center")
+_UNSUPPORTED_OPTIONS = ("budget", "split", "hotspot_rows", "hotspot_max_cost", "standards")
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _check_p(problem: Problem, p: int | None, model: str) -> int:
+    if p is None:
+        raise ProblemError(f"model {model!r} needs `p`, the number of sites to open.")
+    if isinstance(p, bool) or not isinstance(p, (int, np.integer)):
+        raise ProblemError(f"`p` must be a whole number; got {p!r}.")
+    p = int(p)
+    allowed = int((~problem.excluded).sum())
+    n_req = int(problem.required.sum())
+    if p < 1 or p > allowed:
+        raise ProblemError(f"`p` = {p} must be between 1 and the {allowed} sites not excluded.")
+    if p < n_req:
+        raise ProblemError(f"`p` = {p} is below the {n_req} required sites; raise `p`.")
+    return p
+
+
+def _check_radius(radius: float | None, model: str) -> float:
+    if radius is None:
+        raise ProblemError(f"model {model!r} needs `radius` (coverage radius, in the cost's unit).")
+    r = float(radius)
+    if not np.isfinite(r) or r < 0:
+        raise ProblemError(f"`radius` must be finite and >= 0; got {radius!r}.")
+    return r
+
+
+def _check_time(time_limit: float | None) -> float | None:
+    if time_limit is None:
+        return None
+    t = float(time_limit)
+    if not t > 0:
+        raise ProblemError(f"`time_limit` must be > 0 seconds; got {time_limit!r}.")
+    return t
+
+
+def _options(options: dict[str, Any], allowed: tuple[str, ...], where: str) -> dict[str, Any]:
+    used = {k: v for k, v in options.items() if v is not None and v is not False and v != []}
+    bad = [k for k in used if k not in allowed]
+    if bad:
+        raise ProblemError(f"option(s) {', '.join(sorted(bad))} not supported by {where}.")
+    return used
+
+
+def _gap(objective: float, bound: float | None, sense: str) -> float | None:
+    if bound is None or not np.isfinite(bound) or not np.isfinite(objective):
+        return None
+    diff = (objective - bound) if sense == "min" else (bound - objective)
+    return float(max(diff, 0.0) / max(abs(objective), 1e-12))
+
+
+def _solution(
+    *,
+    open_sites: np.ndarray,
+    assignment: np.ndarray,
+    objective: float,
+    bound: float | None,
+    proven: bool,
+    t0: float,
+    model: str,
+    method: str,
+    sense: str = "min",
+    details: dict[str, Any] | None = None,
+) -> Solution:
+    gap = 0.0 if proven else _gap(objective, bound, sense)
+    return Solution(
+        open_sites=open_sites,
+        assignment=assignment,
+        objective=float(objective),
+        bound=None if bound is None or not np.isfinite(bound) else float(bound),
+        gap=gap,
+        status=Status.OPTIMAL if proven else Status.FEASIBLE,
+        runtime_s=time.perf_counter() - t0,
+        model=model,
+        method=method,
+        solver="planner",
+        sense=sense,
+        details=_jsonable(details or {}),
+    )
+
+
+def _jsonable(d: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in d.items():
+        if isinstance(v, (np.floating, np.integer)):
+            v = v.item()
+        if isinstance(v, float) and not np.isfinite(v):
+            v = None
+        out[k] = v
+    return out
+
+
+def _check_target_gap(target_gap: float | None) -> float:
+    value = 0.0 if target_gap is None else float(target_gap)
+    if not 0.0 <= value < 1.0:
+        raise ProblemError(
+            f"`target_gap` must be a share between 0 and 1 (0.001 = 0.1 %); got {target_gap}."
+        )
+    return value
+
+
+def _stop_reason(
+    details: dict[str, Any], proven: bool, t0: float, time_limit: float | None
+) -> dict[str, Any]:
+    """Say why an unproven solve stopped: ``target_gap`` (set by the solver), else
+    ``time_limit`` when it ran into it, else ``search_ended``."""
+    if proven:
+        details.pop("stop_reason", None)
+    elif "stop_reason" not in details:
+        used = time.perf_counter() - t0
+        hit = time_limit is not None and used >= 0.9 * time_limit
+        details["stop_reason"] = "time_limit" if hit else "search_ended"
+    return details
+
+
+def _remaining(t0: float, time_limit: float | None) -> float | None:
+    if time_limit is None:
+        return None
+    return max(time_limit - (time.perf_counter() - t0), 0.05)
+
+
+def _unservable(problem: Problem) -> np.ndarray:
+    """Demand points with weight that no allowed site can serve (sparse cost)."""
+    if not sp.issparse(problem.cost):
+        return np.zeros(0, dtype=np.int64)
+    sub = sp.csr_array(problem.cost[:, np.flatnonzero(~problem.excluded)])
+    return np.flatnonzero((np.diff(sub.indptr) == 0) & (problem.weight > 0))
+
+
+def _infeasible(
+    model: str, t0: float, found: list[dict[str, Any]], sense: str = "min", n: int = 0
+) -> Solution:
+    """No plan: ``found`` are the diagnosis findings (:mod:`planner.optimize.diagnose`)."""
+    from planner.optimize.diagnose import diagnosis, no_plan_details
+
+    return Solution(
+        open_sites=np.zeros(0, dtype=np.int64),
+        assignment=np.full(n, -1, dtype=np.int64),
+        objective=float("nan"),
+        bound=None,
+        gap=None,
+        status=Status.INFEASIBLE,
+        runtime_s=time.perf_counter() - t0,
+        model=model,
+        method="heuristic",
+        solver="planner",
+        sense=sense,
+        details=no_plan_details(diagnosis(found)),
+    )
+
+
+# --------------------------------------------------------------------------- p-median
+
+
+def _p_median(
+    problem: Problem,
+    p: int,
+    *,
+    time_limit: float | None,
+    seed: int,
+    bound: bool,
+    exact: bool,
+    neighbours: int | None,
+    method_name: str,
+    target_gap: float = 0.0,
+) -> Solution:
+    from planner.optimize.check import nearest_open
+    from planner.optimize.scale import data as scale_data
+    from planner.optimize.scale.pmedian import solve_p_median
+
+    t0 = time.perf_counter()
+    bad = _unservable(problem)
+    if bad.size:
+        from planner.optimize.diagnose import no_candidate
+
+        return _infeasible("p_median", t0, [no_candidate(problem, bad)], n=problem.n_demand)
+    data = scale_data.from_problem(problem, p, neighbours=neighbours)
+    if data.n == 0:  # no demand with weight: any p sites
+        open_sites = np.sort(
+            np.concatenate(
+                [
+                    np.flatnonzero(problem.required),
+                    np.flatnonzero(~problem.required & ~problem.excluded),
+                ]
+            )[:p]
+        )
+        a, _ = nearest_open(problem, open_sites)
+        return _solution(open_sites=open_sites, assignment=a, objective=0.0, bound=0.0, proven=True,
+                         t0=t0, model="p_median", method=method_name)  # fmt: skip
+    out = solve_p_median(
+        data, p, time_limit=_remaining(t0, time_limit), seed=seed, bound=bound, exact=exact,
+        target_gap=target_gap,
+    )  # fmt: skip
+    open_sites = data.site_index[out.open_local]
+    assignment, best = nearest_open(problem, open_sites)
+    w = problem.weight
+    served = w > 0
+    if np.isinf(best[served]).any():
+        from planner.optimize.diagnose import diagnosis, finding, no_plan_details
+
+        return Solution(
+            open_sites=np.zeros(0, dtype=np.int64), assignment=np.full(problem.n_demand, -1),
+            objective=float("nan"), bound=None,
+            gap=None, status=Status.NO_SOLUTION, runtime_s=time.perf_counter() - t0,
+            model="p_median", method=method_name, solver="planner",
+            details=no_plan_details(diagnosis([finding("cutoff")])),
+        )  # fmt: skip
+    objective = float(np.dot(w[served], best[served]))
+    lb = out.bound if bound else None
+    details = _stop_reason(dict(out.details), out.proven, t0, time_limit)
+    details["neighbours_per_point"] = int(np.max(np.diff(data.indptr))) if data.n else 0
+    details["lists_complete"] = data.complete
+    return _solution(
+        open_sites=open_sites, assignment=assignment, objective=objective, bound=lb,
+        proven=out.proven, t0=t0, model="p_median",
+        method="heuristic" if method_name == "heuristic" else out.method,
+        details=details,
+    )  # fmt: skip
+
+
+def p_median_from_points(
+    demand_xy: np.ndarray,
+    site_xy: np.ndarray,
+    weight: np.ndarray,
+    p: int,
+    *,
+    rounding: str = "none",
+    cost_per_unit: float = 1.0,
+    required: np.ndarray | None = None,
+    excluded: np.ndarray | None = None,
+    neighbours: int | None = None,
+    time_limit: float | None = None,
+    seed: int = 0,
+    exact: bool = True,
+    target_gap: float = 0.0,
+) -> Solution:
+    """p-median straight from coordinates, for problems too large for a cost matrix.
+
+    The cost of serving demand point ``i`` from site ``j`` is ``cost_per_unit`` times
+    the Euclidean distance between them (``floor``-ed with ``rounding="floor"``, the
+    TSPLIB benchmark convention). Only the ``neighbours`` nearest sites of each point
+    are kept in memory; the Lagrangian bound charges every other site the distance of
+    the first one left out, which is a valid relaxation, and plans are scored with exact
+    distances. Memory is ``O(n_demand * neighbours)``.
+
+    Parameters
+    ----------
+    demand_xy, site_xy
+        ``(n_demand, 2)`` and ``(n_sites, 2)`` projected coordinates (e.g. metres).
+    weight
+        ``(n_demand,)`` demand weights, >= 0.
+    p
+        Number of sites to open (including ``required`` ones).
+    rounding
+        ``"none"`` or ``"floor"``.
+    cost_per_unit
+        Multiplier from coordinate units to cost (e.g. ``1.3`` as a detour factor).
+    required, excluded
+        Boolean masks or index lists of sites that must / must not open.
+    neighbours
+        Sites kept per demand point (default: from the size and ``p``).
+    time_limit
+        Seconds; the best plan found and its certified gap are returned when it runs out.
+    seed
+        Seed of the randomised restarts.
+    exact
+        Run the Lagrangian branch and bound when the gap is still open.
+
+    Returns
+    -------
+    Solution
+        ``model="p_median"``, ``solver="planner"``; ``bound`` is certified.
+    """
+    from scipy.spatial import cKDTree
+
+    from planner.optimize.scale import data as scale_data
+    from planner.optimize.scale.pmedian import solve_p_median
+
+    t0 = time.perf_counter()
+    dxy = np.asarray(demand_xy, dtype=np.float64)
+    sxy = np.asarray(site_xy, dtype=np.float64)
+    w = np.asarray(weight, dtype=np.float64).ravel()
+    if dxy.ndim != 2 or dxy.shape[1] != 2 or sxy.ndim != 2 or sxy.shape[1] != 2:
+        raise InputError("`demand_xy` and `site_xy` must be (n, 2) coordinate arrays.")
+    if w.shape != (dxy.shape[0],):
+        raise InputError(
+            f"`weight` needs one value per demand point ({dxy.shape[0]}); got {w.shape}."
+        )
+    if not (np.isfinite(dxy).all() and np.isfinite(sxy).all()):
+        raise InputError("`demand_xy`/`site_xy` hold NaN or infinite coordinates.")
+    if not np.isfinite(w).all() or (w < 0).any():
+        raise InputError("`weight` must be finite and >= 0.")
+    if rounding not in ("none", "floor"):
+        raise InputError(f"`rounding` must be 'none' or 'floor'; got {rounding!r}.")
+    if not cost_per_unit > 0:
+        raise InputError("`cost_per_unit` must be > 0.")
+    m = sxy.shape[0]
+    none = np.zeros(m, dtype=bool)
+    probe = Problem(
+        np.zeros((1, m)),
+        np.ones(1),
+        required=none if required is None else np.asarray(required),
+        excluded=none if excluded is None else np.asarray(excluded),
+    )
+    p = _check_p(probe, p, "p_median")
+    time_limit = _check_time(time_limit)
+    data = scale_data.from_points(
+        dxy, sxy, w, p, rounding=rounding, scale=cost_per_unit,
+        required=probe.required, excluded=probe.excluded, neighbours=neighbours,
+    )  # fmt: skip
+    out = solve_p_median(
+        data, p, time_limit=_remaining(t0, time_limit), seed=seed, exact=exact,
+        target_gap=_check_target_gap(target_gap),
+    )  # fmt: skip
+    open_sites = data.site_index[out.open_local]
+    d, k = cKDTree(sxy[open_sites]).query(dxy, k=1, workers=2)
+    d = np.asarray(d) * cost_per_unit
+    if rounding == "floor":
+        d = np.floor(d)
+    assignment = open_sites[np.asarray(k)]
+    objective = float(np.dot(w, d))
+    details = _stop_reason(dict(out.details), out.proven, t0, time_limit)
+    details["neighbours_per_point"] = int(np.max(np.diff(data.indptr))) if data.n else 0
+    details["lists_complete"] = data.complete
+    return _solution(
+        open_sites=open_sites, assignment=assignment, objective=objective, bound=out.bound,
+        proven=out.proven, t0=t0, model="p_median",
+        method=out.method, details=details,
+    )  # fmt: skip
+
+
+# --------------------------------------------------------------------------- public
+
+
+def solve_heuristic(
+    problem: Problem,
+    model: str,
+    *,
+    p: int | None = None,
+    radius: float | None = None,
+    time_limit: float | None = None,
+    seed: int = 0,
+    **options: Any,
+) -> Solution:
+    """A good plan fast: greedy + swap local search, with a certified Lagrangian bound.
+
+    Parameters
+    ----------
+    problem
+        The problem (dense or sparse cost; sparse absent pairs cannot be served).
+    model
+        ``"p_median"`` or ``"mclp"``.
+    p
+        Number of sites to open (including required ones).
+    radius
+        Coverage radius for ``mclp``, in the cost's unit.
+    time_limit
+        Seconds (honoured within about 10 %); the best plan so far is returned.
+    seed
+        Seed of the randomised restarts. Without a time limit the same seed gives the
+        same plan; with one, the swap search goes on beside the bound until the proof or
+        the deadline, so an unproven plan can differ from run to run.
+    **options
+        ``neighbours`` (sites kept per demand point), ``bound`` (default True: compute
+        the Lagrangian bound).
+
+    Returns
+    -------
+    Solution
+        ``method="heuristic"``; ``status`` is ``OPTIMAL`` only when the bound proves it.
+    """
+    if model not in HEURISTIC_MODELS:
+        raise ProblemError(
+            f"heuristic not available for model {model!r}; use one of {', '.join(HEURISTIC_MODELS)} "
+            "or method='exact'."
+        )
+    opts = _options(options, ("neighbours", "bound"), "the heuristic method")
+    time_limit = _check_time(time_limit)
+    if model == "p_median":
+        p = _check_p(problem, p, model)
+        return _p_median(
+            problem, p, time_limit=time_limit, seed=seed, bound=bool(opts.get("bound", True)),
+            exact=False, neighbours=opts.get("neighbours"), method_name="heuristic",
+        )  # fmt: skip
+    from planner.optimize.scale.cover import solve_mclp
+
+    p = _check_p(problem, p, model)
+    r = _check_radius(radius, model)
+    return solve_mclp(problem, p, r, time_limit=time_limit, seed=seed, exact=False,
+                      method_name="heuristic")  # fmt: skip
+
+
+def solve_large(
+    problem: Problem,
+    model: str,
+    *,
+    p: int | None = None,
+    radius: float | None = None,
+    time_limit: float | None = None,
+    seed: int = 0,
+    **options: Any,
+) -> Solution:
+    """Plan plus certified bound for large problems; proven optimal where the gap closes.
+
+    p-median and maximal covering: local search, Lagrangian bound with reduced-cost
+    fixing, then a Lagrangian branch and bound on the sites left. Set covering: demand
+    points sharing a coverage set are merged and dominated rows dropped, then the MILP
+    is solved exactly. p-center: binary search over the sorted costs with set-covering
+    checks.
+
+    Parameters are those of :func:`solve_heuristic`; ``model`` may also be ``"lscp"``
+    or ``"p_center"``. For ``p_median``, option ``target_gap`` (a share, e.g. 0.001)
+    stops the solve once the certified gap is within it; ``details["stop_reason"]``
+    then says ``"target_gap"`` (else ``"time_limit"`` or ``"search_ended"`` for a plan
+    left unproven). Models or options this method does not cover raise
+    :class:`NotImplementedError`, which :func:`planner.optimize.solve` answers by
+    solving exactly.
+
+    Returns
+    -------
+    Solution
+        ``method`` names what proved the bound (``"lagrangian"``,
+        ``"lagrangian+branch_and_bound"``, ``"set_cover_reduction"``, ``"binary_search"``).
+    """
+    if model not in LARGE_MODELS:
+        raise NotImplementedError(f"solve_large does not cover model {model!r}")
+    if any(options.get(k) not in (None, False, [], ()) for k in _UNSUPPORTED_OPTIONS):
+        raise NotImplementedError(
+            "solve_large does not cover budgets, hotspots, standards or split"
+        )
+    opts = _options(options, ("neighbours", "target_gap", *_UNSUPPORTED_OPTIONS), "solve_large")
+    time_limit = _check_time(time_limit)
+    if model == "p_median":
+        p = _check_p(problem, p, model)
+        return _p_median(
+            problem, p, time_limit=time_limit, seed=seed, bound=True, exact=True,
+            neighbours=opts.get("neighbours"), method_name="lagrangian",
+            target_gap=_check_target_gap(opts.get("target_gap")),
+        )  # fmt: skip
+    from planner.optimize.scale import cover
+
+    if model == "mclp":
+        p = _check_p(problem, p, model)
+        r = _check_radius(radius, model)
+        return cover.solve_mclp(problem, p, r, time_limit=time_limit, seed=seed, exact=True,
+                                       method_name="lagrangian")  # fmt: skip
+    if model == "lscp":
+        r = _check_radius(radius, model)
+        return cover.solve_lscp(problem, r, time_limit=time_limit, seed=seed)
+    p = _check_p(problem, p, model)
+    return cover.solve_p_center(problem, p, time_limit=time_limit, seed=seed)

@@ -1,0 +1,1 @@
+"""Presenting plans: maps, reports, exports (HTML and GeoPackage)."""

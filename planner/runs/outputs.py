@@ -1,0 +1,282 @@
+"""The files a run writes: map, report, GeoPackage, KPIs, assignment, lock file.
+
+:func:`write_outputs` writes into a folder it is given; :func:`planner.runs.pipeline.run_scenario`
+gives it a temporary folder and renames it into place afterwards, so that a
+failure anywhere here leaves no half-written output.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import tomli_w
+
+from planner.sanitize import write_csv
+
+if TYPE_CHECKING:
+    from planner.runs.pipeline import RunResult
+
+
+def _json_safe(value: Any) -> Any:
+    """NaN and infinity become None (JSON has neither); numpy scalars become Python numbers."""
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
+
+
+def _toml_safe(value: Any) -> Any:
+    """TOML has no null: drop None values, recursively."""
+    if isinstance(value, dict):
+        return {str(k): _toml_safe(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list | tuple):
+        return [_toml_safe(v) for v in value if v is not None]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def tradeoff(result: RunResult) -> pd.DataFrame | None:
+    """Objective and coverage for p from the number of kept centres up to ``outputs.tradeoff_max_p``.
+
+    Only for models with a ``p``; each point is a full solve with the scenario's
+    solver settings, so the curve is as certified as the plan itself.
+    """
+    from planner.evaluate.kpis import tradeoff_curve
+    from planner.optimize import solve
+    from planner.runs.pipeline import solve_options
+
+    cfg = result.config
+    max_p = cfg.outputs.tradeoff_max_p
+    if max_p is None or cfg.model.name not in ("p_median", "mclp", "p_center"):
+        return None
+    sites = result.inputs.sites
+    low = max(1, int(sites["keep"].sum()))
+    high = min(max_p, len(sites))
+    if high <= low:
+        return None
+    options = solve_options(result.inputs, cfg)
+    current = result.solution.p
+
+    def solve_for_p(p: int) -> Any:
+        if p == current:
+            return result.solution
+        return solve(result.problem, **{**options, "p": p})
+
+    return tradeoff_curve(
+        solve_for_p,
+        minutes=result.inputs.travel.minutes,
+        population=result.inputs.demand["population"].to_numpy(),
+        standard_minutes=cfg.standards.service_minutes[0],
+        p_values=range(low, high + 1),
+    )
+
+
+def assignment_table(result: RunResult) -> pd.DataFrame:
+    """One row per demand point: who serves it and how far it travels."""
+    d = result.inputs.demand
+    sites = result.inputs.sites
+    kpis = result.kpis
+    served_by = np.asarray(kpis.assignment)
+    ok = served_by >= 0
+    ids = np.where(ok, sites["site_id"].to_numpy()[np.where(ok, served_by, 0)], "")
+    names = np.where(ok, sites["name_zh"].to_numpy()[np.where(ok, served_by, 0)], "")
+    return pd.DataFrame(
+        {
+            "demand_id": d["demand_id"].to_numpy(),
+            "longitude": d.geometry.x.round(6).to_numpy(),
+            "latitude": d.geometry.y.round(6).to_numpy(),
+            "population": d["population"].round(1).to_numpy(),
+            "pop_65plus": d["pop_65plus"].round(1).to_numpy(),
+            "fault_intensity": d["fault_intensity"].round(3).to_numpy(),
+            "weight": d["weight"].round(2).to_numpy(),
+            "zone": d["zone"].to_numpy(),
+            "is_hotspot": d["is_hotspot"].to_numpy(),
+            "served_by_site_id": ids,
+            "served_by_name": names,
+            "travel_minutes": np.round(np.asarray(kpis.travel_minutes, dtype=float), 2),
+            "travel_distance_m": np.round(np.asarray(kpis.travel_distance_m, dtype=float), 0),
+        }
+    )
+
+
+def map_arguments(result: RunResult, *, language: str, basemap: str) -> dict[str, Any]:
+    """Keyword arguments of :func:`planner.present.maps.plan_map` for a run (shared by files and the app)."""
+    from planner.present.maps import travel_note_text
+
+    inputs = result.inputs
+    flags = {"fault_records": "faults", "existing_centres": "existing", "population": "population"}
+    args: dict[str, Any] = {
+        "kpis": result.kpis,
+        "baseline": result.baseline_kpis,
+        "faults": inputs.faults,
+        "language": language,
+        "basemap": basemap,
+        "title": result.config.title,
+        "attribution": inputs.attribution,
+        "simulated_layers": [flags[k] for k in inputs.simulated_layers if k in flags],
+        "travel_note": travel_note_text(inputs.travel, language),
+        "seed": result.config.solver.seed,
+    }
+    if result.robustness is not None:
+        # The robustness run's selection frequency: a map layer and a report section.
+        args["site_frequency"] = result.robustness.frequency_by_site_id()
+    return args
+
+
+def report_map_arguments(map_args: dict[str, Any]) -> dict[str, Any]:
+    """The map arguments for the small map inside the report."""
+    return {
+        **map_args,
+        "kpi_panel": False,
+        "collapsed_layer_control": True,
+        # At report size the robustness circles crowd the plan; the report's table
+        # gives the frequencies, and the layer stays one click away.
+        "hidden_layers": ("candidates", "allocation", "robustness"),
+    }
+
+
+def report_arguments(
+    result: RunResult, *, language: str, tradeoff: pd.DataFrame | None, map_page: str | None
+) -> dict[str, Any]:
+    """Keyword arguments of :func:`planner.present.report.report_html` for a run."""
+    from planner.present.maps import travel_note_text
+
+    cfg = result.config
+    sol = result.solution
+    inputs = result.inputs
+    parameters = json.loads(cfg.model_dump_json(exclude_none=True, exclude={"data"}))
+    parameters["solution"] = {"status": sol.status.value, "quality": sol.quality(), "gap": sol.gap}
+    return {
+        "kpis": result.kpis,
+        "baseline": result.baseline_kpis,
+        "sites": inputs.sites,
+        "tradeoff": tradeoff,
+        "parameters": parameters,
+        "attribution": inputs.attribution,
+        "map_html": map_page,
+        "title": cfg.title,
+        "language": language,
+        "travel_note": travel_note_text(inputs.travel, language),
+        "simulated_faults": ("fault_records" in inputs.simulated_layers)
+        if inputs.faults is not None
+        else None,
+        "robustness": result.robustness,
+    }
+
+
+def diagnosis_document(result: RunResult) -> dict[str, Any]:
+    """``diagnosis.json`` of a run without a plan: the solution, why (in Chinese and
+    English) and, beside each finding's demand row numbers, the demand points' ids."""
+    from planner.i18n import LANGUAGES
+    from planner.optimize.diagnose import findings_of
+
+    doc = copy.deepcopy(result.solution.to_dict())  # the solution itself stays as it is
+    ids = result.inputs.demand["demand_id"].astype(str).tolist()
+    for f in findings_of(doc.get("details")):
+        if "rows" in f:
+            f["demand_ids"] = [ids[r] for r in f["rows"]]
+    doc["explanation"] = {lang: result.why_no_plan(lang) for lang in LANGUAGES}
+    return doc
+
+
+def write_outputs(result: RunResult, folder: Path) -> dict[str, Path]:
+    """Write every output of a solved run into ``folder``; return them by name."""
+    from planner.runs.pipeline import lock_document
+
+    folder = Path(folder)
+    written: dict[str, Path] = {}
+    cfg = result.config
+    sol = result.solution
+
+    lock = folder / "scenario.lock.toml"
+    lock.write_text(tomli_w.dumps(_toml_safe(lock_document(result))), encoding="utf-8")
+    written["lock"] = lock
+
+    if not sol.has_plan:
+        # No plan: say why (the diagnosis), write nothing that pretends to be a plan.
+        (folder / "diagnosis.json").write_text(
+            json.dumps(_json_safe(diagnosis_document(result)), ensure_ascii=False, indent=2),
+            encoding="utf-8",
+        )
+        written["diagnosis"] = folder / "diagnosis.json"
+        return written
+
+    from planner.evaluate.kpis import compare_kpis
+    from planner.present.export import export_plan_gpkg
+    from planner.present.maps import map_html, plan_map, save_map_html
+    from planner.present.report import write_report
+
+    inputs = result.inputs
+    lang = cfg.outputs.language
+    curve = tradeoff(result) if cfg.outputs.report else None
+
+    doc: dict[str, Any] = {
+        "scenario": cfg.name,
+        "title": cfg.title,
+        "solution": sol.to_dict(),
+        "plan": result.kpis.to_dict(),
+        "baseline": None if result.baseline_kpis is None else result.baseline_kpis.to_dict(),
+        "comparison": None,
+        "tradeoff": None if curve is None else curve.to_dict("records"),
+        "open_site_ids": result.chosen_sites["site_id"].tolist(),
+        "travel": inputs.travel.note,
+        "simulated_layers": inputs.simulated_layers,
+        "attribution": inputs.attribution,
+    }
+    if result.baseline_kpis is not None:
+        doc["comparison"] = (
+            compare_kpis(result.kpis, result.baseline_kpis).reset_index().to_dict("records")
+        )
+    kpis_path = folder / "kpis.json"
+    kpis_path.write_text(
+        json.dumps(_json_safe(doc), ensure_ascii=False, indent=2), encoding="utf-8"
+    )
+    written["kpis"] = kpis_path
+
+    assignment_path = folder / "assignment.csv"
+    # utf-8-sig: Excel on Windows opens it with the Chinese names intact.
+    write_csv(assignment_table(result), assignment_path)
+    written["assignment"] = assignment_path
+
+    chosen = result.chosen_sites.copy()
+    chosen["order"] = np.arange(1, len(chosen) + 1)
+    chosen_path = folder / "chosen_sites.geojson"
+    chosen.to_file(chosen_path, driver="GeoJSON")
+    written["chosen_sites"] = chosen_path
+
+    if cfg.outputs.geopackage:
+        gpkg = folder / "plan.gpkg"
+        export_plan_gpkg(
+            gpkg,
+            demand=inputs.demand,
+            sites=inputs.sites,
+            open_sites=sol,
+            kpis=result.kpis,
+            language=lang,
+        )
+        written["geopackage"] = gpkg
+
+    map_args = map_arguments(result, language=lang, basemap=cfg.outputs.basemap)
+    if cfg.outputs.map:
+        m = plan_map(inputs.demand, inputs.sites, sol, **map_args)
+        save_map_html(m, folder / "map.html")
+        written["map"] = folder / "map.html"
+    if cfg.outputs.report:
+        small = plan_map(inputs.demand, inputs.sites, sol, **report_map_arguments(map_args))
+        write_report(
+            folder / "report.html",
+            **report_arguments(result, language=lang, tradeoff=curve, map_page=map_html(small)),
+        )
+        written["report"] = folder / "report.html"
+    return written

@@ -1,0 +1,661 @@
+"""Scenario runs: load the inputs once, build the problem, solve, measure, write outputs.
+
+The pipeline flows one way::
+
+    layers -> demand + sites -> travel matrix -> Problem -> solve -> Solution
+           -> KPIs (plan and today's baseline) -> map, report, GeoPackage, CSV, JSON
+
+:func:`load_inputs` does the expensive, shareable part (reading layers, building
+demand, the travel matrix) so that sweeps reuse it; :func:`plan` solves one
+configuration on loaded inputs; :func:`run_scenario` does both and writes the
+output folder atomically (a temporary folder renamed into place, so an
+interrupted run never leaves half an output).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from planner.errors import ConfigError, DataError, SettingWarning
+from planner.inputs.demand import DemandWeights, build_demand
+from planner.inputs.layers import metric_crs_for, projected_xy, read_layer
+from planner.inputs.rasters import is_raster, read_population_raster
+from planner.inputs.sites import (
+    candidate_sites,
+    combine_sites,
+    existing_centres,
+    sites_from_densest_cells,
+)
+from planner.optimize import Problem, Solution
+from planner.runs.config import LayerSource, ScenarioConfig, load_scenario
+from planner.runs.outdir import claim_out_dir
+from planner.travel.straight_line import TravelMatrix, straight_line_matrix
+
+#: ``progress(stage, message, share_done)``: stage is one of ``reading``,
+#: ``aggregation``, ``travel``, ``solve``, ``kpis``, ``outputs``; share in 0..1.
+Progress = Callable[[str, str, float], None]
+
+
+@dataclass(frozen=True, eq=False)
+class PlanInputs:
+    """Everything a run needs before the model: demand, sites, faults and travel costs."""
+
+    config: ScenarioConfig
+    demand: gpd.GeoDataFrame
+    sites: gpd.GeoDataFrame
+    faults: gpd.GeoDataFrame | None
+    travel: TravelMatrix
+    input_files: dict[str, Path]
+    attribution: list[str] = field(default_factory=list)
+    population_simulated: bool = False
+
+    @property
+    def simulated_layers(self) -> list[str]:
+        """Names of the layers whose data are simulated (flagged on every map and report)."""
+        names = ["population"] if self.population_simulated else []
+        if (
+            self.faults is not None
+            and "simulated" in self.faults
+            and self.faults["simulated"].astype(bool).any()
+        ):
+            names.append("fault_records")
+        if bool(self.sites.loc[self.sites["existing"], "simulated"].any()):
+            names.append("existing_centres")
+        return names
+
+
+@dataclass(frozen=True, eq=False)
+class RunResult:
+    """One solved scenario: the plan, the baseline and their KPIs, and what was written."""
+
+    config: ScenarioConfig
+    inputs: PlanInputs
+    problem: Problem
+    solution: Solution
+    baseline_open_sites: np.ndarray
+    kpis: Any
+    baseline_kpis: Any | None
+    out_dir: Path | None = None
+    outputs: dict[str, Path] = field(default_factory=dict)
+    #: A :class:`planner.runs.robustness.RobustnessResult` when the run was perturbed.
+    robustness: Any | None = None
+
+    @property
+    def chosen_sites(self) -> gpd.GeoDataFrame:
+        """The open sites as rows of the sites table."""
+        return self.inputs.sites.iloc[self.solution.open_sites].reset_index(drop=True)
+
+    def why_no_plan(self, lang: str | None = None) -> str | None:
+        """Why the run has no plan, in plain words; ``None`` when it has one.
+
+        The optimiser's diagnosis (:func:`planner.optimize.diagnose.explain`) in
+        ``lang`` (default: the scenario's ``outputs.language``), naming demand points by
+        their ``demand_id`` and limits in the scenario's cost unit.
+        """
+        from planner.i18n import t
+        from planner.optimize.diagnose import explain, findings_of
+
+        sol = self.solution
+        if sol.has_plan:
+            return None
+        lang = lang or self.config.outputs.language
+        findings = findings_of(sol.details)
+        if not findings:  # a solution made elsewhere: its English message is all there is
+            return str((sol.details or {}).get("message") or t("app_quality_none", lang))
+        unit = t("minutes_unit" if self.config.model.cost == "minutes" else "metres_unit", lang)
+        names = self.inputs.demand["demand_id"].astype(str).tolist()
+        return explain(findings, lang, demand_names=names, cost_unit=unit)
+
+
+def read_source(cfg: ScenarioConfig, src: LayerSource, what: str) -> gpd.GeoDataFrame:
+    """Read one layer of a scenario, its path relative to the scenario file.
+
+    A column the scenario names explicitly (``id_col = "sid"``, ...) must exist:
+    the readers fall back to defaults only for columns left unset.
+    """
+    gdf = read_layer(
+        cfg.resolve(src.path),
+        layer=src.layer,
+        lon_col=src.lon_col,
+        lat_col=src.lat_col,
+        crs=src.crs,
+        datum=src.datum,
+        encoding=src.encoding,
+        what=what,
+    )
+    for key in sorted(src.model_fields_set):
+        value = getattr(src, key)
+        named = (key.endswith("_col") or key == "column") and key not in ("lon_col", "lat_col")
+        if named and isinstance(value, str) and value not in gdf.columns:
+            shown = ", ".join(str(c) for c in gdf.columns if c != "geometry")
+            raise DataError(
+                f"{src.path}: the {what} layer has no column {value!r} (setting `{key}`); "
+                f"columns are {shown}."
+            )
+    return gdf
+
+
+def _attribution(cfg: ScenarioConfig) -> list[str]:
+    """Attribution of every layer used: the scenario's own, or the ``sources.json`` beside the data."""
+    d = cfg.data
+    layers: list[LayerSource] = [
+        x
+        for x in (
+            d.population,
+            d.residential,
+            d.faults,
+            d.candidates,
+            d.existing,
+            cfg.travel.network,
+        )
+        if x is not None
+    ]
+    out: list[str] = []
+    for src in layers:
+        texts: list[str] = []
+        if src.attribution:
+            texts = [src.attribution]
+        else:
+            catalogue = cfg.resolve(src.path).parent / "sources.json"
+            if catalogue.exists():
+                try:
+                    data = json.loads(catalogue.read_text(encoding="utf-8"))
+                except (OSError, json.JSONDecodeError) as exc:
+                    raise DataError(f"{catalogue}: not valid JSON ({exc}).") from None
+                entry = data.get("layers", {}).get(src.layer or "", {})
+                if entry.get("attribution"):
+                    texts = [p.strip() for p in str(entry["attribution"]).split(";")]
+        out.extend(t for t in texts if t and t not in out)
+    return out
+
+
+def load_inputs(config: ScenarioConfig, *, progress: Progress | None = None) -> PlanInputs:
+    """Read every layer, build demand and sites, compute the travel matrix.
+
+    ``progress(stage, message, share_done)`` is told of each stage (``"reading"``,
+    ``"aggregation"``, ``"travel"``) as it goes.
+    """
+    d = config.data
+    files: dict[str, Path] = {}
+    w = config.demand
+    cell_size_m = w.cell_size_m
+    pop_src = d.population
+    if is_raster(pop_src.path):
+        population = read_population_raster(
+            config.resolve(pop_src.path),
+            population_col=pop_src.population_col,
+            pop65_path=None if pop_src.pop65_path is None else config.resolve(pop_src.pop65_path),
+            pop65_col=pop_src.pop65_col or "pop_65plus",
+            cell_size_m=cell_size_m,
+            crs=pop_src.crs,
+            band=pop_src.band,
+            progress=None if progress is None else (lambda msg, f: progress("reading", msg, f)),
+        )
+        cell_size_m = None  # aggregated while reading
+        if pop_src.pop65_path is not None:
+            files["pop65"] = config.resolve(pop_src.pop65_path)
+    else:
+        if pop_src.pop65_path is not None:
+            raise ConfigError(
+                "data.population.pop65_path is for a population GeoTIFF; with a vector layer "
+                "name the 65+ column in `pop65_col`."
+            )
+        population = read_source(config, pop_src, "population")
+    files["population"] = config.resolve(pop_src.path)
+    residential = None
+    if d.residential is not None:
+        residential = read_source(config, d.residential, "residential density")
+        files["residential"] = config.resolve(d.residential.path)
+    faults = None
+    if d.faults is not None:
+        faults = read_source(config, d.faults, "fault records")
+        files["faults"] = config.resolve(d.faults.path)
+    if progress is not None:
+        progress("aggregation", f"{len(population):,} population cells", 0.0)
+    demand = build_demand(
+        population,
+        population_col=pop_src.population_col,
+        pop65_col=pop_src.pop65_col,
+        id_col="cell_id" if is_raster(pop_src.path) else pop_src.id_col,
+        residential=residential,
+        residential_col=d.residential.column if d.residential else "residential_density",
+        faults=faults,
+        fault_timestamp_col=d.faults.timestamp_col if d.faults else None,
+        fault_half_life_days=w.fault_half_life_days,
+        weights=DemandWeights(w.population, w.residential, w.faults),
+        hotspot_quantile=w.hotspot_quantile,
+        urban_density_per_km2=w.urban_density_per_km2,
+        rural_density_per_km2=w.rural_density_per_km2,
+        cell_size_m=cell_size_m,
+    )
+
+    parts = []
+    if d.candidates is not None:
+        c = d.candidates
+        parts.append(
+            candidate_sites(
+                read_source(config, c, "candidate sites"),
+                categories=c.categories,
+                id_col=c.id_col,
+                name_col=c.name_col,
+                name_en_col=c.name_en_col,
+                category_col=c.category_col,
+                exclude=c.exclude or None,
+            )
+        )
+        files["candidates"] = config.resolve(c.path)
+    if d.generated_candidates is not None:
+        g = d.generated_candidates
+        parts.append(sites_from_densest_cells(demand, g.n_sites, min_spacing_m=g.min_spacing_m))
+    candidates = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs="EPSG:4326")
+    existing = None
+    if d.existing is not None:
+        e = d.existing
+        existing = existing_centres(
+            read_source(config, e, "existing centres"),
+            policy=e.policy,
+            id_col=e.id_col,
+            name_col=e.name_col,
+            name_en_col=e.name_en_col,
+            closable=e.closable or None,
+        )
+        files["existing"] = config.resolve(e.path)
+    sites = combine_sites(candidates, existing)
+
+    t = config.travel
+    if progress is not None:
+        progress("travel", f"{len(demand):,} demand points x {len(sites):,} sites", 0.0)
+    if t.method == "straight_line":
+        metric = metric_crs_for(demand)
+        travel = straight_line_matrix(
+            projected_xy(demand, metric),
+            projected_xy(sites, metric),
+            detour_factor=t.detour_factor,
+            speed_kmh=t.speed_kmh,
+        )
+    else:
+        from planner.travel.network import network_matrix, read_road_network
+
+        assert t.network is not None  # checked by the config
+        network = read_road_network(
+            config.resolve(t.network.path), layer=t.network.layer, crs=t.network.crs
+        )
+        files["network"] = config.resolve(t.network.path)
+        travel = network_matrix(
+            network,
+            np.column_stack([demand.geometry.x, demand.geometry.y]),
+            np.column_stack([sites.geometry.x, sites.geometry.y]),
+            mode=t.mode,
+            cutoff_minutes=t.cutoff_minutes,
+            max_snap_m=t.max_snap_m,
+            unsnapped=t.unsnapped,
+            detour_factor=t.detour_factor,
+            cache_dir=config.base_dir / ".planner-cache",
+        )
+    return PlanInputs(
+        config=config,
+        demand=demand,
+        sites=sites,
+        faults=faults,
+        travel=travel,
+        input_files=files,
+        attribution=_attribution(config),
+        population_simulated=bool(
+            "simulated" in population.columns and population["simulated"].astype(bool).any()
+        ),
+    )
+
+
+def build_problem(inputs: PlanInputs, config: ScenarioConfig | None = None) -> Problem:
+    """The optimisation problem of a scenario on loaded inputs."""
+    cfg = config or inputs.config
+    m = cfg.model
+    cost = inputs.travel.minutes if m.cost == "minutes" else inputs.travel.distance_m
+    sites = inputs.sites
+    n_sites = len(sites)
+    return Problem(
+        cost,
+        inputs.demand["weight"].to_numpy(),
+        capacity=None if m.capacity is None else np.full(n_sites, m.capacity),
+        opening_cost=None
+        if m.opening_cost is None
+        else np.where(sites["existing"], 0.0, m.opening_cost),
+        required=sites["keep"].to_numpy(dtype=bool),
+        existing=sites["existing"].to_numpy(dtype=bool),
+    )
+
+
+def response_limits(demand: gpd.GeoDataFrame, config: ScenarioConfig) -> np.ndarray:
+    """The repair-response standard in minutes of each demand point, by its zone."""
+    s = config.standards
+    table = {
+        "urban": s.response_minutes_urban,
+        "rural": s.response_minutes_rural,
+        "remote": s.response_minutes_remote,
+    }
+    return demand["zone"].map(table).fillna(s.response_minutes_urban).to_numpy(dtype=np.float64)
+
+
+#: Model settings that only some models use (``model.p`` only when set in the file).
+SETTING_MODELS: dict[str, tuple[str, ...]] = {
+    "p": ("p_median", "mclp", "p_center", "capacitated_p_median", "facility_location"),
+    "radius": ("mclp", "lscp"),
+    "max_sites": ("facility_location",),
+    "opening_cost": ("facility_location",),
+    "budget": ("facility_location",),
+}
+
+
+def warn_unused_settings(config: ScenarioConfig) -> list[str]:
+    """Warn (:class:`~planner.errors.SettingWarning`) of each model setting the chosen
+    model ignores, e.g. ``radius`` with ``p_median``; returns the messages."""
+    m = config.model
+    messages = []
+    for key, models in SETTING_MODELS.items():
+        value = getattr(m, key)
+        if value is None or m.name in models or key not in m.model_fields_set:
+            continue
+        messages.append(
+            f"model.{key} = {value} is not used by model {m.name!r} (only by "
+            f"{', '.join(models)}); it is ignored. Remove it, or choose one of those models."
+        )
+    for message in messages:
+        warnings.warn(message, SettingWarning, stacklevel=2)
+    return messages
+
+
+def solve_options(inputs: PlanInputs, config: ScenarioConfig) -> dict[str, Any]:
+    """Keyword arguments of :func:`planner.optimize.solve` for a scenario."""
+    m = config.model
+    s = config.solver
+    warn_unused_settings(config)
+    options: dict[str, Any] = {
+        "model": m.name,
+        "method": s.method,
+        "solver": s.solver,
+        "time_limit": s.time_limit_s,
+        "seed": s.seed,
+    }
+    if s.method == "auto":
+        options["target_gap"] = s.target_gap
+    if m.name in ("p_median", "mclp", "p_center", "capacitated_p_median"):
+        if m.p is None:
+            raise ConfigError(f"model.p is needed for model {m.name!r}; set `p` in [model].")
+        n_sites = len(inputs.sites)
+        if m.p > n_sites:
+            raise ConfigError(
+                f"model.p = {m.p} is more than the {n_sites} sites; lower `p` or add candidates."
+            )
+        n_kept = int(inputs.sites["keep"].sum())
+        if m.p < n_kept:
+            raise ConfigError(
+                f"model.p = {m.p} is fewer than the {n_kept} existing centres that must stay open; raise `p` "
+                "or set data.existing.policy = 'may_close'."
+            )
+        options["p"] = m.p
+    elif m.name == "facility_location":
+        if m.p is not None and m.max_sites is not None:
+            raise ConfigError(
+                "model.p (exactly p centres) and model.max_sites (at most) are both set; "
+                "keep one of them."
+            )
+        n_kept = int(inputs.sites["keep"].sum())
+        for key, value in (("p", m.p), ("max_sites", m.max_sites)):
+            if value is not None and value < n_kept:
+                raise ConfigError(
+                    f"model.{key} = {value} is fewer than the {n_kept} existing centres that must "
+                    f"stay open; raise `{key}` or set data.existing.policy = 'may_close'."
+                )
+        if m.p is not None:
+            options["p"] = m.p
+        if m.max_sites is not None:
+            options["max_sites"] = m.max_sites
+    if m.name in ("mclp", "lscp"):
+        radius = m.radius if m.radius is not None else config.standards.service_minutes[0]
+        if m.cost == "distance" and m.radius is None:
+            raise ConfigError("model.radius is needed in metres when model.cost = 'distance'.")
+        options["radius"] = radius
+    if m.name == "facility_location" and m.budget is not None:
+        options["budget"] = m.budget
+    if m.enforce_hotspot_response:
+        if m.cost != "minutes":
+            raise ConfigError(
+                "model.enforce_hotspot_response needs model.cost = 'minutes' (the standards are in minutes)."
+            )
+        rows = np.flatnonzero(inputs.demand["is_hotspot"].to_numpy())
+        options["hotspot_rows"] = rows
+        options["hotspot_max_cost"] = response_limits(inputs.demand, config)[rows]
+    return options
+
+
+def baseline_sites(inputs: PlanInputs) -> np.ndarray:
+    """Indices of today's centres (the baseline network), empty when none are given."""
+    return np.flatnonzero(inputs.sites["existing"].to_numpy(dtype=bool))
+
+
+def plan(inputs: PlanInputs, config: ScenarioConfig | None = None) -> tuple[Problem, Solution]:
+    """Build and solve the scenario's model on loaded inputs."""
+    cfg = config or inputs.config
+    from planner.optimize import solve
+
+    problem = build_problem(inputs, cfg)
+    return problem, solve(problem, **solve_options(inputs, cfg))
+
+
+def service_standards(config: ScenarioConfig) -> Any:
+    """The scenario's standards as :class:`planner.evaluate.kpis.ServiceStandards`."""
+    from planner.evaluate.kpis import ServiceStandards
+
+    s = config.standards
+    return ServiceStandards(
+        service_minutes=tuple(s.service_minutes),
+        response_minutes={
+            "urban": s.response_minutes_urban,
+            "rural": s.response_minutes_rural,
+            "remote": s.response_minutes_remote,
+        },
+    )
+
+
+def kpi_arguments(inputs: PlanInputs, config: ScenarioConfig | None = None) -> dict[str, Any]:
+    """The keyword arguments of :func:`planner.evaluate.kpis.plan_kpis` for loaded inputs."""
+    cfg = config or inputs.config
+    d = inputs.demand
+    capacity = cfg.model.capacity
+    return {
+        "distance_m": inputs.travel.distance_m,
+        "minutes": inputs.travel.minutes,
+        "population": d["population"].to_numpy(),
+        "pop_65plus": d["pop_65plus"].to_numpy(),
+        "demand_weight": d["weight"].to_numpy(),
+        "fault_intensity": d["fault_intensity"].to_numpy(),
+        "is_hotspot": d["is_hotspot"].to_numpy(),
+        "zone": d["zone"].to_numpy(),
+        "capacity": None if capacity is None else np.full(len(inputs.sites), capacity),
+        "standards": service_standards(cfg),
+        "site_labels": _site_labels(inputs.sites, cfg.outputs.language),
+        "demand_ids": d["demand_id"].tolist(),
+    }
+
+
+def measure(
+    inputs: PlanInputs, solution: Solution, config: ScenarioConfig | None = None
+) -> tuple[Any, Any | None]:
+    """KPIs of the plan and of today's baseline (``None`` without existing centres)."""
+    from planner.evaluate.kpis import baseline_kpis, plan_kpis
+
+    common = kpi_arguments(inputs, config)
+    kpis = plan_kpis(solution, **common)
+    base = baseline_sites(inputs)
+    baseline = baseline_kpis(base, **common) if base.size else None
+    return kpis, baseline
+
+
+def _site_labels(sites: gpd.GeoDataFrame, language: str) -> list[str]:
+    col = "name_zh" if language == "zh" else "name_en"
+    return [f"{sid} {name}".strip() for sid, name in zip(sites["site_id"], sites[col], strict=True)]
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file's bytes (for the lock file's audit trail)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for pkg in (
+        "service-centre-planner",
+        "numpy",
+        "scipy",
+        "geopandas",
+        "shapely",
+        "pyproj",
+        "highspy",
+        "pulp",
+        "folium",
+    ):
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            out[pkg] = "not installed"
+    return out
+
+
+def lock_document(result: RunResult) -> dict[str, Any]:
+    """The resolved settings, input hashes, versions and solver status: enough to reproduce and audit."""
+    cfg = result.config
+    settings = json.loads(cfg.model_dump_json(exclude_none=True))
+    for key, path in result.inputs.input_files.items():
+        settings.setdefault("_resolved_paths", {})[key] = str(path)
+    return {
+        "planner_lock": {
+            "written_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "machine": f"{platform.system()} {platform.machine()}",
+        },
+        "settings": settings,
+        "inputs": {
+            k: {"path": str(p), "sha256": file_sha256(p)}
+            for k, p in result.inputs.input_files.items()
+        },
+        "versions": _versions(),
+        "solution": {
+            k: v for k, v in result.solution.to_dict().items() if v is not None and k != "details"
+        },
+        "open_site_ids": result.chosen_sites["site_id"].tolist(),
+    }
+
+
+def input_paths(config: ScenarioConfig) -> list[Path]:
+    """The scenario's folder and every input file: what an output folder must never hold."""
+    d = config.data
+    sources: list[LayerSource | None] = [
+        d.population,
+        d.residential,
+        d.faults,
+        d.candidates,
+        d.existing,
+    ]
+    if config.travel.network is not None:
+        sources.append(config.travel.network)
+    return [config.base_dir, *(config.resolve(s.path) for s in sources if s is not None)]
+
+
+@contextmanager
+def atomic_output_dir(
+    out_dir: Path, *, force: bool, protect: Sequence[Path] = ()
+) -> Iterator[Path]:
+    """Yield a temporary folder beside ``out_dir``; rename it into place only if the body succeeds.
+
+    Checks, locks and cleans like :func:`planner.runs.outdir.claim_out_dir`; to hold
+    the lock over a long solve, claim the folder before solving instead.
+    """
+    with claim_out_dir(out_dir, force=force, protect=protect) as claim, claim.writing() as tmp:
+        yield tmp
+
+
+def run_scenario(
+    scenario: str | Path | ScenarioConfig,
+    *,
+    out_dir: str | Path | None = None,
+    force: bool = False,
+    inputs: PlanInputs | None = None,
+    progress: Progress | None = None,
+) -> RunResult:
+    """Run a scenario file (or validated config) end to end.
+
+    Parameters
+    ----------
+    scenario
+        Path of a scenario TOML file, or a :class:`~planner.runs.config.ScenarioConfig`.
+    out_dir
+        Folder for the outputs (map.html, report.html, plan.gpkg, kpis.json,
+        assignment.csv, chosen_sites.geojson, scenario.lock.toml). ``None``: write nothing.
+    force
+        Replace an existing ``out_dir``.
+    inputs
+        Already loaded inputs to reuse (sweeps); must come from the same data settings.
+    progress
+        ``progress(stage, message, share_done)``, told of each stage as it starts
+        (``reading``, ``aggregation``, ``travel``, ``solve``, ``kpis``, ``outputs``).
+
+    Returns
+    -------
+    RunResult
+    """
+    config = scenario if isinstance(scenario, ScenarioConfig) else load_scenario(scenario)
+    if out_dir is None:
+        return _run(config, inputs, progress)
+    from planner.runs.outputs import write_outputs
+
+    # Claimed before the (possibly long) load and solve: every --out problem is found first,
+    # and a second run into the same folder stops at once.
+    with claim_out_dir(out_dir, force=force, protect=input_paths(config)) as claim:
+        result = _run(config, inputs, progress)
+        if progress is not None:
+            progress("outputs", str(out_dir), 0.0)
+        with claim.writing() as tmp:
+            written = write_outputs(result, tmp)
+    final = Path(out_dir)
+    outputs = {name: final / path.relative_to(tmp) for name, path in written.items()}
+    return replace(result, out_dir=final, outputs=outputs)
+
+
+def _run(
+    config: ScenarioConfig, inputs: PlanInputs | None, progress: Progress | None = None
+) -> RunResult:
+    """Load (unless given), solve and measure one scenario."""
+    inputs = inputs or load_inputs(config, progress=progress)
+    if progress is not None:
+        progress("solve", f"{config.model.name}, {len(inputs.demand):,} demand points", 0.0)
+    problem, solution = plan(inputs, config)
+    if progress is not None:
+        progress("kpis", solution.quality(), 0.0)
+    kpis, baseline = measure(inputs, solution, config) if solution.has_plan else (None, None)
+    result = RunResult(
+        config=config,
+        inputs=inputs,
+        problem=problem,
+        solution=solution,
+        baseline_open_sites=baseline_sites(inputs),
+        kpis=kpis,
+        baseline_kpis=baseline,
+    )
+    return result

@@ -1,0 +1,1 @@
+"""Travel costs: straight-line matrices and road-network routing."""
