@@ -214,6 +214,9 @@ class OutputConfig(_Strict):
     report: bool = True
     geopackage: bool = True
     tradeoff_max_p: int | None = Field(None, ge=1)
+    #: The trade-off curve is left out above this many demand points (raise it to ask
+    #: for the curve anyway; None: always drawn).
+    tradeoff_max_points: int | None = Field(200_000, ge=1)
 
 
 class ScenarioConfig(_Strict):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -49,8 +50,12 @@ def _toml_safe(value: Any) -> Any:
 def tradeoff(result: RunResult) -> pd.DataFrame | None:
     """Objective and coverage for p from the number of kept centres up to ``outputs.tradeoff_max_p``.
 
-    Only for models with a ``p``; each point is a full solve with the scenario's
-    solver settings, so the curve is as certified as the plan itself.
+    Only for models with a ``p``, and left out above ``outputs.tradeoff_max_points``
+    demand points. A plain p-median (no hotspot limits, no service cut) is solved as
+    one warm-started run over ``p`` (:func:`planner.optimize.curve.p_median_curve`,
+    each point certified within its target gap, both cores, the scenario's time limit
+    for the whole curve); other models solve each ``p`` with the scenario's settings.
+    The plan's own ``p`` keeps the plan.
     """
     from planner.evaluate.kpis import tradeoff_curve
     from planner.optimize import solve
@@ -60,6 +65,9 @@ def tradeoff(result: RunResult) -> pd.DataFrame | None:
     max_p = cfg.outputs.tradeoff_max_p
     if max_p is None or cfg.model.name not in ("p_median", "mclp", "p_center"):
         return None
+    max_points = cfg.outputs.tradeoff_max_points
+    if max_points is not None and len(result.inputs.demand) > max_points:
+        return None
     sites = result.inputs.sites
     low = max(1, int(sites["keep"].sum()))
     high = min(max_p, len(sites))
@@ -67,18 +75,45 @@ def tradeoff(result: RunResult) -> pd.DataFrame | None:
         return None
     options = solve_options(result.inputs, cfg)
     current = result.solution.p
+    p_values = range(low, high + 1)
+    plain = (
+        options["model"] == "p_median"
+        and options.get("method") in ("auto", "heuristic")
+        and options.get("solver") == "highs"
+        and "hotspot_rows" not in options
+        and "radius" not in options
+    )
+    if plain:
+        from planner.optimize.curve import p_median_curve
 
-    def solve_for_p(p: int) -> Any:
-        if p == current:
-            return result.solution
-        return solve(result.problem, **{**options, "p": p})
+        others = [p for p in p_values if p != current]
+        curve = (
+            p_median_curve(
+                result.problem,
+                others,
+                time_limit=options.get("time_limit"),
+                seed=int(options.get("seed", 0)),
+                workers=min(2, os.cpu_count() or 1),
+            )
+            if others
+            else ()
+        )
+        solved = {s.p: s for s in curve}
+        solved[current] = result.solution
+        sols: Any = [solved[p] for p in p_values]
+    else:
+
+        def sols(p: int) -> Any:
+            if p == current:
+                return result.solution
+            return solve(result.problem, **{**options, "p": p})
 
     return tradeoff_curve(
-        solve_for_p,
+        sols,
         minutes=result.inputs.travel.minutes,
         population=result.inputs.demand["population"].to_numpy(),
         standard_minutes=cfg.standards.service_minutes[0],
-        p_values=range(low, high + 1),
+        p_values=p_values,
     )
 
 
