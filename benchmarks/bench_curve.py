@@ -27,10 +27,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks import _demo100
-from planner.config import load_scenario
 from planner.optimize import solve
 from planner.optimize.curve import p_median_curve
-from planner.scenario import build_problem, load_inputs, solve_options
+from planner.runs.config import load_scenario
+from planner.runs.pipeline import build_problem, load_inputs, solve_options
 
 
 def _cpu() -> float:

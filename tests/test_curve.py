@@ -31,14 +31,14 @@ def test_each_point_is_a_feasible_plan_within_its_certified_gap(workers: int) ->
     for s in sols:
         assert check_solution(problem, s, model="p_median", p=s.p) == []
         assert s.status in (Status.OPTIMAL, Status.FEASIBLE)
-        assert s.lower_bound is not None
-        assert s.lower_bound <= s.objective + 1e-6
+        assert s.bound is not None
+        assert s.bound <= s.objective + 1e-6
         assert s.gap is not None
         assert s.gap <= 1e-3 + 1e-12
         exact = solve(problem, "p_median", p=s.p, method="exact")
         assert exact.status is Status.OPTIMAL
         # the certificate holds against the proven optimum
-        assert s.lower_bound <= exact.objective + 1e-6
+        assert s.bound <= exact.objective + 1e-6
         assert s.objective <= exact.objective * (1 + 1e-3) + 1e-6
     # one run per worker: the first point of each starts from scratch, the rest warm
     starts = [s.details["warm_start"] for s in sols]
@@ -91,9 +91,9 @@ def test_p_below_the_required_sites_is_refused() -> None:
 
 
 def test_the_run_s_tradeoff_uses_the_curve_and_keeps_the_plan(tmp_path: Path) -> None:
-    from planner.config import load_scenario
-    from planner.outputs import tradeoff
-    from planner.scenario import run_scenario
+    from planner.runs.config import load_scenario
+    from planner.runs.outputs import tradeoff
+    from planner.runs.pipeline import run_scenario
 
     path = write_tiny_scenario(tmp_path)
     cfg = load_scenario(path)

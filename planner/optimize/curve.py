@@ -119,8 +119,8 @@ def p_median_curve(
     ps = _check(problem, p_values, float(target_gap), int(workers))
     t0 = time.perf_counter()
     deadline = math.inf if time_limit is None else t0 + 0.97 * float(time_limit)
-    from planner.optimize import heuristics
-    from planner.optimize._scale_data import from_problem
+    from planner.optimize.scale import heuristics
+    from planner.optimize.scale.data import from_problem
 
     bad = heuristics._unservable(problem)
     if bad.size:
@@ -167,7 +167,7 @@ def _run_chain(
     seed: tuple[int, int],
 ) -> None:
     """Solve ``chain`` (increasing ``p``) in turn, each from the previous plan and multipliers."""
-    from planner.optimize._ls_pmedian import greedy
+    from planner.optimize.scale.local_search import greedy
 
     mask: np.ndarray | None = None
     lam: np.ndarray | None = None
@@ -201,11 +201,11 @@ def _solve_point(
 ) -> tuple[Solution, np.ndarray, np.ndarray]:
     """One point: swap search from ``start``, then subgradient rounds until the gap is
     at most ``target_gap``; returns the solution, its open mask and its multipliers."""
-    from planner.optimize._ls_pmedian import local_search
-    from planner.optimize._scale_pmedian import _proven, _start_multipliers
     from planner.optimize.check import nearest_open
-    from planner.optimize.heuristics import _solution
-    from planner.optimize.lagrangian import p_median_lagrangian
+    from planner.optimize.scale.heuristics import _solution
+    from planner.optimize.scale.lagrangian import p_median_lagrangian
+    from planner.optimize.scale.local_search import local_search
+    from planner.optimize.scale.pmedian import _proven, _start_multipliers
 
     cpu0 = time.thread_time()
     rng_seed = [int(s) for s in seed]
@@ -268,9 +268,11 @@ def _solve_point(
     served = problem.weight > 0
     objective = float(np.dot(problem.weight[served], best[served]))
     proven = _proven(best_obj, lb, data.integral)
+    reached = (best_obj - lb) / max(abs(best_obj), 1e-12) <= target_gap
+    out_of_time = time.perf_counter() >= deadline
     mask = np.zeros(data.n_sites, dtype=bool)
     mask[best_open] = True
-    details = {
+    details: dict[str, Any] = {
         "warm_start": "previous p" if warm else "greedy",
         "multipliers": "previous p" if carried else "plan",
         "rounds": rounds,
@@ -279,6 +281,10 @@ def _solve_point(
         "cpu_s": round(time.thread_time() - cpu0, 3),
         "lists_complete": data.complete,
     }
+    if not proven:
+        details["stop_reason"] = (
+            "target_gap" if reached else "time_limit" if out_of_time else "search_ended"
+        )
     sol = _solution(
         open_sites=np.sort(open_sites), assignment=assignment, objective=objective,
         bound=min(lb, objective) if math.isfinite(lb) else None, proven=proven, t0=t0,

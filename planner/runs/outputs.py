@@ -92,6 +92,7 @@ def tradeoff(result: RunResult) -> pd.DataFrame | None:
                 result.problem,
                 others,
                 time_limit=options.get("time_limit"),
+                target_gap=cfg.solver.target_gap or 0.0,
                 seed=int(options.get("seed", 0)),
                 workers=min(2, os.cpu_count() or 1),
             )
