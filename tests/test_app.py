@@ -115,7 +115,7 @@ def test_run_shows_status_kpis_sites_and_downloads(env: Path) -> None:
     worst = at.dataframe[2].value
     assert "Travel (min)" in worst.columns
     keys = {b.key for b in at.get("download_button")}
-    assert {f"download_{k}" for k in ("map", "report", "geopackage", "scenario", "bundle")} <= keys
+    assert {f"download_{k}" for k in ("map", "report", "geopackage", "bundle")} <= keys
 
 
 def test_a_display_option_does_not_solve_again(env: Path) -> None:
@@ -223,7 +223,8 @@ def test_infeasible_standard_is_explained(env: Path) -> None:
     assert "Points that cannot be served" in page
     assert "#e7298a" in page
     keys = {b.key for b in at.get("download_button")}
-    assert "download_scenario" in keys
+    assert "download_bundle" in keys
+    assert "download_scenario" not in keys  # absolute paths into the session: not offered
     assert "download_map" not in keys
     at.radio(key="lang").set_value("zh").run()
     text = " ".join(errors(at))

@@ -170,3 +170,78 @@ def test_saved_and_compared_runs_are_formatted(env: Path) -> None:
     assert "b vs a" in kpis.columns
     centres = kpis.loc[kpis.index.str.contains("centres")].iloc[0]
     assert centres["b vs a"] == "+2"
+
+
+UPLOADS = Path(__file__).resolve().parent / "data" / "uploads"
+
+
+def upload(at: AppTest, slot: str, name: str) -> AppTest:
+    n = (
+        at.session_state.get(f"{slot}_uploader_n", 0)
+        if f"{slot}_uploader_n" in at.session_state
+        else 0
+    )
+    content = (UPLOADS / name).read_bytes()
+    at.file_uploader(key=f"up_{slot}_{n}").set_value((name, content, "application/octet-stream"))
+    at.run()
+    ok(at)
+    return at
+
+
+def test_a_run_saved_from_uploads_reopens_its_own_layers(env: Path) -> None:
+    import gc
+
+    at = new_app()
+    at.radio(key="data_source").set_value("upload").run()
+    upload(at, "population", "population_cells.geojson")
+    upload(at, "candidates", "candidates_gcj02.csv")
+    at.selectbox(key="candidates_crs").set_value("gcj02").run()
+    at.selectbox(key="candidates_id_col").set_value("编号").run()
+    go(at, "model")
+    at.number_input(key="p").set_value(3).run()
+    run(at)
+    first = at.session_state["run"]
+    assert first.solution.has_plan
+    go(at, "scenarios")
+    at.text_input(key="save_name").input("own layers").run()
+    at.button(key="save_button").click().run()
+    ok(at)
+    session = Path(at.session_state["session_folder"].path)
+    kept = list((env / "library" / "layers").rglob("*.*"))
+    assert {p.name for p in kept} == {"population.geojson", "candidates.csv"}
+    del at
+    gc.collect()  # the session is gone, and its private upload folder with it
+    assert not session.exists()
+
+    at = go(new_app(), "scenarios")  # a restart on the demo data
+    at.selectbox(key="open_name").set_value("own layers").run()
+    at.button(key="apply_button").click().run()
+    ok(at)
+    assert at.session_state["data_source"] == "upload"
+    assert Path(at.session_state["upload_population"]["path"]).parent.parent == (
+        env / "library" / "layers"
+    )
+    run(at)
+    again = at.session_state["run"]
+    assert again.solution.has_plan
+    assert list(again.result.chosen_sites["site_id"]) == list(first.result.chosen_sites["site_id"])
+    assert again.solution.objective == pytest.approx(first.solution.objective)
+
+
+def test_a_run_whose_layers_are_gone_is_not_applied(env: Path) -> None:
+    from planner.library import ScenarioLibrary
+
+    lib = ScenarioLibrary(env / "library")
+    toml = (env / "demo" / "tiny.toml").read_text(encoding="utf-8")
+    gone = toml.replace('path = "', f'path = "{env}/vanished/')
+    lib.save("old", scenario_toml=gone, lock_toml="", kpis={}, open_site_ids=[])
+    at = go(new_app(), "scenarios")
+    at.selectbox(key="open_name").set_value("old").run()
+    before = at.session_state["p"]
+    at.button(key="apply_button").click().run()
+    ok(at)
+    (box,) = [e.value for e in at.error]
+    assert "no longer on disk" in box
+    assert "not applied" in box
+    assert at.session_state["data_source"] == "demo"
+    assert at.session_state["p"] == before

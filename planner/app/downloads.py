@@ -9,13 +9,21 @@ import tempfile
 import zipfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 
 from planner.app.maps import result_map, result_map_html
 from planner.app.run import AppRun
-from planner.app.state import SETTING_KEYS, input_paths, state_from_config
+from planner.app.state import (
+    CRS_CHOICES,
+    LAYER_SLOTS,
+    NONE,
+    SETTING_KEYS,
+    file_fingerprint,
+    input_paths,
+    state_from_config,
+)
 from planner.app.tables import site_table
 from planner.errors import ConfigError, InputError
 from planner.runs.config import ScenarioConfig, scenario_from_dict
@@ -41,7 +49,9 @@ def scenario_toml(config: ScenarioConfig, *, paths: Mapping[str, str] | None = N
     """The scenario file that reproduces the run with ``planner run`` (absolute paths, or ``paths``)."""
     import tomli_w
 
-    doc = json.loads(config.model_dump_json(exclude_none=True))
+    # Only what was set: a default written out would read back as an explicit choice
+    # (an explicit column must exist; a default one may be missing).
+    doc = json.loads(config.model_dump_json(exclude_none=True, exclude_unset=True))
     for section in (*doc.get("data", {}).values(), doc.get("travel", {}).get("network")):
         if isinstance(section, dict) and "path" in section:
             absolute = str(config.resolve(Path(section["path"])))
@@ -167,7 +177,9 @@ def download_files(
 
     Keys: ``map`` (map.html), ``report`` (report.html), ``geopackage`` (plan.gpkg),
     ``assignment`` (assignment.csv), ``sites`` (chosen_sites.csv), ``kpis``
-    (kpis.json), ``scenario`` (scenario.toml), ``bundle`` (scenario + data, zip).
+    (kpis.json), ``bundle`` (scenario.toml with paths relative to it and a copy of
+    every layer under ``data/``, zip: a scenario file alone would name this session's
+    private upload folder, which works nowhere else).
     Without a plan only the scenario files are offered.
     """
     from planner.runs.outputs import assignment_table
@@ -201,11 +213,6 @@ def download_files(
             lambda: csv_bytes(site_table(run, lang)),
         )
         out["kpis"] = ("kpis.json", "application/json", lambda: _json_bytes(kpis_document(run)))
-    out["scenario"] = (
-        "scenario.toml",
-        "application/toml",
-        lambda: scenario_toml(config).encode("utf-8"),
-    )
     out["bundle"] = ("scenario_bundle.zip", "application/zip", lambda: scenario_bundle(config))
     return out
 
@@ -223,7 +230,8 @@ def save_run(
     map_page: str | None = None,
     overwrite: bool = False,
 ) -> SavedScenario:
-    """Save a run in the scenario library (scenario file, lock file, KPIs, open sites, map)."""
+    """Save a run in the scenario library (scenario file, lock file, KPIs, open sites, map)
+    with a copy of each of its layers (:func:`library_copy`), which its scenario file names."""
     import tomli_w
 
     from planner.runs.pipeline import lock_document
@@ -244,9 +252,12 @@ def save_run(
         }
         for r in chosen.itertuples()
     ]
+    # Copies of the layers in the library: a run saved from uploads reopens after the
+    # session (and its private upload folder) is gone.
+    kept = {str(p): str(library_copy(library.folder, p)) for p in input_paths(result.config)}
     return library.save(
         name,
-        scenario_toml=scenario_toml(result.config),
+        scenario_toml=scenario_toml(result.config, paths=kept),
         lock_toml=tomli_w.dumps(_toml_safe(_json_safe(lock_document(result)))),
         kpis=kpis_document(run),
         open_site_ids=[str(s["site_id"]) for s in sites],
@@ -256,8 +267,115 @@ def save_run(
     )
 
 
-def settings_from_saved(saved: SavedScenario) -> dict[str, Any]:
-    """The setting widget values (:data:`SETTING_KEYS`) of a saved scenario."""
+def library_copy(library_dir: Path, path: Path) -> Path:
+    """A copy of an input file in the library's ``layers/`` folder, named by its SHA-256 (one
+    copy per content, however many saved runs use it); written atomically."""
+    import os
+    import shutil
+
+    digest = file_fingerprint(path)
+    dest = library_dir / "layers" / digest[:24] / path.name
+    if dest.exists() and file_fingerprint(dest) == digest:
+        return dest
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(f".{dest.name}.tmp-{os.getpid()}")
+    try:
+        shutil.copyfile(path, tmp)
+        os.replace(tmp, dest)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return dest
+
+
+def _data_key(config: ScenarioConfig) -> str:
+    """The data of a scenario by content (files by SHA-256; site choices left out: settings)."""
+    doc = config.data.model_dump(
+        mode="json",
+        exclude={
+            "candidates": {"categories", "exclude"},
+            "existing": {"policy", "closable"},
+        },
+    )
+    for section in doc.values():
+        if isinstance(section, dict) and "path" in section:
+            section["path"] = file_fingerprint(config.resolve(Path(section["path"])))
+    return json.dumps(doc, sort_keys=True, default=str)
+
+
+def _crs_widgets(src: Any, slot: str) -> dict[str, Any]:
+    crs = src.crs if src.crs is not None else src.datum
+    if crs is None:
+        return {f"{slot}_crs": "auto"}
+    if str(crs).lower() in CRS_CHOICES:
+        return {f"{slot}_crs": str(crs).lower()}
+    code = str(crs).upper().removeprefix("EPSG:")
+    return {f"{slot}_crs": "epsg", f"{slot}_epsg": code}
+
+
+def _upload_state(config: ScenarioConfig) -> dict[str, Any]:
+    """Widget values that stand for a scenario's own layers, as if uploaded (its files)."""
+    from planner.uploads import layer_names
+
+    out: dict[str, Any] = {"data_source": "upload"}
+    whole = state_from_config(config)
+    out.update({k: v for k, v in whole.items() if k.endswith("_col") or k in _DATA_KEYS})
+    for key, (slot, name) in _COLUMN_FIELDS.items():
+        src = getattr(config.data, slot)
+        if src is not None and name not in src.model_fields_set:
+            out[key] = NONE  # a default column, not a choice: it may be missing from the layer
+    sources: dict[str, Any] = {slot: getattr(config.data, slot) for slot in LAYER_SLOTS}
+    if config.travel.network is not None:
+        sources["roads"] = config.travel.network
+    for slot, src in sources.items():
+        if src is None:
+            out[f"upload_{slot}"] = None
+            continue
+        path = config.resolve(src.path)
+        out[f"upload_{slot}"] = {
+            "path": str(path),
+            "name": path.name,
+            "size": path.stat().st_size,
+            "layers": list(layer_names(path)),
+        }
+        if slot == "roads":
+            out["roads_layer"] = src.layer or NONE
+            continue
+        out[f"{slot}_layer"] = src.layer or NONE
+        out[f"{slot}_lon"] = src.lon_col or NONE
+        out[f"{slot}_lat"] = src.lat_col or NONE
+        out.update(_crs_widgets(src, slot))
+    return out
+
+
+#: Column pickers of optional columns: widget key -> (layer, setting).
+_COLUMN_FIELDS: Final = {
+    "pop65_col": ("population", "pop65_col"),
+    "population_id_col": ("population", "id_col"),
+    "faults_time_col": ("faults", "timestamp_col"),
+    "candidates_id_col": ("candidates", "id_col"),
+    "candidates_name_col": ("candidates", "name_col"),
+    "candidates_name_en_col": ("candidates", "name_en_col"),
+    "candidates_category_col": ("candidates", "category_col"),
+    "existing_id_col": ("existing", "id_col"),
+    "existing_name_col": ("existing", "name_col"),
+    "existing_name_en_col": ("existing", "name_en_col"),
+}
+#: Widget values of the data (besides columns and uploads) a saved run brings back.
+_DATA_KEYS: Final = ("generate_candidates", "n_generated")
+
+
+def settings_from_saved(saved: SavedScenario, *, demo: ScenarioConfig) -> dict[str, Any]:
+    """The widget values of a saved scenario: its settings (:data:`SETTING_KEYS`) and its data.
+
+    The data are the demo's when its layers are the demo's files (by content); otherwise the
+    saved run's own layers, kept in the library (:func:`library_copy`), as if uploaded.
+
+    Raises
+    ------
+    InputError
+        A layer of the saved run is no longer on disk (a run saved before layers were kept
+        in the library): nothing is changed, so the planner never solves other data unaware.
+    """
     import tomllib
 
     try:
@@ -267,5 +385,18 @@ def settings_from_saved(saved: SavedScenario) -> dict[str, Any]:
             f"saved scenario {saved.name!r}: its scenario file is damaged ({exc})."
         ) from None
     config = scenario_from_dict(doc, source=f"saved scenario {saved.name!r}")
+    missing = [p for p in input_paths(config) if not p.exists()]
+    if missing:
+        raise InputError(
+            f"saved scenario {saved.name!r} was made from layers that are no longer on disk "
+            f"({', '.join(p.name for p in missing)}): its settings are not applied, so the "
+            "current data are not solved by mistake. Upload those layers again (step 1) and "
+            "set the steps by hand, or save the run again."
+        )
     state = state_from_config(config)
-    return {k: state[k] for k in SETTING_KEYS}
+    values = {k: state[k] for k in SETTING_KEYS}
+    if _data_key(config) == _data_key(demo) and config.travel.network is None:
+        values["data_source"] = "demo"
+    else:
+        values.update(_upload_state(config))
+    return values

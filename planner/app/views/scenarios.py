@@ -8,7 +8,15 @@ import streamlit as st
 
 from planner.app import downloads, state, tables
 from planner.app import run as app_run
-from planner.app.views.common import cached_result_map, multiselect, select, show_error, ss, tr
+from planner.app.views.common import (
+    cached_demo,
+    cached_result_map,
+    multiselect,
+    select,
+    show_error,
+    ss,
+    tr,
+)
 from planner.errors import PlannerError
 from planner.sanitize import markdown_text as md
 
@@ -31,10 +39,19 @@ def apply_saved(name: str) -> None:
     if lib is None:
         return
     try:
-        ss.update(downloads.settings_from_saved(lib.load(name)))
-        ss["_applied"] = name
+        path = state.demo_scenario_path()
+        demo = cached_demo(str(path), path.stat().st_mtime_ns)
+        values = downloads.settings_from_saved(lib.load(name), demo=demo)
     except PlannerError as exc:
         ss["_apply_error"] = str(exc)
+        return
+    for key, value in values.items():
+        if key.startswith("upload_") and value is None:
+            ss.pop(key, None)
+        else:
+            ss[key] = value
+    ss.pop("_sites_token", None)  # the layers changed on purpose: keep the saved site choices
+    ss["_applied"] = name
 
 
 def delete_saved(name: str) -> None:
