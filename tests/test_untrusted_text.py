@@ -90,9 +90,9 @@ def _assert_inert(page: str, where: str) -> None:
 
 def _in_map(text: str, page: str) -> bool:
     """``text`` shown as a name inside the map's JavaScript (escaped HTML in a JSON string)."""
-    from planner.present.maps import _js
+    from planner.present.maps.elements import js_literal
 
-    return _js(html_text(text))[1:-1] in page
+    return js_literal(html_text(text))[1:-1] in page
 
 
 @pytest.fixture(scope="module")
@@ -143,7 +143,8 @@ def test_every_map_element_renders_in_one_template_pass(tmp_path: Path) -> None:
     from folium import Map
     from folium.elements import ElementAddToElement
 
-    from planner.present.maps import _Decor, _JsLayer, _LayerControl, plan_map
+    from planner.present.maps import plan_map
+    from planner.present.maps.elements import DecorElement, JsLayer, PlainLayerControl
     from planner.runs.pipeline import run_scenario
 
     result = run_scenario(_payload_scenario(tmp_path))
@@ -153,7 +154,7 @@ def test_every_map_element_renders_in_one_template_pass(tmp_path: Path) -> None:
 
     def walk(element: Any) -> None:
         if isinstance(element, MacroElement):
-            assert isinstance(element, (_Decor, _JsLayer, _LayerControl, *trusted)), type(element)
+            assert isinstance(element, (DecorElement, JsLayer, PlainLayerControl, *trusted)), type(element)
         for child in element._children.values():
             walk(child)
 

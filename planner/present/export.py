@@ -28,10 +28,15 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from planner.errors import InputError
+from planner.evaluate.catchments import (
+    catchment_polygons,
+    check_gdf,
+    resolve_assignment,
+    resolve_open,
+)
 from planner.evaluate.kpis import PlanKPIs
 from planner.i18n import check_language, t
 from planner.optimize.solution import Solution
-from planner.present.maps import _check_gdf, _resolve_assignment, _resolve_open, catchment_polygons
 
 __all__ = ["GPKG_LAYERS", "export_plan_gpkg"]
 
@@ -98,16 +103,16 @@ def export_plan_gpkg(
         raise InputError(f"GeoPackage path must end in .gpkg; got {str(out)!r}.")
     if not out.parent.is_dir():
         raise InputError(f"cannot write {str(out)!r}: folder {str(out.parent)!r} does not exist.")
-    demand = _check_gdf(demand, "demand")
-    sites = _check_gdf(sites, "sites")
-    open_idx, sol_assignment = _resolve_open(open_sites, len(sites))
+    demand = check_gdf(demand, "demand")
+    sites = check_gdf(sites, "sites")
+    open_idx, sol_assignment = resolve_open(open_sites, len(sites))
     if kpis is not None and (
         kpis.assignment.shape != (len(demand),) or not np.array_equal(kpis.open_sites, open_idx)
     ):
         raise InputError(
             "`kpis` belong to another plan or demand table (open sites or row count differ)."
         )
-    asg, _ = _resolve_assignment(demand, sites, open_idx, assignment, kpis, sol_assignment)
+    asg, _ = resolve_assignment(demand, sites, open_idx, assignment, kpis, sol_assignment)
     existing = (
         sites["existing"].fillna(False).astype(bool).to_numpy()
         if "existing" in sites.columns

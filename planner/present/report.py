@@ -694,9 +694,9 @@ def write_report(path: str | os.PathLike[str], **kwargs: Any) -> Path:
     pathlib.Path
         The path written.
     """
-    from planner.present.maps import _atomic_write_text
+    from planner.files import atomic_write_text
 
     page = report_html(**kwargs)
     out = Path(path)
-    _atomic_write_text(out, page)
+    atomic_write_text(out, page)
     return out

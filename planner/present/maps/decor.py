@@ -1,0 +1,200 @@
+"""Legend, KPI panel and title of the plan map, and the travel note under it."""
+
+from __future__ import annotations
+
+from planner.evaluate.kpis import PlanKPIs, kpi_label
+from planner.i18n import check_language, t
+from planner.present.maps.elements import (
+    CLOSED_COLOUR,
+    DENSITY_COLOURS,
+    FREQUENCY_COLOURS,
+    FREQUENCY_LABELS,
+    KEPT_COLOUR,
+    NEW_COLOUR,
+    esc,
+    fmt_int,
+    fmt_number,
+    fmt_share,
+    js_literal,
+)
+from planner.travel.straight_line import TravelMatrix
+
+
+def decor_js(
+    title: str,
+    legend: str,
+    panel: str,
+    attributions: list[str],
+    bounds: list[list[float]],
+    heat_var: str | None,
+) -> str:
+    """Title, legend and KPI boxes, attributions, the fitted view and the heat disc size."""
+    return (
+        "var d=L.DomUtil.create('div','planner-title',map.getContainer());d.innerHTML="
+        + js_literal(esc(title))
+        + ";"
+        "function box(pos,cls,h){var c=L.control({position:pos});c.onAdd=function(){"
+        "var e=L.DomUtil.create('div','planner-box '+cls);e.innerHTML=h;"
+        "L.DomEvent.disableClickPropagation(e);L.DomEvent.disableScrollPropagation(e);return e;};"
+        "c.addTo(map);return c;}"
+        "box('bottomright','planner-legend',"
+        + js_literal(legend)
+        + ");"
+        + ("box('bottomleft','planner-kpi-panel'," + js_literal(panel) + ");" if panel else "")
+        + "".join(f"map.attributionControl.addAttribution({js_literal(a)});" for a in attributions)
+        + f"map.fitBounds({js_literal(bounds)},{{padding:[20,20],animate:false}});"
+        + (
+            # Disc size follows the data's size on screen, to match _heat_scale's grid.
+            f"(function(h){{var b=L.latLngBounds({js_literal(bounds)}),"
+            "a=map.latLngToContainerPoint(b.getSouthWest()),"
+            "c=map.latLngToContainerPoint(b.getNorthEast()),"
+            "r=Math.max(4,Math.min(40,Math.max(Math.abs(c.x-a.x),Math.abs(c.y-a.y))/50));"
+            f"h.setOptions({{radius:r,blur:0.8*r,maxZoom:map.getZoom()}});}})({heat_var}.heat);"
+            if heat_var
+            else ""
+        )
+    )
+
+
+def present_layers(has_heat: bool, has_cand: bool, has_existing: bool) -> set[str]:
+    present = {"population", "catchments", "centres", "allocation", "service"}
+    if has_heat:
+        present.add("faults")
+    if has_cand:
+        present.add("candidates")
+    if has_existing:
+        present.add("existing")
+    return present
+
+
+def legend_html(
+    lang: str,
+    breaks: list[float],
+    density_unit: str,
+    has_heat: bool,
+    has_cand: bool,
+    has_existing: bool,
+    warnings_html: list[str],
+    *,
+    has_frequency: bool = False,
+) -> str:
+    parts = [f"<h4>{esc(t('legend', lang))}</h4>"]
+    parts.append(f"<div><b>{esc(t('layer_population', lang))}</b> ({esc(density_unit)})</div>")
+    edges = [0.0, *breaks]
+    for i, lo in enumerate(edges):
+        hi = edges[i + 1] if i + 1 < len(edges) else None
+        label = f"{fmt_int(lo)} – {fmt_int(hi)}" if hi is not None else f"≥ {fmt_int(lo)}"
+        colour = DENSITY_COLOURS[min(i, len(DENSITY_COLOURS) - 1)]
+        parts.append(
+            f'<div><span class="planner-swatch" style="background:{colour}"></span>{esc(label)}</div>'
+        )
+    parts.append(
+        f'<div><span class="planner-sym" style="color:{NEW_COLOUR}">&#9632;</span>'
+        f"{esc(t('legend_new_centre', lang))}</div>"
+    )
+    if has_existing:
+        parts.append(
+            f'<div><span class="planner-sym" style="color:{KEPT_COLOUR}">&#9632;</span>'
+            f"{esc(t('legend_kept_centre', lang))}</div>"
+            f'<div><span class="planner-sym" style="color:{CLOSED_COLOUR}">&#9676;</span>'
+            f"{esc(t('legend_closed_centre', lang))}</div>"
+        )
+    if has_cand:
+        parts.append(
+            f'<div><span class="planner-sym" style="color:#666">&#9675;</span>'
+            f"{esc(t('legend_candidate', lang))}</div>"
+        )
+    parts.append(
+        f'<div><span class="planner-swatch" style="background:rgba(31,120,180,0.25);'
+        f'border-color:#1f78b4"></span>{esc(t("layer_catchments", lang))}</div>'
+    )
+    if has_heat:
+        parts.append(
+            '<div><span class="planner-swatch" style="background:linear-gradient(90deg,blue,lime,'
+            f'yellow,red)"></span>{esc(t("legend_heat", lang))}</div>'
+        )
+    if has_frequency:
+        parts.append(
+            f'<div class="planner-freq-title"><b>{esc(t("layer_robustness", lang))}</b> '
+            f"({esc(t('legend_robustness', lang))})</div>"
+        )
+        dots = []
+        for k, (colour, label) in enumerate(zip(FREQUENCY_COLOURS, FREQUENCY_LABELS, strict=True)):
+            size = 8 + 2 * k  # grows like the circles on the map
+            dots.append(
+                f'<span class="planner-freq-item"><span class="planner-dot" style="width:{size}px;'
+                f'height:{size}px;background:{colour}"></span>{esc(label)}</span>'
+            )
+        parts.append(f'<div class="planner-freq">{"".join(dots)}</div>')
+    for w in warnings_html:
+        parts.append(f'<div class="planner-warning">&#9888; {esc(w)}</div>')
+    return "".join(parts)
+
+
+def kpi_panel_html(
+    lang: str,
+    kpis: PlanKPIs | None,
+    baseline: PlanKPIs | None,
+    travel_note: str | None,
+    asg_note: str | None,
+) -> str:
+    if kpis is None and not travel_note:
+        return ""
+    parts = [f"<h4>{esc(t('kpi_panel_title', lang))}</h4>"]
+    if kpis is not None:
+        a = kpis.summary()
+        b = baseline.summary() if baseline is not None else None
+        keys = ["n_centres", "mean_minutes", "p90_minutes", "max_minutes"]
+        first = kpis.standards.service_minutes[0] if kpis.standards.service_minutes else None
+        if first is not None:
+            keys += [f"within_{first:g}min_share"]
+            if a.get(f"within_{first:g}min_share_65plus") is not None:
+                keys += [f"within_{first:g}min_share_65plus"]
+        keys += ["zone_standard_share"]
+        if a.get("faults_within_response_share") is not None:
+            keys += ["faults_within_response_share"]
+        if (a.get("unserved_share") or 0.0) > 0:
+            keys += ["unserved_share"]
+        head = f"<tr><th></th><th>{esc(t('kpi_plan', lang))}</th>"
+        if b is not None:
+            head += f"<th>{esc(t('kpi_baseline', lang))}</th>"
+        head += "</tr>"
+        rows = []
+        for key in keys:
+            cells = [esc(kpi_label(key, lang)), _fmt_kpi(key, a.get(key))]
+            if b is not None:
+                cells.append(_fmt_kpi(key, b.get(key)))
+            rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+        parts.append(f"<table>{head}{''.join(rows)}</table>")
+    if travel_note:
+        parts.append(f'<div class="planner-note">{esc(travel_note)}</div>')
+    if asg_note:
+        parts.append(f'<div class="planner-note">{esc(asg_note)}</div>')
+    return "".join(parts)
+
+
+def _fmt_kpi(key: str, value: float | None) -> str:
+    if value is None:
+        return "–"
+    if "share" in key:
+        return fmt_share(value)
+    if key == "n_centres":
+        return str(int(value))
+    return fmt_number(value, 1)
+
+
+def travel_note_text(travel: TravelMatrix, language: str = "zh") -> str:
+    """How travel was measured, in ``language``, for the map's KPI panel and reports.
+
+    Straight-line travel gets the translated note (detour factor and speed, "no road
+    network"); network travel keeps ``travel.note``.
+    """
+    lang = check_language(language)
+    if travel.method == "straight_line" and travel.detour_factor is not None:
+        return t(
+            "note_straight_line",
+            lang,
+            detour=f"{travel.detour_factor:g}",
+            speed=f"{(travel.speed_kmh or 0.0):g}",
+        )
+    return travel.note

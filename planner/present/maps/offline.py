@@ -1,0 +1,182 @@
+"""Standalone, offline-safe HTML for folium maps: Leaflet and its plugins inlined from
+the vendored copies in ``planner/present/static/`` (see ``VENDORED.md``), or pointed at
+locally served copies."""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Final
+
+import folium
+
+from planner.errors import InputError
+from planner.files import atomic_write_text
+
+#: Vendored versions (see planner/present/static/VENDORED.md).
+LEAFLET_VERSION: Final = "1.9.4"
+LEAFLET_HEAT_VERSION: Final = "0.2.0"
+
+_STATIC = Path(__file__).resolve().parent.parent / "static"
+LEAFLET_JS_URL = f"https://cdn.jsdelivr.net/npm/leaflet@{LEAFLET_VERSION}/dist/leaflet.js"
+LEAFLET_CSS_URL = f"https://cdn.jsdelivr.net/npm/leaflet@{LEAFLET_VERSION}/dist/leaflet.css"
+HEAT_JS_URL = (
+    f"https://cdn.jsdelivr.net/npm/leaflet.heat@{LEAFLET_HEAT_VERSION}/dist/leaflet-heat.js"
+)
+
+#: Known asset URLs (folium's or ours, any version) -> vendored file under planner/static.
+_ASSET_RULES: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
+    (re.compile(r"/leaflet(@[^/]+)?/dist/leaflet\.js$"), "leaflet/leaflet.js"),
+    (re.compile(r"/leaflet(@[^/]+)?/dist/leaflet\.css$"), "leaflet/leaflet.css"),
+    (re.compile(r"leaflet[._-]heat(\.min)?\.js$"), "leaflet.heat/leaflet-heat.js"),
+)
+
+
+# --------------------------------------------------------------------------------------
+# standalone HTML
+
+
+def asset_files() -> dict[str, Path]:
+    """The vendored asset files, keyed by their path under ``planner/static``."""
+    return {rel: _STATIC / rel for _, rel in _ASSET_RULES}
+
+
+def _asset_for(url: str) -> str | None:
+    for pattern, rel in _ASSET_RULES:
+        if pattern.search(url):
+            return rel
+    return None
+
+
+@lru_cache(maxsize=8)
+def _inline_asset(rel: str) -> str:
+    path = _STATIC / rel
+    text = path.read_text(encoding="utf-8")
+    text = re.sub(r"^\s*//# sourceMappingURL=.*$", "", text, flags=re.MULTILINE)
+    if rel.endswith(".css"):
+
+        def _data_uri(match: re.Match[str]) -> str:
+            ref = match.group(1).strip("'\"")
+            img = path.parent / ref
+            if not img.is_file():
+                return match.group(0)
+            encoded = base64.b64encode(img.read_bytes()).decode("ascii")
+            return f"url(data:image/png;base64,{encoded})"
+
+        text = re.sub(r"url\(([^)#]+\.png)\)", _data_uri, text)
+        return f"<style>/* {rel} (vendored, see VENDORED.md) */\n{text}</style>"
+    # "</script" inside inlined JS would end the element early.
+    text = text.replace("</script", "<\\/script")
+    return f"<script>/* {rel} (vendored, see VENDORED.md) */\n{text}</script>"
+
+
+_SCRIPT_TAG = re.compile(r'<script\s+src="([^"]+)"\s*>\s*</script>', re.IGNORECASE)
+_CSS_TAG = re.compile(r'<link\s+rel="stylesheet"\s+href="([^"]+)"\s*/?>', re.IGNORECASE)
+_EXTERNAL = re.compile(
+    r'<(?:script|link)\b[^>]*(?:src|href)\s*=\s*["\']?(?:https?:)?//[^"\'\s>]+', re.IGNORECASE
+)
+
+
+def map_html(m: folium.Map) -> str:
+    """The map as one standalone HTML page with every script and stylesheet inlined.
+
+    Parameters
+    ----------
+    m
+        A map from :func:`plan_map` (or any folium map using only Leaflet and
+        Leaflet.heat).
+
+    Returns
+    -------
+    str
+        The HTML. It loads nothing from the internet except background tiles.
+
+    Raises
+    ------
+    planner.errors.InputError
+        If the map needs a script or stylesheet that is not vendored (it would be
+        blank offline); the message names the URL.
+    """
+    page = m.get_root().render()
+
+    def _replace(match: re.Match[str]) -> str:
+        url = match.group(1)
+        rel = _asset_for(url)
+        if rel is None:
+            raise InputError(
+                f"the map loads {url!r}, which is not vendored in planner/static, so it would "
+                "not work offline; remove that plugin or vendor it (see planner/present/static/VENDORED.md)."
+            )
+        return _inline_asset(rel)
+
+    page = _SCRIPT_TAG.sub(_replace, page)
+    page = _CSS_TAG.sub(_replace, page)
+    leftover = _EXTERNAL.search(page)
+    if leftover:
+        raise InputError(
+            f"the map still references an outside resource ({leftover.group(0)[:120]!r}); "
+            "it would not work offline."
+        )
+    return page
+
+
+def save_map_html(m: folium.Map, path: str | os.PathLike[str]) -> Path:
+    """Write the map as a standalone, offline-safe ``map.html`` (atomically).
+
+    Parameters
+    ----------
+    m
+        The map (see :func:`plan_map`).
+    path
+        Output file; its folder must exist. Written to a temporary file first, so a
+        failure never leaves half a file.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+    """
+    out = Path(path)
+    page = map_html(m)
+    atomic_write_text(out, page)
+    return out
+
+
+def point_assets_to(m: folium.Map, base_url: str) -> folium.Map:
+    """Point the map's script and stylesheet links at locally served copies.
+
+    For ``streamlit_folium.st_folium``, which loads ``default_js``/``default_css`` by
+    URL: serve ``planner/static`` (e.g. Streamlit static file serving, copied to
+    ``./static``) and call ``point_assets_to(m, "app/static/")``.
+
+    Parameters
+    ----------
+    m
+        The map; changed in place and returned.
+    base_url
+        URL prefix under which the files of :func:`asset_files` are served.
+
+    Returns
+    -------
+    folium.Map
+        ``m``.
+    """
+    prefix = base_url if base_url.endswith("/") else base_url + "/"
+
+    def _walk(element: Any) -> None:
+        for attr in ("default_js", "default_css"):
+            links = getattr(element, attr, None)
+            if links:
+                new = []
+                for name, url in links:
+                    rel = _asset_for(url)
+                    new.append((name, prefix + rel if rel else url))
+                setattr(element, attr, new)
+        for child in getattr(element, "_children", {}).values():
+            _walk(child)
+
+    _walk(m)
+    return m
