@@ -154,7 +154,9 @@ def test_every_map_element_renders_in_one_template_pass(tmp_path: Path) -> None:
 
     def walk(element: Any) -> None:
         if isinstance(element, MacroElement):
-            assert isinstance(element, (DecorElement, JsLayer, PlainLayerControl, *trusted)), type(element)
+            assert isinstance(element, (DecorElement, JsLayer, PlainLayerControl, *trusted)), type(
+                element
+            )
         for child in element._children.values():
             walk(child)
 
