@@ -23,9 +23,11 @@ test: setup
 	@$(PY) -m pytest; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: treating as a failure"; exit 1; fi; exit $$rc
 
-## The Streamlit app on the demo data
+## The Streamlit app on the demo data, for this machine only (APP_ADDRESS=0.0.0.0 serves a team:
+## it then needs a login, see docs/security.md)
+APP_ADDRESS ?= 127.0.0.1
 app: setup
-	$(VENV)/bin/streamlit run app.py
+	$(VENV)/bin/streamlit run app.py --server.address $(APP_ADDRESS)
 
 ## Benchmarks, quick subset (minutes); results written to BENCHMARKS.md (date, machine, command)
 bench: setup

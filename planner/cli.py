@@ -608,6 +608,27 @@ def compare(
         typer.echo(comparison.to_text(language=lang))
 
 
+@app.command()
+def passwd(
+    user: Annotated[str, typer.Argument(help="The user name to log in with.")],
+) -> None:
+    """Print a line for the app's password file (PLANNER_PASSWORD_FILE) for USER.
+
+    Asks for the password twice (hidden) and prints USER:scrypt$... (a salted
+    scrypt hash; the password itself is stored nowhere). Append it to the file:
+    planner passwd ann >> /etc/planner/users.txt
+    """
+    from planner.runs.access import hash_password
+
+    name = user.strip()
+    if not name or any(ch in name for ch in ":\n\r#") or name != user:
+        raise InputError(
+            f"user name {user!r}: use a name without ':', '#', line breaks or surrounding spaces."
+        )
+    password = typer.prompt("Password", hide_input=True, confirmation_prompt=True, err=True)
+    typer.echo(f"{name}:{hash_password(password)}")
+
+
 def _benchmarks_dir() -> Path:
     for root in (Path(__file__).resolve().parent.parent, Path.cwd()):
         if (root / "benchmarks" / "run_all.py").is_file():

@@ -859,6 +859,36 @@ _LABELS: dict[str, dict[str, str]] = {
     "app_kept": {"zh": "保留", "en": "Kept"},
     "app_added": {"zh": "新增", "en": "Added"},
     "app_dropped": {"zh": "取消", "en": "Dropped"},
+    # ---- access: login, team use, library names (planner.runs.access, app/views/login.py)
+    "app_login_title": {"zh": "登录 · 供电营业厅选址", "en": "Log in · Service-Centre Planner"},
+    "app_login_intro": {
+        "zh": "此规划工具供团队使用，请先登录。",
+        "en": "This planner is shared by a team; please log in first.",
+    },
+    "app_login_button": {"zh": "登录", "en": "Log in"},
+    "app_login_oidc_button": {
+        "zh": "用单位账号登录",
+        "en": "Log in with your organisation account",
+    },
+    "app_login_user": {"zh": "用户名", "en": "User name"},
+    "app_login_password": {"zh": "密码", "en": "Password"},
+    "app_login_failed": {
+        "zh": "用户名或密码不正确。",
+        "en": "The user name or password is not right.",
+    },
+    "app_logged_in_as": {"zh": "已登录：{user}", "en": "Logged in as {user}"},
+    "app_logout": {"zh": "退出登录", "en": "Log out"},
+    "app_cannot_start": {"zh": "应用无法启动：{message}", "en": "The app cannot start: {message}"},
+    "app_library_name": {"zh": "方案库", "en": "Scenario library"},
+    "app_library_name_help": {
+        "zh": "输入方案库名称（下方列出已有的方案库，新名称会新建一个），所有方案库都存放在管理员配置的方案库根目录中{per_user}。",
+        "en": "Type a library's name (the libraries there are listed below; a new name makes a "
+        "new one); every library lives in the library root the administrator configured{per_user}.",
+    },
+    "app_library_per_user": {
+        "zh": "；登录后每位用户只能看到自己的方案",
+        "en": "; once users log in, each sees only their own saved runs",
+    },
 }
 
 #: Every label, read-only: ``LABELS[key][lang]``.

@@ -477,12 +477,24 @@ def test_save_reopen_and_compare_scenarios(env: Path) -> None:
 
 
 def test_library_folder_that_is_a_file(env: Path) -> None:
-    blocker = env / "blocker"
-    blocker.write_text("x")
+    (env / "library").mkdir()
+    (env / "library" / "blocker").write_text("x")
     at = new_app()
-    at.sidebar.text_input(key="library_dir").input(str(blocker)).run()
+    at.sidebar.text_input(key="library_name").input("blocker").run()
     go(at, "scenarios")
     assert any("is a file" in e for e in errors(at))
+
+
+@pytest.mark.parametrize("name", ["../outside", "/etc", "a/b", "..", ".hidden", "users"])
+def test_library_is_a_name_under_the_root_never_a_path(env: Path, name: str) -> None:
+    at = new_app()
+    at.sidebar.text_input(key="library_name").input(name).run()
+    go(at, "scenarios")
+    assert any("library name" in e for e in errors(at))
+    # no folder or SQLite file was created for it, in the root or outside it
+    assert {p.name for p in env.iterdir()} <= {"demo", "library"}
+    library = env / "library"
+    assert not library.exists() or {p.name for p in library.iterdir()} <= {"scenarios.sqlite"}
 
 
 def test_save_needs_a_name(env: Path) -> None:

@@ -77,11 +77,11 @@ def demo_scenario_path() -> Path:
 
 
 def default_library_dir() -> Path:
-    """Where saved scenarios live by default: ``PLANNER_LIBRARY_DIR``, else ``~/.service-centre-planner/library``."""
-    env = os.environ.get("PLANNER_LIBRARY_DIR", "").strip()
-    if env:
-        return Path(env).expanduser()
-    return Path.home() / ".service-centre-planner" / "library"
+    """The library root (:func:`planner.runs.access.library_root`): ``PLANNER_LIBRARY_ROOT``, else
+    ``~/.service-centre-planner/library``; the default library lives there."""
+    from planner.runs.access import library_root
+
+    return library_root()
 
 
 # --------------------------------------------------------------------------------------

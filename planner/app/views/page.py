@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, cast
 
 import streamlit as st
@@ -21,18 +22,20 @@ from planner.app.views.common import (
     tr,
 )
 from planner.app.views.data import step_data, step_demand
+from planner.app.views.login import ROOT_KEY, USER_KEY, gate, logout_button
 from planner.app.views.results import do_run, step_results
 from planner.app.views.scenarios import step_scenarios
 from planner.app.views.settings import step_model, step_travel
 from planner.app.views.sites import step_sites
 from planner.errors import PlannerError
+from planner.runs import access
 from planner.runs.config import ScenarioConfig
 from planner.sanitize import markdown_text as md
 
 #: Widget keys that are not settings of the scenario (kept across steps too).
 _UI_KEYS = (
     "data_source",
-    "library_dir",
+    "library_name",
     "roads_layer",
     "save_name",
     "save_with_map",
@@ -65,7 +68,7 @@ def start_session() -> ScenarioConfig | None:
             ss.setdefault(key, value)
         ss.setdefault("data_source", "demo")
         ss.setdefault("step", "data")
-        ss.setdefault("library_dir", str(state.default_library_dir()))
+        ss.setdefault("library_name", access.DEFAULT_LIBRARY)
         ss.setdefault("save_with_map", True)
         ss.setdefault("save_overwrite", False)
         ss.setdefault("n_worst", 10)
@@ -156,11 +159,30 @@ def sidebar(config: ScenarioConfig | None, blocked: list[str] | None = None) -> 
             if config is not None and state.run_key(config) != run.key:
                 st.caption(tr("app_settings_changed"))
         st.divider()
-        st.text_input(tr("app_library_dir"), key="library_dir", help=tr("app_library_help"))
+        library_chooser()
         st.caption(tr("app_privacy_note"))
+        logout_button()
+
+
+def library_chooser() -> None:
+    """The library by name, under the configured root (never a server path)."""
+    root = ss.get(ROOT_KEY)
+    user = ss.get(USER_KEY)
+    per_user = tr("app_library_per_user") if user else ""
+    st.text_input(
+        tr("app_library_name"),
+        key="library_name",
+        max_chars=64,
+        help=tr("app_library_name_help", per_user=per_user),
+    )
+    if root:
+        names = access.library_names(Path(root), user=user)
+        st.caption(" · ".join(md(n) for n in names))
 
 
 def main() -> None:
+    if gate() is None:  # not logged in, or served to others without a login: nothing else
+        return
     demo = start_session()
     if demo is None:
         return

@@ -17,6 +17,7 @@ from planner.app.views.common import (
     ss,
     tr,
 )
+from planner.app.views.login import USER_KEY
 from planner.errors import PlannerError
 from planner.sanitize import markdown_text as md
 
@@ -25,10 +26,21 @@ if TYPE_CHECKING:
 
 
 def open_library() -> Any:
+    """The chosen library: a name under the configured root, the user's own once users log in."""
+    from pathlib import Path
+
+    from planner.app.views.login import ROOT_KEY, USER_KEY
+    from planner.runs import access
     from planner.runs.library import ScenarioLibrary
 
+    root = ss.get(ROOT_KEY) or str(access.library_root())
     try:
-        return ScenarioLibrary(ss.get("library_dir") or state.default_library_dir())
+        folder = access.library_folder(
+            Path(root),
+            ss.get("library_name") or access.DEFAULT_LIBRARY,
+            user=ss.get(USER_KEY),
+        )
+        return ScenarioLibrary(folder)
     except PlannerError as exc:
         show_error(exc)
         return None
@@ -70,7 +82,9 @@ def step_scenarios() -> None:
     lib = open_library()
     if lib is None:
         return
-    st.caption(tr("app_library_at", path=str(lib.path)))
+    # In team use the server's folders are nobody's business: the library's name only.
+    shown = ss.get("library_name") if ss.get(USER_KEY) else str(lib.path)
+    st.caption(tr("app_library_at", path=md(str(shown))))
     lang = ss["lang"]
     for flag, key in (("_applied", "app_applied"), ("_deleted", "app_deleted")):
         if flag in ss:
