@@ -229,7 +229,7 @@ def test_a_run_saved_from_uploads_reopens_its_own_layers(env: Path) -> None:
 
 
 def test_a_run_whose_layers_are_gone_is_not_applied(env: Path) -> None:
-    from planner.library import ScenarioLibrary
+    from planner.runs.library import ScenarioLibrary
 
     lib = ScenarioLibrary(env / "library")
     toml = (env / "demo" / "tiny.toml").read_text(encoding="utf-8")

@@ -314,7 +314,7 @@ def _crs_widgets(src: Any, slot: str) -> dict[str, Any]:
 
 def _upload_state(config: ScenarioConfig) -> dict[str, Any]:
     """Widget values that stand for a scenario's own layers, as if uploaded (its files)."""
-    from planner.uploads import layer_names
+    from planner.inputs.uploads import layer_names
 
     out: dict[str, Any] = {"data_source": "upload"}
     whole = state_from_config(config)
