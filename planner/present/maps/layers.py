@@ -41,6 +41,13 @@ from planner.present.maps.elements import (
     fmt_share,
     js_literal,
 )
+from planner.present.maps.raster import (
+    HEAT_MAX_POINTS,
+    POLYGON_MAX_CELLS,
+    class_image,
+    heat_image,
+    median_spacing,
+)
 
 
 def _quantile_classes(values: np.ndarray, n_classes: int = 5) -> tuple[np.ndarray, list[float]]:
@@ -194,6 +201,9 @@ def population_layer(
         density_unit = t("population", lang)
     classes, breaks = _quantile_classes(density)
     keep = np.flatnonzero(pop > 0)
+    if keep.size > POLYGON_MAX_CELLS:
+        _population_image(m, ctx, shapes[keep], classes[keep], points=cells is None)
+        return breaks, density_unit
     minutes = kpis.travel_minutes if kpis is not None else None
     props: list[dict[str, Any]] = []
     for i in keep.tolist():
@@ -252,6 +262,35 @@ def population_layer(
     return breaks, density_unit
 
 
+def _population_image(
+    m: folium.Map, ctx: DrawContext, shapes: np.ndarray, classes: np.ndarray, *, points: bool
+) -> None:
+    """The density classes as one PNG (big maps): cells in the base map's datum,
+    points as squares of their median spacing."""
+    shifted = ctx.shift(shapes)
+    if points:
+        xy = shapely.get_coordinates(shifted)
+        lat0 = float(np.median(xy[:, 1]))
+        m_per_lon = 111_320.0 * math.cos(math.radians(lat0))
+        spacing_m = median_spacing(np.column_stack([xy[:, 0] * m_per_lon, xy[:, 1] * 111_320.0]))
+        hx, hy = spacing_m / 2.0 / m_per_lon, spacing_m / 2.0 / 111_320.0
+        bounds = np.column_stack([xy[:, 0] - hx, xy[:, 1] - hy, xy[:, 0] + hx, xy[:, 1] + hy])
+    else:
+        bounds = shapely.bounds(shifted)
+    alpha = round(0.55 * 255)
+    palette = [(0, 0, 0, 0)] + [
+        (int(c[1:3], 16), int(c[3:5], 16), int(c[5:7], 16), alpha) for c in DENSITY_COLOURS
+    ]
+    index = np.minimum(classes, len(DENSITY_COLOURS) - 1) + 1
+    image = class_image(bounds, index, palette)
+    factory = (
+        f"L.imageOverlay({js_literal(image.data_url())},"
+        f"{js_literal([list(b) for b in image.bounds])},"
+        "{interactive:false,className:'planner-raster'})"
+    )
+    ctx.add(m, factory, "population", "layer_population")
+
+
 def fault_layer(
     m: folium.Map,
     ctx: DrawContext,
@@ -263,8 +302,9 @@ def fault_layer(
 ) -> tuple[str | None, bool]:
     """Fault heat map from the records (or the demand's fault intensity).
 
-    Returns the layer's JavaScript name (``None``: no heat map) and whether the fault
-    data are simulated (said by the caller or by a ``simulated`` column).
+    Returns the layer's JavaScript name (``None``: no heat map; ``""``: drawn as an
+    image, above :data:`~planner.present.maps.raster.HEAT_MAX_POINTS` points) and
+    whether the fault data are simulated (said by the caller or by a ``simulated`` column).
     """
     heat_points: np.ndarray | None = None
     if faults is not None:
@@ -290,6 +330,17 @@ def fault_layer(
         heat_points = np.column_stack([xy[sel], fault_int[sel]])
     if heat_points is None or heat_points.shape[0] == 0:
         return None, faults_simulated
+    heat_name = t("layer_faults_simulated" if faults_simulated else "layer_faults", ctx.lang)
+    if heat_points.shape[0] > HEAT_MAX_POINTS:
+        # Many points: one kernel-density image instead of Leaflet.heat's per-point work.
+        image = heat_image(heat_points[:, 0], heat_points[:, 1], heat_points[:, 2])
+        factory = (
+            f"L.imageOverlay({js_literal(image.data_url())},"
+            f"{js_literal([list(b) for b in image.bounds])},"
+            "{interactive:false,opacity:0.85})"
+        )
+        m.add_child(JsLayer(factory, name=heat_name, show="faults" not in ctx.hidden))
+        return "", faults_simulated
     scale = _heat_scale(heat_points[:, :2], heat_points[:, 2])
     data = np.column_stack(
         [
@@ -298,7 +349,6 @@ def fault_layer(
             np.round(heat_points[:, 2] / scale, 3),
         ]
     )
-    heat_name = t("layer_faults_simulated" if faults_simulated else "layer_faults", ctx.lang)
     # Wrapped in a layer group: the layer control greys out layers whose own
     # ``maxZoom`` is below the current zoom, and Leaflet.heat uses ``maxZoom`` for
     # its intensity scale. The decor script sets it to the fitted zoom.
@@ -317,6 +367,8 @@ def catchment_layer(
 ) -> None:
     lang = ctx.lang
     catch = catchment_polygons(demand, open_idx, asg)
+    if len(demand) > POLYGON_MAX_CELLS and len(catch):
+        catch = catch.set_geometry(simplified(catch.geometry.values, cell_degrees(demand)))
     c_props = []
     for row in catch.itertuples(index=False):
         s = int(row.site)
@@ -341,6 +393,27 @@ def catchment_layer(
         "onEachFeature:function(f,l){l.bindPopup(f.properties.h);}})"
     )
     ctx.add(m, catch_factory, "catchments", "layer_catchments")
+
+
+def cell_degrees(demand: gpd.GeoDataFrame) -> float:
+    """Median side of the demand cells (or spacing of the points) in degrees of latitude."""
+    cells = cell_polygons(demand)
+    if cells is not None:
+        b = shapely.bounds(cells)
+        return float(np.median(b[:, 3] - b[:, 1]))
+    pts = demand.geometry.to_crs(utm_crs(demand))
+    return median_spacing(np.column_stack([pts.x.to_numpy(), pts.y.to_numpy()])) / 111_320.0
+
+
+def simplified(geoms: np.ndarray, cell_deg: float) -> np.ndarray:
+    """Catchments of a big map simplified to half a cell (their stair-step edges go),
+    as one coverage so that neighbouring catchments keep a shared border."""
+    tolerance = 0.5 * cell_deg
+    try:
+        out = shapely.coverage_simplify(geoms, tolerance)
+    except shapely.errors.GEOSException:  # not a clean coverage: each on its own
+        out = shapely.simplify(geoms, tolerance, preserve_topology=True)
+    return np.asarray(out, dtype=object)
 
 
 def service_layer(
