@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from planner.errors import ConfigError, InputError
 from planner.i18n import check_language
+from planner.optimize.model_table import models_where
 from planner.runs.config import ScenarioConfig, scenario_from_dict
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ MODEL_CHOICES: Final = (
     "facility_location",
 )
 #: Models with a number of centres ``p``.
-P_MODELS: Final = ("p_median", "mclp", "p_center", "capacitated_p_median")
+P_MODELS: Final = models_where(p="required")
 #: Base maps of the results map.
 BASEMAP_CHOICES: Final = ("osm", "gaode", "none")
 #: The "no column" choice of optional column pickers.

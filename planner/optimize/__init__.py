@@ -13,9 +13,10 @@ Models: ``p_median``, ``mclp``, ``lscp``, ``p_center``, ``capacitated_p_median``
 
 from __future__ import annotations
 
-from planner.optimize.check import MODELS, check_solution, nearest_open, recompute_objective
+from planner.optimize.check import check_solution, nearest_open, recompute_objective
 from planner.optimize.dispatch import AUTO_EXACT_MAX_PAIRS, METHODS, solve
 from planner.optimize.exact.milp import SOLVERS
+from planner.optimize.model_table import MODEL_TABLE, MODELS, ModelSpec, model_spec
 from planner.optimize.problem import Problem
 from planner.optimize.solution import Solution, Status
 
@@ -23,11 +24,14 @@ __all__ = [
     "AUTO_EXACT_MAX_PAIRS",
     "METHODS",
     "MODELS",
+    "MODEL_TABLE",
     "SOLVERS",
+    "ModelSpec",
     "Problem",
     "Solution",
     "Status",
     "check_solution",
+    "model_spec",
     "nearest_open",
     "recompute_objective",
     "solve",

@@ -15,18 +15,9 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from planner.optimize.model_table import model_spec
 from planner.optimize.problem import Problem
 from planner.optimize.solution import Solution
-
-#: Model names (see ``docs/models.md``).
-MODELS = (
-    "p_median",
-    "mclp",
-    "lscp",
-    "p_center",
-    "capacitated_p_median",
-    "facility_location",
-)
 
 
 def pair_cost(problem: Problem, rows: np.ndarray, sites: np.ndarray) -> np.ndarray:
@@ -238,8 +229,9 @@ def check_solution(
     if (assigned & ~is_open[np.maximum(a, 0)]).any():
         bad = np.flatnonzero(assigned & ~is_open[np.maximum(a, 0)])
         out.append(f"demand point(s) {bad[:5].tolist()} assigned to a closed site")
-    capacitated = model == "capacitated_p_median" or (
-        model == "facility_location" and problem.capacity is not None
+    spec = model_spec(model)
+    capacitated = spec.capacity == "required" or (
+        spec.capacity == "optional" and problem.capacity is not None
     )
     must_serve = (w > 0) | (load > 0) if capacitated else w > 0
     rows_a = np.flatnonzero(assigned)

@@ -21,6 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from planner.optimize.exact.formulations import Pairs
+from planner.optimize.model_table import COVERAGE_MODELS
 from planner.optimize.problem import Problem
 
 _LIST_MAX = 50
@@ -88,11 +89,6 @@ def findings_of(details: Mapping[str, Any] | None) -> list[dict[str, Any]]:
     diag = (details or {}).get("diagnosis")
     found = diag.get("findings") if isinstance(diag, Mapping) else None
     return [f for f in found if isinstance(f, dict)] if isinstance(found, list) else []
-
-
-#: Models whose radius defines coverage; in every other model a radius limits where a
-#: point (hotspots included) may be served.
-COVERAGE_MODELS = ("mclp", "lscp")
 
 
 def explain(

@@ -15,10 +15,10 @@ import numpy as np
 import scipy.sparse as sp
 
 from planner.errors import ProblemError
-from planner.optimize.check import MODELS
 from planner.optimize.diagnose import cheapest_cost
 from planner.optimize.exact.milp import DEFAULT_MIP_GAP, SOLVERS, relative_gap
 from planner.optimize.exact.solve import ModelOptions, solve_exact
+from planner.optimize.model_table import model_spec, models_where
 from planner.optimize.problem import Problem
 from planner.optimize.solution import Solution, Status
 
@@ -31,10 +31,8 @@ METHODS = ("auto", "exact", "heuristic")
 AUTO_EXACT_MAX_PAIRS = 2_000_000
 
 #: Models that ``method="auto"`` hands to the scale method first at every size.
-SCALE_FIRST_MODELS = ("p_median",)
+SCALE_FIRST_MODELS = models_where(scale_first=True)
 
-_NEEDS_P = ("p_median", "mclp", "p_center", "capacitated_p_median")
-_NEEDS_RADIUS = ("mclp", "lscp")
 _FORMULATIONS = ("auto", "radius", "assignment")
 
 
@@ -134,8 +132,7 @@ def validate(
         raise ProblemError(
             f"`problem` must be a planner.optimize.Problem; got {type(problem).__name__}."
         )
-    if model not in MODELS:
-        raise ProblemError(f"unknown `model` {model!r}; choose one of {', '.join(MODELS)}.")
+    spec = model_spec(model)
     if method not in METHODS:
         raise ProblemError(f"unknown `method` {method!r}; choose one of {', '.join(METHODS)}.")
     if solver not in SOLVERS:
@@ -157,11 +154,9 @@ def validate(
     if n_allowed == 0:
         raise ProblemError("every site is `excluded`: leave at least one candidate site.")
     # p
-    if model == "lscp" and p is not None:
-        raise ProblemError(
-            "`p` does not apply to model 'lscp' (it finds the fewest sites); leave it out."
-        )
-    if model in _NEEDS_P and p is None:
+    if spec.p == "no" and p is not None:
+        raise ProblemError(f"`p` does not apply to model {model!r} ({spec.p_note}); leave it out.")
+    if spec.p == "required" and p is None:
         raise ProblemError(f"model {model!r} needs `p`, the number of sites to open.")
     if p is not None:
         if isinstance(p, bool) or not isinstance(p, (int, np.integer)):
@@ -177,7 +172,7 @@ def validate(
         if p < n_required:
             raise ProblemError(f"`p` = {p} is below the number of `required` sites ({n_required}).")
     if max_sites is not None:
-        if model != "facility_location":
+        if not spec.facility_costs:
             raise ProblemError(
                 "`max_sites` applies only to model 'facility_location' (the other models "
                 "take `p`, an exact count, or none); leave it out."
@@ -195,13 +190,13 @@ def validate(
                 f"({n_required}) or below 1; raise it."
             )
     # radius
-    if model in _NEEDS_RADIUS and radius is None:
+    if spec.radius == "required" and radius is None:
         raise ProblemError(
             f"model {model!r} needs `radius`, the coverage distance in the cost's unit."
         )
-    if model == "p_center" and radius is not None:
+    if spec.radius == "no" and radius is not None:
         raise ProblemError(
-            "`radius` does not apply to model 'p_center' (it finds the radius); leave it out."
+            f"`radius` does not apply to model {model!r} ({spec.radius_note}); leave it out."
         )
     if radius is not None:
         try:
@@ -218,14 +213,14 @@ def validate(
                 f"demand-site cost is {float(row_min[pos].min()):g}."
             )
     # model data
-    capacitated = model == "capacitated_p_median" or (
-        model == "facility_location" and problem.capacity is not None
+    capacitated = spec.capacity == "required" or (
+        spec.capacity == "optional" and problem.capacity is not None
     )
-    if model == "capacitated_p_median" and problem.capacity is None:
+    if spec.capacity == "required" and problem.capacity is None:
         raise ProblemError(
             "model 'capacitated_p_median' needs site capacities: Problem(..., capacity=...)."
         )
-    if model == "facility_location" and problem.opening_cost is None:
+    if spec.facility_costs and problem.opening_cost is None:
         raise ProblemError(
             "model 'facility_location' needs opening costs: Problem(..., opening_cost=...)."
         )
@@ -234,7 +229,7 @@ def validate(
             "`split` applies only to capacitated models (capacitated_p_median, facility_location with capacity)."
         )
     if budget is not None:
-        if model != "facility_location":
+        if not spec.facility_costs:
             raise ProblemError("`budget` applies only to model 'facility_location'.")
         budget = float(budget)
         if not math.isfinite(budget) or budget < 0:

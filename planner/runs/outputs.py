@@ -59,11 +59,12 @@ def tradeoff(result: RunResult) -> pd.DataFrame | None:
     """
     from planner.evaluate.kpis import tradeoff_curve
     from planner.optimize import solve
+    from planner.optimize.model_table import model_spec
     from planner.runs.pipeline import solve_options
 
     cfg = result.config
     max_p = cfg.outputs.tradeoff_max_p
-    if max_p is None or cfg.model.name not in ("p_median", "mclp", "p_center"):
+    if max_p is None or not model_spec(cfg.model.name).tradeoff:
         return None
     max_points = cfg.outputs.tradeoff_max_points
     if max_points is not None and len(result.inputs.demand) > max_points:

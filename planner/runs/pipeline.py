@@ -41,6 +41,13 @@ from planner.inputs.sites import (
     sites_from_densest_cells,
 )
 from planner.optimize import Problem, Solution
+from planner.optimize.model_table import (
+    COVERAGE_MODELS,
+    MODEL_TABLE,
+    MODELS,
+    model_spec,
+    models_where,
+)
 from planner.runs.config import LayerSource, ScenarioConfig, load_scenario
 from planner.runs.outdir import claim_out_dir
 from planner.travel.straight_line import TravelMatrix, straight_line_matrix
@@ -352,11 +359,11 @@ def response_limits(demand: gpd.GeoDataFrame, config: ScenarioConfig) -> np.ndar
 
 #: Model settings that only some models use (``model.p`` only when set in the file).
 SETTING_MODELS: dict[str, tuple[str, ...]] = {
-    "p": ("p_median", "mclp", "p_center", "capacitated_p_median", "facility_location"),
-    "radius": ("mclp", "lscp"),
-    "max_sites": ("facility_location",),
-    "opening_cost": ("facility_location",),
-    "budget": ("facility_location",),
+    "p": tuple(m for m in MODELS if MODEL_TABLE[m].p != "no"),
+    "radius": COVERAGE_MODELS,
+    "max_sites": models_where(facility_costs=True),
+    "opening_cost": models_where(facility_costs=True),
+    "budget": models_where(facility_costs=True),
 }
 
 
@@ -392,7 +399,8 @@ def solve_options(inputs: PlanInputs, config: ScenarioConfig) -> dict[str, Any]:
     }
     if s.method == "auto":
         options["target_gap"] = s.target_gap
-    if m.name in ("p_median", "mclp", "p_center", "capacitated_p_median"):
+    spec = model_spec(m.name)
+    if spec.p == "required":
         if m.p is None:
             raise ConfigError(f"model.p is needed for model {m.name!r}; set `p` in [model].")
         n_sites = len(inputs.sites)
@@ -407,7 +415,7 @@ def solve_options(inputs: PlanInputs, config: ScenarioConfig) -> dict[str, Any]:
                 "or set data.existing.policy = 'may_close'."
             )
         options["p"] = m.p
-    elif m.name == "facility_location":
+    elif spec.facility_costs:
         if m.p is not None and m.max_sites is not None:
             raise ConfigError(
                 "model.p (exactly p centres) and model.max_sites (at most) are both set; "
@@ -424,12 +432,12 @@ def solve_options(inputs: PlanInputs, config: ScenarioConfig) -> dict[str, Any]:
             options["p"] = m.p
         if m.max_sites is not None:
             options["max_sites"] = m.max_sites
-    if m.name in ("mclp", "lscp"):
+    if spec.coverage:
         radius = m.radius if m.radius is not None else config.standards.service_minutes[0]
         if m.cost == "distance" and m.radius is None:
             raise ConfigError("model.radius is needed in metres when model.cost = 'distance'.")
         options["radius"] = radius
-    if m.name == "facility_location" and m.budget is not None:
+    if spec.facility_costs and m.budget is not None:
         options["budget"] = m.budget
     if m.enforce_hotspot_response:
         if m.cost != "minutes":

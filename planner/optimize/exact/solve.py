@@ -40,6 +40,7 @@ from planner.optimize.exact.milp import (
     write_milp,
 )
 from planner.optimize.exact.warmstart import pmedian_incumbent
+from planner.optimize.model_table import COVERAGE_MODELS
 from planner.optimize.problem import Problem
 from planner.optimize.solution import Solution, Status
 
@@ -240,7 +241,7 @@ def _why_infeasible(
     """
     n = problem.n_demand
     pairs_all = build_pairs(problem)
-    serving = opts.model not in diagnose.COVERAGE_MODELS
+    serving = opts.model not in COVERAGE_MODELS
     radius = opts.radius if serving else None
     limits = np.full(n, INF)
     listed = np.zeros(n, dtype=bool)

@@ -27,14 +27,15 @@ import numpy as np
 import scipy.sparse as sp
 
 from planner.errors import InputError, ProblemError
+from planner.optimize.model_table import models_where
 from planner.optimize.problem import Problem
 from planner.optimize.solution import Solution, Status
 
 __all__ = ["p_median_from_points", "solve_heuristic", "solve_large"]
 
 #: Models each entry point covers.
-HEURISTIC_MODELS = ("p_median", "mclp")
-LARGE_MODELS = ("p_median", "mclp", "lscp", "p_center")
+HEURISTIC_MODELS = models_where(methods=("exact", "heuristic"))
+LARGE_MODELS = models_where(scale_method=True)
 _UNSUPPORTED_OPTIONS = ("budget", "split", "hotspot_rows", "hotspot_max_cost", "standards")
 
 
