@@ -26,13 +26,16 @@ import html
 import os
 import re
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-import numpy as np
-import pandas as pd
+from planner.errors import DataError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "FORMULA_PREFIXES",
+    "check_plain_path",
     "csv_bytes",
     "csv_cell",
     "csv_safe_frame",
@@ -48,6 +51,51 @@ _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*\[\]<>|$~]|(?<![^\W_])_|_(?![^\W_]))")
 _MARKDOWN_DIRECTIVE = re.compile(r":(?=[\w+\-/])")
 _MARKDOWN_BLOCK_START = re.compile(r"^(\s*\d*)([#+\-=!.)])")
+
+
+_VIRTUAL_PATH = re.compile(r"[/\\]vsi[a-z0-9_]+([/\\]|$)", re.IGNORECASE)
+_PREFIX = re.compile(r"^([A-Za-z][A-Za-z0-9_+.-]+):")
+
+
+def check_plain_path(path: str | os.PathLike[str], *, what: str = "layer") -> Path:
+    """Refuse GDAL virtual paths, driver prefixes and URLs; return the path.
+
+    ``/vsicurl/``, ``/vsizip/`` and the other ``/vsi*/`` prefixes make GDAL fetch
+    URLs or read inside archives, and ``CSV:``, ``GPKG:``, ``PG:``, ``http:`` style
+    prefixes choose a driver or a server; a planner's input is always a file on
+    disk. A Windows drive letter (``C:\\data``) is a plain path.
+
+    Parameters
+    ----------
+    path
+        The path as the user gave it (before joining it to the scenario's folder).
+    what
+        What the file is, for the message.
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    DataError
+        The path is not a plain file path (the message says what was expected).
+    """
+    text = os.fsdecode(path)
+    if "\x00" in text:
+        raise DataError(f"{what} path {text!r} holds a NUL character; give a file on disk.")
+    if _VIRTUAL_PATH.search(text):
+        raise DataError(
+            f"{what} path {text!r} is a GDAL virtual path (/vsicurl/, /vsizip/, ...), which is "
+            "not accepted; give a file on disk (a zipped Shapefile as the .zip itself)."
+        )
+    prefix = _PREFIX.match(text)
+    if prefix and len(prefix.group(1)) > 1:
+        raise DataError(
+            f"{what} path {text!r} starts with {prefix.group(1) + ':'!r} (a driver prefix or "
+            "URL), which is not accepted; give a file on disk."
+        )
+    return Path(text)
 
 
 def html_text(value: Any) -> str:
@@ -139,6 +187,9 @@ def csv_safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     pandas.DataFrame
         The same frame when nothing needed a change, else a copy.
     """
+    import numpy as np
+    import pandas as pd
+
     out = frame
     for pos in range(frame.shape[1]):
         series = frame.iloc[:, pos]

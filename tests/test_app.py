@@ -384,7 +384,7 @@ def test_save_upload_keeps_files_inside_the_session_folder(tmp_path: Path) -> No
         save_upload(b"x", "notes.docx", folder, slot="population")
     with pytest.raises(DataError, match="is empty"):
         save_upload(b"", "a.geojson", folder, slot="population")
-    with pytest.raises(DataError, match="not a readable GeoPackage"):
+    with pytest.raises(DataError, match=r"a\.gpkg: expected a GeoPackage \(SQLite\) file"):
         save_upload(b"garbage" * 10, "a.gpkg", folder, slot="population")
     assert not (folder / "population.gpkg").exists()  # a refused file is not kept
     assert max_upload_bytes() == 100_000_000

@@ -15,8 +15,10 @@ Input files are only ever read, never modified.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,6 +31,8 @@ import pyproj
 import shapely
 
 from planner.errors import DataError
+from planner.limits import current_limits
+from planner.sanitize import _VIRTUAL_PATH, check_plain_path
 
 Datum = Literal["wgs84", "gcj02", "bd09"]
 
@@ -45,9 +49,59 @@ CRS_ALIASES = {
     "bd09": "EPSG:4326",
 }
 
-#: Limits for zipped uploads: total uncompressed size and compression ratio (decompression bombs).
-MAX_UNZIPPED_BYTES = 2_000_000_000
-MAX_COMPRESSION_RATIO = 200
+#: Members of a zipped Shapefile that are read (everything else in the zip is ignored).
+SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
+
+#: Files that describe a dataset elsewhere (GDAL would follow them to other files or URLs).
+DATASET_DESCRIPTIONS = (".vrt", ".ovf", ".xodr", ".gdal_wms", ".wms", ".wfs", ".csvt")
+
+#: GDAL drivers allowed to open each vector format (checked after opening, before reading).
+_DRIVERS = {
+    "geojson": frozenset({"GeoJSON"}),
+    "gpkg": frozenset({"GPKG"}),
+    "shp": frozenset({"ESRI Shapefile"}),
+}
+
+#: The content each format must have, as said in messages.
+_EXPECTED = {
+    "geojson": "GeoJSON text (starting with '{')",
+    "gpkg": "a GeoPackage (SQLite) file",
+    "shp": "a Shapefile .shp (file code 9994)",
+    "zip": "a zip archive of a Shapefile",
+    "parquet": "a GeoParquet file (starting with PAR1)",
+    "csv": "CSV text",
+    "xml": "XML (GraphML, GML or KML)",
+}
+#: What a file's first bytes say it is, for messages.
+_FOUND = {
+    "gpkg": "a SQLite / GeoPackage file",
+    "zip": "a zip archive",
+    "parquet": "a Parquet file",
+    "shp": "a Shapefile .shp",
+    "vrt": "a GDAL virtual dataset (VRT XML, which can point at other files and URLs)",
+    "gdal": "a GDAL dataset description (XML naming a service or other files)",
+    "xml": "XML",
+    "json": "JSON text",
+    "binary": "binary data",
+    "text": "plain text",
+    "empty": "an empty file",
+}
+#: Content kinds accepted for each format.
+_ACCEPTS = {
+    "geojson": frozenset({"json"}),
+    "gpkg": frozenset({"gpkg"}),
+    "shp": frozenset({"shp"}),
+    "zip": frozenset({"zip"}),
+    "parquet": frozenset({"parquet"}),
+    "csv": frozenset({"text"}),
+    "xml": frozenset({"xml"}),
+}
+_GDAL_XML = re.compile(
+    rb"<\s*(OGRVRTDataSource|VRTDataset|GDAL_WMS|GDAL_WMTS|OGRWFSDataSource|WFS_GetCapabilities"
+    rb"|WMS_Capabilities|OGRMongoDBv3|GDAL_TMS|OGR_WFS)",
+    re.IGNORECASE,
+)
+_SNIFF_BYTES = 4096
 
 _SUFFIXES = {
     ".geojson": "geojson",
@@ -60,6 +114,68 @@ _SUFFIXES = {
     ".csv": "csv",
     ".txt": "csv",
 }
+
+
+def sniff(head: bytes) -> str:
+    """What a file's first bytes say it is: ``gpkg``, ``zip``, ``parquet``, ``shp``,
+    ``vrt``, ``gdal`` (other GDAL dataset descriptions), ``xml``, ``json``,
+    ``binary``, ``text`` or ``empty``."""
+    if not head:
+        return "empty"
+    if head.startswith(b"SQLite format 3\x00"):
+        return "gpkg"
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        return "zip"
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    if head.startswith(b"\x00\x00\x27\x0a"):
+        return "shp"
+    text = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    if text.startswith(b"<"):
+        if b"VRTDataSource" in head or b"VRTDataset" in head or b"vrtdataset" in head.lower():
+            return "vrt"
+        return "gdal" if _GDAL_XML.search(head) else "xml"
+    if _GDAL_XML.search(head):
+        return "vrt"
+    if text.startswith((b"{", b"[")):
+        return "json"
+    if b"\x00" in head:
+        return "binary"
+    return "text"
+
+
+def check_content(
+    path: Path, kind: str, *, what: str = "layer", encoding: str | None = None
+) -> None:
+    """Check that ``path``'s first bytes are what its format (``kind``) must start with.
+
+    GDAL picks a driver by content, not by name: a ``.geojson`` holding VRT XML is
+    opened as a virtual dataset that reads other files or URLs. This refuses it.
+
+    Raises
+    ------
+    DataError
+        One line: the file, the format expected and what was found.
+    """
+    with open(path, "rb") as fh:
+        head = fh.read(_SNIFF_BYTES)
+    found = sniff(head)
+    accepted = _ACCEPTS[kind]
+    if kind == "csv" and encoding and encoding.lower().replace("-", "").startswith("utf16"):
+        accepted = accepted | {"binary"}  # UTF-16 text is full of NUL bytes
+    if found not in accepted:
+        raise DataError(
+            f"{what} file {path}: expected {_EXPECTED[kind]} for a {path.suffix or 'file'} "
+            f"file, found {_FOUND[found]}; export the layer again in the stated format."
+        )
+
+
+def _too_many_rows(where: str, what: str, rows: int | None, limit: int) -> DataError:
+    count = f"{rows:,}" if rows is not None else f"more than {limit:,}"
+    return DataError(
+        f"{where}: the {what} layer has {count} rows, over the limit of {limit:,} rows "
+        "(setting PLANNER_MAX_ROWS); clip the layer to the study area or raise the setting."
+    )
 
 
 def parse_crs(crs: str | int | pyproj.CRS | None, *, setting: str = "crs") -> pyproj.CRS | None:
@@ -104,13 +220,22 @@ def _read_csv(
 ) -> pd.DataFrame:
     encodings = [encoding] if encoding else ["utf-8-sig", "gb18030"]
     last: Exception | None = None
+    limit = current_limits().max_rows
     for enc in encodings:
         try:
-            return pd.read_csv(path, encoding=enc)
+            df = pd.read_csv(path, encoding=enc, nrows=limit + 1)
         except UnicodeDecodeError as exc:
             last = exc
+            continue
+        except LookupError:
+            raise DataError(
+                f"{path}: `encoding` = {enc!r} is not a text encoding; use e.g. 'utf-8' or 'gbk'."
+            ) from None
         except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
             raise DataError(f"{path}: not a readable CSV table ({exc}).") from None
+        if len(df) > limit:
+            raise _too_many_rows(str(path), "CSV", None, limit)  # read no further
+        return df
     raise DataError(f"{path}: cannot decode the text ({last}); pass `encoding=` (e.g. 'gbk').")
 
 
@@ -139,6 +264,9 @@ def _csv_to_gdf(
 
 
 def _check_zip(path: Path) -> zipfile.ZipFile:
+    """Open a zip after checking its directory: flat names, no dataset descriptions,
+    sizes and compression ratios within the limits (decompression bombs)."""
+    limits = current_limits()
     try:
         zf = zipfile.ZipFile(path)
     except zipfile.BadZipFile:
@@ -149,25 +277,65 @@ def _check_zip(path: Path) -> zipfile.ZipFile:
     for info in zf.infolist():
         name = info.filename
         if name.startswith(("/", "\\")) or ".." in Path(name).parts or ":" in name:
+            zf.close()
             raise DataError(
                 f"{path}: refuses member {name!r} (absolute path or '..'); re-zip the files flat."
             )
-        total += info.file_size
-        if info.compress_size and info.file_size / info.compress_size > MAX_COMPRESSION_RATIO:
+        if name.lower().endswith(DATASET_DESCRIPTIONS) or _VIRTUAL_PATH.search(name):
+            zf.close()
             raise DataError(
-                f"{path}: member {name!r} is compressed suspiciously well (a zip bomb?); refused."
+                f"{path}: member {name!r} describes a dataset elsewhere (GDAL VRT or similar), "
+                "which is not accepted; zip only the Shapefile's .shp, .shx, .dbf, .prj and .cpg."
             )
-    if total > MAX_UNZIPPED_BYTES:
+        total += info.file_size
+        if info.file_size > 1_000_000 and (
+            info.compress_size == 0 or info.file_size / info.compress_size > limits.max_zip_ratio
+        ):
+            zf.close()
+            raise DataError(
+                f"{path}: member {name!r} is compressed {info.file_size / max(info.compress_size, 1):,.0f} "
+                f"times, over the limit of {limits.max_zip_ratio:g} (setting PLANNER_MAX_ZIP_RATIO; "
+                "a zip bomb?); refused."
+            )
+    if total > limits.max_unzipped_bytes:
+        zf.close()
         raise DataError(
-            f"{path}: unpacks to {total / 1e9:.1f} GB, over the {MAX_UNZIPPED_BYTES / 1e9:.0f} GB limit."
+            f"{path}: unpacks to {total / 1e6:,.0f} MB, over the limit of "
+            f"{limits.max_unzipped_bytes / 1e6:,.0f} MB (setting PLANNER_MAX_UNZIPPED_MB); "
+            "clip the layer or raise the setting."
         )
     return zf
 
 
+def _extract(
+    zf: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, budget: int, path: Path
+) -> int:
+    """Copy one member to ``target`` in chunks, never past ``budget`` bytes (the
+    directory's sizes could lie); return the bytes written."""
+    written = 0
+    try:
+        with zf.open(info) as src, open(target, "wb") as dst:
+            while chunk := src.read(1 << 20):
+                written += len(chunk)
+                if written > budget:
+                    raise DataError(
+                        f"{path}: member {info.filename!r} unpacks to more than the limit "
+                        f"({budget / 1e6:,.0f} MB left of setting PLANNER_MAX_UNZIPPED_MB); refused."
+                    )
+                dst.write(chunk)
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        raise DataError(
+            f"{path}: member {info.filename!r} is damaged ({exc}); zip the files again."
+        ) from None
+    return written
+
+
 @contextmanager
 def _unzipped_shapefile(path: Path, layer: str | None) -> Iterator[Path]:
-    """Extract a zipped Shapefile into a private temporary folder (never next to the input)."""
+    """Extract a zipped Shapefile's parts into a private temporary folder (never next
+    to the input); only :data:`SHAPEFILE_PARTS` are extracted."""
     zf = _check_zip(path)
+    budget = current_limits().max_unzipped_bytes
     with zf, tempfile.TemporaryDirectory(prefix="planner-shp-") as tmp:
         members = [i for i in zf.infolist() if not i.is_dir()]
         shps = [Path(i.filename) for i in members if i.filename.lower().endswith(".shp")]
@@ -192,11 +360,21 @@ def _unzipped_shapefile(path: Path, layer: str | None) -> Iterator[Path]:
                 f"{path}: Shapefile {shp.stem!r} is missing its {' and '.join(missing)} part(s); add them to the zip."
             )
         for info in members:
-            if Path(info.filename).with_suffix("").as_posix().lower() == base:
-                target = Path(tmp) / Path(info.filename).name
-                with zf.open(info) as src, open(target, "wb") as dst:
-                    dst.write(src.read())
-        yield Path(tmp) / shp.name
+            member = Path(info.filename)
+            if (
+                member.with_suffix("").as_posix().lower() == base
+                and member.suffix.lower() in SHAPEFILE_PARTS
+            ):
+                budget -= _extract(zf, info, Path(tmp) / member.name, budget, path)
+        extracted = Path(tmp) / shp.name
+        try:
+            check_content(extracted, "shp", what=f"{path}: member")
+        except DataError:
+            raise DataError(
+                f"{path}: member {shp.name!r} is not a Shapefile .shp (expected file code 9994); "
+                "zip the Shapefile's own .shp, .shx, .dbf and .prj."
+            ) from None
+        yield extracted
 
 
 def _looks_garbled(df: pd.DataFrame) -> bool:
@@ -223,6 +401,7 @@ def _read_vector(path: Path, *, layer: str | None, encoding: str | None) -> gpd.
             raise DataError(f"{path}: holds layers {', '.join(layers)}; choose one with `layer=`.")
         if layer is not None and layer not in layers:
             raise DataError(f"{path}: no layer {layer!r}; layers are {', '.join(layers)}.")
+    _check_driver_and_rows(path, kind or "", layer)
     try:
         if kind == "shp" and encoding is None:
             has_cpg = path.with_suffix(".cpg").exists() or path.with_suffix(".CPG").exists()
@@ -245,7 +424,42 @@ def _read_vector(path: Path, *, layer: str | None, encoding: str | None) -> gpd.
         ) from None
 
 
+def _check_driver_and_rows(path: Path, kind: str, layer: str | None) -> None:
+    """Open the layer's metadata only: the GDAL driver must be the format's own, and
+    the feature count within ``PLANNER_MAX_ROWS``."""
+    import pyogrio
+
+    try:
+        info = pyogrio.read_info(path, layer=layer)
+    except Exception as exc:  # GDAL errors come in many classes; all mean "cannot read this file"
+        raise DataError(
+            f"{path}: cannot read it as a {kind} layer ({str(exc).splitlines()[0]})."
+        ) from None
+    driver = str(info.get("driver"))
+    allowed = _DRIVERS.get(kind)
+    if allowed is not None and driver not in allowed:
+        raise DataError(
+            f"{path}: expected {_EXPECTED[kind]}, but GDAL reads it as {driver!r}; "
+            "export the layer again in the stated format."
+        )
+    rows = int(info.get("features") or 0)
+    limit = current_limits().max_rows
+    if rows > limit:
+        raise _too_many_rows(str(path), kind, rows, limit)
+
+
 def _read_parquet(path: Path) -> gpd.GeoDataFrame:
+    import pyarrow.parquet as pq
+
+    try:
+        rows = pq.ParquetFile(path).metadata.num_rows
+    except Exception as exc:
+        raise DataError(
+            f"{path}: cannot read it as GeoParquet ({str(exc).splitlines()[0]})."
+        ) from None
+    limit = current_limits().max_rows
+    if rows > limit:
+        raise _too_many_rows(str(path), "GeoParquet", rows, limit)
     try:
         return gpd.read_parquet(path)
     except ValueError as exc:
@@ -315,7 +529,7 @@ def read_layer(
     geopandas.GeoDataFrame
         In EPSG:4326 with valid coordinates and at least one row.
     """
-    p = Path(path)
+    p = check_plain_path(path, what=what)
     if not p.exists():
         raise DataError(
             f"{what} file {p} does not exist; check the path (relative paths start at the scenario file)."
@@ -328,6 +542,7 @@ def read_layer(
             f"{what} file {p}: unknown format {p.suffix!r}; use .geojson, .gpkg, .shp, .zip "
             "(zipped Shapefile), .parquet or .csv."
         )
+    check_content(p, kind, what=what, encoding=encoding)
     if isinstance(crs, str) and crs.strip().lower() in ("gcj02", "bd09"):
         datum = datum or crs.strip().lower()  # type: ignore[assignment]
     user_crs = parse_crs(crs)

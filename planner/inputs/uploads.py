@@ -41,11 +41,13 @@ __all__ = [
     "LAYER_SUFFIXES",
     "ROAD_SUFFIXES",
     "SavedUpload",
+    "check_upload_content",
     "guess_column",
     "layer_names",
     "max_upload_bytes",
     "new_session_folder",
     "numeric_columns",
+    "private_paths_removed",
     "read_upload",
     "remove_session_folder",
     "require_numeric",
@@ -217,11 +219,62 @@ def save_upload(
     with os.fdopen(fd, "wb") as fh:
         fh.write(data)
     try:
+        check_upload_content(target, suffix, what=what)
         layers = tuple(layer_names(target))
-    except DataError:
+    except DataError as exc:
         target.unlink(missing_ok=True)
-        raise
+        raise DataError(private_paths_removed(str(exc), target, shown)) from None
     return SavedUpload(path=target, original_name=shown, size_bytes=size, layers=layers)
+
+
+#: Upload suffix -> the content check of :func:`planner.layers.check_content`.
+_CONTENT_KIND: Final[dict[str, str]] = {
+    ".geojson": "geojson",
+    ".json": "geojson",
+    ".gpkg": "gpkg",
+    ".zip": "zip",
+    ".parquet": "parquet",
+    ".geoparquet": "parquet",
+    ".csv": "csv",
+}
+
+_PRIVATE_PATH = re.compile(r"""[^\s'"()\[\]]*planner-(?:session|shp)-[^\s'"():\[\]]*""")
+
+
+def private_paths_removed(text: str, path: str | os.PathLike[str], shown: str) -> str:
+    """``text`` with the server's private folders replaced by the user's file name.
+
+    Messages from GDAL or the zip reader name the session folder
+    (``/tmp/planner-session-.../population.gpkg``) or the folder a zipped Shapefile
+    was unpacked into; a visitor must see neither.
+    """
+    text = text.replace(str(path), shown)
+    text = _PRIVATE_PATH.sub(shown, text)
+    name = Path(path).name  # the saved name (population.gpkg), not the user's
+    return (
+        re.sub(rf"(?<![\w.-]){re.escape(name)}(?![\w.-])", shown, text)
+        if name not in shown
+        else text
+    )
+
+
+def check_upload_content(path: Path, suffix: str, *, what: str = "layer") -> None:
+    """Refuse an upload whose content is not its type's (a ``.geojson`` holding VRT
+    XML, a ``.gpkg`` that is a zip...), a zip holding dataset descriptions or unpacking
+    past the limits, before any GDAL driver sees it.
+
+    Raises
+    ------
+    DataError
+        One line saying what the file should have been.
+    """
+    from planner.inputs.layers import _check_zip, check_content
+
+    kind = _CONTENT_KIND.get(suffix)
+    if kind is not None:
+        check_content(path, kind, what=what)
+    if kind == "zip":
+        _check_zip(path).close()
 
 
 def layer_names(path: str | os.PathLike[str]) -> list[str]:
@@ -240,7 +293,10 @@ def layer_names(path: str | os.PathLike[str]) -> list[str]:
         try:
             return [str(name) for name, _ in pyogrio.list_layers(p)]
         except Exception as exc:  # pyogrio raises several DataSourceError classes
-            raise DataError(f"{p.name}: not a readable GeoPackage ({exc}).") from None
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise DataError(
+                f"{p.name}: not a readable GeoPackage ({private_paths_removed(first, p, p.name)})."
+            ) from None
     if suffix == ".zip":
         try:
             with zipfile.ZipFile(p) as zf:
@@ -292,7 +348,7 @@ def read_upload(
         )
     except DataError as exc:
         # Name the user's file, not the private folder it was saved in.
-        raise DataError(str(exc).replace(str(path), f"{what} file {shown}")) from None
+        raise DataError(private_paths_removed(str(exc), path, f"{what} file {shown}")) from None
 
 
 def numeric_columns(gdf: pd.DataFrame) -> list[str]:

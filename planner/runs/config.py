@@ -42,6 +42,21 @@ class LayerSource(_Strict):
         None, description="source and licence shown on maps and reports (else from sources.json)"
     )
 
+    @field_validator("path", mode="before")
+    @classmethod
+    def _plain_path(cls, value: Any) -> Any:
+        """No GDAL virtual path, driver prefix or URL (checked before the path is joined
+        to the scenario's folder, where ``CSV:/etc/passwd`` would look relative)."""
+        if isinstance(value, str | Path):
+            from planner.errors import DataError
+            from planner.sanitize import check_plain_path
+
+            try:
+                check_plain_path(value, what="the")
+            except DataError as exc:
+                raise ValueError(str(exc).removeprefix("the path ")) from None
+        return value
+
     @field_validator("encoding")
     @classmethod
     def _known_encoding(cls, v: str | None) -> str | None:

@@ -47,6 +47,7 @@ from pydantic import BaseModel
 
 from planner.errors import ConfigError, InputError
 from planner.inputs.demand import DemandWeights, reweight_demand
+from planner.limits import current_limits
 from planner.runs.config import ScenarioConfig, load_scenario, scenario_from_dict
 from planner.runs.parallel import ProgressCallback, Task, run_tasks
 from planner.sanitize import write_csv
@@ -59,6 +60,7 @@ __all__ = [
     "PreparedPoints",
     "SweepResult",
     "apply_overrides",
+    "check_grid_size",
     "check_parameter",
     "inputs_for",
     "load_sweep_scenario",
@@ -219,11 +221,39 @@ def parse_param(text: str) -> tuple[str, list[Any]]:
     return key, parse_values(spec, key=key)
 
 
+def check_grid_size(params: Mapping[str, Sequence[Any]], *, source: str = "sweep") -> int:
+    """The number of runs of a grid (the product of the parameters' numbers of values),
+    checked against ``PLANNER_MAX_SWEEP_RUNS`` before any run is made.
+
+    Raises
+    ------
+    ConfigError
+        The grid is larger than the limit; the message gives each size and the setting.
+    """
+    sizes = {key: len(values) for key, values in params.items()}
+    total = math.prod(sizes.values())
+    limit = current_limits().max_sweep_runs
+    if total > limit:
+        shape = " x ".join(f"{n:,} ({key})" for key, n in sizes.items())
+        raise ConfigError(
+            f"{source}: the grid has {shape} = {total:,} runs, over the limit of {limit:,} runs "
+            "(setting PLANNER_MAX_SWEEP_RUNS); sweep fewer values or raise the setting."
+        )
+    return total
+
+
 def sweep_grid(params: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
-    """Every combination of the parameters' values, the last parameter varying fastest."""
+    """Every combination of the parameters' values, the last parameter varying fastest.
+
+    Raises
+    ------
+    ConfigError
+        An unknown setting, or more runs than ``PLANNER_MAX_SWEEP_RUNS`` (:func:`check_grid_size`).
+    """
     keys = list(params)
     for key in keys:
         check_parameter(key)
+    check_grid_size(params)
     return [
         dict(zip(keys, combo, strict=True))
         for combo in itertools.product(*(list(params[k]) for k in keys))
@@ -299,6 +329,7 @@ def load_sweep_scenario(path: str | Path) -> tuple[ScenarioConfig, dict[str, lis
             params[key] = parse_values(spec, key=key)
         except ConfigError as exc:
             raise ConfigError(f"{p}: [sweep] {exc}") from None
+    check_grid_size(params, source=f"{p}: [sweep]")
     return config, params
 
 

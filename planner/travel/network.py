@@ -97,6 +97,18 @@ _PARALLEL_MIN_WORK = 20_000_000
 _CHUNK_CELLS = 4_000_000
 _LINE_SUFFIXES = frozenset({".gpkg", ".shp", ".geojson", ".json", ".fgb", ".gml", ".kml", ".zip"})
 
+#: Road file suffix -> the content check of :func:`planner.layers.check_content` (the
+#: formats GDAL opens; GraphML and OSM extracts are parsed by our own readers).
+_CONTENT_KINDS = {
+    ".gml": "xml",
+    ".kml": "xml",
+    ".gpkg": "gpkg",
+    ".geojson": "geojson",
+    ".json": "geojson",
+    ".shp": "shp",
+    ".zip": "zip",
+}
+
 route_chunk = routing.route_chunk
 
 
@@ -280,11 +292,19 @@ def read_road_network(
     ConfigError
         ``speeds`` names an unknown mode or a non-positive speed.
     """
-    p = Path(path)
+    from planner.inputs.layers import _check_zip, check_content, check_plain_path
+
+    p = check_plain_path(path, what="road network")
     table = _check_speeds(speeds)
     if not p.exists():
         raise DataError(f"Road network file {p} does not exist; check the `network` path.")
     name = p.name.lower()
+    if p.is_file():  # GDAL picks drivers by content: check it is what the name says
+        kind = _CONTENT_KINDS.get(p.suffix.lower())
+        if kind is not None:
+            check_content(p, kind, what="road network")
+        if kind == "zip":
+            _check_zip(p).close()
     if name.endswith((".graphml", ".xml")):
         raw = read_graphml(p, crs)
     elif name.endswith((".osm.pbf", ".pbf", ".osm")):

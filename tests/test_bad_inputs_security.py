@@ -1,0 +1,416 @@
+"""Attack files and resource bombs: the security part of the bad-input corpus.
+
+Same check as :mod:`test_bad_inputs` (exit 2, one ``error:`` line naming the
+culprit, no traceback, nothing written): layers that are really GDAL virtual
+datasets (VRT XML pointing at ``/etc/passwd``), zips carrying a VRT, GDAL virtual
+paths and driver prefixes in a scenario, files whose content is not their type,
+and layers, zips and sweep grids past the resource limits (``planner.limits``).
+Bombs are built in the test and are small on disk.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pytest
+from scenario_fixtures import SCENARIO, write_tiny_data
+from test_bad_inputs import Case, appended, check_case, file_layer, variant
+
+from planner.errors import DataError
+
+#: A VRT that exposes /etc/passwd as a layer of points (what GDAL would open).
+VRT_PASSWD = """<OGRVRTDataSource>
+  <OGRVRTLayer name="passwd">
+    <SrcDataSource>CSV:/etc/passwd</SrcDataSource>
+    <GeometryType>wkbPoint</GeometryType>
+    <GeometryField encoding="PointFromColumns" x="field_3" y="field_4"/>
+  </OGRVRTLayer>
+</OGRVRTDataSource>
+"""
+VRT_CURL = VRT_PASSWD.replace("CSV:/etc/passwd", "/vsicurl/http://127.0.0.1:9/internal.csv")
+WMS = "<GDAL_WMS><Service name='TMS'><ServerUrl>http://127.0.0.1:9/${z}</ServerUrl></Service></GDAL_WMS>"
+
+
+def _shapefile_parts(folder: Path) -> dict[str, bytes]:
+    """The .shp/.shx/.dbf/.prj of the tiny candidate sites."""
+    gdf = gpd.read_file(folder / "tiny.gpkg", layer="candidate_sites")
+    tmp = folder / "_shp"
+    tmp.mkdir()
+    gdf.to_file(tmp / "sites.shp")
+    parts = {p.name: p.read_bytes() for p in tmp.iterdir()}
+    shutil.rmtree(tmp)
+    return parts
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return buf.getvalue()
+
+
+def zipped_shp_with(extra: dict[str, bytes]) -> Callable[[Path], None]:
+    def write(target: Path) -> None:
+        target.write_bytes(_zip({**_shapefile_parts(target.parent), **extra}))
+
+    return write
+
+
+def zip_whose_shp_is_vrt(target: Path) -> None:
+    parts = _shapefile_parts(target.parent)
+    parts["sites.shp"] = VRT_PASSWD.encode()
+    target.write_bytes(_zip(parts))
+
+
+def shp_that_is_vrt(target: Path) -> None:
+    for name, data in _shapefile_parts(target.parent).items():
+        (target.parent / name).write_bytes(data)
+    target.write_text(VRT_PASSWD, encoding="utf-8")
+
+
+def path_case(case_id: str, path: str, expect: str) -> Case:
+    return Case(
+        case_id,
+        variant(
+            'path = "tiny.gpkg"\nlayer = "candidate_sites"',
+            f'path = "{path}"\nlayer = "candidate_sites"',
+        ),
+        ("data.candidates.path", expect),
+    )
+
+
+VRT_CASES: list[Case] = [
+    Case(
+        "geojson-is-vrt-of-etc-passwd",
+        file_layer("candidate_sites", "sites.geojson", VRT_PASSWD),
+        ("sites.geojson", "expected GeoJSON", "VRT"),
+    ),
+    Case(
+        "geojson-is-vrt-of-url",
+        file_layer("candidate_sites", "sites.geojson", VRT_CURL),
+        ("sites.geojson", "VRT"),
+    ),
+    Case(
+        "gpkg-is-vrt",
+        file_layer("candidate_sites", "sites.gpkg", VRT_PASSWD),
+        ("sites.gpkg", "expected a GeoPackage", "VRT"),
+    ),
+    Case(
+        "csv-is-vrt",
+        file_layer("candidate_sites", "sites.csv", VRT_PASSWD),
+        ("sites.csv", "expected CSV text", "VRT"),
+    ),
+    Case(
+        "shp-is-vrt",
+        file_layer("candidate_sites", "sites.shp", shp_that_is_vrt),
+        ("sites.shp", "expected a Shapefile", "VRT"),
+    ),
+    Case(
+        "geojson-is-gdal-wms",
+        file_layer("candidate_sites", "sites.geojson", WMS),
+        ("sites.geojson", "GDAL dataset description"),
+    ),
+    Case(
+        "geojson-is-a-geopackage",
+        file_layer("candidate_sites", "sites.geojson", b"SQLite format 3\x00" + b"\x00" * 200),
+        ("sites.geojson", "expected GeoJSON", "SQLite"),
+    ),
+    Case(
+        "parquet-is-json",
+        file_layer("candidate_sites", "sites.parquet", '{"type": "FeatureCollection"}'),
+        ("sites.parquet", "expected a GeoParquet"),
+    ),
+    Case(
+        "zip-is-text",
+        file_layer("candidate_sites", "sites.zip", "not a zip"),
+        ("sites.zip", "expected a zip"),
+    ),
+    Case(
+        "zipped-shp-with-vrt",
+        file_layer(
+            "candidate_sites", "sites.zip", zipped_shp_with({"evil.vrt": VRT_PASSWD.encode()})
+        ),
+        ("sites.zip", "'evil.vrt'", "describes a dataset elsewhere"),
+    ),
+    Case(
+        "zipped-shp-whose-shp-is-vrt",
+        file_layer("candidate_sites", "sites.zip", zip_whose_shp_is_vrt),
+        ("sites.zip", "'sites.shp'", "not a Shapefile"),
+    ),
+    Case(
+        "zip-member-named-vsicurl",
+        file_layer(
+            "candidate_sites",
+            "sites.zip",
+            zipped_shp_with({"x/vsicurl/y.txt": b"x"}),
+        ),
+        ("sites.zip", "describes a dataset elsewhere"),
+    ),
+    path_case("path-vsicurl", "/vsicurl/http://127.0.0.1:9/sites.gpkg", "GDAL virtual path"),
+    path_case("path-vsizip", "/vsizip/tiny.zip/sites.shp", "GDAL virtual path"),
+    path_case("path-vsizip-chain", "/vsizip//vsicurl/http://x/a.zip/a.shp", "GDAL virtual path"),
+    path_case("path-vsimem-backslash", "\\\\vsimem\\\\sites.gpkg", "GDAL virtual path"),
+    path_case("path-csv-prefix", "CSV:/etc/passwd", "'CSV:'"),
+    path_case("path-gpkg-prefix", "GPKG:tiny.gpkg:candidate_sites", "'GPKG:'"),
+    path_case("path-url", "http://127.0.0.1:9/sites.geojson", "'http:'"),
+    path_case("path-pg", "PG:dbname=x", "'PG:'"),
+    Case(
+        "network-path-vsicurl",
+        variant(
+            "[model]",
+            '[travel]\nmethod = "network"\n[travel.network]\n'
+            'path = "/vsicurl/http://127.0.0.1:9/roads.gpkg"\n\n[model]',
+        ),
+        ("travel.network.path", "GDAL virtual path"),
+    ),
+]
+
+SWEEP_CASES: list[Case] = [
+    Case(
+        "sweep-grid-product-too-large",
+        appended(
+            '\n[sweep]\n"model.p" = "1:10000"\n"demand.faults" = "0:1:0.0002"\n'
+            '"solver.seed" = "0:9999"\n'
+        ),
+        ("[sweep]", "10,000 (model.p)", "PLANNER_MAX_SWEEP_RUNS"),
+    ),
+]
+
+CASES = [*VRT_CASES, *SWEEP_CASES]
+
+
+@pytest.fixture(scope="module")
+def tiny_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("tiny-data")
+    write_tiny_data(folder)
+    return folder / "tiny.gpkg"
+
+
+@pytest.fixture
+def case_folder(tiny_data: Path, tmp_path: Path) -> Path:
+    folder = tmp_path / "case"
+    folder.mkdir()
+    shutil.copy(tiny_data, folder / "tiny.gpkg")
+    (folder / "tiny.toml").write_text(SCENARIO, encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_attack_input(case: Case, case_folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    check_case(case, case_folder, capsys)
+
+
+# --------------------------------------------------------------------------------------
+# resource limits (settings changed per test)
+
+
+def _geoparquet_bomb(path: Path, rows: int) -> None:
+    """A GeoParquet of ``rows`` identical points: dictionary + run-length encoding keeps
+    it a few KB on disk while reading it makes ``rows`` Python objects."""
+    import json
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    import shapely
+
+    wkb = shapely.to_wkb(shapely.Point(114.3, 30.6))
+    table = pa.table(
+        {
+            "site_id": pa.array(np.zeros(rows, dtype=np.int64)),
+            "geometry": pa.DictionaryArray.from_arrays(
+                pa.array(np.zeros(rows, dtype=np.int32)), pa.array([wkb], type=pa.binary())
+            ),
+        }
+    )
+    geo = {
+        "version": "1.0.0",
+        "primary_column": "geometry",
+        "columns": {"geometry": {"encoding": "WKB", "geometry_types": ["Point"]}},
+    }
+    table = table.replace_schema_metadata({b"geo": json.dumps(geo).encode()})
+    pq.write_table(table, path, compression="zstd")
+
+
+def test_geoparquet_row_bomb_is_refused_before_it_is_read(
+    case_folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def write(target: Path) -> None:
+        _geoparquet_bomb(target, 2_000_001)
+        assert target.stat().st_size < 200_000  # small on disk
+
+    case = Case(
+        "geoparquet-row-bomb",
+        file_layer("candidate_sites", "sites.parquet", write),
+        ("sites.parquet", "2,000,001 rows", "limit of 2,000,000 rows", "PLANNER_MAX_ROWS"),
+    )
+    check_case(case, case_folder, capsys)
+
+
+@pytest.mark.parametrize(
+    ("layer", "name", "expect"),
+    [
+        ("population", "tiny.gpkg", "64 rows"),  # a GeoPackage layer
+        ("population", "cells.csv", "more than 10 rows"),  # a CSV of points: read no further
+        ("population", "cells.geojson", "64 rows"),
+    ],
+)
+def test_row_limit_is_a_setting(
+    layer: str,
+    name: str,
+    expect: str,
+    case_folder: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("PLANNER_MAX_ROWS", "10")
+    if name == "tiny.gpkg":
+        build = variant("[model]", "[model]")
+    else:
+
+        def write(target: Path) -> None:
+            gdf = gpd.read_file(case_folder / "tiny.gpkg", layer=layer)
+            gdf = gdf.set_geometry(gdf.geometry.representative_point())
+            if target.suffix == ".csv":
+                gdf.assign(lon=gdf.geometry.x, lat=gdf.geometry.y).drop(columns="geometry").to_csv(
+                    target, index=False
+                )
+            else:
+                gdf.to_file(target, driver="GeoJSON")
+
+        build = file_layer(layer, name, write)
+    check_case(
+        Case(f"rows-{name}", build, (name, expect, "limit of 10 rows", "PLANNER_MAX_ROWS")),
+        case_folder,
+        capsys,
+    )
+
+
+def test_zip_member_past_the_unzipped_limit_is_refused(
+    case_folder: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PLANNER_MAX_UNZIPPED_MB", "1")
+    rng = np.random.default_rng(0)
+    filler = rng.integers(
+        0, 4, 1_500_000, dtype=np.uint8
+    ).tobytes()  # compresses ~4x: under the ratio
+    case = Case(
+        "zip-past-unzipped-limit",
+        file_layer("candidate_sites", "sites.zip", zipped_shp_with({"sites.cpg": filler})),
+        ("sites.zip", "PLANNER_MAX_UNZIPPED_MB", "limit of 1 MB"),
+    )
+    check_case(case, case_folder, capsys)
+
+
+def test_zip_whose_directory_lies_is_stopped_while_unpacking(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A member whose directory entry claims 1 KB but unpacks to 3 MB."""
+    from planner.inputs.layers import read_layer
+
+    write_tiny_data(tmp_path)
+    parts = _shapefile_parts(tmp_path)
+    monkeypatch.setenv("PLANNER_MAX_UNZIPPED_MB", "2")
+    big = b"\x00" * 3_000_000
+    parts["sites.dbf"] = parts["sites.dbf"] + big
+    data = bytearray(_zip(parts))
+    # patch the uncompressed size of sites.dbf in its central-directory entry
+    central = data.rfind(b"PK\x01\x02", 0, data.find(b"PK\x05\x06"))
+    while central != -1:
+        name_len = int.from_bytes(data[central + 28 : central + 30], "little")
+        name = bytes(data[central + 46 : central + 46 + name_len])
+        if name == b"sites.dbf":
+            data[central + 24 : central + 28] = (1000).to_bytes(4, "little")
+            break
+        central = data.rfind(b"PK\x01\x02", 0, central)
+    path = tmp_path / "liar.zip"
+    path.write_bytes(bytes(data))
+    with pytest.raises(DataError, match=r"liar\.zip.*(PLANNER_MAX_UNZIPPED_MB|Bad|zip)"):
+        read_layer(path)
+
+
+def test_sweep_limit_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    from planner.errors import ConfigError
+    from planner.runs.sweep import sweep_grid
+
+    grid = {"model.p": [3, 4, 5], "solver.seed": [0, 1]}
+    assert len(sweep_grid(grid)) == 6
+    monkeypatch.setenv("PLANNER_MAX_SWEEP_RUNS", "5")
+    with pytest.raises(
+        ConfigError, match=r"3 \(model\.p\) x 2 \(solver\.seed\) = 6 runs.*PLANNER_MAX_SWEEP_RUNS"
+    ):
+        sweep_grid(grid)
+    monkeypatch.setenv("PLANNER_MAX_SWEEP_RUNS", "many")
+    with pytest.raises(ConfigError, match="PLANNER_MAX_SWEEP_RUNS"):
+        sweep_grid(grid)
+
+
+# --------------------------------------------------------------------------------------
+# uploads (the app's route to the same readers)
+
+
+@pytest.mark.parametrize(
+    ("filename", "content", "expect"),
+    [
+        ("sites.geojson", VRT_PASSWD.encode(), "VRT"),
+        ("sites.gpkg", VRT_CURL.encode(), "VRT"),
+        ("sites.csv", VRT_PASSWD.encode(), "VRT"),
+        ("sites.geojson", b"PK\x03\x04" + b"\x00" * 40, "zip archive"),
+        ("sites.parquet", b"a,b\n1,2\n", "GeoParquet"),
+    ],
+)
+def test_upload_content_must_match_its_type(
+    filename: str, content: bytes, expect: str, tmp_path: Path
+) -> None:
+    from planner.inputs.uploads import save_upload
+
+    with pytest.raises(DataError, match=expect) as info:
+        save_upload(content, filename, tmp_path, slot="candidates")
+    message = str(info.value)
+    assert filename in message
+    assert str(tmp_path) not in message  # the private folder never shows
+    assert list(tmp_path.iterdir()) == []  # nothing kept
+
+
+def test_upload_of_zipped_shp_with_vrt_is_refused(tmp_path: Path) -> None:
+    from planner.inputs.uploads import save_upload
+
+    (tmp_path / "data").mkdir()
+    write_tiny_data(tmp_path / "data")
+    data = _zip({**_shapefile_parts(tmp_path / "data"), "evil.vrt": VRT_PASSWD.encode()})
+    folder = tmp_path / "session"
+    folder.mkdir()
+    with pytest.raises(DataError, match=r"sites\.zip.*evil\.vrt") as info:
+        save_upload(data, "sites.zip", folder, slot="candidates")
+    assert str(folder) not in str(info.value)
+
+
+def test_unreadable_upload_error_hides_the_private_folder() -> None:
+    from planner.inputs.uploads import (
+        new_session_folder,
+        read_upload,
+        remove_session_folder,
+        save_upload,
+    )
+
+    folder = new_session_folder()
+    try:
+        # JSON cut short: GDAL's message names the file's path in the session folder
+        saved = save_upload(
+            b'{"type": "FeatureCollection", "feat', "mine.geojson", folder, slot="population"
+        )
+        with pytest.raises(DataError) as info:
+            read_upload(saved, what="population")
+        message = str(info.value)
+        assert "mine.geojson" in message
+        assert str(folder) not in message
+        assert "planner-session-" not in message
+        assert "population.geojson" not in message  # the saved name is private too
+    finally:
+        remove_session_folder(folder)
