@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup demo test app bench bench-full lint data clean
+.PHONY: setup demo test app bench bench-full lint data wuhan-data clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -44,6 +44,12 @@ lint: setup
 ## Rebuild data/geo/ from the raw inputs in ../shared/data (needs the `data` extra: rasterio)
 data: setup
 	$(PY) scripts/build_demo_data.py --shared ../shared/data --out data/geo
+
+## The whole-Wuhan rasters for scenarios/wuhan_municipality*.toml (4 MB, not committed)
+SHARED ?= ../shared
+wuhan-data:
+	mkdir -p data/geo/wuhan
+	cp $(SHARED)/data/wuhan/wuhan_pop_20plus_100m.tif $(SHARED)/data/wuhan/wuhan_pop_65plus_100m.tif data/geo/wuhan/
 
 clean:
 	rm -rf out .pytest_cache .mypy_cache .ruff_cache

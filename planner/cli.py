@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import math
 import sys
+import time
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -98,6 +99,68 @@ def _json_default(value: Any) -> Any:
     return str(value)
 
 
+_STAGE_NAMES = {
+    "reading": "Reading layers",
+    "aggregation": "Building demand",
+    "travel": "Travel costs",
+    "solve": "Solving",
+    "kpis": "Measuring the plan",
+    "outputs": "Writing outputs",
+}
+
+
+class StageTimer:
+    """Wall time, CPU time and peak memory of each pipeline stage (``--timings``).
+
+    Used as the pipeline's progress callback; a stage ends when the next begins or at
+    :meth:`finish`. Lines go to standard error as each stage ends.
+    """
+
+    def __init__(self, echo: bool = True) -> None:
+        self.rows: list[dict[str, Any]] = []
+        self._echo = echo
+        self._current: tuple[str, str, float, float] | None = None
+
+    @staticmethod
+    def _clock() -> tuple[float, float]:
+        import resource
+
+        use = resource.getrusage(resource.RUSAGE_SELF)
+        return time.perf_counter(), use.ru_utime + use.ru_stime
+
+    def __call__(self, stage: str, message: str, share: float) -> None:
+        if self._current is not None and self._current[0] == stage:
+            return
+        self.finish()
+        wall, cpu = self._clock()
+        self._current = (stage, message, wall, cpu)
+
+    def finish(self) -> None:
+        """End the current stage."""
+        if self._current is None:
+            return
+        import resource
+
+        stage, message, wall0, cpu0 = self._current
+        wall, cpu = self._clock()
+        peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6  # KB on Linux
+        row = {
+            "stage": stage,
+            "wall_s": round(wall - wall0, 2),
+            "cpu_s": round(cpu - cpu0, 2),
+            "peak_rss_gb": round(peak_gb, 2),
+            "what": message,
+        }
+        self.rows.append(row)
+        self._current = None
+        if self._echo:
+            typer.echo(
+                f"[timing] {stage:<11} wall {row['wall_s']:>7.1f} s  cpu {row['cpu_s']:>7.1f} s  "
+                f"peak {row['peak_rss_gb']:.2f} GB  {message}",
+                err=True,
+            )
+
+
 class _Progress:
     """Rich progress display on standard error; does nothing when disabled."""
 
@@ -141,6 +204,15 @@ class _Progress:
         if self._task is not None:
             self._progress.update(self._task, visible=False)
         self._task = self._progress.add_task(text, total=total)
+
+    def pipeline(self, stage: str, message: str, share: float) -> None:
+        """The pipeline's ``progress(stage, message, share)`` callback: a new step per
+        stage (reading, aggregation, travel, solve, kpis, outputs), its bar in percent."""
+        if stage != getattr(self, "_stage_name", None):
+            self._stage_name = stage
+            self.stage(f"{_STAGE_NAMES.get(stage, stage)}: {message}", total=100)
+        if self._progress is not None and self._task is not None:
+            self._progress.update(self._task, completed=round(100 * min(max(share, 0.0), 1.0)))
 
     def advance(self, done: int, total: int) -> None:
         """Set the bar of the current step to ``done`` of ``total``."""
@@ -263,17 +335,26 @@ def _exit_no_plan(doc: dict[str, Any], *, as_json: bool, where: str = "") -> NoR
     raise typer.Exit(NO_PLAN_EXIT)
 
 
-def _run_file(scenario: Path, out: Path, *, force: bool, quiet: bool, as_json: bool) -> RunResult:
-    from planner.runs.pipeline import load_inputs, run_scenario
+def _run_file(
+    scenario: Path, out: Path, *, force: bool, quiet: bool, as_json: bool, timings: bool = False
+) -> RunResult:
+    from planner.runs.pipeline import run_scenario
     from planner.runs.sweep import load_sweep_scenario
 
     config, _ = load_sweep_scenario(scenario)  # a [sweep] table is for `planner sweep`
     _check_out(out, force, config)
+    timer = StageTimer(echo=not as_json) if timings else None
     with _progress(quiet=quiet, as_json=as_json) as progress:
-        progress.stage("Reading layers, building demand, computing travel times")
-        inputs = load_inputs(config)
-        progress.stage(f"Solving {config.model.name} and writing outputs")
-        return run_scenario(config, out_dir=out, force=force, inputs=inputs)
+
+        def report(stage: str, message: str, share: float) -> None:
+            progress.pipeline(stage, message, share)
+            if timer is not None:
+                timer(stage, message, share)
+
+        result = run_scenario(config, out_dir=out, force=force, progress=report)
+    if timer is not None:
+        timer.finish()
+    return result
 
 
 # --------------------------------------------------------------------------------------
@@ -287,6 +368,14 @@ def run(
     force: ForceOption = False,
     as_json: JsonOption = False,
     quiet: QuietOption = False,
+    timings: Annotated[
+        bool,
+        typer.Option(
+            "--timings",
+            help="Print wall time, CPU time and peak memory of each stage (reading, "
+            "aggregation, travel, solve, kpis, outputs) to standard error.",
+        ),
+    ] = False,
 ) -> None:
     """Run a scenario file and write its outputs to --out.
 
@@ -294,7 +383,7 @@ def run(
     assignment.csv and scenario.lock.toml (settings, input hashes, versions,
     solver status). It is written all at once: an interrupted run leaves nothing.
     """
-    result = _run_file(scenario, out, force=force, quiet=quiet, as_json=as_json)
+    result = _run_file(scenario, out, force=force, quiet=quiet, as_json=as_json, timings=timings)
     _print_result(result, as_json=as_json, quiet=quiet)
 
 

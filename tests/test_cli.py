@@ -437,3 +437,18 @@ def test_module_entry_point() -> None:
     )
     assert proc.returncode == 0
     assert proc.stdout.startswith("planner ")
+
+
+def test_run_timings_report_every_stage(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`planner run --timings` names each pipeline stage once, in order, with wall
+    time, CPU time and peak memory."""
+    from scenario_fixtures import write_tiny_data
+
+    write_tiny_data(tmp_path)
+    scenario = write_tiny_scenario(tmp_path)
+    code = main(["run", str(scenario), "--out", str(tmp_path / "out"), "--timings", "--quiet"])
+    assert code == 0
+    lines = [ln for ln in capsys.readouterr().err.splitlines() if ln.startswith("[timing]")]
+    stages = [ln.split()[1] for ln in lines]
+    assert stages == ["reading", "aggregation", "travel", "solve", "kpis", "outputs"]
+    assert all(" cpu " in ln and " GB" in ln for ln in lines)

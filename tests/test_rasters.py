@@ -186,9 +186,10 @@ report = false
 
 
 def test_vector_cell_size_finer_than_its_cells_is_an_error(tmp_path: Path) -> None:
+    from scenario_fixtures import write_tiny_data, write_tiny_scenario
+
     from planner.runs.config import load_scenario
     from planner.runs.pipeline import load_inputs
-    from tests.scenario_fixtures import write_tiny_data, write_tiny_scenario
 
     write_tiny_data(tmp_path)
     scenario = write_tiny_scenario(tmp_path)

@@ -47,6 +47,7 @@ from numpy.typing import ArrayLike
 
 from planner.errors import InputError
 from planner.i18n import t
+from planner.optimize.problem import PointCosts
 from planner.optimize.solution import Solution
 
 __all__ = [
@@ -64,7 +65,7 @@ __all__ = [
 ]
 
 #: A dense travel matrix (``inf`` = cannot serve) or a sparse one (absent = cannot serve).
-Matrix: TypeAlias = np.ndarray | sp.csc_array | sp.csr_array
+Matrix: TypeAlias = np.ndarray | sp.csc_array | sp.csr_array | PointCosts
 
 
 def _default_zone_service() -> Mapping[str, float]:
@@ -475,6 +476,8 @@ def _travel_stats(values: np.ndarray, weights: np.ndarray) -> TravelStats:
 
 
 def _as_matrix(value: Any, name: str) -> Matrix:
+    if isinstance(value, PointCosts):
+        return value  # computed from coordinates: finite and >= 0 by construction
     if sp.issparse(value):
         mat = sp.csc_array(value, dtype=np.float64)
         data = mat.data
@@ -500,6 +503,8 @@ def _as_matrix(value: Any, name: str) -> Matrix:
 
 def _open_columns(mat: Matrix, open_sites: np.ndarray) -> np.ndarray:
     """Dense ``(n_demand, n_open)`` block of the open columns, ``inf`` where absent."""
+    if isinstance(mat, PointCosts):
+        return mat.columns(open_sites)
     if sp.issparse(mat):
         block = sp.csc_array(mat)[:, open_sites].tocoo()
         out = np.full((mat.shape[0], open_sites.size), np.inf)

@@ -16,7 +16,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from planner.optimize.model_table import model_spec
-from planner.optimize.problem import Problem
+from planner.optimize.problem import PointCosts, Problem
 from planner.optimize.solution import Solution
 
 
@@ -25,6 +25,8 @@ def pair_cost(problem: Problem, rows: np.ndarray, sites: np.ndarray) -> np.ndarr
     rows = np.asarray(rows, dtype=np.int64)
     sites = np.asarray(sites, dtype=np.int64)
     cost = problem.cost
+    if isinstance(cost, PointCosts):
+        return cost.pairs(rows, sites)
     if not isinstance(cost, sp.csr_array):
         return np.asarray(cost)[rows, sites].astype(np.float64)
     m = problem.n_sites
@@ -57,7 +59,10 @@ def nearest_open(
     if open_sites.size == 0:
         return site, best
     cost = problem.cost
-    if sp.issparse(cost):
+    if isinstance(cost, PointCosts):
+        d, s = cost.nearest(open_sites)
+        site, best = s[:, 0], d[:, 0]
+    elif sp.issparse(cost):
         sub = sp.csr_array(cost[:, open_sites])
         rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(sub.indptr))
         if rows.size:

@@ -164,7 +164,7 @@ def cheapest_cost(problem: Problem, rows: np.ndarray) -> np.ndarray:
     out = np.full(rows.size, np.inf)
     if rows.size == 0 or sites.size == 0:
         return out
-    cost = problem.cost
+    cost = problem.stored_cost()
     if sp.issparse(cost):
         sub = sp.csr_array(cost[rows][:, sites])
         has = np.diff(sub.indptr) > 0

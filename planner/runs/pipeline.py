@@ -201,6 +201,8 @@ def load_inputs(config: ScenarioConfig, *, progress: Progress | None = None) -> 
     w = config.demand
     cell_size_m = w.cell_size_m
     pop_src = d.population
+    if progress is not None:
+        progress("reading", Path(pop_src.path).name, 0.0)
     if is_raster(pop_src.path):
         population = read_population_raster(
             config.resolve(pop_src.path),

@@ -22,6 +22,14 @@ import numpy as np
 import scipy.sparse as sp
 
 from planner.errors import InputError
+from planner.optimize.problem import PointCosts
+
+#: Up to this many (demand x site) pairs straight-line travel is stored as dense
+#: matrices (two float64 matrices: 320 MB at the limit); above it the costs are
+#: computed from the coordinates when asked (:class:`PointCosts`), so nothing of size
+#: n x m is ever held: the optimiser keeps each point's nearest sites with a bound
+#: that stays valid for the full problem, the KPIs take the open sites' columns.
+DENSE_MAX_PAIRS = 20_000_000
 
 TravelMethod = Literal["straight_line", "network"]
 
@@ -57,8 +65,8 @@ class TravelMatrix:
         A one-line description for map legends and reports.
     """
 
-    distance_m: np.ndarray | sp.csr_array
-    minutes: np.ndarray | sp.csr_array
+    distance_m: np.ndarray | sp.csr_array | PointCosts
+    minutes: np.ndarray | sp.csr_array | PointCosts
     method: TravelMethod
     detour_factor: float | None = None
     speed_kmh: float | None = None
@@ -72,6 +80,11 @@ class TravelMatrix:
     def shape(self) -> tuple[int, int]:
         """``(n_demand, n_sites)``."""
         return (int(self.minutes.shape[0]), int(self.minutes.shape[1]))
+
+    @property
+    def is_points(self) -> bool:
+        """True when the costs are computed from coordinates (:class:`PointCosts`)."""
+        return isinstance(self.minutes, PointCosts)
 
     @property
     def is_sparse(self) -> bool:
@@ -99,6 +112,7 @@ def straight_line_matrix(
     detour_factor: float = DEFAULT_DETOUR_FACTOR,
     speed_kmh: float = DEFAULT_SPEED_KMH,
     chunk_rows: int = 20_000,
+    dense_max_pairs: int | None = None,
 ) -> TravelMatrix:
     """Straight-line travel: Euclidean metres in a metric CRS times a detour factor.
 
@@ -112,10 +126,15 @@ def straight_line_matrix(
     speed_kmh
         Door-to-door travel speed used to turn distance into minutes, > 0.
 
+    dense_max_pairs
+        Above this many pairs (default :data:`DENSE_MAX_PAIRS`) the matrices are
+        :class:`PointCosts` (computed from the coordinates when asked) instead of dense
+        arrays.
+
     Returns
     -------
     TravelMatrix
-        Dense ``float64`` matrices of metres and minutes.
+        Dense ``float64`` matrices of metres and minutes, or :class:`PointCosts`.
     """
     if not np.isfinite(detour_factor) or detour_factor < 1.0:
         raise InputError(
@@ -126,6 +145,21 @@ def straight_line_matrix(
         raise InputError(f"`speed_kmh` must be a positive speed in km/h; got {speed_kmh}.")
     d = _as_xy(demand_xy_m, "demand_xy_m")
     s = _as_xy(site_xy_m, "site_xy_m")
+    note = (
+        f"Straight-line distance x {detour_factor:g} detour factor at {speed_kmh:g} km/h "
+        "(no road network used)"
+    )
+    limit = DENSE_MAX_PAIRS if dense_max_pairs is None else int(dense_max_pairs)
+    if d.shape[0] * s.shape[0] > limit:
+        metres = PointCosts(d, s, float(detour_factor))
+        return TravelMatrix(
+            distance_m=metres,
+            minutes=metres.with_scale(float(detour_factor) / (speed_kmh * 1000.0 / 60.0)),
+            method="straight_line",
+            detour_factor=float(detour_factor),
+            speed_kmh=float(speed_kmh),
+            note=note,
+        )
     distance = np.empty((d.shape[0], s.shape[0]), dtype=np.float64)
     # Chunked so that a province (200,000 x 5,000) never holds three full temporaries at once.
     for start in range(0, d.shape[0], chunk_rows):
@@ -141,8 +175,5 @@ def straight_line_matrix(
         method="straight_line",
         detour_factor=float(detour_factor),
         speed_kmh=float(speed_kmh),
-        note=(
-            f"Straight-line distance x {detour_factor:g} detour factor at {speed_kmh:g} km/h "
-            "(no road network used)"
-        ),
+        note=note,
     )

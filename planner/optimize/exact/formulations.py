@@ -81,7 +81,7 @@ def build_pairs(problem: Problem, *, max_cost: float | None = None) -> Pairs:
     """Allowed pairs of a problem: non-excluded sites, present entries, ``cost <= max_cost``."""
     sites = np.flatnonzero(~problem.excluded)
     n = problem.n_demand
-    cost = problem.cost
+    cost = problem.stored_cost()
     if sp.issparse(cost):
         sub = sp.csr_array(cost[:, sites])
         sub.sort_indices()

@@ -52,7 +52,7 @@ def coverage(problem: Problem, radius: float, rows: np.ndarray | None = None) ->
     sites = np.flatnonzero(~problem.excluded).astype(np.int64)
     if rows is None:
         rows = np.flatnonzero(problem.weight > 0).astype(np.int64)
-    cost = problem.cost
+    cost = problem.stored_cost()
     if sp.issparse(cost):
         sub = sp.csr_array(cost[rows][:, sites])
         sub.sort_indices()
@@ -640,7 +640,7 @@ def solve_p_center(problem: Problem, p: int, *, time_limit: float | None, seed: 
         raise NotImplementedError("p-center binary search is limited to 30 million pairs")
     rows = np.flatnonzero(problem.weight > 0)
     sites = np.flatnonzero(~problem.excluded)
-    cost = problem.cost
+    cost = problem.stored_cost()
     if sp.issparse(cost):
         sub = sp.csr_array(cost[rows][:, sites])
         values = sub.data

@@ -188,6 +188,14 @@ def default_neighbours(n_demand: int, n_sites: int, p: int) -> int:
 
 def from_problem(problem: Problem, p: int, *, neighbours: int | None = None) -> Neighbours:
     """Neighbour lists of a :class:`Problem` (excluded sites and zero-weight points dropped)."""
+    from planner.optimize.problem import PointCosts
+
+    if isinstance(problem.cost, PointCosts):
+        pc = problem.cost
+        return from_points(
+            pc.demand_xy, pc.site_xy, problem.weight, p, scale=pc.scale,
+            required=problem.required, excluded=problem.excluded, neighbours=neighbours,
+        )  # fmt: skip
     cand = np.flatnonzero(~problem.excluded).astype(np.int64)
     keep = np.flatnonzero(problem.weight > 0).astype(np.int64)
     m = cand.size

@@ -164,7 +164,7 @@ def _unservable(problem: Problem) -> np.ndarray:
     """Demand points with weight that no allowed site can serve (sparse cost)."""
     if not sp.issparse(problem.cost):
         return np.zeros(0, dtype=np.int64)
-    sub = sp.csr_array(problem.cost[:, np.flatnonzero(~problem.excluded)])
+    sub = sp.csr_array(problem.stored_cost()[:, np.flatnonzero(~problem.excluded)])
     return np.flatnonzero((np.diff(sub.indptr) == 0) & (problem.weight > 0))
 
 
