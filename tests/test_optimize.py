@@ -811,16 +811,23 @@ def test_auto_routes_large_problems_to_the_scale_method(monkeypatch):
 
     def fake(problem, model, **kw):
         calls["model"], calls["kw"] = model, kw
-        return "scaled"
+        return Solution(
+            open_sites=[0, 1], assignment=np.zeros(problem.n_demand), objective=1.0, bound=None,
+            gap=None, status=Status.FEASIBLE, runtime_s=0.0, model=model, method="scaled",
+            solver="planner",
+        )  # fmt: skip
 
     monkeypatch.setattr(dispatch_mod, "AUTO_EXACT_MAX_PAIRS", 10)
     monkeypatch.setattr(
         dispatch_mod, "_scale_function", lambda name: fake if name == "solve_large" else None
     )
-    assert solve(_instance(0), "p_median", p=2, seed=3, time_limit=5.0) == "scaled"
+    scaled = solve(_instance(0), "p_median", p=2, seed=3, time_limit=5.0)
+    assert scaled.method == "scaled"
+    assert scaled.runtime_s > 0.0  # the whole call, not the method's own clock
     assert calls["model"] == "p_median"
     assert calls["kw"]["p"] == 2
     assert calls["kw"]["seed"] == 3
+    assert 0.0 < calls["kw"]["time_limit"] <= 5.0
     small = solve(_instance(0), "p_median", p=2, method="exact")
     assert small.method == "exact"
 
@@ -979,3 +986,46 @@ def test_facility_location_max_sites_is_checked() -> None:
         solve(problem, "facility_location", max_sites=2, p=2)
     with pytest.raises(ProblemError, match="only to model 'facility_location'"):
         solve(problem, "p_median", p=2, max_sites=2)
+
+
+def test_a_milp_without_time_to_set_up_is_not_started(monkeypatch):
+    # HiGHS does not read its time limit while setting a MIP up: with too little time
+    # left it is not started; the warm start (if any) is the plan, unproven.
+    from planner.optimize.exact import milp as milp_mod
+
+    monkeypatch.setattr(milp_mod, "HIGHS_SETUP_PER_PASS", 1e12)
+    monkeypatch.setattr(milp_mod, "HIGHS_START_SETUP_PER_PASS", 1e12)
+    problem = _instance(2, n=30, m=8)
+    sol = solve(problem, "p_median", p=3, method="exact", time_limit=60.0)
+    assert sol.status is Status.FEASIBLE
+    assert "not started" in sol.details["solver_status"]
+    assert check_solution(problem, sol, model="p_median", p=3) == []
+    cover = solve(problem, "mclp", p=2, radius=30.0, method="exact", time_limit=60.0)
+    assert cover.status is Status.NO_SOLUTION
+    # Without a time limit nothing is skipped.
+    assert solve(problem, "p_median", p=3, method="exact").status is Status.OPTIMAL
+
+
+def test_a_start_that_does_not_fit_stays_the_fallback(monkeypatch):
+    from planner.optimize.exact import milp as milp_mod
+
+    monkeypatch.setattr(milp_mod, "HIGHS_START_SETUP_PER_PASS", 1e12)
+    problem = _instance(2, n=30, m=8)
+    sol = solve(problem, "p_median", p=3, method="exact", time_limit=60.0)
+    assert sol.status is Status.OPTIMAL
+    assert sol.objective == pytest.approx(_brute_p_median(problem, 3))
+
+
+def test_dense_pairs_are_sorted_by_row_cost_then_site() -> None:
+    from planner.optimize.exact.formulations import build_pairs
+
+    rng = np.random.default_rng(1)
+    cost = rng.integers(0, 5, (40, 9)).astype(float)  # many ties
+    problem = Problem(cost, np.ones(40), excluded=[2])
+    pairs = build_pairs(problem, max_cost=3.0)
+    sub = cost[:, np.flatnonzero(~problem.excluded)]
+    rows, cols = np.nonzero(sub <= 3.0)
+    order = np.lexsort((cols, sub[rows, cols], rows))
+    assert pairs.rows.tolist() == rows[order].tolist()
+    assert pairs.cols.tolist() == cols[order].tolist()
+    assert pairs.cost.tolist() == sub[rows, cols][order].tolist()

@@ -7,7 +7,6 @@ validated :class:`ModelOptions`. Formulations are documented in ``docs/models.md
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -43,6 +42,7 @@ from planner.optimize.exact.warmstart import pmedian_incumbent
 from planner.optimize.model_table import COVERAGE_MODELS
 from planner.optimize.problem import Problem
 from planner.optimize.solution import Solution, Status
+from planner.optimize.timing import Deadline
 
 #: Largest demand x site count for which the exact p-median builds a dense warm start.
 WARM_START_MAX_PAIRS = 4_000_000
@@ -84,27 +84,13 @@ class ModelOptions:
         )
 
 
-class _Clock:
-    def __init__(self, time_limit: float | None) -> None:
-        self.t0 = time.perf_counter()
-        self.limit = time_limit
-
-    def elapsed(self) -> float:
-        return time.perf_counter() - self.t0
-
-    def remaining(self) -> float | None:
-        if self.limit is None:
-            return None
-        return max(self.limit - self.elapsed(), 0.01)
-
-
 # --------------------------------------------------------------------------- results
 
 
 def _solution(
     problem: Problem,
     opts: ModelOptions,
-    clock: _Clock,
+    clock: Deadline,
     *,
     status: Status,
     open_sites: np.ndarray | None = None,
@@ -166,7 +152,7 @@ def _solution(
 
 
 def _infeasible(
-    problem: Problem, opts: ModelOptions, clock: _Clock, diag: dict[str, Any], sense: str = "min"
+    problem: Problem, opts: ModelOptions, clock: Deadline, diag: dict[str, Any], sense: str = "min"
 ) -> Solution:
     return _solution(
         problem,
@@ -191,7 +177,7 @@ def _milp_details(res: MilpResult, n_rows: int, n_cols: int, formulation: str) -
 def _nearest_plan(
     problem: Problem,
     opts: ModelOptions,
-    clock: _Clock,
+    clock: Deadline,
     res: Any,
     open_sites: np.ndarray,
     details: dict[str, Any],
@@ -213,7 +199,7 @@ def _nearest_plan(
 def _no_plan(
     problem: Problem,
     opts: ModelOptions,
-    clock: _Clock,
+    clock: Deadline,
     res: MilpResult,
     details: dict[str, Any],
     *,
@@ -229,7 +215,7 @@ def _no_plan(
 
 
 def _why_infeasible(
-    problem: Problem, opts: ModelOptions, clock: _Clock, *, capacitated: bool
+    problem: Problem, opts: ModelOptions, clock: Deadline, *, capacitated: bool
 ) -> dict[str, Any]:
     """The solver's "infeasible", explained: do the hard cost limits alone need more than p sites?
 
@@ -346,7 +332,7 @@ def _dense_from_pairs(pairs: Pairs, rows: np.ndarray) -> np.ndarray:
 def _run(
     milp: Any,
     opts: ModelOptions,
-    clock: _Clock,
+    clock: Deadline,
     initial: np.ndarray | None = None,
     highs_options: dict[str, Any] | None = None,
 ) -> MilpResult:
@@ -404,7 +390,7 @@ def _checked_pairs(
     return pairs_all, pairs, must
 
 
-def _solve_nearest_model(problem: Problem, opts: ModelOptions, clock: _Clock) -> Solution:
+def _solve_nearest_model(problem: Problem, opts: ModelOptions, clock: Deadline) -> Solution:
     """p_median and uncapacitated facility_location: radius or assignment formulation."""
     w = problem.weight
     checked = _checked_pairs(problem, opts, capacitated=False)
@@ -465,7 +451,7 @@ def _solve_nearest_model(problem: Problem, opts: ModelOptions, clock: _Clock) ->
 # --------------------------------------------------------------------------- capacitated
 
 
-def _solve_assignment_model(problem: Problem, opts: ModelOptions, clock: _Clock) -> Solution:
+def _solve_assignment_model(problem: Problem, opts: ModelOptions, clock: Deadline) -> Solution:
     """capacitated_p_median and capacitated facility_location (single-source or split)."""
     w = problem.weight
     load = problem.demand_load
@@ -554,7 +540,7 @@ def _covering_precheck(
     )
 
 
-def _solve_mclp(problem: Problem, opts: ModelOptions, clock: _Clock) -> Solution:
+def _solve_mclp(problem: Problem, opts: ModelOptions, clock: Deadline) -> Solution:
     assert opts.radius is not None
     assert opts.p is not None
     w = problem.weight
@@ -617,7 +603,7 @@ def _cover_model(
     return b.build(), x0
 
 
-def _solve_lscp(problem: Problem, opts: ModelOptions, clock: _Clock) -> Solution:
+def _solve_lscp(problem: Problem, opts: ModelOptions, clock: Deadline) -> Solution:
     assert opts.radius is not None
     pairs_all = build_pairs(problem)
     pairs_cov = pairs_all.within(np.full(problem.n_demand, opts.radius))
@@ -668,7 +654,7 @@ def _pad_plan(dist: np.ndarray, w: np.ndarray, open_cols: np.ndarray, p: int) ->
     return np.flatnonzero(is_open)
 
 
-def _solve_p_center(problem: Problem, opts: ModelOptions, clock: _Clock) -> Solution:
+def _solve_p_center(problem: Problem, opts: ModelOptions, clock: Deadline) -> Solution:
     assert opts.p is not None
     p = opts.p
     w = problem.weight
@@ -729,7 +715,7 @@ def _solve_p_center(problem: Problem, opts: ModelOptions, clock: _Clock) -> Solu
         assert plan is not None
         best = plan
     while lo < hi:
-        if clock.limit is not None and clock.elapsed() >= clock.limit:
+        if clock.expired():
             proven = False
             break
         mid = (lo + hi) // 2
@@ -757,7 +743,7 @@ def _solve_p_center(problem: Problem, opts: ModelOptions, clock: _Clock) -> Solu
             radius=r_star if opts.radius is None else min(r_star, opts.radius),
             time_limit=clock.remaining(),
         )
-        inner = _solve_nearest_model(problem, sub, _Clock(sub.time_limit))
+        inner = _solve_nearest_model(problem, sub, clock)
         if inner.has_plan and recompute_objective(problem, inner, model="p_center") <= r_star:
             open_sites = inner.open_sites
             refined = inner.status is Status.OPTIMAL
@@ -790,9 +776,14 @@ def _solve_p_center(problem: Problem, opts: ModelOptions, clock: _Clock) -> Solu
 # --------------------------------------------------------------------------- entry
 
 
-def solve_exact(problem: Problem, opts: ModelOptions) -> Solution:
-    """Solve ``opts.model`` exactly (see module docstring); options already validated."""
-    clock = _Clock(opts.time_limit)
+def solve_exact(
+    problem: Problem, opts: ModelOptions, *, deadline: Deadline | None = None
+) -> Solution:
+    """Solve ``opts.model`` exactly (see module docstring); options already validated.
+
+    ``deadline`` (default: ``opts.time_limit`` from now) is the clock every stage reads.
+    """
+    clock = Deadline(opts.time_limit) if deadline is None else deadline
     model = opts.model
     if model == "p_median":
         return _solve_nearest_model(problem, opts, clock)

@@ -30,6 +30,7 @@ from planner.errors import InputError, ProblemError
 from planner.optimize.model_table import models_where
 from planner.optimize.problem import Problem
 from planner.optimize.solution import Solution, Status
+from planner.optimize.timing import Deadline
 
 __all__ = ["p_median_from_points", "solve_heuristic", "solve_large"]
 
@@ -155,9 +156,7 @@ def _stop_reason(
 
 
 def _remaining(t0: float, time_limit: float | None) -> float | None:
-    if time_limit is None:
-        return None
-    return max(time_limit - (time.perf_counter() - t0), 0.05)
+    return Deadline(time_limit, start=t0).remaining()
 
 
 def _unservable(problem: Problem) -> np.ndarray:

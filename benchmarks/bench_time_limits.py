@@ -1,0 +1,117 @@
+"""Benchmark: is ``time_limit`` kept by every model and method? Prints a Markdown table.
+
+The goal (issue "every model off the demo path", item 3): the wall time of
+:func:`planner.optimize.solve` stays within ``max(10 %, 0.5 s)`` of ``time_limit``, and
+``Solution.runtime_s`` (what the status line shows) is that wall time. Each row solves a
+random Euclidean instance (fixed seed; costs in metres, weights 1-99) large enough that
+the limit binds, once per limit, and reports the wall and CPU seconds of the call.
+CPU time counts every thread of the process; on a shared machine wall time grows with
+the load, which the header line records.
+
+Usage::
+
+    python benchmarks/bench_time_limits.py [--limits 2,5,10] [--quick] [--out FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from planner.optimize import Problem, solve
+
+#: (model, method, n_demand, n_sites, options): the instances of the table.
+CASES: list[tuple[str, str, int, int, dict[str, Any]]] = [
+    ("p_median", "auto", 2_000, 200, {"p": 50}),
+    ("p_median", "exact", 2_000, 200, {"p": 50}),
+    ("p_median", "heuristic", 20_000, 1_000, {"p": 100}),
+    ("mclp", "auto", 20_000, 1_000, {"p": 50, "radius": 800.0}),
+    ("mclp", "exact", 4_000, 400, {"p": 20, "radius": 800.0}),
+    ("lscp", "auto", 4_000, 400, {"radius": 900.0}),
+    ("p_center", "auto", 2_000, 200, {"p": 30}),
+    ("capacitated_p_median", "exact", 1_000, 100, {"p": 12, "capacity": 1.1}),
+    ("facility_location", "exact", 2_000, 200, {"opening_cost": 20_000.0}),
+]
+
+
+def instance(n: int, m: int, options: dict[str, Any]) -> tuple[Problem, dict[str, Any]]:
+    """A random square city of 10 km, seed 0; capacity given as a multiple of load / p."""
+    rng = np.random.default_rng(0)
+    d = rng.random((n, 2)) * 10_000.0
+    s = rng.random((m, 2)) * 10_000.0
+    cost = np.hypot(*(d[:, None, :] - s[None, :, :]).transpose(2, 0, 1))
+    w = rng.integers(1, 100, n).astype(np.float64)
+    opts = dict(options)
+    kw: dict[str, Any] = {}
+    if "capacity" in opts:
+        kw["capacity"] = np.full(m, opts.pop("capacity") * w.sum() / opts["p"])
+    if "opening_cost" in opts:
+        kw["opening_cost"] = np.full(m, opts.pop("opening_cost") * n / 100.0)
+    return Problem(cost, w, **kw), opts
+
+
+def run(limits: list[float], cases: list[tuple[str, str, int, int, dict[str, Any]]]) -> list[str]:
+    """One table row per case and limit."""
+    rows = [
+        "| model | method | demand x sites | limit (s) | wall (s) | CPU (s) | runtime_s | "
+        "within max(10 %, 0.5 s) | status | gap |",
+        "| --- | --- | --- | ---: | ---: | ---: | ---: | --- | --- | ---: |",
+    ]
+    for model, method, n, m, options in cases:
+        problem, opts = instance(n, m, options)
+        for limit in limits:
+            c0 = time.process_time()
+            t0 = time.perf_counter()
+            sol = solve(problem, model, method=method, time_limit=limit, **opts)
+            wall = time.perf_counter() - t0
+            cpu = time.process_time() - c0
+            ok = wall <= limit + max(0.1 * limit, 0.5)
+            gap = "-" if sol.gap is None else f"{100 * sol.gap:.2f} %"
+            rows.append(
+                f"| {model} | {method} | {n:,} x {m:,} | {limit:g} | {wall:.2f} | {cpu:.2f} | "
+                f"{sol.runtime_s:.2f} | {'yes' if ok else '**no**'} | {sol.status} | {gap} |"
+            )
+            print(rows[-1], flush=True)
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--limits", default="2,5,10", help="comma-separated seconds")
+    ap.add_argument("--quick", action="store_true", help="only the first limit")
+    ap.add_argument("--out", type=Path, help="append the table to this Markdown file")
+    args = ap.parse_args(argv)
+    limits = [float(x) for x in args.limits.split(",")]
+    if args.quick:
+        limits = limits[:1]
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    head = [
+        f"### Time limits kept ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC)",
+        "",
+        f"Machine: {platform.system()} {platform.release()}, {platform.machine()}, "
+        f"{os.cpu_count()} logical cores, Python {platform.python_version()}; load average "
+        f"{load:.1f} at the start (shared machine: wall times include waiting for a core). "
+        f"Command: `python benchmarks/bench_time_limits.py --limits {args.limits}`.",
+        "",
+    ]
+    rows = run(limits, CASES)
+    text = "\n".join([*head, *rows, ""])
+    if args.out:
+        with args.out.open("a", encoding="utf-8") as fh:
+            fh.write("\n" + text)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
