@@ -153,6 +153,24 @@ VRT_CASES: list[Case] = [
         ),
         ("sites.zip", "describes a dataset elsewhere"),
     ),
+    Case(
+        "geotiff-is-vrt",
+        file_layer("population", "pop.tif", VRT_PASSWD),
+        ("pop.tif", "not a readable GeoTIFF", "VRT"),
+    ),
+    Case(
+        "geotiff-is-png",
+        file_layer("population", "pop.tif", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64),
+        ("pop.tif", "not a readable GeoTIFF", "binary"),
+    ),
+    Case(
+        "pop65-path-vsicurl",
+        variant(
+            'layer = "population"\n',
+            'layer = "population"\npop65_path = "/vsicurl/http://127.0.0.1:9/p65.tif"\n',
+        ),
+        ("pop65_path", "GDAL virtual path"),
+    ),
     path_case("path-vsicurl", "/vsicurl/http://127.0.0.1:9/sites.gpkg", "GDAL virtual path"),
     path_case("path-vsizip", "/vsizip/tiny.zip/sites.shp", "GDAL virtual path"),
     path_case("path-vsizip-chain", "/vsizip//vsicurl/http://x/a.zip/a.shp", "GDAL virtual path"),

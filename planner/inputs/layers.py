@@ -144,6 +144,12 @@ def sniff(head: bytes) -> str:
     return "text"
 
 
+def describe_content(path: Path) -> str:
+    """What ``path``'s first bytes say it is, in words (for messages)."""
+    with open(path, "rb") as fh:
+        return _FOUND[sniff(fh.read(_SNIFF_BYTES))]
+
+
 def check_content(
     path: Path, kind: str, *, what: str = "layer", encoding: str | None = None
 ) -> None:

@@ -30,6 +30,9 @@ from planner.errors import DataError
 
 __all__ = ["RASTER_SUFFIXES", "is_raster", "native_cell_size_m", "read_population_raster"]
 
+#: First bytes of a TIFF / BigTIFF file (little- and big-endian).
+_TIFF_MAGIC = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
+
 #: File name endings read as rasters.
 RASTER_SUFFIXES = (".tif", ".tiff")
 #: Rows of pixels read at a time (a strip of a 100,000-column raster is 100 MB as float64).
@@ -52,15 +55,35 @@ def _open(path: Path, what: str) -> Any:
         raise DataError(
             f"{what} file {path} is a raster: install rasterio (pip install rasterio)."
         ) from None
+    from planner.sanitize import check_plain_path
+
+    check_plain_path(path, what=what)
     if not path.exists():
         raise DataError(
             f"{what} file {path} does not exist; check the path (relative paths start at "
             "the scenario file)."
         )
+    # GDAL picks the driver by content: a .tif holding VRT XML would read any file or URL.
+    with open(path, "rb") as fh:
+        head = fh.read(4)
+    if head not in _TIFF_MAGIC:
+        from planner.inputs.layers import describe_content
+
+        raise DataError(
+            f"{what} file {path} is not a readable GeoTIFF (it should start with II* or MM*; "
+            f"found {describe_content(path)}); export the raster again as GeoTIFF."
+        )
     try:
-        return rasterio.open(path)
+        src = rasterio.open(path)
     except rasterio.errors.RasterioIOError as exc:
         raise DataError(f"{what} file {path} is not a readable GeoTIFF ({exc}).") from None
+    if src.driver != "GTiff":
+        src.close()
+        raise DataError(
+            f"{what} file {path}: expected a GeoTIFF, but GDAL reads it as {src.driver!r}; "
+            "export the raster again as GeoTIFF."
+        )
+    return src
 
 
 def _raster_crs(src: Any, path: Path, what: str, crs: str | None) -> pyproj.CRS:

@@ -79,6 +79,11 @@ class PopulationSource(LayerSource):
     )
     band: int = Field(1, ge=1, description="band of a population GeoTIFF")
 
+    @field_validator("pop65_path", mode="before")
+    @classmethod
+    def _plain_pop65_path(cls, value: Any) -> Any:
+        return LayerSource._plain_path(value)
+
 
 class ResidentialSource(LayerSource):
     column: str = "residential_density"
