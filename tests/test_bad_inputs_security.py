@@ -11,6 +11,7 @@ Bombs are built in the test and are small on disk.
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import zipfile
 from collections.abc import Callable
@@ -432,3 +433,18 @@ def test_unreadable_upload_error_hides_the_private_folder() -> None:
         assert "population.geojson" not in message  # the saved name is private too
     finally:
         remove_session_folder(folder)
+
+
+@pytest.mark.parametrize(
+    "name", ["roads.geojson", "roads.gpkg", "roads.fgb", "roads.gml", "roads.zip"]
+)
+def test_road_network_that_is_vrt_is_refused(tmp_path: Path, name: str) -> None:
+    from planner.travel.network import read_road_network
+
+    path = tmp_path / name
+    path.write_text(VRT_CURL, encoding="utf-8")
+    pattern = re.escape(name) + ": expected .*found a GDAL virtual"
+    with pytest.raises(DataError, match=pattern):
+        read_road_network(path)
+    with pytest.raises(DataError, match="GDAL virtual path"):
+        read_road_network("/vsicurl/http://127.0.0.1:9/roads.gpkg")

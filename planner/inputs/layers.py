@@ -62,6 +62,11 @@ _DRIVERS = {
     "shp": frozenset({"ESRI Shapefile"}),
 }
 
+#: GDAL drivers allowed to open a road network's line layer.
+ROAD_DRIVERS = frozenset(
+    {"GPKG", "GeoJSON", "ESRI Shapefile", "FlatGeobuf", "GML", "KML", "LIBKML", "OpenFileGDB"}
+)
+
 #: The content each format must have, as said in messages.
 _EXPECTED = {
     "geojson": "GeoJSON text (starting with '{')",
@@ -71,12 +76,14 @@ _EXPECTED = {
     "parquet": "a GeoParquet file (starting with PAR1)",
     "csv": "CSV text",
     "xml": "XML (GraphML, GML or KML)",
+    "fgb": "a FlatGeobuf file (starting with fgb)",
 }
 #: What a file's first bytes say it is, for messages.
 _FOUND = {
     "gpkg": "a SQLite / GeoPackage file",
     "zip": "a zip archive",
     "parquet": "a Parquet file",
+    "fgb": "a FlatGeobuf file",
     "shp": "a Shapefile .shp",
     "vrt": "a GDAL virtual dataset (VRT XML, which can point at other files and URLs)",
     "gdal": "a GDAL dataset description (XML naming a service or other files)",
@@ -95,6 +102,7 @@ _ACCEPTS = {
     "parquet": frozenset({"parquet"}),
     "csv": frozenset({"text"}),
     "xml": frozenset({"xml"}),
+    "fgb": frozenset({"fgb"}),
 }
 _GDAL_XML = re.compile(
     rb"<\s*(OGRVRTDataSource|VRTDataset|GDAL_WMS|GDAL_WMTS|OGRWFSDataSource|WFS_GetCapabilities"
@@ -128,6 +136,8 @@ def sniff(head: bytes) -> str:
         return "zip"
     if head.startswith(b"PAR1"):
         return "parquet"
+    if head.startswith(b"fgb\x03"):
+        return "fgb"
     if head.startswith(b"\x00\x00\x27\x0a"):
         return "shp"
     text = head.removeprefix(b"\xef\xbb\xbf").lstrip()

@@ -107,6 +107,7 @@ _CONTENT_KINDS = {
     ".json": "geojson",
     ".shp": "shp",
     ".zip": "zip",
+    ".fgb": "fgb",
 }
 
 route_chunk = routing.route_chunk

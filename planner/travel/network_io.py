@@ -211,10 +211,21 @@ def _coord(
 def read_lines(path: Path, layer: str | None, crs: str | None) -> RawGraph:
     """Read a line layer; nodes are line endpoints that coincide within 0.5 m."""
     import geopandas as gpd
+    import pyogrio
     import shapely
 
+    from planner.inputs.layers import ROAD_DRIVERS
+
     try:
+        driver = str(pyogrio.read_info(path, layer=layer).get("driver"))
+        if driver not in ROAD_DRIVERS:
+            raise DataError(
+                f"Road network file {path}: GDAL reads it as {driver!r}, which is not a line "
+                f"layer format the planner reads ({', '.join(sorted(ROAD_DRIVERS))})."
+            )
         gdf = gpd.read_file(path, layer=layer)
+    except DataError:
+        raise
     except Exception as exc:  # pyogrio raises several error types for unreadable data
         raise DataError(
             f"Road network file {path} (layer {layer!r}) could not be read as a line layer: "
