@@ -698,6 +698,68 @@ def compare(
 
 
 @app.command()
+def cells(
+    raster: Annotated[Path, typer.Argument(help="Population GeoTIFF (people per pixel, any CRS).")],
+    out: Annotated[
+        Path,
+        typer.Option("--out", "-o", help="GeoParquet file to write (cell squares in WGS 84)."),
+    ],
+    cell_size: Annotated[
+        float, typer.Option("--cell-size", help="Cell side in metres (local UTM zone).")
+    ] = 100.0,
+    block: Annotated[
+        int, typer.Option("--block", min=16, help="Window side in pixels: one task each.")
+    ] = 2048,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing --out file.")] = False,
+    scheduler: SchedulerOption = None,
+    workers: WorkersOption = None,
+    serial: Annotated[
+        bool, typer.Option("--serial", help="Sum the windows one after another here, no Dask.")
+    ] = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Sum a province's population raster into square cells, one Dask task per window.
+
+    Writes a GeoParquet layer (cell_id, pop_20plus, square polygons in WGS 84) that a
+    scenario reads as its population layer. Each task reads only its window of the
+    raster, so workers need the raster at the same path (a shared disk).
+    """
+    import os
+
+    from planner.runs.province import aggregate_population
+
+    if serial and (scheduler or workers):
+        raise InputError("--serial runs without Dask; leave out --scheduler and --workers.")
+    if out.suffix.lower() not in (".parquet", ".geoparquet"):
+        raise InputError(f"--out {out}: write cells to a .parquet file.")
+    if out.exists() and not force:
+        raise InputError(f"--out {out} already exists; choose another file or add --force.")
+    if not out.parent.is_dir():
+        raise InputError(f"--out {out}: folder {out.parent} does not exist.")
+    start = time.perf_counter()
+    result = aggregate_population(
+        raster, cell_size_m=cell_size, parallel=not serial, scheduler=scheduler,
+        n_workers=workers, block_pixels=block,
+    )  # fmt: skip
+    frame = result.cells.to_frame()
+    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
+    try:
+        frame.to_parquet(tmp)
+        tmp.replace(out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    if not quiet:
+        where = result.execution
+        peaks = ", ".join(f"{p:.0f}" for p in result.worker_peak_mb)
+        typer.echo(
+            f"{out}: {len(frame):,} cells of {cell_size:g} m, {frame['pop_20plus'].sum():,.0f} "
+            f"people, in {time.perf_counter() - start:.1f} s on "
+            + ("this process" if where.scheduler == "serial" else
+               f"{where.scheduler} ({where.n_workers} workers, peak {peaks} MB each)")
+        )  # fmt: skip
+
+
+@app.command()
 def passwd(
     user: Annotated[str, typer.Argument(help="The user name to log in with.")],
 ) -> None:

@@ -125,3 +125,29 @@ def test_a_local_cluster_of_two_workers_gives_the_serial_sums(pop_tif: Path) -> 
 def test_an_unreachable_scheduler_is_a_clear_error(pop_tif: Path) -> None:
     with pytest.raises(InputError, match="cannot reach the Dask scheduler"):
         aggregate_population(pop_tif, cell_size_m=500, scheduler="tcp://127.0.0.1:1")
+
+
+def test_planner_cells_writes_the_population_layer(pop_tif: Path, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    import geopandas as gpd
+
+    from planner.cli import main
+
+    out = tmp_path / "cells.parquet"
+    args = ["cells", str(pop_tif), "--out", str(out), "--cell-size", "500", "--serial"]
+    assert main([*args, "--block", "32"]) == 0
+    got = gpd.read_parquet(out)
+    ref = read_population_raster(pop_tif, cell_size_m=500)
+    assert sorted(got["cell_id"]) == sorted(ref["cell_id"])
+    merged = got.merge(ref, on="cell_id", suffixes=("", "_ref"))
+    np.testing.assert_allclose(merged["pop_20plus"], merged["pop_20plus_ref"], rtol=1e-12)
+    assert got.crs.to_epsg() == 4326
+    assert "cells of 500 m" in capsys.readouterr().out
+    # an existing file is kept unless --force; bad settings exit 2 and name the fix
+    assert main(args) == 2
+    assert "already exists" in capsys.readouterr().err
+    assert main([*args, "--force"]) == 0
+    assert main(["cells", str(pop_tif), "--out", str(tmp_path / "c.csv"), "--serial"]) == 2
+    assert main(["cells", str(pop_tif), "--out", str(tmp_path / "d.parquet"), "--serial",
+                 "--cell-size", "10"]) == 2  # fmt: skip
+    assert "finer than" in capsys.readouterr().err
+    assert not (tmp_path / "d.parquet").exists()

@@ -74,6 +74,26 @@ class CellSums:
     metric: pyproj.CRS
     negatives: int = 0
 
+    def to_frame(self, population_col: str = "pop_20plus") -> Any:
+        """The cells as a GeoDataFrame of squares in WGS 84 (``cell_id``, people), the
+        layout :func:`planner.inputs.rasters.read_population_raster` returns."""
+        import geopandas as gpd
+        import shapely
+
+        x0, y0 = self.squares()
+        s = self.cell_size_m
+        gy = np.floor(y0 / s + 0.5).astype(np.int64)
+        gx = np.floor(x0 / s + 0.5).astype(np.int64)
+        squares = gpd.GeoSeries(shapely.box(x0, y0, x0 + s, y0 + s), crs=self.metric)
+        return gpd.GeoDataFrame(
+            {
+                "cell_id": [f"G{r}_{c}" for r, c in zip(gy.tolist(), gx.tolist(), strict=True)],
+                population_col: self.population,
+            },
+            geometry=squares.to_crs("EPSG:4326").values,
+            crs="EPSG:4326",
+        )
+
     def squares(self) -> tuple[np.ndarray, np.ndarray]:
         """Lower-left corner (x, y) of each cell in ``metric`` metres."""
         gy = self.keys // _OFFSET - _OFFSET // 2

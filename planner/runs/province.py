@@ -45,6 +45,12 @@ class Cluster:
             return ()
         return tuple(round(float(v), 1) for v in self._client.run(worker_peak_rss_mb).values())
 
+    def worker_cpu_s(self) -> tuple[float, ...]:
+        """CPU seconds (user + system) each worker process has used so far (empty when serial)."""
+        if self._client is None:
+            return ()
+        return tuple(round(float(v), 1) for v in self._client.run(process_cpu_s).values())
+
 
 @contextmanager
 def cluster(
@@ -74,6 +80,12 @@ class ProvinceCells:
     execution: ExecutionInfo
     #: Peak resident memory of each worker process in MB (empty when serial).
     worker_peak_mb: tuple[float, ...] = ()
+
+
+def process_cpu_s() -> float:
+    """CPU seconds (user + system) of this process."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return float(r.ru_utime + r.ru_stime)
 
 
 def worker_peak_rss_mb() -> float:
