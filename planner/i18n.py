@@ -36,6 +36,7 @@ _LABELS: dict[str, dict[str, str]] = {
     "layer_allocation": {"zh": "分配连线（抽样）", "en": "Allocation lines (sample)"},
     # --- legend -------------------------------------------------------------------
     "legend": {"zh": "图例", "en": "Legend"},
+    "map_kpi_box": {"zh": "指标", "en": "KPIs"},
     "legend_density_unit": {"zh": "人/平方公里", "en": "people per km²"},
     "legend_new_centre": {"zh": "新设营业厅", "en": "New centre"},
     "legend_kept_centre": {"zh": "保留的现有营业厅", "en": "Existing centre, kept"},
@@ -715,6 +716,10 @@ _LABELS: dict[str, dict[str, str]] = {
     "app_download_bundle": {"zh": "情景文件 + 数据（zip）", "en": "Scenario + data (zip)"},
     "app_gap": {"zh": "最优性差距", "en": "Gap to optimal"},
     # --- workbench: curve, checks before Run, units -----------------------------------
+    "app_legend_hotspot": {"zh": "故障热点（红框）", "en": "Fault hotspot (red outline)"},
+    "app_legend_existing": {"zh": "现有营业厅", "en": "Today's centre"},
+    "app_legend_included": {"zh": "候选站址（参与选址）", "en": "Candidate site (in the choice)"},
+    "app_legend_excluded": {"zh": "已排除的候选站址", "en": "Excluded candidate site"},
     "app_note_p": {
         "zh": "p 是方案中营业厅的总数，含保留的 {kept} 个现有营业厅（现有共 {today} 个）；可选站址共 {sites} 个。",
         "en": "p counts every centre of the plan, the {kept} of today's centres that are kept included "

@@ -26,45 +26,32 @@ if TYPE_CHECKING:
 # maps
 
 
-def _tiles(m: folium.Map, basemap: str) -> None:
-    import folium
+def _new_map(
+    bounds: Sequence[float], basemap: str, height: str, *, canvas: bool = True
+) -> tuple[folium.Map, Any, list[list[float]]]:
+    """The shared builder (:func:`planner.present.maps.base_map`): the same tiles and the same
+    GCJ-02 display shift as the plan's map, so the app's maps sit on the streets too."""
+    from planner.present.maps import base_map
 
-    from planner.present.maps import BASEMAPS
-
-    if basemap == "none":
-        return
-    base = BASEMAPS.get(basemap, BASEMAPS["osm"])
-    kwargs: dict[str, Any] = {"max_zoom": base.max_zoom}
-    if base.subdomains:
-        kwargs["subdomains"] = base.subdomains
-    folium.TileLayer(
-        tiles=base.url, attr=base.attribution, name=base.name, control=False, **kwargs
-    ).add_to(m)
+    return base_map(bounds, basemap, height=height, canvas=canvas)
 
 
-def _new_map(bounds: Sequence[float], height: str, *, canvas: bool = True) -> folium.Map:
-    import folium
+def _legend(m: folium.Map, fitted: list[list[float]], lang: str, rows: list[str]) -> None:
+    """A legend box (folds; folded on small maps) and the view fitted around it."""
+    from planner.present.maps.decor import decor_js
+    from planner.present.maps.elements import MAP_CSS, DecorElement
 
-    minx, miny, maxx, maxy = bounds
-    m = folium.Map(
-        location=[(miny + maxy) / 2, (minx + maxx) / 2],
-        zoom_start=11,
-        tiles=None,
-        prefer_canvas=canvas,
-        control_scale=True,
-        height=height,
+    legend = f"<h4>{html_text(t('legend', lang))}</h4>" + "".join(rows)
+    m.add_child(DecorElement(MAP_CSS, decor_js("", legend, "", [], fitted, None, lang=lang)))
+
+
+def _swatch(colour: str, label: str, *, ring: str | None = None, round_: bool = False) -> str:
+    border = ring or colour
+    radius = "border-radius:50%;" if round_ else ""
+    return (
+        f'<div><span class="planner-swatch" style="background:{colour};border:2px solid '
+        f'{border};{radius}"></span>{html_text(label)}</div>'
     )
-    # Only Leaflet (vendored in planner/static): no jQuery/Bootstrap from a CDN.
-    from planner.present.maps import LEAFLET_VERSION
-
-    m.default_js = [
-        ("leaflet", f"https://cdn.jsdelivr.net/npm/leaflet@{LEAFLET_VERSION}/dist/leaflet.js")
-    ]
-    m.default_css = [
-        ("leaflet_css", f"https://cdn.jsdelivr.net/npm/leaflet@{LEAFLET_VERSION}/dist/leaflet.css")
-    ]
-    m.fit_bounds([[miny, minx], [maxy, maxx]])
-    return m
 
 
 def _rounded_geojson(geoms: Any, props: list[dict[str, Any]]) -> dict[str, Any]:
@@ -112,14 +99,13 @@ def inputs_map(
     check_language(lang)
     d = inputs.demand
     sites = inputs.sites
-    m = _new_map(d.total_bounds, height)
-    _tiles(m, basemap)
+    m, shift, fitted = _new_map(d.total_bounds, basemap, height)
     weight = d["weight"].to_numpy(dtype=float)
     positive = weight[weight > 0]
     edges = np.quantile(positive, [0.2, 0.4, 0.6, 0.8]) if positive.size else np.array([0, 0, 0, 0])
     cls = np.searchsorted(edges, weight, side="right")
     hot = d["is_hotspot"].to_numpy(dtype=bool)
-    geoms = d["cell"].to_numpy() if "cell" in d.columns else d.geometry.to_numpy()
+    geoms = shift(d["cell"].to_numpy() if "cell" in d.columns else d.geometry.to_numpy())
     props = [
         {
             "c": _WEIGHT_COLOURS[int(c)],
@@ -157,7 +143,7 @@ def inputs_map(
             for i, n in zip(part["site_id"], part[name_col], strict=True)
         ]
         folium.GeoJson(
-            _rounded_geojson(part.geometry.to_numpy(), sprops),
+            _rounded_geojson(shift(part.geometry.to_numpy()), sprops),
             name=t(label, lang),
             marker=folium.CircleMarker(radius=7 if existing else 4, fill=True),
             style_function=lambda f, c=colour: {
@@ -186,7 +172,30 @@ def inputs_map(
             },
             tooltip=folium.GeoJsonTooltip(fields=["t"], labels=False),
         ).add_to(m)
-    folium.LayerControl(collapsed=True).add_to(m)
+    keys = [
+        f"<div><b>{html_text(t('app_demand_weight', lang))}</b></div>",
+        *(
+            _swatch(c, f"{lo:,.0f} – {hi:,.0f}")
+            for c, lo, hi in zip(
+                _WEIGHT_COLOURS,
+                [0.0, *edges.tolist()],
+                [*edges.tolist(), float(weight.max()) if weight.size else 0.0],
+                strict=True,
+            )
+        ),
+    ]
+    if hot.any():
+        keys.append(_swatch("#ffffff", t("app_legend_hotspot", lang), ring="#d62728"))
+    if (~sites["existing"].to_numpy(dtype=bool)).any():
+        keys.append(_swatch("#ff7f0e", t("layer_candidates", lang), round_=True))
+    if sites["existing"].to_numpy(dtype=bool).any():
+        keys.append(_swatch("#1f4e9c", t("app_legend_existing", lang), round_=True))
+    if len(flagged):
+        keys.append(_swatch("#f7c6e0", t("app_flagged_layer", lang), ring=_FLAGGED, round_=True))
+    _legend(m, fitted, lang, keys)
+    from planner.present.maps.elements import PlainLayerControl
+
+    PlainLayerControl(collapsed=True).add_to(m)
     return m
 
 
@@ -212,8 +221,8 @@ def sites_map(
 
     check_language(lang)
     both = candidates if existing is None or existing.empty else pd.concat([candidates, existing])
-    m = _new_map(both.total_bounds, height, canvas=False)  # SVG markers: each one clickable
-    _tiles(m, basemap)
+    # SVG markers: each one clickable
+    m, shift, fitted = _new_map(both.total_bounds, basemap, height, canvas=False)
     out = set(map(str, excluded))
     name_col = name_column(lang)
     props = [
@@ -224,7 +233,7 @@ def sites_map(
         for i, n in zip(candidates["site_id"], candidates[name_col], strict=True)
     ]
     folium.GeoJson(
-        _rounded_geojson(candidates.geometry.to_numpy(), props),
+        _rounded_geojson(shift(candidates.geometry.to_numpy()), props),
         name=t("layer_candidates", lang),
         marker=folium.CircleMarker(radius=6, fill=True),
         style_function=lambda f: {
@@ -241,7 +250,7 @@ def sites_map(
             for i, n in zip(existing["site_id"], existing[name_col], strict=True)
         ]
         folium.GeoJson(
-            _rounded_geojson(existing.geometry.to_numpy(), eprops),
+            _rounded_geojson(shift(existing.geometry.to_numpy()), eprops),
             name=t("layer_existing", lang),
             marker=folium.CircleMarker(radius=8, fill=True),
             style_function=lambda f: {
@@ -252,17 +261,39 @@ def sites_map(
             },
             tooltip=folium.GeoJsonTooltip(fields=["t"], labels=False),
         ).add_to(m)
+    rows = [
+        _swatch("#fd8d3c", t("app_legend_included", lang), ring="#e6550d", round_=True),
+        _swatch("#bdbdbd", t("app_legend_excluded", lang), ring="#7f7f7f", round_=True),
+    ]
+    if existing is not None and not existing.empty:
+        rows.append(_swatch("#1f4e9c", t("app_legend_existing", lang), round_=True))
+    _legend(m, fitted, lang, rows)
     return m
 
 
 def nearest_site(
-    lat: float, lng: float, sites: gpd.GeoDataFrame, *, max_m: float = 300.0
+    lat: float,
+    lng: float,
+    sites: gpd.GeoDataFrame,
+    *,
+    max_m: float = 300.0,
+    basemap: str = "osm",
 ) -> str | None:
-    """The id of the site nearest a clicked point, if within ``max_m`` metres."""
+    """The id of the site nearest a clicked point, if within ``max_m`` metres.
+
+    The click is where the site is drawn: in the base map's datum (GCJ-02 on AutoNavi
+    tiles), so the sites are shifted the same way before measuring.
+    """
+    import shapely
+
+    from planner.present.maps.basemaps import display_shifter, resolve_basemap
+
     if sites.empty or not (math.isfinite(lat) and math.isfinite(lng)):
         return None
-    x = sites.geometry.x.to_numpy()
-    y = sites.geometry.y.to_numpy()
+    base = resolve_basemap(basemap)
+    shift = display_shifter(base.datum if base is not None else "wgs84")
+    xy = shapely.get_coordinates(shift(sites.geometry.to_numpy()))
+    x, y = xy[:, 0], xy[:, 1]
     kx = 111_320.0 * math.cos(math.radians(lat))
     dist = np.hypot((x - lng) * kx, (y - lat) * 110_574.0)
     i = int(np.argmin(dist))

@@ -102,7 +102,12 @@ def site_map_with_clicks(candidates: Any, existing: Any) -> None:
     )
     clicked = (out or {}).get("last_object_clicked")
     if clicked:
-        site = app_maps.nearest_site(float(clicked["lat"]), float(clicked["lng"]), candidates)
+        site = app_maps.nearest_site(
+            float(clicked["lat"]),
+            float(clicked["lng"]),
+            candidates,
+            basemap=ss.get("basemap", "osm"),
+        )
         # A new map (new key) after every click: the old one would keep reporting this click,
         # so a second click on the same site (to bring it back) would change nothing.
         ss["_sites_map_n"] = n + 1

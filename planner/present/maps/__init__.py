@@ -52,7 +52,7 @@ from planner.present.maps.offline import (
     point_assets_to,
     save_map_html,
 )
-from planner.present.maps.plan import plan_map
+from planner.present.maps.plan import base_map, plan_map
 
 __all__ = [
     "BASEMAPS",
@@ -61,6 +61,7 @@ __all__ = [
     "LEAFLET_VERSION",
     "BaseMap",
     "asset_files",
+    "base_map",
     "catchment_polygons",
     "map_html",
     "plan_map",

@@ -27,22 +27,53 @@ def decor_js(
     attributions: list[str],
     bounds: list[list[float]],
     heat_var: str | None,
+    *,
+    lang: str = "en",
 ) -> str:
-    """Title, legend and KPI boxes, attributions, the fitted view and the heat disc size."""
+    """Title, legend and KPI boxes, attributions, the fitted view and the heat disc size.
+
+    The boxes fold (a button on each); on a small map (under 560 px high: comparisons, the
+    report) they start folded and the title is left out. The view is fitted inside the space
+    the title and the boxes leave free, so no hall sits under a box.
+    """
+    labels = {"legend": t("legend", lang), "kpis": t("map_kpi_box", lang)}
     return (
+        "var small=map.getContainer().clientHeight<560;"
         "var d=L.DomUtil.create('div','planner-title',map.getContainer());d.innerHTML="
         + js_literal(esc(title))
-        + ";"
-        "function box(pos,cls,h){var c=L.control({position:pos});c.onAdd=function(){"
-        "var e=L.DomUtil.create('div','planner-box '+cls);e.innerHTML=h;"
+        + ";if(small||!d.innerHTML){d.style.display='none';}"
+        "function box(pos,cls,h,name){var c=L.control({position:pos});c.onAdd=function(){"
+        "var e=L.DomUtil.create('div','planner-box '+cls);"
+        "var b=L.DomUtil.create('button','planner-fold',e);b.type='button';"
+        "var body=L.DomUtil.create('div','planner-body',e);body.innerHTML=h;"
+        "function set(open){body.style.display=open?'':'none';"
+        "b.textContent=open?'\u2212':'+ '+name;b.title=name;"
+        "b.setAttribute('aria-expanded',open?'true':'false');}"
+        "b.onclick=function(){set(body.style.display==='none');};set(!small);"
         "L.DomEvent.disableClickPropagation(e);L.DomEvent.disableScrollPropagation(e);return e;};"
         "c.addTo(map);return c;}"
-        "box('bottomright','planner-legend',"
+        "var boxes=[box('bottomright','planner-legend',"
         + js_literal(legend)
-        + ");"
-        + ("box('bottomleft','planner-kpi-panel'," + js_literal(panel) + ");" if panel else "")
+        + ","
+        + js_literal(labels["legend"])
+        + ")"
+        + (
+            ",box('bottomleft','planner-kpi-panel',"
+            + js_literal(panel)
+            + ","
+            + js_literal(labels["kpis"])
+            + ")"
+            if panel
+            else ""
+        )
+        + "];"
         + "".join(f"map.attributionControl.addAttribution({js_literal(a)});" for a in attributions)
-        + f"map.fitBounds({js_literal(bounds)},{{padding:[20,20],animate:false}});"
+        + "var top=(small?0:d.offsetTop+d.offsetHeight)+20,bottom=20;"
+        "boxes.forEach(function(c){bottom=Math.max(bottom,c.getContainer().offsetHeight+30);});"
+        "var room=map.getContainer().clientHeight-top-bottom;"
+        "if(room<80){bottom=20;top=20;}"  # a tiny map: better a box over a hall than no map
+         + f"map.fitBounds({js_literal(bounds)},"
+        "{paddingTopLeft:[20,top],paddingBottomRight:[20,bottom],animate:false});"
         + (
             # Disc size follows the data's size on screen, to match _heat_scale's grid.
             f"(function(h){{var b=L.latLngBounds({js_literal(bounds)}),"

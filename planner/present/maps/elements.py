@@ -243,6 +243,8 @@ MAP_CSS = """
   box-shadow: 0 1px 4px rgba(0,0,0,0.3); font: 12px/1.35 "Noto Sans CJK SC","Microsoft YaHei",
   "PingFang SC",sans-serif; max-width: 320px; }
 .planner-box h4 { margin: 0 0 4px 0; font-size: 13px; }
+.planner-fold { float: right; margin: -4px -6px 0 6px; border: 1px solid #bbb; border-radius: 3px;
+  background: #fff; cursor: pointer; font: 12px/1.2 sans-serif; padding: 1px 6px; }
 .planner-box table { border-collapse: collapse; }
 .planner-box td, .planner-box th { padding: 1px 4px; text-align: right; white-space: nowrap; }
 .planner-box td:first-child, .planner-box th:first-child { text-align: left; white-space: normal; }
@@ -264,7 +266,7 @@ MAP_CSS = """
 /* folium sets 1rem (16 px) on the whole map; Leaflet's own 11-12 px keeps the long list of
    data sources from covering the lower part of a small map. */
 .leaflet-container .leaflet-control-attribution { font-size: 11px; line-height: 1.35; }
-@media print { .leaflet-control-zoom, .leaflet-control-layers { display: none; } }
+@media print { .leaflet-control-zoom, .leaflet-control-layers, .planner-fold { display: none; } }
 @media (max-height: 560px) {
   .planner-box { font-size: 10px; line-height: 1.2; padding: 4px 6px; max-width: 230px; }
   .planner-box h4 { font-size: 11px; margin-bottom: 2px; }

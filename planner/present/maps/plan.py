@@ -252,7 +252,9 @@ def plan_map(
         attributions.append(esc(t("simulated_faults_note", lang)))
     the_title = title if title is not None else t("map_title_default", lang)
     m.add_child(
-        DecorElement(MAP_CSS, decor_js(the_title, legend, panel, attributions, bounds, heat_var))
+        DecorElement(
+            MAP_CSS, decor_js(the_title, legend, panel, attributions, bounds, heat_var, lang=lang)
+        )
     )
     PlainLayerControl(collapsed=collapsed_layer_control, position="topright").add_to(m)
     return m
@@ -286,6 +288,50 @@ def _check_map_arguments(
         raise InputError("`demand` must hold Point geometries (the cell polygons go in `cell`).")
     if "population" not in demand.columns:
         raise InputError("`demand` has no `population` column; add people per demand point.")
+
+
+def base_map(
+    bounds: Sequence[float],
+    basemap: str | BaseMap | Mapping[str, Any] | None = "osm",
+    *,
+    height: str = "100%",
+    canvas: bool = False,
+) -> tuple[folium.Map, Any, list[list[float]]]:
+    """An empty map on a base map, for any map of the planner (the plan's and the app's).
+
+    Parameters
+    ----------
+    bounds
+        ``(min lon, min lat, max lon, max lat)`` of what is drawn, WGS 84 degrees.
+    basemap
+        As :func:`plan_map`'s ``basemap``.
+    height
+        CSS height of the map.
+    canvas
+        Draw vector layers on a canvas (many polygons) instead of SVG (clickable markers).
+
+    Returns
+    -------
+    tuple
+        ``(map, shift, bounds)``: ``shift(geoms)`` moves WGS 84 geometries into the base
+        map's datum for display (GCJ-02 for AutoNavi tiles, else unchanged): every layer
+        drawn on the map must go through it; ``bounds`` are the shifted
+        ``[[lat, lon], [lat, lon]]`` corners to fit the view to.
+    """
+    base = resolve_basemap(basemap)
+    shift = display_shifter(base.datum if base is not None else "wgs84")
+    minx, miny, maxx, maxy = (float(v) for v in bounds)
+    corners = shapely.get_coordinates(
+        shift(np.asarray(shapely.points([[minx, miny], [maxx, maxy]]), dtype=object))
+    )
+    fitted = [
+        [float(corners[0, 1]), float(corners[0, 0])],
+        [float(corners[1, 1]), float(corners[1, 0])],
+    ]
+    m = _new_map(fitted, base, height)
+    if canvas:
+        m.options["prefer_canvas"] = True
+    return m, shift, fitted
 
 
 def _new_map(bounds: list[list[float]], base: BaseMap | None, height: str) -> folium.Map:
