@@ -487,3 +487,31 @@ def test_target_gap_stops_with_a_certified_plan_and_says_so(
         assert sol.objective >= exact.objective * (1 - 1e-9)
     with pytest.raises(ProblemError, match="target_gap"):
         solve(problem, "p_median", p=8, target_gap=1.5)
+
+
+def test_branch_and_bound_stops_at_the_target_gap_with_a_valid_bound() -> None:
+    """Branch and bound with a target gap ends once the nodes left are within it: its
+    bound stays below the optimum and within the target of its plan."""
+    import time
+
+    from planner.optimize.scale.data import from_problem
+    from planner.optimize.scale.lagrangian import p_median_lagrangian
+    from planner.optimize.scale.local_search import local_search
+    from planner.optimize.scale.pmedian import branch_and_bound
+
+    problem, *_ = _random_problem(1500, 60, 21)
+    exact = solve(problem, "p_median", p=7, time_limit=120.0, target_gap=0.0)
+    assert exact.status is Status.OPTIMAL
+    data = from_problem(problem, 7)
+    plan = local_search(data, 7, seed=0)
+    root = p_median_lagrangian(data, 7, plan.objective, max_iter=40)
+    gap = (plan.objective - root.bound) / plan.objective
+    assert gap > 0.002  # the root alone does not reach the target
+    deadline = time.perf_counter() + 120.0
+    out = branch_and_bound(data, 7, plan.objective, plan.open_local, root, deadline=deadline,
+                           target_gap=0.002)  # fmt: skip
+    assert out.bound <= exact.objective * (1 + 1e-9)
+    assert (out.objective - out.bound) / out.objective <= 0.002
+    full = branch_and_bound(data, 7, plan.objective, plan.open_local, root, deadline=deadline)
+    assert full.bound >= exact.objective * (1 - 1e-9)  # proven
+    assert out.nodes < full.nodes  # the target ended the search early

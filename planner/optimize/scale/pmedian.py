@@ -308,6 +308,7 @@ def _bound_and_branch(
             deadline=deadline,
             incumbent=incumbent,
             found=None if beside is None else beside.offer,
+            target_gap=target_gap,
         )
         method = "lagrangian+branch_and_bound"
         details["bnb_nodes"] = bnb.nodes
@@ -316,6 +317,8 @@ def _bound_and_branch(
             best_open, best_obj = bnb.open_local, bnb.objective
         lb = max(lb, bnb.bound)
     proven = _proven(best_obj, lb, data.integral)
+    if not proven and target_gap > 0.0 and within_target(best_obj, lb, target_gap):
+        details["stop_reason"] = "target_gap"
     return PMedianOutcome(best_open, best_obj, min(lb, best_obj), proven, method, details)
 
 
@@ -420,8 +423,12 @@ def branch_and_bound(
     stall: float = 0.25,
     incumbent: Callable[[], float] | None = None,
     found: Callable[[np.ndarray, float], None] | None = None,
+    target_gap: float = 0.0,
 ) -> _BnBResult:
     """Lagrangian branch and bound on the sites left open by root fixing.
+
+    With ``target_gap`` the search stops as soon as the smallest bound of the nodes
+    left is within it of the incumbent (that bound is then the certified one).
 
     Each node fixes some sites open or closed; its bound is the Lagrangian dual of the
     restricted problem (warm-started from the parent's multipliers, with its own
@@ -457,6 +464,11 @@ def branch_and_bound(
         return best_obj if incumbent is None else min(best_obj, incumbent())
 
     while stack:
+        if target_gap > 0.0:
+            left = min(s[3] for s in stack)
+            if within_target(prune_at(), left, target_gap):
+                open_bound = min(open_bound, left)
+                break
         forced, closed, lam, parent_bound = stack.pop()
         if _proven(prune_at(), parent_bound, integral):
             continue
