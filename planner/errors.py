@@ -42,5 +42,10 @@ class SettingWarning(UserWarning):
     """A scenario setting that the chosen model does not use (it is ignored)."""
 
 
+class DataWarning(UserWarning):
+    """A layer that reads but is probably wrong (extents apart, points far away, a CRS or
+    datum that does not fit the coordinates); an error under the scenario's ``strict = true``."""
+
+
 class OptionalDependencyError(PlannerError, ImportError):
     """An optional package is needed for this feature; the message says what to install."""

@@ -27,7 +27,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pytest
+import shapely
 from scenario_fixtures import SCENARIO, write_tiny_data
 
 from planner.cli import main
@@ -82,18 +84,22 @@ def layer_variant(
     change: Callable[[gpd.GeoDataFrame], gpd.GeoDataFrame],
     *,
     command: str = "validate",
+    extra: str = "",
+    scenario_extra: tuple[str, str] | None = None,
 ) -> Callable[[Path], list[str]]:
     """A builder: one layer of ``tiny.gpkg`` rewritten by ``change`` into ``bad.gpkg``.
 
-    The scenario points that layer at ``bad.gpkg`` (same layer name).
+    The scenario points that layer at ``bad.gpkg`` (same layer name); ``extra``
+    is added to the layer's table (e.g. ``datum = "gcj02"``).
     """
 
     def build(folder: Path) -> list[str]:
         gdf = gpd.read_file(folder / "tiny.gpkg", layer=layer)
         change(gdf).to_file(folder / "bad.gpkg", layer=layer, driver="GPKG")
-        text = scenario_text(folder).replace(
-            f'path = "tiny.gpkg"\nlayer = "{layer}"', f'path = "bad.gpkg"\nlayer = "{layer}"'
-        )
+        new = f'path = "bad.gpkg"\nlayer = "{layer}"' + (f"\n{extra}" if extra else "")
+        text = scenario_text(folder).replace(f'path = "tiny.gpkg"\nlayer = "{layer}"', new)
+        if scenario_extra is not None:  # (old, new) text elsewhere in the scenario
+            text = text.replace(*scenario_extra)
         (folder / "tiny.toml").write_text(text, encoding="utf-8")
         return _command(command, folder)
 
@@ -138,6 +144,44 @@ def raw_scenario(content: bytes) -> Callable[[Path], list[str]]:
         return ["validate", str(folder / "tiny.toml")]
 
     return build
+
+
+def strict(build: Callable[[Path], list[str]]) -> Callable[[Path], list[str]]:
+    """A builder: ``build``, then ``strict = true`` set in the scenario (warnings fail)."""
+
+    def wrapped(folder: Path) -> list[str]:
+        args = build(folder)
+        text = scenario_text(folder)
+        (folder / "tiny.toml").write_text("strict = true\n" + text, encoding="utf-8")
+        return args
+
+    return wrapped
+
+
+def _shifted(
+    dx: float, dy: float = 0.0, n: int | None = None
+) -> Callable[[gpd.GeoDataFrame], gpd.GeoDataFrame]:
+    """Move the first ``n`` features (all if None) by (dx, dy) degrees."""
+
+    def change(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        out = gdf.copy()
+        geom = out.geometry.to_numpy()
+        k = len(geom) if n is None else n
+        geom[:k] = shapely.transform(geom[:k], lambda c: c + np.array([dx, dy]))
+        out.geometry = geom
+        return out
+
+    return change
+
+
+def _to_origin(n: int) -> Callable[[gpd.GeoDataFrame], gpd.GeoDataFrame]:
+    """Move the first ``n`` features to about (0, 0)."""
+
+    def change(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        x0, y0 = shapely.get_coordinates(gdf.geometry.to_numpy()[:n]).min(axis=0)
+        return _shifted(-x0, -y0, n)(gdf)
+
+    return change
 
 
 def argv(*args: str) -> Callable[[Path], list[str]]:
@@ -404,6 +448,406 @@ def user_folder(*args: str) -> Callable[[Path], list[str]]:
 
 
 _RUN = ("run", "{dir}/tiny.toml", "--out")
+SANITY_CASES: list[Case] = [
+    Case(
+        "strict-candidates-1000-km-away",
+        strict(layer_variant("candidate_sites", _shifted(10.0))),
+        ("bad.gpkg", "do not overlap", "strict = true"),
+    ),
+    Case(
+        "strict-population-at-origin",
+        strict(layer_variant("population", _to_origin(3))),
+        ("bad.gpkg", "3 of 64 population points", "far outside"),
+    ),
+    Case(
+        "strict-faults-outside",
+        strict(layer_variant("fault_records", _to_origin(4))),
+        ("bad.gpkg", "4 of 40 fault records", "dropped"),
+    ),
+    Case(
+        "strict-existing-far",
+        strict(layer_variant("existing_centres", _shifted(0.0, 3.0, 1))),
+        ("bad.gpkg", "existing centres", "outside the study area"),
+    ),
+    Case(
+        "strict-degrees-as-utm",
+        strict(layer_variant("candidate_sites", lambda g: g.set_crs(32650, allow_override=True))),
+        ("bad.gpkg", "look like degrees", "EPSG:32650"),
+    ),
+    Case(
+        "strict-degrees-as-cgcs2000-gk",
+        strict(layer_variant("existing_centres", lambda g: g.set_crs(4547, allow_override=True))),
+        ("bad.gpkg", "look like degrees", "EPSG:4547"),
+    ),
+    Case(
+        "strict-gcj02-outside-china",
+        strict(layer_variant("candidate_sites", _shifted(-120.0), extra='datum = "gcj02"')),
+        ("bad.gpkg", "outside China", "GCJ-02"),
+    ),
+    Case(
+        "strict-bd09-outside-china",
+        strict(layer_variant("existing_centres", _shifted(0.0, -60.0), extra='datum = "bd09"')),
+        ("bad.gpkg", "outside China", "BD-09"),
+    ),
+    Case(
+        "strict-cgcs2000-outside-china",
+        strict(
+            layer_variant(
+                "candidate_sites", lambda g: _shifted(-100.0)(g).set_crs(4490, allow_override=True)
+            )
+        ),
+        ("bad.gpkg", "outside China", "CGCS2000"),
+    ),
+    Case(
+        "strict-run-writes-nothing",
+        strict(layer_variant("candidate_sites", _shifted(10.0), command="run")),
+        ("do not overlap",),
+    ),
+]
+
+
+def _zip(members: dict[str, bytes]) -> Callable[[Path], None]:
+    """A writer of a zip file holding ``members`` (name -> bytes)."""
+
+    def write(path: Path) -> None:
+        import zipfile
+
+        with zipfile.ZipFile(path, "w") as zf:
+            for name, data in members.items():
+                zf.writestr(name, data)
+
+    return write
+
+
+def _shapefile_zip(drop: str | None = None) -> Callable[[Path], None]:
+    """A writer of a zipped Shapefile of the candidates, without the part ``drop``."""
+
+    def write(path: Path) -> None:
+        import zipfile
+
+        shp = path.parent / "shp"
+        shp.mkdir()
+        gdf = gpd.read_file(path.parent / "tiny.gpkg", layer="candidate_sites")
+        gdf.to_file(shp / "sites.shp")
+        with zipfile.ZipFile(path, "w") as zf:
+            for part in sorted(shp.iterdir()):
+                if part.suffix != drop:
+                    zf.write(part, part.name)
+        shutil.rmtree(shp)
+
+    return write
+
+
+_SITES_CSV = "site_id,name_zh,lon,lat\nA,甲,114.26,30.56\nB,乙,114.27,30.57\n"
+_M = 'name = "p_median"\np = 4'  # the [model] table's first lines
+
+MORE_SCENARIO_CASES: list[Case] = [
+    Case(
+        "title-not-text",
+        variant('title = "Tiny synthetic scenario (tests)"', "title = 5"),
+        ("`title`",),
+    ),
+    Case("name-not-text", variant('name = "tiny"', "name = []"), ("`name`",)),
+    Case("duplicate-key", variant("p = 4", "p = 4\np = 5"), ("tiny.toml", "not valid TOML")),
+    Case(
+        "population-without-path",
+        variant('[data.population]\npath = "tiny.gpkg"', "[data.population]"),
+        ("`data.population.path`",),
+    ),
+    Case("cost-unknown", variant(_M, _M + '\ncost = "money"'), ("`model.cost`", "money")),
+    Case("radius-text", variant(_M, _M + '\nradius = "far"'), ("`model.radius`",)),
+    Case("budget-zero", variant(_M, _M + "\nbudget = 0"), ("`model.budget`",)),
+    Case(
+        "opening-cost-negative", variant(_M, _M + "\nopening_cost = -1"), ("`model.opening_cost`",)
+    ),
+    Case(
+        "mclp-distance-without-radius",
+        variant(_M, 'name = "mclp"\np = 4\ncost = "distance"'),
+        ("model.radius", "metres"),
+    ),
+    Case(
+        "response-minutes-zero",
+        appended("\n[standards]\nresponse_minutes_urban = 0\n"),
+        ("`standards.response_minutes_urban`",),
+    ),
+    Case(
+        "half-life-zero",
+        variant("faults = 0.2", "faults = 0.2\nfault_half_life_days = 0"),
+        ("`demand.fault_half_life_days`",),
+    ),
+    Case(
+        "cell-size-negative",
+        variant("faults = 0.2", "faults = 0.2\ncell_size_m = -100"),
+        ("`demand.cell_size_m`",),
+    ),
+    Case(
+        "urban-density-zero",
+        variant("faults = 0.2", "faults = 0.2\nurban_density_per_km2 = 0"),
+        ("`demand.urban_density_per_km2`",),
+    ),
+    Case(
+        "travel-mode-unknown", appended('\n[travel]\nmode = "plane"\n'), ("`travel.mode`", "plane")
+    ),
+    Case(
+        "unsnapped-unknown",
+        appended('\n[travel]\nunsnapped = "teleport"\n'),
+        ("`travel.unsnapped`",),
+    ),
+    Case(
+        "cutoff-negative",
+        appended("\n[travel]\ncutoff_minutes = -1\n"),
+        ("`travel.cutoff_minutes`",),
+    ),
+    Case("max-snap-zero", appended("\n[travel]\nmax_snap_m = 0\n"), ("`travel.max_snap_m`",)),
+    Case(
+        "network-file-missing",
+        appended('\n[travel]\nmethod = "network"\n[travel.network]\npath = "roads.graphml"\n'),
+        ("roads.graphml",),
+    ),
+    Case(
+        "tradeoff-max-p-zero",
+        variant('language = "en"', 'language = "en"\ntradeoff_max_p = 0'),
+        ("`outputs.tradeoff_max_p`",),
+    ),
+    Case(
+        "map-flag-not-bool",
+        variant('language = "en"', 'language = "en"\nmap = "maybe"'),
+        ("`outputs.map`",),
+    ),
+    Case(
+        "solver-unknown-engine",
+        variant('method = "exact"', 'method = "exact"\nsolver = "gurobi"'),
+        ("`solver.solver`", "gurobi"),
+    ),
+    Case("seed-not-int", variant("seed = 0", 'seed = "x"'), ("`solver.seed`",)),
+    Case(
+        "existing-policy-unknown",
+        variant('policy = "keep"', 'policy = "demolish"'),
+        ("`data.existing.policy`", "demolish"),
+    ),
+    Case(
+        "generated-candidates-zero",
+        appended("\n[data.generated_candidates]\nn_sites = 0\n"),
+        ("`data.generated_candidates.n_sites`",),
+    ),
+    Case(
+        "category-unknown",
+        variant(
+            'layer = "candidate_sites"', 'layer = "candidate_sites"\ncategories = ["spaceport"]'
+        ),
+        ("spaceport",),
+    ),
+    Case(
+        "exclude-unknown-id",
+        variant('layer = "candidate_sites"', 'layer = "candidate_sites"\nexclude = ["NOPE"]'),
+        ("NOPE",),
+    ),
+    Case(
+        "closable-unknown-id",
+        variant('policy = "keep"', 'policy = "keep"\nclosable = ["NOPE"]'),
+        ("NOPE",),
+    ),
+    Case(
+        "strict-not-bool", variant('name = "tiny"', 'name = "tiny"\nstrict = "very"'), ("`strict`",)
+    ),
+    Case("sweep-unknown-setting", appended('\n[sweep]\n"model.q" = [1, 2]\n'), ("model.q",)),
+    Case("sweep-bad-range", appended('\n[sweep]\n"model.p" = "a:b"\n'), ("model.p",)),
+    Case(
+        "validate-bad-param",
+        argv("validate", "{dir}/tiny.toml", "--param", "model.p=x"),
+        ("model.p",),
+    ),
+    Case(
+        "validate-unknown-param",
+        argv("validate", "{dir}/tiny.toml", "--param", "model.nope=1"),
+        ("model.nope",),
+    ),
+]
+
+MORE_FILE_CASES: list[Case] = [
+    Case(
+        "csv-header-only",
+        file_layer("candidate_sites", "sites.csv", "site_id,lon,lat\n"),
+        ("sites.csv",),
+    ),
+    Case(
+        "csv-gbk-read-as-utf8",
+        file_layer(
+            "candidate_sites", "sites.csv", _SITES_CSV.encode("gbk"), extra='encoding = "utf-8"'
+        ),
+        ("sites.csv", "encoding"),
+    ),
+    Case(
+        "csv-latitude-out-of-range",
+        file_layer("candidate_sites", "sites.csv", "site_id,lon,lat\nA,114.26,95.0\n"),
+        ("sites.csv", "out of range"),
+    ),
+    Case(
+        "csv-swapped-columns",
+        file_layer("candidate_sites", "sites.csv", "site_id,lon,lat\nA,30.56,114.26\n"),
+        ("sites.csv", "out of range"),
+    ),
+    Case(
+        "csv-crs-unknown",
+        file_layer("candidate_sites", "sites.csv", _SITES_CSV, extra='crs = "gibberish"'),
+        ("crs", "gibberish"),
+    ),
+    Case(
+        "geojson-no-features",
+        file_layer(
+            "candidate_sites", "sites.geojson", '{"type": "FeatureCollection", "features": []}'
+        ),
+        ("sites.geojson",),
+    ),
+    Case(
+        "geojson-null-geometry",
+        file_layer(
+            "candidate_sites",
+            "sites.geojson",
+            '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"site_id": "A"}, "geometry": null}]}',
+        ),
+        ("sites.geojson", "no geometry"),
+    ),
+    Case(
+        "gpkg-several-layers-no-name",
+        variant('path = "tiny.gpkg"\nlayer = "candidate_sites"', 'path = "tiny.gpkg"'),
+        ("tiny.gpkg", "layer"),
+    ),
+    Case(
+        "zip-without-shp",
+        file_layer("candidate_sites", "sites.zip", _zip({"readme.txt": b"hello"})),
+        ("sites.zip", ".shp"),
+    ),
+    Case(
+        "zip-member-escapes",
+        file_layer("candidate_sites", "sites.zip", _zip({"../evil.shp": b"x"})),
+        ("sites.zip",),
+    ),
+    Case(
+        "zip-shapefile-without-dbf",
+        file_layer("candidate_sites", "sites.zip", _shapefile_zip(drop=".dbf")),
+        ("sites.zip", ".dbf"),
+    ),
+    Case(
+        "parquet-not-parquet",
+        file_layer("candidate_sites", "sites.parquet", b"not parquet at all"),
+        ("sites.parquet",),
+    ),
+    Case(
+        "layer-is-a-folder",
+        variant('path = "tiny.gpkg"\nlayer = "candidate_sites"', 'path = "."'),
+        ("folder",),
+    ),
+    Case(
+        "crs-conflicts-with-file",
+        variant('layer = "candidate_sites"', 'layer = "candidate_sites"\ncrs = "EPSG:32650"'),
+        ("tiny.gpkg", "EPSG:32650"),
+    ),
+]
+
+MORE_COLUMN_CASES: list[Case] = [
+    Case(
+        "pop65-text",
+        layer_variant("population", lambda g: g.assign(pop_65plus="old")),
+        ("pop_65plus",),
+    ),
+    Case(
+        "population-missing-values",
+        layer_variant("population", lambda g: g.assign(pop_20plus=np.nan)),
+        ("pop_20plus",),
+    ),
+    Case(
+        "residential-text",
+        layer_variant("residential", lambda g: g.assign(residential_density="dense")),
+        ("residential_density",),
+    ),
+    Case(
+        "fault-timestamps-unreadable",
+        layer_variant(
+            "fault_records",
+            lambda g: g.assign(reported_at="yesterday"),
+            scenario_extra=("faults = 0.2", "faults = 0.2\nfault_half_life_days = 30"),
+        ),
+        ("reported_at",),
+    ),
+    Case(
+        "fault-timestamp-col-unknown",
+        variant('layer = "fault_records"', 'layer = "fault_records"\ntimestamp_col = "when"'),
+        ("'when'",),
+    ),
+    Case(
+        "category-filter-without-column",
+        variant(
+            'layer = "candidate_sites"',
+            'layer = "candidate_sites"\ncategory_col = "kind"\ncategories = ["mall"]',
+        ),
+        ("'kind'",),
+    ),
+    Case(
+        "existing-ids-duplicate",
+        layer_variant("existing_centres", lambda g: g.assign(centre_id="E1")),
+        ("centre_id",),
+    ),
+    Case(
+        "site-ids-shared",
+        layer_variant("existing_centres", lambda g: g.assign(centre_id=["S00", "S01"])),
+        ("S00",),
+    ),
+    Case(
+        "existing-empty-layer",
+        layer_variant("existing_centres", lambda g: g.iloc[:0]),
+        ("existing",),
+    ),
+]
+
+MORE_CLI_CASES: list[Case] = [
+    Case(
+        "robustness-distribution-unknown",
+        argv("robustness", "{dir}/tiny.toml", "--out", "{dir}/out", "--distribution", "cauchy"),
+        ("--distribution", "cauchy"),
+    ),
+    Case(
+        "robustness-error-not-number",
+        argv("robustness", "{dir}/tiny.toml", "--out", "{dir}/out", "--error", "population=abc"),
+        ("--error", "abc"),
+    ),
+    Case(
+        "robustness-error-no-component",
+        argv("robustness", "{dir}/tiny.toml", "--out", "{dir}/out", "--error", "a", "--error", "b"),
+        ("--error",),
+    ),
+    Case(
+        "robustness-serial-with-workers",
+        argv("robustness", "{dir}/tiny.toml", "--out", "{dir}/out", "--serial", "--workers", "2"),
+        ("--serial",),
+    ),
+    Case(
+        "sweep-nothing-to-sweep",
+        argv("sweep", "{dir}/tiny.toml", "--out", "{dir}/out", "--serial"),
+        ("nothing to sweep",),
+    ),
+    Case(
+        "sweep-serial-with-scheduler",
+        argv(
+            "sweep",
+            "{dir}/tiny.toml",
+            "--out",
+            "{dir}/out",
+            "--serial",
+            "--scheduler",
+            "tcp://x:1",
+            "--param",
+            "model.p=3:4",
+        ),
+        ("--serial",),
+    ),
+    Case("compare-one-folder", argv("compare", "{dir}"), ("two",)),
+    Case("compare-not-run-folders", argv("compare", "{dir}", "{dir}"), ("not a run folder",)),
+    Case(
+        "compare-language-unknown", argv("compare", "{dir}", "{dir}", "--lang", "fr"), ("--lang",)
+    ),
+]
+
 OUTPUT_CASES: list[Case] = [
     Case("out-scenario-folder-force", user_folder(*_RUN, "{dir}", "--force"), ("`--out`", "holds")),
     Case("out-parent-of-scenario-force", user_folder(*_RUN, "{dir}/..", "--force"), ("holds",)),
@@ -458,7 +902,18 @@ OUTPUT_CASES: list[Case] = [
 ]
 
 #: Every case; other engineers append their topic lists here.
-CASES: list[Case] = [*SCENARIO_CASES, *FILE_CASES, *COLUMN_CASES, *CRS_CASES, *OUTPUT_CASES]
+CASES: list[Case] = [
+    *SCENARIO_CASES,
+    *FILE_CASES,
+    *COLUMN_CASES,
+    *CRS_CASES,
+    *SANITY_CASES,
+    *OUTPUT_CASES,
+    *MORE_SCENARIO_CASES,
+    *MORE_FILE_CASES,
+    *MORE_COLUMN_CASES,
+    *MORE_CLI_CASES,
+]
 
 
 # --------------------------------------------------------------------------------------

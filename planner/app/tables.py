@@ -339,6 +339,9 @@ def data_summary(inputs: PlanInputs, lang: str) -> tuple[pd.DataFrame, list[str]
         problems.append(t("app_problem_unroutable_sites", lang, n=len(travel.unroutable_sites)))
     for layer in inputs.simulated_layers:
         problems.append(t("app_problem_simulated", lang, layer=layer))
+    # Plausibility findings of the layers (planner.inputs.sanity): layers far apart, points
+    # far away, a CRS or datum that does not fit; shown with the other problems.
+    problems.extend(inputs.data_warnings)
     return table, problems
 
 

@@ -117,7 +117,14 @@ def fault_intensity(
             f"{where}: recency decay needs a timestamp column; column {timestamp_col!r} not found "
             "(set `timestamp_col=` or drop the half-life)."
         )
-    times = pd.to_datetime(faults[timestamp_col], errors="coerce", utc=True)
+    column = faults[timestamp_col]
+    # Text timestamps may mix formats; "mixed" parses each on its own (and does not warn).
+    times = pd.to_datetime(
+        column,
+        errors="coerce",
+        utc=True,
+        format=None if pd.api.types.is_datetime64_any_dtype(column) else "mixed",
+    )
     if times.isna().any():
         rows = np.flatnonzero(times.isna().to_numpy())[:5].tolist()
         raise DataError(

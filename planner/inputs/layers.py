@@ -31,6 +31,7 @@ import pyproj
 import shapely
 
 from planner.errors import DataError
+from planner.inputs.sanity import china_findings, crs_findings
 from planner.limits import current_limits
 from planner.sanitize import _VIRTUAL_PATH, check_plain_path
 
@@ -593,6 +594,9 @@ def read_layer(
             f"{where}: the file says its CRS is {gdf.crs.to_string()} but `crs` = {crs!r}; "
             "omit `crs` or fix the file."
         )
+    # Plausibility of the CRS, judged on the coordinates as written (planner.inputs.sanity).
+    source_crs = gdf.crs
+    findings = crs_findings(gdf, source_crs=source_crs, where=where)
     if not gdf.crs.equals("EPSG:4326"):
         try:
             gdf = gdf.to_crs("EPSG:4326")
@@ -612,7 +616,11 @@ def read_layer(
             f"{where}: coordinates out of range (x {minx:.4g}..{maxx:.4g}, y {miny:.4g}..{maxy:.4g}); "
             "longitude must be -180..180 and latitude -90..90 — are the columns swapped or the CRS wrong?"
         )
-    return gdf.reset_index(drop=True)
+    findings += china_findings(gdf, source_crs=source_crs, datum=datum, where=where)
+    out = gdf.reset_index(drop=True)
+    # Read by the pipeline, which warns of them (or fails under `strict = true`).
+    out.attrs["sanity"] = findings
+    return out
 
 
 def require_columns(gdf: pd.DataFrame, columns: list[str] | tuple[str, ...], *, where: str) -> None:

@@ -252,6 +252,11 @@ class ScenarioConfig(_Strict):
     standards: StandardsConfig = StandardsConfig()
     solver: SolverConfig = SolverConfig()
     outputs: OutputConfig = OutputConfig()
+    strict: bool = Field(
+        False,
+        description="plausibility warnings (layers far apart, points far outside the study "
+        "area or outside China with a Chinese datum, degrees under a projected CRS) are errors",
+    )
     #: Sweep grid for `planner sweep`: dotted setting -> list of values or "start:stop[:step]";
     #: checked by planner.runs.sweep, ignored by `planner run`.
     sweep: dict[str, Any] | None = None

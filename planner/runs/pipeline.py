@@ -30,10 +30,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from planner.errors import ConfigError, DataError, SettingWarning
+from planner.errors import ConfigError, DataError, DataWarning, SettingWarning
 from planner.inputs.demand import DemandWeights, build_demand
 from planner.inputs.layers import metric_crs_for, projected_xy, read_layer
 from planner.inputs.rasters import is_raster, read_population_raster
+from planner.inputs.sanity import StudyArea, outside_area, point_lonlat, study_area
 from planner.inputs.sites import (
     candidate_sites,
     combine_sites,
@@ -69,6 +70,8 @@ class PlanInputs:
     input_files: dict[str, Path]
     attribution: list[str] = field(default_factory=list)
     population_simulated: bool = False
+    #: Plausibility findings (planner.inputs.sanity), each one line; warned when loaded.
+    data_warnings: tuple[str, ...] = ()
 
     @property
     def simulated_layers(self) -> list[str]:
@@ -225,13 +228,18 @@ def load_inputs(config: ScenarioConfig, *, progress: Progress | None = None) -> 
             )
         population = read_source(config, pop_src, "population")
     files["population"] = config.resolve(pop_src.path)
+    notes: list[str] = list(population.attrs.get("sanity", ()))
+    area = _population_area(population, pop_src, notes)
     residential = None
     if d.residential is not None:
         residential = read_source(config, d.residential, "residential density")
+        notes += residential.attrs.get("sanity", ())
         files["residential"] = config.resolve(d.residential.path)
     faults = None
     if d.faults is not None:
         faults = read_source(config, d.faults, "fault records")
+        notes += faults.attrs.get("sanity", ())
+        faults = _faults_in_area(faults, area, d.faults, notes)
         files["faults"] = config.resolve(d.faults.path)
     if progress is not None:
         progress("aggregation", f"{len(population):,} population cells", 0.0)
@@ -255,9 +263,12 @@ def load_inputs(config: ScenarioConfig, *, progress: Progress | None = None) -> 
     parts = []
     if d.candidates is not None:
         c = d.candidates
+        layer = read_source(config, c, "candidate sites")
+        notes += layer.attrs.get("sanity", ())
+        notes += _sites_in_area(layer, area, c, "candidate sites")
         parts.append(
             candidate_sites(
-                read_source(config, c, "candidate sites"),
+                layer,
                 categories=c.categories,
                 id_col=c.id_col,
                 name_col=c.name_col,
@@ -274,8 +285,11 @@ def load_inputs(config: ScenarioConfig, *, progress: Progress | None = None) -> 
     existing = None
     if d.existing is not None:
         e = d.existing
+        layer = read_source(config, e, "existing centres")
+        notes += layer.attrs.get("sanity", ())
+        notes += _sites_in_area(layer, area, e, "existing centres")
         existing = existing_centres(
-            read_source(config, e, "existing centres"),
+            layer,
             policy=e.policy,
             id_col=e.id_col,
             name_col=e.name_col,
@@ -284,6 +298,7 @@ def load_inputs(config: ScenarioConfig, *, progress: Progress | None = None) -> 
         )
         files["existing"] = config.resolve(e.path)
     sites = combine_sites(candidates, existing)
+    _report_findings(config, notes)  # before the (possibly long) travel times
 
     t = config.travel
     if progress is not None:
@@ -326,7 +341,62 @@ def load_inputs(config: ScenarioConfig, *, progress: Progress | None = None) -> 
         population_simulated=bool(
             "simulated" in population.columns and population["simulated"].astype(bool).any()
         ),
+        data_warnings=tuple(notes),
     )
+
+
+# --------------------------------------------------------------------------------------
+# plausibility (planner.inputs.sanity): warned, or errors under `strict = true`
+
+
+def _population_area(population: gpd.GeoDataFrame, src: LayerSource, notes: list[str]) -> StudyArea:
+    """The study area of the population; population points far outside it are a finding."""
+    lon, lat = point_lonlat(population)
+    area, outliers = study_area(lon, lat)
+    if outliers.any():
+        i = int(np.flatnonzero(outliers)[0])
+        far = float(area.distance_km(lon[outliers], lat[outliers]).max())
+        notes.append(
+            f"{src.path}: {int(outliers.sum())} of {len(population)} population points lie far "
+            f"outside the study area ({area.describe()}), up to {far:,.0f} km from the others "
+            f"(e.g. row {i} at ({lon[i]:.4f}, {lat[i]:.4f})); check their coordinates."
+        )
+    return area
+
+
+def _faults_in_area(
+    faults: gpd.GeoDataFrame, area: StudyArea, src: LayerSource, notes: list[str]
+) -> gpd.GeoDataFrame:
+    """Fault records outside the study area are dropped, with a count in the findings."""
+    lon, lat = point_lonlat(faults)
+    outside = ~area.contains(lon, lat)
+    if not outside.any():
+        return faults
+    i = int(np.flatnonzero(outside)[0])
+    notes.append(
+        f"{src.path}: {int(outside.sum())} of {len(faults)} fault records lie outside the study "
+        f"area ({area.describe()}) and were dropped (e.g. row {i} at ({lon[i]:.4f}, "
+        f"{lat[i]:.4f})); the other records keep their weights."
+    )
+    kept = faults[~outside].reset_index(drop=True)
+    kept.attrs = {}
+    return kept
+
+
+def _sites_in_area(layer: gpd.GeoDataFrame, area: Any, src: LayerSource, what: str) -> list[str]:
+    _, message = outside_area(
+        area, layer, what=what, where=str(src.path), id_col=getattr(src, "id_col", None)
+    )
+    return [] if message is None else [message]
+
+
+def _report_findings(config: ScenarioConfig, notes: list[str]) -> None:
+    """Warn of each finding (:class:`DataWarning`), or fail on the first under ``strict``."""
+    if notes and config.strict:
+        more = f" (+{len(notes) - 1} more)" if len(notes) > 1 else ""
+        raise DataError(f"{notes[0]}{more} [an error because the scenario sets `strict = true`]")
+    for note in notes:
+        warnings.warn(note, DataWarning, stacklevel=3)
 
 
 def build_problem(inputs: PlanInputs, config: ScenarioConfig | None = None) -> Problem:
