@@ -13,7 +13,7 @@ file or an app page, so a visitor cannot lift them:
 =============================  ===============  ============================================
 setting                        default          what it bounds
 =============================  ===============  ============================================
-``PLANNER_MAX_ROWS``           2,000,000        rows (features) of one input layer
+``PLANNER_MAX_ROWS``           2,000,000        rows of one input layer (or raster cells)
 ``PLANNER_MAX_UNZIPPED_MB``    1,000            bytes a zipped upload / layer unpacks to
 ``PLANNER_MAX_ZIP_RATIO``      200              uncompressed / compressed size of a member
 ``PLANNER_MAX_SWEEP_RUNS``     10,000           runs in one sweep grid (product of sizes)

@@ -448,3 +448,28 @@ def test_road_network_that_is_vrt_is_refused(tmp_path: Path, name: str) -> None:
         read_road_network(path)
     with pytest.raises(DataError, match="GDAL virtual path"):
         read_road_network("/vsicurl/http://127.0.0.1:9/roads.gpkg")
+
+
+def test_population_raster_cells_count_against_the_row_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A deflate-compressed raster of ones is a few KB on disk and one cell per pixel."""
+    import rasterio
+    from affine import Affine
+
+    from planner.inputs.rasters import read_population_raster
+
+    path = tmp_path / "ones.tif"
+    with rasterio.open(
+        path, "w", driver="GTiff", height=200, width=200, count=1, dtype="float32",
+        crs="EPSG:4326", transform=Affine(0.0001, 0.0, 114.2, 0.0, -0.0001, 30.6), compress="deflate",
+    ) as dst:  # fmt: skip
+        dst.write(np.ones((200, 200), dtype=np.float32), 1)
+    assert path.stat().st_size < 20_000
+    assert len(read_population_raster(path)) == 40_000
+    monkeypatch.setenv("PLANNER_MAX_ROWS", "10000")
+    with pytest.raises(
+        DataError, match=r"ones\.tif: makes 40,000 populated cells.*PLANNER_MAX_ROWS"
+    ):
+        read_population_raster(path)
+    assert len(read_population_raster(path, cell_size_m=100.0)) < 10_000  # coarser cells pass

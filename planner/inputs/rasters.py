@@ -27,6 +27,7 @@ import pyproj
 import shapely
 
 from planner.errors import DataError
+from planner.limits import current_limits
 
 __all__ = ["RASTER_SUFFIXES", "is_raster", "native_cell_size_m", "read_population_raster"]
 
@@ -273,6 +274,13 @@ def read_population_raster(
     )  # fmt: skip
     if keys.size == 0 or pop.sum() <= 0:
         raise DataError(f"population raster {p} holds no people (every pixel is nodata or 0).")
+    limit = current_limits().max_rows
+    if keys.size > limit:  # before a polygon is made for each cell
+        raise DataError(
+            f"population raster {p}: makes {keys.size:,} populated cells, over the limit of "
+            f"{limit:,} rows (setting PLANNER_MAX_ROWS); set a coarser demand.cell_size_m, "
+            "clip the raster to the study area or raise the setting."
+        )
     attrs: dict[str, Any] = {"raster_pixel_m": info["pixel_m"]}
     if cell_size_m is None:
         rows, cols = keys // _OFFSET, keys % _OFFSET
