@@ -401,6 +401,39 @@ def demo(
     _print_result(result, as_json=as_json, quiet=quiet)
 
 
+def datum_warnings(config: Any, inputs: Any) -> list[str]:
+    """Warnings for point layers in China with no ``datum`` whose points fit where people
+    live clearly better read as GCJ-02 or BD-09 (web-map POIs are usually shifted)."""
+
+    from planner.inputs.datums import datum_fit, out_of_china
+
+    demand = inputs.demand
+    ref = demand.geometry
+    out: list[str] = []
+    for section, existing in (("candidates", False), ("existing", True)):
+        src = getattr(config.data, section)
+        if src is None or src.datum is not None:
+            continue
+        if src.crs is not None and str(src.crs).lower() not in ("wgs84", "epsg:4326"):
+            continue
+        pts = inputs.sites[inputs.sites["existing"].to_numpy(dtype=bool) == existing]
+        if len(pts) < 5:
+            continue
+        lon, lat = pts.geometry.x.to_numpy(), pts.geometry.y.to_numpy()
+        if out_of_china(lon, lat).mean() > 0.5:
+            continue
+        fit = datum_fit(lon, lat, ref.x.to_numpy(), ref.y.to_numpy(), demand["population"])
+        if fit.looks_shifted:
+            out.append(
+                f"data.{section}: no `datum` is set, but its {len(pts)} points fit where people "
+                f"live clearly better read as {fit.best.upper().replace('GCJ02', 'GCJ-02').replace('BD09', 'BD-09')} "
+                f"(web-map coordinates, about {fit.shift_m:,.0f} m off WGS 84); if they come from "
+                f'AutoNavi/Tencent (gcj02) or Baidu (bd09), set datum = "{fit.best}" in '
+                f'[data.{section}]; if they are true WGS 84, set datum = "wgs84" to say so.'
+            )
+    return out
+
+
 @app.command()
 def validate(
     scenario: ScenarioArg,
@@ -429,10 +462,15 @@ def validate(
                 prepare_points(config, points, inputs=inputs)
             except InputError as exc:
                 raise type(exc)(f"{scenario}: {exc}") from None
+    datum_notes = datum_warnings(config, inputs)
+    for note in datum_notes:
+        if not as_json:
+            typer.echo(f"warning: {note}", err=True)
     info = {
         "ok": True,
         "scenario": config.name,
         "valid": True,
+        "warnings": datum_notes,
         "demand_points": len(inputs.demand),
         "sites": len(inputs.sites),
         "existing_centres": int(inputs.sites["existing"].sum()),

@@ -26,7 +26,9 @@ broadcast shape. There are no Python loops over points.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Final, Literal
 
 import numpy as np
@@ -37,8 +39,10 @@ from planner.errors import InputError
 __all__ = [
     "DATUMS",
     "Datum",
+    "DatumFit",
     "bd09_to_gcj02",
     "bd09_to_wgs84",
+    "datum_fit",
     "from_wgs84",
     "gcj02_to_bd09",
     "gcj02_to_wgs84",
@@ -371,3 +375,100 @@ def from_wgs84(lon: ArrayLike, lat: ArrayLike, datum: Datum | str) -> tuple[Floa
     if name == "bd09":
         return wgs84_to_bd09(lon, lat)
     return _as_pair(lon, lat)
+
+
+@dataclass(frozen=True)
+class DatumFit:
+    """How well points fit where people live, read as each datum (:func:`datum_fit`).
+
+    Attributes
+    ----------
+    scores
+        Per datum (``"wgs84"``: as given; ``"gcj02"``, ``"bd09"``: shifted back to WGS 84),
+        the mean of ``log(1 + population)`` of the populated place nearest each point.
+    empty
+        Per datum, the share of points with no populated place within ``radius_m``.
+    best
+        The datum with the highest score.
+    shift_m
+        Mean distance (metres) between the points as given and read as ``best``.
+    spacing_m
+        Typical distance between neighbouring populated places: on a grid as coarse as the
+        shift itself (~500 m) the evidence says nothing.
+    """
+
+    scores: dict[str, float]
+    empty: dict[str, float]
+    best: str
+    shift_m: float
+    spacing_m: float
+
+    @property
+    def looks_shifted(self) -> bool:
+        """True when a web-map datum fits clearly better than the coordinates as given: a
+        higher score and fewer points on empty land (the test the demo build applies to its
+        places)."""
+        return (
+            self.best != "wgs84"
+            and self.spacing_m <= 0.6 * self.shift_m  # finer than the shift, else no evidence
+            and self.scores[self.best] > self.scores["wgs84"] + 0.1
+            and self.empty[self.best] < self.empty["wgs84"]
+        )
+
+
+def datum_fit(
+    lon: ArrayLike,
+    lat: ArrayLike,
+    ref_lon: ArrayLike,
+    ref_lat: ArrayLike,
+    ref_population: ArrayLike,
+    *,
+    radius_m: float = 250.0,
+) -> DatumFit:
+    """Which datum the points' coordinates are in, judged by where people live.
+
+    Points of interest (shops, offices, halls) lie where people are. Read as the right
+    datum they land on populated places; read as the wrong one, ~500 m off (GCJ-02) or
+    more (BD-09), on average on emptier ones. The same evidence the demo build uses to
+    decide its places' datum, with population points instead of a raster.
+
+    Parameters
+    ----------
+    lon, lat
+        The points as given, degrees.
+    ref_lon, ref_lat, ref_population
+        Populated places in WGS 84 (e.g. the demand cells' centres) and their people.
+    radius_m
+        A point farther than this (or three quarters of the places' spacing, if more)
+        from every populated place counts as empty.
+    """
+    from scipy.spatial import cKDTree
+
+    x, y = _as_pair(lon, lat)
+    rx, ry = _as_pair(ref_lon, ref_lat)
+    pop = np.asarray(ref_population, dtype=np.float64)
+    if x.size == 0 or rx.size == 0:
+        raise ValueError("datum_fit needs at least one point and one populated place")
+    lat0 = float(np.mean(ry))
+    kx = 111_320.0 * math.cos(math.radians(lat0))
+    ky = 110_574.0
+    tree = cKDTree(np.column_stack([rx * kx, ry * ky]))
+    spacing = float(np.median(tree.query(tree.data, k=2)[0][:, 1])) if rx.size > 1 else float("inf")
+    radius_m = max(radius_m, 0.75 * spacing)
+    reads = {
+        "wgs84": (x, y),
+        "gcj02": gcj02_to_wgs84(x, y),
+        "bd09": bd09_to_wgs84(x, y),
+    }
+    scores: dict[str, float] = {}
+    empty: dict[str, float] = {}
+    for name, (px, py) in reads.items():
+        dist, idx = tree.query(np.column_stack([px * kx, py * ky]))
+        near = dist <= radius_m
+        got = np.where(near, pop[idx], 0.0)
+        scores[name] = float(np.mean(np.log1p(got)))
+        empty[name] = float(np.mean(~near | (got <= 0)))
+    best = max(scores, key=lambda k: scores[k])
+    bx, by = reads[best]
+    shift_m = float(np.mean(np.hypot((bx - x) * kx, (by - y) * ky)))
+    return DatumFit(scores=scores, empty=empty, best=best, shift_m=shift_m, spacing_m=spacing)
