@@ -254,6 +254,12 @@ KEY_DOCS: Final[dict[str, tuple[str, str, str]]] = {
         "200000",
         "above this many demand points the curve is skipped",
     ),
+    "strict": (
+        "",
+        "true",
+        "plausibility warnings (layers far apart, points far outside the study area, degrees "
+        "under a projected CRS) stop the run as errors",
+    ),
     "sweep": (
         "",
         '{"model.p" = [8, 10, 12]}',
