@@ -971,3 +971,119 @@ def test_bad_input(
 def test_case_ids_are_unique() -> None:
     ids = [c.id for c in CASES]
     assert len(ids) == len(set(ids))
+
+
+# --------------------------------------------------------------------------------------
+# uploads in the app: the same promise, checked on planner.inputs.uploads
+# (an upload is refused with one line naming the user's file, never the server's
+# private session folder, and nothing of it is kept)
+
+
+@dataclass(frozen=True)
+class UploadCase:
+    """One bad upload: file name and bytes, read options, words the message must hold."""
+
+    id: str
+    filename: str
+    data: bytes | Callable[[Path], bytes]
+    expect: tuple[str, ...]
+    options: tuple[tuple[str, str], ...] = ()
+
+
+def _gpkg_bytes(layers: int) -> Callable[[Path], bytes]:
+    def make(folder: Path) -> bytes:
+        path = folder / "made.gpkg"
+        gdf = gpd.GeoDataFrame({"a": [1]}, geometry=[shapely.Point(114.3, 30.6)], crs=4326)
+        for i in range(layers):
+            gdf.to_file(path, layer=f"l{i}", driver="GPKG")
+        data = path.read_bytes()
+        path.unlink()
+        return data
+
+    return make
+
+
+UPLOAD_CASES: list[UploadCase] = [
+    UploadCase("upload-empty", "sites.csv", b"", ("sites.csv", "empty")),
+    UploadCase("upload-unknown-type", "sites.xlsx", b"PK\x03\x04", ("sites.xlsx", "unknown type")),
+    UploadCase("upload-no-suffix", "sites", b"lon,lat\n1,2\n", ("sites", "unknown type")),
+    UploadCase("upload-exe-as-csv", "sites.csv", b"MZ\x90\x00" + bytes(60), ("sites.csv",)),
+    UploadCase(
+        "upload-html-as-geojson",
+        "sites.geojson",
+        b"<html><body>x</body></html>",
+        ("sites.geojson",),
+    ),
+    UploadCase("upload-text-as-gpkg", "sites.gpkg", b"just some text", ("sites.gpkg",)),
+    UploadCase("upload-bad-zip", "sites.zip", b"PK\x03\x04 broken", ("sites.zip",)),
+    UploadCase(
+        "upload-zip-no-shp",
+        "sites.zip",
+        lambda d: _zip_bytes(d, {"a.txt": b"x"}),
+        ("sites.zip", ".shp"),
+    ),
+    UploadCase("upload-path-in-name", "../../etc/sites.xlsx", b"x", ("sites.xlsx",)),
+    UploadCase(
+        "upload-csv-no-coordinates",
+        "sites.csv",
+        "名称,地址\n甲,武汉\n".encode(),
+        ("sites.csv", "longitude"),
+    ),
+    UploadCase(
+        "upload-csv-gbk-bad-encoding",
+        "sites.csv",
+        "名称,lon,lat\n甲,114.3,30.6\n".encode("gbk"),
+        ("sites.csv", "encoding"),
+        (("encoding", "utf-8"),),
+    ),
+    UploadCase(
+        "upload-gpkg-several-layers", "sites.gpkg", _gpkg_bytes(2), ("sites.gpkg", "several layers")
+    ),
+    UploadCase(
+        "upload-geojson-out-of-range",
+        "sites.geojson",
+        b'{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[514.3,30.6]}}]}',
+        ("sites.geojson", "out of range"),
+    ),
+    UploadCase(
+        "upload-csv-bad-crs", "sites.csv", b"lon,lat\n114.3,30.6\n", ("crs",), (("crs", "EPSG:0"),)
+    ),
+]
+
+
+def _zip_bytes(folder: Path, members: dict[str, bytes]) -> bytes:
+    path = folder / "made.zip"
+    _zip(members)(path)
+    data = path.read_bytes()
+    path.unlink()
+    return data
+
+
+@pytest.mark.parametrize("case", UPLOAD_CASES, ids=[c.id for c in UPLOAD_CASES])
+def test_bad_upload(case: UploadCase, tmp_path: Path) -> None:
+    from planner.errors import InputError
+    from planner.inputs.uploads import read_upload, save_upload
+
+    session = tmp_path / "session-private-folder"
+    session.mkdir()
+    data = case.data(tmp_path) if callable(case.data) else case.data
+
+    def upload() -> None:
+        saved = save_upload(data, case.filename, session, slot="candidates", what="candidates")
+        read_upload(saved, what="candidates", **dict(case.options))  # type: ignore[arg-type]
+
+    with pytest.raises(InputError) as info:
+        upload()
+    message = str(info.value)
+    assert "\n" not in message, message
+    assert "session-private-folder" not in message, message
+    for text in case.expect:
+        assert text in message, f"{case.id}: {text!r} not in {message!r}"
+    # refused by its content: not kept; readable but unusable: kept for its slot only
+    kept = [p.name for p in session.iterdir()]
+    assert kept in ([], ["candidates" + Path(case.filename).suffix.lower()]), kept
+
+
+def test_corpus_size() -> None:
+    """Issue 16's bad inputs and at least 80 more live here and in the security corpus."""
+    assert len(CASES) + len(UPLOAD_CASES) >= 150
