@@ -191,3 +191,21 @@ def test_stale_temporary_folders_of_killed_runs_are_cleaned(scenario: Path, tmp_
     users.mkdir()
     assert main(["run", str(scenario), "--out", str(tmp_path / "run"), "-q"]) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == [".run.tmp-users-own", "run"]
+
+
+def test_run_folders_of_earlier_versions_are_the_planners_own(
+    scenario: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    old = tmp_path / "old_run"  # written before the marker existed: outputs only
+    old.mkdir()
+    for name in ("scenario.lock.toml", "kpis.json", "map.html"):
+        (old / name).write_text("old", encoding="utf-8")
+    assert main(["run", str(scenario), "--out", str(old), "--force", "-q"]) == 0
+    assert (old / MARKER).is_file()
+    mixed = tmp_path / "mixed"  # the same plus a file of the user's: not ours
+    mixed.mkdir()
+    for name in ("scenario.lock.toml", "kpis.json", "my_notes.docx"):
+        (mixed / name).write_text("mine", encoding="utf-8")
+    assert main(["run", str(scenario), "--out", str(mixed), "--force"]) == 2
+    assert "not written by the planner" in capsys.readouterr().err
+    assert (mixed / "my_notes.docx").read_text(encoding="utf-8") == "mine"

@@ -27,7 +27,7 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Final
@@ -40,9 +40,44 @@ __all__ = ["MARKER", "OutDirClaim", "check_out_dir", "claim_out_dir", "is_planne
 MARKER: Final = ".planner-run"
 
 
+#: What a run, sweep or robustness folder holds: a folder with nothing else and a lock file
+#: was written by a planner version from before the marker, and may be replaced too.
+_OUTPUT_NAMES: Final = frozenset(
+    {
+        "scenario.lock.toml",
+        "kpis.json",
+        "assignment.csv",
+        "chosen_sites.geojson",
+        "plan.gpkg",
+        "map.html",
+        "report.html",
+        "diagnosis.json",
+        "robustness.json",
+        "robustness_sites.csv",
+        "robustness_kpis.csv",
+        "robustness_draws.csv",
+        "site_frequency.geojson",
+        "sweep.csv",
+        "sweep.parquet",
+        "sweep.json",
+        "tradeoff.svg",
+        "runs",
+    }
+)
+
+
 def is_planner_folder(folder: Path) -> bool:
-    """True if ``folder`` is a folder the planner wrote (it holds :data:`MARKER`)."""
-    return folder.is_dir() and (folder / MARKER).is_file()
+    """True if ``folder`` is a folder the planner wrote.
+
+    It holds :data:`MARKER`, or (written before the marker existed) its lock file or
+    sweep table and nothing but the names of the planner's outputs.
+    """
+    if not folder.is_dir() or folder.is_symlink():
+        return False
+    if (folder / MARKER).is_file():
+        return True
+    names = {p.name for p in folder.iterdir()}
+    return bool(names & {"scenario.lock.toml", "sweep.csv"}) and names <= _OUTPUT_NAMES
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -168,7 +203,10 @@ def _folder_lock(target: Path) -> Iterator[None]:
         handle.flush()
         yield
     finally:
-        lock_path.unlink(missing_ok=True)  # before unlocking: a waiter re-checks the inode
+        # Removed before unlocking: a waiter re-checks the inode. Windows cannot remove an
+        # open file; there the lock file stays (harmless, reused by the next run).
+        with suppress(OSError):
+            lock_path.unlink(missing_ok=True)
         handle.close()
 
 
