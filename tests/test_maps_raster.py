@@ -11,11 +11,9 @@ from typing import Any
 
 import numpy as np
 import pytest
-import shapely
 from map_fixtures import make_inputs
 from PIL import Image
 
-from planner.evaluate.catchments import catchment_polygons
 from planner.inputs.datums import wgs84_to_gcj02
 from planner.present.maps import layers, map_html, plan_map, save_map_html
 from planner.present.maps.raster import (
@@ -23,6 +21,7 @@ from planner.present.maps.raster import (
     _merc_x,
     _merc_y,
     class_image,
+    group_image,
     heat_image,
     png_indexed,
 )
@@ -130,9 +129,9 @@ def test_a_big_map_draws_density_and_heat_as_images(big: tuple) -> None:
     demand, sites = big
     html = map_html(plan_map(demand, sites, [0, 2, 3], language="en"))
     images = _overlays(html)
-    assert len(images) == 2  # density, heat
+    assert len(images) == 3  # density, heat, catchments
     assert "L.heatLayer(" not in html.split("</script>", 3)[-1]
-    # no polygon per cell (120 cells): the catchments and Leaflet's own mentions only
+    # no polygon per cell (120 cells): Leaflet's own mentions only
     assert html.count('"Polygon"') + html.count('"MultiPolygon"') <= 10
     density = _decode(base64.b64decode(images[0][0].split(",", 1)[1]))
     assert (density[..., 3] > 0).any()
@@ -153,23 +152,33 @@ def test_a_big_map_on_gcj02_tiles_shifts_the_images(big: tuple) -> None:
     assert abs(w1 - w0) > 3e-3
 
 
-def test_a_big_map_simplifies_the_catchments(big: tuple) -> None:
+def test_a_big_map_draws_the_catchments_as_an_image_with_outlines(big: tuple) -> None:
     demand, sites = big
-    geoms = catchment_polygons(demand, [0, 2, 3], _assign(demand, sites, [0, 2, 3])).geometry
-    simple = layers.simplified(np.asarray(geoms.values, dtype=object), layers.cell_degrees(demand))
-    assert (
-        shapely.get_num_coordinates(simple).sum()
-        <= shapely.get_num_coordinates(np.asarray(geoms.values, dtype=object)).sum()
-    )
-    # still one shape per catchment, covering about the same area
-    assert np.allclose(shapely.area(simple), shapely.area(np.asarray(geoms.values)), rtol=0.1)
+    html = map_html(plan_map(demand, sites, [0, 2, 3], language="en"))
+    images = _overlays(html)
+    assert len(images) == 3  # density, heat, catchments
+    catch = _decode(base64.b64decode(images[2][0].split(",", 1)[1]))
+    alphas = set(np.unique(catch[..., 3]).tolist())
+    assert alphas == {0, 46, 230}  # empty, fill, outline
 
 
-def _assign(demand, sites, open_idx):  # type: ignore[no-untyped-def]
-    d = shapely.get_coordinates(demand.geometry.values)
-    s = shapely.get_coordinates(sites.geometry.values)[open_idx]
-    near = np.argmin(((d[:, None, :] - s[None, :, :]) ** 2).sum(axis=2), axis=1)
-    return np.asarray(open_idx)[near]
+def test_group_image_outlines_where_groups_meet() -> None:
+    # two groups side by side, 4 x 2 cells each
+    ix, iy = np.meshgrid(np.arange(8), np.arange(2))
+    minx, miny = 114.0 + 0.01 * ix.ravel(), 30.0 + 0.01 * iy.ravel()
+    bounds = np.column_stack([minx, miny, minx + 0.01, miny + 0.01])
+    group = (ix.ravel() >= 4).astype(int)
+    group[0] = -1  # not drawn
+    image = group_image(bounds, group, [(255, 0, 0), (0, 0, 255)], supersample=4)
+    rgba = _decode(image.png)
+    r, c = _pixel(image, 114.025, 30.005)  # inside group 0, away from edges
+    assert tuple(rgba[r, c]) == (255, 0, 0, 46)
+    r, c = _pixel(image, 114.0399, 30.01)  # on the border with group 1
+    assert tuple(rgba[r, c]) == (255, 0, 0, 230)
+    r, c = _pixel(image, 114.065, 30.005)
+    assert tuple(rgba[r, c]) == (0, 0, 255, 46)
+    r, c = _pixel(image, 114.005, 30.005)  # the undrawn cell
+    assert rgba[r, c, 3] == 0
 
 
 def test_small_maps_keep_their_polygons_with_tooltips() -> None:
@@ -198,12 +207,11 @@ def test_a_big_map_draws_its_images_in_chromium(big: tuple, browser: Any, tmp_pa
     page.goto(path.resolve().as_uri())
     page.wait_for_selector(".planner-centre", timeout=10_000)
     imgs = page.locator("img.leaflet-image-layer")
-    assert imgs.count() == 2
+    assert imgs.count() == 3
     # both images decoded and laid out over the data (not zero-sized)
     sizes = imgs.evaluate_all(
         "els => els.map(e => [e.naturalWidth, e.getBoundingClientRect().width])"
     )
     assert all(nat > 0 and shown > 0 for nat, shown in sizes)
-    assert page.locator("path.planner-catchment").count() == 3
     assert errors == []
     page.close()

@@ -45,6 +45,7 @@ from planner.present.maps.raster import (
     HEAT_MAX_POINTS,
     POLYGON_MAX_CELLS,
     class_image,
+    group_image,
     heat_image,
     median_spacing,
 )
@@ -262,32 +263,40 @@ def population_layer(
     return breaks, density_unit
 
 
+def _display_bounds(ctx: DrawContext, shapes: np.ndarray, *, points: bool) -> np.ndarray:
+    """``(n, 4)`` lon/lat bounds of each cell in the base map's datum; points become
+    squares of their median spacing."""
+    shifted = ctx.shift(shapes)
+    if not points:
+        return np.asarray(shapely.bounds(shifted))
+    xy = shapely.get_coordinates(shifted)
+    lat0 = float(np.median(xy[:, 1]))
+    m_per_lon = 111_320.0 * math.cos(math.radians(lat0))
+    spacing_m = median_spacing(np.column_stack([xy[:, 0] * m_per_lon, xy[:, 1] * 111_320.0]))
+    hx, hy = spacing_m / 2.0 / m_per_lon, spacing_m / 2.0 / 111_320.0
+    return np.column_stack([xy[:, 0] - hx, xy[:, 1] - hy, xy[:, 0] + hx, xy[:, 1] + hy])
+
+
+def _image_factory(image: Any, options: str) -> str:
+    return (
+        f"L.imageOverlay({js_literal(image.data_url())},"
+        f"{js_literal([list(b) for b in image.bounds])},{options})"
+    )
+
+
+def _rgb(colour: str) -> tuple[int, int, int]:
+    return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
+
+
 def _population_image(
     m: folium.Map, ctx: DrawContext, shapes: np.ndarray, classes: np.ndarray, *, points: bool
 ) -> None:
-    """The density classes as one PNG (big maps): cells in the base map's datum,
-    points as squares of their median spacing."""
-    shifted = ctx.shift(shapes)
-    if points:
-        xy = shapely.get_coordinates(shifted)
-        lat0 = float(np.median(xy[:, 1]))
-        m_per_lon = 111_320.0 * math.cos(math.radians(lat0))
-        spacing_m = median_spacing(np.column_stack([xy[:, 0] * m_per_lon, xy[:, 1] * 111_320.0]))
-        hx, hy = spacing_m / 2.0 / m_per_lon, spacing_m / 2.0 / 111_320.0
-        bounds = np.column_stack([xy[:, 0] - hx, xy[:, 1] - hy, xy[:, 0] + hx, xy[:, 1] + hy])
-    else:
-        bounds = shapely.bounds(shifted)
+    """The density classes as one PNG (big maps)."""
     alpha = round(0.55 * 255)
-    palette = [(0, 0, 0, 0)] + [
-        (int(c[1:3], 16), int(c[3:5], 16), int(c[5:7], 16), alpha) for c in DENSITY_COLOURS
-    ]
+    palette = [(0, 0, 0, 0)] + [(*_rgb(c), alpha) for c in DENSITY_COLOURS]
     index = np.minimum(classes, len(DENSITY_COLOURS) - 1) + 1
-    image = class_image(bounds, index, palette)
-    factory = (
-        f"L.imageOverlay({js_literal(image.data_url())},"
-        f"{js_literal([list(b) for b in image.bounds])},"
-        "{interactive:false,className:'planner-raster'})"
-    )
+    image = class_image(_display_bounds(ctx, shapes, points=points), index, palette)
+    factory = _image_factory(image, "{interactive:false,className:'planner-raster'}")
     ctx.add(m, factory, "population", "layer_population")
 
 
@@ -334,11 +343,7 @@ def fault_layer(
     if heat_points.shape[0] > HEAT_MAX_POINTS:
         # Many points: one kernel-density image instead of Leaflet.heat's per-point work.
         image = heat_image(heat_points[:, 0], heat_points[:, 1], heat_points[:, 2])
-        factory = (
-            f"L.imageOverlay({js_literal(image.data_url())},"
-            f"{js_literal([list(b) for b in image.bounds])},"
-            "{interactive:false,opacity:0.85})"
-        )
+        factory = _image_factory(image, "{interactive:false,opacity:0.85}")
         m.add_child(JsLayer(factory, name=heat_name, show="faults" not in ctx.hidden))
         return "", faults_simulated
     scale = _heat_scale(heat_points[:, :2], heat_points[:, 2])
@@ -366,9 +371,22 @@ def catchment_layer(
     m: folium.Map, ctx: DrawContext, demand: gpd.GeoDataFrame, open_idx: np.ndarray, asg: np.ndarray
 ) -> None:
     lang = ctx.lang
+    if len(demand) > POLYGON_MAX_CELLS:
+        # Big maps: the catchments as one image (fill and outlines); a polygon per
+        # catchment carries every cell edge of its border (4.3 MB for 60 halls on
+        # 494,676 cells of 100 m). The centres' popups give each one's load.
+        cells = cell_polygons(demand)
+        shapes = cells if cells is not None else np.asarray(demand.geometry.values, dtype=object)
+        served = asg >= 0
+        order = np.where(served, np.searchsorted(open_idx, np.where(served, asg, 0)), -1)
+        image = group_image(
+            _display_bounds(ctx, shapes, points=cells is None), order,
+            [_rgb(c) for c in CATCHMENT_COLOURS],
+        )  # fmt: skip
+        factory = _image_factory(image, "{interactive:false,className:'planner-raster'}")
+        ctx.add(m, factory, "catchments", "layer_catchments")
+        return
     catch = catchment_polygons(demand, open_idx, asg)
-    if len(demand) > POLYGON_MAX_CELLS and len(catch):
-        catch = catch.set_geometry(simplified(catch.geometry.values, cell_degrees(demand)))
     c_props = []
     for row in catch.itertuples(index=False):
         s = int(row.site)
@@ -393,27 +411,6 @@ def catchment_layer(
         "onEachFeature:function(f,l){l.bindPopup(f.properties.h);}})"
     )
     ctx.add(m, catch_factory, "catchments", "layer_catchments")
-
-
-def cell_degrees(demand: gpd.GeoDataFrame) -> float:
-    """Median side of the demand cells (or spacing of the points) in degrees of latitude."""
-    cells = cell_polygons(demand)
-    if cells is not None:
-        b = shapely.bounds(cells)
-        return float(np.median(b[:, 3] - b[:, 1]))
-    pts = demand.geometry.to_crs(utm_crs(demand))
-    return median_spacing(np.column_stack([pts.x.to_numpy(), pts.y.to_numpy()])) / 111_320.0
-
-
-def simplified(geoms: np.ndarray, cell_deg: float) -> np.ndarray:
-    """Catchments of a big map simplified to half a cell (their stair-step edges go),
-    as one coverage so that neighbouring catchments keep a shared border."""
-    tolerance = 0.5 * cell_deg
-    try:
-        out = shapely.coverage_simplify(geoms, tolerance)
-    except shapely.errors.GEOSException:  # not a clean coverage: each on its own
-        out = shapely.simplify(geoms, tolerance, preserve_topology=True)
-    return np.asarray(out, dtype=object)
 
 
 def service_layer(

@@ -31,6 +31,7 @@ __all__ = [
     "POLYGON_MAX_CELLS",
     "ImageOverlay",
     "class_image",
+    "group_image",
     "heat_image",
     "median_spacing",
     "png_indexed",
@@ -137,6 +138,56 @@ def _lat(y: float) -> float:
     return math.degrees(2.0 * math.atan(math.exp(y / _R)) - math.pi / 2.0)
 
 
+def _paint(
+    cell_bounds: np.ndarray, classes: np.ndarray, *, supersample: int, max_side: int
+) -> tuple[np.ndarray, tuple[tuple[float, float], tuple[float, float]]]:
+    """Paint cells into a Web Mercator grid: (int32 image of ``classes``, its corners)."""
+    b = np.asarray(cell_bounds, dtype=np.float64).reshape(-1, 4)
+    cls = np.asarray(classes).astype(np.int64)
+    if b.shape[0] == 0 or cls.shape != (b.shape[0],):
+        raise ValueError("`cell_bounds` and `classes` must describe the same, non-empty cells.")
+    x0, x1 = _merc_x(b[:, 0]), _merc_x(b[:, 2])
+    y0, y1 = _merc_y(b[:, 1]), _merc_y(b[:, 3])
+    left, right, bottom, top = float(x0.min()), float(x1.max()), float(y0.min()), float(y1.max())
+    span_x, span_y = max(right - left, 1e-6), max(top - bottom, 1e-6)
+    cw = float(np.median(x1 - x0)) or span_x
+    ch = float(np.median(y1 - y0)) or span_y
+    px, py = cw / max(supersample, 1), ch / max(supersample, 1)
+    shrink = max(1.0, span_x / px / max_side, span_y / py / max_side)
+    px, py = px * shrink, py * shrink
+    width = max(1, min(max_side, math.ceil(span_x / px)))
+    height = max(1, min(max_side, math.ceil(span_y / py)))
+    img = np.zeros((height, width), dtype=np.int32)
+    # Pixel columns/rows whose centres lie inside each cell.
+    c0 = np.ceil((x0 - left) / px - 0.5).astype(np.int64)
+    c1 = np.floor((x1 - left) / px - 0.5).astype(np.int64)
+    r0 = np.ceil((top - y1) / py - 0.5).astype(np.int64)
+    r1 = np.floor((top - y0) / py - 0.5).astype(np.int64)
+    cc = np.floor(((x0 + x1) / 2 - left) / px).astype(np.int64)
+    rc = np.floor((top - (y0 + y1) / 2) / py).astype(np.int64)
+    small_c, small_r = c1 < c0, r1 < r0
+    c0, c1 = np.where(small_c, cc, c0), np.where(small_c, cc, c1)
+    r0, r1 = np.where(small_r, rc, r0), np.where(small_r, rc, r1)
+    big_c = c1 - c0 + 1 > _MAX_CELL_PIXELS
+    c0 = np.where(big_c, cc - _MAX_CELL_PIXELS // 2, c0)
+    c1 = np.where(big_c, cc + _MAX_CELL_PIXELS // 2 - 1, c1)
+    big_r = r1 - r0 + 1 > _MAX_CELL_PIXELS
+    r0 = np.where(big_r, rc - _MAX_CELL_PIXELS // 2, r0)
+    r1 = np.where(big_r, rc + _MAX_CELL_PIXELS // 2 - 1, r1)
+    drawn = cls > 0
+    kc = int((c1 - c0 + 1)[drawn].max(initial=1))
+    kr = int((r1 - r0 + 1)[drawn].max(initial=1))
+    for dc in range(kc):
+        for dr in range(kr):
+            sel = drawn & (c0 + dc <= c1) & (r0 + dr <= r1)
+            cols = np.clip(c0[sel] + dc, 0, width - 1)
+            rows = np.clip(r0[sel] + dr, 0, height - 1)
+            img[rows, cols] = cls[sel]
+    south, north = _lat(top - height * py), _lat(top)
+    west, east = _lon(left), _lon(left + width * px)
+    return img, ((south, west), (north, east))
+
+
 def class_image(
     cell_bounds: np.ndarray,
     classes: np.ndarray,
@@ -167,50 +218,52 @@ def class_image(
         Pixels whose centre falls in a cell take its index (a later cell wins where
         cells overlap); a cell smaller than a pixel paints the pixel under its centre.
     """
-    b = np.asarray(cell_bounds, dtype=np.float64).reshape(-1, 4)
-    cls = np.asarray(classes).astype(np.int64)
-    if b.shape[0] == 0 or cls.shape != (b.shape[0],):
-        raise ValueError("`cell_bounds` and `classes` must describe the same, non-empty cells.")
-    x0, x1 = _merc_x(b[:, 0]), _merc_x(b[:, 2])
-    y0, y1 = _merc_y(b[:, 1]), _merc_y(b[:, 3])
-    left, right, bottom, top = float(x0.min()), float(x1.max()), float(y0.min()), float(y1.max())
-    span_x, span_y = max(right - left, 1e-6), max(top - bottom, 1e-6)
-    cw = float(np.median(x1 - x0)) or span_x
-    ch = float(np.median(y1 - y0)) or span_y
-    px, py = cw / max(supersample, 1), ch / max(supersample, 1)
-    shrink = max(1.0, span_x / px / max_side, span_y / py / max_side)
-    px, py = px * shrink, py * shrink
-    width = max(1, min(max_side, math.ceil(span_x / px)))
-    height = max(1, min(max_side, math.ceil(span_y / py)))
-    img = np.zeros((height, width), dtype=np.uint8)
-    # Pixel columns/rows whose centres lie inside each cell.
-    c0 = np.ceil((x0 - left) / px - 0.5).astype(np.int64)
-    c1 = np.floor((x1 - left) / px - 0.5).astype(np.int64)
-    r0 = np.ceil((top - y1) / py - 0.5).astype(np.int64)
-    r1 = np.floor((top - y0) / py - 0.5).astype(np.int64)
-    cc = np.floor(((x0 + x1) / 2 - left) / px).astype(np.int64)
-    rc = np.floor((top - (y0 + y1) / 2) / py).astype(np.int64)
-    small_c, small_r = c1 < c0, r1 < r0
-    c0, c1 = np.where(small_c, cc, c0), np.where(small_c, cc, c1)
-    r0, r1 = np.where(small_r, rc, r0), np.where(small_r, rc, r1)
-    big_c = c1 - c0 + 1 > _MAX_CELL_PIXELS
-    c0 = np.where(big_c, cc - _MAX_CELL_PIXELS // 2, c0)
-    c1 = np.where(big_c, cc + _MAX_CELL_PIXELS // 2 - 1, c1)
-    big_r = r1 - r0 + 1 > _MAX_CELL_PIXELS
-    r0 = np.where(big_r, rc - _MAX_CELL_PIXELS // 2, r0)
-    r1 = np.where(big_r, rc + _MAX_CELL_PIXELS // 2 - 1, r1)
-    drawn = cls > 0
-    kc = int((c1 - c0 + 1)[drawn].max(initial=1))
-    kr = int((r1 - r0 + 1)[drawn].max(initial=1))
-    for dc in range(kc):
-        for dr in range(kr):
-            sel = drawn & (c0 + dc <= c1) & (r0 + dr <= r1)
-            cols = np.clip(c0[sel] + dc, 0, width - 1)
-            rows = np.clip(r0[sel] + dr, 0, height - 1)
-            img[rows, cols] = cls[sel]
-    south, north = _lat(top - height * py), _lat(top)
-    west, east = _lon(left), _lon(left + width * px)
-    return ImageOverlay(png_indexed(img, palette), ((south, west), (north, east)), width, height)
+    img, corners = _paint(cell_bounds, classes, supersample=supersample, max_side=max_side)
+    return ImageOverlay(png_indexed(img, palette), corners, img.shape[1], img.shape[0])
+
+
+def group_image(
+    cell_bounds: np.ndarray,
+    group: np.ndarray,
+    colours: Sequence[tuple[int, int, int]],
+    *,
+    fill_alpha: int = 46,
+    edge_alpha: int = 230,
+    supersample: int = 2,
+    max_side: int = MAX_SIDE,
+) -> ImageOverlay:
+    """Areas of groups of cells (e.g. catchments) as an image: a light fill and a strong
+    outline where a group meets another or the empty map.
+
+    Parameters
+    ----------
+    cell_bounds
+        ``(n, 4)`` lon/lat bounds of each cell.
+    group
+        ``(n,)`` group of each cell (``0, 1, ...``; negative: not drawn).
+    colours
+        RGB colours, used in turn by group number.
+    fill_alpha, edge_alpha
+        Opacity (0-255) of the fill and of the outline.
+    """
+    g = np.asarray(group).astype(np.int64)
+    img, corners = _paint(cell_bounds, np.where(g >= 0, g + 1, 0), supersample=supersample,
+                          max_side=max_side)  # fmt: skip
+    pad = np.pad(img, 1)
+    centre = pad[1:-1, 1:-1]
+    edge = (centre > 0) & (
+        (pad[:-2, 1:-1] != centre)
+        | (pad[2:, 1:-1] != centre)
+        | (pad[1:-1, :-2] != centre)
+        | (pad[1:-1, 2:] != centre)
+    )
+    k = len(colours)
+    colour = (img - 1) % k
+    index = np.where(img == 0, 0, np.where(edge, 1 + k + colour, 1 + colour)).astype(np.uint8)
+    palette = [(0, 0, 0, 0)]
+    palette += [(r, gg, b, fill_alpha) for r, gg, b in colours]
+    palette += [(r, gg, b, edge_alpha) for r, gg, b in colours]
+    return ImageOverlay(png_indexed(index, palette), corners, img.shape[1], img.shape[0])
 
 
 #: Leaflet.heat's default gradient (0.4 blue, 0.6 cyan, 0.7 lime, 0.8 yellow, 1 red).
