@@ -623,6 +623,10 @@ _LABELS: dict[str, dict[str, str]] = {
         "zh": "需求负荷 {load} 超过可用站址的最大总容量 {capacity}，缺口 {shortfall}",
         "en": "demand load {load} exceeds the largest capacity the allowed sites can offer ({capacity}): short by {shortfall}",
     },
+    "diag_capacity_packing": {
+        "zh": "p = {p} 个站址的最大总容量 {capacity} 虽够需求负荷 {load}，但每个需求点须整体由一个营业厅服务，整点装不进各站址的容量：约缺 {shortfall} 的容量（按由大到小装箱估算）；请提高容量、增加 p 或拆分负荷大的需求点",
+        "en": "the largest capacity of p = {p} sites ({capacity}) covers the demand load {load}, but whole demand points (each served by one hall) do not fit into the sites' capacities: about {shortfall} of capacity is missing (first-fit-decreasing estimate); raise capacities or p, or split heavy demand points",
+    },
     "diag_capacity_short_p": {
         "zh": "需求负荷 {load} 超过 p = {p} 个站址所能提供的最大总容量 {capacity}，缺口 {shortfall}",
         "en": "demand load {load} exceeds the largest capacity the allowed sites can offer ({capacity} with p = {p}): short by {shortfall}",

@@ -231,8 +231,8 @@ def remedies(run: AppRun) -> list[str]:
         elif code in ("hotspots_out_of_reach", "standard_unreachable"):
             add("looser_response", "no_enforce" if cfg.model.enforce_hotspot_response else "")
             add("more_sites")
-        elif code in ("capacity_short", "oversized_demand"):
-            add("more_capacity", "more_p" if has_p and code == "capacity_short" else "")
+        elif code in ("capacity_short", "oversized_demand", "capacity_packing"):
+            add("more_capacity", "more_p" if has_p and code != "oversized_demand" else "")
         elif code == "budget_short":
             add("more_budget")
         elif code in ("too_few_sites", "limits_unsettled"):

@@ -38,6 +38,7 @@ FINDINGS: Mapping[str, tuple[str, ...]] = {
     "hotspots_out_of_reach": ("n", "rows"),
     "standard_unreachable": ("cost", "required_share", "max_share"),
     "capacity_short": ("load", "capacity", "shortfall", "p"),
+    "capacity_packing": ("load", "capacity", "shortfall", "p"),
     "oversized_demand": ("n", "rows", "load"),
     "budget_short": ("cost", "budget"),
     "too_few_sites": ("need", "p", "found", "limits", "radius"),

@@ -99,7 +99,7 @@ _ROWS: Final = (
     ),
     ModelSpec(
         "capacitated_p_median", p="required", radius="optional", sense="min",
-        methods=("exact",), capacity="required",
+        methods=("exact", "heuristic"), capacity="required", scale_method=True,
     ),
     ModelSpec(
         "facility_location", p="optional", radius="optional", sense="min",

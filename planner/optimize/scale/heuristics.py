@@ -369,6 +369,35 @@ def p_median_from_points(
     )  # fmt: skip
 
 
+# --------------------------------------------------------------------------- capacitated
+
+
+def _capacitated(
+    problem: Problem,
+    p: int | None,
+    radius: float | None,
+    time_limit: float | None,
+    seed: int,
+    *,
+    exact: bool,
+    options: dict[str, Any],
+) -> Solution:
+    """Single-source capacitated p-median (:mod:`planner.optimize.scale.cpmp`)."""
+    from planner.optimize.scale.cpmp import solve_capacitated
+
+    if problem.capacity is None:
+        raise ProblemError(
+            "model 'capacitated_p_median' needs site capacities: Problem(..., capacity=...)."
+        )
+    p = _check_p(problem, p, "capacitated_p_median")
+    return solve_capacitated(
+        problem, p, radius=None if radius is None else _check_radius(radius, "capacitated_p_median"),
+        time_limit=_check_time(time_limit), seed=seed, exact=exact,
+        mip_gap=options.get("mip_gap"), target_gap=_check_target_gap(options.get("target_gap")),
+        method_name="heuristic" if not exact else None,
+    )  # fmt: skip
+
+
 # --------------------------------------------------------------------------- public
 
 
@@ -414,6 +443,15 @@ def solve_heuristic(
             f"heuristic not available for model {model!r}; use one of {', '.join(HEURISTIC_MODELS)} "
             "or method='exact'."
         )
+    if model == "capacitated_p_median":
+        bad = [k for k in _UNSUPPORTED_OPTIONS if options.get(k) not in (None, False, [], ())]
+        if bad:
+            raise ProblemError(
+                f"the heuristic for 'capacitated_p_median' does not take {', '.join(bad)}; "
+                "use method='exact'."
+            )
+        _options(options, _UNSUPPORTED_OPTIONS, "the capacitated heuristic")
+        return _capacitated(problem, p, radius, time_limit, seed, exact=False, options={})
     opts = _options(options, ("neighbours", "bound"), "the heuristic method")
     time_limit = _check_time(time_limit)
     if model == "p_median":
@@ -468,6 +506,9 @@ def solve_large(
         raise NotImplementedError(
             "solve_large does not cover budgets, hotspots, standards or split"
         )
+    if model == "capacitated_p_median":
+        opts = _options(options, ("target_gap", "mip_gap", *_UNSUPPORTED_OPTIONS), "solve_large")
+        return _capacitated(problem, p, radius, time_limit, seed, exact=True, options=opts)
     opts = _options(options, ("neighbours", "target_gap", *_UNSUPPORTED_OPTIONS), "solve_large")
     time_limit = _check_time(time_limit)
     if model == "p_median":

@@ -1,5 +1,5 @@
 # mypy: disable-error-code="no-untyped-def"
-"""Numba kernels of the capacitated p-median method (private; see ``_scale_cpmp``).
+"""Numba kernels of the capacitated p-median method (private; see ``planner.optimize.scale.cpmp``).
 
 Arrays (all owned by the caller):
 

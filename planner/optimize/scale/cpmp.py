@@ -26,7 +26,7 @@ the incumbent: the certified bound is ``min(L, incumbent)``.
 
 **Plans.** Every new set ``S`` of the relaxation is turned into a plan by a regret
 assignment with a two-step ejection chain and shift/swap moves
-(:func:`planner.optimize._cpmp_kernels.assign`); the best plan then goes through a site
+(:func:`planner.optimize.cpmp_kernels.assign`); the best plan then goes through a site
 swap search (one open site out, one closed site in, the points re-assigned).
 
 **Exact finish.** The pairs and sites left after fixing form a reduced MILP, solved by
@@ -48,14 +48,14 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from planner.optimize import _cpmp_kernels as kern
-from planner.optimize.lagrangian import certified_bound, proof_cut
 from planner.optimize.problem import Problem
+from planner.optimize.scale import cpmp_kernels as kern
+from planner.optimize.scale.lagrangian import certified_bound, proof_cut
 
 #: Largest (served demand points) x (allowed sites) this method holds as a dense matrix.
 MAX_DENSE_PAIRS = 40_000_000
 #: Largest number of pairs handed to the final MILP.
-MAX_MILP_PAIRS = 400_000
+MAX_MILP_PAIRS = 30_000
 
 _ITERATIONS = 600
 _STALL = 25  # subgradient steps without a better bound before the step size halves
@@ -183,11 +183,11 @@ class _Search:
         self.evals += 1
         # the original costs: a plan is scored on the full problem, fixings aside
         total = kern.assign(self.d.cost, self.d.load, self.d.cap, open_sites, self._asg, passes)
-        if total < self.upper - 1e-9 * max(abs(self.upper), 1.0) or self.plan is None:
-            if math.isfinite(total):
-                self.upper = float(total)
-                self.plan = np.sort(open_sites)
-                self.asg = self._asg.copy()
+        better = total < self.upper - 1e-9 * max(abs(self.upper), 1.0) or self.plan is None
+        if better and math.isfinite(total):
+            self.upper = float(total)
+            self.plan = np.sort(open_sites)
+            self.asg = self._asg.copy()
         return float(total)
 
     def repair(self, selected: np.ndarray) -> None:
@@ -340,6 +340,7 @@ def solve_cpmp(
     exact: bool,
     mip_gap: float,
     t0: float,
+    target_gap: float = 0.0,
     verbose: bool = False,
 ) -> CpmpResult:
     """Plan, certified bound and (with ``exact``) the reduced MILP; see the module docstring."""
@@ -381,7 +382,11 @@ def solve_cpmp(
     proven = math.isfinite(s.upper) and raw >= proof_cut(s.upper, data.integral)
     details["sites_left"] = int(s.usable.sum())
     details["pairs_left"] = int(np.isfinite(s.cost).sum())
-    if exact and not proven and not deadline.over(0.95):
+    close_enough = math.isfinite(s.upper) and s.upper - bound <= target_gap * abs(s.upper)
+    if close_enough and not proven:
+        details["stop_reason"] = "target_gap"
+    # without a plan the MILP runs in the heuristic too: it finds one or proves there is none
+    if (exact or s.plan is None) and not proven and not close_enough and not deadline.over(0.95):
         milp_out = _reduced_milp(s, deadline, mip_gap=mip_gap, verbose=verbose, details=details)
         if milp_out is not None:
             m_bound, m_optimal = milp_out
@@ -418,8 +423,8 @@ def _reduced_milp(
     Returns ``(bound, proven)`` (the bound on plans better than the incumbent), or None
     when it is too large or did not run. A better plan it finds replaces the incumbent.
     """
-    from planner.optimize.milp import solve_milp
-    from planner.optimize.models import new_builder
+    from planner.optimize.exact.formulations import new_builder
+    from planner.optimize.exact.milp import solve_milp
     from planner.optimize.solution import Status
 
     d = s.d
@@ -509,6 +514,7 @@ def solve_capacitated(
     seed: int = 0,
     exact: bool = True,
     mip_gap: float | None = None,
+    target_gap: float = 0.0,
     method_name: str | None = None,
     verbose: bool = False,
 ) -> Any:
@@ -530,6 +536,9 @@ def solve_capacitated(
         Run the reduced MILP when the Lagrangian bound leaves a gap.
     mip_gap
         Relative gap counted as proven optimal (default: the MILP's default).
+    target_gap
+        Stop once the certified gap is within this share (0.001 = 0.1 %) and skip the
+        MILP; ``details["stop_reason"]`` then says ``"target_gap"``.
     method_name
         ``Solution.method`` to report (default: what proved the bound).
 
@@ -541,8 +550,8 @@ def solve_capacitated(
     """
     from planner.optimize import diagnose
     from planner.optimize.check import nearest_open, recompute_objective
-    from planner.optimize.exact import ModelOptions, _checked_pairs
-    from planner.optimize.milp import DEFAULT_MIP_GAP
+    from planner.optimize.exact.milp import DEFAULT_MIP_GAP
+    from planner.optimize.exact.solve import ModelOptions, _checked_pairs
     from planner.optimize.solution import Solution, Status
 
     t0 = time.perf_counter()
@@ -555,7 +564,7 @@ def solve_capacitated(
             open_sites=np.zeros(0, dtype=np.int64),
             assignment=np.full(problem.n_demand, -1, dtype=np.int64),
             objective=math.nan,
-            lower_bound=bound,
+            bound=bound,
             gap=None,
             status=status,
             runtime_s=time.perf_counter() - t0,
@@ -570,7 +579,7 @@ def solve_capacitated(
     data = build_data(problem, p, radius=radius)
     out = solve_cpmp(
         data, time_limit=time_limit, seed=seed, exact=exact, mip_gap=gap_target, t0=t0,
-        verbose=verbose,
+        target_gap=target_gap, verbose=verbose,
     )  # fmt: skip
     if out.open_local is None or out.asg_local is None:
         if out.bound == math.inf:
@@ -580,7 +589,7 @@ def solve_capacitated(
     assignment, _ = nearest_open(problem, open_sites)  # points without weight or load
     assignment[data.rows] = data.sites[out.asg_local]
     draft = Solution(
-        open_sites=open_sites, assignment=assignment, objective=0.0, lower_bound=None, gap=None,
+        open_sites=open_sites, assignment=assignment, objective=0.0, bound=None, gap=None,
         status=Status.FEASIBLE, runtime_s=0.0, model="capacitated_p_median", method="",
         solver="planner",
     )  # fmt: skip
@@ -590,6 +599,9 @@ def solve_capacitated(
         None if bound is None else max(objective - bound, 0.0) / max(abs(objective), 1e-12)
     )  # fmt: skip
     details: dict[str, Any] = {k: v for k, v in out.details.items() if v is not None}
+    if not out.proven and "stop_reason" not in details:
+        hit = time_limit is not None and time.perf_counter() - t0 >= 0.9 * time_limit
+        details["stop_reason"] = "time_limit" if hit else "search_ended"
     if problem.existing.any():
         details["existing_closed"] = np.flatnonzero(
             problem.existing & ~np.isin(np.arange(problem.n_sites), open_sites)
@@ -598,7 +610,7 @@ def solve_capacitated(
         open_sites=open_sites,
         assignment=assignment,
         objective=objective,
-        lower_bound=objective if out.proven else bound,
+        bound=objective if out.proven else bound,
         gap=gap,
         status=Status.OPTIMAL if out.proven else Status.FEASIBLE,
         runtime_s=time.perf_counter() - t0,

@@ -1,0 +1,164 @@
+"""Capacitated p-median at city size (planner.optimize.scale.cpmp) against the exact MILP."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from planner.optimize import Problem, solve
+from planner.optimize.check import check_solution, recompute_objective
+from planner.optimize.diagnose import explain, findings_of
+from planner.optimize.instances import read_pmedcap
+from planner.optimize.scale.cpmp import build_data, solve_cpmp
+from planner.optimize.solution import Status
+
+PMEDCAP = Path(__file__).parent / "data" / "orlib"
+MODEL = "capacitated_p_median"
+
+
+def _instance(seed: int, n: int = 14, m: int = 6, slack: float = 1.25) -> tuple[Problem, int]:
+    rng = np.random.default_rng(seed)
+    xy = rng.uniform(0, 100, size=(n, 2))
+    sxy = rng.uniform(0, 100, size=(m, 2))
+    cost = np.floor(np.hypot(*(xy[:, None, :] - sxy[None, :, :]).transpose(2, 0, 1)))
+    weight = rng.integers(1, 10, size=n).astype(float)
+    p = 3
+    cap = np.full(m, np.ceil(slack * weight.sum() / p))
+    return Problem(cost, weight, capacity=cap), p
+
+
+def _best_assignment(c: np.ndarray, q: np.ndarray, room: np.ndarray, best: float) -> float:
+    """Cheapest single-source assignment of the rows of ``c`` within ``room`` (depth first)."""
+    n = c.shape[0]
+    low = np.concatenate([np.cumsum(c.min(axis=1)[::-1])[::-1], [0.0]])
+    out = [best]
+
+    def dfs(i: int, acc: float) -> None:
+        if acc + low[i] >= out[0]:
+            return
+        if i == n:
+            out[0] = acc
+            return
+        for k in np.argsort(c[i]):
+            if room[k] >= q[i]:
+                room[k] -= q[i]
+                dfs(i + 1, acc + c[i, k])
+                room[k] += q[i]
+
+    dfs(0, 0.0)
+    return out[0]
+
+
+def _brute_force(problem: Problem, p: int) -> float:
+    """Every p-subset of sites and every single-source assignment within capacity."""
+    cost = np.asarray(problem.cost)
+    w, q, cap = problem.weight, problem.demand_load, problem.capacity
+    assert cap is not None
+    best = np.inf
+    for sites in itertools.combinations(range(cost.shape[1]), p):
+        c = w[:, None] * cost[:, sites]
+        best = _best_assignment(c, q, cap[list(sites)].astype(float), best)
+    return float(best)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_small_instances_match_brute_force(seed: int) -> None:
+    problem, p = _instance(seed, n=9, m=5, slack=1.1)
+    optimum = _brute_force(problem, p)
+    for method in ("auto", "heuristic"):
+        sol = solve(problem, MODEL, p=p, method=method, seed=3)
+        assert sol.has_plan
+        assert check_solution(problem, sol, model=MODEL, p=p) == []
+        assert sol.objective == pytest.approx(recompute_objective(problem, sol, model=MODEL))
+        assert sol.objective >= optimum - 1e-9
+        assert sol.bound is not None
+        assert sol.bound <= optimum + 1e-9
+    auto = solve(problem, MODEL, p=p, method="auto")
+    assert auto.status is Status.OPTIMAL
+    assert auto.objective == pytest.approx(optimum)
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_against_exact_milp(seed: int) -> None:
+    problem, p = _instance(seed, n=30, m=10, slack=1.05)
+    exact = solve(problem, MODEL, p=p, method="exact")
+    assert exact.status is Status.OPTIMAL
+    auto = solve(problem, MODEL, p=p, method="auto")
+    assert auto.status is Status.OPTIMAL
+    assert auto.solver == "planner"
+    assert auto.objective == pytest.approx(exact.objective)
+    heur = solve(problem, MODEL, p=p, method="heuristic")
+    assert check_solution(problem, heur, model=MODEL, p=p) == []
+    assert heur.bound is not None
+    assert heur.bound <= exact.objective + 1e-6
+    assert heur.objective >= exact.objective - 1e-6
+
+
+def test_same_seed_same_plan() -> None:
+    problem, p = _instance(7, n=60, m=15, slack=1.02)
+    a = solve(problem, MODEL, p=p, method="heuristic", seed=5)
+    b = solve(problem, MODEL, p=p, method="heuristic", seed=5)
+    assert np.array_equal(a.open_sites, b.open_sites)
+    assert np.array_equal(a.assignment, b.assignment)
+    assert a.objective == b.objective
+    assert a.bound == b.bound
+
+
+def test_bound_is_valid_at_every_stage() -> None:
+    """The Lagrangian bound alone (no MILP) never passes the proven optimum."""
+    problem, p = _instance(8, n=30, m=10, slack=1.05)
+    exact = solve(problem, MODEL, p=p, method="exact")
+    import time
+
+    out = solve_cpmp(
+        build_data(problem, p), time_limit=None, seed=0, exact=False, mip_gap=1e-7,
+        t0=time.perf_counter(),
+    )  # fmt: skip
+    assert out.bound <= exact.objective + 1e-6
+    assert out.upper >= exact.objective - 1e-6
+
+
+def test_capacity_short_is_diagnosed() -> None:
+    problem, p = _instance(9, n=20, m=6, slack=0.9)
+    sol = solve(problem, MODEL, p=p, method="auto")
+    assert sol.status is Status.INFEASIBLE
+    codes = [f["code"] for f in findings_of(sol.details)]
+    assert "capacity_short" in codes
+    short = sol.details["diagnosis"]["capacity_shortfall"]
+    total = float(problem.weight.sum())
+    assert short == pytest.approx(total - 3 * problem.capacity[0])  # type: ignore[index]
+    zh = explain(findings_of(sol.details), "zh")
+    en = explain(findings_of(sol.details), "en")
+    assert "缺口" in zh
+    assert "short by" in en
+
+
+def test_single_source_packing_is_diagnosed() -> None:
+    """Capacities add up (20 >= 18), but no site holds two points of 6 within 10."""
+    cost = np.array([[1.0, 2.0], [2.0, 1.0], [1.0, 1.0]])
+    problem = Problem(cost, np.array([6.0, 6.0, 6.0]), capacity=np.array([10.0, 10.0]))
+    for method in ("auto", "heuristic"):
+        sol = solve(problem, MODEL, p=2, method=method)
+        assert sol.status is Status.INFEASIBLE, method
+        codes = [f["code"] for f in findings_of(sol.details)]
+        assert codes == ["capacity_packing"]
+        assert sol.details["diagnosis"]["capacity_shortfall"] == pytest.approx(6.0)
+        assert "6" in explain(findings_of(sol.details), "en")
+        assert "6" in explain(findings_of(sol.details), "zh")
+    # the split model can serve it: the shortfall is in the single-source packing
+    split = solve(problem, MODEL, p=2, method="exact", split=True)
+    assert split.has_plan
+
+
+@pytest.mark.skipif(not PMEDCAP.is_dir(), reason="OR-Library pmedcap not available")
+@pytest.mark.parametrize("name", ["pmedcap01", "pmedcap02"])
+def test_pmedcap_proven_optimal(name: str) -> None:
+    inst = read_pmedcap(PMEDCAP / f"{name}.txt")
+    problem = inst.to_problem()
+    sol = solve(problem, MODEL, p=inst.p, method="auto")
+    assert check_solution(problem, sol, model=MODEL, p=inst.p) == []
+    assert sol.status is Status.OPTIMAL
+    assert sol.objective == pytest.approx(inst.optimum)
