@@ -162,3 +162,109 @@ def test_pmedcap_proven_optimal(name: str) -> None:
     assert check_solution(problem, sol, model=MODEL, p=inst.p) == []
     assert sol.status is Status.OPTIMAL
     assert sol.objective == pytest.approx(inst.optimum)
+
+
+def _demo_with_capacity_columns(folder: Path) -> Path:
+    """The demo at 3,000 m cells, capacitated, with a capacity column on both site layers."""
+    import geopandas as gpd
+
+    from planner.cli import demo_scenario_path
+
+    demo = demo_scenario_path()
+    gpkg = (demo.parent / "../data/geo/wuhan_demo.gpkg").resolve()
+    cands = gpd.read_file(gpkg, layer="candidate_sites")
+    # every third candidate a bigger hall; the others empty: model.capacity applies
+    cands["hall_capacity"] = np.where(np.arange(len(cands)) % 3 == 0, 900_000.0, np.nan)
+    cands.to_file(folder / "candidates.gpkg", layer="candidate_sites", driver="GPKG")
+    existing = gpd.read_file(gpkg, layer="existing_centres")
+    existing["hall_capacity"] = 700_000.0
+    existing.to_file(folder / "existing.gpkg", layer="existing_centres", driver="GPKG")
+    text = demo.read_text(encoding="utf-8").replace("../data/geo/wuhan_demo.gpkg", str(gpkg))
+    text = text.replace(
+        f'[data.candidates]\npath = "{gpkg}"',
+        f'[data.candidates]\npath = "{folder / "candidates.gpkg"}"\ncapacity_col = "hall_capacity"',
+    )
+    text = text.replace(
+        f'[data.existing]\npath = "{gpkg}"',
+        f'[data.existing]\npath = "{folder / "existing.gpkg"}"\ncapacity_col = "hall_capacity"',
+    )
+    text = text.replace("[demand]\n", "[demand]\ncell_size_m = 3000\n")
+    text = text.replace(
+        'name = "p_median"\np = 12', 'name = "capacitated_p_median"\np = 12\ncapacity = 500000'
+    )
+    text = text.replace("tradeoff_max_p = 20", "map = false\nreport = false\ngeopackage = false")
+    assert text.count("capacity_col = ") == 2
+    path = folder / "capacitated.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_planner_run_capacitated_demo(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    import pandas as pd
+
+    from planner.cli import main
+    from planner.runs.config import load_scenario
+    from planner.runs.pipeline import build_problem, load_inputs
+
+    scenario = _demo_with_capacity_columns(tmp_path)
+    out = tmp_path / "run"
+    assert main(["run", str(scenario), "--out", str(out), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["status"] in ("optimal", "feasible")
+    # independent check of the written plan: loads per hall within each hall's capacity
+    inputs = load_inputs(load_scenario(scenario))
+    problem = build_problem(inputs)
+    sites = inputs.sites
+    cap = problem.capacity
+    assert cap is not None
+    assert set(np.unique(cap)) == {500_000.0, 700_000.0, 900_000.0}
+    table = pd.read_csv(
+        out / "assignment.csv", encoding="utf-8-sig", dtype={"served_by_site_id": str}
+    )
+    index = {sid: j for j, sid in enumerate(sites["site_id"])}
+    served = np.array([index[s] for s in table["served_by_site_id"]])
+    assert (served >= 0).all()
+    load = np.bincount(served, weights=problem.weight, minlength=len(sites))
+    assert (load <= cap * (1 + 1e-9)).all()
+    open_ids = set(doc["open_sites"]) if isinstance(doc["open_sites"][0], str) else None
+    assert len(doc["open_sites"]) == 12
+    assert open_ids is None or open_ids >= set(sites["site_id"][sites["keep"]])
+
+
+def test_missing_capacity_column_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from planner.cli import main
+
+    scenario = _demo_with_capacity_columns(tmp_path)
+    text = scenario.read_text(encoding="utf-8").replace(
+        'capacity_col = "hall_capacity"', 'capacity_col = "hall_cap"', 1
+    )
+    scenario.write_text(text, encoding="utf-8")
+    out = tmp_path / "run"
+    assert main(["run", str(scenario), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "no column 'hall_cap' (setting `capacity_col`)" in err
+    assert not out.exists()
+
+
+def test_bad_capacity_values_name_the_column() -> None:
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from planner.errors import DataError
+    from planner.inputs.sites import candidate_sites
+
+    layer = gpd.GeoDataFrame(
+        {"site_id": ["a", "b", "c"], "cap": ["100", "", "-5"]},
+        geometry=[Point(114.3, 30.5), Point(114.31, 30.5), Point(114.32, 30.5)],
+        crs="EPSG:4326",
+    )
+    with pytest.raises(DataError, match=r"column 'cap' row 3 holds '-5'"):
+        candidate_sites(layer, capacity_col="cap")
+    layer.loc[2, "cap"] = "250"
+    sites = candidate_sites(layer, capacity_col="cap")
+    assert sites["capacity"].iloc[0] == 100.0
+    assert np.isnan(sites["capacity"].iloc[1])

@@ -395,6 +395,8 @@ def test_bad_arguments_raise_clear_errors() -> None:
     with pytest.raises(ProblemError, match="radius"):
         solve_large(problem, "mclp", p=2)
     with pytest.raises(NotImplementedError):
+        solve_large(problem, "facility_location", p=2)
+    with pytest.raises(ProblemError, match="needs site capacities"):
         solve_large(problem, "capacitated_p_median", p=2)
 
 

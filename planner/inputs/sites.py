@@ -30,6 +30,7 @@ SITE_COLUMNS = (
     "existing",
     "keep",
     "simulated",
+    "capacity",
 )
 
 
@@ -39,6 +40,30 @@ def _text_column(
     if col is not None and col in gdf.columns:
         return gdf[col].fillna("").astype(str).str.strip().to_numpy()
     return np.asarray(default, dtype=object)
+
+
+def _capacity_column(layer: pd.DataFrame, col: str | None, where: str) -> np.ndarray:
+    """Per-site capacity from ``col`` (NaN where empty, or everywhere without ``col``)."""
+    n = len(layer)
+    if col is None:
+        return np.full(n, np.nan)
+    if col not in layer.columns:
+        raise DataError(
+            f"{where}: capacity column {col!r} not found; columns: {sorted(map(str, layer.columns))}. "
+            "Fix `capacity_col` or add the column."
+        )
+    raw = layer[col]
+    values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64)
+    text = raw.astype(str).str.strip()
+    bad = np.isnan(values) & raw.notna().to_numpy() & (text != "").to_numpy()
+    bad |= np.isinf(values) | (values <= 0)
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        raise DataError(
+            f"{where}: column {col!r} row {first + 1} holds {raw.iloc[first]!r}; a capacity must "
+            "be a number > 0 in demand-weight units (leave it empty to use model.capacity)."
+        )
+    return values
 
 
 def _sites_table(
@@ -51,6 +76,7 @@ def _sites_table(
     name_en_col: str | None,
     existing: bool,
     keep: bool | np.ndarray,
+    capacity: np.ndarray | None = None,
 ) -> gpd.GeoDataFrame:
     """The sites table (:data:`SITE_COLUMNS`) of one layer."""
     names = _text_column(layer, name_col, ids)
@@ -68,6 +94,7 @@ def _sites_table(
             "existing": existing,
             "keep": keep,
             "simulated": simulated,
+            "capacity": np.full(len(ids), np.nan) if capacity is None else capacity,
         },
         geometry=geom.values,
         crs="EPSG:4326",
@@ -94,6 +121,7 @@ def candidate_sites(
     name_en_col: str | None = "name_en",
     category_col: str | None = "category",
     exclude: Iterable[str] | None = None,
+    capacity_col: str | None = None,
 ) -> gpd.GeoDataFrame:
     """Candidate sites from a point layer, optionally filtered by category.
 
@@ -105,6 +133,8 @@ def candidate_sites(
         Keep only these values of ``category_col`` (e.g. ``["mall", "office"]``).
     exclude
         Site ids to leave out (a planner's veto list).
+    capacity_col
+        Column with each site's capacity in demand-weight units (empty: ``model.capacity``).
 
     Returns
     -------
@@ -129,6 +159,7 @@ def candidate_sites(
         name_en_col=name_en_col,
         existing=False,
         keep=False,
+        capacity=_capacity_column(layer, capacity_col, where),
     )
     if categories is not None:
         wanted = [str(c) for c in categories]
@@ -158,10 +189,12 @@ def existing_centres(
     name_col: str | None = "name_zh",
     name_en_col: str | None = "name_en",
     closable: Iterable[str] | None = None,
+    capacity_col: str | None = None,
 ) -> gpd.GeoDataFrame:
     """Today's centres as sites: kept open (``policy="keep"``) or allowed to close.
 
-    ``closable`` lists the ids that may close even when the policy is ``keep``.
+    ``closable`` lists the ids that may close even when the policy is ``keep``;
+    ``capacity_col`` names a column of capacities (demand-weight units).
     """
     if policy not in ("keep", "may_close"):
         raise InputError(f"`existing_policy` = {policy!r}; use 'keep' or 'may_close'.")
@@ -182,8 +215,9 @@ def existing_centres(
         keep &= ~np.isin(ids, list(closable_ids))
     cats = _text_column(layer, "category", ["existing"] * n)
     return _sites_table(
-        layer, geom, ids, cats, name_col=name_col, name_en_col=name_en_col, existing=True, keep=keep
-    )
+        layer, geom, ids, cats, name_col=name_col, name_en_col=name_en_col, existing=True, keep=keep,
+        capacity=_capacity_column(layer, capacity_col, where),
+    )  # fmt: skip
 
 
 def combine_sites(
@@ -246,6 +280,7 @@ def sites_from_densest_cells(
             "existing": False,
             "keep": False,
             "simulated": False,
+            "capacity": np.nan,
         },
         geometry=rows.geometry.values,
         crs="EPSG:4326",

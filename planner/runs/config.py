@@ -100,6 +100,10 @@ class CandidateSource(LayerSource):
     category_col: str | None = "category"
     categories: list[str] | None = None
     exclude: list[str] = Field(default_factory=list)
+    capacity_col: str | None = Field(
+        None,
+        description="column of each site's capacity (demand-weight units); empty: model.capacity",
+    )
 
 
 class GeneratedCandidates(_Strict):
@@ -115,6 +119,10 @@ class ExistingSource(LayerSource):
     name_en_col: str | None = "name_en"
     policy: Literal["keep", "may_close"] = "keep"
     closable: list[str] = Field(default_factory=list)
+    capacity_col: str | None = Field(
+        None,
+        description="column of each centre's capacity (demand-weight units); empty: model.capacity",
+    )
 
 
 class DataConfig(_Strict):
@@ -208,7 +216,12 @@ class ModelConfig(_Strict):
         None, gt=0, description="coverage radius in the cost's unit (mclp, lscp)"
     )
     enforce_hotspot_response: bool = False
-    capacity: float | None = Field(None, gt=0, description="capacity of every site in weight units")
+    capacity: float | None = Field(
+        None,
+        gt=0,
+        description="capacity of every site in weight units (the default where a site layer's "
+        "capacity_col is empty)",
+    )
     opening_cost: float | None = Field(None, ge=0)
     budget: float | None = Field(None, gt=0)
 

@@ -275,6 +275,7 @@ def load_inputs(config: ScenarioConfig, *, progress: Progress | None = None) -> 
                 name_en_col=c.name_en_col,
                 category_col=c.category_col,
                 exclude=c.exclude or None,
+                capacity_col=c.capacity_col,
             )
         )
         files["candidates"] = config.resolve(c.path)
@@ -295,6 +296,7 @@ def load_inputs(config: ScenarioConfig, *, progress: Progress | None = None) -> 
             name_col=e.name_col,
             name_en_col=e.name_en_col,
             closable=e.closable or None,
+            capacity_col=e.capacity_col,
         )
         files["existing"] = config.resolve(e.path)
     sites = combine_sites(candidates, existing)
@@ -399,17 +401,51 @@ def _report_findings(config: ScenarioConfig, notes: list[str]) -> None:
         warnings.warn(note, DataWarning, stacklevel=3)
 
 
+def site_capacity(inputs: PlanInputs, config: ScenarioConfig | None = None) -> np.ndarray | None:
+    """Each site's capacity: its layer's ``capacity_col`` where given, else ``model.capacity``.
+
+    None when no site has one. Raises :class:`ConfigError` when the capacitated model
+    lacks a capacity for some site.
+    """
+    cfg = config or inputs.config
+    sites = inputs.sites
+    n = len(sites)
+    cap = (
+        sites["capacity"].to_numpy(dtype=np.float64)
+        if "capacity" in sites.columns
+        else np.full(n, np.nan)
+    )
+    if cfg.model.capacity is not None:
+        cap = np.where(np.isnan(cap), float(cfg.model.capacity), cap)
+    missing = np.isnan(cap)
+    if cfg.model.name == "capacitated_p_median" and missing.any():
+        ids = sites["site_id"].to_numpy()[missing][:5].tolist()
+        raise ConfigError(
+            f"model 'capacitated_p_median' needs a capacity for every site; {int(missing.sum())} "
+            f"have none (e.g. {ids}). Set model.capacity (one value for all, in demand-weight "
+            "units) or capacity_col in [data.candidates] / [data.existing] for a column."
+        )
+    if missing.all() or (missing.any() and cfg.model.name != "facility_location"):
+        return None  # models without capacities: KPIs only where every site has one
+    if missing.any():
+        ids = sites["site_id"].to_numpy()[missing][:5].tolist()
+        raise ConfigError(
+            f"{int(missing.sum())} site(s) have no capacity (e.g. {ids}) while others do; fill "
+            "the capacity column or set model.capacity as the default."
+        )
+    return cap
+
+
 def build_problem(inputs: PlanInputs, config: ScenarioConfig | None = None) -> Problem:
     """The optimisation problem of a scenario on loaded inputs."""
     cfg = config or inputs.config
     m = cfg.model
     cost = inputs.travel.minutes if m.cost == "minutes" else inputs.travel.distance_m
     sites = inputs.sites
-    n_sites = len(sites)
     return Problem(
         cost,
         inputs.demand["weight"].to_numpy(),
-        capacity=None if m.capacity is None else np.full(n_sites, m.capacity),
+        capacity=site_capacity(inputs, cfg),
         opening_cost=None
         if m.opening_cost is None
         else np.where(sites["existing"], 0.0, m.opening_cost),
@@ -555,7 +591,7 @@ def kpi_arguments(inputs: PlanInputs, config: ScenarioConfig | None = None) -> d
     """The keyword arguments of :func:`planner.evaluate.kpis.plan_kpis` for loaded inputs."""
     cfg = config or inputs.config
     d = inputs.demand
-    capacity = cfg.model.capacity
+    capacity = site_capacity(inputs, cfg)
     return {
         "distance_m": inputs.travel.distance_m,
         "minutes": inputs.travel.minutes,
@@ -565,7 +601,7 @@ def kpi_arguments(inputs: PlanInputs, config: ScenarioConfig | None = None) -> d
         "fault_intensity": d["fault_intensity"].to_numpy(),
         "is_hotspot": d["is_hotspot"].to_numpy(),
         "zone": d["zone"].to_numpy(),
-        "capacity": None if capacity is None else np.full(len(inputs.sites), capacity),
+        "capacity": capacity,
         "standards": service_standards(cfg),
         "site_labels": _site_labels(inputs.sites, cfg.outputs.language),
         "demand_ids": d["demand_id"].tolist(),
