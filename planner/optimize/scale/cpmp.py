@@ -108,13 +108,18 @@ def build_data(
     load = problem.demand_load
     rows = np.flatnonzero((w > 0) | (load > 0))
     sites = np.flatnonzero(~problem.excluded)
-    if sp.issparse(problem.cost):
-        sub = sp.csr_array(problem.cost[rows][:, sites])
+    if rows.size * sites.size > MAX_DENSE_PAIRS:
+        raise NotImplementedError(
+            f"capacitated p-median: {rows.size} x {sites.size} pairs is above {MAX_DENSE_PAIRS}"
+        )
+    stored = problem.stored_cost()
+    if sp.issparse(stored):
+        sub = sp.csr_array(stored[rows][:, sites])
         raw = np.full(sub.shape, np.inf)
         r = np.repeat(np.arange(sub.shape[0]), np.diff(sub.indptr))
         raw[r, sub.indices] = sub.data
     else:
-        raw = np.asarray(problem.cost)[np.ix_(rows, sites)].astype(np.float64, copy=True)
+        raw = np.asarray(stored)[np.ix_(rows, sites)].astype(np.float64, copy=True)
     if radius is not None:
         raw[raw > radius] = np.inf
     if pair_max is not None:

@@ -383,13 +383,18 @@ def _capacitated(
     options: dict[str, Any],
 ) -> Solution:
     """Single-source capacitated p-median (:mod:`planner.optimize.scale.cpmp`)."""
-    from planner.optimize.scale.cpmp import solve_capacitated
+    from planner.optimize.scale.cpmp import MAX_DENSE_PAIRS, solve_capacitated
 
     if problem.capacity is None:
         raise ProblemError(
             "model 'capacitated_p_median' needs site capacities: Problem(..., capacity=...)."
         )
     p = _check_p(problem, p, "capacitated_p_median")
+    if not exact and problem.n_demand * problem.n_sites > MAX_DENSE_PAIRS:
+        raise ProblemError(
+            f"the capacitated heuristic holds at most {MAX_DENSE_PAIRS:,} (demand x site) pairs; "
+            f"this problem has {problem.n_demand * problem.n_sites:,}: raise cell_size_m."
+        )
     return solve_capacitated(
         problem, p, radius=None if radius is None else _check_radius(radius, "capacitated_p_median"),
         time_limit=_check_time(time_limit), seed=seed, exact=exact,
