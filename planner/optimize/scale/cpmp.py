@@ -54,6 +54,8 @@ from planner.optimize.scale.lagrangian import certified_bound, proof_cut
 
 #: Largest (served demand points) x (allowed sites) this method holds as a dense matrix.
 MAX_DENSE_PAIRS = 40_000_000
+#: Largest site capacity (whole load units) for which the knapsacks are solved exactly.
+MAX_DP_CAPACITY = 5_000
 #: Largest number of pairs handed to the final MILP.
 MAX_MILP_PAIRS = 30_000
 
@@ -81,6 +83,8 @@ class CpmpData:
     sites: np.ndarray
     p: int
     integral: bool
+    #: Loads and capacities are whole numbers small enough for exact knapsacks.
+    whole_loads: bool = False
 
 
 @dataclass
@@ -129,6 +133,13 @@ def build_data(
     finite = cost[np.isfinite(cost)]
     integral = bool(finite.size == 0 or (np.all(finite == np.round(finite)) and finite.max() < 1e8))
     assert problem.capacity is not None
+    loads = load[rows]
+    caps = problem.capacity[sites]
+    whole = bool(
+        np.all(loads == np.round(loads))
+        and np.all(caps == np.round(caps))
+        and caps.max(initial=0.0) <= MAX_DP_CAPACITY
+    )
     return CpmpData(
         cost=np.ascontiguousarray(cost),
         load=np.ascontiguousarray(load[rows], dtype=np.float64),
@@ -138,6 +149,7 @@ def build_data(
         sites=sites,
         p=p,
         integral=integral,
+        whole_loads=whole,
     )
 
 
@@ -175,7 +187,9 @@ class _Search:
         self.evals = 0
         n, m = self.cost.shape
         self._take = np.zeros((n, m))
+        self._take_lp = self._take if not data.whole_loads else np.zeros((n, m))
         self._rho = np.zeros(m)
+        self._rho_lp = self._rho if not data.whole_loads else np.zeros(m)
         self._dual = np.zeros(m)
         self._asg = np.zeros(n, dtype=np.int64)
 
@@ -247,8 +261,13 @@ class _Search:
     def lagrangian(self, lam: np.ndarray) -> tuple[float, np.ndarray | None]:
         """``L(lam)`` on the working problem and the relaxation's sites (None: no plan left)."""
         kern.knapsacks(
-            self.cost, lam, self.d.load, self.d.cap, self.usable, self._rho, self._dual, self._take
-        )
+            self.cost, lam, self.d.load, self.d.cap, self.usable, self._rho_lp, self._dual,
+            self._take_lp,
+        )  # fmt: skip
+        if self.d.whole_loads:
+            kern.knapsacks_exact(
+                self.cost, lam, self.d.load, self.d.cap, self.usable, self._rho, self._take
+            )
         sel = self.select(self._rho)
         if sel is None:
             return math.inf, None
@@ -280,8 +299,12 @@ class _Search:
             extra = np.where(in_sel, 0.0, rho - rho_last)
         extra[~self.usable] = math.inf
         with np.errstate(invalid="ignore"):
+            # forcing (i, j) in lifts site j's knapsack to at least its LP value plus the
+            # LP reduced cost, whichever knapsack (LP or exact) gave rho[j]
+            lift = np.where(self.usable, self._rho_lp - rho, 0.0)
             rc = self.cost - lam[:, None] + self.d.load[:, None] * self._dual[None, :]
-            out = (self._take < 1.0 - 1e-12) & (value + extra[None, :] + rc > cut + margin)
+            rc += lift[None, :]
+            out = (self._take_lp < 1.0 - 1e-12) & (value + extra[None, :] + rc > cut + margin)
         out &= np.isfinite(self.cost)
         pairs = int(out.sum())
         self.cost[out] = math.inf

@@ -239,3 +239,50 @@ def improve(cost, load, open_sites, pos, room, passes):
                 changed = True
         if not changed:
             break
+
+
+@njit(cache=True)
+def knapsacks_exact(cost, lam, load, cap, usable, rho, take):
+    """The 0/1 knapsack of every usable site by dynamic programming (integral loads).
+
+    ``load`` and ``cap`` hold whole numbers. ``rho[j]`` is the knapsack's optimum (at
+    least the LP value of :func:`knapsacks`, so the Lagrangian bound can only rise) and
+    ``take[i, j]`` its 0/1 solution (cleared here first).
+    """
+    n, m = cost.shape
+    idx = np.empty(n, dtype=np.int64)
+    for j in range(m):
+        for i in range(n):
+            take[i, j] = 0.0
+        if not usable[j]:
+            rho[j] = np.inf
+            continue
+        room = int(cap[j])
+        k = 0
+        total = 0.0
+        for i in range(n):
+            r = cost[i, j] - lam[i]
+            if r < 0.0:
+                if load[i] <= 0.0:
+                    total += r
+                    take[i, j] = 1.0
+                elif load[i] <= room:
+                    idx[k] = i
+                    k += 1
+        dp = np.zeros(room + 1)
+        keep = np.zeros((k, room + 1), dtype=np.bool_)
+        for t in range(k):
+            i = idx[t]
+            w = int(load[i])
+            r = cost[i, j] - lam[i]
+            for c in range(room, w - 1, -1):
+                v = dp[c - w] + r
+                if v < dp[c]:
+                    dp[c] = v
+                    keep[t, c] = True
+        c = room
+        for t in range(k - 1, -1, -1):
+            if keep[t, c]:
+                take[idx[t], j] = 1.0
+                c -= int(load[idx[t]])
+        rho[j] = total + dp[room]
