@@ -473,3 +473,36 @@ def test_population_raster_cells_count_against_the_row_limit(
     ):
         read_population_raster(path)
     assert len(read_population_raster(path, cell_size_m=100.0)) < 10_000  # coarser cells pass
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("cells.geojson", VRT_PASSWD.encode()),
+        ("cells.gpkg", VRT_CURL.encode()),
+    ],
+)
+def test_app_refuses_a_vrt_upload_and_shows_no_server_file(
+    name: str, content: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scenario_fixtures import write_tiny_scenario
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("PLANNER_DEMO_SCENARIO", str(write_tiny_scenario(tmp_path / "demo")))
+    monkeypatch.setenv("PLANNER_LIBRARY_DIR", str(tmp_path / "library"))
+    app = str(Path(__file__).resolve().parent.parent / "app.py")
+    at = AppTest.from_file(app, default_timeout=60)
+    at.run()
+    at.radio(key="data_source").set_value("upload").run()
+    n = at.session_state.get("population_uploader_n", 0)
+    at.file_uploader(key=f"up_population_{n}").set_value(
+        (name, content, "application/octet-stream")
+    )
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    errors = [str(e.value) for e in at.error]
+    assert any(name in e and "VRT" in e for e in errors), errors
+    page = " ".join(str(e.value) for e in (*at.error, *at.markdown, *at.caption, *at.warning))
+    assert "root:x:0:0" not in page  # no line of /etc/passwd
+    assert "planner-session-" not in page
+    assert "upload_population" not in at.session_state  # the file was not kept
