@@ -506,3 +506,35 @@ def test_app_refuses_a_vrt_upload_and_shows_no_server_file(
     assert "root:x:0:0" not in page  # no line of /etc/passwd
     assert "planner-session-" not in page
     assert "upload_population" not in at.session_state  # the file was not kept
+
+
+def _billion_laughs() -> str:
+    text = '<?xml version="1.0"?>\n<!DOCTYPE lolz [\n<!ENTITY lol0 "lol">\n'
+    for i in range(1, 10):
+        text += f'<!ENTITY lol{i} "' + f"&lol{i - 1};" * 10 + '">\n'
+    return text + (
+        ']>\n<graphml xmlns="http://graphml.graphdrawing.org/xmlns">'
+        '<graph edgedefault="directed"><node id="&lol9;"/></graph></graphml>\n'
+    )
+
+
+XXE = (
+    '<?xml version="1.0"?>\n<!DOCTYPE g [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n'
+    '<graphml xmlns="http://graphml.graphdrawing.org/xmlns"><graph edgedefault="directed">'
+    '<node id="&x;"/></graph></graphml>\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "text"), [("laughs.graphml", _billion_laughs()), ("xxe.graphml", XXE)]
+)
+def test_graphml_entity_attacks_are_data_errors(tmp_path: Path, name: str, text: str) -> None:
+    """An entity bomb stops at the XML parser's amplification limit; an external entity
+    is never read (the node id would hold /etc/passwd)."""
+    from planner.travel.network import read_road_network
+
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(DataError, match=re.escape(name)) as info:
+        read_road_network(path)
+    assert "root:x:0:0" not in str(info.value)
