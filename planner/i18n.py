@@ -521,6 +521,16 @@ _LABELS: dict[str, dict[str, str]] = {
         "zh": "新设营业厅的总成本上限。",
         "en": "Upper limit on the total cost of new centres.",
     },
+    "app_percentile_minutes": {
+        "zh": "百分位标准：分钟内（0 = 不设）",
+        "en": "Percentile standard: within minutes (0 = none)",
+    },
+    "app_percentile_share": {"zh": "需求占比（%）", "en": "Share of demand (%)"},
+    "app_percentile_help": {
+        "zh": "方案须使至少该比例的需求在此时间内到达营业厅（硬约束）。",
+        "en": "The plan must serve at least this share of the demand within these minutes "
+        "(a hard constraint).",
+    },
     "app_max_sites": {"zh": "营业厅数量上限（0 = 不限）", "en": "Most centres (0 = no limit)"},
     "app_max_sites_help": {
         "zh": "最多开设的营业厅数（含现有的）；不限时由开设成本决定数量。",

@@ -135,6 +135,13 @@ def state_from_config(config: ScenarioConfig) -> dict[str, Any]:
         "response_rural": float(s.response_minutes_rural),
         "response_remote": float(s.response_minutes_remote),
         "enforce_hotspots": bool(m.enforce_hotspot_response),
+        # the app edits one percentile standard (the first of the scenario's)
+        "percentile_minutes": float(m.percentile_standards[0][0])
+        if m.percentile_standards
+        else 0.0,
+        "percentile_share": 100.0 * float(m.percentile_standards[0][1])
+        if m.percentile_standards
+        else 0.0,
         "capacity": float(m.capacity or 0.0),
         "opening_cost": float(m.opening_cost if m.opening_cost is not None else 2_000_000.0),
         "budget": float(m.budget or 0.0),
@@ -189,6 +196,8 @@ SETTING_KEYS: Final = (
     "response_rural",
     "response_remote",
     "enforce_hotspots",
+    "percentile_minutes",
+    "percentile_share",
     "capacity",
     "opening_cost",
     "budget",
@@ -284,7 +293,9 @@ def config_from_state(
     source = state.get("data_source", "demo")
     data: dict[str, Any]
     if source == "demo":
-        data = json.loads(demo.data.model_dump_json(exclude_none=True))
+        # Only what the scenario file says: a default written out would read back as an
+        # explicit column name, which must then exist (pop_65plus in a layer without it).
+        data = json.loads(demo.data.model_dump_json(exclude_none=True, exclude_unset=True))
         for section in data.values():
             if isinstance(section, dict) and "path" in section:
                 section["path"] = str(demo.resolve(Path(section["path"])))
@@ -341,7 +352,12 @@ def config_from_state(
     # site choices apply to either source
     if "candidates" in data:
         categories = list(state.get("categories") or [])
-        if data["candidates"].get("category_col") is None:
+        category_col = (
+            demo.data.candidates.category_col
+            if source == "demo" and demo.data.candidates is not None
+            else data["candidates"].get("category_col")
+        )
+        if category_col is None:
             categories = []
         data["candidates"]["categories"] = categories or None
         data["candidates"]["exclude"] = [str(x) for x in state.get("exclude_ids") or []]
@@ -385,6 +401,10 @@ def config_from_state(
         "cost": "minutes",
         "enforce_hotspot_response": bool(state.get("enforce_hotspots", False)),
     }
+    within = float(state.get("percentile_minutes", 0.0) or 0.0)
+    share = float(state.get("percentile_share", 0.0) or 0.0) / 100.0
+    if within > 0 and share > 0:
+        model["percentile_standards"] = [[within, min(share, 1.0)]]
     if model_name in ("mclp", "lscp"):
         model["radius"] = primary
     if model_name == "capacitated_p_median":

@@ -216,6 +216,11 @@ class ModelConfig(_Strict):
         None, gt=0, description="coverage radius in the cost's unit (mclp, lscp)"
     )
     enforce_hotspot_response: bool = False
+    percentile_standards: list[tuple[float, float]] | None = Field(
+        None,
+        description="[[cost, share], ...]: at least `share` (0-1) of the demand weight served "
+        "within `cost` (the model's cost unit, minutes or metres), e.g. [[15, 0.8]]",
+    )
     capacity: float | None = Field(
         None,
         gt=0,
@@ -224,6 +229,16 @@ class ModelConfig(_Strict):
     )
     opening_cost: float | None = Field(None, ge=0)
     budget: float | None = Field(None, gt=0)
+
+    @field_validator("percentile_standards")
+    @classmethod
+    def _standards(cls, v: list[tuple[float, float]] | None) -> list[tuple[float, float]] | None:
+        for cost, share in v or []:
+            if not cost > 0 or not 0 < share <= 1:
+                raise ValueError(
+                    "each percentile standard is [cost > 0, share in (0, 1]], e.g. [15, 0.8]"
+                )
+        return v
 
 
 class SolverConfig(_Strict):

@@ -547,6 +547,8 @@ def solve_options(inputs: PlanInputs, config: ScenarioConfig) -> dict[str, Any]:
         options["radius"] = radius
     if spec.facility_costs and m.budget is not None:
         options["budget"] = m.budget
+    if m.percentile_standards:
+        options["standards"] = [(float(c), float(share)) for c, share in m.percentile_standards]
     if m.enforce_hotspot_response:
         if m.cost != "minutes":
             raise ConfigError(

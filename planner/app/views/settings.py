@@ -138,6 +138,19 @@ def step_model(notes: dict[str, list[FieldNote]] | None = None) -> None:
             tr("zone_remote"), min_value=1.0, max_value=1440.0, step=5.0, key="response_remote"
         )
         st.checkbox(tr("app_enforce_hotspots"), key="enforce_hotspots", help=tr("app_enforce_help"))
+        a, b = st.columns(2)
+        a.number_input(
+            tr("app_percentile_minutes"),
+            min_value=0.0,
+            max_value=1440.0,
+            step=5.0,
+            key="percentile_minutes",
+            help=tr("app_percentile_help"),
+        )
+        b.number_input(
+            tr("app_percentile_share"), min_value=0.0, max_value=100.0, step=5.0,
+            key="percentile_share",
+        )  # fmt: skip
 
 
 def show_notes(notes: list[FieldNote]) -> None:

@@ -1,0 +1,566 @@
+"""End-to-end acceptance matrix: every model and option x two data sets x three ways in.
+
+Data sets
+    ``demo``: the Wuhan demo (real population, simulated faults, illustrative halls) at
+    4,000 m cells with two candidate categories (rail stations, supermarkets: 16
+    candidates plus today's 8 halls), so that brute force over the plans is possible.
+    ``own``: a small data set of a planner's own, in other formats, built here: the
+    population a zipped Shapefile in EPSG:3857 with a GBK attribute table (no .cpg), the
+    candidates a GBK CSV with BD-09 coordinates, today's halls GeoJSON.
+Ways in
+    ``planner run`` (the CLI, its kpis.json and assignment.csv), ``run_scenario`` (the
+    Python API) and the app (Streamlit AppTest: Run on the scenario as the app's demo).
+Checks (independent of the optimiser and its own checker)
+    feasibility (count, required and excluded sites, capacities, hotspot limits,
+    percentile standards, who serves whom), the objective recomputed from the plan, and
+    the quality label: a plan called "proven optimal" equals the brute-force optimum.
+
+The fast suite runs every case through ``run_scenario`` on the own data set, three on
+the demo, and three each through the CLI and the app; the rest are marked ``slow``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import json
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+import tomli_w
+
+from planner.cli import main as cli_main
+from planner.inputs.datums import gcj02_to_bd09, wgs84_to_gcj02
+from planner.runs.config import load_scenario
+from planner.runs.pipeline import load_inputs, run_scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_GPKG = ROOT / "data" / "geo" / "wuhan_demo.gpkg"
+APP = str(ROOT / "app.py")
+TOL = 1e-6
+
+
+# --------------------------------------------------------------------------- data sets
+
+
+def _demo_doc() -> dict[str, Any]:
+    gpkg = str(DEMO_GPKG)
+    return {
+        "name": "acceptance_demo",
+        "data": {
+            "population": {"path": gpkg, "layer": "population"},
+            "residential": {"path": gpkg, "layer": "residential"},
+            "faults": {"path": gpkg, "layer": "fault_records"},
+            "candidates": {
+                "path": gpkg,
+                "layer": "candidate_sites",
+                "categories": ["rail_station", "supermarket"],
+            },
+            "existing": {"path": gpkg, "layer": "existing_centres", "policy": "keep"},
+        },
+        "demand": {"cell_size_m": 4000.0, "fault_half_life_days": 180},
+    }
+
+
+def _own_files(folder: Path) -> dict[str, Any]:
+    """A planner's own small data set in other formats (SYNTHETIC, seeded)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(11)
+    # population: 6 x 6 cells of 1 km in Web Mercator (EPSG:3857) near central Wuhan
+    x0, y0, size = 12_720_000.0, 3_570_000.0, 1_000.0
+    ix, iy = np.meshgrid(np.arange(6), np.arange(6))
+    minx, miny = x0 + ix.ravel() * size, y0 + iy.ravel() * size
+    cells = gpd.GeoDataFrame(
+        {
+            "格网": [f"网格{i:02d}" for i in range(36)],
+            "人口": rng.integers(200, 5000, 36).astype(float),
+        },
+        geometry=shapely.box(minx, miny, minx + size, miny + size),
+        crs=3857,
+    )
+    shp = folder / "shp"
+    shp.mkdir(exist_ok=True)
+    cells.to_file(shp / "人口.shp", driver="ESRI Shapefile", encoding="GBK")
+    with zipfile.ZipFile(folder / "population.zip", "w") as zf:
+        for part in sorted(shp.iterdir()):
+            if part.suffix.lower() != ".cpg":  # the reader must find GBK by itself
+                zf.write(part, part.name)
+    lonlat = cells.geometry.centroid.to_crs(4326)
+    lon0, lat0 = float(lonlat.x.min()), float(lonlat.y.min())
+    span_lon = float(lonlat.x.max()) - lon0
+    span_lat = float(lonlat.y.max()) - lat0
+    # candidates: GBK CSV, BD-09 coordinates
+    m = 8
+    lon = lon0 + rng.random(m) * span_lon
+    lat = lat0 + rng.random(m) * span_lat
+    blon, blat = gcj02_to_bd09(*wgs84_to_gcj02(lon, lat))
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(["编号", "名称", "经度", "纬度"])
+    for j in range(m):
+        writer.writerow([f"C{j}", f"候选营业厅{j}", f"{blon[j]:.7f}", f"{blat[j]:.7f}"])
+    (folder / "candidates.csv").write_bytes(buf.getvalue().encode("gbk"))
+    # today's halls: GeoJSON, WGS84
+    gpd.GeoDataFrame(
+        {"centre_id": ["E1", "E2"], "name_zh": ["汉口营业厅", "武昌营业厅"]},
+        geometry=shapely.points(
+            [lon0 + 0.2 * span_lon, lon0 + 0.8 * span_lon],
+            [lat0 + 0.3 * span_lat, lat0 + 0.7 * span_lat],
+        ),
+        crs=4326,
+    ).to_file(folder / "existing.geojson", driver="GeoJSON")
+    return {
+        "name": "acceptance_own",
+        "data": {
+            "population": {
+                "path": str(folder / "population.zip"),
+                "population_col": "人口",
+                "id_col": "格网",
+            },
+            "candidates": {
+                "path": str(folder / "candidates.csv"),
+                "datum": "bd09",
+                "lon_col": "经度",
+                "lat_col": "纬度",
+                "encoding": "gbk",
+                "id_col": "编号",
+                "name_col": "名称",
+            },
+            "existing": {"path": str(folder / "existing.geojson"), "policy": "keep"},
+        },
+        "demand": {"population": 1.0, "residential": 0.0, "faults": 0.0},
+    }
+
+
+# --------------------------------------------------------------------------- cases
+
+
+@dataclass(frozen=True)
+class Case:
+    """One row of the matrix: a model with options, on a data set."""
+
+    name: str
+    model: dict[str, Any]
+    existing: dict[str, Any] | None = None  # changes to [data.existing]
+    exclude: int = 0  # exclude this many candidates (the first ones)
+
+
+def _cases(existing: np.ndarray, weight: np.ndarray, minutes: np.ndarray) -> list[Case]:
+    """Settings that bind on a data set: radius, capacity and costs from its numbers."""
+    kept = int(existing.sum())
+    row_min = minutes.min(axis=1)
+    today = minutes[:, existing].min(axis=1)
+    p = kept + 2
+    total = float(weight.sum())
+    return [
+        Case("p_median", {"name": "p_median", "p": p}),
+        Case("mclp", {"name": "mclp", "p": p, "radius": float(np.quantile(row_min, 0.6))}),
+        Case("lscp", {"name": "lscp", "radius": float(row_min.max()) + 0.5}),
+        Case("p_center", {"name": "p_center", "p": p}),
+        Case(
+            "capacitated_p_median",
+            {"name": "capacitated_p_median", "p": p, "capacity": 1.4 * total / p},
+        ),
+        Case(
+            "facility_location",
+            {"name": "facility_location", "opening_cost": total * float(np.median(row_min)) / 8},
+        ),
+        Case(
+            "percentile_standard",
+            {
+                "name": "p_median",
+                "p": p,
+                # today's halls serve 70 % within this; the plan must reach 80 %
+                "percentile_standards": [[float(np.quantile(today, 0.7)), 0.8]],
+            },
+        ),
+        Case("hotspots", {"name": "p_median", "p": p, "enforce_hotspot_response": True}),
+        Case(
+            "closable_existing",
+            {"name": "p_median", "p": p},
+            existing={"policy": "may_close"} if kept <= 2 else {"closable": ["__first2__"]},
+        ),
+        Case("required_and_excluded", {"name": "p_median", "p": p}, exclude=3),
+    ]
+
+
+@dataclass
+class DataSet:
+    name: str
+    folder: Path
+    doc: dict[str, Any]
+    cases: dict[str, Case]
+    existing_ids: list[str]
+    candidate_ids: list[str]
+
+    def scenario(self, case: Case, *, tag: str = "") -> Path:
+        """The scenario file of a case (outputs kept small)."""
+        doc = json.loads(json.dumps(self.doc))
+        doc["model"] = dict(case.model)
+        if case.existing:
+            ex = dict(case.existing)
+            if ex.get("closable") == ["__first2__"]:
+                ex["closable"] = self.existing_ids[:2]
+            doc["data"]["existing"].update(ex)
+        if case.exclude:
+            doc["data"]["candidates"]["exclude"] = self.candidate_ids[: case.exclude]
+        doc["solver"] = {"method": "auto", "time_limit_s": 60, "seed": 0}
+        doc["outputs"] = {"language": "en", "map": False, "report": False, "geopackage": False}
+        path = self.folder / f"{case.name}{tag}.toml"
+        path.write_text(tomli_w.dumps(doc), encoding="utf-8")
+        return path
+
+
+def _data_set(name: str, folder: Path, doc: dict[str, Any]) -> DataSet:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "base.toml"
+    path.write_text(tomli_w.dumps({**doc, "model": {"name": "p_median", "p": 1}}), "utf-8")
+    inputs = load_inputs(load_scenario(path))
+    sites = inputs.sites
+    existing = sites["existing"].to_numpy(dtype=bool)
+    ids = sites["site_id"].astype(str).to_numpy()
+    cases = _cases(existing, inputs.demand["weight"].to_numpy(), inputs.travel.minutes)
+    return DataSet(
+        name=name,
+        folder=folder,
+        doc=doc,
+        cases={c.name: c for c in cases},
+        existing_ids=ids[existing].tolist(),
+        candidate_ids=ids[~existing].tolist(),
+    )
+
+
+@pytest.fixture(scope="module")
+def data_sets(tmp_path_factory: pytest.TempPathFactory) -> dict[str, DataSet]:
+    root = tmp_path_factory.mktemp("acceptance")
+    return {
+        "demo": _data_set("demo", root / "demo", _demo_doc()),
+        "own": _data_set("own", root / "own", _own_files(root / "own")),
+    }
+
+
+# --------------------------------------------------------------------------- ways in
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a way in reports: status words, objective, open sites and who serves whom."""
+
+    status: str
+    quality: str
+    objective: float
+    open_ids: tuple[str, ...]
+    served_by: tuple[str, ...]  # site id per demand point, "" where none
+
+
+def _from_result(result: Any) -> Outcome:
+    sol = result.solution
+    ids = result.inputs.sites["site_id"].astype(str).to_numpy()
+    a = np.asarray(sol.assignment)
+    served = np.where(a >= 0, ids[np.maximum(a, 0)], "")
+    return Outcome(
+        str(sol.status),
+        sol.quality(),
+        float(sol.objective),
+        tuple(ids[sol.open_sites].tolist()),
+        tuple(served.tolist()),
+    )
+
+
+def _via_api(path: Path) -> tuple[Outcome, Any]:
+    result = run_scenario(path)
+    return _from_result(result), result
+
+
+def _via_cli(path: Path, out: Path) -> Outcome:
+    assert cli_main(["run", str(path), "--out", str(out)]) == 0
+    doc = json.loads((out / "kpis.json").read_text(encoding="utf-8"))
+    sol = doc["solution"]
+    with (out / "assignment.csv").open(encoding="utf-8-sig", newline="") as fh:
+        served = [row["served_by_site_id"] for row in csv.DictReader(fh)]
+    return Outcome(
+        sol["status"], sol["quality"], float(sol["objective"]), tuple(doc["open_site_ids"]),
+        tuple(served),
+    )  # fmt: skip
+
+
+def _via_app(path: Path, monkeypatch: pytest.MonkeyPatch, library: Path) -> Outcome:
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("PLANNER_DEMO_SCENARIO", str(path))
+    monkeypatch.setenv("PLANNER_LIBRARY_DIR", str(library))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    at.button(key="run_button").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "run" in at.session_state, [e.value for e in at.error]
+    result = at.session_state["run"].result
+    # the app solved the model of the scenario, every setting of it
+    assert result.config.model == load_scenario(path).model
+    return _from_result(result)
+
+
+# --------------------------------------------------------------------------- the checker
+
+
+def _nearest(cost: np.ndarray, open_idx: np.ndarray) -> np.ndarray:
+    return cost[:, open_idx].min(axis=1) if open_idx.size else np.full(cost.shape[0], np.inf)
+
+
+def _settings(result: Any) -> dict[str, Any]:
+    """The model's data as plain arrays, read from the scenario and the inputs."""
+    cfg, inputs, problem = result.config, result.inputs, result.problem
+    m = cfg.model
+    cost = np.asarray(problem.cost, dtype=float)
+    out: dict[str, Any] = {
+        "model": m.name,
+        "cost": cost,
+        "weight": np.asarray(problem.weight, dtype=float),
+        "load": np.asarray(problem.demand_load, dtype=float),
+        "required": inputs.sites["keep"].to_numpy(dtype=bool),
+        "existing": inputs.sites["existing"].to_numpy(dtype=bool),
+        "ids": inputs.sites["site_id"].astype(str).to_numpy(),
+        "p": m.p,
+        "radius": m.radius,
+        "capacity": m.capacity,
+        "opening_cost": m.opening_cost,
+        "standards": [tuple(s) for s in (m.percentile_standards or [])],
+        "hot_rows": None,
+        "hot_limit": None,
+    }
+    if m.enforce_hotspot_response:
+        s = cfg.standards
+        table = {
+            "urban": s.response_minutes_urban,
+            "rural": s.response_minutes_rural,
+            "remote": s.response_minutes_remote,
+        }
+        d = inputs.demand
+        rows = np.flatnonzero(d["is_hotspot"].to_numpy(dtype=bool))
+        out["hot_rows"] = rows
+        out["hot_limit"] = d["zone"].map(table).to_numpy(dtype=float)[rows]
+    return out
+
+
+def _score(s: dict[str, Any], open_idx: np.ndarray, assign: np.ndarray | None) -> float:
+    """The objective of a plan, from scratch (nan when the plan breaks a rule)."""
+    cost, w = s["cost"], s["weight"]
+    near = _nearest(cost, open_idx)
+    if s["hot_rows"] is not None and (near[s["hot_rows"]] > s["hot_limit"] + TOL).any():
+        return np.nan
+    for d, share in s["standards"]:
+        if w[near <= d + TOL].sum() < share * w.sum() - TOL:
+            return np.nan
+    model = s["model"]
+    if model == "mclp":
+        return float(w[near <= s["radius"] + TOL].sum())
+    if model == "lscp":
+        return float(open_idx.size) if (near[w > 0] <= s["radius"] + TOL).all() else np.nan
+    if model == "p_center":
+        return float(near[w > 0].max())
+    if model == "capacitated_p_median":
+        assert assign is not None
+        return float((w * cost[np.arange(cost.shape[0]), assign]).sum())
+    value = float((w * near).sum())
+    if model == "facility_location":
+        value += float(s["opening_cost"]) * int((~s["existing"][open_idx]).sum())
+    return value
+
+
+def _gap_assignment(s: dict[str, Any], open_idx: np.ndarray) -> float:
+    """Single-source capacitated assignment to ``open_idx``: exact, by scipy's MILP."""
+    from scipy.optimize import LinearConstraint, milp
+
+    cost, w, q = s["cost"][:, open_idx], s["weight"], s["load"]
+    n, k = cost.shape
+    c = (w[:, None] * cost).ravel()
+    one = np.kron(np.eye(n), np.ones(k))
+    cap = np.zeros((k, n * k))
+    for j in range(k):
+        cap[j, j::k] = q
+    res = milp(
+        c,
+        constraints=[
+            LinearConstraint(one, 1, 1),
+            LinearConstraint(cap, -np.inf, np.full(k, s["capacity"])),
+        ],
+        integrality=np.ones(n * k),
+        bounds=(0, 1),
+    )
+    return float(res.fun) if res.status == 0 else np.inf
+
+
+def brute_force(s: dict[str, Any]) -> float:
+    """The optimum by enumerating every plan (subsets of sites with the required ones)."""
+    required = np.flatnonzero(s["required"])
+    free = np.flatnonzero(~s["required"])
+    model = s["model"]
+    sense = -1.0 if model == "mclp" else 1.0
+    if model in ("lscp", "facility_location"):
+        sizes = range(0, free.size + 1)
+    else:
+        sizes = [s["p"] - required.size]
+    best = np.inf
+    candidates = []
+    for k in sizes:
+        for extra in itertools.combinations(free.tolist(), k):
+            idx = np.sort(np.concatenate([required, np.asarray(extra, dtype=np.int64)]))
+            if idx.size == 0:
+                continue
+            if model == "capacitated_p_median":
+                # the uncapacitated cost is a lower bound: assign exactly only where it can win
+                candidates.append((float((s["weight"] * _nearest(s["cost"], idx)).sum()), idx))
+                continue
+            value = _score(s, idx, None)
+            if np.isfinite(value):
+                best = min(best, sense * value)
+        if model == "lscp" and np.isfinite(best):
+            break
+    if model == "capacitated_p_median":
+        for low, idx in sorted(candidates, key=lambda t: t[0]):
+            if low >= best - TOL:
+                break
+            best = min(best, _gap_assignment(s, idx))
+    return sense * best
+
+
+def check(outcome: Outcome, result: Any, oracle: dict[tuple[str, str], float], key: Any) -> None:
+    """Independent checks of one way in's answer against the rules and the optimum."""
+    s = _settings(result)
+    ids = s["ids"]
+    if key not in oracle:
+        oracle[key] = brute_force(s)
+    best = oracle[key]
+    if outcome.status == "infeasible":  # then no plan may exist at all
+        assert not np.isfinite(best), f"called infeasible, but a plan of value {best} exists"
+        return
+    assert outcome.status in ("optimal", "feasible"), outcome
+    index = {sid: j for j, sid in enumerate(ids)}
+    open_idx = np.sort(np.asarray([index[i] for i in outcome.open_ids], dtype=np.int64))
+    assign = np.asarray([index.get(i, -1) for i in outcome.served_by], dtype=np.int64)
+    # the plan's rules
+    assert len(set(outcome.open_ids)) == len(outcome.open_ids)
+    assert s["required"][open_idx].sum() == s["required"].sum(), "a required hall closed"
+    if s["p"] is not None:
+        assert open_idx.size == s["p"]
+    w = s["weight"]
+    served = assign >= 0
+    assert np.isin(assign[served], open_idx).all(), "a point served by a closed site"
+    if s["model"] == "mclp":
+        near = _nearest(s["cost"], open_idx)
+        assert (served == ((near <= s["radius"] + TOL) & (w > 0)) | served).all()
+    elif s["model"] != "lscp":
+        assert served[(w > 0) | (s["load"] > 0)].all(), "a point with demand left unserved"
+    if s["model"] == "capacitated_p_median":
+        loads = np.bincount(assign[served], weights=s["load"][served], minlength=ids.size)
+        assert (loads <= s["capacity"] * (1 + 1e-9) + TOL).all(), "capacity exceeded"
+        value = _score(s, open_idx, assign)
+    else:
+        near = _nearest(s["cost"], open_idx)
+        rows = np.flatnonzero(served)
+        got = s["cost"][rows, assign[rows]]
+        assert np.allclose(got, near[rows], rtol=1e-9, atol=TOL), "not the nearest open site"
+        value = _score(s, open_idx, None)
+    assert np.isfinite(value), "the plan breaks a hotspot limit or a percentile standard"
+    assert outcome.objective == pytest.approx(value, rel=1e-7, abs=1e-6)
+    # the label
+    if outcome.status == "optimal":
+        assert outcome.quality == "proven optimal"
+        assert value == pytest.approx(best, rel=1e-6, abs=1e-6), "called optimal, is not"
+    elif s["model"] == "mclp":
+        assert value <= best + TOL
+    else:
+        assert value >= best - TOL
+
+
+# --------------------------------------------------------------------------- the matrix
+
+CASE_NAMES = [
+    "p_median",
+    "mclp",
+    "lscp",
+    "p_center",
+    "capacitated_p_median",
+    "facility_location",
+    "percentile_standard",
+    "hotspots",
+    "closable_existing",
+    "required_and_excluded",
+]
+
+_ORACLE: dict[Any, float] = {}
+_API: dict[tuple[str, str], Any] = {}
+
+
+def _api_result(ds: DataSet, case: str) -> Any:
+    if (ds.name, case) not in _API:
+        _API[(ds.name, case)] = _via_api(ds.scenario(ds.cases[case]))
+    return _API[(ds.name, case)]
+
+
+@pytest.mark.parametrize(
+    ("data", "case"),
+    [
+        pytest.param(data, case, marks=pytest.mark.slow if data == "demo" and case not in
+                     ("p_median", "mclp", "facility_location") else ())
+        for data in ("own", "demo")
+        for case in CASE_NAMES
+    ],
+)  # fmt: skip
+def test_run_scenario(data_sets: dict[str, DataSet], data: str, case: str) -> None:
+    ds = data_sets[data]
+    outcome, result = _api_result(ds, case)
+    check(outcome, result, _ORACLE, (data, case))
+    if case == "required_and_excluded":
+        assert not set(outcome.open_ids) & set(ds.candidate_ids[:3])
+    if case == "closable_existing":
+        assert result.inputs.sites["keep"].sum() < len(ds.existing_ids)
+
+
+#: (data set, case) run by the CLI and the app in the fast suite; the rest are ``slow``.
+FAST_FACES = {
+    "planner_run": {
+        ("own", "p_median"),
+        ("own", "capacitated_p_median"),
+        ("own", "facility_location"),
+    },
+    "app": {("own", "p_median"), ("own", "percentile_standard"), ("own", "facility_location")},
+}
+
+
+def _grid(face: str) -> list[Any]:
+    return [
+        pytest.param(data, case, marks=() if (data, case) in FAST_FACES[face] else pytest.mark.slow)
+        for data in ("own", "demo")
+        for case in CASE_NAMES
+    ]
+
+
+@pytest.mark.parametrize(("data", "case"), _grid("planner_run"))
+def test_planner_run(data_sets: dict[str, DataSet], data: str, case: str, tmp_path: Path) -> None:
+    ds = data_sets[data]
+    outcome = _via_cli(ds.scenario(ds.cases[case], tag="_cli"), tmp_path / "out")
+    _, result = _api_result(ds, case)
+    check(outcome, result, _ORACLE, (data, case))
+
+
+@pytest.mark.parametrize(("data", "case"), _grid("app"))
+def test_app(
+    data_sets: dict[str, DataSet],
+    data: str,
+    case: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ds = data_sets[data]
+    outcome = _via_app(ds.scenario(ds.cases[case], tag="_app"), monkeypatch, tmp_path / "lib")
+    _, result = _api_result(ds, case)
+    check(outcome, result, _ORACLE, (data, case))
