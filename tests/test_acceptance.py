@@ -330,7 +330,8 @@ def _settings(result: Any) -> dict[str, Any]:
         "ids": inputs.sites["site_id"].astype(str).to_numpy(),
         "p": m.p,
         "radius": m.radius,
-        "capacity": m.capacity,
+        # per site: the scenario's one value, or a capacity column of the site layers
+        "capacity": None if problem.capacity is None else np.asarray(problem.capacity, float),
         "opening_cost": m.opening_cost,
         "standards": [tuple(s) for s in (m.percentile_standards or [])],
         "hot_rows": None,
@@ -390,7 +391,7 @@ def _gap_assignment(s: dict[str, Any], open_idx: np.ndarray) -> float:
         c,
         constraints=[
             LinearConstraint(one, 1, 1),
-            LinearConstraint(cap, -np.inf, np.full(k, s["capacity"])),
+            LinearConstraint(cap, -np.inf, s["capacity"][open_idx]),
         ],
         integrality=np.ones(n * k),
         bounds=(0, 1),
@@ -462,6 +463,7 @@ def check(outcome: Outcome, result: Any, oracle: dict[tuple[str, str], float], k
     if s["model"] == "capacitated_p_median":
         loads = np.bincount(assign[served], weights=s["load"][served], minlength=ids.size)
         assert (loads <= s["capacity"] * (1 + 1e-9) + TOL).all(), "capacity exceeded"
+        assert s["capacity"][open_idx].min() > 0
         value = _score(s, open_idx, assign)
     else:
         near = _nearest(s["cost"], open_idx)
