@@ -235,7 +235,6 @@ class PlainLayerControl(_FoliumLayerControl):
 
 
 MAP_CSS = """
-.planner-raster { image-rendering: pixelated; image-rendering: crisp-edges; }
 .planner-title { position: absolute; top: 10px; left: 54px; z-index: 1000; background: rgba(255,255,255,0.92); padding: 6px 14px; border-radius: 4px;
   font: bold 17px/1.3 "Noto Sans CJK SC","Microsoft YaHei","PingFang SC",sans-serif;
   box-shadow: 0 1px 4px rgba(0,0,0,0.3); pointer-events: none; max-width: 45%; }
