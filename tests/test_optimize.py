@@ -1029,3 +1029,38 @@ def test_dense_pairs_are_sorted_by_row_cost_then_site() -> None:
     assert pairs.rows.tolist() == rows[order].tolist()
     assert pairs.cols.tolist() == cols[order].tolist()
     assert pairs.cost.tolist() == sub[rows, cols][order].tolist()
+
+
+def _random_pmedian(seed: int, n: int, m: int) -> Problem:
+    rng = np.random.default_rng(seed)
+    d, s = rng.random((n, 2)) * 1e4, rng.random((m, 2)) * 1e4
+    cost = np.hypot(*(d[:, None, :] - s[None, :, :]).transpose(2, 0, 1))
+    return Problem(cost, rng.integers(1, 100, n).astype(float))
+
+
+def test_deterministic_by_default_under_a_time_limit() -> None:
+    # Work limits end every stage; no search races the bound: the same plan every time
+    # (the limit is only a backstop, and the flag says it was not reached).
+    problem = _random_pmedian(4, 600, 80)
+    runs = [
+        solve(problem, "p_median", p=12, time_limit=120.0, seed=5, method=method)
+        for method in ("auto", "auto", "heuristic", "heuristic")
+    ]
+    for sol in runs:
+        assert sol.details["time_limit_reached"] is False
+        assert "search_beside_swaps" not in sol.details
+    assert runs[0].open_sites.tolist() == runs[1].open_sites.tolist()
+    assert runs[0].objective == runs[1].objective
+    assert runs[2].open_sites.tolist() == runs[3].open_sites.tolist()
+    cover = [
+        solve(problem, "mclp", p=6, radius=1500.0, time_limit=120.0, method="heuristic")
+        for _ in range(2)
+    ]
+    assert cover[0].open_sites.tolist() == cover[1].open_sites.tolist()
+
+
+def test_not_deterministic_races_a_search_beside_the_bound() -> None:
+    problem = _random_pmedian(4, 600, 80)
+    sol = solve(problem, "p_median", p=12, time_limit=30.0, method="heuristic", deterministic=False)
+    assert "search_beside_swaps" in sol.details
+    assert check_solution(problem, sol, model="p_median", p=12) == []

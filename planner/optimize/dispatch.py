@@ -325,6 +325,7 @@ def solve(
     verbose: bool = False,
     write_model: str | os.PathLike[str] | None = None,
     target_gap: float = 0.0,
+    deterministic: bool = True,
     **options: Any,
 ) -> Solution:
     """Solve a location model.
@@ -358,7 +359,8 @@ def solve(
         Seconds for the whole solve; a plan found by then is returned as ``feasible``
         with its gap.
     seed
-        Solver random seed; same input and seed give the same answer.
+        Seed of the randomised searches and of HiGHS; see ``deterministic`` for what the
+        same seed guarantees.
     budget
         ``facility_location``: upper limit on the opening cost of new (non-existing) sites.
     max_sites
@@ -393,6 +395,14 @@ def solve(
         0.001 = 0.1 %) instead of working on to the proof or the time limit; such a
         plan is ``feasible`` with ``details["stop_reason"] == "target_gap"``. 0 (the
         default): only a proof or the time limit ends the solve.
+    deterministic
+        With a seed, the same input gives the same plan on the same machine, also under
+        a time limit, as long as ``details["time_limit_reached"]`` is false: every
+        stage stops at its work limit (restarts, Lagrangian iterations, branch-and-bound
+        nodes, the MILP's own search) and no search races the bound on a second
+        thread; the time limit is a backstop that, when it ends a stage, sets that flag.
+        ``False``: the stages share the time out and a search runs beside the bound,
+        which uses the time better but makes a time-limited plan vary between runs.
     **options
         Passed to the heuristic methods; the exact method accepts none.
 
@@ -444,7 +454,7 @@ def solve(
             radius=opts.radius,
             time_limit=deadline.remaining(),
             seed=opts.seed,
-            **_scale_options(opts, options),
+            **_scale_options(opts, {**options, "deterministic": bool(deterministic)}),
         )
     elif options:
         raise ProblemError(f"unknown option(s) for the exact method: {', '.join(sorted(options))}.")
@@ -453,11 +463,28 @@ def solve(
             f"`target_gap` must be a share between 0 and 1 (0.001 = 0.1 %); got {target_gap}."
         )
     elif method == "auto":
-        sol = _solve_auto(problem, model, opts, deadline, target_gap=float(target_gap))
+        sol = _solve_auto(
+            problem, model, opts, deadline, target_gap=float(target_gap),
+            deterministic=bool(deterministic),
+        )  # fmt: skip
     else:
         sol = solve_exact(problem, opts, deadline=deadline)
+    details = dict(sol.details)
+    details["time_limit_reached"] = _time_limit_reached(sol, deadline)
     # The whole call, argument checks included: what a status line reports as elapsed.
-    return replace(sol, runtime_s=deadline.elapsed())
+    return replace(sol, runtime_s=deadline.elapsed(), details=details)
+
+
+def _time_limit_reached(sol: Solution, deadline: Deadline) -> bool:
+    """Did the clock end or skip any stage (then a plan may vary from run to run)?"""
+    status = str(sol.details.get("solver_status", ""))
+    return bool(
+        sol.details.get("time_limit_reached")
+        or sol.details.get("exact_stage_skipped")
+        or status.startswith("not started")
+        or "time limit" in status.lower()
+        or deadline.expired()
+    )
 
 
 def _is_seconds(value: Any) -> bool:
@@ -465,7 +492,13 @@ def _is_seconds(value: Any) -> bool:
 
 
 def _solve_auto(
-    problem: Problem, model: str, opts: ModelOptions, deadline: Deadline, *, target_gap: float = 0.0
+    problem: Problem,
+    model: str,
+    opts: ModelOptions,
+    deadline: Deadline,
+    *,
+    target_gap: float = 0.0,
+    deterministic: bool = True,
 ) -> Solution:
     """The scale method first (its Lagrangian proofs are fast at every size), then exact MILP.
 
@@ -482,7 +515,12 @@ def _solve_auto(
         "radius": opts.radius,
         "time_limit": deadline.remaining(),
         "seed": opts.seed,
-        **_scale_options(opts, {"target_gap": target_gap} if model == "p_median" else {}),
+        **_scale_options(
+            opts,
+            {"target_gap": target_gap, "deterministic": deterministic}
+            if model == "p_median"
+            else {"deterministic": deterministic},
+        ),
     }
     if model == "capacitated_p_median" and _capacitated_plain(opts):
         # Lagrangian bound, plan repair and a reduced MILP in one: the full MILP finds
@@ -490,7 +528,7 @@ def _solve_auto(
         try:
             return fn(problem, model, **scale_args, target_gap=target_gap, mip_gap=opts.mip_gap)
         except NotImplementedError:
-            return solve_exact(problem, opts)
+            return solve_exact(problem, opts, deadline=deadline)
     if _pair_count(problem) > AUTO_EXACT_MAX_PAIRS:
         try:
             return fn(problem, model, **scale_args)
@@ -530,7 +568,7 @@ def _solve_auto(
     ):
         # The scale method ran to its deadline: too little is left to build and set up
         # the MILP (seconds on its own at this size), which would overrun the limit.
-        return first
+        return replace(first, details={**first.details, "exact_stage_skipped": "time"})
     second = solve_exact(problem, opts, deadline=deadline)
     return _combine(first, second, runtime_s=deadline.elapsed())
 

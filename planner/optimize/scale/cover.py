@@ -157,6 +157,7 @@ def solve_mclp(
     seed: int,
     exact: bool,
     method_name: str,
+    deterministic: bool = False,
 ) -> Solution:
     """Maximal covering as a p-median on 0/1 costs over merged coverage rows."""
     from planner.optimize.scale.data import Neighbours
@@ -227,6 +228,7 @@ def solve_mclp(
     out = solve_p_median(
         data, p, time_limit=ls_time, seed=seed, bound=True, exact=exact,
         multiplier_start=0.0, deflection=COVER_DEFLECTION, start_multipliers=start,
+        deterministic=deterministic,
     )  # fmt: skip
     open_sites = cov.sites[out.open_local]
     from planner.optimize.check import nearest_open

@@ -203,6 +203,7 @@ def _p_median(
     neighbours: int | None,
     method_name: str,
     target_gap: float = 0.0,
+    deterministic: bool = False,
 ) -> Solution:
     from planner.optimize.check import nearest_open
     from planner.optimize.scale import data as scale_data
@@ -229,7 +230,7 @@ def _p_median(
                          t0=t0, model="p_median", method=method_name)  # fmt: skip
     out = solve_p_median(
         data, p, time_limit=_remaining(t0, time_limit), seed=seed, bound=bound, exact=exact,
-        target_gap=target_gap,
+        target_gap=target_gap, deterministic=deterministic,
     )  # fmt: skip
     open_sites = data.site_index[out.open_local]
     assignment, best = nearest_open(problem, open_sites)
@@ -431,12 +432,14 @@ def solve_heuristic(
     time_limit
         Seconds (honoured within about 10 %); the best plan so far is returned.
     seed
-        Seed of the randomised restarts. Without a time limit the same seed gives the
-        same plan; with one, the swap search goes on beside the bound until the proof or
-        the deadline, so an unproven plan can differ from run to run.
+        Seed of the randomised restarts. With ``deterministic`` the same seed gives the
+        same plan unless ``details["time_limit_reached"]``; without it, under a time
+        limit the swap search goes on beside the bound until the proof or the deadline,
+        so an unproven plan can differ from run to run.
     **options
         ``neighbours`` (sites kept per demand point), ``bound`` (default True: compute
-        the Lagrangian bound).
+        the Lagrangian bound), ``deterministic`` (default False here; ``solve`` passes
+        its own, True by default: work limits instead of the clock, no second thread).
 
     Returns
     -------
@@ -455,22 +458,24 @@ def solve_heuristic(
                 f"the heuristic for 'capacitated_p_median' does not take {', '.join(bad)}; "
                 "use method='exact'."
             )
-        _options(options, _UNSUPPORTED_OPTIONS, "the capacitated heuristic")
+        _options(options, (*_UNSUPPORTED_OPTIONS, "deterministic"), "the capacitated heuristic")
         return _capacitated(problem, p, radius, time_limit, seed, exact=False, options={})
-    opts = _options(options, ("neighbours", "bound"), "the heuristic method")
+    opts = _options(options, ("neighbours", "bound", "deterministic"), "the heuristic method")
     time_limit = _check_time(time_limit)
+    det = bool(opts.get("deterministic", False))
     if model == "p_median":
         p = _check_p(problem, p, model)
         return _p_median(
             problem, p, time_limit=time_limit, seed=seed, bound=bool(opts.get("bound", True)),
             exact=False, neighbours=opts.get("neighbours"), method_name="heuristic",
+            deterministic=det,
         )  # fmt: skip
     from planner.optimize.scale.cover import solve_mclp
 
     p = _check_p(problem, p, model)
     r = _check_radius(radius, model)
     return solve_mclp(problem, p, r, time_limit=time_limit, seed=seed, exact=False,
-                      method_name="heuristic")  # fmt: skip
+                      method_name="heuristic", deterministic=det)  # fmt: skip
 
 
 def solve_large(
@@ -512,16 +517,24 @@ def solve_large(
             "solve_large does not cover budgets, hotspots, standards or split"
         )
     if model == "capacitated_p_median":
-        opts = _options(options, ("target_gap", "mip_gap", *_UNSUPPORTED_OPTIONS), "solve_large")
+        opts = _options(
+            options,
+            ("target_gap", "mip_gap", "deterministic", *_UNSUPPORTED_OPTIONS),
+            "solve_large",
+        )
+        opts.pop("deterministic", None)
         return _capacitated(problem, p, radius, time_limit, seed, exact=True, options=opts)
-    opts = _options(options, ("neighbours", "target_gap", *_UNSUPPORTED_OPTIONS), "solve_large")
+    opts = _options(
+        options, ("neighbours", "target_gap", "deterministic", *_UNSUPPORTED_OPTIONS), "solve_large"
+    )
     time_limit = _check_time(time_limit)
+    det = bool(opts.get("deterministic", False))
     if model == "p_median":
         p = _check_p(problem, p, model)
         return _p_median(
             problem, p, time_limit=time_limit, seed=seed, bound=True, exact=True,
             neighbours=opts.get("neighbours"), method_name="lagrangian",
-            target_gap=_check_target_gap(opts.get("target_gap")),
+            target_gap=_check_target_gap(opts.get("target_gap")), deterministic=det,
         )  # fmt: skip
     from planner.optimize.scale import cover
 
@@ -529,7 +542,7 @@ def solve_large(
         p = _check_p(problem, p, model)
         r = _check_radius(radius, model)
         return cover.solve_mclp(problem, p, r, time_limit=time_limit, seed=seed, exact=True,
-                                       method_name="lagrangian")  # fmt: skip
+                                method_name="lagrangian", deterministic=det)  # fmt: skip
     if model == "lscp":
         r = _check_radius(radius, model)
         return cover.solve_lscp(problem, r, time_limit=time_limit, seed=seed)

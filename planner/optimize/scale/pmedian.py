@@ -78,8 +78,15 @@ def solve_p_median(
     deflection: float = DEFLECTION,
     start_multipliers: Callable[[float], np.ndarray | None] | None = None,
     target_gap: float = 0.0,
+    deterministic: bool = False,
 ) -> PMedianOutcome:
     """Heuristic plan, Lagrangian bound, reduced exact solve (each step optional).
+
+    ``deterministic``: every stage stops at its work limit (restarts, Lagrangian
+    iterations and rounds, branch-and-bound nodes: the path taken without a time limit)
+    and no search runs beside the bound on a second thread; the time limit is then only
+    a backstop. The plan depends on the input and seed alone unless the backstop ends a
+    stage: ``details["time_limit_reached"]`` says whether it did.
 
     ``target_gap`` (relative, 0 = none) ends the solve as soon as the certified gap is
     within it (``details["stop_reason"] = "target_gap"``) instead of working on to the
@@ -95,7 +102,10 @@ def solve_p_median(
     t0 = time.perf_counter()
     deadline = np.inf if time_limit is None else t0 + 0.97 * float(time_limit)
     details: dict[str, Any] = {}
-    huge = data.n >= HUGE_POINTS and np.isfinite(deadline)
+    # With a time limit and without `deterministic`, stages share out the time and a
+    # search runs beside the bound; otherwise each stops at its work limit.
+    timed = bool(np.isfinite(deadline)) and not deterministic
+    huge = data.n >= HUGE_POINTS and timed
     if huge and bound:
         return _side_by_side(
             data, p, deadline=deadline, seed=seed, t0=t0, start=multiplier_start,
@@ -103,7 +113,7 @@ def solve_p_median(
         )  # fmt: skip
     # Without a bound the swap search gets all the time (on huge problems it restarts
     # until then); with one, a first plan, then the search goes on beside the bound.
-    ls_deadline = deadline if not bound else t0 + 0.3 * (deadline - t0)
+    ls_deadline = deadline if not bound or not timed else t0 + 0.3 * (deadline - t0)
     if huge and restarts is None:
         restarts = 100_000
     plan = local_search(data, p, seed=seed, deadline=ls_deadline, restarts=restarts)
@@ -111,17 +121,19 @@ def solve_p_median(
     details["heuristic_objective"] = best_obj
     details["heuristic_s"] = round(time.perf_counter() - t0, 3)
     if not bound:
+        details["time_limit_reached"] = time.perf_counter() >= deadline
         return PMedianOutcome(best_open, best_obj, -np.inf, False, "heuristic", details)
     # With a time limit the search goes on beside the bound (second core).
     beside = None
-    if np.isfinite(deadline):
+    if timed:
         beside = _SearchBeside(data, p, best_open, best_obj, seed=(seed, 1), deadline=deadline)
     try:
         out = _bound_and_branch(data, p, best_open, best_obj, beside, deadline=deadline,
                                 t0=t0, exact=exact, start=multiplier_start, seed=seed,
-                                details=details, target_gap=target_gap)  # fmt: skip
+                                details=details, target_gap=target_gap, timed=timed)  # fmt: skip
     finally:
         searched = None if beside is None else beside.finish()
+    details["time_limit_reached"] = time.perf_counter() >= deadline
     if searched is None:
         return out
     beside_obj, beside_open, swaps = searched
@@ -211,6 +223,7 @@ def _bound_and_branch(
     seed: int,
     details: dict[str, Any],
     target_gap: float = 0.0,
+    timed: bool = True,
 ) -> PMedianOutcome:
     """Lagrangian rounds with plan searches from their relaxed solutions, then branch and
     bound when the gap is small; ``beside`` (if any) lends its incumbent."""
@@ -231,15 +244,13 @@ def _bound_and_branch(
     total_iter = 0
     stale = 0
     # Without a time limit a few rounds; with one, rounds go on while they pay.
-    max_rounds = 3 if not np.isfinite(deadline) else 50
+    max_rounds = 3 if not timed else 50
     while True:
         rounds += 1
         # With a time limit, the first round leaves room for a plan search from its
         # relaxed solution and a second round.
         now = time.perf_counter()
-        round_deadline = (
-            deadline if rounds > 1 or not np.isfinite(deadline) else now + 0.6 * (deadline - now)
-        )
+        round_deadline = deadline if rounds > 1 or not timed else now + 0.6 * (deadline - now)
         lag = p_median_lagrangian(
             data, p, incumbent(), lam0=lam0, closed=closed, forced=forced,
             deadline=round_deadline, theta0=2.0 if rounds == 1 else 0.5, lam_cap=lam_cap,
@@ -262,10 +273,10 @@ def _bound_and_branch(
         if int(relaxed.sum()) != p:
             break
         now = time.perf_counter()
-        ls_deadline = deadline if not np.isfinite(deadline) else now + 0.4 * (deadline - now)
+        ls_deadline = deadline if not timed else now + 0.4 * (deadline - now)
         ls2 = local_search(
             data, p, seed=seed + rounds, deadline=ls_deadline,
-            restarts=0 if not np.isfinite(deadline) else 3, starts=[relaxed],
+            restarts=0 if not timed else 3, starts=[relaxed],
         )  # fmt: skip
         improved_ub = ls2.objective < best_obj - 1e-9 * abs(best_obj)
         if improved_ub:
@@ -277,7 +288,7 @@ def _bound_and_branch(
         small = gap_now <= (BNB_MAX_GAP if data.complete else BNB_MAX_GAP / 4)
         # Without a time limit, or when branch and bound will close a small gap, go on
         # only while the plan improves.
-        if not improved_ub and (not np.isfinite(deadline) or (exact and small)):
+        if not improved_ub and (not timed or (exact and small)):
             break
         if stale >= 2:
             break
