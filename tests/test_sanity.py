@@ -174,3 +174,20 @@ def test_study_area_ignores_a_few_far_points() -> None:
     assert outliers.tolist() == [False] * 200 + [True] * 3
     assert 113.5 < area.west < 114.3 < area.east < 115.0
     assert area.contains(np.array([114.3]), np.array([30.6])).all()
+
+
+def test_the_app_shows_the_findings(
+    data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    path = _scenario(tmp_path, data, "candidate_sites", _moved(10.0))
+    monkeypatch.setenv("PLANNER_DEMO_SCENARIO", str(path))
+    monkeypatch.setenv("PLANNER_LIBRARY_ROOT", str(tmp_path / "library"))
+    monkeypatch.delenv("PLANNER_TEAM", raising=False)
+    app = str(Path(__file__).resolve().parent.parent / "app.py")
+    at = AppTest.from_file(app, default_timeout=60)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = " ".join(str(w.value) for w in at.warning)
+    assert "do not overlap" in shown

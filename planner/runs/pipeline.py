@@ -193,11 +193,15 @@ def _attribution(cfg: ScenarioConfig) -> list[str]:
     return out
 
 
-def load_inputs(config: ScenarioConfig, *, progress: Progress | None = None) -> PlanInputs:
+def load_inputs(
+    config: ScenarioConfig, *, progress: Progress | None = None, warn: bool = True
+) -> PlanInputs:
     """Read every layer, build demand and sites, compute the travel matrix.
 
     ``progress(stage, message, share_done)`` is told of each stage (``"reading"``,
-    ``"aggregation"``, ``"travel"``) as it goes.
+    ``"aggregation"``, ``"travel"``) as it goes. Plausibility findings are in
+    ``data_warnings``; ``warn=True`` also issues each as a :class:`DataWarning` (the
+    app shows them itself and passes False). Under ``strict = true`` they are errors.
     """
     d = config.data
     files: dict[str, Path] = {}
@@ -300,7 +304,7 @@ def load_inputs(config: ScenarioConfig, *, progress: Progress | None = None) -> 
         )
         files["existing"] = config.resolve(e.path)
     sites = combine_sites(candidates, existing)
-    _report_findings(config, notes)  # before the (possibly long) travel times
+    _report_findings(config, notes, warn=warn)  # before the (possibly long) travel times
 
     t = config.travel
     if progress is not None:
@@ -392,12 +396,12 @@ def _sites_in_area(layer: gpd.GeoDataFrame, area: Any, src: LayerSource, what: s
     return [] if message is None else [message]
 
 
-def _report_findings(config: ScenarioConfig, notes: list[str]) -> None:
+def _report_findings(config: ScenarioConfig, notes: list[str], *, warn: bool) -> None:
     """Warn of each finding (:class:`DataWarning`), or fail on the first under ``strict``."""
     if notes and config.strict:
         more = f" (+{len(notes) - 1} more)" if len(notes) > 1 else ""
         raise DataError(f"{notes[0]}{more} [an error because the scenario sets `strict = true`]")
-    for note in notes:
+    for note in notes if warn else ():
         warnings.warn(note, DataWarning, stacklevel=3)
 
 

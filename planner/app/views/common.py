@@ -77,7 +77,7 @@ def cached_demo(path: str, mtime_ns: int) -> ScenarioConfig:
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def cached_inputs(key: str, _config: ScenarioConfig) -> PlanInputs:
-    return load_inputs(_config)
+    return load_inputs(_config, warn=False)  # the data step lists inputs.data_warnings
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
