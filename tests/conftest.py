@@ -46,3 +46,28 @@ def browser() -> Iterator[Any]:
             yield b
         finally:
             b.close()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_app_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The app remembers language, step and library in a settings file: tests use their own,
+    never the developer's (and a test's language never leaks into another's)."""
+    old = os.environ.get("PLANNER_APP_SETTINGS")
+    os.environ["PLANNER_APP_SETTINGS"] = str(tmp_path_factory.mktemp("app") / "settings.json")
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("PLANNER_APP_SETTINGS", None)
+        else:
+            os.environ["PLANNER_APP_SETTINGS"] = old
+
+
+@pytest.fixture(autouse=True)
+def _fresh_app_settings(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Each test starts with no remembered settings (in a folder of its own, not tmp_path:
+    tests list what their tmp_path holds)."""
+    folder = tmp_path_factory.mktemp("app-settings")
+    monkeypatch.setenv("PLANNER_APP_SETTINGS", str(folder / "settings.json"))

@@ -22,7 +22,6 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     scenario = write_tiny_scenario(tmp_path / "demo")
     monkeypatch.setenv("PLANNER_DEMO_SCENARIO", str(scenario))
     monkeypatch.setenv("PLANNER_LIBRARY_DIR", str(tmp_path / "library"))
-    monkeypatch.setenv("PLANNER_APP_SETTINGS", str(tmp_path / "settings.json"))
     monkeypatch.delenv("PLANNER_MAX_UPLOAD_MB", raising=False)
     return tmp_path
 
@@ -245,3 +244,28 @@ def test_a_run_whose_layers_are_gone_is_not_applied(env: Path) -> None:
     assert "not applied" in box
     assert at.session_state["data_source"] == "demo"
     assert at.session_state["p"] == before
+
+
+def test_language_step_and_library_survive_reloads_and_restarts(env: Path) -> None:
+    at = new_app()
+    at.sidebar.radio(key="lang").set_value("zh").run()
+    go(at, "model")
+    assert at.query_params["lang"] == "zh"
+    assert at.query_params["step"] == "model"
+    # a reload: a new session on the same address
+    again = AppTest.from_file(APP, default_timeout=60)
+    again.query_params.update({"lang": "zh", "step": "model", "lib": "main"})
+    again.run()
+    ok(again)
+    assert again.session_state["lang"] == "zh"
+    assert again.session_state["step"] == "model"
+    # a restart: no address, the settings file
+    fresh = new_app()
+    assert fresh.session_state["lang"] == "zh"
+    assert fresh.session_state["step"] == "model"
+    # a bad address is ignored, never an error
+    odd = AppTest.from_file(APP, default_timeout=60)
+    odd.query_params.update({"lang": "fr", "step": "../../etc", "lib": "a/b"})
+    odd.run()
+    ok(odd)
+    assert odd.session_state["lang"] == "zh"  # from the file

@@ -8,7 +8,7 @@ from typing import Any, cast
 
 import streamlit as st
 
-from planner.app import checks, state
+from planner.app import checks, memory, state
 from planner.app import run as app_run
 from planner.app.views.common import (
     SessionFolder,
@@ -64,6 +64,11 @@ def start_session() -> ScenarioConfig | None:
         return None
     if "_defaults_set" not in ss:
         ss["_defaults_set"] = True
+        # Language, step and library: the address first (a reload, a shared link), then the
+        # settings file (a restart), then the defaults.
+        remembered = memory.load(memory.settings_path(), ss.get(USER_KEY))
+        remembered.update(memory.from_query(st.query_params.to_dict()))
+        ss.update(remembered)
         for key, value in state.state_from_config(demo).items():
             ss.setdefault(key, value)
         ss.setdefault("data_source", "demo")
@@ -233,3 +238,16 @@ def main() -> None:
         step_results(config)
     else:
         step_scenarios()
+    remember()
+
+
+def remember() -> None:
+    """Keep language, step and library in the address and the settings file (when changed)."""
+    now = {k: ss.get(k) for k in memory.QUERY_KEYS}
+    want = memory.to_query(now)
+    if {k: st.query_params.get(k) for k in want} != want:
+        st.query_params.update(want)
+    key = tuple(sorted(want.items()))
+    if ss.get("_remembered") != key:
+        ss["_remembered"] = key
+        memory.save(memory.settings_path(), ss.get(USER_KEY), now)
