@@ -333,6 +333,7 @@ def result_map(
         hidden_layers=hidden,
         height=height,
         kpi_panel=kpi_panel,
+        collapsed_layer_control=True,  # an open list covers the plan's upper right
     )
 
 

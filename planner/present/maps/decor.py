@@ -68,10 +68,13 @@ def decor_js(
         )
         + "];"
         + "".join(f"map.attributionControl.addAttribution({js_literal(a)});" for a in attributions)
-        + "var top=(small?0:d.offsetTop+d.offsetHeight)+20,bottom=20;"
-        "boxes.forEach(function(c){bottom=Math.max(bottom,c.getContainer().offsetHeight+30);});"
-        "var room=map.getContainer().clientHeight-top-bottom;"
-        "if(room<80){bottom=20;top=20;}"  # a tiny map: better a box over a hall than no map
+        # Fitted after the layer control exists (it is added after this script): the view
+        # keeps clear of the title, the layer list and the boxes.
+        + "function fit(){var c=map.getContainer(),top=(small?0:d.offsetTop+d.offsetHeight)+20,"
+        "bottom=20,lc=c.querySelector('.leaflet-control-layers');"
+        "if(lc){top=Math.max(top,lc.offsetTop+lc.offsetHeight+20);}"
+        "boxes.forEach(function(b){bottom=Math.max(bottom,b.getContainer().offsetHeight+30);});"
+        "if(c.clientHeight-top-bottom<80){bottom=20;top=20;}"  # tiny: better a box over a hall
          + f"map.fitBounds({js_literal(bounds)},"
         "{paddingTopLeft:[20,top],paddingBottomRight:[20,bottom],animate:false});"
         + (
@@ -84,6 +87,9 @@ def decor_js(
             if heat_var
             else ""
         )
+        + "}"
+        + f"map.fitBounds({js_literal(bounds)},{{padding:[20,20],animate:false}});"
+        "setTimeout(fit,0);"
     )
 
 
