@@ -14,7 +14,7 @@ import io
 import re
 import shutil
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import geopandas as gpd
@@ -35,6 +35,12 @@ VRT_PASSWD = """<OGRVRTDataSource>
 </OGRVRTDataSource>
 """
 VRT_CURL = VRT_PASSWD.replace("CSV:/etc/passwd", "/vsicurl/http://127.0.0.1:9/internal.csv")
+#: A GDAL "streamed algorithm" (GDALG, GDAL 3.11+): GDAL runs the command when it opens
+#: the file, here fetching a URL (it could as well read any file the server can).
+GDALG = (
+    '{"type": "gdal_streamed_alg", "command_line": "gdal vector pipeline ! read '
+    '/vsicurl/http://127.0.0.1:9/internal.geojson ! write --output-format stream out"}'
+)
 WMS = "<GDAL_WMS><Service name='TMS'><ServerUrl>http://127.0.0.1:9/${z}</ServerUrl></Service></GDAL_WMS>"
 
 
@@ -119,6 +125,30 @@ VRT_CASES: list[Case] = [
         ("sites.geojson", "GDAL dataset description"),
     ),
     Case(
+        "geojson-is-gdalg-pipeline",
+        file_layer("candidate_sites", "sites.geojson", GDALG),
+        ("sites.geojson", "expected GeoJSON", "GDAL dataset description"),
+    ),
+    Case(
+        "json-is-gdalg-pipeline",
+        file_layer("candidate_sites", "sites.json", GDALG.replace('"type"', '\n  "type"')),
+        ("sites.json", "GDAL dataset description"),
+    ),
+    Case(
+        "zipped-shp-with-gdalg-member",
+        file_layer(
+            "candidate_sites", "sites.zip", zipped_shp_with({"readme.json": GDALG.encode()})
+        ),
+        ("sites.zip", "'readme.json'", "GDAL dataset description"),
+    ),
+    Case(
+        "zipped-shp-with-vrt-named-txt",
+        file_layer(
+            "candidate_sites", "sites.zip", zipped_shp_with({"notes.txt": VRT_PASSWD.encode()})
+        ),
+        ("sites.zip", "'notes.txt'", "VRT"),
+    ),
+    Case(
         "geojson-is-a-geopackage",
         file_layer("candidate_sites", "sites.geojson", b"SQLite format 3\x00" + b"\x00" * 200),
         ("sites.geojson", "expected GeoJSON", "SQLite"),
@@ -143,7 +173,7 @@ VRT_CASES: list[Case] = [
     Case(
         "zipped-shp-whose-shp-is-vrt",
         file_layer("candidate_sites", "sites.zip", zip_whose_shp_is_vrt),
-        ("sites.zip", "'sites.shp'", "not a Shapefile"),
+        ("sites.zip", "'sites.shp'", "VRT"),
     ),
     Case(
         "zip-member-named-vsicurl",
@@ -538,3 +568,97 @@ def test_graphml_entity_attacks_are_data_errors(tmp_path: Path, name: str, text:
     with pytest.raises(DataError, match=re.escape(name)) as info:
         read_road_network(path)
     assert "root:x:0:0" not in str(info.value)
+
+
+# --------------------------------------------------------------------------------------
+# nothing a planner opens may reach the network or write beside the user's file
+
+
+@pytest.fixture
+def listener() -> Iterator[tuple[str, list[str]]]:
+    """A local HTTP server that records every request (an SSRF target); yields its
+    base URL and the list of paths requested."""
+    import http.server
+    import threading
+
+    hits: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            hits.append(self.path)
+            self.send_response(404)
+            self.end_headers()
+
+        do_HEAD = do_GET  # noqa: N815 (the http.server API)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", hits
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _gdalg(url: str) -> str:
+    return GDALG.replace("http://127.0.0.1:9/internal.geojson", f"{url}/gdalg.geojson")
+
+
+@pytest.mark.parametrize("name", ["sites.geojson", "sites.json", "sites.gdalg.json"])
+def test_gdalg_layer_is_refused_before_gdal_runs_it(
+    tmp_path: Path, name: str, listener: tuple[str, list[str]]
+) -> None:
+    from planner.inputs.layers import read_layer
+
+    url, hits = listener
+    path = tmp_path / name
+    path.write_text(_gdalg(url), encoding="utf-8")
+    with pytest.raises(DataError, match=re.escape(name) + ".*GDAL dataset description"):
+        read_layer(path)
+    assert hits == []
+
+
+def test_zipped_road_network_with_gdalg_member_is_refused(
+    tmp_path: Path, listener: tuple[str, list[str]]
+) -> None:
+    """GDAL opens a zipped road network's members by content, whatever their names."""
+    from planner.travel.network import read_road_network
+
+    url, hits = listener
+    path = tmp_path / "roads.zip"
+    path.write_bytes(_zip({"roads.geojson": _gdalg(url).encode()}))
+    with pytest.raises(DataError, match="roads.zip: member 'roads.geojson' is a GDAL dataset"):
+        read_road_network(path)
+    path.write_bytes(_zip({"roads.gml": VRT_CURL.replace("http://127.0.0.1:9", url).encode()}))
+    with pytest.raises(DataError, match="member 'roads.gml' is a GDAL virtual dataset"):
+        read_road_network(path)
+    assert hits == []
+
+
+def test_gml_road_network_fetches_no_schema_and_writes_no_sidecar(
+    tmp_path: Path, listener: tuple[str, list[str]]
+) -> None:
+    """A WFS GML names its schema by URL: GDAL downloaded it (a request to any server the
+    file chose) and saved a .gfs file beside the user's input."""
+    from planner.travel.network import read_road_network
+
+    url, hits = listener
+    gml = f"""<?xml version="1.0" encoding="UTF-8"?>
+<wfs:FeatureCollection xmlns:wfs="http://www.opengis.net/wfs" xmlns:gml="http://www.opengis.net/gml"
+ xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:ms="http://example.org/ms"
+ xsi:schemaLocation="http://example.org/ms {url}/schema?SERVICE=WFS&amp;REQUEST=DescribeFeatureType&amp;TYPENAME=ms:roads">
+<gml:featureMember><ms:roads><ms:geom><gml:LineString><gml:coordinates>114.30,30.50 114.31,30.51</gml:coordinates></gml:LineString></ms:geom><ms:highway>primary</ms:highway></ms:roads></gml:featureMember>
+<gml:featureMember><ms:roads><ms:geom><gml:LineString><gml:coordinates>114.31,30.51 114.32,30.50</gml:coordinates></gml:LineString></ms:geom><ms:highway>primary</ms:highway></ms:roads></gml:featureMember>
+</wfs:FeatureCollection>
+"""
+    folder = tmp_path / "roads"
+    folder.mkdir()
+    (folder / "roads.gml").write_text(gml, encoding="utf-8")
+    network = read_road_network(folder / "roads.gml", crs="EPSG:4326")
+    assert network is not None
+    assert hits == []
+    assert sorted(p.name for p in folder.iterdir()) == ["roads.gml"]

@@ -87,7 +87,7 @@ _FOUND = {
     "fgb": "a FlatGeobuf file",
     "shp": "a Shapefile .shp",
     "vrt": "a GDAL virtual dataset (VRT XML, which can point at other files and URLs)",
-    "gdal": "a GDAL dataset description (XML naming a service or other files)",
+    "gdal": "a GDAL dataset description (naming a service, other files or a command to run)",
     "xml": "XML",
     "json": "JSON text",
     "binary": "binary data",
@@ -110,7 +110,20 @@ _GDAL_XML = re.compile(
     rb"|WMS_Capabilities|OGRMongoDBv3|GDAL_TMS|OGR_WFS)",
     re.IGNORECASE,
 )
+#: A GDAL "streamed algorithm" (GDALG, GDAL 3.11+): JSON holding a ``gdal`` command line
+#: that GDAL runs when it opens the file (reading any file or URL the command names).
+_GDALG_JSON = re.compile(rb"gdal_streamed_alg")
 _SNIFF_BYTES = 4096
+
+#: GDAL settings for every layer the planner opens: a planner's input is a file on disk,
+#: so nothing GDAL opens for it may fetch a URL. ``GML_DOWNLOAD_SCHEMA`` stops the GML
+#: driver downloading the schema a file's ``xsi:schemaLocation`` names (a request to any
+#: server the file chooses); the allowed-extensions setting makes ``/vsicurl/`` (which a
+#: dataset description could name) refuse every URL.
+GDAL_LOCAL_ONLY = {
+    "GML_DOWNLOAD_SCHEMA": "NO",
+    "CPL_VSIL_CURL_ALLOWED_EXTENSIONS": ".planner-reads-local-files-only",
+}
 
 _SUFFIXES = {
     ".geojson": "geojson",
@@ -142,6 +155,8 @@ def sniff(head: bytes) -> str:
     if head.startswith(b"\x00\x00\x27\x0a"):
         return "shp"
     text = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    if _GDALG_JSON.search(head):
+        return "gdal"
     if text.startswith(b"<"):
         if b"VRTDataSource" in head or b"VRTDataset" in head or b"vrtdataset" in head.lower():
             return "vrt"
@@ -153,6 +168,21 @@ def sniff(head: bytes) -> str:
     if b"\x00" in head:
         return "binary"
     return "text"
+
+
+def gdal_local_only() -> None:
+    """Apply :data:`GDAL_LOCAL_ONLY` to pyogrio's GDAL (idempotent; call before opening)."""
+    import pyogrio
+
+    current = pyogrio.get_gdal_config_option("GML_DOWNLOAD_SCHEMA")
+    if current != GDAL_LOCAL_ONLY["GML_DOWNLOAD_SCHEMA"]:
+        pyogrio.set_gdal_config_options(GDAL_LOCAL_ONLY)
+
+
+def gdal_open_options(path: Path) -> dict[str, str]:
+    """Open options that keep GDAL from writing beside a user's file: the GML driver
+    otherwise saves a ``.gfs`` schema file next to the input it reads."""
+    return {"WRITE_GFS": "NO"} if path.suffix.lower() == ".gml" else {}
 
 
 def describe_content(path: Path) -> str:
@@ -305,6 +335,13 @@ def _check_zip(path: Path) -> zipfile.ZipFile:
                 "which is not accepted; zip only the Shapefile's .shp, .shx, .dbf, .prj and .cpg."
             )
         total += info.file_size
+        found = "" if info.is_dir() else _member_describes_dataset(zf, info)
+        if found:
+            zf.close()
+            raise DataError(
+                f"{path}: member {name!r} is {_FOUND[found]}, which is not accepted; zip only "
+                "the layer's own files (a Shapefile's .shp, .shx, .dbf, .prj and .cpg)."
+            )
         if info.file_size > 1_000_000 and (
             info.compress_size == 0 or info.file_size / info.compress_size > limits.max_zip_ratio
         ):
@@ -322,6 +359,19 @@ def _check_zip(path: Path) -> zipfile.ZipFile:
             "clip the layer or raise the setting."
         )
     return zf
+
+
+def _member_describes_dataset(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> str:
+    """``"vrt"`` or ``"gdal"`` when a zip member's first bytes are a GDAL dataset
+    description (VRT, WMS, GDALG, ...), else ``""``: GDAL opens a zipped road network's
+    members by content, whatever their names."""
+    try:
+        with zf.open(info) as fh:
+            head = fh.read(_SNIFF_BYTES)
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError):
+        return ""  # damaged or encrypted: reported when (if) the member is read
+    found = sniff(head)
+    return found if found in ("vrt", "gdal") else ""
 
 
 def _extract(
@@ -408,6 +458,7 @@ def _looks_garbled(df: pd.DataFrame) -> bool:
 def _read_vector(path: Path, *, layer: str | None, encoding: str | None) -> gpd.GeoDataFrame:
     import pyogrio
 
+    gdal_local_only()
     kind = _SUFFIXES.get(path.suffix.lower())
     if kind == "gpkg":
         try:
@@ -446,6 +497,7 @@ def _check_driver_and_rows(path: Path, kind: str, layer: str | None) -> None:
     the feature count within ``PLANNER_MAX_ROWS``."""
     import pyogrio
 
+    gdal_local_only()
     try:
         info = pyogrio.read_info(path, layer=layer)
     except Exception as exc:  # GDAL errors come in many classes; all mean "cannot read this file"

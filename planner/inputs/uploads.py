@@ -290,6 +290,9 @@ def layer_names(path: str | os.PathLike[str]) -> list[str]:
     if suffix == ".gpkg":
         import pyogrio
 
+        from planner.inputs.layers import gdal_local_only
+
+        gdal_local_only()
         try:
             return [str(name) for name, _ in pyogrio.list_layers(p)]
         except Exception as exc:  # pyogrio raises several DataSourceError classes

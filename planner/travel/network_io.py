@@ -214,16 +214,18 @@ def read_lines(path: Path, layer: str | None, crs: str | None) -> RawGraph:
     import pyogrio
     import shapely
 
-    from planner.inputs.layers import ROAD_DRIVERS
+    from planner.inputs.layers import ROAD_DRIVERS, gdal_local_only, gdal_open_options
 
+    gdal_local_only()
+    options = gdal_open_options(path)
     try:
-        driver = str(pyogrio.read_info(path, layer=layer).get("driver"))
+        driver = str(pyogrio.read_info(path, layer=layer, **options).get("driver"))
         if driver not in ROAD_DRIVERS:
             raise DataError(
                 f"Road network file {path}: GDAL reads it as {driver!r}, which is not a line "
                 f"layer format the planner reads ({', '.join(sorted(ROAD_DRIVERS))})."
             )
-        gdf = gpd.read_file(path, layer=layer)
+        gdf = gpd.read_file(path, layer=layer, **options)
     except DataError:
         raise
     except Exception as exc:  # pyogrio raises several error types for unreadable data
