@@ -283,3 +283,18 @@ def test_passwd_prints_a_password_file_line(tmp_path: Path) -> None:
     file = tmp_path / "users.txt"
     file.write_text(line + "\n", encoding="utf-8")
     assert access.check_password(file, "ann", "correct horse") == "ann"
+
+
+def test_team_messages_do_not_show_server_folders(env: Path) -> None:
+    blocker = access.library_folder(env / "library", "blocker", user="ann@utility.example")
+    blocker.parent.mkdir(parents=True)
+    blocker.write_text("x", encoding="utf-8")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.secrets["auth"] = {"redirect_uri": "https://x/oauth2callback", "cookie_secret": "t"}
+    at.user = {"is_logged_in": True, "email": "ann@utility.example"}
+    at.run()
+    at.sidebar.text_input(key="library_name").input("blocker").run()
+    at.radio(key="step").set_value("scenarios").run()
+    shown = [str(e.value) for e in at.error]
+    assert any("is a file" in m and "library root" in m for m in shown), shown
+    assert not any(str(env) in m for m in shown), shown

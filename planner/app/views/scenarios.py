@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import streamlit as st
@@ -17,7 +18,7 @@ from planner.app.views.common import (
     ss,
     tr,
 )
-from planner.app.views.login import USER_KEY
+from planner.app.views.login import ROOT_KEY, USER_KEY
 from planner.errors import PlannerError
 from planner.sanitize import markdown_text as md
 
@@ -25,11 +26,18 @@ if TYPE_CHECKING:
     from planner.runs.library import SavedScenario
 
 
+def _team_safe(message: str) -> str:
+    """In team use a message names the library, never the server's folders."""
+    root = ss.get(ROOT_KEY)
+    if not ss.get(USER_KEY) or not root:
+        return message
+    for text in {str(Path(root).expanduser().resolve()), str(Path(root).expanduser()), root}:
+        message = message.replace(text, "<library root>")
+    return message
+
+
 def open_library() -> Any:
     """The chosen library: a name under the configured root, the user's own once users log in."""
-    from pathlib import Path
-
-    from planner.app.views.login import ROOT_KEY, USER_KEY
     from planner.runs import access
     from planner.runs.library import ScenarioLibrary
 
@@ -42,7 +50,7 @@ def open_library() -> Any:
         )
         return ScenarioLibrary(folder)
     except PlannerError as exc:
-        show_error(exc)
+        show_error(type(exc)(_team_safe(str(exc))))
         return None
 
 
@@ -55,7 +63,7 @@ def apply_saved(name: str) -> None:
         demo = cached_demo(str(path), path.stat().st_mtime_ns)
         values = downloads.settings_from_saved(lib.load(name), demo=demo)
     except PlannerError as exc:
-        ss["_apply_error"] = str(exc)
+        ss["_apply_error"] = _team_safe(str(exc))
         return
     for key, value in values.items():
         if key.startswith("upload_") and value is None:
@@ -74,7 +82,7 @@ def delete_saved(name: str) -> None:
         lib.delete(name)
         ss["_deleted"] = name
     except PlannerError as exc:
-        ss["_apply_error"] = str(exc)
+        ss["_apply_error"] = _team_safe(str(exc))
 
 
 def step_scenarios() -> None:
