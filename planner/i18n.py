@@ -730,6 +730,18 @@ _LABELS: dict[str, dict[str, str]] = {
     "app_download_bundle": {"zh": "情景文件 + 数据（zip）", "en": "Scenario + data (zip)"},
     "app_gap": {"zh": "最优性差距", "en": "Gap to optimal"},
     # --- workbench: curve, checks before Run, units -----------------------------------
+    "app_stop": {"zh": "停止", "en": "Stop"},
+    "app_elapsed": {"zh": "{stage}：已用 {seconds} 秒", "en": "{stage}: {seconds} s so far"},
+    "app_stage_name_solve": {"zh": "求解中", "en": "Solving"},
+    "app_stage_name_kpis": {"zh": "计算指标", "en": "Measuring the plan"},
+    "app_stage_name_reading": {"zh": "读取数据", "en": "Reading the data"},
+    "app_stage_name_aggregation": {"zh": "汇总人口格网", "en": "Aggregating cells"},
+    "app_stage_name_travel": {"zh": "计算出行时间", "en": "Computing travel times"},
+    "app_stage_name_outputs": {"zh": "写出结果", "en": "Writing outputs"},
+    "app_run_stopped": {
+        "zh": "已停止运行：结果仍为上一次运行的方案。",
+        "en": "Run stopped: the results are still those of the previous run.",
+    },
     "app_legend_hotspot": {"zh": "故障热点（红框）", "en": "Fault hotspot (red outline)"},
     "app_legend_existing": {"zh": "现有营业厅", "en": "Today's centre"},
     "app_legend_included": {"zh": "候选站址（参与选址）", "en": "Candidate site (in the choice)"},

@@ -269,3 +269,34 @@ def test_language_step_and_library_survive_reloads_and_restarts(env: Path) -> No
     odd.run()
     ok(odd)
     assert odd.session_state["lang"] == "zh"  # from the file
+
+
+def test_a_long_run_shows_its_stage_and_time_and_offers_stop(
+    env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    from planner.app import run as app_run
+
+    solve = app_run.solve_run
+    seen: list[str] = []
+
+    def slow(*args: object, **kwargs: object) -> object:
+        time.sleep(1.5)  # a solve that takes a while (the clock redraws every 0.5 s)
+        return solve(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(app_run, "solve_run", slow)
+    at = new_app()
+    at.button(key="run_button").click()
+    at.run()
+    ok(at)
+    assert at.session_state["run"].solution.has_plan
+    assert at.button(key="stop_button")  # offered while it ran
+    seen = [c.value for c in at.caption]
+    assert not any("so far" in c for c in seen)  # the clock is gone once done
+    # a Stop click keeps the previous run and says so
+    previous = at.session_state["run"]
+    at.button(key="stop_button").click().run()
+    ok(at)
+    assert any("Run stopped" in w.value for w in at.warning)
+    assert at.session_state["run"] is previous

@@ -55,7 +55,13 @@ class AppRun:
         return self.result.solution
 
 
-def solve_run(inputs: PlanInputs, config: ScenarioConfig, *, key: str) -> AppRun:
+def solve_run(
+    inputs: PlanInputs,
+    config: ScenarioConfig,
+    *,
+    key: str,
+    progress: Callable[[str, str, float], None] | None = None,
+) -> AppRun:
     """Solve a scenario on loaded inputs (re-blended to its demand weights) and measure the plan.
 
     Parameters
@@ -66,6 +72,8 @@ def solve_run(inputs: PlanInputs, config: ScenarioConfig, *, key: str) -> AppRun
         The scenario.
     key
         Its :func:`run_key`.
+    progress
+        ``progress(stage, message, share_done)`` at each stage (``solve``, ``kpis``).
     """
     import time
 
@@ -73,7 +81,7 @@ def solve_run(inputs: PlanInputs, config: ScenarioConfig, *, key: str) -> AppRun
     from planner.runs.sweep import inputs_for
 
     t0 = time.perf_counter()
-    result = run_scenario(config, inputs=inputs_for(inputs, config))
+    result = run_scenario(config, inputs=inputs_for(inputs, config), progress=progress)
     return AppRun(key=key, result=result, timings={"solve": time.perf_counter() - t0})
 
 

@@ -80,9 +80,19 @@ def cached_inputs(key: str, _config: ScenarioConfig) -> PlanInputs:
     return load_inputs(_config, warn=False)  # the data step lists inputs.data_warnings
 
 
-@st.cache_resource(show_spinner=False, max_entries=16)
-def cached_run(key: str, _inputs: PlanInputs, _config: ScenarioConfig) -> app_run.AppRun:
-    return app_run.solve_run(_inputs, _config, key=key)
+@st.cache_resource(show_spinner=False)
+def run_store() -> dict[str, app_run.AppRun]:
+    """Solved runs by :func:`~planner.app.state.run_key` (content: equal keys, equal runs),
+    shared by the sessions; filled by the solving thread of :func:`planner.app.views.results.do_run`."""
+    return {}
+
+
+def keep_run(key: str, run: app_run.AppRun, *, most: int = 16) -> None:
+    """Keep a solved run in :func:`run_store` (the oldest ones go beyond ``most``)."""
+    store = run_store()
+    store[key] = run
+    for old in list(store)[: max(0, len(store) - most)]:
+        store.pop(old, None)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)

@@ -207,6 +207,9 @@ def main() -> None:
     # Fixed slots: the page keeps the same layout whether or not a run or an error is shown,
     # so a display-only rerun never remounts (and reloads) the maps below.
     status_slot = st.container()
+    if ss.pop("_stopped", False):
+        with status_slot:
+            st.warning(tr("app_run_stopped"))
     if ss.pop("_run_requested", False) and config is not None:
         with status_slot:
             do_run(config)

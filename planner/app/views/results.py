@@ -14,8 +14,9 @@ from planner.app.views.common import (
     cached_inputs,
     cached_inputs_map,
     cached_result_map,
-    cached_run,
+    keep_run,
     labels,
+    run_store,
     select,
     show_error,
     ss,
@@ -26,14 +27,30 @@ from planner.runs.config import ScenarioConfig
 from planner.sanitize import markdown_text as md
 
 
+def stop_run() -> None:
+    """The Stop button: the click itself ends the waiting script run (Streamlit reruns)."""
+    ss["_stopped"] = True
+
+
 def do_run(config: ScenarioConfig) -> None:
-    """Load (cached) and solve (cached by content); keep the run in the session."""
+    """Load (cached) and solve (cached by content) with the stage and the time so far shown,
+    and a Stop button; keep the run in the session.
+
+    The solve runs in a thread; this script run waits for it, redrawing the clock every half
+    second. A click on Stop reruns the script, which ends the wait: the session keeps its
+    previous run (the solver finishes its current step in the background, at most the time
+    limit, and its result is kept for the same settings).
+    """
+    import concurrent.futures
+
     lang = ss["lang"]
+    ss.pop("_stopped", None)
     with st.status(tr("app_running"), expanded=True) as status:
         t0 = time.perf_counter()
         try:
             status.write(tr("app_stage_inputs"))
             inputs = cached_inputs(state.inputs_key(config), config)
+            key = state.run_key(config)
             status.write(
                 tr(
                     "app_stage_solve",
@@ -41,7 +58,36 @@ def do_run(config: ScenarioConfig) -> None:
                     limit=f"{config.solver.time_limit_s:g}",
                 )
             )
-            run = cached_run(state.run_key(config), inputs, config)
+            store = run_store()
+            if key in store:
+                run = store[key]
+            else:
+                stage = {"now": "solve"}
+
+                def progress(name: str, message: str, share: float) -> None:
+                    stage["now"] = name
+
+                def solve() -> app_run.AppRun:
+                    done = app_run.solve_run(inputs, config, key=key, progress=progress)
+                    keep_run(key, done)
+                    return done
+
+                pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="planner-run")
+                future = pool.submit(solve)
+                pool.shutdown(wait=False)
+                clock = st.empty()
+                st.button(tr("app_stop"), key="stop_button", on_click=stop_run)
+                while not future.done():
+                    clock.caption(
+                        tr(
+                            "app_elapsed",
+                            stage=tr(f"app_stage_name_{stage['now']}"),
+                            seconds=f"{time.perf_counter() - t0:.0f}",
+                        )
+                    )
+                    time.sleep(0.5)
+                clock.empty()
+                run = future.result()
         except Exception as exc:
             status.update(label=tr("app_run_failed"), state="error", expanded=True)
             show_error(exc)
