@@ -333,8 +333,8 @@ def test_lscp_keeps_required_sites_and_matches_the_exact_minimum() -> None:
 
 @pytest.mark.parametrize("seed", [0, 1, 2, 3, 4])
 def test_set_cover_search_and_milp_match_an_independent_exact_solve(seed: int) -> None:
-    from planner.optimize.scale.cover import coverage, min_cover, reduced_rows
     from planner.optimize.scale.cover_search import cover_search
+    from planner.optimize.scale.set_cover import coverage, min_cover, reduced_rows
 
     base, *_ = _random_problem(250, 45, 10 + seed)
     reach = (np.asarray(base.cost) <= 22.0).any(axis=1)  # rows no site reaches cannot count

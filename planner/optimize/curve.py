@@ -202,10 +202,10 @@ def _solve_point(
     """One point: swap search from ``start``, then subgradient rounds until the gap is
     at most ``target_gap``; returns the solution, its open mask and its multipliers."""
     from planner.optimize.check import nearest_open
-    from planner.optimize.scale.heuristics import _solution
     from planner.optimize.scale.lagrangian import p_median_lagrangian
     from planner.optimize.scale.local_search import local_search
-    from planner.optimize.scale.pmedian import _proven, _start_multipliers
+    from planner.optimize.scale.outcome import scale_solution
+    from planner.optimize.scale.pmedian import initial_multipliers, is_plan_proven
 
     cpu0 = time.thread_time()
     rng_seed = [int(s) for s in seed]
@@ -220,7 +220,7 @@ def _solve_point(
     # point from the average, 25-55 from the plan's alone, and 130-800 from the
     # previous multipliers alone (their Lagrangian value starts higher, yet the
     # steps from there stall).
-    lam0 = _start_multipliers(data, best_open, 0.5)
+    lam0 = initial_multipliers(data, best_open, 0.5)
     carried = lam_prev is not None
     if lam_prev is not None:
         lam0 = 0.5 * (lam0 + lam_prev)
@@ -233,7 +233,7 @@ def _solve_point(
 
     def done() -> bool:
         gap = (best_obj - lb) / max(abs(best_obj), 1e-12)
-        return _proven(best_obj, lb, data.integral) or gap <= target_gap
+        return is_plan_proven(best_obj, lb, data.integral) or gap <= target_gap
 
     while rounds < _MAX_ROUNDS:
         rounds += 1
@@ -267,7 +267,7 @@ def _solve_point(
     assignment, best = nearest_open(problem, open_sites)
     served = problem.weight > 0
     objective = float(np.dot(problem.weight[served], best[served]))
-    proven = _proven(best_obj, lb, data.integral)
+    proven = is_plan_proven(best_obj, lb, data.integral)
     reached = (best_obj - lb) / max(abs(best_obj), 1e-12) <= target_gap
     out_of_time = time.perf_counter() >= deadline
     mask = np.zeros(data.n_sites, dtype=bool)
@@ -285,7 +285,7 @@ def _solve_point(
         details["stop_reason"] = (
             "target_gap" if reached else "time_limit" if out_of_time else "search_ended"
         )
-    sol = _solution(
+    sol = scale_solution(
         open_sites=np.sort(open_sites), assignment=assignment, objective=objective,
         bound=min(lb, objective) if math.isfinite(lb) else None, proven=proven, t0=t0,
         model="p_median", method="lagrangian_curve", details=details,

@@ -302,7 +302,8 @@ def sites_for_limits(
     Rows with no such pair at all cannot be covered by any plan (:func:`precheck`
     reports them) and are left out here.
     """
-    from planner.optimize.scale.cover import Coverage, min_cover, reduced_rows, rows_to_csr
+    from planner.optimize.scale.cover_search import rows_to_csr
+    from planner.optimize.scale.set_cover import Coverage, min_cover, reduced_rows
 
     within = pairs_all.within(limits)
     rows = rows[within.counts[rows] > 0]

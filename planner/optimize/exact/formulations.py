@@ -113,7 +113,7 @@ def build_pairs(problem: Problem, *, max_cost: float | None = None) -> Pairs:
 # --------------------------------------------------------------------------- builder
 
 
-class _Builder:
+class MilpBuilder:
     """Accumulates column and row blocks; private, used only while building one model."""
 
     def __init__(self) -> None:
@@ -189,7 +189,7 @@ class _Builder:
 
 
 def add_site_columns(
-    b: _Builder, problem: Problem, pairs: Pairs, c: np.ndarray | float = 0.0
+    b: MilpBuilder, problem: Problem, pairs: Pairs, c: np.ndarray | float = 0.0
 ) -> int:
     """Binary x_j for the allowed sites; required sites fixed to 1."""
     m = pairs.n_sites
@@ -197,12 +197,12 @@ def add_site_columns(
     return b.cols(np.broadcast_to(np.asarray(c, dtype=np.float64), (m,)), lo, 1.0, integer=True)
 
 
-def add_count_row(b: _Builder, x0: int, m: int, lo: float, hi: float) -> None:
+def add_count_row(b: MilpBuilder, x0: int, m: int, lo: float, hi: float) -> None:
     """``lo <= sum_j x_j <= hi``."""
     b.rows(1, np.zeros(m, dtype=np.int64), x0 + np.arange(m), 1.0, lo, hi)
 
 
-def add_cover_rows(b: _Builder, x0: int, pairs: Pairs, demand_rows: np.ndarray) -> np.ndarray:
+def add_cover_rows(b: MilpBuilder, x0: int, pairs: Pairs, demand_rows: np.ndarray) -> np.ndarray:
     """Hard covering: for each listed demand row, ``sum_{allowed j in pairs} x_j >= 1``.
 
     Returns the listed rows that have no pair at all (uncoverable).
@@ -215,7 +215,7 @@ def add_cover_rows(b: _Builder, x0: int, pairs: Pairs, demand_rows: np.ndarray) 
 
 
 def add_coverage_columns(
-    b: _Builder, x0: int, pairs: Pairs, demand_rows: np.ndarray, c: np.ndarray
+    b: MilpBuilder, x0: int, pairs: Pairs, demand_rows: np.ndarray, c: np.ndarray
 ) -> tuple[int, np.ndarray]:
     """Coverage v_i in [0, 1] with ``v_i <= sum_{j in pairs(i)} x_j`` for rows with a pair.
 
@@ -237,7 +237,7 @@ def add_coverage_columns(
 
 
 def add_standard(
-    b: _Builder, x0: int, pairs: Pairs, weight: np.ndarray, d: float, share: float
+    b: MilpBuilder, x0: int, pairs: Pairs, weight: np.ndarray, d: float, share: float
 ) -> np.ndarray:
     """Percentile standard on x-only models: ``sum_i w_i v_i >= share * W``, v_i covered within d.
 
@@ -272,7 +272,7 @@ class RadiusLayout:
         return (served_cost[self.level_row[has]] > self.level_cost[has]).astype(np.float64)
 
 
-def add_radius_block(b: _Builder, x0: int, pairs: Pairs, weight: np.ndarray) -> RadiusLayout:
+def add_radius_block(b: MilpBuilder, x0: int, pairs: Pairs, weight: np.ndarray) -> RadiusLayout:
     """Chained radius formulation of the service cost ``sum_i w_i d_i`` over nearest open sites.
 
     For demand row ``i`` with distinct allowed costs ``D_i^1 < ... < D_i^K``,
@@ -358,7 +358,7 @@ class AssignmentLayout:
 
 
 def add_assignment_block(
-    b: _Builder,
+    b: MilpBuilder,
     x0: int,
     pairs: Pairs,
     demand_rows: np.ndarray,
@@ -391,7 +391,7 @@ def add_assignment_block(
 
 
 def add_capacity_rows(
-    b: _Builder,
+    b: MilpBuilder,
     x0: int,
     y0: int,
     pairs: Pairs,
@@ -411,7 +411,7 @@ def add_capacity_rows(
 
 
 def add_assignment_standard(
-    b: _Builder, y0: int, pairs: Pairs, weight: np.ndarray, d: float, share: float
+    b: MilpBuilder, y0: int, pairs: Pairs, weight: np.ndarray, d: float, share: float
 ) -> None:
     """``sum_i w_i v_i >= share W`` with ``v_i <= sum_{j: c_ij <= d} y_ij`` (served within d)."""
     rows = np.flatnonzero(weight > 0)
@@ -441,6 +441,6 @@ def add_assignment_standard(
     )
 
 
-def new_builder() -> _Builder:
+def new_builder() -> MilpBuilder:
     """A fresh model builder."""
-    return _Builder()
+    return MilpBuilder()

@@ -16,8 +16,8 @@ from planner.optimize import diagnose
 from planner.optimize.check import nearest_open, recompute_objective
 from planner.optimize.exact.formulations import (
     INF,
+    MilpBuilder,
     Pairs,
-    _Builder,
     add_assignment_block,
     add_assignment_standard,
     add_capacity_rows,
@@ -279,7 +279,7 @@ def _hotspot_limits(problem: Problem, opts: ModelOptions) -> np.ndarray:
 
 
 def _add_x_extras(
-    b: _Builder, x0: int, pairs_all: Pairs, problem: Problem, opts: ModelOptions
+    b: MilpBuilder, x0: int, pairs_all: Pairs, problem: Problem, opts: ModelOptions
 ) -> None:
     """Hotspot limits and percentile standards on an x-only model (nearest-open semantics)."""
     if opts.hotspot_rows is not None and opts.hotspot_rows.size:
@@ -301,7 +301,7 @@ def _site_costs(problem: Problem, pairs: Pairs, model: str) -> tuple[np.ndarray,
     return coef, offset
 
 
-def _add_count_rows(b: _Builder, x0: int, m: int, opts: ModelOptions) -> None:
+def _add_count_rows(b: MilpBuilder, x0: int, m: int, opts: ModelOptions) -> None:
     """Exactly ``p`` open sites, or at most ``max_sites`` (facility location)."""
     if opts.p is not None:
         add_count_row(b, x0, m, opts.p, opts.p)
@@ -310,7 +310,7 @@ def _add_count_rows(b: _Builder, x0: int, m: int, opts: ModelOptions) -> None:
 
 
 def _add_budget_row(
-    b: _Builder, x0: int, problem: Problem, pairs: Pairs, budget: float | None
+    b: MilpBuilder, x0: int, problem: Problem, pairs: Pairs, budget: float | None
 ) -> None:
     if budget is None or problem.opening_cost is None:
         return

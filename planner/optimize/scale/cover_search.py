@@ -35,6 +35,15 @@ __all__ = ["CoverSearch", "cover_search"]
 
 
 @njit(cache=True, nogil=True)
+def rows_to_csr(row_of: np.ndarray, col: np.ndarray, n_rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """CSR ``(indptr, col)`` of the entries ``(row_of[k], col[k])``, columns sorted in a row."""
+    order = np.lexsort((col, row_of))
+    counts = np.bincount(row_of, minlength=n_rows)
+    indptr = np.zeros(n_rows + 1, dtype=np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    return indptr, col[order].astype(np.int64)
+
+
 def _better(c, pick, score, stamp):
     """Is site ``c`` a better pick than ``pick`` (-1: none yet)? Highest score, then oldest."""
     return (
@@ -317,8 +326,6 @@ def cover_search(
     start = np.asarray(start, dtype=np.bool_) | forced
     if n_rows == 0:
         return CoverSearch(forced.copy(), int(forced.sum()), 0, 0, False)
-    from planner.optimize.scale.cover import rows_to_csr
-
     row_of = np.repeat(np.arange(n_rows, dtype=np.int64), np.diff(indptr))
     t_indptr, t_row = rows_to_csr(col, row_of, n_sites)  # each site's rows
     allowed = np.diff(t_indptr) > 0

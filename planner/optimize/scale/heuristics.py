@@ -29,6 +29,7 @@ import scipy.sparse as sp
 from planner.errors import InputError, ProblemError
 from planner.optimize.model_table import models_where
 from planner.optimize.problem import Problem
+from planner.optimize.scale.outcome import no_plan_solution, scale_solution
 from planner.optimize.solution import Solution, Status
 from planner.optimize.timing import Deadline
 
@@ -84,54 +85,6 @@ def _options(options: dict[str, Any], allowed: tuple[str, ...], where: str) -> d
     return used
 
 
-def _gap(objective: float, bound: float | None, sense: str) -> float | None:
-    if bound is None or not np.isfinite(bound) or not np.isfinite(objective):
-        return None
-    diff = (objective - bound) if sense == "min" else (bound - objective)
-    return float(max(diff, 0.0) / max(abs(objective), 1e-12))
-
-
-def _solution(
-    *,
-    open_sites: np.ndarray,
-    assignment: np.ndarray,
-    objective: float,
-    bound: float | None,
-    proven: bool,
-    t0: float,
-    model: str,
-    method: str,
-    sense: str = "min",
-    details: dict[str, Any] | None = None,
-) -> Solution:
-    gap = 0.0 if proven else _gap(objective, bound, sense)
-    return Solution(
-        open_sites=open_sites,
-        assignment=assignment,
-        objective=float(objective),
-        bound=None if bound is None or not np.isfinite(bound) else float(bound),
-        gap=gap,
-        status=Status.OPTIMAL if proven else Status.FEASIBLE,
-        runtime_s=time.perf_counter() - t0,
-        model=model,
-        method=method,
-        solver="planner",
-        sense=sense,
-        details=_jsonable(details or {}),
-    )
-
-
-def _jsonable(d: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in d.items():
-        if isinstance(v, (np.floating, np.integer)):
-            v = v.item()
-        if isinstance(v, float) and not np.isfinite(v):
-            v = None
-        out[k] = v
-    return out
-
-
 def _check_target_gap(target_gap: float | None) -> float:
     value = 0.0 if target_gap is None else float(target_gap)
     if not 0.0 <= value < 1.0:
@@ -167,28 +120,6 @@ def _unservable(problem: Problem) -> np.ndarray:
     return np.flatnonzero((np.diff(sub.indptr) == 0) & (problem.weight > 0))
 
 
-def _infeasible(
-    model: str, t0: float, found: list[dict[str, Any]], sense: str = "min", n: int = 0
-) -> Solution:
-    """No plan: ``found`` are the diagnosis findings (:mod:`planner.optimize.diagnose`)."""
-    from planner.optimize.diagnose import diagnosis, no_plan_details
-
-    return Solution(
-        open_sites=np.zeros(0, dtype=np.int64),
-        assignment=np.full(n, -1, dtype=np.int64),
-        objective=float("nan"),
-        bound=None,
-        gap=None,
-        status=Status.INFEASIBLE,
-        runtime_s=time.perf_counter() - t0,
-        model=model,
-        method="heuristic",
-        solver="planner",
-        sense=sense,
-        details=no_plan_details(diagnosis(found)),
-    )
-
-
 # --------------------------------------------------------------------------- p-median
 
 
@@ -214,7 +145,7 @@ def _p_median(
     if bad.size:
         from planner.optimize.diagnose import no_candidate
 
-        return _infeasible("p_median", t0, [no_candidate(problem, bad)], n=problem.n_demand)
+        return no_plan_solution("p_median", t0, [no_candidate(problem, bad)], n=problem.n_demand)
     data = scale_data.from_problem(problem, p, neighbours=neighbours)
     if data.n == 0:  # no demand with weight: any p sites
         open_sites = np.sort(
@@ -226,7 +157,7 @@ def _p_median(
             )[:p]
         )
         a, _ = nearest_open(problem, open_sites)
-        return _solution(open_sites=open_sites, assignment=a, objective=0.0, bound=0.0, proven=True,
+        return scale_solution(open_sites=open_sites, assignment=a, objective=0.0, bound=0.0, proven=True,
                          t0=t0, model="p_median", method=method_name)  # fmt: skip
     out = solve_p_median(
         data, p, time_limit=_remaining(t0, time_limit), seed=seed, bound=bound, exact=exact,
@@ -251,7 +182,7 @@ def _p_median(
     details = _stop_reason(dict(out.details), out.proven, t0, time_limit)
     details["neighbours_per_point"] = int(np.max(np.diff(data.indptr))) if data.n else 0
     details["lists_complete"] = data.complete
-    return _solution(
+    return scale_solution(
         open_sites=open_sites, assignment=assignment, objective=objective, bound=lb,
         proven=out.proven, t0=t0, model="p_median",
         method="heuristic" if method_name == "heuristic" else out.method,
@@ -363,7 +294,7 @@ def p_median_from_points(
     details = _stop_reason(dict(out.details), out.proven, t0, time_limit)
     details["neighbours_per_point"] = int(np.max(np.diff(data.indptr))) if data.n else 0
     details["lists_complete"] = data.complete
-    return _solution(
+    return scale_solution(
         open_sites=open_sites, assignment=assignment, objective=objective, bound=out.bound,
         proven=out.proven, t0=t0, model="p_median",
         method=out.method, details=details,
