@@ -6,13 +6,14 @@ target, so a failure (full disk, a killed process) never leaves half a file.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from pathlib import Path
 
 from planner.errors import InputError
 
-__all__ = ["atomic_write_text"]
+__all__ = ["atomic_write_text", "file_sha256"]
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -38,3 +39,12 @@ def atomic_write_text(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file's bytes, hex (read in 1 MiB chunks)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()

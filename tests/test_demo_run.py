@@ -141,7 +141,7 @@ def test_p_above_sites_is_a_clear_error(demo_config, demo_inputs) -> None:  # ty
 def test_demo_inputs_are_not_modified(demo_inputs) -> None:  # type: ignore[no-untyped-def]
     import hashlib
 
-    from planner.runs.pipeline import file_sha256
+    from planner.files import file_sha256
 
     path = REPO / "data" / "geo" / "wuhan_demo.gpkg"
     before = file_sha256(path)

@@ -234,7 +234,7 @@ def save_run(
     with a copy of each of its layers (:func:`library_copy`), which its scenario file names."""
     import tomli_w
 
-    from planner.runs.pipeline import lock_document
+    from planner.runs.outputs import lock_document
 
     result = run.result
     if not result.solution.has_plan:

@@ -191,8 +191,9 @@ def headline_metrics(run: AppRun, lang: str) -> list[tuple[str, str, str | None,
             continue
         value = a[key]
         change = None
-        if key in b and b[key] is not None and value is not None:
-            change = fmt_change(key, float(value) - float(b[key]), lang)
+        before = b.get(key)
+        if before is not None and value is not None:
+            change = fmt_change(key, float(value) - float(before), lang)
         colour = "off" if key == "n_centres" else ("inverse" if "minutes" in key else "normal")
         out.append((kpi_label(key, lang), fmt_value(key, value), change, colour))
     return out

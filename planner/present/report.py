@@ -17,7 +17,7 @@ import math
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -26,8 +26,13 @@ from planner.errors import InputError
 from planner.evaluate.kpis import PlanKPIs, compare_kpis, kpi_label
 from planner.i18n import check_language, t
 
-if TYPE_CHECKING:
-    from planner.runs.robustness import RobustnessResult
+
+class RobustnessLike(Protocol):
+    """What the report reads of a robustness run: its JSON form
+    (:class:`planner.runs.results.RobustnessResult` has it)."""
+
+    def to_dict(self) -> dict[str, Any]: ...
+
 
 __all__ = ["ROBUSTNESS_MIN_FREQUENCY", "report_html", "tradeoff_svg", "write_report"]
 
@@ -373,12 +378,10 @@ def _parameter_rows(parameters: Mapping[str, Any] | None) -> list[tuple[str, str
 # robustness
 
 
-def _robustness_dict(robustness: Mapping[str, Any] | RobustnessResult) -> Mapping[str, Any]:
+def _robustness_dict(robustness: Mapping[str, Any] | RobustnessLike) -> Mapping[str, Any]:
     """The ``RobustnessResult.to_dict()`` form of ``robustness``, checked for the keys used."""
     if not isinstance(robustness, Mapping):
-        from planner.runs.robustness import RobustnessResult
-
-        if not isinstance(robustness, RobustnessResult):
+        if not callable(getattr(robustness, "to_dict", None)):
             raise InputError(
                 "`robustness` must be a RobustnessResult (planner.runs.robustness.robustness) or its "
                 f"to_dict(); got {type(robustness).__name__}."
@@ -407,7 +410,7 @@ def _num_or_nan(value: Any) -> float:
 
 
 def _robustness_context(
-    robustness: Mapping[str, Any] | RobustnessResult,
+    robustness: Mapping[str, Any] | RobustnessLike,
     kpis: PlanKPIs,
     sites: pd.DataFrame | None,
     lang: str,
@@ -547,7 +550,7 @@ def report_html(
     simulated_faults: bool | None = None,
     show_worst: bool = True,
     generated: str | None = None,
-    robustness: Mapping[str, Any] | RobustnessResult | None = None,
+    robustness: Mapping[str, Any] | RobustnessLike | None = None,
 ) -> str:
     """The proposal as one standalone HTML page.
 

@@ -10,6 +10,9 @@ from __future__ import annotations
 import copy
 import json
 import os
+import platform
+from datetime import UTC, datetime
+from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,10 +20,12 @@ import numpy as np
 import pandas as pd
 import tomli_w
 
+from planner.files import file_sha256
+from planner.runs.options import solve_options
 from planner.sanitize import write_csv
 
 if TYPE_CHECKING:
-    from planner.runs.pipeline import RunResult
+    from planner.runs.results import RunResult
 
 
 def _json_safe(value: Any) -> Any:
@@ -60,7 +65,6 @@ def tradeoff(result: RunResult) -> pd.DataFrame | None:
     from planner.evaluate.kpis import tradeoff_curve
     from planner.optimize import solve
     from planner.optimize.model_table import model_spec
-    from planner.runs.pipeline import solve_options
 
     cfg = result.config
     max_p = cfg.outputs.tradeoff_max_p
@@ -123,7 +127,7 @@ def assignment_table(result: RunResult) -> pd.DataFrame:
     """One row per demand point: who serves it and how far it travels."""
     d = result.inputs.demand
     sites = result.inputs.sites
-    kpis = result.kpis
+    kpis = result.require_kpis()
     served_by = np.asarray(kpis.assignment)
     ok = served_by >= 0
     ids = np.where(ok, sites["site_id"].to_numpy()[np.where(ok, served_by, 0)], "")
@@ -229,8 +233,6 @@ def diagnosis_document(result: RunResult) -> dict[str, Any]:
 
 def write_outputs(result: RunResult, folder: Path) -> dict[str, Path]:
     """Write every output of a solved run into ``folder``; return them by name."""
-    from planner.runs.pipeline import lock_document
-
     folder = Path(folder)
     written: dict[str, Path] = {}
     cfg = result.config
@@ -262,7 +264,7 @@ def write_outputs(result: RunResult, folder: Path) -> dict[str, Path]:
         "scenario": cfg.name,
         "title": cfg.title,
         "solution": sol.to_dict(),
-        "plan": result.kpis.to_dict(),
+        "plan": result.require_kpis().to_dict(),
         "baseline": None if result.baseline_kpis is None else result.baseline_kpis.to_dict(),
         "comparison": None,
         "tradeoff": None if curve is None else curve.to_dict("records"),
@@ -273,7 +275,9 @@ def write_outputs(result: RunResult, folder: Path) -> dict[str, Path]:
     }
     if result.baseline_kpis is not None:
         doc["comparison"] = (
-            compare_kpis(result.kpis, result.baseline_kpis).reset_index().to_dict("records")
+            compare_kpis(result.require_kpis(), result.baseline_kpis)
+            .reset_index()
+            .to_dict("records")
         )
     kpis_path = folder / "kpis.json"
     kpis_path.write_text(
@@ -317,3 +321,47 @@ def write_outputs(result: RunResult, folder: Path) -> dict[str, Path]:
         )
         written["report"] = folder / "report.html"
     return written
+
+
+def _versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for pkg in (
+        "service-centre-planner",
+        "numpy",
+        "scipy",
+        "geopandas",
+        "shapely",
+        "pyproj",
+        "highspy",
+        "pulp",
+        "folium",
+    ):
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            out[pkg] = "not installed"
+    return out
+
+
+def lock_document(result: RunResult) -> dict[str, Any]:
+    """The resolved settings, input hashes, versions and solver status: enough to reproduce and audit."""
+    cfg = result.config
+    settings = json.loads(cfg.model_dump_json(exclude_none=True))
+    for key, path in result.inputs.input_files.items():
+        settings.setdefault("_resolved_paths", {})[key] = str(path)
+    return {
+        "planner_lock": {
+            "written_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "machine": f"{platform.system()} {platform.machine()}",
+        },
+        "settings": settings,
+        "inputs": {
+            k: {"path": str(p), "sha256": file_sha256(p)}
+            for k, p in result.inputs.input_files.items()
+        },
+        "versions": _versions(),
+        "solution": {
+            k: v for k, v in result.solution.to_dict().items() if v is not None and k != "details"
+        },
+        "open_site_ids": result.chosen_sites["site_id"].tolist(),
+    }

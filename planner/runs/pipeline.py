@@ -14,15 +14,10 @@ interrupted run never leaves half an output).
 
 from __future__ import annotations
 
-import hashlib
 import json
-import platform
-import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
-from importlib import metadata
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +25,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from planner.errors import ConfigError, DataError, DataWarning, SettingWarning
+from planner.errors import ConfigError, DataError, DataWarning
+from planner.evaluate.kpis import PlanKPIs, ServiceStandards, baseline_kpis, plan_kpis
 from planner.inputs.demand import DemandWeights, build_demand
 from planner.inputs.layers import metric_crs_for, projected_xy, read_layer
 from planner.inputs.rasters import is_raster, read_population_raster
@@ -42,93 +38,16 @@ from planner.inputs.sites import (
     sites_from_densest_cells,
 )
 from planner.optimize import Problem, Solution
-from planner.optimize.model_table import (
-    COVERAGE_MODELS,
-    MODEL_TABLE,
-    MODELS,
-    model_spec,
-    models_where,
-)
 from planner.runs.config import LayerSource, ScenarioConfig, load_scenario
+from planner.runs.options import solve_options
 from planner.runs.outdir import claim_out_dir
-from planner.travel.straight_line import TravelMatrix, straight_line_matrix
+from planner.runs.outputs import write_outputs
+from planner.runs.results import PlanInputs, RunResult
+from planner.travel.straight_line import straight_line_matrix
 
 #: ``progress(stage, message, share_done)``: stage is one of ``reading``,
 #: ``aggregation``, ``travel``, ``solve``, ``kpis``, ``outputs``; share in 0..1.
 Progress = Callable[[str, str, float], None]
-
-
-@dataclass(frozen=True, eq=False)
-class PlanInputs:
-    """Everything a run needs before the model: demand, sites, faults and travel costs."""
-
-    config: ScenarioConfig
-    demand: gpd.GeoDataFrame
-    sites: gpd.GeoDataFrame
-    faults: gpd.GeoDataFrame | None
-    travel: TravelMatrix
-    input_files: dict[str, Path]
-    attribution: list[str] = field(default_factory=list)
-    population_simulated: bool = False
-    #: Plausibility findings (planner.inputs.sanity), each one line; warned when loaded.
-    data_warnings: tuple[str, ...] = ()
-
-    @property
-    def simulated_layers(self) -> list[str]:
-        """Names of the layers whose data are simulated (flagged on every map and report)."""
-        names = ["population"] if self.population_simulated else []
-        if (
-            self.faults is not None
-            and "simulated" in self.faults
-            and self.faults["simulated"].astype(bool).any()
-        ):
-            names.append("fault_records")
-        if bool(self.sites.loc[self.sites["existing"], "simulated"].any()):
-            names.append("existing_centres")
-        return names
-
-
-@dataclass(frozen=True, eq=False)
-class RunResult:
-    """One solved scenario: the plan, the baseline and their KPIs, and what was written."""
-
-    config: ScenarioConfig
-    inputs: PlanInputs
-    problem: Problem
-    solution: Solution
-    baseline_open_sites: np.ndarray
-    kpis: Any
-    baseline_kpis: Any | None
-    out_dir: Path | None = None
-    outputs: dict[str, Path] = field(default_factory=dict)
-    #: A :class:`planner.runs.robustness.RobustnessResult` when the run was perturbed.
-    robustness: Any | None = None
-
-    @property
-    def chosen_sites(self) -> gpd.GeoDataFrame:
-        """The open sites as rows of the sites table."""
-        return self.inputs.sites.iloc[self.solution.open_sites].reset_index(drop=True)
-
-    def why_no_plan(self, lang: str | None = None) -> str | None:
-        """Why the run has no plan, in plain words; ``None`` when it has one.
-
-        The optimiser's diagnosis (:func:`planner.optimize.diagnose.explain`) in
-        ``lang`` (default: the scenario's ``outputs.language``), naming demand points by
-        their ``demand_id`` and limits in the scenario's cost unit.
-        """
-        from planner.i18n import t
-        from planner.optimize.diagnose import explain, findings_of
-
-        sol = self.solution
-        if sol.has_plan:
-            return None
-        lang = lang or self.config.outputs.language
-        findings = findings_of(sol.details)
-        if not findings:  # a solution made elsewhere: its English message is all there is
-            return str((sol.details or {}).get("message") or t("app_quality_none", lang))
-        unit = t("minutes_unit" if self.config.model.cost == "minutes" else "metres_unit", lang)
-        names = self.inputs.demand["demand_id"].astype(str).tolist()
-        return explain(findings, lang, demand_names=names, cost_unit=unit)
 
 
 def read_source(cfg: ScenarioConfig, src: LayerSource, what: str) -> gpd.GeoDataFrame:
@@ -458,112 +377,6 @@ def build_problem(inputs: PlanInputs, config: ScenarioConfig | None = None) -> P
     )
 
 
-def response_limits(demand: gpd.GeoDataFrame, config: ScenarioConfig) -> np.ndarray:
-    """The repair-response standard in minutes of each demand point, by its zone."""
-    s = config.standards
-    table = {
-        "urban": s.response_minutes_urban,
-        "rural": s.response_minutes_rural,
-        "remote": s.response_minutes_remote,
-    }
-    return demand["zone"].map(table).fillna(s.response_minutes_urban).to_numpy(dtype=np.float64)
-
-
-#: Model settings that only some models use (``model.p`` only when set in the file).
-SETTING_MODELS: dict[str, tuple[str, ...]] = {
-    "p": tuple(m for m in MODELS if MODEL_TABLE[m].p != "no"),
-    "radius": COVERAGE_MODELS,
-    "max_sites": models_where(facility_costs=True),
-    "opening_cost": models_where(facility_costs=True),
-    "budget": models_where(facility_costs=True),
-}
-
-
-def warn_unused_settings(config: ScenarioConfig) -> list[str]:
-    """Warn (:class:`~planner.errors.SettingWarning`) of each model setting the chosen
-    model ignores, e.g. ``radius`` with ``p_median``; returns the messages."""
-    m = config.model
-    messages = []
-    for key, models in SETTING_MODELS.items():
-        value = getattr(m, key)
-        if value is None or m.name in models or key not in m.model_fields_set:
-            continue
-        messages.append(
-            f"model.{key} = {value} is not used by model {m.name!r} (only by "
-            f"{', '.join(models)}); it is ignored. Remove it, or choose one of those models."
-        )
-    for message in messages:
-        warnings.warn(message, SettingWarning, stacklevel=2)
-    return messages
-
-
-def solve_options(inputs: PlanInputs, config: ScenarioConfig) -> dict[str, Any]:
-    """Keyword arguments of :func:`planner.optimize.solve` for a scenario."""
-    m = config.model
-    s = config.solver
-    warn_unused_settings(config)
-    options: dict[str, Any] = {
-        "model": m.name,
-        "method": s.method,
-        "solver": s.solver,
-        "time_limit": s.time_limit_s,
-        "seed": s.seed,
-    }
-    if s.method == "auto":
-        options["target_gap"] = s.target_gap
-    spec = model_spec(m.name)
-    if spec.p == "required":
-        if m.p is None:
-            raise ConfigError(f"model.p is needed for model {m.name!r}; set `p` in [model].")
-        n_sites = len(inputs.sites)
-        if m.p > n_sites:
-            raise ConfigError(
-                f"model.p = {m.p} is more than the {n_sites} sites; lower `p` or add candidates."
-            )
-        n_kept = int(inputs.sites["keep"].sum())
-        if m.p < n_kept:
-            raise ConfigError(
-                f"model.p = {m.p} is fewer than the {n_kept} existing centres that must stay open; raise `p` "
-                "or set data.existing.policy = 'may_close'."
-            )
-        options["p"] = m.p
-    elif spec.facility_costs:
-        if m.p is not None and m.max_sites is not None:
-            raise ConfigError(
-                "model.p (exactly p centres) and model.max_sites (at most) are both set; "
-                "keep one of them."
-            )
-        n_kept = int(inputs.sites["keep"].sum())
-        for key, value in (("p", m.p), ("max_sites", m.max_sites)):
-            if value is not None and value < n_kept:
-                raise ConfigError(
-                    f"model.{key} = {value} is fewer than the {n_kept} existing centres that must "
-                    f"stay open; raise `{key}` or set data.existing.policy = 'may_close'."
-                )
-        if m.p is not None:
-            options["p"] = m.p
-        if m.max_sites is not None:
-            options["max_sites"] = m.max_sites
-    if spec.coverage:
-        radius = m.radius if m.radius is not None else config.standards.service_minutes[0]
-        if m.cost == "distance" and m.radius is None:
-            raise ConfigError("model.radius is needed in metres when model.cost = 'distance'.")
-        options["radius"] = radius
-    if spec.facility_costs and m.budget is not None:
-        options["budget"] = m.budget
-    if m.percentile_standards:
-        options["standards"] = [(float(c), float(share)) for c, share in m.percentile_standards]
-    if m.enforce_hotspot_response:
-        if m.cost != "minutes":
-            raise ConfigError(
-                "model.enforce_hotspot_response needs model.cost = 'minutes' (the standards are in minutes)."
-            )
-        rows = np.flatnonzero(inputs.demand["is_hotspot"].to_numpy())
-        options["hotspot_rows"] = rows
-        options["hotspot_max_cost"] = response_limits(inputs.demand, config)[rows]
-    return options
-
-
 def baseline_sites(inputs: PlanInputs) -> np.ndarray:
     """Indices of today's centres (the baseline network), empty when none are given."""
     return np.flatnonzero(inputs.sites["existing"].to_numpy(dtype=bool))
@@ -578,10 +391,8 @@ def plan(inputs: PlanInputs, config: ScenarioConfig | None = None) -> tuple[Prob
     return problem, solve(problem, **solve_options(inputs, cfg))
 
 
-def service_standards(config: ScenarioConfig) -> Any:
+def service_standards(config: ScenarioConfig) -> ServiceStandards:
     """The scenario's standards as :class:`planner.evaluate.kpis.ServiceStandards`."""
-    from planner.evaluate.kpis import ServiceStandards
-
     s = config.standards
     return ServiceStandards(
         service_minutes=tuple(s.service_minutes),
@@ -616,10 +427,8 @@ def kpi_arguments(inputs: PlanInputs, config: ScenarioConfig | None = None) -> d
 
 def measure(
     inputs: PlanInputs, solution: Solution, config: ScenarioConfig | None = None
-) -> tuple[Any, Any | None]:
+) -> tuple[PlanKPIs, PlanKPIs | None]:
     """KPIs of the plan and of today's baseline (``None`` without existing centres)."""
-    from planner.evaluate.kpis import baseline_kpis, plan_kpis
-
     common = kpi_arguments(inputs, config)
     kpis = plan_kpis(solution, **common)
     base = baseline_sites(inputs)
@@ -630,59 +439,6 @@ def measure(
 def _site_labels(sites: gpd.GeoDataFrame, language: str) -> list[str]:
     col = "name_zh" if language == "zh" else "name_en"
     return [f"{sid} {name}".strip() for sid, name in zip(sites["site_id"], sites[col], strict=True)]
-
-
-def file_sha256(path: Path) -> str:
-    """SHA-256 of a file's bytes (for the lock file's audit trail)."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def _versions() -> dict[str, str]:
-    out = {"python": platform.python_version()}
-    for pkg in (
-        "service-centre-planner",
-        "numpy",
-        "scipy",
-        "geopandas",
-        "shapely",
-        "pyproj",
-        "highspy",
-        "pulp",
-        "folium",
-    ):
-        try:
-            out[pkg] = metadata.version(pkg)
-        except metadata.PackageNotFoundError:
-            out[pkg] = "not installed"
-    return out
-
-
-def lock_document(result: RunResult) -> dict[str, Any]:
-    """The resolved settings, input hashes, versions and solver status: enough to reproduce and audit."""
-    cfg = result.config
-    settings = json.loads(cfg.model_dump_json(exclude_none=True))
-    for key, path in result.inputs.input_files.items():
-        settings.setdefault("_resolved_paths", {})[key] = str(path)
-    return {
-        "planner_lock": {
-            "written_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "machine": f"{platform.system()} {platform.machine()}",
-        },
-        "settings": settings,
-        "inputs": {
-            k: {"path": str(p), "sha256": file_sha256(p)}
-            for k, p in result.inputs.input_files.items()
-        },
-        "versions": _versions(),
-        "solution": {
-            k: v for k, v in result.solution.to_dict().items() if v is not None and k != "details"
-        },
-        "open_site_ids": result.chosen_sites["site_id"].tolist(),
-    }
 
 
 def input_paths(config: ScenarioConfig) -> list[Path]:
@@ -745,7 +501,6 @@ def run_scenario(
     config = scenario if isinstance(scenario, ScenarioConfig) else load_scenario(scenario)
     if out_dir is None:
         return _run(config, inputs, progress)
-    from planner.runs.outputs import write_outputs
 
     # Claimed before the (possibly long) load and solve: every --out problem is found first,
     # and a second run into the same folder stops at once.

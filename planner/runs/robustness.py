@@ -34,7 +34,7 @@ import math
 import time
 import typing
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -44,6 +44,7 @@ import pandas as pd
 from planner.errors import InputError
 from planner.runs.config import ScenarioConfig
 from planner.runs.parallel import ProgressCallback, Task, run_tasks
+from planner.runs.results import RobustnessResult, json_records
 from planner.runs.sweep import reweight_demand
 from planner.sanitize import write_csv
 
@@ -51,7 +52,7 @@ if typing.TYPE_CHECKING:
     import geopandas as gpd
 
     from planner.optimize import Solution
-    from planner.runs.pipeline import PlanInputs
+    from planner.runs.results import PlanInputs
 
 __all__ = [
     "COMPONENTS",
@@ -187,91 +188,6 @@ def _outcome(inputs: PlanInputs, config: ScenarioConfig, solution: Solution) -> 
         "summary": summary,
         "solve_s": float(solution.runtime_s),
     }
-
-
-@dataclass(frozen=True, eq=False)
-class RobustnessResult:
-    """How often each site is chosen under perturbed demand, and how much the KPIs spread.
-
-    Attributes
-    ----------
-    site_frequency
-        One row per site, in the sites table's order: ``site_index``, ``site_id``,
-        ``name_zh``, ``name_en``, ``category``, ``existing``, ``keep``, ``lon``,
-        ``lat``, ``in_base_plan`` (chosen by the unperturbed plan),
-        ``times_chosen`` and ``frequency`` (share of the draws with a plan that
-        open the site, 0-1).
-    kpi_spread
-        One row per KPI (index: the :meth:`~planner.evaluate.kpis.PlanKPIs.summary` key,
-        plus ``objective``): ``base`` (unperturbed plan), ``mean``, ``std``,
-        ``p5``, ``p50``, ``p95``, ``min``, ``max`` over the draws.
-    draws
-        One row per draw: ``draw``, ``status``, ``objective``, ``gap``,
-        ``solve_s``, ``open_site_ids`` (``;``-separated), the KPI headline numbers.
-    base_open_sites
-        Site indices of the unperturbed plan.
-    relative_error, distribution, n_draws, seed
-        The perturbation settings.
-    scheduler, n_workers, wall_s
-        Where it ran and how long it took (seconds).
-    """
-
-    site_frequency: pd.DataFrame
-    kpi_spread: pd.DataFrame
-    draws: pd.DataFrame
-    base_open_sites: np.ndarray
-    relative_error: dict[str, float]
-    distribution: str
-    n_draws: int
-    seed: int
-    scheduler: str
-    n_workers: int
-    wall_s: float
-
-    @property
-    def n_with_plan(self) -> int:
-        """Draws that produced a plan (frequencies are shares of these)."""
-        return int(self.draws["status"].isin(["optimal", "feasible"]).sum())
-
-    def frequency_by_site_id(self) -> dict[str, float]:
-        """``{site_id: frequency}`` of every site chosen at least once (for a map layer)."""
-        chosen = self.site_frequency[self.site_frequency["times_chosen"] > 0]
-        return dict(
-            zip(chosen["site_id"].astype(str), chosen["frequency"].astype(float), strict=True)
-        )
-
-    def robust_sites(self, threshold: float = 0.9) -> pd.DataFrame:
-        """Sites of the unperturbed plan chosen in at least ``threshold`` of the draws."""
-        f = self.site_frequency
-        return f[f["in_base_plan"] & (f["frequency"] >= threshold)].reset_index(drop=True)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-serialisable form (sites chosen at least once or in the base plan)."""
-        f = self.site_frequency
-        shown = f[(f["times_chosen"] > 0) | f["in_base_plan"]].sort_values(
-            ["frequency", "site_index"], ascending=[False, True]
-        )
-        spread = self.kpi_spread.reset_index().rename(columns={"index": "kpi"})
-        return {
-            "relative_error": dict(self.relative_error),
-            "distribution": self.distribution,
-            "n_draws": self.n_draws,
-            "n_with_plan": self.n_with_plan,
-            "seed": self.seed,
-            "scheduler": self.scheduler,
-            "n_workers": self.n_workers,
-            "wall_s": round(self.wall_s, 3),
-            "base_open_site_ids": f.loc[f["in_base_plan"], "site_id"].astype(str).tolist(),
-            "site_frequency": _records(shown),
-            "kpi_spread": _records(spread),
-        }
-
-
-def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    return typing.cast(
-        list[dict[str, Any]],
-        json.loads(df.to_json(orient="records", force_ascii=False, double_precision=15)),
-    )
 
 
 def robustness(
@@ -498,7 +414,7 @@ def write_robustness(result: RobustnessResult, folder: str | Path) -> dict[str, 
             "geometry": {"type": "Point", "coordinates": [rec["lon"], rec["lat"]]},
             "properties": {k: v for k, v in rec.items() if k not in ("lon", "lat")},
         }
-        for rec in _records(shown)
+        for rec in json_records(shown)
     ]
     out["geojson"].write_text(
         json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False),

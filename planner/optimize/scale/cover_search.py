@@ -34,7 +34,6 @@ from numba import njit
 __all__ = ["CoverSearch", "cover_search"]
 
 
-@njit(cache=True, nogil=True)
 def rows_to_csr(row_of: np.ndarray, col: np.ndarray, n_rows: int) -> tuple[np.ndarray, np.ndarray]:
     """CSR ``(indptr, col)`` of the entries ``(row_of[k], col[k])``, columns sorted in a row."""
     order = np.lexsort((col, row_of))
@@ -44,6 +43,7 @@ def rows_to_csr(row_of: np.ndarray, col: np.ndarray, n_rows: int) -> tuple[np.nd
     return indptr, col[order].astype(np.int64)
 
 
+@njit(cache=True, nogil=True)
 def _better(c, pick, score, stamp):
     """Is site ``c`` a better pick than ``pick`` (-1: none yet)? Highest score, then oldest."""
     return (
