@@ -1,4 +1,4 @@
-"""Writing files safely: one helper for every atomic write in the planner.
+"""Writing files safely: atomic writes, file hashes, JSON- and TOML-safe values.
 
 A file is written to a temporary file in its own folder and then renamed over the
 target, so a failure (full disk, a killed process) never leaves half a file.
@@ -7,13 +7,39 @@ target, so a failure (full disk, a killed process) never leaves half a file.
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import tempfile
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 from planner.errors import InputError
 
-__all__ = ["atomic_write_text", "file_sha256"]
+__all__ = ["atomic_path", "atomic_write_text", "file_sha256", "json_safe", "toml_safe"]
+
+
+@contextmanager
+def atomic_path(path: Path, *, suffix: str = ".tmp") -> Iterator[Path]:
+    """A temporary path beside ``path`` to write to; renamed over ``path`` when the
+    ``with`` body succeeds, removed when it fails.
+
+    For writers that need a file name (GeoPackage drivers, ``numpy.savez``). The
+    temporary name is ``.NAME.<random><suffix>`` (not created in advance: give the
+    suffix a writer needs, e.g. ``".tmp.gpkg"``).
+    """
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}{suffix}")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -48,3 +74,29 @@ def file_sha256(path: Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+def json_safe(value: Any) -> Any:
+    """``value`` ready for :func:`json.dumps`: NaN and infinity become ``None`` (JSON has
+    neither), numpy scalars Python numbers, mapping keys strings, tuples lists."""
+    if isinstance(value, Mapping):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def toml_safe(value: Any) -> Any:
+    """``value`` ready for ``tomli_w.dumps``: TOML has no null, so ``None`` values are
+    dropped (recursively); numpy scalars become Python numbers."""
+    if isinstance(value, Mapping):
+        return {str(k): toml_safe(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list | tuple):
+        return [toml_safe(v) for v in value if v is not None]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import io
 import json
-import math
 import tempfile
 import zipfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
-
-import numpy as np
 
 from planner.app.maps import result_map, result_map_html
 from planner.app.run import AppRun
@@ -26,6 +23,7 @@ from planner.app.state import (
 )
 from planner.app.tables import site_table
 from planner.errors import ConfigError, InputError
+from planner.files import json_safe, toml_safe
 from planner.runs.config import ScenarioConfig, scenario_from_dict
 from planner.sanitize import csv_bytes
 
@@ -35,14 +33,6 @@ if TYPE_CHECKING:
 
 # --------------------------------------------------------------------------------------
 # downloads
-
-
-def _toml_safe(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {str(k): _toml_safe(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list | tuple):
-        return [_toml_safe(v) for v in value if v is not None]
-    return value
 
 
 def scenario_toml(config: ScenarioConfig, *, paths: Mapping[str, str] | None = None) -> str:
@@ -60,7 +50,7 @@ def scenario_toml(config: ScenarioConfig, *, paths: Mapping[str, str] | None = N
         "# Written by the Service-Centre Planner app. Reproduce the run with:\n"
         "#   planner run scenario.toml --out out/run\n"
     )
-    return header + tomli_w.dumps(_toml_safe(doc))
+    return header + tomli_w.dumps(toml_safe(doc))
 
 
 def scenario_bundle(config: ScenarioConfig) -> bytes:
@@ -118,21 +108,8 @@ def kpis_document(run: AppRun) -> dict[str, Any]:
     return doc
 
 
-def _json_safe(value: Any) -> Any:
-    """NaN and infinity become None (JSON has neither); numpy scalars become Python numbers."""
-    if isinstance(value, Mapping):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
 def _json_bytes(doc: Any) -> bytes:
-    return json.dumps(_json_safe(doc), ensure_ascii=False, indent=2).encode("utf-8")
+    return json.dumps(json_safe(doc), ensure_ascii=False, indent=2).encode("utf-8")
 
 
 def report_page(run: AppRun, lang: str, *, basemap: str = "osm") -> str:
@@ -258,7 +235,7 @@ def save_run(
     return library.save(
         name,
         scenario_toml=scenario_toml(result.config, paths=kept),
-        lock_toml=tomli_w.dumps(_toml_safe(_json_safe(lock_document(result)))),
+        lock_toml=tomli_w.dumps(toml_safe(json_safe(lock_document(result)))),
         kpis=kpis_document(run),
         open_site_ids=[str(s["site_id"]) for s in sites],
         sites=sites,

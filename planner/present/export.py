@@ -19,7 +19,6 @@ failure never leaves half a GeoPackage.
 from __future__ import annotations
 
 import os
-import uuid
 from pathlib import Path
 
 import geopandas as gpd
@@ -35,6 +34,7 @@ from planner.evaluate.catchments import (
     resolve_open,
 )
 from planner.evaluate.kpis import PlanKPIs
+from planner.files import atomic_path
 from planner.i18n import check_language, t
 from planner.optimize.solution import Solution
 
@@ -198,12 +198,11 @@ def export_plan_gpkg(
             )
         )
 
-    tmp = out.with_name(f".{out.stem}.{uuid.uuid4().hex}.tmp.gpkg")
-    try:
-        for name, gdf in layers:
-            pyogrio.write_dataframe(gdf, tmp, layer=name, driver="GPKG")
-        os.replace(tmp, out)
-    finally:
-        for leftover in (tmp, tmp.with_name(tmp.name + "-wal"), tmp.with_name(tmp.name + "-shm")):
-            leftover.unlink(missing_ok=True)
+    with atomic_path(out, suffix=".tmp.gpkg") as tmp:
+        try:
+            for name, gdf in layers:
+                pyogrio.write_dataframe(gdf, tmp, layer=name, driver="GPKG")
+        finally:  # SQLite's journal files beside the temporary GeoPackage
+            for leftover in (tmp.with_name(tmp.name + "-wal"), tmp.with_name(tmp.name + "-shm")):
+                leftover.unlink(missing_ok=True)
     return out

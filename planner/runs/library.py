@@ -20,7 +20,6 @@ Comparisons reuse :func:`planner.evaluate.compare.compare_runs`.
 from __future__ import annotations
 
 import json
-import math
 import os
 import sqlite3
 import tempfile
@@ -35,6 +34,7 @@ from typing import TYPE_CHECKING, Any, Final
 import pandas as pd
 
 from planner.errors import DataError, InputError
+from planner.files import json_safe
 
 if TYPE_CHECKING:
     from planner.evaluate.compare import Comparison
@@ -222,9 +222,9 @@ class ScenarioLibrary:
         """
         key = _check_name(name)
         created = datetime.now(UTC).isoformat(timespec="seconds")
-        kpis_text = json.dumps(_json_safe(dict(kpis)), ensure_ascii=False)
+        kpis_text = json.dumps(json_safe(dict(kpis)), ensure_ascii=False)
         ids = [str(s) for s in open_site_ids]
-        site_rows = [_json_safe(dict(s)) for s in sites]
+        site_rows = [json_safe(dict(s)) for s in sites]
         blob = None if map_html is None else zlib.compress(map_html.encode("utf-8"), 6)
         with self._connect() as con:
             exists = con.execute("SELECT 1 FROM scenarios WHERE name = ?", (key,)).fetchone()
@@ -376,18 +376,3 @@ def _renamed(comparison: Comparison, names: list[str]) -> Comparison:
         sites=comparison.sites.rename(index=mapping),
         settings=comparison.settings.rename(columns=mapping),
     )
-
-
-def _json_safe(value: Any) -> Any:
-    """NaN and infinity become None; numpy scalars become Python numbers."""
-    import numpy as np
-
-    if isinstance(value, Mapping):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value

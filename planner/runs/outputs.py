@@ -20,36 +20,12 @@ import numpy as np
 import pandas as pd
 import tomli_w
 
-from planner.files import file_sha256
+from planner.files import file_sha256, json_safe, toml_safe
 from planner.runs.options import solve_options
 from planner.sanitize import write_csv
 
 if TYPE_CHECKING:
     from planner.runs.results import RunResult
-
-
-def _json_safe(value: Any) -> Any:
-    """NaN and infinity become None (JSON has neither); numpy scalars become Python numbers."""
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not np.isfinite(value):
-        return None
-    return value
-
-
-def _toml_safe(value: Any) -> Any:
-    """TOML has no null: drop None values, recursively."""
-    if isinstance(value, dict):
-        return {str(k): _toml_safe(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list | tuple):
-        return [_toml_safe(v) for v in value if v is not None]
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
 
 
 def tradeoff(result: RunResult) -> pd.DataFrame | None:
@@ -239,13 +215,13 @@ def write_outputs(result: RunResult, folder: Path) -> dict[str, Path]:
     sol = result.solution
 
     lock = folder / "scenario.lock.toml"
-    lock.write_text(tomli_w.dumps(_toml_safe(lock_document(result))), encoding="utf-8")
+    lock.write_text(tomli_w.dumps(toml_safe(lock_document(result))), encoding="utf-8")
     written["lock"] = lock
 
     if not sol.has_plan:
         # No plan: say why (the diagnosis), write nothing that pretends to be a plan.
         (folder / "diagnosis.json").write_text(
-            json.dumps(_json_safe(diagnosis_document(result)), ensure_ascii=False, indent=2),
+            json.dumps(json_safe(diagnosis_document(result)), ensure_ascii=False, indent=2),
             encoding="utf-8",
         )
         written["diagnosis"] = folder / "diagnosis.json"
@@ -280,9 +256,7 @@ def write_outputs(result: RunResult, folder: Path) -> dict[str, Path]:
             .to_dict("records")
         )
     kpis_path = folder / "kpis.json"
-    kpis_path.write_text(
-        json.dumps(_json_safe(doc), ensure_ascii=False, indent=2), encoding="utf-8"
-    )
+    kpis_path.write_text(json.dumps(json_safe(doc), ensure_ascii=False, indent=2), encoding="utf-8")
     written["kpis"] = kpis_path
 
     assignment_path = folder / "assignment.csv"

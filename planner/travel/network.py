@@ -29,7 +29,6 @@ import math
 import multiprocessing
 import os
 import sys
-import tempfile
 import warnings
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -40,7 +39,8 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import scipy.sparse as sp
 
-from planner.errors import ConfigError, DataError, InputError
+from planner.errors import ConfigError, DataError, InputError, OptionalDependencyError
+from planner.files import atomic_path
 from planner.travel import routing
 from planner.travel.network_io import (
     RawGraph,
@@ -234,7 +234,13 @@ class RoadNetwork:
     def to_networkx(self, mode: Mode = "drive") -> nx.DiGraph:
         """A ``networkx.DiGraph`` of the arcs open to ``mode`` (edge attributes ``minutes``,
         ``length_m``; node attributes ``lon``, ``lat``), for checks and custom analyses."""
-        import networkx as nx
+        try:
+            import networkx as nx
+        except ImportError:
+            raise OptionalDependencyError(
+                "RoadNetwork.to_networkx needs networkx; install it with "
+                "`pip install 'service-centre-planner[networkx]'`."
+            ) from None
 
         _check_mode(mode)
         g = self.mode_graph(mode)
@@ -711,24 +717,18 @@ def _save_cache(path: Path, tm: TravelMatrix) -> None:
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     # Written to a temporary file and renamed, so a crash never leaves half a cache entry.
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npz.tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez_compressed(
-                fh,
-                indptr=minutes.indptr,
-                indices=minutes.indices,
-                minutes=minutes.data,
-                distance_m=dist.data,
-                shape=np.array(minutes.shape, dtype=np.int64),
-                unroutable_demand=tm.unroutable_demand,
-                unroutable_sites=tm.unroutable_sites,
-                meta=np.array(meta),
-            )
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path, suffix=".npz.tmp") as tmp, open(tmp, "wb") as fh:
+        np.savez_compressed(
+            fh,
+            indptr=minutes.indptr,
+            indices=minutes.indices,
+            minutes=minutes.data,
+            distance_m=dist.data,
+            shape=np.array(minutes.shape, dtype=np.int64),
+            unroutable_demand=tm.unroutable_demand,
+            unroutable_sites=tm.unroutable_sites,
+            meta=np.array(meta),
+        )
 
 
 def _load_cache(path: Path) -> TravelMatrix | None:
