@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup demo test app bench bench-full lint data wuhan-data clean
+.PHONY: setup demo test test-fast app bench bench-full lint data wuhan-data clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,11 @@ demo: setup
 ## Every test (unit, benchmarks-as-correctness, app, real Chromium where installed)
 test: setup
 	@$(PY) -m pytest; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: treating as a failure"; exit 1; fi; exit $$rc
+
+## The edit loop: no real-browser tests, no tests marked slow (> 10 s), stop at the first failure
+test-fast: setup
+	@$(PY) -m pytest -m "not slow and not browser" -x -q; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: treating as a failure"; exit 1; fi; exit $$rc
 
 ## The Streamlit app on the demo data, for this machine only (APP_ADDRESS=0.0.0.0 serves a team:
