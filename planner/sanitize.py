@@ -53,7 +53,7 @@ _MARKDOWN_DIRECTIVE = re.compile(r":(?=[\w+\-/])")
 _MARKDOWN_BLOCK_START = re.compile(r"^(\s*\d*)([#+\-=!.)])")
 
 
-_VIRTUAL_PATH = re.compile(r"[/\\]vsi[a-z0-9_]+([/\\]|$)", re.IGNORECASE)
+VIRTUAL_PATH = re.compile(r"[/\\]vsi[a-z0-9_]+([/\\]|$)", re.IGNORECASE)
 _PREFIX = re.compile(r"^([A-Za-z][A-Za-z0-9_+.-]+):")
 
 
@@ -84,7 +84,7 @@ def check_plain_path(path: str | os.PathLike[str], *, what: str = "layer") -> Pa
     text = os.fsdecode(path)
     if "\x00" in text:
         raise DataError(f"{what} path {text!r} holds a NUL character; give a file on disk.")
-    if _VIRTUAL_PATH.search(text):
+    if VIRTUAL_PATH.search(text):
         raise DataError(
             f"{what} path {text!r} is a GDAL virtual path (/vsicurl/, /vsizip/, ...), which is "
             "not accepted; give a file on disk (a zipped Shapefile as the .zip itself)."

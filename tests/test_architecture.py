@@ -18,7 +18,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "planner"
 
 #: Layers from the bottom up; a module may import its own layer and the ones below.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("planner.errors", "planner.files", "planner.sanitize", "planner.i18n"),
+    ("planner.errors", "planner.files", "planner.limits", "planner.sanitize", "planner.i18n"),
     ("planner.inputs",),
     ("planner.travel",),
     ("planner.optimize",),

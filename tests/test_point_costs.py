@@ -10,9 +10,9 @@ import pytest
 
 from planner.errors import ProblemError
 from planner.optimize import Problem, Status, solve
-from planner.optimize import problem as problem_mod
 from planner.optimize.check import nearest_open, pair_cost
 from planner.optimize.problem import PointCosts
+from planner.travel import point_costs as point_costs_mod
 from planner.travel.straight_line import straight_line_matrix
 
 
@@ -79,7 +79,7 @@ def test_a_problem_on_point_costs_solves_like_the_dense_one() -> None:
 
 def test_point_costs_refuse_to_go_dense_above_the_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     d, s, w = _points(50, 10, 3)
-    monkeypatch.setattr(problem_mod, "POINT_COSTS_DENSE_MAX_PAIRS", 100)
+    monkeypatch.setattr(point_costs_mod, "POINT_COSTS_DENSE_MAX_PAIRS", 100)
     lazy = PointCosts(d, s, 1.0)
     with pytest.raises(
         ProblemError, match=r"dense 50 x 10 cost matrix .* larger demand.cell_size_m"

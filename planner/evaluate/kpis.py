@@ -47,8 +47,8 @@ from numpy.typing import ArrayLike
 
 from planner.errors import InputError
 from planner.i18n import t
-from planner.optimize.problem import PointCosts
 from planner.optimize.solution import Solution
+from planner.travel.point_costs import PointCosts
 
 __all__ = [
     "PlanKPIs",

@@ -33,7 +33,7 @@ import shapely
 from planner.errors import DataError
 from planner.inputs.sanity import china_findings, crs_findings
 from planner.limits import current_limits
-from planner.sanitize import _VIRTUAL_PATH, check_plain_path
+from planner.sanitize import VIRTUAL_PATH, check_plain_path
 
 Datum = Literal["wgs84", "gcj02", "bd09"]
 
@@ -310,7 +310,7 @@ def _csv_to_gdf(
     return gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(x, y), crs=crs or "EPSG:4326")
 
 
-def _check_zip(path: Path) -> zipfile.ZipFile:
+def check_zip(path: Path) -> zipfile.ZipFile:
     """Open a zip after checking its directory: flat names, no dataset descriptions,
     sizes and compression ratios within the limits (decompression bombs)."""
     limits = current_limits()
@@ -328,7 +328,7 @@ def _check_zip(path: Path) -> zipfile.ZipFile:
             raise DataError(
                 f"{path}: refuses member {name!r} (absolute path or '..'); re-zip the files flat."
             )
-        if name.lower().endswith(DATASET_DESCRIPTIONS) or _VIRTUAL_PATH.search(name):
+        if name.lower().endswith(DATASET_DESCRIPTIONS) or VIRTUAL_PATH.search(name):
             zf.close()
             raise DataError(
                 f"{path}: member {name!r} describes a dataset elsewhere (GDAL VRT or similar), "
@@ -401,7 +401,7 @@ def _extract(
 def _unzipped_shapefile(path: Path, layer: str | None) -> Iterator[Path]:
     """Extract a zipped Shapefile's parts into a private temporary folder (never next
     to the input); only :data:`SHAPEFILE_PARTS` are extracted."""
-    zf = _check_zip(path)
+    zf = check_zip(path)
     budget = current_limits().max_unzipped_bytes
     with zf, tempfile.TemporaryDirectory(prefix="planner-shp-") as tmp:
         members = [i for i in zf.infolist() if not i.is_dir()]

@@ -28,12 +28,12 @@ import pyproj
 
 from planner.errors import DataError
 from planner.inputs.rasters import (
-    _OFFSET,
+    CELL_KEY_OFFSET,
     FINER_TOLERANCE,
-    _open,
-    _pixel_m,
-    _raster_crs,
-    _utm_of,
+    open_raster,
+    pixel_m,
+    raster_crs,
+    utm_of,
 )
 
 __all__ = ["BLOCK_PIXELS", "Block", "CellSums", "aggregate_raster", "block_sums", "raster_blocks"]
@@ -96,8 +96,8 @@ class CellSums:
 
     def squares(self) -> tuple[np.ndarray, np.ndarray]:
         """Lower-left corner (x, y) of each cell in ``metric`` metres."""
-        gy = self.keys // _OFFSET - _OFFSET // 2
-        gx = self.keys % _OFFSET - _OFFSET // 2
+        gy = self.keys // CELL_KEY_OFFSET - CELL_KEY_OFFSET // 2
+        gx = self.keys % CELL_KEY_OFFSET - CELL_KEY_OFFSET // 2
         return gx * self.cell_size_m, gy * self.cell_size_m
 
 
@@ -121,12 +121,12 @@ def raster_blocks(
         raise DataError(f"`cell_size_m` must be a positive size in metres; got {cell_size_m}.")
     if int(block_pixels) < 16:
         raise DataError(f"`block_pixels` must be at least 16; got {block_pixels}.")
-    metric = _utm_of(p, crs)
-    with _open(p, "population") as src:
-        src_crs = _raster_crs(src, p, "population", crs)
+    metric = utm_of(p, crs)
+    with open_raster(p, "population") as src:
+        src_crs = raster_crs(src, p, "population", crs)
         if band < 1 or band > src.count:
             raise DataError(f"population raster {p} has {src.count} band(s); `band` = {band}.")
-        pixel = _pixel_m(src, src_crs)
+        pixel = pixel_m(src, src_crs)
         if cell_size_m < FINER_TOLERANCE * pixel:
             raise DataError(
                 f"cell_size_m = {cell_size_m:g} is finer than the population raster's own "
@@ -161,8 +161,8 @@ def block_sums(block: Block) -> tuple[np.ndarray, np.ndarray, int]:
 
     p = Path(block.path)
     metric = pyproj.CRS.from_wkt(block.metric_wkt)
-    with _open(p, "population") as src:
-        src_crs = _raster_crs(src, p, "population", block.crs)
+    with open_raster(p, "population") as src:
+        src_crs = raster_crs(src, p, "population", block.crs)
         win = Window(block.col0, block.row0, block.cols, block.rows)
         data = src.read(block.band, window=win, masked=True)
         tr = src.transform
@@ -181,7 +181,7 @@ def block_sums(block: Block) -> tuple[np.ndarray, np.ndarray, int]:
     x, y = to_metric.transform(x, y)
     gx = np.floor(np.asarray(x) / block.cell_size_m).astype(np.int64)
     gy = np.floor(np.asarray(y) / block.cell_size_m).astype(np.int64)
-    keys = (gy + _OFFSET // 2) * _OFFSET + (gx + _OFFSET // 2)
+    keys = (gy + CELL_KEY_OFFSET // 2) * CELL_KEY_OFFSET + (gx + CELL_KEY_OFFSET // 2)
     uniq, inv = np.unique(keys, return_inverse=True)
     return uniq, np.bincount(inv, weights=pop, minlength=uniq.size), negatives
 

@@ -49,7 +49,7 @@ def is_raster(path: str | os.PathLike[str]) -> bool:
     return Path(path).suffix.lower() in RASTER_SUFFIXES
 
 
-def _open(path: Path, what: str) -> Any:
+def open_raster(path: Path, what: str) -> Any:
     try:
         import rasterio
     except ImportError:  # pragma: no cover - rasterio is a main dependency
@@ -87,7 +87,7 @@ def _open(path: Path, what: str) -> Any:
     return src
 
 
-def _raster_crs(src: Any, path: Path, what: str, crs: str | None) -> pyproj.CRS:
+def raster_crs(src: Any, path: Path, what: str, crs: str | None) -> pyproj.CRS:
     from planner.inputs.layers import parse_crs
 
     user = parse_crs(crs) if crs else None
@@ -111,11 +111,11 @@ def native_cell_size_m(path: str | os.PathLike[str], *, crs: str | None = None) 
     """Side in metres of one pixel of a raster (the geometric mean of width and height,
     measured at the raster's centre for geographic rasters)."""
     p = Path(path)
-    with _open(p, "population") as src:
-        return _pixel_m(src, _raster_crs(src, p, "population", crs))
+    with open_raster(p, "population") as src:
+        return pixel_m(src, raster_crs(src, p, "population", crs))
 
 
-def _pixel_m(src: Any, crs: pyproj.CRS) -> float:
+def pixel_m(src: Any, crs: pyproj.CRS) -> float:
     a, e = abs(src.transform.a), abs(src.transform.e)
     if crs.is_geographic:
         lat = np.radians((src.bounds.bottom + src.bounds.top) / 2.0)
@@ -148,7 +148,7 @@ class _Cells:
         return uniq, np.bincount(inv, weights=np.concatenate(self.pop), minlength=uniq.size)
 
 
-_OFFSET = 1 << 31
+CELL_KEY_OFFSET = 1 << 31
 
 
 def _sum_into_cells(
@@ -166,11 +166,11 @@ def _sum_into_cells(
     With ``cell_size_m`` keys pack the metric cell row and column; without, the pixel
     row and column.
     """
-    with _open(path, what) as src:
-        src_crs = _raster_crs(src, path, what, crs)
+    with open_raster(path, what) as src:
+        src_crs = raster_crs(src, path, what, crs)
         if band < 1 or band > src.count:
             raise DataError(f"{what} raster {path} has {src.count} band(s); `band` = {band}.")
-        pixel = _pixel_m(src, src_crs)
+        pixel = pixel_m(src, src_crs)
         if cell_size_m is not None and cell_size_m < FINER_TOLERANCE * pixel:
             raise DataError(
                 f"demand.cell_size_m = {cell_size_m:g} is finer than the {what} raster's own "
@@ -197,7 +197,7 @@ def _sum_into_cells(
                 pop = values[rr, cc]
                 rr = rr + r0
                 if cell_size_m is None:
-                    keys = rr.astype(np.int64) * _OFFSET + cc
+                    keys = rr.astype(np.int64) * CELL_KEY_OFFSET + cc
                 else:
                     assert to_metric is not None
                     x = tr.c + (cc + 0.5) * tr.a + (rr + 0.5) * tr.b
@@ -206,7 +206,9 @@ def _sum_into_cells(
                     x, y = np.asarray(x), np.asarray(y)
                     gx = np.floor(x / cell_size_m).astype(np.int64)
                     gy = np.floor(y / cell_size_m).astype(np.int64)
-                    keys = (gy + _OFFSET // 2) * _OFFSET + (gx + _OFFSET // 2)
+                    keys = (gy + CELL_KEY_OFFSET // 2) * CELL_KEY_OFFSET + (
+                        gx + CELL_KEY_OFFSET // 2
+                    )
                 cells.add(keys, pop)
             if progress is not None:
                 progress(f"reading {path.name}", (r0 + rows) / height)
@@ -267,7 +269,7 @@ def read_population_raster(
             raise DataError(
                 f"demand.cell_size_m must be a positive size in metres; got {cell_size_m}."
             )
-        metric = _utm_of(p, crs)
+        metric = utm_of(p, crs)
     keys, pop, info = _sum_into_cells(
         p, what="population", crs=crs, cell_size_m=cell_size_m, metric=metric, band=band,
         progress=progress,
@@ -283,7 +285,7 @@ def read_population_raster(
         )
     attrs: dict[str, Any] = {"raster_pixel_m": info["pixel_m"]}
     if cell_size_m is None:
-        rows, cols = keys // _OFFSET, keys % _OFFSET
+        rows, cols = keys // CELL_KEY_OFFSET, keys % CELL_KEY_OFFSET
         tr = info["transform"]
         x0 = tr.c + cols * tr.a + rows * tr.b
         y0 = tr.f + cols * tr.d + rows * tr.e
@@ -292,8 +294,8 @@ def read_population_raster(
         ids = [f"R{r}_{c}" for r, c in zip(rows.tolist(), cols.tolist(), strict=True)]
     else:
         assert metric is not None
-        gy = keys // _OFFSET - _OFFSET // 2
-        gx = keys % _OFFSET - _OFFSET // 2
+        gy = keys // CELL_KEY_OFFSET - CELL_KEY_OFFSET // 2
+        gx = keys % CELL_KEY_OFFSET - CELL_KEY_OFFSET // 2
         s = float(cell_size_m)
         cells = gpd.GeoSeries(shapely.box(gx * s, gy * s, (gx + 1) * s, (gy + 1) * s), crs=metric)
         ids = [f"G{r}_{c}" for r, c in zip(gy.tolist(), gx.tolist(), strict=True)]
@@ -310,13 +312,13 @@ def read_population_raster(
     return out
 
 
-def _utm_of(path: Path, crs: str | None) -> pyproj.CRS:
+def utm_of(path: Path, crs: str | None) -> pyproj.CRS:
     """The UTM zone (WGS 84) at the raster's centre."""
     from pyproj.aoi import AreaOfInterest
     from pyproj.database import query_utm_crs_info
 
-    with _open(path, "population") as src:
-        src_crs = _raster_crs(src, path, "population", crs)
+    with open_raster(path, "population") as src:
+        src_crs = raster_crs(src, path, "population", crs)
         b = src.bounds
     to_ll = pyproj.Transformer.from_crs(src_crs, "EPSG:4326", always_xy=True)
     lon, lat = to_ll.transform((b.left + b.right) / 2.0, (b.bottom + b.top) / 2.0)
@@ -339,7 +341,7 @@ def _pop65_in_cells(
     progress: Progress | None,
 ) -> np.ndarray:
     if cell_size_m is None:
-        with _open(path, "residents 65+") as src:
+        with open_raster(path, "residents 65+") as src:
             same = (src.height, src.width) == info["shape"] and src.transform.almost_equals(
                 info["transform"]
             )

@@ -268,13 +268,13 @@ def check_upload_content(path: Path, suffix: str, *, what: str = "layer") -> Non
     DataError
         One line saying what the file should have been.
     """
-    from planner.inputs.layers import _check_zip, check_content
+    from planner.inputs.layers import check_content, check_zip
 
     kind = _CONTENT_KIND.get(suffix)
     if kind is not None:
         check_content(path, kind, what=what)
     if kind == "zip":
-        _check_zip(path).close()
+        check_zip(path).close()
 
 
 def layer_names(path: str | os.PathLike[str]) -> list[str]:

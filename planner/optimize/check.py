@@ -16,8 +16,9 @@ import numpy as np
 import scipy.sparse as sp
 
 from planner.optimize.model_table import model_spec
-from planner.optimize.problem import PointCosts, Problem
+from planner.optimize.problem import Problem
 from planner.optimize.solution import Solution
+from planner.travel.point_costs import PointCosts
 
 
 def pair_cost(problem: Problem, rows: np.ndarray, sites: np.ndarray) -> np.ndarray:

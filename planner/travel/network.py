@@ -299,7 +299,7 @@ def read_road_network(
     ConfigError
         ``speeds`` names an unknown mode or a non-positive speed.
     """
-    from planner.inputs.layers import _check_zip, check_content, check_plain_path
+    from planner.inputs.layers import check_content, check_plain_path, check_zip
 
     p = check_plain_path(path, what="road network")
     table = _check_speeds(speeds)
@@ -311,7 +311,7 @@ def read_road_network(
         if kind is not None:
             check_content(p, kind, what="road network")
         if kind == "zip":
-            _check_zip(p).close()
+            check_zip(p).close()
     if name.endswith((".graphml", ".xml")):
         raw = read_graphml(p, crs)
     elif name.endswith((".osm.pbf", ".pbf", ".osm")):

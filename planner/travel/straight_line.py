@@ -22,7 +22,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from planner.errors import InputError
-from planner.optimize.problem import PointCosts
+from planner.travel.point_costs import PointCosts
 
 #: Up to this many (demand x site) pairs straight-line travel is stored as dense
 #: matrices (two float64 matrices: 320 MB at the limit); above it the costs are

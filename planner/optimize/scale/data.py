@@ -188,7 +188,7 @@ def default_neighbours(n_demand: int, n_sites: int, p: int) -> int:
 
 def from_problem(problem: Problem, p: int, *, neighbours: int | None = None) -> Neighbours:
     """Neighbour lists of a :class:`Problem` (excluded sites and zero-weight points dropped)."""
-    from planner.optimize.problem import PointCosts
+    from planner.travel.point_costs import PointCosts
 
     if isinstance(problem.cost, PointCosts):
         pc = problem.cost
