@@ -30,12 +30,9 @@ class ProblemError(InputError):
     """The optimisation problem or its arguments are invalid (shapes, signs, p, model name)."""
 
 
-class InfeasibleError(PlannerError):
-    """The model has no feasible plan; ``diagnosis`` says why in plain words."""
-
-    def __init__(self, message: str, *, diagnosis: dict[str, object] | None = None) -> None:
-        super().__init__(message)
-        self.diagnosis = diagnosis or {}
+class SolverError(PlannerError):
+    """The solver itself failed (HiGHS reported an error status): not a property of the
+    data, and not "no plan exists". The message names the solver's status."""
 
 
 class SettingWarning(UserWarning):

@@ -1064,3 +1064,44 @@ def test_not_deterministic_races_a_search_beside_the_bound() -> None:
     sol = solve(problem, "p_median", p=12, time_limit=30.0, method="heuristic", deterministic=False)
     assert "search_beside_swaps" in sol.details
     assert check_solution(problem, sol, model="p_median", p=12) == []
+
+
+# --------------------------------------------------------------------------- HiGHS statuses
+
+
+def test_every_highs_model_status_is_mapped_or_an_error() -> None:
+    import highspy
+
+    from planner.optimize.exact.milp import HIGHS_ERROR_STATUSES, _highs_table
+
+    known = set(_highs_table()) | {
+        getattr(highspy.HighsModelStatus, k) for k in HIGHS_ERROR_STATUSES
+    }
+    names = [k for k in dir(highspy.HighsModelStatus) if k.startswith("k")]
+    missing = [k for k in names if getattr(highspy.HighsModelStatus, k) not in known]
+    assert missing == []
+
+
+@pytest.mark.parametrize("name", ["kSolveError", "kPresolveError", "kModelError"])
+def test_a_highs_error_is_a_solver_error_not_no_plan(name: str) -> None:
+    import highspy
+
+    from planner.errors import SolverError
+    from planner.optimize.exact.milp import highs_status
+
+    status = getattr(highspy.HighsModelStatus, name)
+    with pytest.raises(SolverError, match=r"HiGHS stopped with an error \(Solve error\)"):
+        highs_status(status, False, "Solve error")
+    assert highs_status(status, True, "Solve error") is Status.FEASIBLE
+
+
+def test_highs_limits_without_a_plan_read_as_no_solution() -> None:
+    import highspy
+
+    from planner.optimize.exact.milp import highs_status
+
+    ms = highspy.HighsModelStatus
+    assert highs_status(ms.kTimeLimit, False, "Time limit reached") is Status.NO_SOLUTION
+    assert highs_status(ms.kTimeLimit, True, "Time limit reached") is Status.FEASIBLE
+    assert highs_status(ms.kInfeasible, False, "Infeasible") is Status.INFEASIBLE
+    assert highs_status(ms.kOptimal, True, "Optimal") is Status.OPTIMAL

@@ -110,11 +110,6 @@ def new_site_opening_cost(problem: Problem, open_sites: np.ndarray) -> float:
     return float(problem.opening_cost[new].sum())
 
 
-def demand_load(problem: Problem) -> np.ndarray:
-    """Capacity each demand point uses: ``problem.load`` if given, else its weight."""
-    return problem.demand_load
-
-
 def _allocation(solution: Solution, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(demand, site, share) triplets: the split allocation if any, else the assignment."""
     alloc = solution.details.get("allocation")
@@ -202,7 +197,7 @@ def check_solution(
     out: list[str] = []
     n, m = problem.n_demand, problem.n_sites
     w = problem.weight
-    load = demand_load(problem)
+    load = problem.demand_load
     open_sites = solution.open_sites
     a = solution.assignment
     if open_sites.size and (open_sites.min() < 0 or open_sites.max() >= m):

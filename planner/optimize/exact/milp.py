@@ -22,12 +22,12 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 import scipy.sparse as sp
 
-from planner.errors import OptionalDependencyError, ProblemError
+from planner.errors import OptionalDependencyError, ProblemError, SolverError
 from planner.optimize.solution import Status
 
 #: Solver names accepted by :func:`planner.optimize.solve`.
@@ -80,27 +80,6 @@ class MilpResult:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def stack_rows(blocks: list[tuple[sp.csr_array, np.ndarray, np.ndarray]], n_cols: int) -> tuple:
-    """Stack ``(A_block, lo, hi)`` row blocks into one CSR matrix and row-bound vectors."""
-    blocks = [b for b in blocks if b[0].shape[0] > 0]
-    if not blocks:
-        return (
-            sp.csr_array((0, n_cols)),
-            np.zeros(0),
-            np.zeros(0),
-        )
-    mat = sp.vstack(
-        [sp.csr_array(b[0], shape=(b[0].shape[0], n_cols)) for b in blocks], format="csr"
-    )
-    lo = np.concatenate([np.broadcast_to(b[1], (b[0].shape[0],)) for b in blocks]).astype(
-        np.float64
-    )
-    hi = np.concatenate([np.broadcast_to(b[2], (b[0].shape[0],)) for b in blocks]).astype(
-        np.float64
-    )
-    return sp.csr_array(mat), lo, hi
-
-
 def relative_gap(objective: float, bound: float | None) -> float | None:
     """``|objective - bound| / max(|objective|, 1e-9)``; None without a bound."""
     if bound is None or not math.isfinite(objective) or not math.isfinite(bound):
@@ -126,6 +105,7 @@ def _highs_table() -> dict[Any, Status]:
         ms.kIterationLimit: stopped,
         ms.kSolutionLimit: stopped,
         ms.kInterrupt: stopped,
+        getattr(ms, "kHighsInterrupt", ms.kInterrupt): stopped,  # not in the type stubs
         ms.kObjectiveBound: stopped,
         ms.kObjectiveTarget: stopped,
         ms.kMemoryLimit: stopped,
@@ -134,6 +114,40 @@ def _highs_table() -> dict[Any, Status]:
         ms.kUnknown: stopped,
         ms.kModelEmpty: Status.OPTIMAL,
     }
+
+
+#: HiGHS statuses that mean HiGHS itself failed: never read as "no plan exists".
+HIGHS_ERROR_STATUSES: Final = (
+    "kLoadError",
+    "kModelError",
+    "kPresolveError",
+    "kSolveError",
+    "kPostsolveError",
+)
+
+
+def highs_status(model_status: Any, has_plan: bool, name: str) -> Status:
+    """The planner's :class:`Status` of a HiGHS model status and whether HiGHS holds a
+    feasible plan; :class:`~planner.errors.SolverError` for an error status without a
+    plan (or a status this table does not know)."""
+    import highspy
+
+    errors = {getattr(highspy.HighsModelStatus, k) for k in HIGHS_ERROR_STATUSES}
+    table = _highs_table()
+    if model_status in errors or model_status not in table:
+        if has_plan:  # a plan HiGHS found before failing is still a checked plan
+            return Status.FEASIBLE
+        raise SolverError(
+            f"HiGHS stopped with an error ({name}) before finding a plan; this is a solver "
+            "failure, not a sign that no plan exists. Try solver = 'cbc', or report it "
+            "with the model written by write_model."
+        )
+    status = table[model_status]
+    if status is Status.NO_SOLUTION and has_plan:
+        return Status.FEASIBLE
+    if status is Status.OPTIMAL and not has_plan:  # pragma: no cover - defensive
+        return Status.NO_SOLUTION
+    return status
 
 
 def _highs_lp(milp: ArrayMilp) -> Any:
@@ -254,11 +268,7 @@ def solve_highs(
     ms = h.getModelStatus()
     info = h.getInfo()
     has_plan = int(info.primal_solution_status) == 2  # kSolutionStatusFeasible
-    status = _highs_table().get(ms, Status.NO_SOLUTION)
-    if status is Status.NO_SOLUTION and has_plan:
-        status = Status.FEASIBLE
-    if status is Status.OPTIMAL and not has_plan:  # pragma: no cover - defensive
-        status = Status.NO_SOLUTION
+    status = highs_status(ms, has_plan, h.modelStatusToString(ms))
     x = np.asarray(h.getSolution().col_value, dtype=np.float64) if has_plan else None
     objective = float(info.objective_function_value) if has_plan else math.nan
     bound: float | None = None
