@@ -240,15 +240,10 @@ def _check_out(out: Path, force: bool, config: Any) -> None:
 
 def demo_scenario_path() -> Path:
     """The demo scenario shipped with the project (``scenarios/wuhan_demo.toml``)."""
-    here = Path(__file__).resolve().parent.parent / "scenarios" / "wuhan_demo.toml"
-    if here.exists():
-        return here
-    local = Path.cwd() / "scenarios" / "wuhan_demo.toml"
-    if local.exists():
-        return local
-    raise InputError(
-        "the demo scenario scenarios/wuhan_demo.toml was not found; run `planner demo` from the project "
-        "folder (installed with `pip install -e .`)."
+    from planner.runs.config import demo_scenario_path as find
+
+    return find(
+        hint="run `planner demo` from the project folder (installed with `pip install -e .`)"
     )
 
 

@@ -21,10 +21,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from planner.errors import ConfigError, InputError
+from planner.errors import ConfigError
 from planner.i18n import check_language
 from planner.optimize.model_table import models_where
 from planner.runs.config import ScenarioConfig, scenario_from_dict
+from planner.runs.config import demo_scenario_path as config_demo_path
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -53,7 +54,6 @@ BASEMAP_CHOICES: Final = ("osm", "gaode", "none")
 NONE: Final = ""
 
 _WEIGHT_KEYS: Final = ("population", "residential", "faults")
-_ROOT: Final = Path(__file__).resolve().parent.parent.parent
 
 
 # --------------------------------------------------------------------------------------
@@ -62,18 +62,8 @@ _ROOT: Final = Path(__file__).resolve().parent.parent.parent
 
 def demo_scenario_path() -> Path:
     """The demo scenario: ``PLANNER_DEMO_SCENARIO`` if set, else ``scenarios/wuhan_demo.toml``."""
-    env = os.environ.get("PLANNER_DEMO_SCENARIO", "").strip()
-    if env:
-        return Path(env)
-    for candidate in (
-        _ROOT / "scenarios" / "wuhan_demo.toml",
-        Path.cwd() / "scenarios" / "wuhan_demo.toml",
-    ):
-        if candidate.exists():
-            return candidate
-    raise InputError(
-        "the demo scenario scenarios/wuhan_demo.toml was not found; start the app from the "
-        "project folder or set PLANNER_DEMO_SCENARIO to a scenario file."
+    return config_demo_path(
+        hint="start the app from the project folder or set PLANNER_DEMO_SCENARIO to a scenario file"
     )
 
 

@@ -9,6 +9,7 @@ default. :func:`load_scenario` turns every validation problem into one
 from __future__ import annotations
 
 import codecs
+import os
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -340,3 +341,26 @@ def load_scenario(path: str | Path) -> ScenarioConfig:
             f"{p}: unknown setting `base_dir` (paths are relative to the scenario file)."
         )
     return scenario_from_dict(data, base_dir=p.resolve().parent, source=str(p))
+
+
+#: The project folder (the parent of the ``planner`` package): where ``scenarios/`` is.
+_PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def demo_scenario_path(*, hint: str = "run from the project folder") -> Path:
+    """The demo scenario: ``PLANNER_DEMO_SCENARIO`` if set, else
+    ``scenarios/wuhan_demo.toml`` of the project folder or of the current folder.
+
+    Parameters
+    ----------
+    hint
+        How to fix a missing demo, for the error message (the CLI and the app differ).
+    """
+    env = os.environ.get("PLANNER_DEMO_SCENARIO", "").strip()
+    if env:
+        return Path(env)
+    for root in (_PROJECT_ROOT, Path.cwd()):
+        candidate = root / "scenarios" / "wuhan_demo.toml"
+        if candidate.exists():
+            return candidate
+    raise ConfigError(f"the demo scenario scenarios/wuhan_demo.toml was not found; {hint}.")
