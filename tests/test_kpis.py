@@ -17,10 +17,9 @@ from planner.evaluate.kpis import (
     kpi_label,
     marginal_values,
     plan_kpis,
-    stops_paying_p,
-    tradeoff_curve,
     weighted_quantile,
 )
+from planner.evaluate.tradeoff import stops_paying_p, tradeoff_curve
 from planner.optimize.solution import Solution
 
 # 4 demand points x 3 sites, travel minutes. Distance is minutes x 400 m.

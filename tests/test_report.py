@@ -17,7 +17,8 @@ import pytest
 from map_fixtures import make_inputs, travel
 
 from planner.errors import ConfigError, InputError
-from planner.evaluate.kpis import baseline_kpis, plan_kpis, tradeoff_curve
+from planner.evaluate.kpis import baseline_kpis, plan_kpis
+from planner.evaluate.tradeoff import tradeoff_curve
 from planner.optimize.solution import Solution
 from planner.present.export import export_plan_gpkg
 from planner.present.maps import map_html, plan_map, travel_note_text

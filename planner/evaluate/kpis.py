@@ -34,11 +34,9 @@ Definitions (all tested on hand-computed cases):
 from __future__ import annotations
 
 import math
-import re
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from types import MappingProxyType
-from typing import Any, TypeAlias
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -46,7 +44,18 @@ import scipy.sparse as sp
 from numpy.typing import ArrayLike
 
 from planner.errors import InputError
-from planner.i18n import t
+from planner.evaluate.kpi_types import (
+    Matrix,
+    PlanKPIs,
+    ServiceStandards,
+    TravelStats,
+    higher_is_better,
+    kpi_label,
+    number_or_none,
+    ratio,
+    travel_stats,
+    weighted_quantile,
+)
 from planner.optimize.solution import Solution
 from planner.travel.point_costs import PointCosts
 
@@ -59,423 +68,15 @@ __all__ = [
     "kpi_label",
     "marginal_values",
     "plan_kpis",
-    "stops_paying_p",
-    "tradeoff_curve",
     "weighted_quantile",
 ]
-
-#: A dense travel matrix (``inf`` = cannot serve) or a sparse one (absent = cannot serve).
-Matrix: TypeAlias = np.ndarray | sp.csc_array | sp.csr_array | PointCosts
-
-
-def _default_zone_service() -> Mapping[str, float]:
-    return {"urban": 15.0, "rural": 30.0, "remote": 60.0}
-
-
-def _default_response() -> Mapping[str, float]:
-    return {"urban": 45.0, "rural": 90.0, "remote": 120.0}
-
-
-def _check_minutes_map(value: Mapping[str, float], name: str) -> Mapping[str, float]:
-    if not isinstance(value, Mapping) or not value:
-        raise InputError(f"`{name}` must be a non-empty mapping of zone name to minutes.")
-    out: dict[str, float] = {}
-    for zone, minutes in value.items():
-        m = float(minutes)
-        if not math.isfinite(m) or m <= 0:
-            raise InputError(
-                f"`{name}[{zone!r}]` must be a positive number of minutes; got {minutes!r}."
-            )
-        out[str(zone)] = m
-    return MappingProxyType(out)
-
-
-def _check_thresholds(value: Sequence[float], name: str) -> tuple[float, ...]:
-    try:
-        out = tuple(float(v) for v in value)
-    except (TypeError, ValueError):
-        raise InputError(
-            f"`{name}` must be a sequence of positive numbers; got {value!r}."
-        ) from None
-    if any(not math.isfinite(v) or v <= 0 for v in out):
-        raise InputError(f"`{name}` must hold positive, finite numbers; got {value!r}.")
-    return tuple(sorted(set(out)))
-
-
-@dataclass(frozen=True)
-class ServiceStandards:
-    """The service standards a plan is measured against.
-
-    Parameters
-    ----------
-    service_minutes
-        Travel-time circles in minutes (e.g. the 15-minute service circle); the
-        share of population (and of residents 65+) within each is reported.
-    service_distance_m
-        Optional distance circles in metres, reported the same way.
-    zone_service_minutes
-        The service standard of each zone (``urban``/``rural``/``remote``), minutes.
-    response_minutes
-        The repair response standard of each zone, minutes (45 min urban, 90 min
-        rural, 2 h remote by default).
-    default_zone
-        Zone assumed for every point when no ``zone`` column is given.
-    n_worst
-        How many worst-served demand points and hotspots to list.
-    """
-
-    service_minutes: tuple[float, ...] = (15.0, 30.0)
-    service_distance_m: tuple[float, ...] = ()
-    zone_service_minutes: Mapping[str, float] = field(default_factory=_default_zone_service)
-    response_minutes: Mapping[str, float] = field(default_factory=_default_response)
-    default_zone: str = "urban"
-    n_worst: int = 10
-
-    def __post_init__(self) -> None:
-        object.__setattr__(
-            self, "service_minutes", _check_thresholds(self.service_minutes, "service_minutes")
-        )
-        object.__setattr__(
-            self,
-            "service_distance_m",
-            _check_thresholds(self.service_distance_m, "service_distance_m"),
-        )
-        zone_service = _check_minutes_map(self.zone_service_minutes, "zone_service_minutes")
-        response = _check_minutes_map(self.response_minutes, "response_minutes")
-        object.__setattr__(self, "zone_service_minutes", zone_service)
-        object.__setattr__(self, "response_minutes", response)
-        if self.default_zone not in zone_service or self.default_zone not in response:
-            raise InputError(
-                f"`default_zone` {self.default_zone!r} must be a key of both "
-                "`zone_service_minutes` and `response_minutes`."
-            )
-        if not isinstance(self.n_worst, int) or self.n_worst < 0:
-            raise InputError(f"`n_worst` must be a non-negative integer; got {self.n_worst!r}.")
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-serialisable form."""
-        return {
-            "service_minutes": list(self.service_minutes),
-            "service_distance_m": list(self.service_distance_m),
-            "zone_service_minutes": dict(self.zone_service_minutes),
-            "response_minutes": dict(self.response_minutes),
-            "default_zone": self.default_zone,
-            "n_worst": self.n_worst,
-        }
-
-
-@dataclass(frozen=True)
-class TravelStats:
-    """Population-weighted travel statistics over the served population (one unit)."""
-
-    mean: float
-    median: float
-    p90: float
-    max: float
-
-    def to_dict(self) -> dict[str, float | None]:
-        """JSON-serialisable form (``None`` for undefined values)."""
-        return {k: _num(v) for k, v in vars(self).items()}
-
-
-@dataclass(frozen=True, eq=False)
-class PlanKPIs:
-    """The KPIs of one plan (or of the baseline).
-
-    Attributes
-    ----------
-    open_sites
-        Sorted indices of the open sites.
-    population_total, population_served, population_unserved
-        People in all, with a reachable serving centre, and without.
-    minutes, distance_m
-        :class:`TravelStats` of the served population in minutes and metres.
-    total_person_minutes
-        Sum of population x travel minutes over the served population.
-    coverage
-        One row per standard: ``kind`` (``minutes``/``distance_m``/``zone``),
-        ``threshold`` (minutes or metres; NaN for zone standards),
-        ``share_population``, ``share_65plus``.
-    zones
-        One row per zone present: ``population``, ``service_minutes``,
-        ``share_within_service``, ``response_minutes``, ``fault_intensity``,
-        ``faults_within_response_share``.
-    faults_within_response_share
-        Share of all fault intensity within its zone's response standard (None
-        without fault data).
-    n_hotspots, n_hotspots_within_response
-        Fault hotspots, and those within the response standard.
-    per_centre
-        One row per open site (index: site index): ``label``, ``population``,
-        ``pop_65plus``, ``demand_weight``, ``fault_load``, ``n_demand``,
-        ``mean_minutes``, ``capacity``, ``capacity_used_share``,
-        ``marginal_person_minutes``, ``marginal_mean_minutes``.
-    worst_served, worst_hotspots
-        The worst-served demand points and fault hotspots (longest travel first).
-    assignment
-        Serving site of each demand point, ``-1`` where none is reachable.
-    travel_minutes, travel_distance_m
-        Travel of each demand point to its serving site (``inf`` if unserved).
-    standards
-        The :class:`ServiceStandards` used.
-    note_keys
-        The assumptions made (e.g. default zone), as :mod:`planner.i18n` label keys;
-        read them with :attr:`notes` (English) or :meth:`notes_text`.
-    """
-
-    open_sites: np.ndarray
-    population_total: float
-    population_served: float
-    population_unserved: float
-    minutes: TravelStats
-    distance_m: TravelStats
-    total_person_minutes: float
-    coverage: pd.DataFrame
-    zones: pd.DataFrame
-    faults_within_response_share: float | None
-    n_hotspots: int
-    n_hotspots_within_response: int
-    per_centre: pd.DataFrame
-    worst_served: pd.DataFrame
-    worst_hotspots: pd.DataFrame
-    assignment: np.ndarray
-    travel_minutes: np.ndarray
-    travel_distance_m: np.ndarray
-    standards: ServiceStandards
-    note_keys: tuple[str, ...] = ()
-
-    @property
-    def notes(self) -> tuple[str, ...]:
-        """The assumptions made, in English."""
-        return tuple(self.notes_text("en"))
-
-    def notes_text(self, lang: str = "zh") -> list[str]:
-        """The assumptions made, in ``lang``."""
-        return [t(key, lang, zone=self.standards.default_zone) for key in self.note_keys]
-
-    @property
-    def n_centres(self) -> int:
-        """Number of open centres."""
-        return int(self.open_sites.size)
-
-    @property
-    def unserved_share(self) -> float:
-        """Share of the population with no reachable open centre."""
-        return _ratio(self.population_unserved, self.population_total)
-
-    @property
-    def hotspots_within_response_share(self) -> float | None:
-        """Share of fault hotspots within the response standard (None without hotspots)."""
-        if self.n_hotspots == 0:
-            return None
-        return self.n_hotspots_within_response / self.n_hotspots
-
-    def summary(self) -> dict[str, float | None]:
-        """Headline indicators, keyed by stable names (see :func:`kpi_label`).
-
-        Distances are in kilometres here; shares are fractions (0-1).
-        """
-        out: dict[str, float | None] = {"n_centres": float(self.n_centres)}
-        for stat in ("mean", "median", "p90", "max"):
-            out[f"{stat}_minutes"] = _num(getattr(self.minutes, stat))
-        for stat in ("mean", "median", "p90", "max"):
-            v = _num(getattr(self.distance_m, stat))
-            out[f"{stat}_km"] = None if v is None else v / 1000.0
-        cov = self.coverage
-        for kind, thr, share, share65 in zip(
-            cov["kind"].tolist(),
-            cov["threshold"].tolist(),
-            cov["share_population"].tolist(),
-            cov["share_65plus"].tolist(),
-            strict=True,
-        ):
-            key = _coverage_key(str(kind), float(thr))
-            out[key] = _num(share)
-            out[key + "_65plus"] = _num(share65)
-        out["faults_within_response_share"] = self.faults_within_response_share
-        out["hotspots_within_response_share"] = self.hotspots_within_response_share
-        out["unserved_share"] = _num(self.unserved_share)
-        return out
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-serialisable dictionary (tables as lists of records, inf/NaN as None).
-
-        The per-demand arrays (assignment, travel) are left out: they are as long as
-        the demand table; take them from the attributes.
-        """
-        return {
-            "n_centres": self.n_centres,
-            "open_sites": self.open_sites.tolist(),
-            "population_total": _num(self.population_total),
-            "population_served": _num(self.population_served),
-            "population_unserved": _num(self.population_unserved),
-            "unserved_share": _num(self.unserved_share),
-            "minutes": self.minutes.to_dict(),
-            "distance_m": self.distance_m.to_dict(),
-            "total_person_minutes": _num(self.total_person_minutes),
-            "coverage": _records(self.coverage),
-            "zones": _records(self.zones),
-            "faults_within_response_share": self.faults_within_response_share,
-            "n_hotspots": self.n_hotspots,
-            "n_hotspots_within_response": self.n_hotspots_within_response,
-            "hotspots_within_response_share": self.hotspots_within_response_share,
-            "per_centre": _records(self.per_centre.reset_index()),
-            "worst_served": _records(self.worst_served),
-            "worst_hotspots": _records(self.worst_hotspots),
-            "summary": self.summary(),
-            "standards": self.standards.to_dict(),
-            "notes": list(self.notes),
-        }
-
-
-# --------------------------------------------------------------------------------------
-# small helpers
-
-
-def _num(value: Any) -> float | None:
-    """A finite float, or None for NaN/inf/None (JSON has neither)."""
-    if value is None:
-        return None
-    v = float(value)
-    return v if math.isfinite(v) else None
-
-
-def _ratio(num: float, den: float) -> float:
-    return float(num) / float(den) if den > 0 else math.nan
-
-
-def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    out = []
-    for rec in df.to_dict(orient="records"):
-        clean: dict[str, Any] = {}
-        for k, v in rec.items():
-            if isinstance(v, (float, np.floating)):
-                clean[str(k)] = _num(v)
-            elif isinstance(v, np.integer):
-                clean[str(k)] = int(v)
-            elif isinstance(v, np.bool_):
-                clean[str(k)] = bool(v)
-            else:
-                clean[str(k)] = v
-        out.append(clean)
-    return out
-
-
-def _coverage_key(kind: str, threshold: float) -> str:
-    if kind == "minutes":
-        return f"within_{threshold:g}min_share"
-    if kind == "distance_m":
-        return f"within_{threshold:g}m_share"
-    return "zone_standard_share"
-
-
-_KEY_LABELS: dict[str, str] = {
-    "n_centres": "kpi_n_centres",
-    "mean_minutes": "kpi_mean_minutes",
-    "median_minutes": "kpi_median_minutes",
-    "p90_minutes": "kpi_p90_minutes",
-    "max_minutes": "kpi_max_minutes",
-    "mean_km": "kpi_mean_km",
-    "median_km": "kpi_median_km",
-    "p90_km": "kpi_p90_km",
-    "max_km": "kpi_max_km",
-    "zone_standard_share": "kpi_zone_standard",
-    "zone_standard_share_65plus": "kpi_zone_standard_65",
-    "faults_within_response_share": "kpi_faults_within_response",
-    "hotspots_within_response_share": "kpi_hotspots_within_response",
-    "unserved_share": "kpi_unserved_share",
-}
-_WITHIN_MIN = re.compile(r"^within_([0-9.e+-]+)min_share(_65plus)?$")
-_WITHIN_M = re.compile(r"^within_([0-9.e+-]+)m_share(_65plus)?$")
-
-
-def kpi_label(key: str, lang: str = "zh") -> str:
-    """The human label of a :meth:`PlanKPIs.summary` key in ``lang``.
-
-    Raises
-    ------
-    KeyError
-        For a key that :meth:`PlanKPIs.summary` never produces.
-    """
-    if key in _KEY_LABELS:
-        return t(_KEY_LABELS[key], lang)
-    m = _WITHIN_MIN.match(key)
-    if m:
-        label = "kpi_within_minutes_65" if m.group(2) else "kpi_within_minutes"
-        return t(label, lang, minutes=m.group(1))
-    m = _WITHIN_M.match(key)
-    if m:
-        km = float(m.group(1)) / 1000.0
-        text = t("kpi_within_km", lang, km=f"{km:g}")
-        return text + (" (65+)" if m.group(2) else "")
-    raise KeyError(f"no KPI named {key!r}")
-
-
-#: Whether a larger value of a summary key is better (for colouring changes).
-def _higher_is_better(key: str) -> bool:
-    return "share" in key and key != "unserved_share"
-
-
-def weighted_quantile(values: ArrayLike, weights: ArrayLike, q: float) -> float:
-    """The weighted ``q``-quantile by the inverse weighted distribution function.
-
-    The smallest value ``v`` such that the weights of values ``<= v`` add up to at
-    least ``q`` of the total weight. NaN when the total weight is 0.
-
-    Parameters
-    ----------
-    values
-        Values (finite).
-    weights
-        Non-negative weights, same length.
-    q
-        Quantile in [0, 1].
-
-    Returns
-    -------
-    float
-        The quantile.
-    """
-    v = np.asarray(values, dtype=np.float64).ravel()
-    w = np.asarray(weights, dtype=np.float64).ravel()
-    if v.shape != w.shape:
-        raise InputError(
-            f"`values` and `weights` must have the same length; got {v.size} and {w.size}."
-        )
-    if not 0.0 <= q <= 1.0:
-        raise InputError(f"`q` must be in [0, 1]; got {q}.")
-    keep = w > 0
-    v, w = v[keep], w[keep]
-    if v.size == 0:
-        return math.nan
-    order = np.argsort(v, kind="stable")
-    v, w = v[order], w[order]
-    cum = np.cumsum(w)
-    total = cum[-1]
-    # A relative tolerance so that e.g. q = 0.5 of weights (1, 1) picks the first value
-    # despite floating-point rounding of the cumulative sum.
-    idx = int(np.searchsorted(cum, q * total * (1.0 - 1e-12), side="left"))
-    return float(v[min(idx, v.size - 1)])
-
-
-def _travel_stats(values: np.ndarray, weights: np.ndarray) -> TravelStats:
-    served = np.isfinite(values) & (weights > 0)
-    v, w = values[served], weights[served]
-    if v.size == 0:
-        return TravelStats(math.nan, math.nan, math.nan, math.nan)
-    return TravelStats(
-        mean=float(np.dot(v, w) / w.sum()),
-        median=weighted_quantile(v, w, 0.5),
-        p90=weighted_quantile(v, w, 0.9),
-        max=float(v.max()),
-    )
 
 
 # --------------------------------------------------------------------------------------
 # matrices
 
 
-def _as_matrix(value: Any, name: str) -> Matrix:
+def as_matrix(value: Any, name: str) -> Matrix:
     if isinstance(value, PointCosts):
         return value  # computed from coordinates: finite and >= 0 by construction
     if sp.issparse(value):
@@ -531,7 +132,7 @@ def _check_open_sites(open_sites: Any, n_sites: int) -> np.ndarray:
     return idx
 
 
-def _vector(value: Any, n: int, name: str, *, default: float | None = None) -> np.ndarray:
+def checked_vector(value: Any, n: int, name: str, *, default: float | None = None) -> np.ndarray:
     if value is None:
         if default is None:
             raise InputError(f"`{name}` is required.")
@@ -558,7 +159,7 @@ class _Assigned:
     minutes_block: np.ndarray  # (n, n_open), inf where absent
 
 
-def _assign(
+def assign_plan(
     plan: Solution | ArrayLike,
     minutes: Matrix,
     distance_m: Matrix | None,
@@ -652,9 +253,9 @@ def marginal_values(
         ``weight * cost``; ``inf`` if closing the site leaves some of its weighted demand
         without any reachable open site (always so for a single open site).
     """
-    mat = _as_matrix(cost, "cost")
+    mat = as_matrix(cost, "cost")
     n, m = mat.shape
-    w = _vector(weight, n, "weight")
+    w = checked_vector(weight, n, "weight")
     sites = _check_open_sites(open_sites, m)
     block = _open_columns(mat, sites)
     k = sites.size
@@ -740,8 +341,8 @@ def plan_kpis(
         Frozen KPIs; ``.to_dict()`` is JSON-serialisable.
     """
     std = standards if standards is not None else ServiceStandards()
-    t_mat = _as_matrix(minutes, "minutes")
-    d_mat = _as_matrix(distance_m, "distance_m")
+    t_mat = as_matrix(minutes, "minutes")
+    d_mat = as_matrix(distance_m, "distance_m")
     if t_mat.shape != d_mat.shape:
         raise InputError(
             f"`minutes` {t_mat.shape} and `distance_m` {d_mat.shape} must have the same shape."
@@ -751,7 +352,7 @@ def plan_kpis(
         demand_weight=demand_weight, fault_intensity=fault_intensity, is_hotspot=is_hotspot,
         zone=zone, capacity=capacity, site_labels=site_labels, demand_ids=demand_ids,
     )  # fmt: skip
-    asg = _assign(plan, t_mat, d_mat, assignment)
+    asg = assign_plan(plan, t_mat, d_mat, assignment)
     pop = pts.population
     served = asg.assignment >= 0
     pop_total = float(pop.sum())
@@ -769,13 +370,13 @@ def plan_kpis(
         population_total=pop_total,
         population_served=float(pop[served].sum()),
         population_unserved=pop_total - float(pop[served].sum()),
-        minutes=_travel_stats(asg.minutes, pop),
-        distance_m=_travel_stats(asg.distance_m, pop),
+        minutes=travel_stats(asg.minutes, pop),
+        distance_m=travel_stats(asg.distance_m, pop),
         total_person_minutes=float(np.dot(pop[served], asg.minutes[served])),
         coverage=_coverage_table(asg, pts, std, within_zone),
         zones=_zone_table(zone_names, zone_codes, std, pts, within_zone, within_resp),
         faults_within_response_share=(
-            _num(_ratio(float(faults[within_resp].sum()), float(faults.sum())))
+            number_or_none(ratio(float(faults[within_resp].sum()), float(faults.sum())))
             if pts.has_faults
             else None
         ),
@@ -826,11 +427,11 @@ def _points(
 ) -> _Points:
     """Check the arrays of :func:`plan_kpis` against the matrix ``shape`` and fill defaults."""
     n, m = shape
-    pop = _vector(population, n, "population")
-    p65 = _vector(pop_65plus, n, "pop_65plus", default=0.0)
-    dw = _vector(demand_weight, n, "demand_weight") if demand_weight is not None else pop
+    pop = checked_vector(population, n, "population")
+    p65 = checked_vector(pop_65plus, n, "pop_65plus", default=0.0)
+    dw = checked_vector(demand_weight, n, "demand_weight") if demand_weight is not None else pop
     has_faults = fault_intensity is not None
-    faults = _vector(fault_intensity, n, "fault_intensity", default=0.0)
+    faults = checked_vector(fault_intensity, n, "fault_intensity", default=0.0)
     notes: list[str] = []
     if is_hotspot is not None:
         hot = np.asarray(is_hotspot).ravel()
@@ -901,11 +502,11 @@ def _coverage_table(
     pop_total, total65 = float(pop.sum()), float(p65.sum())
 
     def shares(kind: str, threshold: float, within: np.ndarray) -> dict[str, Any]:
-        share65 = _ratio(float(p65[within].sum()), total65) if pts.has_65 else math.nan
+        share65 = ratio(float(p65[within].sum()), total65) if pts.has_65 else math.nan
         return {
             "kind": kind,
             "threshold": threshold,
-            "share_population": _ratio(float(pop[within].sum()), pop_total),
+            "share_population": ratio(float(pop[within].sum()), pop_total),
             "share_65plus": share65,
         }
 
@@ -935,11 +536,11 @@ def _zone_table(
                 "zone": str(name),
                 "population": zpop,
                 "service_minutes": std.zone_service_minutes[str(name)],
-                "share_within_service": _ratio(float(pop[sel & within_zone].sum()), zpop),
+                "share_within_service": ratio(float(pop[sel & within_zone].sum()), zpop),
                 "response_minutes": std.response_minutes[str(name)],
                 "fault_intensity": zf,
                 "faults_within_response_share": (
-                    _ratio(float(faults[sel & within_resp].sum()), zf)
+                    ratio(float(faults[sel & within_resp].sum()), zf)
                     if pts.has_faults
                     else math.nan
                 ),
@@ -1096,115 +697,5 @@ def compare_kpis(plan: PlanKPIs, baseline: PlanKPIs) -> pd.DataFrame:
         index=pd.Index(keys, name="kpi"),
     )
     df["change"] = df["plan"] - df["baseline"]
-    df["higher_is_better"] = [_higher_is_better(k) for k in keys]
+    df["higher_is_better"] = [higher_is_better(k) for k in keys]
     return df
-
-
-def tradeoff_curve(
-    solutions: Sequence[Solution] | Callable[[int], Solution],
-    *,
-    minutes: ArrayLike | Matrix,
-    population: ArrayLike,
-    standard_minutes: float = 15.0,
-    p_values: Sequence[int] | None = None,
-) -> pd.DataFrame:
-    """Objective and coverage as the number of centres ``p`` grows.
-
-    Parameters
-    ----------
-    solutions
-        Solved plans for several ``p`` (any order), or a callable ``solve_for_p(p)``
-        returning a :class:`~planner.optimize.Solution`, called for each of ``p_values``.
-    minutes
-        ``(n_demand, n_sites)`` travel minutes (dense with ``inf``, or sparse).
-    population
-        People at each demand point.
-    standard_minutes
-        The service circle for the coverage column (minutes).
-    p_values
-        The ``p`` values to solve for when ``solutions`` is a callable (e.g. ``range(1, 11)``).
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per plan, sorted by ``p``: ``p``, ``status``, ``objective`` (the
-        solver's), ``mean_minutes`` (population-weighted, served population),
-        ``coverage_share`` (population within ``standard_minutes``),
-        ``improvement`` (drop in ``mean_minutes`` from the previous row) and
-        ``improvement_share`` (that drop as a share of the first row's ``mean_minutes``).
-    """
-    if callable(solutions):
-        if p_values is None:
-            raise InputError(
-                "`p_values` is required when `solutions` is a callable (e.g. range(1, 11))."
-            )
-        sols = [solutions(int(p)) for p in p_values]
-    else:
-        sols = list(solutions)
-    if not sols:
-        raise InputError("`solutions` is empty: give at least one solved plan.")
-    if not all(isinstance(s, Solution) for s in sols):
-        raise InputError("`solutions` must hold planner.optimize.Solution objects.")
-    thr = float(standard_minutes)
-    if not math.isfinite(thr) or thr <= 0:
-        raise InputError(f"`standard_minutes` must be a positive number; got {standard_minutes!r}.")
-    t_mat = _as_matrix(minutes, "minutes")
-    n = t_mat.shape[0]
-    pop = _vector(population, n, "population")
-    total = float(pop.sum())
-    rows = []
-    for s in sols:
-        if not s.has_plan:
-            rows.append(
-                {
-                    "p": s.p,
-                    "status": s.status.value,
-                    "objective": math.nan,
-                    "mean_minutes": math.nan,
-                    "coverage_share": math.nan,
-                }
-            )
-            continue
-        asg = _assign(s, t_mat, None, None)
-        served = np.isfinite(asg.minutes) & (pop > 0)
-        w = pop[served]
-        rows.append(
-            {
-                "p": s.p,
-                "status": s.status.value,
-                "objective": float(s.objective),
-                "mean_minutes": float(np.dot(asg.minutes[served], w) / w.sum())
-                if w.sum() > 0
-                else math.nan,
-                "coverage_share": _ratio(float(pop[asg.minutes <= thr].sum()), total),
-            }
-        )
-    df = pd.DataFrame(rows).sort_values("p", kind="stable").reset_index(drop=True)
-    df["improvement"] = -df["mean_minutes"].diff()
-    first = float(df["mean_minutes"].iloc[0])
-    df["improvement_share"] = df["improvement"] / first if first > 0 else math.nan
-    return df
-
-
-def stops_paying_p(curve: pd.DataFrame, *, min_improvement_share: float = 0.05) -> int | None:
-    """The ``p`` after which one more centre improves mean travel by less than a threshold.
-
-    Parameters
-    ----------
-    curve
-        The output of :func:`tradeoff_curve` (consecutive ``p`` values).
-    min_improvement_share
-        The smallest worthwhile improvement, as a share of the first row's mean travel.
-
-    Returns
-    -------
-    int or None
-        The first ``p`` whose next row improves by less than the threshold; None if
-        every extra centre in the curve still pays.
-    """
-    imp = curve["improvement_share"].to_numpy(dtype=float)
-    ps = curve["p"].to_numpy()
-    for i in range(1, imp.size):
-        if not imp[i] >= min_improvement_share:
-            return int(ps[i - 1])
-    return None

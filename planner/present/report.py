@@ -51,7 +51,7 @@ def _tradeoff_frame(tradeoff: pd.DataFrame | Sequence[Sequence[float]]) -> pd.Da
     if isinstance(tradeoff, pd.DataFrame):
         if "p" not in tradeoff.columns:
             raise InputError(
-                "`tradeoff` needs a `p` column (see planner.evaluate.kpis.tradeoff_curve)."
+                "`tradeoff` needs a `p` column (see planner.evaluate.tradeoff.tradeoff_curve)."
             )
         value_col = "mean_minutes" if "mean_minutes" in tradeoff.columns else "objective"
         if value_col not in tradeoff.columns:
@@ -111,7 +111,7 @@ def tradeoff_svg(
     Parameters
     ----------
     tradeoff
-        :func:`planner.evaluate.kpis.tradeoff_curve` output (mean travel and coverage per
+        :func:`planner.evaluate.tradeoff.tradeoff_curve` output (mean travel and coverage per
         ``p``), or ``(p, objective, coverage_share)`` triples.
     chosen_p
         The plan's ``p``, marked on the chart.
@@ -563,7 +563,7 @@ def report_html(
     sites
         The sites table (names, categories, ``existing``), row ``i`` = site ``i``.
     tradeoff
-        :func:`planner.evaluate.kpis.tradeoff_curve` output or ``(p, objective, coverage)`` rows.
+        :func:`planner.evaluate.tradeoff.tradeoff_curve` output or ``(p, objective, coverage)`` rows.
     parameters
         The scenario's settings (nested mappings are flattened as ``a.b``).
     attribution

@@ -38,7 +38,7 @@ def tradeoff(result: RunResult) -> pd.DataFrame | None:
     for the whole curve); other models solve each ``p`` with the scenario's settings.
     The plan's own ``p`` keeps the plan.
     """
-    from planner.evaluate.kpis import tradeoff_curve
+    from planner.evaluate.tradeoff import tradeoff_curve
     from planner.optimize import solve
     from planner.optimize.model_table import model_spec
 
