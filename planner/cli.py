@@ -333,8 +333,8 @@ def _exit_no_plan(doc: dict[str, Any], *, as_json: bool, where: str = "") -> NoR
 def _run_file(
     scenario: Path, out: Path, *, force: bool, quiet: bool, as_json: bool, timings: bool = False
 ) -> RunResult:
+    from planner.runs.grid import load_sweep_scenario
     from planner.runs.pipeline import run_scenario
-    from planner.runs.sweep import load_sweep_scenario
 
     config, _ = load_sweep_scenario(scenario)  # a [sweep] table is for `planner sweep`
     _check_out(out, force, config)
@@ -440,8 +440,9 @@ def validate(
     quiet: QuietOption = False,
 ) -> None:
     """Check a scenario file, its files, columns and sweep grid, without solving."""
+    from planner.runs.grid import load_sweep_scenario, sweep_grid
     from planner.runs.pipeline import build_problem, load_inputs, solve_options
-    from planner.runs.sweep import load_sweep_scenario, normalise_params, prepare_points, sweep_grid
+    from planner.runs.sweep import normalise_params, prepare_points
 
     config, file_params = load_sweep_scenario(scenario)
     grid_params = normalise_params(param) if param else file_params
@@ -633,12 +634,12 @@ def robustness(
     """
     import dataclasses
 
+    from planner.runs.grid import load_sweep_scenario
     from planner.runs.outdir import claim_out_dir
     from planner.runs.outputs import write_outputs
     from planner.runs.pipeline import input_paths, load_inputs, run_scenario
     from planner.runs.robustness import robustness as run_robustness
     from planner.runs.robustness import write_robustness
-    from planner.runs.sweep import load_sweep_scenario
 
     if serial and (scheduler or workers):
         raise InputError("--serial runs without Dask; leave out --scheduler and --workers.")

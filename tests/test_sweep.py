@@ -13,6 +13,7 @@ import pytest
 from scenario_fixtures import write_tiny_scenario
 
 from planner.errors import ConfigError, InputError, SettingWarning
+from planner.present.charts import sweep_svg
 from planner.runs.config import load_scenario
 from planner.runs.pipeline import PlanInputs, load_inputs, run_scenario
 from planner.runs.sweep import (
@@ -24,7 +25,6 @@ from planner.runs.sweep import (
     reweight_demand,
     sweep,
     sweep_grid,
-    tradeoff_svg,
 )
 
 
@@ -329,7 +329,7 @@ def test_failed_run_leaves_nothing(
 
 def test_tradeoff_chart_is_svg(scenario: Path, inputs: PlanInputs) -> None:
     result = sweep(scenario, ["model.p=2:4", "demand.faults=0,0.5"], parallel=False, inputs=inputs)
-    svg = tradeoff_svg(result.table, list(result.params), config=inputs.config)
+    svg = sweep_svg(result.table, list(result.params), language=inputs.config.outputs.language)
     root = ET.fromstring(svg)
     lines = root.findall("{http://www.w3.org/2000/svg}polyline")
     assert len(lines) == 2 * 2  # two faults settings x two panels (mean travel, coverage)

@@ -78,7 +78,7 @@ def solve_run(
     import time
 
     from planner.runs.pipeline import run_scenario
-    from planner.runs.sweep import inputs_for
+    from planner.runs.reblend import inputs_for
 
     t0 = time.perf_counter()
     result = run_scenario(config, inputs=inputs_for(inputs, config), progress=progress)

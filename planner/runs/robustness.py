@@ -20,7 +20,7 @@ relative error:
 * ``uniform``: ``1 + e * sqrt(3) * u``, ``u`` uniform on [-1, 1] (needs ``e < 1/sqrt(3)``
   so that every factor stays positive).
 
-The weights are then re-blended (:func:`planner.runs.sweep.reweight_demand`), the
+The weights are then re-blended (:func:`planner.inputs.demand.reweight_demand`), the
 KPIs measured against the perturbed population. Fault hotspots, zones, sites
 and travel times stay as loaded. Draw ``k`` uses its own random stream spawned
 from ``seed`` (``numpy.random.SeedSequence(seed).spawn``), so results do not
@@ -42,10 +42,10 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import InputError
+from planner.inputs.demand import reweight_demand
 from planner.runs.config import ScenarioConfig
 from planner.runs.parallel import ProgressCallback, Task, run_tasks
 from planner.runs.results import RobustnessResult, json_records
-from planner.runs.sweep import reweight_demand
 from planner.sanitize import write_csv
 
 if typing.TYPE_CHECKING:
@@ -157,7 +157,7 @@ def _draw(
 ) -> dict[str, Any]:
     """One draw (runs on a worker): perturb, solve, measure; ``seed=None`` is the unperturbed plan."""
     from planner.runs.pipeline import plan
-    from planner.runs.sweep import inputs_for
+    from planner.runs.reblend import inputs_for
 
     ready = inputs_for(inputs, config)
     if seed is not None:
@@ -252,7 +252,7 @@ def robustness(
             )
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise InputError(f"`seed` must be a whole number >= 0; got {seed!r}.")
-    from planner.runs.sweep import inputs_for
+    from planner.runs.reblend import inputs_for
 
     ready = inputs_for(inputs, cfg)
     build_problem(ready, cfg)

@@ -263,7 +263,7 @@ def step_data(config: ScenarioConfig | None) -> None:
 
 
 def show_inputs_map(inputs: PlanInputs, config: ScenarioConfig) -> None:
-    from planner.runs.sweep import inputs_for
+    from planner.runs.reblend import inputs_for
 
     d = config.demand
     weights = (d.population, d.residential, d.faults)

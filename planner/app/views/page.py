@@ -124,7 +124,7 @@ def field_notes(config: ScenarioConfig | None) -> dict[str, list[checks.FieldNot
     that error is shown where the data are)."""
     if config is None:
         return {}
-    from planner.runs.sweep import inputs_for
+    from planner.runs.reblend import inputs_for
 
     try:
         inputs = cached_inputs(state.inputs_key(config), config)
