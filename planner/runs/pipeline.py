@@ -15,6 +15,7 @@ interrupted run never leaves half an output).
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace

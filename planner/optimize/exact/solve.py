@@ -353,7 +353,7 @@ def _run(
 # --------------------------------------------------------------------------- p-median, UFL
 
 
-def _checked_pairs(
+def checked_pairs(
     problem: Problem, opts: ModelOptions, *, capacitated: bool
 ) -> tuple[Pairs, Pairs, np.ndarray] | dict[str, Any]:
     """The allowed pairs, those within the service radius, and the points that must be served.
@@ -393,7 +393,7 @@ def _checked_pairs(
 def _solve_nearest_model(problem: Problem, opts: ModelOptions, clock: Deadline) -> Solution:
     """p_median and uncapacitated facility_location: radius or assignment formulation."""
     w = problem.weight
-    checked = _checked_pairs(problem, opts, capacitated=False)
+    checked = checked_pairs(problem, opts, capacitated=False)
     if isinstance(checked, dict):
         return _infeasible(problem, opts, clock, checked)
     pairs_all, pairs, must = checked
@@ -455,7 +455,7 @@ def _solve_assignment_model(problem: Problem, opts: ModelOptions, clock: Deadlin
     """capacitated_p_median and capacitated facility_location (single-source or split)."""
     w = problem.weight
     load = problem.demand_load
-    checked = _checked_pairs(problem, opts, capacitated=True)
+    checked = checked_pairs(problem, opts, capacitated=True)
     if isinstance(checked, dict):
         return _infeasible(problem, opts, clock, checked)
     _, pairs, must = checked

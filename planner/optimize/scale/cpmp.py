@@ -579,13 +579,13 @@ def solve_capacitated(
     from planner.optimize import diagnose
     from planner.optimize.check import nearest_open, recompute_objective
     from planner.optimize.exact.milp import DEFAULT_MIP_GAP
-    from planner.optimize.exact.solve import ModelOptions, _checked_pairs
+    from planner.optimize.exact.solve import ModelOptions, checked_pairs
     from planner.optimize.solution import Solution, Status
 
     t0 = time.perf_counter()
     gap_target = DEFAULT_MIP_GAP if mip_gap is None else float(mip_gap)
     opts = ModelOptions(model="capacitated_p_median", p=p, radius=radius)
-    checked = _checked_pairs(problem, opts, capacitated=True)
+    checked = checked_pairs(problem, opts, capacitated=True)
 
     def empty(status: Status, diag: dict[str, Any], bound: float | None = None) -> Solution:
         return Solution(
