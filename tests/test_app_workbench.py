@@ -187,6 +187,7 @@ def upload(at: AppTest, slot: str, name: str) -> AppTest:
     return at
 
 
+@pytest.mark.slow  # over 10 s on a loaded 2-core machine
 def test_a_run_saved_from_uploads_reopens_its_own_layers(env: Path) -> None:
     import gc
 

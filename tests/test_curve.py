@@ -24,6 +24,7 @@ def _problem(n: int = 300, m: int = 40, seed: int = 3, **kwargs: object) -> Prob
 
 
 @pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.slow  # over 10 s on a loaded 2-core machine
 def test_each_point_is_a_feasible_plan_within_its_certified_gap(workers: int) -> None:
     problem = _problem()
     sols = p_median_curve(problem, range(2, 9), target_gap=1e-3, workers=workers)

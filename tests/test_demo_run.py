@@ -75,6 +75,7 @@ def test_demo_optimum_agrees_with_an_independent_solver(
     assert other.objective == pytest.approx(solution.objective, rel=1e-7)
 
 
+@pytest.mark.slow  # over 10 s on a loaded 2-core machine
 def test_demo_run_writes_every_output(tmp_path: Path, demo_config, demo_inputs) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "run"
     result = run_scenario(demo_config, out_dir=out, inputs=demo_inputs)

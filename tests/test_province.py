@@ -105,6 +105,7 @@ def test_serial_cluster_runs_here(pop_tif: Path) -> None:
 
 
 @pytest.mark.timeout(300)
+@pytest.mark.slow  # over 10 s on a loaded 2-core machine
 def test_a_local_cluster_of_two_workers_gives_the_serial_sums(pop_tif: Path) -> None:
     serial = aggregate_raster(pop_tif, cell_size_m=500, block_pixels=32)
     rng = np.random.default_rng(0)

@@ -80,6 +80,7 @@ def _main_nodes(graph: nx.DiGraph) -> list[str]:
 # --------------------------------------------------------------------------- shortest paths
 
 
+@pytest.mark.slow  # over 10 s on a loaded 2-core machine
 def test_futian_times_equal_networkx_dijkstra(futian: RoadNetwork, nx_drive: nx.DiGraph) -> None:
     rng = np.random.default_rng(5)
     main = _main_nodes(nx_drive)
