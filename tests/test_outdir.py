@@ -13,7 +13,7 @@ from scenario_fixtures import write_tiny_scenario
 
 from planner.cli import main
 from planner.errors import InputError
-from planner.runs.outdir import MARKER, check_out_dir, claim_out_dir
+from planner.runs.outdir import MARKER, check_out_dir, claim_out_dir, foreign_files
 
 PLANNER = [sys.executable, "-m", "planner.cli"]
 
@@ -61,6 +61,43 @@ def test_force_replaces_a_planner_folder(
     assert main(["run", str(scenario), "--out", str(out), "--force", "-q"]) == 0
     assert (out / "kpis.json").read_text(encoding="utf-8") != "stale"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]  # no lock, tmp or old folder
+
+
+def test_force_never_deletes_a_file_the_user_saved_into_a_run_folder(
+    scenario: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A planner's run folder with the user's own spreadsheet saved into it (top level or
+    deeper): --force used to delete the spreadsheet with the old outputs."""
+    out = tmp_path / "run"
+    assert main(["run", str(scenario), "--out", str(out), "-q"]) == 0
+    assert foreign_files(out) == []
+    (out / "分析 notes.xlsx").write_bytes(b"mine")
+    assert main(["run", str(scenario), "--out", str(out), "--force", "-q"]) == 2
+    err = capsys.readouterr().err
+    assert "分析 notes.xlsx" in err and "did not write" in err
+    assert (out / "分析 notes.xlsx").read_bytes() == b"mine"
+    (out / "分析 notes.xlsx").unlink()
+    (out / "map_files").mkdir()
+    (out / "map_files" / "edit.html").write_text("mine", encoding="utf-8")
+    assert main(["run", str(scenario), "--out", str(out), "--force", "-q"]) == 2
+    assert "map_files/edit.html" in capsys.readouterr().err
+    assert (out / "map_files" / "edit.html").read_text(encoding="utf-8") == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
+
+
+def test_a_file_saved_into_the_folder_during_the_run_survives(
+    scenario: Path, tmp_path: Path
+) -> None:
+    """The check is made again when the outputs are put in place (a long solve)."""
+    out = tmp_path / "run"
+    assert main(["run", str(scenario), "--out", str(out), "-q"]) == 0
+    with claim_out_dir(out, force=True) as claim:
+        with pytest.raises(InputError, match="mine.txt"), claim.writing() as tmp:
+            (tmp / "kpis.json").write_text("{}", encoding="utf-8")
+            (out / "mine.txt").write_text("saved while the run solved", encoding="utf-8")
+    assert (out / "mine.txt").is_file()
+    assert (out / "map.html").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
 
 
 @pytest.mark.parametrize(

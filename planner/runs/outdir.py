@@ -34,7 +34,14 @@ from typing import IO, Final
 
 from planner.errors import InputError
 
-__all__ = ["MARKER", "OutDirClaim", "check_out_dir", "claim_out_dir", "is_planner_folder"]
+__all__ = [
+    "MARKER",
+    "OutDirClaim",
+    "check_out_dir",
+    "claim_out_dir",
+    "foreign_files",
+    "is_planner_folder",
+]
 
 #: The file inside every folder the planner writes; ``force`` replaces only such folders.
 MARKER: Final = ".planner-run"
@@ -78,6 +85,32 @@ def is_planner_folder(folder: Path) -> bool:
         return True
     names = {p.name for p in folder.iterdir()}
     return bool(names & {"scenario.lock.toml", "sweep.csv"}) and names <= _OUTPUT_NAMES
+
+
+def foreign_files(folder: Path) -> list[str]:
+    """Files in a planner folder that the planner did not write (relative paths, sorted).
+
+    The marker lists every file a run wrote; a file added since (the user's notes or
+    spreadsheet saved into the run folder) is the user's, and ``force`` would delete it.
+    A marker without that list (older planner versions) counts the top-level names
+    other than the planner's outputs.
+    """
+    try:
+        doc = json.loads((folder / MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        doc = {}
+    written = doc.get("files") if isinstance(doc, dict) else None
+    if not isinstance(written, list):
+        return sorted(p.name for p in folder.iterdir() if p.name not in _OUTPUT_NAMES | {MARKER})
+    known = {str(name) for name in written} | {MARKER}
+    found = []
+    for path in folder.rglob("*"):
+        if path.is_dir() and not path.is_symlink():
+            continue
+        rel = path.relative_to(folder).as_posix()
+        if rel not in known:
+            found.append(rel)
+    return sorted(found)
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -144,6 +177,15 @@ def check_out_dir(
                 f"`--out` {shown} exists and was not written by the planner (no {MARKER} file in "
                 "it); `--force` replaces only the planner's own run folders: choose another "
                 "`--out` or move that folder away yourself."
+            )
+        foreign = foreign_files(target)
+        if foreign:
+            listed = ", ".join(foreign[:5]) + (
+                f" and {len(foreign) - 5} more" if len(foreign) > 5 else ""
+            )
+            raise InputError(
+                f"`--out` {shown} holds file(s) the planner did not write ({listed}); `--force` "
+                "would delete them: move them out of the folder or choose another `--out`."
             )
     base = next(p for p in (target.parent, *target.parent.parents) if p.exists())
     if not os.access(base, os.W_OK | os.X_OK):
@@ -236,8 +278,9 @@ class OutDirClaim:
     def writing(self) -> Iterator[Path]:
         """A temporary folder beside the target, renamed into place if the body succeeds."""
         target = self.target
-        if target.exists() and not (self.force and is_planner_folder(target)):
-            # Checked again: the folder may have appeared since the claim's check.
+        if target.exists():
+            # Checked again: the folder may have appeared, or the user may have saved a
+            # file into it, since the claim's check.
             check_out_dir(target, force=self.force)
         tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
         try:
@@ -246,6 +289,7 @@ class OutDirClaim:
             tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; follow the user's umask
             _write_marker(tmp)
             yield tmp
+            _write_marker(tmp, files=_written_files(tmp))
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
@@ -253,16 +297,36 @@ class OutDirClaim:
         if target.exists():
             old = target.with_name(f".{target.name}.old-{os.getpid()}")
             os.replace(target, old)
+            if not is_planner_folder(old) or foreign_files(old):  # changed since the check
+                os.replace(old, target)
+                shutil.rmtree(tmp, ignore_errors=True)
+                check_out_dir(target, force=self.force)  # raises, saying what is in the way
+                raise InputError(f"`--out` {target} changed during the run; run again.")
         os.replace(tmp, target)
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
 
 
-def _write_marker(folder: Path) -> None:
+def _written_files(folder: Path) -> list[str]:
+    return sorted(
+        p.relative_to(folder).as_posix()
+        for p in folder.rglob("*")
+        if p.name != MARKER and not (p.is_dir() and not p.is_symlink())
+    )
+
+
+def _write_marker(folder: Path, *, files: list[str] | None = None) -> None:
+    """Write :data:`MARKER`; ``files`` lists what the run wrote (see :func:`foreign_files`)."""
     from planner import __version__
 
-    doc = {"written_by": "service-centre-planner", "version": __version__, "pid": os.getpid()}
-    (folder / MARKER).write_text(json.dumps(doc) + "\n", encoding="utf-8")
+    doc: dict[str, object] = {
+        "written_by": "service-centre-planner",
+        "version": __version__,
+        "pid": os.getpid(),
+    }
+    if files is not None:
+        doc["files"] = files
+    (folder / MARKER).write_text(json.dumps(doc, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 @contextmanager
