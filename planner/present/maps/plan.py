@@ -337,6 +337,8 @@ def base_map(
 def _new_map(bounds: list[list[float]], base: BaseMap | None, height: str) -> folium.Map:
     centre = [(bounds[0][0] + bounds[1][0]) / 2.0, (bounds[0][1] + bounds[1][1]) / 2.0]
     m = folium.Map(location=centre, zoom_start=11, tiles=None, control_scale=True, height=height)
+    # Quarter zoom steps: a fitted view fills the map (whole steps could leave it half empty).
+    m.options["zoom_snap"] = 0.25
     # Only Leaflet itself: no jQuery, Bootstrap or awesome-markers (see VENDORED.md).
     m.default_js = [("leaflet", LEAFLET_JS_URL)]
     m.default_css = [("leaflet_css", LEAFLET_CSS_URL)]
