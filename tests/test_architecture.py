@@ -41,7 +41,6 @@ OVERSIZE: dict[str, str] = {
     "planner.optimize.exact.solve": "one solver per model, pending",
     "planner.i18n": "label table (data, not logic)",
     "planner.cli": "one command per function; split into a package pending",
-    "planner.travel.network": "reader / matrix / cache split pending",
 }
 
 

@@ -313,7 +313,7 @@ def test_process_pool_path_equals_serial(
     futian: RoadNetwork, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Without numba, large matrices run their chunks in worker processes."""
-    from planner.travel import network as roads
+    from planner.travel import road_matrix as roads
 
     rng = np.random.default_rng(6)
     b = futian.bounds_lonlat
