@@ -11,6 +11,7 @@ Bombs are built in the test and are small on disk.
 from __future__ import annotations
 
 import io
+import os
 import re
 import shutil
 import zipfile
@@ -21,7 +22,7 @@ import geopandas as gpd
 import numpy as np
 import pytest
 from scenario_fixtures import SCENARIO, write_tiny_data
-from test_bad_inputs import Case, appended, check_case, file_layer, variant
+from test_bad_inputs import Case, appended, argv, check_case, file_layer, variant
 
 from planner.errors import DataError
 
@@ -232,6 +233,73 @@ SWEEP_CASES: list[Case] = [
     ),
 ]
 
+
+def _fifo(target: Path) -> None:
+    os.mkfifo(target)  # reading it would wait forever for a writer
+
+
+def _link_to(source: str) -> Callable[[Path], None]:
+    def write(target: Path) -> None:
+        target.symlink_to(source)
+
+    return write
+
+
+def _network_file(name: str, content: Callable[[Path], None]) -> Callable[[Path], list[str]]:
+    def build(folder: Path) -> list[str]:
+        content(folder / name)
+        text = (
+            (folder / "tiny.toml")
+            .read_text(encoding="utf-8")
+            .replace(
+                "[model]",
+                f'[travel]\nmethod = "network"\n[travel.network]\npath = "{name}"\n\n[model]',
+            )
+        )
+        (folder / "tiny.toml").write_text(text, encoding="utf-8")
+        return ["validate", str(folder / "tiny.toml")]
+
+    return build
+
+
+def _huge_scenario(folder: Path) -> list[str]:
+    path = folder / "huge.toml"
+    path.write_text('title = "' + "x" * 5_000_000 + '"\n', encoding="utf-8")
+    return ["validate", str(path)]
+
+
+_POSIX = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+
+SPECIAL_FILE_CASES: list[Case] = [
+    Case(
+        "csv-layer-is-a-named-pipe",
+        file_layer("candidate_sites", "sites.csv", _fifo),
+        ("sites.csv", "not a regular file"),
+    ),
+    Case(
+        "geojson-layer-links-to-dev-zero",
+        file_layer("candidate_sites", "sites.geojson", _link_to("/dev/zero")),
+        ("/dev/zero", "not a regular file"),
+    ),
+    Case(
+        "population-raster-is-a-named-pipe",
+        file_layer("population", "pop.tif", _fifo),
+        ("pop.tif", "not a regular file"),
+    ),
+    Case(
+        "road-network-graphml-is-a-named-pipe",
+        _network_file("roads.graphml", _fifo),
+        ("roads.graphml", "not a regular file"),
+    ),
+    Case(
+        "road-network-links-to-dev-urandom",
+        _network_file("roads.gpkg", _link_to("/dev/urandom")),
+        ("/dev/urandom", "not a regular file"),
+    ),
+    Case("scenario-is-dev-zero", argv("validate", "/dev/zero"), ("/dev/zero", "larger than")),
+    Case("scenario-is-one-huge-line", _huge_scenario, ("huge.toml", "larger than 4 MB")),
+]
+
 CASES = [*VRT_CASES, *SWEEP_CASES]
 
 
@@ -253,6 +321,16 @@ def case_folder(tiny_data: Path, tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_attack_input(case: Case, case_folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    check_case(case, case_folder, capsys)
+
+
+@_POSIX
+@pytest.mark.parametrize("case", SPECIAL_FILE_CASES, ids=[c.id for c in SPECIAL_FILE_CASES])
+def test_special_file_input(
+    case: Case, case_folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Pipes and devices where a file belongs: reading one waited forever (a named pipe)
+    or without end (/dev/zero as the scenario)."""
     check_case(case, case_folder, capsys)
 
 

@@ -170,6 +170,23 @@ def sniff(head: bytes) -> str:
     return "text"
 
 
+def check_regular_file(path: Path, *, what: str = "layer") -> None:
+    """Refuse a pipe, device or socket where a file is expected: reading a named pipe
+    waits forever for a writer, ``/dev/zero`` never ends (symbolic links are followed,
+    so a link to a regular file is fine).
+
+    Raises
+    ------
+    DataError
+        ``path`` exists but is not a regular file.
+    """
+    if path.exists() and not path.is_dir() and not path.is_file():
+        raise DataError(
+            f"{what} path {path} is not a regular file (a pipe, device or socket); give the "
+            "layer's file itself."
+        )
+
+
 def gdal_local_only() -> None:
     """Apply :data:`GDAL_LOCAL_ONLY` to pyogrio's GDAL (idempotent; call before opening)."""
     import pyogrio
@@ -605,6 +622,7 @@ def read_layer(
         )
     if p.is_dir():
         raise DataError(f"{what} path {p} is a folder; give the file itself.")
+    check_regular_file(p, what=what)
     kind = _SUFFIXES.get(p.suffix.lower())
     if kind is None:
         raise DataError(

@@ -64,6 +64,9 @@ def open_raster(path: Path, what: str) -> Any:
             f"{what} file {path} does not exist; check the path (relative paths start at "
             "the scenario file)."
         )
+    from planner.inputs.layers import check_regular_file
+
+    check_regular_file(path, what=what)
     # GDAL picks the driver by content: a .tif holding VRT XML would read any file or URL.
     with open(path, "rb") as fh:
         head = fh.read(4)

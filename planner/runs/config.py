@@ -12,7 +12,7 @@ import codecs
 import os
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -323,6 +323,10 @@ def scenario_from_dict(
         raise ConfigError(_format_errors(exc, source)) from None
 
 
+#: Largest scenario file read, in bytes.
+MAX_SCENARIO_BYTES: Final = 4_000_000
+
+
 def load_scenario(path: str | Path) -> ScenarioConfig:
     """Read and validate a scenario TOML file."""
     p = Path(path)
@@ -330,8 +334,15 @@ def load_scenario(path: str | Path) -> ScenarioConfig:
         raise ConfigError(f"scenario file {p} does not exist; check the path.")
     if p.is_dir():
         raise ConfigError(f"scenario {p} is a folder; give the scenario's .toml file inside it.")
+    with open(p, "rb") as fh:  # a scenario is a few KB; /dev/zero or a huge line is not one
+        raw = fh.read(MAX_SCENARIO_BYTES + 1)
+    if len(raw) > MAX_SCENARIO_BYTES:
+        raise ConfigError(
+            f"scenario file {p} is larger than {MAX_SCENARIO_BYTES // 1_000_000} MB; a scenario "
+            "is a short TOML text naming its layer files (give the layers as files, not inline)."
+        )
     try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
+        data = tomllib.loads(raw.decode("utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{p}: not valid TOML ({exc}).") from None
     except UnicodeDecodeError:

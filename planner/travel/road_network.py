@@ -239,12 +239,18 @@ def read_road_network(
     ConfigError
         ``speeds`` names an unknown mode or a non-positive speed.
     """
-    from planner.inputs.layers import check_content, check_plain_path, check_zip
+    from planner.inputs.layers import (
+        check_content,
+        check_plain_path,
+        check_regular_file,
+        check_zip,
+    )
 
     p = check_plain_path(path, what="road network")
     table = _check_speeds(speeds)
     if not p.exists():
         raise DataError(f"Road network file {p} does not exist; check the `network` path.")
+    check_regular_file(p, what="road network")
     name = p.name.lower()
     if p.is_file():  # GDAL picks drivers by content: check it is what the name says
         kind = _CONTENT_KINDS.get(p.suffix.lower())
