@@ -110,3 +110,18 @@ def test_the_run_s_tradeoff_uses_the_curve_and_keeps_the_plan(tmp_path: Path) ->
     few = cfg.outputs.model_copy(update={"tradeoff_max_p": 5, "tradeoff_max_points": 3})
     small = run_scenario(cfg.model_copy(update={"outputs": few}), inputs=result.inputs)
     assert tradeoff(small) is None
+
+
+def test_costs_from_coordinates_give_the_same_curve_as_the_dense_matrix() -> None:
+    from planner.optimize.problem import PointCosts
+
+    rng = np.random.default_rng(9)
+    d, s = rng.random((400, 2)) * 1000.0, rng.random((30, 2)) * 1000.0
+    w = rng.integers(1, 9, 400).astype(float)
+    dense = Problem(np.sqrt(((d[:, None, :] - s[None, :, :]) ** 2).sum(axis=2)), w)
+    points = Problem(PointCosts(d, s), w)
+    a = p_median_curve(dense, range(2, 7), target_gap=0.0, workers=1)
+    b = p_median_curve(points, range(2, 7), target_gap=0.0, workers=2)
+    for x, y in zip(a, b, strict=True):
+        assert y.objective == pytest.approx(x.objective, rel=1e-9)
+        assert check_solution(dense, y, model="p_median", p=y.p) == []
