@@ -12,6 +12,7 @@ from planner.inputs.raster_blocks import aggregate_raster, raster_blocks
 from planner.inputs.rasters import read_population_raster
 from planner.runs.province import aggregate_population, cluster
 from planner.travel.blocks import nearest_sites
+from planner.travel.network import network_matrix, read_road_network
 
 
 def _raster(path: Path, values: np.ndarray, *, nodata: float | None = -1.0) -> Path:
@@ -115,7 +116,16 @@ def test_a_local_cluster_of_two_workers_gives_the_serial_sums(pop_tif: Path) -> 
         assert where.info.n_workers == 2
         cells = aggregate_raster(pop_tif, cell_size_m=500, block_pixels=32, map_fn=where.map)
         travel = nearest_sites(d, s, k=3, block_rows=100, map_fn=where.map)
+        # network travel by chunks of sites through the cluster's executor
+        net = read_road_network(Path(__file__).parent / "data" / "futian_drive.graphml")
+        b = net.bounds_lonlat
+        pts = np.column_stack([rng.uniform(b[0], b[2], 30), rng.uniform(b[1], b[3], 30)])
+        opts = {"max_snap_m": 5000.0, "cutoff_minutes": 8.0, "chunk_size": 2}
+        routed = network_matrix(net, pts, pts[:6], executor=where.executor(), **opts)
         peaks = where.worker_peak_mb()
+    alone = network_matrix(net, pts, pts[:6], **opts)
+    assert (routed.minutes != alone.minutes).nnz == 0
+    assert routed.minutes.nnz > 0
     np.testing.assert_array_equal(cells.keys, serial.keys)
     np.testing.assert_allclose(cells.population, serial.population, rtol=1e-12)
     assert (travel != nearest_sites(d, s, k=3)).nnz == 0
