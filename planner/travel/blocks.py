@@ -6,8 +6,9 @@ anyway. :func:`nearest_sites` splits the demand points into blocks of ``block_ro
 and runs one task per block (built-in :func:`map`, or an executor's ``map`` such as a
 Dask client's): each task builds a KD-tree of the sites (a few MB for 15,000 sites)
 and returns its points' ``k`` nearest sites and distances. A task's memory is its
-block times ``k``, independent of how many points the province has; the merged
-result (n x k) is the only part that grows with it.
+block times ``k``, independent of how many points the province has; blocks go out in
+waves of :data:`WAVE_BLOCKS`, so a worker holds at most one wave's results; the merged
+result (n x k) is the only part that grows with the province.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ from planner.errors import InputError
 __all__ = ["nearest_block", "nearest_sites"]
 
 MapFn = Callable[..., Iterable[Any]]
+
+#: Blocks sent to ``map_fn`` at a time.
+WAVE_BLOCKS = 8
 
 
 def nearest_block(
@@ -80,9 +84,14 @@ def nearest_sites(
     if int(block_rows) < 1:
         raise InputError(f"`block_rows` must be at least 1; got {block_rows}.")
     k, b, n = int(k), int(block_rows), d.shape[0]
-    starts = range(0, n, b)
-    parts = list(map_fn(nearest_block, [d[i : i + b] for i in starts], [s] * len(starts),
-                        [k] * len(starts)))  # fmt: skip
+    starts = list(range(0, n, b))
+    parts: list[tuple[np.ndarray, np.ndarray]] = []
+    # Blocks go out in waves: a cluster holds at most one wave of finished results
+    # until they are collected here, whatever the number of demand points.
+    for w in range(0, len(starts), WAVE_BLOCKS):
+        wave = starts[w : w + WAVE_BLOCKS]
+        parts.extend(map_fn(nearest_block, [d[i : i + b] for i in wave], [s] * len(wave),
+                            [k] * len(wave)))  # fmt: skip
     idx = np.concatenate([p[0] for p in parts]) if parts else np.zeros((0, k), np.int32)
     dist = np.concatenate([p[1] for p in parts]) if parts else np.zeros((0, k), np.float32)
     dist = np.maximum(dist, np.finfo(np.float32).tiny)
