@@ -301,3 +301,12 @@ def test_a_long_run_shows_its_stage_and_time_and_offers_stop(
     ok(at)
     assert any("Run stopped" in w.value for w in at.warning)
     assert at.session_state["run"] is previous
+
+
+def test_library_names_in_messages_become_the_apps_words() -> None:
+    text = app_state.in_planner_words(
+        "None of the 64 points in `demand_lonlat` lies within max_snap_m=500 m of a road"
+    )
+    assert "demand_lonlat" not in text
+    assert "the demand points (step 1, population layer)" in text
+    assert "the snapping distance (travel.max_snap_m) = 500 m" in text

@@ -558,3 +558,21 @@ def site_choices(
 def toggled(excluded: Sequence[str], site: str) -> list[str]:
     """The exclusion list after a click on ``site``: taken off if it was on, put on if not."""
     return [s for s in excluded if s != site] if site in excluded else [*excluded, site]
+
+
+#: Names of the library's arguments and scenario keys in messages, as the app's steps call them.
+_PLANNER_WORDS: Final = (
+    ("`demand_lonlat`", "the demand points (step 1, population layer)"),
+    ("`site_lonlat`", "the sites (step 3)"),
+    ("max_snap_m=", "the snapping distance (travel.max_snap_m) = "),
+    ("model.p = ", "the number of centres p = "),
+    ("model.capacity", "the capacity per centre (step 5)"),
+    ("data.existing.policy = 'may_close'", "let today's centres close (step 3)"),
+)
+
+
+def in_planner_words(message: str) -> str:
+    """A library message with argument and setting names replaced by what the app calls them."""
+    for name, words in _PLANNER_WORDS:
+        message = message.replace(name, words)
+    return message

@@ -57,7 +57,7 @@ def _user_names(text: str) -> str:
         info = ss.get(f"upload_{slot}")
         if info:
             text = text.replace(str(info["path"]), str(info["name"]))
-    return text
+    return state.in_planner_words(text)
 
 
 def show_error(exc: BaseException) -> None:
