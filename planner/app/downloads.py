@@ -83,29 +83,11 @@ def scenario_bundle(config: ScenarioConfig) -> bytes:
 
 
 def kpis_document(run: AppRun) -> dict[str, Any]:
-    """The run's ``kpis.json`` document (as :func:`planner.runs.outputs.write_outputs` writes it)."""
-    from planner.evaluate.kpis import compare_kpis
+    """The run's ``kpis.json`` document (:func:`planner.runs.outputs.kpis_document`, the
+    builder :func:`~planner.runs.outputs.write_outputs` uses), with the app's curve."""
+    from planner.runs.outputs import kpis_document as build
 
-    result = run.result
-    sol = result.solution
-    doc: dict[str, Any] = {
-        "scenario": result.config.name,
-        "title": result.config.title,
-        "solution": sol.to_dict(),
-        "plan": None if result.kpis is None else result.kpis.to_dict(),
-        "baseline": None if result.baseline_kpis is None else result.baseline_kpis.to_dict(),
-        "comparison": None,
-        "tradeoff": None if run.curve is None else run.curve.to_dict("records"),
-        "open_site_ids": result.chosen_sites["site_id"].tolist(),
-        "travel": result.inputs.travel.note,
-        "simulated_layers": result.inputs.simulated_layers,
-        "attribution": result.inputs.attribution,
-    }
-    if result.kpis is not None and result.baseline_kpis is not None:
-        doc["comparison"] = (
-            compare_kpis(result.kpis, result.baseline_kpis).reset_index().to_dict("records")
-        )
-    return doc
+    return build(run.result, run.curve)
 
 
 def _json_bytes(doc: Any) -> bytes:

@@ -207,6 +207,35 @@ def diagnosis_document(result: RunResult) -> dict[str, Any]:
     return doc
 
 
+def kpis_document(result: RunResult, curve: pd.DataFrame | None = None) -> dict[str, Any]:
+    """The ``kpis.json`` document of a run: the solution, the plan's and the baseline's
+    KPIs and their comparison, the trade-off ``curve`` (if given), travel note, flags.
+
+    One builder for :func:`write_outputs` and the app's download, so both files are the
+    same document. Without a plan ``plan`` and ``comparison`` are ``None``.
+    """
+    from planner.evaluate.kpis import compare_kpis
+
+    doc: dict[str, Any] = {
+        "scenario": result.config.name,
+        "title": result.config.title,
+        "solution": result.solution.to_dict(),
+        "plan": None if result.kpis is None else result.kpis.to_dict(),
+        "baseline": None if result.baseline_kpis is None else result.baseline_kpis.to_dict(),
+        "comparison": None,
+        "tradeoff": None if curve is None else curve.to_dict("records"),
+        "open_site_ids": result.chosen_sites["site_id"].tolist(),
+        "travel": result.inputs.travel.note,
+        "simulated_layers": result.inputs.simulated_layers,
+        "attribution": result.inputs.attribution,
+    }
+    if result.kpis is not None and result.baseline_kpis is not None:
+        doc["comparison"] = (
+            compare_kpis(result.kpis, result.baseline_kpis).reset_index().to_dict("records")
+        )
+    return doc
+
+
 def write_outputs(result: RunResult, folder: Path) -> dict[str, Path]:
     """Write every output of a solved run into ``folder``; return them by name."""
     folder = Path(folder)
@@ -227,7 +256,6 @@ def write_outputs(result: RunResult, folder: Path) -> dict[str, Path]:
         written["diagnosis"] = folder / "diagnosis.json"
         return written
 
-    from planner.evaluate.kpis import compare_kpis
     from planner.present.export import export_plan_gpkg
     from planner.present.maps import map_html, plan_map, save_map_html
     from planner.present.report import write_report
@@ -236,25 +264,7 @@ def write_outputs(result: RunResult, folder: Path) -> dict[str, Path]:
     lang = cfg.outputs.language
     curve = tradeoff(result) if cfg.outputs.report else None
 
-    doc: dict[str, Any] = {
-        "scenario": cfg.name,
-        "title": cfg.title,
-        "solution": sol.to_dict(),
-        "plan": result.require_kpis().to_dict(),
-        "baseline": None if result.baseline_kpis is None else result.baseline_kpis.to_dict(),
-        "comparison": None,
-        "tradeoff": None if curve is None else curve.to_dict("records"),
-        "open_site_ids": result.chosen_sites["site_id"].tolist(),
-        "travel": inputs.travel.note,
-        "simulated_layers": inputs.simulated_layers,
-        "attribution": inputs.attribution,
-    }
-    if result.baseline_kpis is not None:
-        doc["comparison"] = (
-            compare_kpis(result.require_kpis(), result.baseline_kpis)
-            .reset_index()
-            .to_dict("records")
-        )
+    doc = kpis_document(result, curve)
     kpis_path = folder / "kpis.json"
     kpis_path.write_text(json.dumps(json_safe(doc), ensure_ascii=False, indent=2), encoding="utf-8")
     written["kpis"] = kpis_path
