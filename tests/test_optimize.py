@@ -800,10 +800,10 @@ def test_bad_load_is_rejected():
 # --------------------------------------------------------------------------- routing and statuses
 
 
-def test_heuristic_method_unavailable_is_a_clear_error(monkeypatch):
-    monkeypatch.setattr(dispatch_mod, "_scale_function", lambda name: None)
-    with pytest.raises(ProblemError, match="method 'heuristic' not available"):
-        solve(_instance(0), "p_median", p=2, method="heuristic")
+def test_heuristic_method_for_a_model_without_one_is_a_clear_error():
+    # The model table says which models have a heuristic; lscp has none.
+    with pytest.raises(ProblemError, match="heuristic not available for model 'lscp'"):
+        solve(_instance(0), "lscp", radius=60.0, method="heuristic")
 
 
 def test_auto_routes_large_problems_to_the_scale_method(monkeypatch):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import math
 import os
 from collections.abc import Callable, Sequence
@@ -277,14 +276,12 @@ def validate(
     )
 
 
-def _scale_function(name: str) -> Callable[..., Solution] | None:
-    """``planner.optimize.scale.heuristics.<name>`` if that module and function exist."""
-    try:
-        module = importlib.import_module("planner.optimize.scale.heuristics")
-    except ImportError:
-        return None
-    fn = getattr(module, name, None)
-    return fn if callable(fn) else None
+def _scale_function(name: str) -> Callable[..., Solution]:
+    """``planner.optimize.scale.heuristics.<name>`` (imported when first asked: numba)."""
+    from planner.optimize.scale import heuristics
+
+    fn: Callable[..., Solution] = getattr(heuristics, name)
+    return fn
 
 
 def _scale_options(opts: ModelOptions, extra: dict[str, Any]) -> dict[str, Any]:
@@ -443,10 +440,6 @@ def solve(
     )
     if method == "heuristic":
         fn = _scale_function("solve_heuristic")
-        if fn is None:
-            raise ProblemError(
-                "method 'heuristic' not available (planner.optimize.scale.heuristics is missing)."
-            )
         sol = fn(
             problem,
             model,
@@ -508,8 +501,6 @@ def _solve_auto(
     combines the better plan with the tighter of the two proven bounds.
     """
     fn = _scale_function("solve_large")
-    if fn is None:
-        return solve_exact(problem, opts, deadline=deadline)
     scale_args = {
         "p": opts.p,
         "radius": opts.radius,
