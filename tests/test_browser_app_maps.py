@@ -149,3 +149,29 @@ def test_no_box_covers_a_hall(browser: Any, tmp_path: Path, width: int, height: 
     )
     assert all(folded) if small else not any(folded)
     page.close()
+
+
+def test_closed_halls_look_unlike_candidates(browser: Any, tmp_path: Path) -> None:
+    demand, sites = make_inputs()
+    # site 4 exists and is not open: closed; candidates drawn (hidden by default)
+    m = plan_map(demand, sites, OPEN, language="en", hidden_layers=())
+    path = save_map_html(m, tmp_path / "closed.html")
+    page = _open(browser, path.read_text(encoding="utf-8"), path, width=1000, height=700)
+    page.wait_for_selector(".planner-centre", timeout=10_000)
+    closed = page.locator("path.planner-existing-closed").first
+    candidate = page.locator("path.planner-candidate").first
+    style = "e => [e.getAttribute('stroke'), e.getAttribute('stroke-dasharray'), e.getBBox().width]"
+    c_stroke, c_dash, c_size = closed.evaluate(style)
+    k_stroke, k_dash, k_size = candidate.evaluate(style)
+
+    def grey(colour: str) -> float:
+        if len(colour) == 4:  # #rgb
+            colour = "#" + "".join(c * 2 for c in colour[1:])
+        return sum(int(colour[i : i + 2], 16) for i in (1, 3, 5)) / (3 * 255)
+
+    # a grey ring beside grey candidates read as one more candidate: closed is near black
+    assert grey(c_stroke) < 0.25 < grey(k_stroke)
+    assert c_dash
+    assert not k_dash
+    assert c_size > 2 * k_size
+    page.close()

@@ -68,7 +68,7 @@ FREQUENCY_COLOURS: Final = ("#9ebcda", "#8c96c6", "#8c6bb1", "#88419d", "#6e016b
 FREQUENCY_LABELS: Final = ("< 20%", "20–40%", "40–60%", "60–80%", "≥ 80%")
 NEW_COLOUR: Final = "#c0392b"
 KEPT_COLOUR: Final = "#1f4e9c"
-CLOSED_COLOUR: Final = "#7f7f7f"
+CLOSED_COLOUR: Final = "#222222"  # dark and dashed: never read as a (grey) candidate
 COORD_DECIMALS: Final = 5  # about 1 m: plenty for display, keeps map.html small
 
 

@@ -559,7 +559,7 @@ def existing_layer(
     ex_factory = (
         "L.geoJSON("
         + feature_collection(site_pts[ex_idx], ex_props)
-        + ",{pointToLayer:function(f,ll){var k=f.properties.k;return L.circleMarker(ll,{radius:k?13:7,"
+        + ",{pointToLayer:function(f,ll){var k=f.properties.k;return L.circleMarker(ll,{radius:k?13:9,"
         f"color:k?'{KEPT_COLOUR}':'{CLOSED_COLOUR}',weight:k?2.5:2,dashArray:k?null:'3 2',"
         f"fillColor:'{CLOSED_COLOUR}',fillOpacity:k?0:0.35,"
         "className:k?'planner-existing-kept':'planner-existing-closed'});},"
