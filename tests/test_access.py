@@ -270,6 +270,29 @@ def test_saved_runs_are_per_user(env: Path) -> None:
     assert not (env / "library" / "scenarios.sqlite").exists()
 
 
+def test_an_unverified_email_does_not_open_anothers_runs(env: Path) -> None:
+    """An identity provider that lets accounts set their own e-mail marks it unverified:
+    such an account is told apart by its ``sub``, not by the address it typed."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.secrets["auth"] = {"redirect_uri": "https://x/oauth2callback", "cookie_secret": "t"}
+    at.user = {
+        "is_logged_in": True,
+        "email": "ann@utility.example",
+        "email_verified": False,
+        "sub": "mallory-42",
+        "name": "ann@utility.example",
+    }
+    at.run()
+    assert not at.exception
+    assert at.session_state["_auth_user"] == "sub:mallory-42"
+    ann = access.library_folder(env / "library", "main", user="ann@utility.example")
+    mallory = access.library_folder(env / "library", "main", user="sub:mallory-42")
+    assert ann != mallory
+    at.user = {"is_logged_in": True, "name": "ann@utility.example"}  # no e-mail, no sub
+    at.run()
+    assert _shows_only_the_login(at)
+
+
 def test_passwd_prints_a_password_file_line(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 

@@ -220,6 +220,37 @@ def test_app_pages_keep_payloads_inert(tmp_path: Path, monkeypatch: pytest.Monke
     for text in texts:
         for marker in MARKERS:
             assert marker not in text
+    # every table's toolbar offers a CSV download (written by the browser, unsanitised)
+    tables = list(at.dataframe)
+    assert tables
+    from planner.app.views.common import SIGNED_QUANTITY
+
+    for table in tables:
+        cells = _formula_cells(table.value.to_csv(index=False).encode())
+        assert [c for c in cells if not SIGNED_QUANTITY.fullmatch(c)] == []
+
+
+def test_app_tables_neutralise_formulas_but_keep_signed_quantities() -> None:
+    import pandas as pd
+
+    from planner.app.views.common import table_safe_frame
+
+    frame = pd.DataFrame(
+        {
+            "name": ['=HYPERLINK("http://x") 广场', "-1+cmd|' /C calc'!A0", "@SUM(A1)", "营业厅"],
+            "change": ["+0.8 pp", "-2.5 min", "+3 %", "+12 人"],
+            "n": [1, 2, 3, 4],
+        }
+    )
+    shown = table_safe_frame(frame)
+    assert shown["name"].tolist() == [
+        '\'=HYPERLINK("http://x") 广场',
+        "'-1+cmd|' /C calc'!A0",
+        "'@SUM(A1)",
+        "营业厅",
+    ]
+    assert shown["change"].tolist() == frame["change"].tolist()
+    assert shown["n"].tolist() == [1, 2, 3, 4]
 
 
 # --------------------------------------------------------------------------------------
@@ -321,3 +352,49 @@ def test_every_csv_the_planner_writes_goes_through_the_sanitizer() -> None:
         if path.name != "sanitize.py" and ".to_csv(" in path.read_text(encoding="utf-8")
     ]
     assert offenders == []
+
+
+def test_every_app_table_is_spreadsheet_safe() -> None:
+    """Guard: st.dataframe's toolbar downloads CSV without neutralising formulas, so the
+    app shows tables through planner.app.views.common.show_table."""
+    package = Path(__file__).resolve().parent.parent / "planner" / "app"
+    offenders = [
+        str(path.relative_to(package))
+        for path in package.rglob("*.py")
+        if path.name != "common.py"
+        and (
+            "st.dataframe(" in (text := path.read_text(encoding="utf-8"))
+            or "st.data_editor(" in text
+        )
+    ]
+    assert offenders == []
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_closed_centres_line_is_escaped_markdown(lang: str) -> None:
+    """The line under the app's headline names closed centres; as Markdown, a name such
+    as ``![x](http://...)`` loaded an image from any server in every viewer's browser."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from planner.app.tables import centres_text
+
+    payload = "![t](http://127.0.0.1:9/track.png) [a](javascript:alert(1)) :red[x] $x^2$"
+    sites = pd.DataFrame(
+        {
+            "site_id": ["E1", "*E2*", "S1"],
+            "name_zh": [payload, "营业厅_一_", "新"],
+            "name_en": [payload, "_Hall_", "new"],
+            "existing": [True, True, False],
+        }
+    )
+    run = SimpleNamespace(
+        result=SimpleNamespace(inputs=SimpleNamespace(sites=sites)),
+        solution=SimpleNamespace(open_sites=[2]),
+    )
+    text = centres_text(run, lang)  # type: ignore[arg-type]
+    assert markdown_text(f"E1 {payload}") in text
+    assert "](" not in text.replace("\\]\\(", "").replace("\\](", "")
+    assert "![" not in text
+    assert "\\*E2\\*" in text

@@ -11,6 +11,7 @@ import pandas as pd
 
 from planner.app.run import AppRun
 from planner.i18n import t
+from planner.sanitize import markdown_text
 
 if TYPE_CHECKING:
     from planner.evaluate.compare import Comparison
@@ -215,8 +216,9 @@ def centre_counts(run: AppRun) -> dict[str, int]:
 
 
 def centres_text(run: AppRun, lang: str) -> str:
-    """One line under the headline: new, kept and closed centres (a net "+2" can hide
-    closures), naming the closed ones."""
+    """One line of Markdown under the headline: new, kept and closed centres (a net "+2"
+    can hide closures), naming the closed ones (their ids and names escaped: they are the
+    user's text, shown as written)."""
     counts = centre_counts(run)
     text = t("app_centres_line", lang, **counts)
     if counts["closed"]:
@@ -225,7 +227,8 @@ def centres_text(run: AppRun, lang: str) -> str:
         is_open[np.asarray(run.solution.open_sites, dtype=np.int64)] = True
         closed = sites[sites["existing"].to_numpy(dtype=bool) & ~is_open]
         names = [
-            f"{i} {n}" for i, n in zip(closed["site_id"], closed[name_column(lang)], strict=True)
+            markdown_text(f"{i} {n}")
+            for i, n in zip(closed["site_id"], closed[name_column(lang)], strict=True)
         ]
         sep = "、" if lang == "zh" else ", "
         text += " " + t("app_closed_list", lang, names=sep.join(names))

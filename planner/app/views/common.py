@@ -6,6 +6,7 @@ errors as one line, widgets whose value is always among their options, and the c
 from __future__ import annotations
 
 import logging
+import re
 import weakref
 from collections.abc import Callable
 from pathlib import Path
@@ -58,6 +59,48 @@ def _user_names(text: str) -> str:
         if info:
             text = text.replace(str(info["path"]), str(info["name"]))
     return state.in_planner_words(text)
+
+
+def show_table(frame: Any, **kwargs: Any) -> None:
+    """``st.dataframe`` of a table holding user text, spreadsheet-safe.
+
+    The table's toolbar offers a CSV download that Streamlit writes in the browser
+    without neutralising formulas, so text cells starting ``=``, ``+``, ``-``, ``@``
+    are shown (and downloaded) with a leading ``'``, as in the planner's CSV files
+    (:func:`planner.sanitize.csv_safe_frame`).
+    """
+    st.dataframe(table_safe_frame(frame), **kwargs)
+
+
+#: A signed quantity as the app's tables print it (``+0.8 pp``, ``-2.5 min``, ``+3 %``):
+#: no formula (no function, reference or operator after the number), shown as it is.
+SIGNED_QUANTITY = re.compile(r"[+-][\d.,]+([eE][+-]?\d+)?( ?[^\W\d]{1,6}| ?%)?")
+
+
+def table_safe_frame(frame: Any) -> Any:
+    """``frame`` with formula-leading text cells prefixed by ``'`` (see :func:`show_table`),
+    except the signed quantities (:data:`SIGNED_QUANTITY`) of the app's own comparisons."""
+    import pandas as pd
+
+    from planner.sanitize import FORMULA_PREFIXES, csv_safe_frame
+
+    def risky(value: Any) -> bool:
+        return (
+            isinstance(value, str)
+            and value.startswith(FORMULA_PREFIXES)
+            and not SIGNED_QUANTITY.fullmatch(value)
+        )
+
+    out = frame.copy()
+    for pos in range(frame.shape[1]):
+        column = frame.iloc[:, pos]
+        if pd.api.types.is_object_dtype(column) or pd.api.types.is_string_dtype(column):
+            out.isetitem(pos, [("'" + v) if risky(v) else v for v in column.to_numpy(dtype=object)])
+    kept = csv_safe_frame(out.iloc[:0])  # column names and index as in the CSV files
+    out.columns = kept.columns
+    if any(risky(v) for v in frame.index):
+        out.index = csv_safe_frame(frame.iloc[:, :0]).index
+    return out
 
 
 def show_error(exc: BaseException) -> None:

@@ -16,6 +16,7 @@ from planner.app.views.common import (
     select,
     session_dir,
     show_error,
+    show_table,
     ss,
     tr,
 )
@@ -250,7 +251,7 @@ def step_data(config: ScenarioConfig | None) -> None:
     minx, miny, maxx, maxy = table.attrs["bbox"]
     c1, c2 = st.columns([2, 3])
     with c1:
-        st.dataframe(table, hide_index=True, width="stretch")
+        show_table(table, hide_index=True, width="stretch")
         st.caption(tr("app_bbox", bbox=f"{minx:.4f}, {miny:.4f} – {maxx:.4f}, {maxy:.4f}"))
         if problems:
             st.warning(tr("app_problems") + "\n\n" + "\n".join(f"- {md(p)}" for p in problems))

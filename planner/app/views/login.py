@@ -34,14 +34,21 @@ def _oidc_configured() -> bool:
 
 
 def _oidc_user() -> str | None:
+    """Who logged in: the e-mail, unless the provider says it is not verified (an account
+    could then name anyone's address and open their saved runs), else the ``sub`` claim
+    (the provider's own, unchangeable id). Never the display name, which users choose."""
     user: Any = st.user
     if not getattr(user, "is_logged_in", False):
         return None
-    for key in ("email", "sub", "name"):
-        value = user.get(key) if hasattr(user, "get") else None
-        if value:
-            return str(value)
-    return None
+
+    def claim(key: str) -> Any:
+        return user.get(key) if hasattr(user, "get") else None
+
+    email = claim("email")
+    if email and claim("email_verified") not in (False, "false", "False", 0):
+        return str(email)
+    sub = claim("sub")
+    return f"sub:{sub}" if sub else None
 
 
 def _login_page() -> None:

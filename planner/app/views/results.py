@@ -19,6 +19,7 @@ from planner.app.views.common import (
     run_store,
     select,
     show_error,
+    show_table,
     ss,
     tr,
 )
@@ -163,13 +164,13 @@ def step_results(config: ScenarioConfig | None) -> None:
     c1, c2 = st.columns(2)
     with c1:
         st.subheader(tr("app_kpis"))
-        st.dataframe(tables.kpi_table(run, lang), hide_index=True, width="stretch")
+        show_table(tables.kpi_table(run, lang), hide_index=True, width="stretch")
         notes = run.result.kpis.notes_text(lang) if run.result.kpis is not None else []
         for note in notes:
             st.caption(note)
     with c2:
         st.subheader(tr("app_sites_table"))
-        st.dataframe(tables.site_table(run, lang), hide_index=True, width="stretch")
+        show_table(tables.site_table(run, lang), hide_index=True, width="stretch")
     show_tradeoff(run)
     st.subheader(tr("app_worst"))
     st.slider(tr("app_n_worst"), min_value=1, max_value=10, key="n_worst")
@@ -177,7 +178,7 @@ def step_results(config: ScenarioConfig | None) -> None:
     if worst.empty:
         st.caption("–")
     else:
-        st.dataframe(worst, hide_index=True, width="stretch")
+        show_table(worst, hide_index=True, width="stretch")
     show_downloads(run)
 
 

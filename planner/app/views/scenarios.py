@@ -15,6 +15,7 @@ from planner.app.views.common import (
     multiselect,
     select,
     show_error,
+    show_table,
     ss,
     tr,
 )
@@ -136,7 +137,7 @@ def step_scenarios() -> None:
     if table.empty:
         st.info(tr("app_library_empty"))
         return
-    st.dataframe(library_view(table), hide_index=True, width="stretch")
+    show_table(library_view(table), hide_index=True, width="stretch")
 
     st.subheader(tr("app_open"))
     select("open_name", tr("app_open_name"), names)
@@ -172,7 +173,7 @@ def step_scenarios() -> None:
         show_error(exc)
         return
     kpis, sites = tables.comparison_tables(comparison, saved_runs, lang)
-    st.dataframe(kpis, width="stretch")
+    show_table(kpis, width="stretch")
     st.caption(tr("app_compare_reference", name=md(chosen[0])))
     # A table wraps the lists of sites (a data frame cuts them off); it renders Markdown,
     # so the names are escaped.
@@ -217,13 +218,13 @@ def show_saved(saved: Any) -> None:
             rows.append((label, tables.fmt_value(key, value)))
         import pandas as pd
 
-        st.dataframe(
+        show_table(
             pd.DataFrame(rows, columns=[tr("kpi_metric"), tr("kpi_plan")]),
             hide_index=True,
             width="stretch",
         )
         name_key = "name_zh" if lang == "zh" else "name_en"
-        st.dataframe(
+        show_table(
             pd.DataFrame(
                 [(s["site_id"], s.get(name_key, "")) for s in saved.sites],
                 columns=[tr("site_id"), tr("name")],
