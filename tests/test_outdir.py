@@ -164,6 +164,7 @@ def test_a_held_lock_stops_a_second_run_at_once(
     assert list(tmp_path.iterdir()) == []  # the lock file is gone with the lock
 
 
+@pytest.mark.slow
 def test_two_concurrent_runs_into_one_folder(scenario: Path, tmp_path: Path) -> None:
     """Whichever order they take, one run writes the folder and the other exits 2."""
     out = tmp_path / "run"
@@ -205,6 +206,7 @@ sys.exit(main(sys.argv[1:]))
 """
 
 
+@pytest.mark.slow
 def test_sigterm_removes_the_temporary_folder(scenario: Path, tmp_path: Path) -> None:
     out = tmp_path / "run"
     proc = subprocess.Popen(
