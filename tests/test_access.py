@@ -121,6 +121,22 @@ def test_passwords_are_salted_scrypt_and_checked(tmp_path: Path) -> None:
         access.hash_password("short")
 
 
+def test_failed_logins_are_throttled_per_user(tmp_path: Path) -> None:
+    file = tmp_path / "users.txt"
+    file.write_text(f"ann:{access.hash_password('correct horse')}\n", encoding="utf-8")
+    now = [1000.0]
+    throttle = access.LoginThrottle(max_failures=3, window_s=600, clock=lambda: now[0])
+    for _ in range(3):
+        assert throttle.check(file, "ann", "guess") is None
+    # locked: even the right password is refused until the window has passed
+    with pytest.raises(InputError, match="too many failed logins for 'ann'; try again in 10 min"):
+        throttle.check(file, "ann", "correct horse")
+    assert throttle.check(file, "bob", "guess") is None  # other names are not affected
+    now[0] += 601
+    assert throttle.check(file, "ann", "correct horse") == "ann"
+    assert throttle.wait_s("ann") == 0
+
+
 # --------------------------------------------------------------------------------------
 # libraries under the root
 

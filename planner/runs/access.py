@@ -27,11 +27,14 @@ import base64
 import hashlib
 import hmac
 import ipaddress
+import math
 import os
 import re
 import secrets
+import threading
+import time
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, Literal
@@ -41,6 +44,7 @@ from planner.errors import ConfigError, InputError
 __all__ = [
     "DEFAULT_LIBRARY",
     "Deployment",
+    "LoginThrottle",
     "check_password",
     "deployment",
     "hash_password",
@@ -245,6 +249,68 @@ def check_password(password_file: Path, user: str, password: str) -> str | None:
     hashed = users.get(name)
     ok = _verify(password, hashed or _DUMMY_HASH)
     return name if ok and hashed is not None else None
+
+
+class LoginThrottle:
+    """Failed password logins per user name: after ``max_failures`` within ``window_s``
+    seconds, that name is refused until the window has passed (guessing stays slow even
+    from many browser sessions). Thread-safe; the app keeps one for the whole server.
+
+    Parameters
+    ----------
+    max_failures
+        Failed attempts allowed per user name within the window.
+    window_s
+        The window, in seconds.
+    clock
+        Seconds since some epoch (``time.monotonic`` by default; tests pass their own).
+    """
+
+    def __init__(
+        self,
+        *,
+        max_failures: int = 5,
+        window_s: float = 900.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.max_failures = max_failures
+        self.window_s = window_s
+        self._clock = clock
+        self._failures: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, user: str, now: float) -> list[float]:
+        kept = [t for t in self._failures.get(user, []) if now - t < self.window_s]
+        if kept:
+            self._failures[user] = kept
+        else:
+            self._failures.pop(user, None)
+        return kept
+
+    def wait_s(self, user: str) -> float:
+        """Seconds until ``user`` may try again (0: now)."""
+        with self._lock:
+            now = self._clock()
+            recent = self._recent(user.strip(), now)
+            if len(recent) < self.max_failures:
+                return 0.0
+            return max(0.0, self.window_s - (now - recent[-self.max_failures]))
+
+    def check(self, password_file: Path, user: str, password: str) -> str | None:
+        """:func:`check_password`, refused with an :class:`InputError` while throttled."""
+        name = user.strip()
+        wait = self.wait_s(name)
+        if wait > 0:
+            raise InputError(
+                f"too many failed logins for {name!r}; try again in {math.ceil(wait / 60)} min."
+            )
+        ok = check_password(password_file, name, password)
+        with self._lock:
+            if ok is None:
+                self._failures.setdefault(name, []).append(self._clock())
+            else:
+                self._failures.pop(name, None)
+        return ok
 
 
 # --------------------------------------------------------------------------------------

@@ -51,6 +51,12 @@ def _oidc_user() -> str | None:
     return f"sub:{sub}" if sub else None
 
 
+@st.cache_resource(show_spinner=False)
+def _throttle() -> access.LoginThrottle:
+    """One failed-login record for the whole server (every session shares it)."""
+    return access.LoginThrottle()
+
+
 def _login_page() -> None:
     st.title(tr("app_login_title"))
     st.write(tr("app_login_intro"))
@@ -63,7 +69,11 @@ def _password_form(password_file: Any) -> str | None:
         password = st.text_input(tr("app_login_password"), type="password", key="login_password")
         submitted = st.form_submit_button(tr("app_login_button"), type="primary")
     if submitted:
-        user = access.check_password(password_file, name, password)
+        try:
+            user = _throttle().check(password_file, name, password)
+        except PlannerError as exc:
+            st.error(md(str(exc)))
+            return None
         if user is None:
             st.error(tr("app_login_failed"))
             return None
