@@ -92,6 +92,12 @@ KEY_DOCS: Final[dict[str, tuple[str, str, str]]] = {
     "data.candidates.id_col": ("", '"编号"', "id of each candidate site"),
     "data.candidates.name_col": ("", '"名称"', "Chinese name"),
     "data.candidates.name_en_col": ("", '"name_en"', "English name"),
+    "data.candidates.capacity_col": (
+        "column name",
+        '"capacity"',
+        "column of each site's capacity (demand-weight units); empty cells: model.capacity "
+        "(capacitated models)",
+    ),
     "data.candidates.category_col": (
         "",
         '"类别"',
@@ -116,6 +122,12 @@ KEY_DOCS: Final[dict[str, tuple[str, str, str]]] = {
     "data.existing.id_col": ("", '"centre_id"', "id of each existing centre"),
     "data.existing.name_col": ("", '"名称"', "Chinese name"),
     "data.existing.name_en_col": ("", '"name_en"', "English name"),
+    "data.existing.capacity_col": (
+        "column name",
+        '"capacity"',
+        "column of each centre's capacity (demand-weight units); empty cells: model.capacity "
+        "(capacitated models)",
+    ),
     "data.existing.policy": (
         "",
         '"may_close"',
@@ -184,6 +196,11 @@ KEY_DOCS: Final[dict[str, tuple[str, str, str]]] = {
         "",
         '"minutes"',
         "what the model minimises or covers: travel minutes or distance",
+    ),
+    "model.percentile_standards": (
+        "[min (or m), share]",
+        "[[15, 0.8]]",
+        "hard standards: at least `share` of the demand weight served within the cost",
     ),
     "model.radius": (
         "min (or m with cost distance)",
