@@ -268,6 +268,64 @@ def _huge_scenario(folder: Path) -> list[str]:
     return ["validate", str(path)]
 
 
+def _gpkg_with_view(
+    view_sql: str, *, name: str = "bomb", contents: bool = True
+) -> Callable[[Path], None]:
+    """A GeoPackage of the tiny candidate sites plus a view (registered as a layer)."""
+
+    def write(target: Path) -> None:
+        import sqlite3
+
+        gdf = gpd.read_file(target.parent / "tiny.gpkg", layer="candidate_sites")
+        gdf.to_file(target, layer="t", driver="GPKG")
+        con = sqlite3.connect(target)
+        con.execute(f"CREATE VIEW {name} AS {view_sql}")
+        if contents:
+            con.execute(
+                "INSERT INTO gpkg_contents (table_name, data_type, identifier, srs_id) "
+                f"VALUES ('{name}', 'features', '{name}', 4326)"
+            )
+            con.execute(
+                f"INSERT INTO gpkg_geometry_columns VALUES ('{name}', 'geom', 'POINT', 4326, 0, 0)"
+            )
+        con.commit()
+        con.close()
+
+    return write
+
+
+#: A view without end: counting its rows (what GDAL does first) never finishes.
+ENDLESS_VIEW = (
+    "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) "
+    "SELECT x AS fid, 'a' AS site_id, (SELECT geom FROM t LIMIT 1) AS geom FROM c"
+)
+
+GEOPACKAGE_VIEW_CASES: list[Case] = [
+    Case(
+        "gpkg-layer-is-an-endless-view",
+        file_layer("candidate_sites", "sites.gpkg", _gpkg_with_view(ENDLESS_VIEW)),
+        ("sites.gpkg", "'bomb' is a view", "plain table"),
+    ),
+    Case(
+        "gpkg-layer-is-a-cross-join-view",
+        file_layer(
+            "candidate_sites",
+            "sites.gpkg",
+            _gpkg_with_view("SELECT a.fid * 1000 + b.fid AS fid, a.geom FROM t a, t b, t c"),
+        ),
+        ("sites.gpkg", "'bomb' is a view"),
+    ),
+    Case(
+        "gpkg-contents-table-is-a-view",
+        file_layer(
+            "candidate_sites",
+            "sites.gpkg",
+            _gpkg_with_view(ENDLESS_VIEW, name="gpkg_metadata", contents=False),
+        ),
+        ("sites.gpkg", "'gpkg_metadata' is a view"),
+    ),
+]
+
 _POSIX = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
 
 SPECIAL_FILE_CASES: list[Case] = [
@@ -300,7 +358,7 @@ SPECIAL_FILE_CASES: list[Case] = [
     Case("scenario-is-one-huge-line", _huge_scenario, ("huge.toml", "larger than 4 MB")),
 ]
 
-CASES = [*VRT_CASES, *SWEEP_CASES]
+CASES = [*VRT_CASES, *GEOPACKAGE_VIEW_CASES, *SWEEP_CASES]
 
 
 @pytest.fixture(scope="module")
@@ -740,3 +798,21 @@ def test_gml_road_network_fetches_no_schema_and_writes_no_sidecar(
     assert network is not None
     assert hits == []
     assert sorted(p.name for p in folder.iterdir()) == ["roads.gml"]
+
+
+def test_upload_of_geopackage_with_an_endless_view_is_refused(
+    tmp_path: Path, tiny_data: Path
+) -> None:
+    """One upload used to hold a server core for good (GDAL counts a view's rows)."""
+    from planner.inputs.uploads import save_upload
+
+    made = tmp_path / "made"
+    made.mkdir()
+    shutil.copy(tiny_data, made / "tiny.gpkg")
+    _gpkg_with_view(ENDLESS_VIEW)(made / "mine.gpkg")
+    session = tmp_path / "session"
+    session.mkdir()
+    with pytest.raises(DataError, match=r"mine\.gpkg: 'bomb' is a view") as info:
+        save_upload((made / "mine.gpkg").read_bytes(), "mine.gpkg", session, slot="candidates")
+    assert str(session) not in str(info.value)
+    assert list(session.iterdir()) == []

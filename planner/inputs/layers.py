@@ -232,6 +232,54 @@ def check_content(
             f"{what} file {path}: expected {_EXPECTED[kind]} for a {path.suffix or 'file'} "
             f"file, found {_FOUND[found]}; export the layer again in the stated format."
         )
+    if kind == "gpkg":
+        check_geopackage_tables(path, what=what)
+
+
+def check_geopackage_tables(path: Path, *, what: str = "layer") -> None:
+    """Refuse a GeoPackage whose layers (or GeoPackage tables) are SQL views or virtual
+    tables: GDAL runs a view's query to count and read its rows, and a query stored in a
+    file can run forever (a recursive view: one 100 KB upload held a core until the server
+    restarted) or multiply rows (a cross join). Only the schema is read here (no query of
+    the file's own runs).
+
+    Raises
+    ------
+    DataError
+        One line naming the file and the view, and what to do.
+    """
+    import sqlite3
+
+    try:
+        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return  # not openable as SQLite: GDAL's own message follows
+    try:
+        schema = con.execute("SELECT type, name, sql FROM sqlite_master").fetchall()
+        kinds = {
+            str(name).lower(): (
+                "virtual table"
+                if type_ == "table" and str(sql or "").lstrip().upper().startswith("CREATE VIRTUAL")
+                else str(type_)
+            )
+            for type_, name, sql in schema
+        }
+        suspect = [
+            n for n, k in kinds.items() if n.startswith("gpkg") and k in ("view", "virtual table")
+        ]
+        if not suspect and kinds.get("gpkg_contents") == "table":
+            layers = [str(r[0]) for r in con.execute("SELECT table_name FROM gpkg_contents")]
+            suspect = [n for n in layers if kinds.get(n.lower()) in ("view", "virtual table")]
+    except sqlite3.Error:
+        return  # damaged: GDAL's own message follows
+    finally:
+        con.close()
+    if suspect:
+        raise DataError(
+            f"{what} file {path}: {suspect[0]!r} is a {kinds[suspect[0].lower()]}, a query "
+            "stored in the file, which the planner does not run (it can run forever or read "
+            "elsewhere); save the layer as a plain table (e.g. export it again from QGIS)."
+        )
 
 
 def _too_many_rows(where: str, what: str, rows: int | None, limit: int) -> DataError:
