@@ -86,7 +86,7 @@ SerialOption = Annotated[
 
 
 def _echo_json(doc: Any) -> None:
-    typer.echo(json.dumps(doc, ensure_ascii=False, indent=2, default=_json_default))
+    _echo(json.dumps(doc, ensure_ascii=False, indent=2, default=_json_default))
 
 
 def _json_default(value: Any) -> Any:
@@ -154,7 +154,7 @@ class StageTimer:
         self.rows.append(row)
         self._current = None
         if self._echo:
-            typer.echo(
+            _echo(
                 f"[timing] {stage:<11} wall {row['wall_s']:>7.1f} s  cpu {row['cpu_s']:>7.1f} s  "
                 f"peak {row['peak_rss_gb']:.2f} GB  {message}",
                 err=True,
@@ -304,20 +304,18 @@ def _print_result(result: RunResult, *, as_json: bool, quiet: bool) -> None:
         return
     if quiet:
         return
-    typer.echo(
+    _echo(
         f"Scenario {summary['scenario']}: {summary['model']} -> {summary['quality']} "
         f"(objective {summary['objective']}, {summary['runtime_s']} s)"
     )
     for site in summary["open_sites"]:
-        typer.echo(
-            f"  {site['site_id']:>6}  {site['name_zh']}  {site['name_en']}  [{site['category']}]"
-        )
+        _echo(f"  {site['site_id']:>6}  {site['name_zh']}  {site['name_en']}  [{site['category']}]")
     if summary["kpis"]:
         for key, value in summary["kpis"].items():
-            typer.echo(f"  {key}: {_fmt_value(key, value)}")
+            _echo(f"  {key}: {_fmt_value(key, value)}")
     if summary["out_dir"]:
         names = ", ".join(sorted(Path(p).name for p in summary["outputs"].values()))
-        typer.echo(f"Outputs in {summary['out_dir']}: {names}")
+        _echo(f"Outputs in {summary['out_dir']}: {names}")
 
 
 def _exit_no_plan(doc: dict[str, Any], *, as_json: bool, where: str = "") -> NoReturn:
@@ -326,7 +324,7 @@ def _exit_no_plan(doc: dict[str, Any], *, as_json: bool, where: str = "") -> NoR
     if as_json:
         _echo_json(doc)
     else:
-        typer.echo(f"error: {doc['error']}{where}", err=True)
+        _echo(f"error: {doc['error']}{where}", err=True)
     raise typer.Exit(NO_PLAN_EXIT)
 
 
@@ -461,7 +459,7 @@ def validate(
     datum_notes = datum_warnings(config, inputs)
     for note in datum_notes:
         if not as_json:
-            typer.echo(f"warning: {note}", err=True)
+            _echo(f"warning: {note}", err=True)
     info = {
         "ok": True,
         "scenario": config.name,
@@ -479,7 +477,7 @@ def validate(
         _echo_json(info)
     elif not quiet:
         sweep_note = f"; sweep grid of {len(points)} points" if points else ""
-        typer.echo(
+        _echo(
             f"{scenario}: valid — {info['demand_points']} demand points, {info['sites']} sites, "
             f"{info['population']:,.0f} adults; {info['travel']}{sweep_note}"
         )
@@ -554,19 +552,19 @@ def sweep(
     ]
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     for line in lines:
-        typer.echo("  ".join(cell.rjust(widths[i]) for i, cell in enumerate(line)))
+        _echo("  ".join(cell.rjust(widths[i]) for i, cell in enumerate(line)))
     where = (
         "serial"
         if result.scheduler == "serial"
         else f"{result.scheduler}, {result.n_workers} workers"
     )
     start = "" if result.scheduler == "serial" else f"cluster start {result.startup_s:.1f} s, "
-    typer.echo(
+    _echo(
         f"{len(table)} scenarios ({where}): inputs loaded {result.n_input_loads}x in "
         f"{result.load_s:.1f} s, {start}solving {result.solve_wall_s:.1f} s, "
         f"total {result.wall_s:.1f} s"
     )
-    typer.echo(
+    _echo(
         f"Outputs in {result.out_dir}: sweep.csv, sweep.parquet, tradeoff.svg"
         + (", runs/" if runs else "")
     )
@@ -684,7 +682,7 @@ def robustness(
     if quiet:
         return
     f = result.site_frequency
-    typer.echo(
+    _echo(
         f"{result.n_with_plan} of {result.n_draws} draws solved ({result.distribution} noise, "
         f"relative error {result.relative_error}, seed {result.seed}):"
     )
@@ -693,7 +691,7 @@ def robustness(
     )
     for _, row in shown.iterrows():
         mark = "plan" if row["in_base_plan"] else "    "
-        typer.echo(
+        _echo(
             f"  {row['site_id']:>6}  {mark}  chosen {100 * row['frequency']:5.1f} %  "
             f"{row['name_zh']}  {row['name_en']}"
         )
@@ -702,12 +700,12 @@ def robustness(
         k for k in spread.index if str(k).endswith("min_share")
     ][:1]:
         stats = spread.loc[key, ["base", "p5", "p50", "p95"]].astype(float).to_dict()
-        typer.echo(
+        _echo(
             f"  {key}: plan {_fmt_value(key, stats['base'])}, draws p5 "
             f"{_fmt_value(key, stats['p5'])} / p50 {_fmt_value(key, stats['p50'])} / p95 "
             f"{_fmt_value(key, stats['p95'])}"
         )
-    typer.echo(f"Outputs in {out}")
+    _echo(f"Outputs in {out}")
 
 
 @app.command()
@@ -728,7 +726,7 @@ def compare(
     if as_json:
         _echo_json({"ok": True, **comparison.to_dict()})
     elif not quiet:
-        typer.echo(comparison.to_text(language=lang))
+        _echo(comparison.to_text(language=lang))
 
 
 @app.command()
@@ -785,7 +783,7 @@ def cells(
     if not quiet:
         where = result.execution
         peaks = ", ".join(f"{p:.0f}" for p in result.worker_peak_mb)
-        typer.echo(
+        _echo(
             f"{out}: {len(frame):,} cells of {cell_size:g} m, {frame['pop_20plus'].sum():,.0f} "
             f"people, in {time.perf_counter() - start:.1f} s on "
             + ("this process" if where.scheduler == "serial" else
@@ -811,7 +809,7 @@ def passwd(
             f"user name {user!r}: use a name without ':', '#', line breaks or surrounding spaces."
         )
     password = typer.prompt("Password", hide_input=True, confirmation_prompt=True, err=True)
-    typer.echo(f"{name}:{hash_password(password)}")
+    _echo(f"{name}:{hash_password(password)}")
 
 
 def _benchmarks_dir() -> Path:
@@ -891,8 +889,8 @@ def bench(
         )
     elif not quiet:
         for r in results:
-            typer.echo(f"  {r.name:<16} {'ok' if r.ok else 'FAILED'}  {r.wall_s:8.1f} s")
-        typer.echo(f"Results written to {out}")
+            _echo(f"  {r.name:<16} {'ok' if r.ok else 'FAILED'}  {r.wall_s:8.1f} s")
+        _echo(f"Results written to {out}")
     if failed:
         raise _BenchmarkError(f"benchmark(s) {', '.join(failed)} failed; see {out}.")
 
@@ -905,7 +903,7 @@ def _version(value: bool) -> None:
     if value:
         from planner import __version__
 
-        typer.echo(f"planner {__version__}")
+        _echo(f"planner {__version__}")
         raise typer.Exit()
 
 
@@ -928,8 +926,18 @@ def _main_options(
 # entry point
 
 
+def _echo(message: Any = "", *, err: bool = False, nl: bool = True) -> None:
+    """``typer.echo`` with control characters of user text escaped (:func:`terminal_text`):
+    a name holding terminal escape sequences is shown, never obeyed by the terminal."""
+    from planner.sanitize import terminal_text
+
+    typer.echo(terminal_text(message, keep_newlines=True), err=err, nl=nl)
+
+
 def _report_error(message: str, code: int, argv: list[str]) -> int:
-    typer.echo(f"error: {message}", err=True)
+    from planner.sanitize import terminal_text
+
+    _echo(f"error: {terminal_text(message)}", err=True)
     if "--json" in argv:
         _echo_json({"ok": False, "error": message, "exit_code": code})
     return code
@@ -960,7 +968,9 @@ def _show_warning(
     line: str | None = None,
 ) -> None:
     """Warnings (points not routable, records outside the cells) as one plain line on stderr."""
-    typer.echo(f"warning: {message}", err=True)
+    from planner.sanitize import terminal_text
+
+    _echo(f"warning: {terminal_text(message)}", err=True)
 
 
 class _Terminated(BaseException):
@@ -985,7 +995,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _main(args)
     except _Terminated:
-        typer.echo("terminated; no output was written", err=True)
+        _echo("terminated; no output was written", err=True)
         return 128 + signal.SIGTERM
     finally:
         if previous is not None:
@@ -1007,18 +1017,18 @@ def _main(args: list[str]) -> int:
         if callable(show):
             show()
         else:  # pragma: no cover
-            typer.echo(f"error: {exc}", err=True)
+            _echo(f"error: {exc}", err=True)
         if "--json" in args:
             message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
             _echo_json({"ok": False, "error": message, "exit_code": code})
         return code
     except aborts:
-        typer.echo("aborted", err=True)
+        _echo("aborted", err=True)
         return 1
     except PlannerError as exc:
         return _report_error(str(exc), 1, args)
     except KeyboardInterrupt:
-        typer.echo("interrupted; no output was written", err=True)
+        _echo("interrupted; no output was written", err=True)
         return 130
     except Exception as exc:  # an internal error: say so plainly, keep the traceback out of the way
         if "--debug" in args:

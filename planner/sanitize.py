@@ -41,6 +41,7 @@ __all__ = [
     "csv_safe_frame",
     "html_text",
     "markdown_text",
+    "terminal_text",
     "write_csv",
 ]
 
@@ -96,6 +97,43 @@ def check_plain_path(path: str | os.PathLike[str], *, what: str = "layer") -> Pa
             "URL), which is not accepted; give a file on disk."
         )
     return Path(text)
+
+
+def _is_hidden_control(ch: str) -> bool:
+    # C0/C1 controls (ESC starts terminal sequences, 0x9b is an 8-bit CSI) and the
+    # bidirectional overrides/isolates that make text display in another order.
+    code = ord(ch)
+    return (
+        code < 0x20 or 0x7F <= code <= 0x9F or 0x202A <= code <= 0x202E or 0x2066 <= code <= 0x2069
+    )
+
+
+def terminal_text(value: Any, *, keep_newlines: bool = False) -> str:
+    """``value`` safe to print on a terminal: control characters written as ``\\uXXXX``.
+
+    A column or file name holding ``ESC ] 0 ; ... BEL`` or ``ESC [ 2 J`` would otherwise
+    retitle or clear the user's terminal (or, in some terminals, write the clipboard)
+    when a message names it, and bidirectional overrides would show it in another order.
+    The escapes are also valid inside a JSON string.
+
+    Parameters
+    ----------
+    value
+        Any value; None gives ``""``.
+    keep_newlines
+        Keep ``\\n`` (multi-line tables); otherwise it is escaped too (one-line messages).
+
+    Returns
+    -------
+    str
+    """
+    text = "" if value is None else str(value)
+    if not any(_is_hidden_control(ch) for ch in text):
+        return text
+    return "".join(
+        f"\\u{ord(ch):04x}" if _is_hidden_control(ch) and not (keep_newlines and ch == "\n") else ch
+        for ch in text
+    )
 
 
 def html_text(value: Any) -> str:

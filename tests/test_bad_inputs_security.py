@@ -358,7 +358,32 @@ SPECIAL_FILE_CASES: list[Case] = [
     Case("scenario-is-one-huge-line", _huge_scenario, ("huge.toml", "larger than 4 MB")),
 ]
 
-CASES = [*VRT_CASES, *GEOPACKAGE_VIEW_CASES, *SWEEP_CASES]
+#: Column names a contractor's CSV could carry: terminal escape sequences (retitle and clear
+#: the terminal, colour it), a line break (a second message line), a right-to-left override.
+TERMINAL_CASES: list[Case] = [
+    Case(
+        "csv-column-names-hold-terminal-escapes",
+        file_layer(
+            "candidate_sites",
+            "sites.csv",
+            "id,\x1b]0;pwned-title\x07\x1b[2J\x1b[31mEVIL\x9b1m,lat\n1,114.3,30.6\n",
+            extra='lon_col = "lon"',
+        ),
+        ("sites.csv", "\\u001b]0;pwned-title\\u0007\\u001b[2J", "\\u009b1m"),
+    ),
+    Case(
+        "csv-column-name-holds-a-line-break",
+        file_layer(
+            "candidate_sites",
+            "sites.csv",
+            'id,"x\nerror: fake second line\u202e",lat\n1,114.3,30.6\n',
+            extra='lon_col = "lon"',
+        ),
+        ("sites.csv", "x\\u000aerror: fake second line\\u202e"),
+    ),
+]
+
+CASES = [*VRT_CASES, *GEOPACKAGE_VIEW_CASES, *TERMINAL_CASES, *SWEEP_CASES]
 
 
 @pytest.fixture(scope="module")
@@ -816,3 +841,26 @@ def test_upload_of_geopackage_with_an_endless_view_is_refused(
         save_upload((made / "mine.gpkg").read_bytes(), "mine.gpkg", session, slot="candidates")
     assert str(session) not in str(info.value)
     assert list(session.iterdir()) == []
+
+
+def test_terminal_text_escapes_controls_only() -> None:
+    from planner.sanitize import terminal_text
+
+    assert terminal_text("营业厅 {{ 7*7 }} O'Brien") == "营业厅 {{ 7*7 }} O'Brien"
+    assert terminal_text("a\x1b[2Jb\x9bc\u202ed") == "a\\u001b[2Jb\\u009bc\\u202ed"
+    assert terminal_text("a\nb") == "a\\u000ab"
+    assert terminal_text("a\nb", keep_newlines=True) == "a\nb"
+
+
+def test_cli_never_prints_a_control_character(
+    case_folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from planner.cli import main
+
+    args = TERMINAL_CASES[0].build(case_folder)
+    assert main(args) == 2
+    assert main([*args, "--json"]) == 2
+    captured = capsys.readouterr()
+    printed = captured.out + captured.err
+    assert "pwned-title" in printed
+    assert not any((ord(ch) < 0x20 and ch != "\n") or 0x7F <= ord(ch) <= 0x9F for ch in printed)
