@@ -398,3 +398,31 @@ def test_closed_centres_line_is_escaped_markdown(lang: str) -> None:
     assert "](" not in text.replace("\\]\\(", "").replace("\\](", "")
     assert "![" not in text
     assert "\\*E2\\*" in text
+
+
+def test_uploaded_file_name_is_shown_as_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The browser names an upload; the caption under the uploader showed that name as
+    Markdown (an image from any server, a link, colours)."""
+    from streamlit.testing.v1 import AppTest
+
+    scenario = _payload_scenario(tmp_path / "demo")
+    monkeypatch.setenv("PLANNER_DEMO_SCENARIO", str(scenario))
+    monkeypatch.setenv("PLANNER_LIBRARY_DIR", str(tmp_path / "library"))
+    name = "![t](http://127.0.0.1:9/t.png) [a](javascript:x) :red[**b**] $x$.gpkg"
+    app = str(Path(__file__).resolve().parent.parent / "app.py")
+    at = AppTest.from_file(app, default_timeout=120)
+    at.run()
+    at.session_state["data_source"] = "upload"
+    at.session_state["upload_population"] = {
+        "path": str(tmp_path / "demo" / "tiny.gpkg"),
+        "name": name,
+        "size": 1000,
+        "layers": ["population", "residential"],
+    }
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    captions = [str(c.value) for c in at.caption]
+    assert any(markdown_text(name) in c for c in captions), captions
+    assert not any("![t](" in c or "[a](" in c for c in captions)
