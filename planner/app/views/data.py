@@ -120,9 +120,7 @@ def upload_widget(slot: str, suffixes: tuple[str, ...]) -> dict[str, Any] | None
     info = ss.get(f"upload_{slot}")
     if info:
         left, right = st.columns([4, 1])
-        left.caption(
-            tr("app_uploaded", name=md(info["name"]), size=f"{info['size'] / 1e6:.2f}")
-        )
+        left.caption(tr("app_uploaded", name=md(info["name"]), size=f"{info['size'] / 1e6:.2f}"))
         right.button(tr("app_remove"), key=f"remove_{slot}", on_click=remove_upload, args=(slot,))
         if len(info["layers"]) > 1:
             select(f"{slot}_layer", tr("app_layer_in_file"), list(info["layers"]))
