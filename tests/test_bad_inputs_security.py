@@ -316,6 +316,15 @@ GEOPACKAGE_VIEW_CASES: list[Case] = [
         ("sites.gpkg", "'bomb' is a view"),
     ),
     Case(
+        "gpkg-schema-unreadable",
+        file_layer(
+            "candidate_sites",
+            "sites.gpkg",
+            b"SQLite format 3\x00" + bytes(range(256)) * 8,
+        ),
+        ("sites.gpkg", "not a readable GeoPackage"),
+    ),
+    Case(
         "gpkg-contents-table-is-a-view",
         file_layer(
             "candidate_sites",

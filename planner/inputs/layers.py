@@ -252,8 +252,8 @@ def check_geopackage_tables(path: Path, *, what: str = "layer") -> None:
 
     try:
         con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    except sqlite3.Error:
-        return  # not openable as SQLite: GDAL's own message follows
+    except sqlite3.Error as exc:
+        raise _unreadable_geopackage(path, what, exc) from None
     try:
         schema = con.execute("SELECT type, name, sql FROM sqlite_master").fetchall()
         kinds = {
@@ -270,8 +270,10 @@ def check_geopackage_tables(path: Path, *, what: str = "layer") -> None:
         if not suspect and kinds.get("gpkg_contents") == "table":
             layers = [str(r[0]) for r in con.execute("SELECT table_name FROM gpkg_contents")]
             suspect = [n for n in layers if kinds.get(n.lower()) in ("view", "virtual table")]
-    except sqlite3.Error:
-        return  # damaged: GDAL's own message follows
+    except sqlite3.Error as exc:
+        # Damaged, or a schema this SQLite cannot parse (GDAL's own, newer SQLite might, and
+        # would then run what it holds unchecked): refused either way.
+        raise _unreadable_geopackage(path, what, exc) from None
     finally:
         con.close()
     if suspect:
@@ -280,6 +282,13 @@ def check_geopackage_tables(path: Path, *, what: str = "layer") -> None:
             "stored in the file, which the planner does not run (it can run forever or read "
             "elsewhere); save the layer as a plain table (e.g. export it again from QGIS)."
         )
+
+
+def _unreadable_geopackage(path: Path, what: str, exc: Exception) -> DataError:
+    return DataError(
+        f"{what} file {path}: not a readable GeoPackage (SQLite: {exc}); export the layer "
+        "again as a GeoPackage."
+    )
 
 
 def _too_many_rows(where: str, what: str, rows: int | None, limit: int) -> DataError:
