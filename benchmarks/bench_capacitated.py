@@ -165,17 +165,20 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     root: Path = args.shared
     sets = set(args.sets.split(","))
+    for name, folder in (("pmedcap", "orlib_pmedcap"), ("sjc", "lorena_senne_cpmp")):
+        if name in sets and not (root / folder).is_dir():
+            parser.error(f"--shared {root}: no {folder} folder there (needed by set {name!r})")
     out = [
         f"## Capacitated p-median ({'quick' if args.quick else 'full'})",
         "",
         f"Run {dt.datetime.now().astimezone().isoformat(timespec='seconds')} on {_machine()}.",
         "",
     ]
-    if "pmedcap" in sets and (root / "orlib_pmedcap").is_dir():
+    if "pmedcap" in sets:
         names = [f"pmedcap{k:02d}" for k in (range(1, 4) if args.quick else range(1, 21))]
         out += bench_pmedcap(root, names, time_limit=60.0)
         out.append("")
-    if "sjc" in sets and (root / "lorena_senne_cpmp").is_dir():
+    if "sjc" in sets:
         names = ["SJC1"] if args.quick else ["SJC1", "SJC2", "SJC3b"]
         out += bench_sjc(root, names, time_limit=60.0 if args.quick else args.sjc_time_limit)
         out.append("")
