@@ -63,7 +63,8 @@ _ITERATIONS = 600
 _STALL = 25  # subgradient steps without a better bound before the step size halves
 _MIN_THETA = 2e-3
 _MAX_REPAIRS = 250
-_SWAP_EVALS = 6_000
+_SWAP_EVALS = 30_000
+_FIRST_SWAP_EVALS = 1_000
 _PASSES = 20
 
 
@@ -218,21 +219,21 @@ class _Search:
         self.repairs += 1
         self.evaluate(np.sort(selected))
 
-    def site_swaps(self, order: np.ndarray, max_evals: int) -> int:
+    def site_swaps(self, order: np.ndarray, max_evals: int, share: float = 0.75) -> int:
         """First-improvement swaps of one open (not required) site for one closed site."""
         if self.plan is None:
             return 0
         done = 0
         moves = 0
         improved = True
-        while improved and done < max_evals and not self.deadline.over():
+        while improved and done < max_evals and not self.deadline.over(share):
             improved = False
             plan = self.plan
             out_cands = [a for a in plan if not self.d.required[a]]
             closed = [b for b in order if self.usable[b] and b not in set(plan.tolist())]
             for a in out_cands:
                 for b in closed:
-                    if done >= max_evals or self.deadline.over():
+                    if done >= max_evals or self.deadline.over(share):
                         return moves
                     trial = np.where(plan == a, b, plan)
                     before = self.upper
@@ -382,7 +383,7 @@ def solve_cpmp(
     if sel is not None:
         s.repair(sel)
     if s.plan is not None:
-        s.site_swaps(np.argsort(s._rho, kind="stable"), max_evals=_SWAP_EVALS // 6)
+        s.site_swaps(np.argsort(s._rho, kind="stable"), max_evals=_FIRST_SWAP_EVALS, share=0.3)
     details["first_plan"] = s.upper if math.isfinite(s.upper) else None
     raw, best_lam, steps = s.subgradient(lam, _ITERATIONS)
     details["subgradient_steps"] = steps
