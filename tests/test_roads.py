@@ -309,26 +309,6 @@ def test_both_kernels_give_the_same_matrix(
     np.testing.assert_allclose(dist.data, reference.distance_m.data, rtol=1e-9)
 
 
-def test_process_pool_path_equals_serial(
-    futian: RoadNetwork, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Without numba, large matrices run their chunks in worker processes."""
-    from planner.travel import road_matrix as roads
-
-    rng = np.random.default_rng(6)
-    b = futian.bounds_lonlat
-    demand = np.column_stack([rng.uniform(b[0], b[2], 40), rng.uniform(b[1], b[3], 40)])
-    sites = np.column_stack([rng.uniform(b[0], b[2], 6), rng.uniform(b[1], b[3], 6)])
-    kwargs = {"max_snap_m": 5000.0, "cutoff_minutes": 10.0}
-    serial = network_matrix(futian, demand, sites, n_jobs=1, **kwargs)
-    monkeypatch.setattr(_road_routing, "numba_available", lambda: False)
-    monkeypatch.setattr(roads, "_PARALLEL_MIN_WORK", 0)
-    pooled = network_matrix(futian, demand, sites, n_jobs=2, chunk_size=2, **kwargs)
-    np.testing.assert_array_equal(pooled.minutes.indices, serial.minutes.indices)
-    np.testing.assert_allclose(pooled.minutes.data, serial.minutes.data, rtol=1e-12)
-    np.testing.assert_allclose(pooled.distance_m.data, serial.distance_m.data, rtol=1e-9)
-
-
 def test_cache_hit_returns_same_matrix_without_recomputing(
     futian: RoadNetwork, nx_drive: nx.DiGraph, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

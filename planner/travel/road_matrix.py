@@ -7,12 +7,10 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import multiprocessing
 import os
-import sys
 import warnings
 from collections.abc import Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -43,8 +41,6 @@ from planner.travel.straight_line import TravelMatrix, straight_line_matrix
 
 #: Bumped whenever the cached matrix format or the routing rules change.
 _CACHE_VERSION = "roads-v1"
-#: Below this many node visits (unique sources x nodes) worker processes cost more than they save.
-_PARALLEL_MIN_WORK = 20_000_000
 #: Target size (sources x nodes) of one chunk's Dijkstra arrays: about 100 MB of temporaries.
 _CHUNK_CELLS = 4_000_000
 
@@ -337,21 +333,12 @@ def _load_cache(path: Path) -> TravelMatrix | None:
     )
 
 
-def _run_chunks(job: RoutingJob, *, n_jobs: int, executor: Executor | None) -> list[ChunkResult]:
+def _run_chunks(job: RoutingJob, *, executor: Executor | None) -> list[ChunkResult]:
     chunks = job.chunks()
     if executor is not None:
         return list(executor.map(routing.route_chunk, [job] * len(chunks), chunks))
-    if job.kernel == "numba":
-        # The compiled kernel spreads each chunk's sites over job.n_threads threads.
-        return [routing.route_chunk(job, c) for c in chunks]
-    work = np.unique(job.site_node[job.site_node >= 0]).size * job.graph_reversed.shape[0]
-    if n_jobs > 1 and len(chunks) > 1 and work >= _PARALLEL_MIN_WORK:
-        # scipy's Dijkstra holds the GIL, so threads do not help: use processes. forkserver
-        # (spawn on Windows/macOS) avoids forking a multi-threaded app such as Streamlit.
-        method = "forkserver" if sys.platform.startswith("linux") else "spawn"
-        ctx = multiprocessing.get_context(method)
-        with ProcessPoolExecutor(max_workers=min(n_jobs, len(chunks)), mp_context=ctx) as pool:
-            return list(pool.map(routing.route_chunk, [job] * len(chunks), chunks))
+    # The compiled kernel spreads each chunk's sites over job.n_threads threads; the
+    # scipy kernel (only when numba cannot be imported) runs the chunks one by one.
     return [routing.route_chunk(job, c) for c in chunks]
 
 
@@ -415,8 +402,8 @@ def network_matrix(
         If given, the matrix is stored there as ``.npz`` keyed by a SHA-256 of the
         network, points and every setting above, and reused on the next call.
     n_jobs
-        Parallel workers: threads of the compiled kernel when numba is installed,
-        else worker processes for large matrices (small ones run in this process).
+        Threads of the compiled (numba) kernel within one chunk; numba is a main
+        dependency, and without it the scipy kernel runs in this thread.
     chunk_size
         Sites per Dijkstra chunk; default keeps a chunk's arrays near 100 MB.
     executor
@@ -488,7 +475,7 @@ def network_matrix(
         chunk_size=chunk_size,
         n_threads=n_jobs,
     )
-    results = _run_chunks(job, n_jobs=n_jobs, executor=executor)
+    results = _run_chunks(job, executor=executor)
     # One array per field, and the chunks freed, before the matrix is assembled: at
     # 10 million pairs every copy counts (about 24 bytes a pair each).
     network_pairs = [_concat_results(results)] if len(results) > 1 else results
