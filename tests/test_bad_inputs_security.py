@@ -335,6 +335,28 @@ GEOPACKAGE_VIEW_CASES: list[Case] = [
     ),
 ]
 
+
+def _shp_whose_prj_names_a_grid(grid: str) -> Callable[[Path], None]:
+    """The tiny candidate sites as a Shapefile whose .prj makes PROJ open ``grid``."""
+
+    def write(target: Path) -> None:
+        for name, data in _shapefile_parts(target.parent).items():
+            (target.parent / name).write_bytes(data)
+        target.with_suffix(".prj").write_text(
+            'GEOGCS["x",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563]],'
+            'PRIMEM["Greenwich",0],UNIT["degree",0.0174532925199433],'
+            f'EXTENSION["PROJ4","+proj=longlat +ellps=WGS84 +nadgrids={grid} +no_defs"]]',
+            encoding="utf-8",
+        )
+
+    return write
+
+
+def _fifo_grid(target: Path) -> None:
+    os.mkfifo(target.parent / "grid.gsb")
+    _shp_whose_prj_names_a_grid(str(target.parent / "grid.gsb"))(target)
+
+
 _POSIX = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
 
 SPECIAL_FILE_CASES: list[Case] = [
@@ -362,6 +384,16 @@ SPECIAL_FILE_CASES: list[Case] = [
         "road-network-links-to-dev-urandom",
         _network_file("roads.gpkg", _link_to("/dev/urandom")),
         ("/dev/urandom", "not a regular file"),
+    ),
+    Case(
+        "prj-names-a-named-pipe-as-datum-grid",
+        file_layer("candidate_sites", "sites.shp", _fifo_grid),
+        ("sites.shp", "grid.gsb", "standard CRS"),
+    ),
+    Case(
+        "prj-names-dev-stdin-as-datum-grid",
+        file_layer("candidate_sites", "sites.shp", _shp_whose_prj_names_a_grid("/dev/stdin")),
+        ("sites.shp", "'/dev/stdin'"),
     ),
     Case("scenario-is-dev-zero", argv("validate", "/dev/zero"), ("/dev/zero", "larger than")),
     Case("scenario-is-one-huge-line", _huge_scenario, ("huge.toml", "larger than 4 MB")),
@@ -873,3 +905,28 @@ def test_cli_never_prints_a_control_character(
     printed = captured.out + captured.err
     assert "pwned-title" in printed
     assert not any((ord(ch) < 0x20 and ch != "\n") or 0x7F <= ord(ch) <= 0x9F for ch in printed)
+
+
+@pytest.mark.parametrize(
+    ("text", "refused"),
+    [
+        ("+proj=longlat +ellps=WGS84 +nadgrids=/etc/passwd +no_defs", True),
+        ("+proj=longlat +ellps=WGS84 +nadgrids=@null,C:\\grids\\x.gsb +no_defs", True),
+        ("+proj=longlat +ellps=WGS84 +nadgrids=../x.gsb +no_defs", True),
+        ("+proj=longlat +ellps=WGS84 +nadgrids=@null +no_defs", False),
+        ("+proj=longlat +ellps=GRS80 +nadgrids=ntv2_0.gsb +no_defs", False),
+        ("EPSG:4490", False),
+        ("EPSG:4547", False),
+    ],
+)
+def test_crs_naming_a_file_by_path_is_refused(text: str, refused: bool) -> None:
+    import pyproj
+
+    from planner.inputs.layers import check_crs_files
+
+    crs = pyproj.CRS.from_user_input(text)
+    if refused:
+        with pytest.raises(DataError, match="names the file"):
+            check_crs_files(crs, where="sites.shp")
+    else:
+        check_crs_files(crs, where="sites.shp")

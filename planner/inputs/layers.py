@@ -299,6 +299,39 @@ def _too_many_rows(where: str, what: str, rows: int | None, limit: int) -> DataE
     )
 
 
+#: PROJ settings and WKT parts that name a file (datum grids, init files).
+_CRS_FILE_REF = re.compile(
+    r'(?:nadgrids|geoidgrids|grids|init|file)\s*=\s*([^\s"\]]+)|PARAMETERFILE\[\s*"[^"]*"\s*,\s*"([^"]+)"',
+    re.IGNORECASE,
+)
+
+
+def check_crs_files(crs: pyproj.CRS | None, *, where: str) -> None:
+    """Refuse a coordinate system (from a file's ``.prj`` or GeoPackage) that names a file
+    by path: PROJ opens the datum grid named in ``+nadgrids=/some/path`` when it converts
+    the coordinates, so a layer could make the server open any of its files (a named pipe
+    or a terminal hung the run for good). Grids named without a path (``@null``,
+    ``ntv2_0.gsb``) come from PROJ's own data and are fine.
+
+    Raises
+    ------
+    DataError
+        One line naming the file and the grid.
+    """
+    if crs is None:
+        return
+    text = f"{crs.srs} {crs.to_wkt()}"
+    for match in _CRS_FILE_REF.finditer(text):
+        for name in (match.group(1) or match.group(2) or "").split(","):
+            name = name.strip().lstrip("@")
+            if name and (any(ch in name for ch in "/\\:") or name.startswith(".")):
+                raise DataError(
+                    f"{where}: the coordinate system names the file {name!r} (a datum grid or "
+                    "init file by path), which the planner does not open; give the layer a "
+                    "standard CRS (e.g. EPSG:4326 or EPSG:4490, CGCS2000)."
+                )
+
+
 def parse_crs(crs: str | int | pyproj.CRS | None, *, setting: str = "crs") -> pyproj.CRS | None:
     """Turn a planner's CRS choice (``"wgs84"``, ``"cgcs2000"``, ``4490``, ``"EPSG:32650"``) into a CRS."""
     if crs is None or isinstance(crs, pyproj.CRS):
@@ -723,6 +756,7 @@ def read_layer(
         )
     # Plausibility of the CRS, judged on the coordinates as written (planner.inputs.sanity).
     source_crs = gdf.crs
+    check_crs_files(source_crs, where=where)
     findings = crs_findings(gdf, source_crs=source_crs, where=where)
     if not gdf.crs.equals("EPSG:4326"):
         try:

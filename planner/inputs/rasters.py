@@ -102,6 +102,9 @@ def raster_crs(src: Any, path: Path, what: str, crs: str | None) -> pyproj.CRS:
             )
         return user
     have = pyproj.CRS.from_user_input(src.crs.to_wkt())
+    from planner.inputs.layers import check_crs_files
+
+    check_crs_files(have, where=f"{what} raster {path}")
     if user is not None and not have.equals(user):
         raise DataError(
             f"{what} raster {path} says its CRS is {have.to_string()} but `crs` = {crs!r}; "

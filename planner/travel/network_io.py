@@ -58,7 +58,10 @@ def metric_crs_for_lonlat(lon: float, lat: float) -> str:
 def _to_lonlat(x: np.ndarray, y: np.ndarray, crs: str) -> tuple[np.ndarray, np.ndarray]:
     from pyproj import CRS, Transformer
 
+    from planner.inputs.layers import check_crs_files
+
     src = CRS.from_user_input(crs)
+    check_crs_files(src, where="road network")
     if src.is_geographic and src.equals(CRS.from_epsg(4326), ignore_axis_order=True):
         return x, y
     tr = Transformer.from_crs(src, "EPSG:4326", always_xy=True)
@@ -240,6 +243,9 @@ def read_lines(path: Path, layer: str | None, crs: str | None) -> RawGraph:
                 "crs='EPSG:4547' for CGCS2000 / 3-degree Gauss-Kruger 114E)."
             )
         gdf = gdf.set_crs(crs)
+    from planner.inputs.layers import check_crs_files
+
+    check_crs_files(gdf.crs, where=f"Road network layer {path}")
     gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty]
     gdf = gdf.explode(index_parts=False)
     kinds = set(gdf.geometry.geom_type.unique())
