@@ -232,8 +232,7 @@ def _progress(*, quiet: bool, as_json: bool) -> Iterator[_Progress]:
 
 def _check_out(out: Path, force: bool, config: Any) -> None:
     """Every `--out` problem, before the (possibly long) load and solve."""
-    from planner.runs.outdir import check_out_dir
-    from planner.runs.pipeline import input_paths
+    from planner.runs.outdir import check_out_dir, input_paths
 
     check_out_dir(out, force=force, protect=input_paths(config))
 
@@ -633,9 +632,9 @@ def robustness(
     import dataclasses
 
     from planner.runs.grid import load_sweep_scenario
-    from planner.runs.outdir import claim_out_dir
+    from planner.runs.outdir import claim_out_dir, input_paths
     from planner.runs.outputs import write_outputs
-    from planner.runs.pipeline import input_paths, load_inputs, run_scenario
+    from planner.runs.pipeline import load_inputs, run_scenario
     from planner.runs.robustness import robustness as run_robustness
     from planner.runs.robustness import write_robustness
 

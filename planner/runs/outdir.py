@@ -26,20 +26,25 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Final
+from typing import IO, TYPE_CHECKING, Final
 
 from planner.errors import InputError
+
+if TYPE_CHECKING:
+    from planner.runs.config import LayerSource, ScenarioConfig
 
 __all__ = [
     "MARKER",
     "OutDirClaim",
+    "atomic_output_dir",
     "check_out_dir",
     "claim_out_dir",
     "foreign_files",
+    "input_paths",
     "is_planner_folder",
 ]
 
@@ -359,3 +364,31 @@ def claim_out_dir(
                 except OSError:
                     break
         raise
+
+
+def input_paths(config: ScenarioConfig) -> list[Path]:
+    """The scenario's folder and every input file: what an output folder must never hold."""
+    d = config.data
+    sources: list[LayerSource | None] = [
+        d.population,
+        d.residential,
+        d.faults,
+        d.candidates,
+        d.existing,
+    ]
+    if config.travel.network is not None:
+        sources.append(config.travel.network)
+    return [config.base_dir, *(config.resolve(s.path) for s in sources if s is not None)]
+
+
+@contextmanager
+def atomic_output_dir(
+    out_dir: Path, *, force: bool, protect: Sequence[Path] = ()
+) -> Iterator[Path]:
+    """Yield a temporary folder beside ``out_dir``; rename it into place only if the body succeeds.
+
+    Checks, locks and cleans like :func:`claim_out_dir`; to hold
+    the lock over a long solve, claim the folder before solving instead.
+    """
+    with claim_out_dir(out_dir, force=force, protect=protect) as claim, claim.writing() as tmp:
+        yield tmp

@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import json
 import warnings
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -41,7 +40,7 @@ from planner.inputs.sites import (
 from planner.optimize import Problem, Solution
 from planner.runs.config import LayerSource, ScenarioConfig, load_scenario
 from planner.runs.options import solve_options
-from planner.runs.outdir import claim_out_dir
+from planner.runs.outdir import claim_out_dir, input_paths
 from planner.runs.outputs import write_outputs
 from planner.runs.results import PlanInputs, RunResult
 from planner.travel.straight_line import straight_line_matrix
@@ -440,34 +439,6 @@ def measure(
 def _site_labels(sites: gpd.GeoDataFrame, language: str) -> list[str]:
     col = "name_zh" if language == "zh" else "name_en"
     return [f"{sid} {name}".strip() for sid, name in zip(sites["site_id"], sites[col], strict=True)]
-
-
-def input_paths(config: ScenarioConfig) -> list[Path]:
-    """The scenario's folder and every input file: what an output folder must never hold."""
-    d = config.data
-    sources: list[LayerSource | None] = [
-        d.population,
-        d.residential,
-        d.faults,
-        d.candidates,
-        d.existing,
-    ]
-    if config.travel.network is not None:
-        sources.append(config.travel.network)
-    return [config.base_dir, *(config.resolve(s.path) for s in sources if s is not None)]
-
-
-@contextmanager
-def atomic_output_dir(
-    out_dir: Path, *, force: bool, protect: Sequence[Path] = ()
-) -> Iterator[Path]:
-    """Yield a temporary folder beside ``out_dir``; rename it into place only if the body succeeds.
-
-    Checks, locks and cleans like :func:`planner.runs.outdir.claim_out_dir`; to hold
-    the lock over a long solve, claim the folder before solving instead.
-    """
-    with claim_out_dir(out_dir, force=force, protect=protect) as claim, claim.writing() as tmp:
-        yield tmp
 
 
 def run_scenario(

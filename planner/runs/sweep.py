@@ -248,8 +248,7 @@ def sweep(
         without ``force``, an unreachable scheduler. Raised before anything is
         written.
     """
-    from planner.runs.outdir import check_out_dir
-    from planner.runs.pipeline import atomic_output_dir, input_paths
+    from planner.runs.outdir import atomic_output_dir, check_out_dir, input_paths
 
     t0 = time.perf_counter()
     file_params: dict[str, list[Any]] = {}
