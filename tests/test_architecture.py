@@ -198,6 +198,39 @@ def test_no_private_names_from_other_modules() -> None:
     assert private == []
 
 
+def test_no_private_attributes_of_other_modules() -> None:
+    """``from planner.x import mod`` then ``mod._name`` is a private import too."""
+    private = []
+    for module, path in MODULES.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+        aliases: dict[str, str] = {}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    parent = package.split(".")[: len(package.split(".")) - node.level + 1]
+                    base = ".".join([*parent, base] if base else parent)
+                for alias in node.names:
+                    full = f"{base}.{alias.name}"
+                    if full in MODULES and full != module:
+                        aliases[alias.asname or alias.name] = full
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.asname and alias.name in MODULES and alias.name != module:
+                        aliases[alias.asname] = alias.name
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and node.value.id in aliases
+                and node.attr.startswith("_")
+                and not node.attr.startswith("__")
+            ):
+                private.append(f"{module}:{node.lineno} uses {aliases[node.value.id]}.{node.attr}")
+    assert private == []
+
+
 @pytest.mark.parametrize("module", sorted(MODULES))
 def test_modules_stay_small(module: str) -> None:
     n = len(MODULES[module].read_text(encoding="utf-8").splitlines())

@@ -122,7 +122,7 @@ def p_median_curve(
     from planner.optimize.scale import heuristics
     from planner.optimize.scale.data import from_problem
 
-    bad = heuristics._unservable(problem)
+    bad = heuristics.unservable(problem)
     if bad.size:
         from planner.optimize import solve
 

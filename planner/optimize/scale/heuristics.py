@@ -112,8 +112,19 @@ def _remaining(t0: float, time_limit: float | None) -> float | None:
     return Deadline(time_limit, start=t0).remaining()
 
 
-def _unservable(problem: Problem) -> np.ndarray:
-    """Demand points with weight that no allowed site can serve (sparse cost)."""
+def unservable(problem: Problem) -> np.ndarray:
+    """Demand points with weight that no allowed site can serve.
+
+    Parameters
+    ----------
+    problem
+        The problem; only a sparse cost matrix can leave a point unservable.
+
+    Returns
+    -------
+    numpy.ndarray
+        Row indices (int64), empty for a dense or coordinate cost.
+    """
     if not sp.issparse(problem.cost):
         return np.zeros(0, dtype=np.int64)
     sub = sp.csr_array(problem.stored_cost()[:, np.flatnonzero(~problem.excluded)])
@@ -141,7 +152,7 @@ def _p_median(
     from planner.optimize.scale.pmedian import solve_p_median
 
     t0 = time.perf_counter()
-    bad = _unservable(problem)
+    bad = unservable(problem)
     if bad.size:
         from planner.optimize.diagnose import no_candidate
 
