@@ -227,7 +227,7 @@ def save_upload(
     return SavedUpload(path=target, original_name=shown, size_bytes=size, layers=layers)
 
 
-#: Upload suffix -> the content check of :func:`planner.layers.check_content`.
+#: Upload suffix -> the content check of :func:`planner.inputs.layers.check_content`.
 _CONTENT_KIND: Final[dict[str, str]] = {
     ".geojson": "geojson",
     ".json": "geojson",

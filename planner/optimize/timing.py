@@ -4,7 +4,7 @@
 checks included), so ``Solution.runtime_s`` is the whole call and each stage gets only
 the time that is really left. Stages that cannot be stopped once started (a MILP
 solver's set-up) ask :meth:`Deadline.remaining` first and skip themselves when the time
-left is shorter than they would need (see :func:`planner.optimize.milp.solve_highs`).
+left is shorter than they would need (see :func:`planner.optimize.exact.milp.solve_highs`).
 """
 
 from __future__ import annotations

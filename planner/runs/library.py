@@ -5,7 +5,7 @@ Each saved run holds what is needed to reopen it, compare it and reproduce it:
 
 * ``scenario_toml``: the scenario file (run it again with ``planner run``);
 * ``lock_toml``: settings, input hashes, versions and solver status
-  (:func:`planner.runs.pipeline.lock_document`);
+  (:func:`planner.runs.outputs.lock_document`);
 * ``kpis_json``: the KPIs of the plan and of today's centres (the ``kpis.json``
   a run folder holds);
 * ``open_site_ids`` and ``sites_json`` (id, names, category, new/kept, coordinates

@@ -39,7 +39,7 @@ Unsnapped = Literal["straight_line", "drop"]
 Component = Literal["largest", "all"]
 _LINE_SUFFIXES = frozenset({".gpkg", ".shp", ".geojson", ".json", ".fgb", ".gml", ".kml", ".zip"})
 
-#: Road file suffix -> the content check of :func:`planner.layers.check_content` (the
+#: Road file suffix -> the content check of :func:`planner.inputs.layers.check_content` (the
 #: formats GDAL opens; GraphML and OSM extracts are parsed by our own readers).
 _CONTENT_KINDS = {
     ".gml": "xml",

@@ -318,7 +318,7 @@ def heat_image(
     -------
     ImageOverlay
         Colours from blue (low) to red; the densest 1 % of the area saturates, as
-        :func:`planner.present.maps._heat_scale` sets for Leaflet.heat; cells below
+        the ``_heat_scale`` of :mod:`planner.present.maps.layers` sets for Leaflet.heat; cells below
         5 % of that stay transparent.
     """
     from scipy.ndimage import gaussian_filter
