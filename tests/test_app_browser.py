@@ -167,8 +167,8 @@ def test_demo_runs_through_the_page_offline(server: str, browser: Any) -> None:
     n = tab.watch()
     page.get_by_role("button", name="▶ 运行").click()
     tab.idle(n)
-    # proven optimal, or within the target gap (certified): either way "已证明"
-    page.get_by_text("已证明").first.wait_for(timeout=120_000)
+    # the demo scenario asks for the proof (solver.target_gap = 0), and the page keeps it
+    page.get_by_text("已证明最优").first.wait_for(timeout=120_000)
     plan = _srcdoc_frame(page, 'iframe[title="方案地图"]')
     plan.wait_for_selector(".planner-centre", timeout=30_000)
     assert plan.evaluate("L.version") == "1.9.4"
@@ -189,9 +189,7 @@ def test_demo_runs_through_the_page_offline(server: str, browser: Any) -> None:
     n = tab.watch()
     page.get_by_text("English", exact=True).click()
     tab.idle(n)
-    page.get_by_text("certified").or_(page.get_by_text("proven optimal")).first.wait_for(
-        timeout=30_000
-    )
+    page.get_by_text("proven optimal").first.wait_for(timeout=30_000)
     assert any(
         "Mean travel (min)" in m for m in page.locator('[data-testid="stMetric"]').all_inner_texts()
     )

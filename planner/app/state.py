@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Final
 from planner.errors import ConfigError
 from planner.i18n import check_language
 from planner.optimize.model_table import models_where
-from planner.runs.config import ScenarioConfig, scenario_from_dict
+from planner.runs.config import ScenarioConfig, SolverConfig, scenario_from_dict
 from planner.runs.config import demo_scenario_path as config_demo_path
 
 if TYPE_CHECKING:
@@ -138,6 +138,9 @@ def state_from_config(config: ScenarioConfig) -> dict[str, Any]:
         "max_sites": int(m.max_sites or 0),
         "solver_method": config.solver.method,
         "time_limit_s": float(config.solver.time_limit_s or 120.0),
+        # solver settings the page does not show travel with the scenario unchanged
+        "target_gap": float(config.solver.target_gap),
+        "seed": int(config.solver.seed),
         "sweep_from": max(1, (int(m.p) if m.p else 8) - 4),
         "sweep_to": (int(m.p) if m.p else 8) + 4,
         # sites
@@ -194,6 +197,8 @@ SETTING_KEYS: Final = (
     "max_sites",
     "solver_method",
     "time_limit_s",
+    "target_gap",
+    "seed",
     "categories",
     "exclude_ids",
     "existing_policy",
@@ -430,7 +435,8 @@ def config_from_state(
             "method": state.get("solver_method", "auto"),
             "solver": "highs",
             "time_limit_s": float(state.get("time_limit_s", 120.0)),
-            "seed": 0,
+            "seed": int(state.get("seed", SolverConfig().seed)),
+            "target_gap": float(state.get("target_gap", SolverConfig().target_gap)),
         },
         "outputs": {
             "language": check_language(state.get("lang", "zh")),
