@@ -28,8 +28,9 @@ import pyproj
 
 from planner.errors import DataError
 from planner.inputs.rasters import (
-    CELL_KEY_OFFSET,
     FINER_TOLERANCE,
+    grid_cells,
+    grid_keys,
     open_raster,
     pixel_m,
     raster_crs,
@@ -96,8 +97,7 @@ class CellSums:
 
     def squares(self) -> tuple[np.ndarray, np.ndarray]:
         """Lower-left corner (x, y) of each cell in ``metric`` metres."""
-        gy = self.keys // CELL_KEY_OFFSET - CELL_KEY_OFFSET // 2
-        gx = self.keys % CELL_KEY_OFFSET - CELL_KEY_OFFSET // 2
+        gx, gy = grid_cells(self.keys)
         return gx * self.cell_size_m, gy * self.cell_size_m
 
 
@@ -181,7 +181,7 @@ def block_sums(block: Block) -> tuple[np.ndarray, np.ndarray, int]:
     x, y = to_metric.transform(x, y)
     gx = np.floor(np.asarray(x) / block.cell_size_m).astype(np.int64)
     gy = np.floor(np.asarray(y) / block.cell_size_m).astype(np.int64)
-    keys = (gy + CELL_KEY_OFFSET // 2) * CELL_KEY_OFFSET + (gx + CELL_KEY_OFFSET // 2)
+    keys = grid_keys(gx, gy)
     uniq, inv = np.unique(keys, return_inverse=True)
     return uniq, np.bincount(inv, weights=pop, minlength=uniq.size), negatives
 

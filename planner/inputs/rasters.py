@@ -157,6 +157,29 @@ class _Cells:
 CELL_KEY_OFFSET = 1 << 31
 
 
+def grid_keys(gx: np.ndarray, gy: np.ndarray) -> np.ndarray:
+    """One int64 key per grid cell from its column ``gx`` and row ``gy`` (either sign).
+
+    Parameters
+    ----------
+    gx, gy
+        Integer cell indices (metres // cell size), each within +-2**30.
+
+    Returns
+    -------
+    numpy.ndarray
+        int64 keys; :func:`grid_cells` gives ``(gx, gy)`` back.
+    """
+    half = CELL_KEY_OFFSET // 2
+    return (gy + half) * CELL_KEY_OFFSET + (gx + half)
+
+
+def grid_cells(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The ``(gx, gy)`` cell indices of keys made by :func:`grid_keys`."""
+    half = CELL_KEY_OFFSET // 2
+    return keys % CELL_KEY_OFFSET - half, keys // CELL_KEY_OFFSET - half
+
+
 def _sum_into_cells(
     path: Path,
     *,
@@ -212,9 +235,7 @@ def _sum_into_cells(
                     x, y = np.asarray(x), np.asarray(y)
                     gx = np.floor(x / cell_size_m).astype(np.int64)
                     gy = np.floor(y / cell_size_m).astype(np.int64)
-                    keys = (gy + CELL_KEY_OFFSET // 2) * CELL_KEY_OFFSET + (
-                        gx + CELL_KEY_OFFSET // 2
-                    )
+                    keys = grid_keys(gx, gy)
                 cells.add(keys, pop)
             if progress is not None:
                 progress(f"reading {path.name}", (r0 + rows) / height)
@@ -300,8 +321,7 @@ def read_population_raster(
         ids = [f"R{r}_{c}" for r, c in zip(rows.tolist(), cols.tolist(), strict=True)]
     else:
         assert metric is not None
-        gy = keys // CELL_KEY_OFFSET - CELL_KEY_OFFSET // 2
-        gx = keys % CELL_KEY_OFFSET - CELL_KEY_OFFSET // 2
+        gx, gy = grid_cells(keys)
         s = float(cell_size_m)
         cells = gpd.GeoSeries(shapely.box(gx * s, gy * s, (gx + 1) * s, (gy + 1) * s), crs=metric)
         ids = [f"G{r}_{c}" for r, c in zip(gy.tolist(), gx.tolist(), strict=True)]
