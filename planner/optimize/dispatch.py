@@ -14,11 +14,11 @@ import scipy.sparse as sp
 
 from planner.errors import ProblemError
 from planner.optimize.diagnose import cheapest_cost
-from planner.optimize.exact.milp import DEFAULT_MIP_GAP, SOLVERS, relative_gap
+from planner.optimize.exact.milp import DEFAULT_MIP_GAP, SOLVERS
 from planner.optimize.exact.solve import ModelOptions, solve_exact
 from planner.optimize.model_table import model_spec, models_where
 from planner.optimize.problem import Problem
-from planner.optimize.solution import Solution, Status
+from planner.optimize.solution import Solution, Status, relative_gap
 from planner.optimize.timing import Deadline, stage_limit
 
 #: Methods accepted by :func:`solve`.

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 
@@ -48,7 +49,8 @@ class Solution:
         ``min``, ``bound >= objective`` for ``max``.
     gap
         Relative gap between ``objective`` and ``bound``:
-        ``|objective - bound| / max(|objective|, 1e-9)``, so the optimum lies within
+        ``|objective - bound| / max(|objective|, floor)`` (:func:`relative_gap`; the
+        floor is 1e-9, or 1e-12 for the scale methods), so the optimum lies within
         ``gap * |objective|`` of the plan; ``0`` when proven optimal, ``None``
         without a bound.
     status
@@ -144,3 +146,84 @@ class Solution:
             "open_sites": self.open_sites.tolist(),
             "details": self.details,
         }
+
+
+#: Denominator floor of :func:`relative_gap` for the exact (MILP) methods and for
+#: combining two solves: HiGHS bounds carry an absolute tolerance near 1e-9, so a
+#: plan costing less than that is measured against the floor.
+EXACT_GAP_FLOOR: Final = 1e-9
+#: Denominator floor for the scale methods (``solver="planner"``): their bounds are
+#: certified in plain float arithmetic, so the floor only guards against dividing
+#: by zero. The two floors give the same gap whenever ``|objective| >= 1e-9``; they
+#: are kept apart so that plans costing (almost) nothing report the same gap as
+#: before the two gap functions were merged.
+SCALE_GAP_FLOOR: Final = 1e-12
+
+
+def relative_gap(
+    objective: float,
+    bound: float | None,
+    *,
+    sense: str | None = None,
+    floor: float = EXACT_GAP_FLOOR,
+) -> float | None:
+    """The relative gap ``diff / max(|objective|, floor)``; None without a finite bound.
+
+    Parameters
+    ----------
+    objective
+        The plan's objective value (model units).
+    bound
+        A proven bound on the optimum (same units), or None.
+    sense
+        None: ``diff = |objective - bound|``. ``"min"``/``"max"``: the one-sided
+        difference (``objective - bound`` or ``bound - objective``) clipped at 0,
+        so a bound past the plan by rounding reads as gap 0.
+    floor
+        Smallest denominator: :data:`EXACT_GAP_FLOOR` or :data:`SCALE_GAP_FLOOR`.
+
+    Returns
+    -------
+    float or None
+        Dimensionless gap (0.01 = 1 %).
+    """
+    if bound is None or not math.isfinite(objective) or not math.isfinite(bound):
+        return None
+    if sense is None:
+        diff = abs(objective - bound)
+    else:
+        diff = max((objective - bound) if sense == "min" else (bound - objective), 0.0)
+    return float(diff / max(abs(objective), floor))
+
+
+def no_plan(
+    n_demand: int,
+    *,
+    status: Status,
+    runtime_s: float,
+    model: str,
+    method: str,
+    solver: str,
+    sense: str = "min",
+    details: dict[str, Any] | None = None,
+) -> Solution:
+    """The :class:`Solution` of a solve that ended without a plan (every method).
+
+    No open sites, every one of the ``n_demand`` points unassigned (``-1``), objective
+    ``nan``, no bound and no gap; ``details`` say why (see
+    :func:`planner.optimize.diagnose.no_plan_details`).
+    """
+    return Solution(
+        open_sites=np.zeros(0, dtype=np.int64),
+        assignment=np.full(n_demand, -1, dtype=np.int64),
+        objective=float("nan"),
+        bound=None,
+        gap=None,
+        status=status,
+        runtime_s=runtime_s,
+        model=model,
+        method=method,
+        solver=solver,
+        sense=sense,
+        details=dict(details or {}),
+    )

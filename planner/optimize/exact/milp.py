@@ -80,13 +80,6 @@ class MilpResult:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def relative_gap(objective: float, bound: float | None) -> float | None:
-    """``|objective - bound| / max(|objective|, 1e-9)``; None without a bound."""
-    if bound is None or not math.isfinite(objective) or not math.isfinite(bound):
-        return None
-    return abs(objective - bound) / max(abs(objective), 1e-9)
-
-
 # --------------------------------------------------------------------------- HiGHS
 
 

@@ -34,14 +34,13 @@ from planner.optimize.exact.formulations import (
 from planner.optimize.exact.milp import (
     DEFAULT_MIP_GAP,
     MilpResult,
-    relative_gap,
     solve_milp,
     write_milp,
 )
 from planner.optimize.exact.warmstart import pmedian_incumbent
 from planner.optimize.model_table import COVERAGE_MODELS
 from planner.optimize.problem import Problem
-from planner.optimize.solution import Solution, Status
+from planner.optimize.solution import Solution, Status, no_plan, relative_gap
 from planner.optimize.timing import Deadline
 
 #: Time-limited single-source assignment models with at least this many binaries are
@@ -105,12 +104,8 @@ def _solution(
 ) -> Solution:
     details = dict(details or {})
     if open_sites is None or status not in (Status.OPTIMAL, Status.FEASIBLE):
-        sol = Solution(
-            open_sites=np.zeros(0, dtype=np.int64),
-            assignment=np.full(problem.n_demand, -1, dtype=np.int64),
-            objective=math.nan,
-            bound=None,
-            gap=None,
+        return no_plan(
+            problem.n_demand,
             status=status,
             runtime_s=clock.elapsed(),
             model=opts.model,
@@ -119,7 +114,6 @@ def _solution(
             sense=sense,
             details=details,
         )
-        return sol
     assert assignment is not None
     existing_closed = np.flatnonzero(
         problem.existing & ~np.isin(np.arange(problem.n_sites), open_sites)

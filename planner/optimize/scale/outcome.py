@@ -12,14 +12,13 @@ from typing import Any
 
 import numpy as np
 
-from planner.optimize.solution import Solution, Status
-
-
-def _gap(objective: float, bound: float | None, sense: str) -> float | None:
-    if bound is None or not np.isfinite(bound) or not np.isfinite(objective):
-        return None
-    diff = (objective - bound) if sense == "min" else (bound - objective)
-    return float(max(diff, 0.0) / max(abs(objective), 1e-12))
+from planner.optimize.solution import (
+    SCALE_GAP_FLOOR,
+    Solution,
+    Status,
+    no_plan,
+    relative_gap,
+)
 
 
 def scale_solution(
@@ -35,7 +34,7 @@ def scale_solution(
     sense: str = "min",
     details: dict[str, Any] | None = None,
 ) -> Solution:
-    gap = 0.0 if proven else _gap(objective, bound, sense)
+    gap = 0.0 if proven else relative_gap(objective, bound, sense=sense, floor=SCALE_GAP_FLOOR)
     return Solution(
         open_sites=open_sites,
         assignment=assignment,
@@ -69,12 +68,8 @@ def no_plan_solution(
     """No plan: ``found`` are the diagnosis findings (:mod:`planner.optimize.diagnose`)."""
     from planner.optimize.diagnose import diagnosis, no_plan_details
 
-    return Solution(
-        open_sites=np.zeros(0, dtype=np.int64),
-        assignment=np.full(n, -1, dtype=np.int64),
-        objective=float("nan"),
-        bound=None,
-        gap=None,
+    return no_plan(
+        n,
         status=Status.INFEASIBLE,
         runtime_s=time.perf_counter() - t0,
         model=model,
