@@ -11,18 +11,33 @@ only when it is a terminal.
 
 from __future__ import annotations
 
-import json
-import math
 import sys
 import time
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
+from planner.cli_bench import bench
+from planner.cli_output import (
+    NO_PLAN_EXIT,
+    ForceOption,
+    JsonOption,
+    OutOption,
+    QuietOption,
+    ScenarioArg,
+    SchedulerOption,
+    SerialOption,
+    StageTimer,
+    WorkersOption,
+    echo,
+    echo_json,
+    exit_no_plan,
+    fmt_value,
+    print_result,
+    progress_display,
+)
 from planner.errors import InputError, PlannerError
 
 if TYPE_CHECKING:
@@ -45,190 +60,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-#: Exit code of a run that ends without a plan (infeasible, or stopped before one).
-NO_PLAN_EXIT = 3
-
-OutOption = Annotated[
-    Path,
-    typer.Option(
-        "--out", "-o", help="Output folder (map.html, report.html, plan.gpkg, kpis.json, ...)."
-    ),
-]
-ForceOption = Annotated[
-    bool, typer.Option("--force", help="Replace the output folder if it exists.")
-]
-JsonOption = Annotated[
-    bool, typer.Option("--json", help="Print one machine-readable JSON document (for scripts).")
-]
-QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
-ScenarioArg = Annotated[
-    Path, typer.Argument(help="Scenario file (TOML); paths inside are relative to it.")
-]
-SchedulerOption = Annotated[
-    Optional[str],  # noqa: UP045 - typer reads the annotation at runtime
-    typer.Option(
-        "--scheduler",
-        help="Address of a running Dask scheduler (tcp://host:8786); default: a local cluster "
-        "with one worker per core. Its workers need the planner installed and must see --out.",
-    ),
-]
-WorkersOption = Annotated[
-    Optional[int],  # noqa: UP045
-    typer.Option("--workers", min=1, help="Workers of the local Dask cluster (default: cores)."),
-]
-SerialOption = Annotated[
-    bool, typer.Option("--serial", help="Run one scenario after another in this process, no Dask.")
-]
-
-
-# --------------------------------------------------------------------------------------
-# output helpers
-
-
-def _echo_json(doc: Any) -> None:
-    _echo(json.dumps(doc, ensure_ascii=False, indent=2, default=_json_default))
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, Path):
-        return str(value)
-    if hasattr(value, "item"):  # numpy scalars
-        return value.item()
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    return str(value)
-
-
-_STAGE_NAMES = {
-    "reading": "Reading layers",
-    "aggregation": "Building demand",
-    "travel": "Travel costs",
-    "solve": "Solving",
-    "kpis": "Measuring the plan",
-    "outputs": "Writing outputs",
-}
-
-
-class StageTimer:
-    """Wall time, CPU time and peak memory of each pipeline stage (``--timings``).
-
-    Used as the pipeline's progress callback; a stage ends when the next begins or at
-    :meth:`finish`. Lines go to standard error as each stage ends.
-    """
-
-    def __init__(self, echo: bool = True) -> None:
-        self.rows: list[dict[str, Any]] = []
-        self._echo = echo
-        self._current: tuple[str, str, float, float] | None = None
-
-    @staticmethod
-    def _clock() -> tuple[float, float]:
-        import resource
-
-        use = resource.getrusage(resource.RUSAGE_SELF)
-        return time.perf_counter(), use.ru_utime + use.ru_stime
-
-    def __call__(self, stage: str, message: str, share: float) -> None:
-        if self._current is not None and self._current[0] == stage:
-            return
-        self.finish()
-        wall, cpu = self._clock()
-        self._current = (stage, message, wall, cpu)
-
-    def finish(self) -> None:
-        """End the current stage."""
-        if self._current is None:
-            return
-        import resource
-
-        stage, message, wall0, cpu0 = self._current
-        wall, cpu = self._clock()
-        peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6  # KB on Linux
-        row = {
-            "stage": stage,
-            "wall_s": round(wall - wall0, 2),
-            "cpu_s": round(cpu - cpu0, 2),
-            "peak_rss_gb": round(peak_gb, 2),
-            "what": message,
-        }
-        self.rows.append(row)
-        self._current = None
-        if self._echo:
-            _echo(
-                f"[timing] {stage:<11} wall {row['wall_s']:>7.1f} s  cpu {row['cpu_s']:>7.1f} s  "
-                f"peak {row['peak_rss_gb']:.2f} GB  {message}",
-                err=True,
-            )
-
-
-class _Progress:
-    """Rich progress display on standard error; does nothing when disabled."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-        self._progress: Any = None
-        self._task: Any = None
-
-    def __enter__(self) -> _Progress:
-        if self.enabled:
-            from rich.console import Console
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                SpinnerColumn,
-                TextColumn,
-                TimeElapsedColumn,
-            )
-
-            self._progress = Progress(
-                SpinnerColumn(),
-                TextColumn("{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                console=Console(stderr=True),
-                transient=True,
-            )
-            self._progress.__enter__()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._progress is not None:
-            self._progress.__exit__(*exc)
-
-    def stage(self, text: str, total: int | None = None) -> None:
-        """Start a step: a spinner (``total=None``) or a bar of ``total`` items."""
-        if self._progress is None:
-            return
-        if self._task is not None:
-            self._progress.update(self._task, visible=False)
-        self._task = self._progress.add_task(text, total=total)
-
-    def pipeline(self, stage: str, message: str, share: float) -> None:
-        """The pipeline's ``progress(stage, message, share)`` callback: a new step per
-        stage (reading, aggregation, travel, solve, kpis, outputs), its bar in percent."""
-        if stage != getattr(self, "_stage_name", None):
-            self._stage_name = stage
-            self.stage(f"{_STAGE_NAMES.get(stage, stage)}: {message}", total=100)
-        if self._progress is not None and self._task is not None:
-            self._progress.update(self._task, completed=round(100 * min(max(share, 0.0), 1.0)))
-
-    def advance(self, done: int, total: int) -> None:
-        """Set the bar of the current step to ``done`` of ``total``."""
-        if self._progress is not None and self._task is not None:
-            self._progress.update(self._task, completed=done, total=total)
-
-
-def _show_progress(*, quiet: bool, as_json: bool) -> bool:
-    return not quiet and not as_json and sys.stderr.isatty()
-
-
-@contextmanager
-def _progress(*, quiet: bool, as_json: bool) -> Iterator[_Progress]:
-    with _Progress(_show_progress(quiet=quiet, as_json=as_json)) as p:
-        yield p
-
 
 def _check_out(out: Path, force: bool, config: Any) -> None:
     """Every `--out` problem, before the (possibly long) load and solve."""
@@ -246,87 +77,6 @@ def demo_scenario_path() -> Path:
     )
 
 
-def _kpi_summary(kpis: Any) -> dict[str, Any] | None:
-    if kpis is None:
-        return None
-    for name in ("summary", "headline"):
-        if hasattr(kpis, name):
-            return dict(getattr(kpis, name)())
-    return None
-
-
-def _summary(result: RunResult) -> dict[str, Any]:
-    sol = result.solution
-    out: dict[str, Any] = {
-        "ok": True,
-        "scenario": result.config.name,
-        "status": sol.status.value,
-        "quality": sol.quality(),
-        "model": sol.model,
-        "objective": sol.to_dict()["objective"],
-        "bound": sol.bound,
-        "gap": sol.gap,
-        "runtime_s": round(sol.runtime_s, 3),
-        "open_sites": result.chosen_sites[["site_id", "name_zh", "name_en", "category"]].to_dict(
-            "records"
-        ),
-        "out_dir": str(result.out_dir) if result.out_dir else None,
-        "outputs": {k: str(v) for k, v in result.outputs.items()},
-        "kpis": _kpi_summary(result.kpis),
-    }
-    if not sol.has_plan:
-        out.update(ok=False, exit_code=NO_PLAN_EXIT, error=f"no plan: {result.why_no_plan('en')}")
-    return out
-
-
-def _fmt_value(key: str, value: Any) -> str:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "-"
-    if isinstance(value, float):
-        if key.startswith("n_"):
-            return f"{value:.0f}"
-        if "share" in key:
-            return f"{100 * value:.1f} %"
-        return f"{value:.2f}"
-    return str(value)
-
-
-def _print_result(result: RunResult, *, as_json: bool, quiet: bool) -> None:
-    """Print a run's summary; a run without a plan says why and exits with code 3."""
-    summary = _summary(result)
-    if not summary["ok"]:
-        diagnosis = summary["outputs"].get("diagnosis")
-        where = f" (numbers in {diagnosis})" if diagnosis else ""
-        _exit_no_plan(summary, as_json=as_json, where=where)
-    if as_json:
-        _echo_json(summary)
-        return
-    if quiet:
-        return
-    _echo(
-        f"Scenario {summary['scenario']}: {summary['model']} -> {summary['quality']} "
-        f"(objective {summary['objective']}, {summary['runtime_s']} s)"
-    )
-    for site in summary["open_sites"]:
-        _echo(f"  {site['site_id']:>6}  {site['name_zh']}  {site['name_en']}  [{site['category']}]")
-    if summary["kpis"]:
-        for key, value in summary["kpis"].items():
-            _echo(f"  {key}: {_fmt_value(key, value)}")
-    if summary["out_dir"]:
-        names = ", ".join(sorted(Path(p).name for p in summary["outputs"].values()))
-        _echo(f"Outputs in {summary['out_dir']}: {names}")
-
-
-def _exit_no_plan(doc: dict[str, Any], *, as_json: bool, where: str = "") -> NoReturn:
-    """End a command whose scenario has no plan: its document (``--json``) or the error
-    line, then exit code 3."""
-    if as_json:
-        _echo_json(doc)
-    else:
-        _echo(f"error: {doc['error']}{where}", err=True)
-    raise typer.Exit(NO_PLAN_EXIT)
-
-
 def _run_file(
     scenario: Path, out: Path, *, force: bool, quiet: bool, as_json: bool, timings: bool = False
 ) -> RunResult:
@@ -336,7 +86,7 @@ def _run_file(
     config, _ = load_sweep_scenario(scenario)  # a [sweep] table is for `planner sweep`
     _check_out(out, force, config)
     timer = StageTimer(echo=not as_json) if timings else None
-    with _progress(quiet=quiet, as_json=as_json) as progress:
+    with progress_display(quiet=quiet, as_json=as_json) as progress:
 
         def report(stage: str, message: str, share: float) -> None:
             progress.pipeline(stage, message, share)
@@ -376,7 +126,7 @@ def run(
     solver status). It is written all at once: an interrupted run leaves nothing.
     """
     result = _run_file(scenario, out, force=force, quiet=quiet, as_json=as_json, timings=timings)
-    _print_result(result, as_json=as_json, quiet=quiet)
+    print_result(result, as_json=as_json, quiet=quiet)
 
 
 @app.command()
@@ -390,7 +140,7 @@ def demo(
 ) -> None:
     """Run the Wuhan demo (real WorldPop population, simulated faults) into out/demo."""
     result = _run_file(demo_scenario_path(), out, force=force, quiet=quiet, as_json=as_json)
-    _print_result(result, as_json=as_json, quiet=quiet)
+    print_result(result, as_json=as_json, quiet=quiet)
 
 
 def datum_warnings(config: Any, inputs: Any) -> list[str]:
@@ -444,7 +194,7 @@ def validate(
     config, file_params = load_sweep_scenario(scenario)
     grid_params = normalise_params(param) if param else file_params
     points = sweep_grid(grid_params) if grid_params else []
-    with _progress(quiet=quiet, as_json=as_json) as progress:
+    with progress_display(quiet=quiet, as_json=as_json) as progress:
         progress.stage("Reading layers, building demand, computing travel times")
         inputs = load_inputs(config)
         build_problem(inputs, config)
@@ -458,7 +208,7 @@ def validate(
     datum_notes = datum_warnings(config, inputs)
     for note in datum_notes:
         if not as_json:
-            _echo(f"warning: {note}", err=True)
+            echo(f"warning: {note}", err=True)
     info = {
         "ok": True,
         "scenario": config.name,
@@ -473,10 +223,10 @@ def validate(
         "sweep_points": len(points),
     }
     if as_json:
-        _echo_json(info)
+        echo_json(info)
     elif not quiet:
         sweep_note = f"; sweep grid of {len(points)} points" if points else ""
-        _echo(
+        echo(
             f"{scenario}: valid — {info['demand_points']} demand points, {info['sites']} sites, "
             f"{info['population']:,.0f} adults; {info['travel']}{sweep_note}"
         )
@@ -519,7 +269,7 @@ def sweep(
 
     if serial and (scheduler or workers):
         raise InputError("--serial runs without Dask; leave out --scheduler and --workers.")
-    with _progress(quiet=quiet, as_json=as_json) as progress:
+    with progress_display(quiet=quiet, as_json=as_json) as progress:
         result = run_sweep(
             scenario,
             param or None,
@@ -533,7 +283,7 @@ def sweep(
             on_stage=lambda text: progress.stage(text, total=None),
         )
     if as_json:
-        _echo_json({"ok": True, **result.to_dict()})
+        echo_json({"ok": True, **result.to_dict()})
         return
     if quiet:
         return
@@ -546,24 +296,24 @@ def sweep(
     shown += cov[:1]
     header = ["run", *keys, *shown]
     lines = [header] + [
-        [str(row["run"]), *(str(row[k]) for k in keys), *(_fmt_value(c, row[c]) for c in shown)]
+        [str(row["run"]), *(str(row[k]) for k in keys), *(fmt_value(c, row[c]) for c in shown)]
         for _, row in table.iterrows()
     ]
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     for line in lines:
-        _echo("  ".join(cell.rjust(widths[i]) for i, cell in enumerate(line)))
+        echo("  ".join(cell.rjust(widths[i]) for i, cell in enumerate(line)))
     where = (
         "serial"
         if result.scheduler == "serial"
         else f"{result.scheduler}, {result.n_workers} workers"
     )
     start = "" if result.scheduler == "serial" else f"cluster start {result.startup_s:.1f} s, "
-    _echo(
+    echo(
         f"{len(table)} scenarios ({where}): inputs loaded {result.n_input_loads}x in "
         f"{result.load_s:.1f} s, {start}solving {result.solve_wall_s:.1f} s, "
         f"total {result.wall_s:.1f} s"
     )
-    _echo(
+    echo(
         f"Outputs in {result.out_dir}: sweep.csv, sweep.parquet, tradeoff.svg"
         + (", runs/" if runs else "")
     )
@@ -646,7 +396,7 @@ def robustness(
     config, _ = load_sweep_scenario(scenario)
     with (
         claim_out_dir(out, force=force, protect=input_paths(config)) as claim,
-        _progress(quiet=quiet, as_json=as_json) as progress,
+        progress_display(quiet=quiet, as_json=as_json) as progress,
     ):
         progress.stage("Reading layers, building demand, computing travel times")
         inputs = load_inputs(config)
@@ -654,7 +404,7 @@ def robustness(
         base = run_scenario(config, inputs=inputs)
         if not base.solution.has_plan:  # nothing to test: say why, write nothing
             why = f"no plan to test: {base.why_no_plan('en')}"
-            _exit_no_plan({"ok": False, "error": why, "exit_code": NO_PLAN_EXIT}, as_json=as_json)
+            exit_no_plan({"ok": False, "error": why, "exit_code": NO_PLAN_EXIT}, as_json=as_json)
         progress.stage(f"Solving {draws} perturbed draws", total=draws)
         result = run_robustness(
             inputs,
@@ -676,12 +426,12 @@ def robustness(
             written.update(write_robustness(result, tmp))
             outputs = {k: out / Path(v).relative_to(tmp) for k, v in written.items()}
     if as_json:
-        _echo_json({"ok": True, **result.to_dict(), "outputs": outputs})
+        echo_json({"ok": True, **result.to_dict(), "outputs": outputs})
         return
     if quiet:
         return
     f = result.site_frequency
-    _echo(
+    echo(
         f"{result.n_with_plan} of {result.n_draws} draws solved ({result.distribution} noise, "
         f"relative error {result.relative_error}, seed {result.seed}):"
     )
@@ -690,7 +440,7 @@ def robustness(
     )
     for _, row in shown.iterrows():
         mark = "plan" if row["in_base_plan"] else "    "
-        _echo(
+        echo(
             f"  {row['site_id']:>6}  {mark}  chosen {100 * row['frequency']:5.1f} %  "
             f"{row['name_zh']}  {row['name_en']}"
         )
@@ -699,12 +449,12 @@ def robustness(
         k for k in spread.index if str(k).endswith("min_share")
     ][:1]:
         stats = spread.loc[key, ["base", "p5", "p50", "p95"]].astype(float).to_dict()
-        _echo(
-            f"  {key}: plan {_fmt_value(key, stats['base'])}, draws p5 "
-            f"{_fmt_value(key, stats['p5'])} / p50 {_fmt_value(key, stats['p50'])} / p95 "
-            f"{_fmt_value(key, stats['p95'])}"
+        echo(
+            f"  {key}: plan {fmt_value(key, stats['base'])}, draws p5 "
+            f"{fmt_value(key, stats['p5'])} / p50 {fmt_value(key, stats['p50'])} / p95 "
+            f"{fmt_value(key, stats['p95'])}"
         )
-    _echo(f"Outputs in {out}")
+    echo(f"Outputs in {out}")
 
 
 @app.command()
@@ -723,9 +473,9 @@ def compare(
         raise InputError(f"--lang {lang!r}: use en or zh.")
     comparison = compare_runs(run_dirs)
     if as_json:
-        _echo_json({"ok": True, **comparison.to_dict()})
+        echo_json({"ok": True, **comparison.to_dict()})
     elif not quiet:
-        _echo(comparison.to_text(language=lang))
+        echo(comparison.to_text(language=lang))
 
 
 @app.command()
@@ -782,7 +532,7 @@ def cells(
     if not quiet:
         where = result.execution
         peaks = ", ".join(f"{p:.0f}" for p in result.worker_peak_mb)
-        _echo(
+        echo(
             f"{out}: {len(frame):,} cells of {cell_size:g} m, {frame['pop_20plus'].sum():,.0f} "
             f"people, in {time.perf_counter() - start:.1f} s on "
             + ("this process" if where.scheduler == "serial" else
@@ -808,102 +558,18 @@ def passwd(
             f"user name {user!r}: use a name without ':', '#', line breaks or surrounding spaces."
         )
     password = typer.prompt("Password", hide_input=True, confirmation_prompt=True, err=True)
-    _echo(f"{name}:{hash_password(password)}")
-
-
-def _benchmarks_dir() -> Path:
-    for root in (Path(__file__).resolve().parent.parent, Path.cwd()):
-        if (root / "benchmarks" / "run_all.py").is_file():
-            return root / "benchmarks"
-    raise InputError(
-        "benchmarks/run_all.py was not found; run `planner bench` from the project folder "
-        "(a source checkout, installed with `pip install -e .`)."
-    )
-
-
-@app.command()
-def bench(
-    quick: Annotated[
-        bool, typer.Option("--quick", help="The quick subset (minutes instead of hours).")
-    ] = False,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Markdown file to write.")] = Path(
-        "BENCHMARKS.md"
-    ),
-    only: Annotated[
-        Optional[list[str]],  # noqa: UP045
-        typer.Option("--only", help="Run only this benchmark (e.g. sweep); repeatable."),
-    ] = None,
-    timeout: Annotated[
-        Optional[float],  # noqa: UP045
-        typer.Option("--timeout", min=1, help="Seconds allowed per benchmark script."),
-    ] = None,
-    append: Annotated[
-        bool, typer.Option("--append", help="Add to the end of --out instead of replacing it.")
-    ] = False,
-    as_json: JsonOption = False,
-    quiet: QuietOption = False,
-) -> None:
-    """Run every benchmarks/bench_*.py and write their results to BENCHMARKS.md.
-
-    Records the date, the machine (platform, cores, memory) and the command.
-    Exit code 1 if a benchmark script failed (its error is in the file).
-    """
-    import importlib.util
-
-    folder = _benchmarks_dir()
-    spec = importlib.util.spec_from_file_location("_planner_bench_run_all", folder / "run_all.py")
-    if spec is None or spec.loader is None:  # pragma: no cover - checked by _benchmarks_dir
-        raise InputError(f"cannot load {folder / 'run_all.py'}.")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up there
-    spec.loader.exec_module(module)
-    command = "planner bench" + (" --quick" if quick else "")
-    with _progress(quiet=quiet, as_json=as_json) as progress:
-        results = module.run_benchmarks(
-            folder,
-            quick=quick,
-            out=out,
-            only=only,
-            timeout_s=timeout,
-            append=append,
-            command=command,
-            on_start=lambda name, i, n: progress.stage(f"Benchmark {name} ({i}/{n})"),
-        )
-    failed = [r.name for r in results if not r.ok]
-    if as_json:
-        _echo_json(
-            {
-                "ok": not failed,
-                "out": str(out),
-                "benchmarks": [
-                    {
-                        "name": r.name,
-                        "ok": r.ok,
-                        "returncode": r.returncode,
-                        "wall_s": round(r.wall_s, 2),
-                    }
-                    for r in results
-                ],
-            }
-        )
-    elif not quiet:
-        for r in results:
-            _echo(f"  {r.name:<16} {'ok' if r.ok else 'FAILED'}  {r.wall_s:8.1f} s")
-        _echo(f"Results written to {out}")
-    if failed:
-        raise _BenchmarkError(f"benchmark(s) {', '.join(failed)} failed; see {out}.")
-
-
-class _BenchmarkError(PlannerError):
-    """A benchmark script failed (exit code 1, not bad input)."""
+    echo(f"{name}:{hash_password(password)}")
 
 
 def _version(value: bool) -> None:
     if value:
         from planner import __version__
 
-        _echo(f"planner {__version__}")
+        echo(f"planner {__version__}")
         raise typer.Exit()
+
+
+app.command()(bench)
 
 
 @app.callback()
@@ -925,20 +591,12 @@ def _main_options(
 # entry point
 
 
-def _echo(message: Any = "", *, err: bool = False, nl: bool = True) -> None:
-    """``typer.echo`` with control characters of user text escaped (:func:`terminal_text`):
-    a name holding terminal escape sequences is shown, never obeyed by the terminal."""
-    from planner.sanitize import terminal_text
-
-    typer.echo(terminal_text(message, keep_newlines=True), err=err, nl=nl)
-
-
 def _report_error(message: str, code: int, argv: list[str]) -> int:
     from planner.sanitize import terminal_text
 
-    _echo(f"error: {terminal_text(message)}", err=True)
+    echo(f"error: {terminal_text(message)}", err=True)
     if "--json" in argv:
-        _echo_json({"ok": False, "error": message, "exit_code": code})
+        echo_json({"ok": False, "error": message, "exit_code": code})
     return code
 
 
@@ -969,7 +627,7 @@ def _show_warning(
     """Warnings (points not routable, records outside the cells) as one plain line on stderr."""
     from planner.sanitize import terminal_text
 
-    _echo(f"warning: {terminal_text(message)}", err=True)
+    echo(f"warning: {terminal_text(message)}", err=True)
 
 
 class _Terminated(BaseException):
@@ -994,7 +652,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _main(args)
     except _Terminated:
-        _echo("terminated; no output was written", err=True)
+        echo("terminated; no output was written", err=True)
         return 128 + signal.SIGTERM
     finally:
         if previous is not None:
@@ -1016,18 +674,18 @@ def _main(args: list[str]) -> int:
         if callable(show):
             show()
         else:  # pragma: no cover
-            _echo(f"error: {exc}", err=True)
+            echo(f"error: {exc}", err=True)
         if "--json" in args:
             message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
-            _echo_json({"ok": False, "error": message, "exit_code": code})
+            echo_json({"ok": False, "error": message, "exit_code": code})
         return code
     except aborts:
-        _echo("aborted", err=True)
+        echo("aborted", err=True)
         return 1
     except PlannerError as exc:
         return _report_error(str(exc), 1, args)
     except KeyboardInterrupt:
-        _echo("interrupted; no output was written", err=True)
+        echo("interrupted; no output was written", err=True)
         return 130
     except Exception as exc:  # an internal error: say so plainly, keep the traceback out of the way
         if "--debug" in args:

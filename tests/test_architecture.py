@@ -40,7 +40,6 @@ MAX_LINES = 800
 OVERSIZE: dict[str, str] = {
     "planner.optimize.exact.solve": "one solver per model, pending",
     "planner.i18n": "label table (data, not logic)",
-    "planner.cli": "one command per function; split into a package pending",
 }
 
 
