@@ -26,6 +26,7 @@ import numpy as np
 from planner.errors import ProblemError
 from planner.optimize.problem import Problem
 from planner.optimize.solution import Solution, Status
+from planner.optimize.timing import check_target_gap
 
 __all__ = ["CURVE_TARGET_GAP", "p_median_curve"]
 
@@ -60,10 +61,7 @@ def _check(problem: Problem, p_values: Sequence[int], target_gap: float, workers
             f"`p_values` must lie between {max(1, n_required)} (the sites that must stay open) "
             f"and {n_allowed} (the sites allowed); got {ps[0]}..{ps[-1]}."
         )
-    if not (math.isfinite(target_gap) and 0 <= target_gap < 1):
-        raise ProblemError(
-            f"`target_gap` must be between 0 and 1 (0.001 = 0.1 %); got {target_gap}."
-        )
+    check_target_gap(target_gap)
     if int(workers) < 1:
         raise ProblemError(f"`workers` must be at least 1; got {workers}.")
     return ps

@@ -19,7 +19,7 @@ from planner.optimize.exact.solve import ModelOptions, solve_exact
 from planner.optimize.model_table import model_spec, models_where
 from planner.optimize.problem import Problem
 from planner.optimize.solution import Solution, Status, relative_gap
-from planner.optimize.timing import Deadline, stage_limit
+from planner.optimize.timing import Deadline, check_target_gap, stage_limit
 
 #: Methods accepted by :func:`solve`.
 METHODS = ("auto", "exact", "heuristic")
@@ -451,16 +451,13 @@ def solve(
         )
     elif options:
         raise ProblemError(f"unknown option(s) for the exact method: {', '.join(sorted(options))}.")
-    elif not 0.0 <= float(target_gap) < 1.0:
-        raise ProblemError(
-            f"`target_gap` must be a share between 0 and 1 (0.001 = 0.1 %); got {target_gap}."
-        )
     elif method == "auto":
         sol = _solve_auto(
-            problem, model, opts, deadline, target_gap=float(target_gap),
+            problem, model, opts, deadline, target_gap=check_target_gap(target_gap),
             deterministic=bool(deterministic),
         )  # fmt: skip
     else:
+        check_target_gap(target_gap)
         sol = solve_exact(problem, opts, deadline=deadline)
     details = dict(sol.details)
     details["time_limit_reached"] = _time_limit_reached(sol, deadline)

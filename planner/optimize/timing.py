@@ -5,11 +5,15 @@ checks included), so ``Solution.runtime_s`` is the whole call and each stage get
 the time that is really left. Stages that cannot be stopped once started (a MILP
 solver's set-up) ask :meth:`Deadline.remaining` first and skip themselves when the time
 left is shorter than they would need (see :func:`planner.optimize.exact.milp.solve_highs`).
+The other rule that ends a solve early, the target gap, is checked here too
+(:func:`check_target_gap`).
 """
 
 from __future__ import annotations
 
 import time
+
+from planner.errors import ProblemError
 
 #: The least time a stage is given once it has been decided to run it (seconds): a
 #: solver given 0 s would treat it as "no limit" or fail; 0.05 s is below the
@@ -22,6 +26,32 @@ MIN_STAGE_SECONDS = 0.05
 #: within max(10 %, 0.5 s) of the limit.
 RESERVE_SHARE = 0.08
 RESERVE_MAX_SECONDS = 0.4
+
+
+def check_target_gap(target_gap: float | None) -> float:
+    """A solve's ``target_gap`` checked: a share in ``[0, 1)``, None meaning 0 (prove it).
+
+    Parameters
+    ----------
+    target_gap
+        Relative gap at which a solve may stop (0.001 = 0.1 %), or None.
+
+    Returns
+    -------
+    float
+        The gap as a float.
+
+    Raises
+    ------
+    ProblemError
+        When it is not a number in ``[0, 1)`` (NaN and infinity included).
+    """
+    value = 0.0 if target_gap is None else float(target_gap)
+    if not 0.0 <= value < 1.0:
+        raise ProblemError(
+            f"`target_gap` must be a share between 0 and 1 (0.001 = 0.1 %); got {target_gap}."
+        )
+    return value
 
 
 def stage_limit(time_limit: float | None) -> float | None:

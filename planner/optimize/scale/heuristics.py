@@ -31,7 +31,7 @@ from planner.optimize.model_table import models_where
 from planner.optimize.problem import Problem
 from planner.optimize.scale.outcome import no_plan_solution, scale_solution
 from planner.optimize.solution import Solution, Status
-from planner.optimize.timing import Deadline
+from planner.optimize.timing import Deadline, check_target_gap
 
 __all__ = ["p_median_from_points", "solve_heuristic", "solve_large"]
 
@@ -83,15 +83,6 @@ def _options(options: dict[str, Any], allowed: tuple[str, ...], where: str) -> d
     if bad:
         raise ProblemError(f"option(s) {', '.join(sorted(bad))} not supported by {where}.")
     return used
-
-
-def _check_target_gap(target_gap: float | None) -> float:
-    value = 0.0 if target_gap is None else float(target_gap)
-    if not 0.0 <= value < 1.0:
-        raise ProblemError(
-            f"`target_gap` must be a share between 0 and 1 (0.001 = 0.1 %); got {target_gap}."
-        )
-    return value
 
 
 def _stop_reason(
@@ -293,7 +284,7 @@ def p_median_from_points(
     )  # fmt: skip
     out = solve_p_median(
         data, p, time_limit=_remaining(t0, time_limit), seed=seed, exact=exact,
-        target_gap=_check_target_gap(target_gap),
+        target_gap=check_target_gap(target_gap),
     )  # fmt: skip
     open_sites = data.site_index[out.open_local]
     d, k = cKDTree(sxy[open_sites]).query(dxy, k=1, workers=2)
@@ -341,7 +332,7 @@ def _capacitated(
     return solve_capacitated(
         problem, p, radius=None if radius is None else _check_radius(radius, "capacitated_p_median"),
         time_limit=_check_time(time_limit), seed=seed, exact=exact,
-        mip_gap=options.get("mip_gap"), target_gap=_check_target_gap(options.get("target_gap")),
+        mip_gap=options.get("mip_gap"), target_gap=check_target_gap(options.get("target_gap")),
         method_name="heuristic" if not exact else None,
     )  # fmt: skip
 
@@ -476,7 +467,7 @@ def solve_large(
         return _p_median(
             problem, p, time_limit=time_limit, seed=seed, bound=True, exact=True,
             neighbours=opts.get("neighbours"), method_name="lagrangian",
-            target_gap=_check_target_gap(opts.get("target_gap")), deterministic=det,
+            target_gap=check_target_gap(opts.get("target_gap")), deterministic=det,
         )  # fmt: skip
     from planner.optimize.scale import cover
 
