@@ -37,7 +37,7 @@ from planner.inputs.sites import (
     existing_centres,
     sites_from_densest_cells,
 )
-from planner.optimize import Problem, Solution
+from planner.optimize import Problem, Solution, model_spec
 from planner.runs.config import LayerSource, ScenarioConfig, load_scenario
 from planner.runs.options import solve_options
 from planner.runs.outdir import claim_out_dir, input_paths
@@ -341,14 +341,15 @@ def site_capacity(inputs: PlanInputs, config: ScenarioConfig | None = None) -> n
     if cfg.model.capacity is not None:
         cap = np.where(np.isnan(cap), float(cfg.model.capacity), cap)
     missing = np.isnan(cap)
-    if cfg.model.name == "capacitated_p_median" and missing.any():
+    need = model_spec(cfg.model.name).capacity
+    if need == "required" and missing.any():
         ids = sites["site_id"].to_numpy()[missing][:5].tolist()
         raise ConfigError(
-            f"model 'capacitated_p_median' needs a capacity for every site; {int(missing.sum())} "
+            f"model {cfg.model.name!r} needs a capacity for every site; {int(missing.sum())} "
             f"have none (e.g. {ids}). Set model.capacity (one value for all, in demand-weight "
             "units) or capacity_col in [data.candidates] / [data.existing] for a column."
         )
-    if missing.all() or (missing.any() and cfg.model.name != "facility_location"):
+    if missing.all() or (missing.any() and need != "optional"):
         return None  # models without capacities: KPIs only where every site has one
     if missing.any():
         ids = sites["site_id"].to_numpy()[missing][:5].tolist()
