@@ -26,7 +26,8 @@ METHODS = ("auto", "exact", "heuristic")
 
 #: ``method="auto"`` solves exactly while (demand points with weight) x (allowed sites)
 #: -- or the stored pairs of a sparse cost -- stays at or below this; larger problems
-#: go to the scale method ``planner.optimize.scale.heuristics.solve_large`` when present.
+#: go to the scale method ``planner.optimize.scale.heuristics.solve_large`` (the exact
+#: method for models it does not cover).
 AUTO_EXACT_MAX_PAIRS = 2_000_000
 
 #: ``method="auto"`` runs the exact MILP after the scale method only when at least this
