@@ -18,7 +18,12 @@ import scipy.sparse as sp
 from planner.errors import ProblemError
 from planner.optimize import Problem, Status, check_solution, solve
 from planner.optimize.instances import euclidean_cost, read_pmed
-from planner.optimize.scale.heuristics import p_median_from_points, solve_heuristic, solve_large
+from planner.optimize.scale.heuristics import (
+    large_declines,
+    p_median_from_points,
+    solve_heuristic,
+    solve_large,
+)
 
 ORLIB = Path(__file__).parent / "data" / "orlib"
 
@@ -384,6 +389,28 @@ def test_dispatcher_routes_heuristic_method() -> None:
     sol = solve(problem, "p_median", p=3, method="heuristic", seed=1)
     assert sol.method == "heuristic"
     _assert_feasible(problem, sol, model="p_median", p=3)
+
+
+def test_large_declines_names_what_the_scale_method_does_not_cover(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from planner.optimize import dispatch
+    from planner.optimize.scale import cover
+
+    problem, *_ = _random_problem(30, 8, 1)
+    assert large_declines(problem, "p_median", {"p": 2}) is None
+    assert "facility_location" in (large_declines(problem, "facility_location", {}) or "")
+    assert "budgets" in (large_declines(problem, "p_median", {"budget": 5.0}) or "")
+    assert large_declines(problem, "p_center", {}) is None
+    monkeypatch.setattr(cover, "P_CENTER_MAX_PAIRS", 100)
+    assert "30 million" in (large_declines(problem, "p_center", {}) or "")
+    with pytest.raises(NotImplementedError):
+        solve_large(problem, "p_center", p=2)
+    # solve() asks first and routes the declined p-center to the exact method.
+    monkeypatch.setattr(dispatch, "AUTO_EXACT_MAX_PAIRS", 10)
+    sol = solve(problem, "p_center", p=2)
+    assert sol.method == "exact"
+    assert sol.status is Status.OPTIMAL
 
 
 def test_bad_arguments_raise_clear_errors() -> None:

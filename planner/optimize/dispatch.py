@@ -498,6 +498,8 @@ def _solve_auto(
     gap and the problem is small enough, the MILP gets the time that is left, and the answer
     combines the better plan with the tighter of the two proven bounds.
     """
+    from planner.optimize.scale.heuristics import large_declines
+
     fn = _scale_function("solve_large")
     scale_args = {
         "p": opts.p,
@@ -519,9 +521,11 @@ def _solve_auto(
         except NotImplementedError:
             return solve_exact(problem, opts, deadline=deadline)
     if _pair_count(problem) > AUTO_EXACT_MAX_PAIRS:
+        if large_declines(problem, model, scale_args) is not None:
+            return solve_exact(problem, opts, deadline=deadline)
         try:
             return fn(problem, model, **scale_args)
-        except NotImplementedError:  # the scale method does not cover this model
+        except NotImplementedError:  # capacitated: its dense table is too large (cpmp)
             return solve_exact(problem, opts, deadline=deadline)
     # Only the plain p-median goes to the scale method first: small problems of the other
     # models solve exactly in seconds and keep the exact method's extras (p-center's
@@ -539,12 +543,9 @@ def _solve_auto(
         and opts.radius is None
         and bool(np.isfinite(_row_min_allowed(problem)[problem.weight > 0]).all())
     )
-    if not plain:
+    if not plain or large_declines(problem, model, scale_args) is not None:
         return solve_exact(problem, opts, deadline=deadline)
-    try:
-        first = fn(problem, model, **scale_args)
-    except NotImplementedError:
-        return solve_exact(problem, opts, deadline=deadline)
+    first = fn(problem, model, **scale_args)
     if first.status in (Status.OPTIMAL, Status.INFEASIBLE):
         return first
     if first.details.get("stop_reason") == "target_gap":

@@ -349,12 +349,18 @@ def solve_lscp(
 # --------------------------------------------------------------------------- p-center
 
 
+#: Largest (demand x site) pair count of the p-center binary search; above it
+#: :func:`planner.optimize.solve` takes the exact method.
+P_CENTER_MAX_PAIRS = 30_000_000
+P_CENTER_TOO_LARGE = "p-center binary search is limited to 30 million pairs"
+
+
 def solve_p_center(problem: Problem, p: int, *, time_limit: float | None, seed: int) -> Solution:
     """p-center by binary search over the sorted distinct costs with cover checks."""
     t0 = time.perf_counter()
     deadline = np.inf if time_limit is None else t0 + 0.95 * time_limit
-    if problem.n_demand * problem.n_sites > 30_000_000:
-        raise NotImplementedError("p-center binary search is limited to 30 million pairs")
+    if problem.n_demand * problem.n_sites > P_CENTER_MAX_PAIRS:
+        raise NotImplementedError(P_CENTER_TOO_LARGE)
     rows = np.flatnonzero(problem.weight > 0)
     sites = np.flatnonzero(~problem.excluded)
     cost = problem.stored_cost()

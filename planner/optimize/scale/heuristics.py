@@ -411,6 +411,40 @@ def solve_heuristic(
                       method_name="heuristic", deterministic=det)  # fmt: skip
 
 
+def _unsupported(options: dict[str, Any]) -> bool:
+    return any(options.get(k) not in (None, False, [], ()) for k in _UNSUPPORTED_OPTIONS)
+
+
+def large_declines(problem: Problem, model: str, options: dict[str, Any]) -> str | None:
+    """Why :func:`solve_large` does not take this problem, or None when it does.
+
+    :func:`planner.optimize.solve` asks this before calling :func:`solve_large` and
+    routes a declined problem to the exact method. It covers the model table's
+    ``scale_method`` models without budgets, hotspots, standards or split, and a
+    p-center of at most :data:`~planner.optimize.scale.cover.P_CENTER_MAX_PAIRS`
+    pairs. (The capacitated p-median's dense-table limit is checked inside the
+    method, after its feasibility check, and still raises ``NotImplementedError``.)
+
+    Parameters
+    ----------
+    problem
+        The problem to solve.
+    model
+        Model name.
+    options
+        The keyword options :func:`solve_large` would get.
+    """
+    from planner.optimize.scale.cover import P_CENTER_MAX_PAIRS, P_CENTER_TOO_LARGE
+
+    if model not in LARGE_MODELS:
+        return f"solve_large does not cover model {model!r}"
+    if _unsupported(options):
+        return "solve_large does not cover budgets, hotspots, standards or split"
+    if model == "p_center" and problem.n_demand * problem.n_sites > P_CENTER_MAX_PAIRS:
+        return P_CENTER_TOO_LARGE
+    return None
+
+
 def solve_large(
     problem: Problem,
     model: str,
@@ -433,9 +467,9 @@ def solve_large(
     or ``"p_center"``. For ``p_median``, option ``target_gap`` (a share, e.g. 0.001)
     stops the solve once the certified gap is within it; ``details["stop_reason"]``
     then says ``"target_gap"`` (else ``"time_limit"`` or ``"search_ended"`` for a plan
-    left unproven). Models or options this method does not cover raise
-    :class:`NotImplementedError`, which :func:`planner.optimize.solve` answers by
-    solving exactly.
+    left unproven). Models, options or sizes this method does not cover raise
+    :class:`NotImplementedError`; :func:`planner.optimize.solve` asks
+    :func:`large_declines` first and sends those to the exact method.
 
     Returns
     -------
@@ -443,12 +477,8 @@ def solve_large(
         ``method`` names what proved the bound (``"lagrangian"``,
         ``"lagrangian+branch_and_bound"``, ``"set_cover_reduction"``, ``"binary_search"``).
     """
-    if model not in LARGE_MODELS:
-        raise NotImplementedError(f"solve_large does not cover model {model!r}")
-    if any(options.get(k) not in (None, False, [], ()) for k in _UNSUPPORTED_OPTIONS):
-        raise NotImplementedError(
-            "solve_large does not cover budgets, hotspots, standards or split"
-        )
+    if model not in LARGE_MODELS or _unsupported(options):
+        raise NotImplementedError(large_declines(problem, model, options))
     if model == "capacitated_p_median":
         opts = _options(
             options,
