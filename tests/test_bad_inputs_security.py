@@ -922,7 +922,7 @@ def test_cli_never_prints_a_control_character(
 def test_crs_naming_a_file_by_path_is_refused(text: str, refused: bool) -> None:
     import pyproj
 
-    from planner.inputs.layers import check_crs_files
+    from planner.inputs.file_checks import check_crs_files
 
     crs = pyproj.CRS.from_user_input(text)
     if refused:

@@ -64,14 +64,14 @@ def open_raster(path: Path, what: str) -> Any:
             f"{what} file {path} does not exist; check the path (relative paths start at "
             "the scenario file)."
         )
-    from planner.inputs.layers import check_regular_file
+    from planner.inputs.file_checks import check_regular_file
 
     check_regular_file(path, what=what)
     # GDAL picks the driver by content: a .tif holding VRT XML would read any file or URL.
     with open(path, "rb") as fh:
         head = fh.read(4)
     if head not in _TIFF_MAGIC:
-        from planner.inputs.layers import describe_content
+        from planner.inputs.file_checks import describe_content
 
         raise DataError(
             f"{what} file {path} is not a readable GeoTIFF (it should start with II* or MM*; "
@@ -102,7 +102,7 @@ def raster_crs(src: Any, path: Path, what: str, crs: str | None) -> pyproj.CRS:
             )
         return user
     have = pyproj.CRS.from_user_input(src.crs.to_wkt())
-    from planner.inputs.layers import check_crs_files
+    from planner.inputs.file_checks import check_crs_files
 
     check_crs_files(have, where=f"{what} raster {path}")
     if user is not None and not have.equals(user):

@@ -227,7 +227,7 @@ def save_upload(
     return SavedUpload(path=target, original_name=shown, size_bytes=size, layers=layers)
 
 
-#: Upload suffix -> the content check of :func:`planner.inputs.layers.check_content`.
+#: Upload suffix -> the content check of :func:`planner.inputs.file_checks.check_content`.
 _CONTENT_KIND: Final[dict[str, str]] = {
     ".geojson": "geojson",
     ".json": "geojson",
@@ -268,7 +268,7 @@ def check_upload_content(path: Path, suffix: str, *, what: str = "layer") -> Non
     DataError
         One line saying what the file should have been.
     """
-    from planner.inputs.layers import check_content, check_zip
+    from planner.inputs.file_checks import check_content, check_zip
 
     kind = _CONTENT_KIND.get(suffix)
     if kind is not None:
@@ -290,7 +290,7 @@ def layer_names(path: str | os.PathLike[str]) -> list[str]:
     if suffix == ".gpkg":
         import pyogrio
 
-        from planner.inputs.layers import gdal_local_only
+        from planner.inputs.file_checks import gdal_local_only
 
         gdal_local_only()
         try:

@@ -58,7 +58,7 @@ def metric_crs_for_lonlat(lon: float, lat: float) -> str:
 def _to_lonlat(x: np.ndarray, y: np.ndarray, crs: str) -> tuple[np.ndarray, np.ndarray]:
     from pyproj import CRS, Transformer
 
-    from planner.inputs.layers import check_crs_files
+    from planner.inputs.file_checks import check_crs_files
 
     src = CRS.from_user_input(crs)
     check_crs_files(src, where="road network")
@@ -217,7 +217,7 @@ def read_lines(path: Path, layer: str | None, crs: str | None) -> RawGraph:
     import pyogrio
     import shapely
 
-    from planner.inputs.layers import ROAD_DRIVERS, gdal_local_only, gdal_open_options
+    from planner.inputs.file_checks import ROAD_DRIVERS, gdal_local_only, gdal_open_options
 
     gdal_local_only()
     options = gdal_open_options(path)
@@ -243,7 +243,7 @@ def read_lines(path: Path, layer: str | None, crs: str | None) -> RawGraph:
                 "crs='EPSG:4547' for CGCS2000 / 3-degree Gauss-Kruger 114E)."
             )
         gdf = gdf.set_crs(crs)
-    from planner.inputs.layers import check_crs_files
+    from planner.inputs.file_checks import check_crs_files
 
     check_crs_files(gdf.crs, where=f"Road network layer {path}")
     gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty]

@@ -39,7 +39,7 @@ Unsnapped = Literal["straight_line", "drop"]
 Component = Literal["largest", "all"]
 _LINE_SUFFIXES = frozenset({".gpkg", ".shp", ".geojson", ".json", ".fgb", ".gml", ".kml", ".zip"})
 
-#: Road file suffix -> the content check of :func:`planner.inputs.layers.check_content` (the
+#: Road file suffix -> the content check of :func:`planner.inputs.file_checks.check_content` (the
 #: formats GDAL opens; GraphML and OSM extracts are parsed by our own readers).
 _CONTENT_KINDS = {
     ".gml": "xml",
@@ -239,12 +239,8 @@ def read_road_network(
     ConfigError
         ``speeds`` names an unknown mode or a non-positive speed.
     """
-    from planner.inputs.layers import (
-        check_content,
-        check_plain_path,
-        check_regular_file,
-        check_zip,
-    )
+    from planner.inputs.file_checks import check_content, check_regular_file, check_zip
+    from planner.sanitize import check_plain_path
 
     p = check_plain_path(path, what="road network")
     table = _check_speeds(speeds)
