@@ -215,3 +215,49 @@ def test_a_big_map_draws_its_images_in_chromium(big: tuple, browser: Any, tmp_pa
     assert all(nat > 0 and shown > 0 for nat, shown in sizes)
     assert errors == []
     page.close()
+
+
+def _app_inputs(nx: int, ny: int) -> Any:
+    from types import SimpleNamespace
+
+    demand, sites = make_inputs(nx=nx, ny=ny)
+    demand["weight"] = demand["population"]
+    demand["is_hotspot"] = False
+    demand.loc[demand.index[:3], "is_hotspot"] = True
+    return SimpleNamespace(demand=demand, sites=sites)
+
+
+def _folium_overlays(html: str) -> list[list[list[float]]]:
+    found = re.findall(
+        r'L\.imageOverlay\(\s*"data:image/png;base64,[^"]+",\s*(\[\[[^\]]+\],\s*\[[^\]]+\]\])', html
+    )
+    return [json.loads(b) for b in found]
+
+
+def test_the_apps_big_inputs_map_draws_the_demand_as_one_image() -> None:
+    from planner.app import maps as app_maps
+    from planner.present.maps.raster import POLYGON_MAX_CELLS
+
+    inputs = _app_inputs(150, 135)
+    assert len(inputs.demand) > POLYGON_MAX_CELLS
+    html = map_html(app_maps.inputs_map(inputs, "en"))
+    (plain,) = _folium_overlays(html)
+    # only the three hotspots are drawn one by one (their red outlines)
+    assert html.count('"type": "Polygon"') == 3
+    assert "Demand weight" in html  # the legend still explains the classes
+    (gaode,) = _folium_overlays(map_html(app_maps.inputs_map(inputs, "en", basemap="gaode")))
+    (_, w0), (n0, _) = plain
+    (_, w1), (n1, _) = gaode
+    lon, lat = wgs84_to_gcj02(np.array([w0]), np.array([n0]))
+    assert w1 == pytest.approx(float(lon[0]), abs=2e-4)  # shifted to GCJ-02
+    assert n1 == pytest.approx(float(lat[0]), abs=2e-4)
+    assert abs(w1 - w0) > 3e-3
+
+
+def test_the_apps_small_inputs_map_keeps_one_polygon_per_cell() -> None:
+    from planner.app import maps as app_maps
+
+    inputs = _app_inputs(6, 5)
+    html = map_html(app_maps.inputs_map(inputs, "en"))
+    assert "L.imageOverlay(" not in html
+    assert html.count('"type": "Polygon"') == len(inputs.demand)

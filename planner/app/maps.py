@@ -72,6 +72,26 @@ def _rounded_geojson(geoms: Any, props: list[dict[str, Any]]) -> dict[str, Any]:
 _WEIGHT_COLOURS: Final = ("#f7fbff", "#c6dbef", "#6baed6", "#2171b5", "#08306b")
 
 
+def _weight_image(m: folium.Map, geoms: Any, cls: np.ndarray, *, name: str, points: bool) -> None:
+    """The demand's weight classes as one PNG overlay (:func:`planner.present.maps.raster.class_image`)."""
+    import folium
+
+    from planner.present.maps.raster import class_image, display_bounds
+
+    alpha = round(0.6 * 255)
+    palette = [(0, 0, 0, 0)] + [
+        (int(c[1:3], 16), int(c[3:5], 16), int(c[5:7], 16), alpha) for c in _WEIGHT_COLOURS
+    ]
+    image = class_image(display_bounds(geoms, points=points), np.asarray(cls) + 1, palette)
+    folium.raster_layers.ImageOverlay(
+        image.data_url(),
+        [list(b) for b in image.bounds],
+        name=name,
+        interactive=False,
+        className="planner-raster",
+    ).add_to(m)
+
+
 def flagged_rows(run: AppRun) -> list[int]:
     """Demand rows a run without a plan is stuck on: those its diagnosis names (points or
     hotspots out of reach, loads above every capacity), sorted; empty for a plan."""
@@ -106,16 +126,6 @@ def inputs_map(
     cls = np.searchsorted(edges, weight, side="right")
     hot = d["is_hotspot"].to_numpy(dtype=bool)
     geoms = shift(d["cell"].to_numpy() if "cell" in d.columns else d.geometry.to_numpy())
-    props = [
-        {
-            "c": _WEIGHT_COLOURS[int(c)],
-            "h": int(h),
-            "t": html_text(
-                f"{i}: {t('app_demand_weight', lang)} {w:,.0f}, {t('population', lang)} {p:,.0f}"
-            ),
-        }
-        for i, c, h, w, p in zip(d["demand_id"], cls, hot, weight, d["population"], strict=True)
-    ]
     is_point = "cell" not in d.columns
     style = lambda f: {  # noqa: E731 - folium wants a callable
         "fillColor": f["properties"]["c"],
@@ -123,13 +133,37 @@ def inputs_map(
         "weight": 2 if f["properties"]["h"] else 0.3,
         "fillOpacity": 0.6,
     }
-    folium.GeoJson(
-        _rounded_geojson(geoms, props),
-        name=t("app_demand_weight", lang),
-        style_function=style,
-        marker=folium.CircleMarker(radius=4, fill=True) if is_point else None,
-        tooltip=folium.GeoJsonTooltip(fields=["t"], labels=False),
-    ).add_to(m)
+    from planner.present.maps.raster import POLYGON_MAX_CELLS
+
+    if len(d) > POLYGON_MAX_CELLS:
+        # Big maps: the weight classes as one PNG (as the plan's map does), the hotspots
+        # outlined on top while few enough to draw one by one.
+        _weight_image(m, geoms, cls, name=t("app_demand_weight", lang), points=is_point)
+        drawn = np.flatnonzero(hot) if hot.sum() <= POLYGON_MAX_CELLS else np.array([], int)
+    else:
+        drawn = np.arange(len(d))
+    if drawn.size:
+        ids, pops = d["demand_id"].to_numpy(), d["population"].to_numpy(dtype=float)
+        props = [
+            {
+                "c": _WEIGHT_COLOURS[int(cls[i])],
+                "h": int(hot[i]),
+                "t": html_text(
+                    f"{ids[i]}: {t('app_demand_weight', lang)} {weight[i]:,.0f}, "
+                    f"{t('population', lang)} {pops[i]:,.0f}"
+                ),
+            }
+            for i in drawn
+        ]
+        folium.GeoJson(
+            _rounded_geojson(geoms[drawn], props),
+            name=t("app_demand_weight", lang)
+            if drawn.size == len(d)
+            else t("app_legend_hotspot", lang),
+            style_function=style,
+            marker=folium.CircleMarker(radius=4, fill=True) if is_point else None,
+            tooltip=folium.GeoJsonTooltip(fields=["t"], labels=False),
+        ).add_to(m)
     name_col = name_column(lang)
     for existing, label, colour in (
         (False, "layer_candidates", "#ff7f0e"),

@@ -45,9 +45,9 @@ from planner.present.maps.raster import (
     HEAT_MAX_POINTS,
     POLYGON_MAX_CELLS,
     class_image,
+    display_bounds,
     group_image,
     heat_image,
-    median_spacing,
 )
 
 
@@ -264,17 +264,8 @@ def population_layer(
 
 
 def _display_bounds(ctx: DrawContext, shapes: np.ndarray, *, points: bool) -> np.ndarray:
-    """``(n, 4)`` lon/lat bounds of each cell in the base map's datum; points become
-    squares of their median spacing."""
-    shifted = ctx.shift(shapes)
-    if not points:
-        return np.asarray(shapely.bounds(shifted))
-    xy = shapely.get_coordinates(shifted)
-    lat0 = float(np.median(xy[:, 1]))
-    m_per_lon = 111_320.0 * math.cos(math.radians(lat0))
-    spacing_m = median_spacing(np.column_stack([xy[:, 0] * m_per_lon, xy[:, 1] * 111_320.0]))
-    hx, hy = spacing_m / 2.0 / m_per_lon, spacing_m / 2.0 / 111_320.0
-    return np.column_stack([xy[:, 0] - hx, xy[:, 1] - hy, xy[:, 0] + hx, xy[:, 1] + hy])
+    """:func:`~planner.present.maps.raster.display_bounds` of the cells shifted to the base map's datum."""
+    return display_bounds(ctx.shift(shapes), points=points)
 
 
 def _image_factory(image: Any, options: str) -> str:

@@ -31,6 +31,7 @@ __all__ = [
     "POLYGON_MAX_CELLS",
     "ImageOverlay",
     "class_image",
+    "display_bounds",
     "group_image",
     "heat_image",
     "median_spacing",
@@ -186,6 +187,28 @@ def _paint(
     south, north = _lat(top - height * py), _lat(top)
     west, east = _lon(left), _lon(left + width * px)
     return img, ((south, west), (north, east))
+
+
+def display_bounds(shapes: np.ndarray, *, points: bool) -> np.ndarray:
+    """``(n, 4)`` lon/lat bounds of each cell, for :func:`class_image`.
+
+    Parameters
+    ----------
+    shapes
+        Cell polygons (or points), lon/lat degrees, already in the base map's datum.
+    points
+        The shapes are points: each becomes a square of their median spacing (metres).
+    """
+    import shapely
+
+    if not points:
+        return np.asarray(shapely.bounds(shapes))
+    xy = shapely.get_coordinates(shapes)
+    lat0 = float(np.median(xy[:, 1]))
+    m_per_lon = 111_320.0 * math.cos(math.radians(lat0))
+    spacing_m = median_spacing(np.column_stack([xy[:, 0] * m_per_lon, xy[:, 1] * 111_320.0]))
+    hx, hy = spacing_m / 2.0 / m_per_lon, spacing_m / 2.0 / 111_320.0
+    return np.column_stack([xy[:, 0] - hx, xy[:, 1] - hy, xy[:, 0] + hx, xy[:, 1] + hy])
 
 
 def class_image(
