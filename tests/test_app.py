@@ -15,6 +15,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 from scenario_fixtures import write_tiny_scenario
 from streamlit.testing.v1 import AppTest
@@ -513,6 +514,23 @@ def solved(env: Path) -> app_run.AppRun:
 
     config = load_scenario(env / "demo" / "tiny.toml")
     return app_run.solve_run(load_inputs(config), config, key=app_state.run_key(config))
+
+
+def test_the_apps_curve_is_the_outputs_tradeoff(solved: app_run.AppRun) -> None:
+    from planner.runs.outputs import tradeoff
+
+    seen: list[tuple[int, int]] = []
+    curve = app_run.sweep_curve(solved, (2, 6), progress=lambda d, n: seen.append((d, n)))
+    assert curve is not None
+    expected = tradeoff(solved.result, p_range=(2, 6))
+    assert expected is not None
+    pd.testing.assert_frame_equal(curve, expected)
+    assert list(curve["p"]) == [2, 3, 4, 5, 6]
+    # the plan's own p keeps the plan; the progress ends at the number solved
+    own = curve[curve["p"] == solved.solution.p].iloc[0]
+    assert own["objective"] == pytest.approx(float(solved.solution.objective))
+    assert seen[-1] == (4, 4)
+    assert {"p", "status", "mean_minutes", "coverage_share", "improvement"} <= set(curve.columns)
 
 
 def test_downloads_hold_what_they_say(solved: app_run.AppRun, tmp_path: Path) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -91,7 +90,7 @@ def sweep_curve(
     *,
     progress: Callable[[int, int], None] | None = None,
 ) -> pd.DataFrame | None:
-    """The trade-off over ``p``: every other ``p`` in ``sweep_p`` solved with :func:`planner.runs.sweep.sweep`.
+    """The trade-off over ``p`` in ``sweep_p``: :func:`planner.runs.outputs.tradeoff`, the output files' curve.
 
     Parameters
     ----------
@@ -100,62 +99,23 @@ def sweep_curve(
     sweep_p
         ``(low, high)``, clipped to the kept centres and the number of sites.
     progress
-        ``progress(done, total)`` after each point.
+        ``progress(done, total)``: after each point, or (for a plain p-median, solved as
+        one warm-started curve) once before and once after.
 
     Returns
     -------
     pandas.DataFrame or None
-        ``p``, ``status``, ``objective``, ``mean_minutes``, ``coverage_share`` (within the
-        first service standard), ``improvement``; None for models without ``p`` or without a plan.
+        ``p``, ``status``, ``objective``, ``mean_minutes`` (population-weighted),
+        ``coverage_share`` (within the first service standard), ``improvement`` (the
+        columns :func:`planner.app.charts.tradeoff_spec` draws); None for models
+        without ``p`` or without a plan.
     """
-    from planner.runs.sweep import sweep
+    from planner.runs.outputs import tradeoff
 
     result = run.result
-    config = result.config
-    if config.model.name not in P_MODELS or not result.solution.has_plan:
+    if result.config.model.name not in P_MODELS or not result.solution.has_plan:
         return None
-    inputs = result.inputs
-    low, high = sorted((int(sweep_p[0]), int(sweep_p[1])))
-    n_kept = int(inputs.sites["keep"].sum())
-    low = max(low, n_kept, 1)
-    high = min(high, len(inputs.sites))
-    current = int(config.model.p or result.solution.p)
-    values = [p for p in range(low, high + 1) if p != current]
-    std = float(config.standards.service_minutes[0])
-    cov_key = f"within_{std:g}min_share"
-    summary = result.kpis.summary() if result.kpis is not None else {}
-    rows = [
-        {
-            "p": current,
-            "status": result.solution.status.value,
-            "objective": float(result.solution.objective),
-            "mean_minutes": summary.get("mean_minutes"),
-            "coverage_share": summary.get(cov_key),
-        }
-    ]
-    if values:
-        done = sweep(
-            config,
-            {"model.p": values},
-            parallel=False,
-            inputs=inputs,
-            run_folders=False,
-            progress=progress,
-        )
-        for _, row in done.table.iterrows():
-            rows.append(
-                {
-                    "p": int(row["model.p"]),
-                    "status": row["status"],
-                    "objective": row["objective"],
-                    "mean_minutes": row.get("mean_minutes", math.nan),
-                    "coverage_share": row.get(cov_key, math.nan),
-                }
-            )
-    curve = pd.DataFrame(rows).astype({"mean_minutes": float, "coverage_share": float})
-    curve = curve.sort_values("p", kind="stable").reset_index(drop=True)
-    curve["improvement"] = -curve["mean_minutes"].diff()
-    return curve
+    return tradeoff(result, p_range=(int(sweep_p[0]), int(sweep_p[1])), progress=progress)
 
 
 # --------------------------------------------------------------------------------------

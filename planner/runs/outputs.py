@@ -11,6 +11,7 @@ import copy
 import json
 import os
 import platform
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -28,7 +29,12 @@ if TYPE_CHECKING:
     from planner.runs.results import RunResult
 
 
-def tradeoff(result: RunResult) -> pd.DataFrame | None:
+def tradeoff(
+    result: RunResult,
+    *,
+    p_range: tuple[int, int] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> pd.DataFrame | None:
     """Objective and coverage for p from the number of kept centres up to ``outputs.tradeoff_max_p``.
 
     Only for models with a ``p``, and left out above ``outputs.tradeoff_max_points``
@@ -37,26 +43,48 @@ def tradeoff(result: RunResult) -> pd.DataFrame | None:
     each point certified within its target gap, both cores, the scenario's time limit
     for the whole curve); other models solve each ``p`` with the scenario's settings.
     The plan's own ``p`` keeps the plan.
+
+    Parameters
+    ----------
+    result
+        The run.
+    p_range
+        ``(low, high)`` asked for (the app's curve): replaces ``outputs.tradeoff_max_p``
+        and ``outputs.tradeoff_max_points``, clipped to the kept centres and the number
+        of sites; the plan's own ``p`` is always a point.
+    progress
+        ``progress(done, total)``: after each ``p`` when each is solved alone; for the
+        warm-started p-median curve (which reports no steps) once before (0) and once
+        after (``total``).
     """
     from planner.evaluate.tradeoff import tradeoff_curve
     from planner.optimize import solve
     from planner.optimize.model_table import model_spec
 
     cfg = result.config
-    max_p = cfg.outputs.tradeoff_max_p
-    if max_p is None or not model_spec(cfg.model.name).tradeoff:
-        return None
-    max_points = cfg.outputs.tradeoff_max_points
-    if max_points is not None and len(result.inputs.demand) > max_points:
+    if not model_spec(cfg.model.name).tradeoff:
         return None
     sites = result.inputs.sites
-    low = max(1, int(sites["keep"].sum()))
-    high = min(max_p, len(sites))
-    if high <= low:
-        return None
-    options = solve_options(result.inputs, cfg)
     current = result.solution.p
-    p_values = range(low, high + 1)
+    low = max(1, int(sites["keep"].sum()))
+    if p_range is None:
+        max_p = cfg.outputs.tradeoff_max_p
+        if max_p is None:
+            return None
+        max_points = cfg.outputs.tradeoff_max_points
+        if max_points is not None and len(result.inputs.demand) > max_points:
+            return None
+        high = min(max_p, len(sites))
+        if high <= low:
+            return None
+        p_values: Sequence[int] = range(low, high + 1)
+    else:
+        lo, hi = sorted((int(p_range[0]), int(p_range[1])))
+        wanted = range(max(lo, low), min(hi, len(sites)) + 1)
+        p_values = sorted({*wanted, int(current)})
+    options = solve_options(result.inputs, cfg)
+    others = [p for p in p_values if p != current]
+    total = len(others)
     plain = (
         options["model"] == "p_median"
         and options.get("method") in ("auto", "heuristic")
@@ -67,7 +95,8 @@ def tradeoff(result: RunResult) -> pd.DataFrame | None:
     if plain:
         from planner.optimize.curve import p_median_curve
 
-        others = [p for p in p_values if p != current]
+        if progress is not None:
+            progress(0, total)
         curve = (
             p_median_curve(
                 result.problem,
@@ -80,15 +109,23 @@ def tradeoff(result: RunResult) -> pd.DataFrame | None:
             if others
             else ()
         )
+        if progress is not None:
+            progress(total, total)
         solved = {s.p: s for s in curve}
         solved[current] = result.solution
         sols: Any = [solved[p] for p in p_values]
     else:
+        done = 0
 
         def sols(p: int) -> Any:
+            nonlocal done
             if p == current:
                 return result.solution
-            return solve(result.problem, **{**options, "p": p})
+            solution = solve(result.problem, **{**options, "p": p})
+            done += 1
+            if progress is not None:
+                progress(done, total)
+            return solution
 
     return tradeoff_curve(
         sols,
