@@ -125,3 +125,21 @@ def test_costs_from_coordinates_give_the_same_curve_as_the_dense_matrix() -> Non
     for x, y in zip(a, b, strict=True):
         assert y.objective == pytest.approx(x.objective, rel=1e-9)
         assert check_solution(dense, y, model="p_median", p=y.p) == []
+
+
+def test_the_tradeoff_over_an_asked_range_reports_the_warm_started_curve_as_one_stage(
+    tmp_path: Path,
+) -> None:
+    from planner.runs.config import load_scenario
+    from planner.runs.outputs import tradeoff
+    from planner.runs.pipeline import run_scenario
+
+    cfg = load_scenario(write_tiny_scenario(tmp_path))
+    cfg = cfg.model_copy(update={"solver": cfg.solver.model_copy(update={"method": "heuristic"})})
+    result = run_scenario(cfg)
+    seen: list[tuple[int, int]] = []
+    curve = tradeoff(result, p_range=(5, 2), progress=lambda d, n: seen.append((d, n)))
+    assert curve is not None
+    assert curve["p"].tolist() == sorted({2, 3, 4, 5, result.solution.p})
+    others = len(curve) - 1
+    assert seen == [(0, others), (others, others)]  # before and after the one curve
