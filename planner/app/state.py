@@ -67,14 +67,6 @@ def demo_scenario_path() -> Path:
     )
 
 
-def default_library_dir() -> Path:
-    """The library root (:func:`planner.runs.access.library_root`): ``PLANNER_LIBRARY_ROOT``, else
-    ``~/.service-centre-planner/library``; the default library lives there."""
-    from planner.runs.access import library_root
-
-    return library_root()
-
-
 # --------------------------------------------------------------------------------------
 # widget values <-> scenario
 

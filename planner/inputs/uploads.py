@@ -50,7 +50,6 @@ __all__ = [
     "private_paths_removed",
     "read_upload",
     "remove_session_folder",
-    "require_numeric",
     "save_upload",
     "text_columns",
 ]
@@ -227,17 +226,6 @@ def save_upload(
     return SavedUpload(path=target, original_name=shown, size_bytes=size, layers=layers)
 
 
-#: Upload suffix -> the content check of :func:`planner.inputs.file_checks.check_content`.
-_CONTENT_KIND: Final[dict[str, str]] = {
-    ".geojson": "geojson",
-    ".json": "geojson",
-    ".gpkg": "gpkg",
-    ".zip": "zip",
-    ".parquet": "parquet",
-    ".geoparquet": "parquet",
-    ".csv": "csv",
-}
-
 _PRIVATE_PATH = re.compile(r"""[^\s'"()\[\]]*planner-(?:session|shp)-[^\s'"():\[\]]*""")
 
 
@@ -268,9 +256,11 @@ def check_upload_content(path: Path, suffix: str, *, what: str = "layer") -> Non
     DataError
         One line saying what the file should have been.
     """
-    from planner.inputs.file_checks import check_content, check_zip
+    from planner.inputs.file_checks import SUFFIX_KINDS, check_content, check_zip
 
-    kind = _CONTENT_KIND.get(suffix)
+    # every accepted suffix is in the layer reader's table; those it lacks (GraphML, OSM)
+    # are parsed by the planner's own readers, not GDAL
+    kind = SUFFIX_KINDS.get(suffix)
     if kind is not None:
         check_content(path, kind, what=what)
     if kind == "zip":
@@ -392,32 +382,3 @@ def guess_column(columns: Sequence[str], hints: Sequence[str]) -> str | None:
             if hint.lower() in low:
                 return col
     return None
-
-
-def require_numeric(
-    gdf: pd.DataFrame, column: str, *, what: str, positive_sum: bool = False
-) -> None:
-    """Raise a :class:`~planner.errors.DataError` unless ``column`` holds usable numbers.
-
-    Parameters
-    ----------
-    gdf
-        The layer.
-    column
-        The column chosen for a number (population, density).
-    what
-        The layer, for the message.
-    positive_sum
-        Also require the column to sum to more than 0 (someone to serve).
-    """
-    if column not in gdf.columns:
-        raise DataError(f"{what}: column {column!r} not found; choose one of the file's columns.")
-    values = pd.to_numeric(gdf[column], errors="coerce").to_numpy(dtype=np.float64)
-    ok = np.isfinite(values)
-    if not ok.any():
-        raise DataError(
-            f"{what}: column {column!r} holds no numbers (no usable rows); choose the column "
-            "with the counts."
-        )
-    if positive_sum and values[ok].sum() <= 0:
-        raise DataError(f"{what}: column {column!r} sums to 0; no one to serve.")

@@ -348,15 +348,6 @@ def radius_caps(problem: Problem, pairs: Pairs, p: int | None) -> np.ndarray:
 # --------------------------------------------------------------------------- assignment family
 
 
-@dataclass(frozen=True, eq=False)
-class AssignmentLayout:
-    """Where the x, y and v columns of an assignment model sit."""
-
-    x0: int
-    y0: int
-    pairs: Pairs
-
-
 def add_assignment_block(
     b: MilpBuilder,
     x0: int,
