@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -127,7 +128,7 @@ def test_costs_from_coordinates_give_the_same_curve_as_the_dense_matrix() -> Non
         assert check_solution(dense, y, model="p_median", p=y.p) == []
 
 
-def test_the_tradeoff_over_an_asked_range_reports_the_warm_started_curve_as_one_stage(
+def test_the_tradeoff_over_an_asked_range_reports_each_point_of_the_warm_started_curve(
     tmp_path: Path,
 ) -> None:
     from planner.runs.config import load_scenario
@@ -142,4 +143,19 @@ def test_the_tradeoff_over_an_asked_range_reports_the_warm_started_curve_as_one_
     assert curve is not None
     assert curve["p"].tolist() == sorted({2, 3, 4, 5, result.solution.p})
     others = len(curve) - 1
-    assert seen == [(0, others), (others, others)]  # before and after the one curve
+    assert seen == [(k, others) for k in range(others + 1)]  # before, then after each p
+
+
+def test_curve_progress_counts_every_point_in_the_callers_thread() -> None:
+    problem = _problem()
+    seen: list[tuple[int, int, str]] = []
+
+    def progress(done: int, total: int) -> None:
+        seen.append((done, total, threading.current_thread().name))
+
+    for workers in (1, 2):
+        seen.clear()
+        sols = p_median_curve(problem, range(2, 9), workers=workers, progress=progress)
+        assert [(d, n) for d, n, _ in seen] == [(k, 7) for k in range(8)]
+        assert {name for *_, name in seen} == {threading.current_thread().name}
+        assert len(sols) == 7

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import itertools
 import math
+import queue
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -76,6 +77,7 @@ def p_median_curve(
     seed: int = 0,
     workers: int = 2,
     neighbours: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> tuple[Solution, ...]:
     """p-median plans with certified bounds for several ``p``, warm-started in turn.
 
@@ -101,6 +103,10 @@ def p_median_curve(
     neighbours
         Nearest sites kept per demand point (default: as the scale method chooses for
         the smallest ``p``, which keeps the most).
+    progress
+        ``progress(done, total)`` once before any work (``done = 0``) and after each
+        point (``total`` = number of distinct ``p``), always in the caller's thread (the
+        worker threads only report to it), so a user interface may draw from it.
 
     Returns
     -------
@@ -115,6 +121,9 @@ def p_median_curve(
         For invalid arguments, before any work.
     """
     ps = _check(problem, p_values, float(target_gap), int(workers))
+    total = len(ps)
+    if progress is not None:
+        progress(0, total)
     t0 = time.perf_counter()
     deadline = math.inf if time_limit is None else t0 + 0.97 * float(time_limit)
     from planner.optimize.scale import heuristics
@@ -125,27 +134,55 @@ def p_median_curve(
         from planner.optimize import solve
 
         # Points no site can serve: each p gets the solver's own diagnosis.
-        return tuple(solve(problem, "p_median", p=p, method="heuristic") for p in ps)
+        alone: list[Solution] = []
+        for p in ps:
+            alone.append(solve(problem, "p_median", p=p, method="heuristic"))
+            if progress is not None:
+                progress(len(alone), total)
+        return tuple(alone)
     data = from_problem(problem, ps[0], neighbours=neighbours)
     chains = _chains(ps, int(workers))
     results: dict[int, Solution] = {}
     errors: list[BaseException] = []
+    finished: queue.SimpleQueue[int | None] = queue.SimpleQueue()
 
-    def run(chain: list[int], index: int) -> None:
+    def run(chain: list[int], index: int, report: Callable[[int], None]) -> None:
         try:
-            _run_chain(problem, data, chain, results, deadline=deadline,
-                       total=len(ps), target_gap=float(target_gap), seed=(seed, index))  # fmt: skip
+            _run_chain(problem, data, chain, results, deadline=deadline, total=total,
+                       target_gap=float(target_gap), seed=(seed, index), report=report)  # fmt: skip
         except BaseException as exc:  # raised again in the caller's thread
             errors.append(exc)
 
+    done = 0
+
+    def count(_p: int) -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done, total)
+
     if len(chains) == 1:
-        run(chains[0], 0)
+        run(chains[0], 0, count)
     else:
+
+        def worker(chain: list[int], index: int) -> None:
+            try:
+                run(chain, index, finished.put)
+            finally:
+                finished.put(None)  # this chain is over
+
         threads = [
-            threading.Thread(target=run, args=(c, i), daemon=True) for i, c in enumerate(chains)
+            threading.Thread(target=worker, args=(c, i), daemon=True) for i, c in enumerate(chains)
         ]
         for t in threads:
             t.start()
+        running = len(threads)
+        while running:  # the points as they finish, counted here in the caller's thread
+            item = finished.get()
+            if item is None:
+                running -= 1
+            else:
+                count(item)
         for t in threads:
             t.join()
     if errors:
@@ -163,8 +200,10 @@ def _run_chain(
     total: int,
     target_gap: float,
     seed: tuple[int, int],
+    report: Callable[[int], None],
 ) -> None:
-    """Solve ``chain`` (increasing ``p``) in turn, each from the previous plan and multipliers."""
+    """Solve ``chain`` (increasing ``p``) in turn, each from the previous plan and multipliers;
+    ``report(p)`` after each."""
     from planner.optimize.scale.local_search import greedy
 
     mask: np.ndarray | None = None
@@ -182,6 +221,7 @@ def _run_chain(
             seed=(*seed, p), t0=t0, warm=mask is not None,
         )  # fmt: skip
         results[p] = sol
+        report(p)
 
 
 def _solve_point(

@@ -53,9 +53,9 @@ def tradeoff(
         and ``outputs.tradeoff_max_points``, clipped to the kept centres and the number
         of sites; the plan's own ``p`` is always a point.
     progress
-        ``progress(done, total)``: after each ``p`` when each is solved alone; for the
-        warm-started p-median curve (which reports no steps) once before (0) and once
-        after (``total``).
+        ``progress(done, total)``: once before any work (``done = 0``), then after each
+        ``p`` solved (``total`` = the points other than the plan's own), in the caller's
+        thread, for the warm-started curve as for points solved alone.
     """
     from planner.evaluate.tradeoff import tradeoff_curve
     from planner.optimize import solve
@@ -95,8 +95,8 @@ def tradeoff(
     if plain:
         from planner.optimize.curve import p_median_curve
 
-        if progress is not None:
-            progress(0, total)
+        if not others and progress is not None:
+            progress(0, 0)
         curve = (
             p_median_curve(
                 result.problem,
@@ -105,17 +105,18 @@ def tradeoff(
                 target_gap=cfg.solver.target_gap or 0.0,
                 seed=int(options.get("seed", 0)),
                 workers=min(2, os.cpu_count() or 1),
+                progress=progress,
             )
             if others
             else ()
         )
-        if progress is not None:
-            progress(total, total)
         solved = {s.p: s for s in curve}
         solved[current] = result.solution
         sols: Any = [solved[p] for p in p_values]
     else:
         done = 0
+        if progress is not None:
+            progress(0, total)
 
         def sols(p: int) -> Any:
             nonlocal done
