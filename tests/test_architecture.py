@@ -39,7 +39,6 @@ ALLOWED: dict[tuple[str, str], str] = {
 MAX_LINES = 800
 OVERSIZE: dict[str, str] = {
     "planner.optimize.exact.solve": "one solver per model, pending",
-    "planner.i18n": "label table (data, not logic)",
 }
 
 
