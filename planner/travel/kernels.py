@@ -131,3 +131,55 @@ def targets_dijkstra_parallel(  # type: ignore[no-untyped-def]
             out_length,
             r,
         )
+
+
+@njit(cache=True)
+def reached_targets(  # type: ignore[no-untyped-def]
+    indptr, indices, minutes, length, source, limit, target_of, dist, plen, touched,
+    out_target, out_minutes, out_length,
+):  # fmt: skip
+    """Dijkstra from ``source`` (as :func:`_search`, same order of work, so the same times
+    and path lengths), listing only the targets it reaches.
+
+    ``dist`` (all ``inf``) and ``plen`` are work arrays of the graph's size, restored
+    before returning, so one pair serves every source and a search costs what it
+    reaches, not the graph. ``target_of[node]`` is the target index of a node (-1 for
+    none). Writes the reached targets, their minutes and path lengths to the first
+    ``k`` entries of the ``out_*`` arrays (each at least as long as the targets) and
+    returns ``k``.
+    """
+    cap = indices.size + 1
+    heap_key = np.empty(cap, dtype=np.float64)
+    heap_node = np.empty(cap, dtype=np.int64)
+    n_touched = 0
+    dist[source] = 0.0
+    plen[source] = 0.0
+    touched[n_touched] = source
+    n_touched += 1
+    size = _push(heap_key, heap_node, 0, 0.0, source)
+    while size > 0:
+        d, u, size = _pop(heap_key, heap_node, size)
+        if d > dist[u]:
+            continue
+        for e in range(indptr[u], indptr[u + 1]):
+            v = indices[e]
+            nd = d + minutes[e]
+            if nd < dist[v] and nd <= limit:
+                if dist[v] == np.inf:
+                    touched[n_touched] = v
+                    n_touched += 1
+                dist[v] = nd
+                plen[v] = plen[u] + length[e]
+                size = _push(heap_key, heap_node, size, nd, v)
+    k = 0
+    for i in range(n_touched):
+        u = touched[i]
+        j = target_of[u]
+        if j >= 0:
+            out_target[k] = j
+            out_minutes[k] = dist[u]
+            out_length[k] = plen[u]
+            k += 1
+        dist[u] = np.inf
+        plen[u] = 0.0
+    return k

@@ -20,7 +20,7 @@ import scipy.sparse as sp
 
 from planner.errors import InputError
 from planner.files import atomic_path
-from planner.travel import routing
+from planner.travel import road_blocks, routing
 from planner.travel.road_network import (
     Component,
     Mode,
@@ -333,10 +333,20 @@ def _load_cache(path: Path) -> TravelMatrix | None:
     )
 
 
-def _run_chunks(job: RoutingJob, *, executor: Executor | None) -> list[ChunkResult]:
-    chunks = job.chunks()
+def _run_chunks(
+    network: RoadNetwork,
+    mode: str,
+    job: RoutingJob,
+    *,
+    executor: Executor | None,
+    block_sites: int | None,
+) -> list[ChunkResult]:
     if executor is not None:
-        return list(executor.map(routing.route_chunk, [job] * len(chunks), chunks))
+        # One task per block of nearby sites, carrying only the roads within reach.
+        return road_blocks.run_blocks(
+            network, mode, job, executor, block_sites=block_sites or road_blocks.BLOCK_SITES
+        )
+    chunks = job.chunks()
     # The compiled kernel spreads each chunk's sites over job.n_threads threads; the
     # scipy kernel (only when numba cannot be imported) runs the chunks one by one.
     return [routing.route_chunk(job, c) for c in chunks]
@@ -405,10 +415,14 @@ def network_matrix(
         Threads of the compiled (numba) kernel within one chunk; numba is a main
         dependency, and without it the scipy kernel runs in this thread.
     chunk_size
-        Sites per Dijkstra chunk; default keeps a chunk's arrays near 100 MB.
+        Sites per Dijkstra chunk; default keeps a chunk's arrays near 100 MB. With an
+        ``executor``: sites per task (default :data:`road_blocks.BLOCK_SITES`).
     executor
         A ``concurrent.futures.Executor`` (e.g. ``dask.distributed.Client.get_executor()``)
-        to run the chunks on instead of local processes.
+        to run the work on: one task per block of nearby sites, each carrying only the
+        road nodes within reach of its sites in ``cutoff_minutes`` and the demand points
+        on them (:mod:`planner.travel.road_blocks`), so a task's memory does not grow
+        with the network. The matrix is the same as without an executor.
 
     Returns
     -------
@@ -420,10 +434,14 @@ def network_matrix(
     ------
     InputError
         Unknown mode or a mode the network does not serve; points not in lon/lat;
-        no demand point or no site within ``max_snap_m`` of the network.
+        no demand point or no site within ``max_snap_m`` of the network; an
+        ``executor`` without ``cutoff_minutes`` on a network of more than
+        :data:`road_blocks.WHOLE_GRAPH_MAX_NODES` nodes.
     """
     network = check_network(network)
     check_mode_served(network, mode)
+    if executor is not None:
+        road_blocks.check_bounded(network, cutoff_minutes)
     demand = as_lonlat(demand_lonlat, "demand_lonlat")
     sites = as_lonlat(site_lonlat, "site_lonlat")
     if unsnapped not in ("straight_line", "drop"):
@@ -475,7 +493,7 @@ def network_matrix(
         chunk_size=chunk_size,
         n_threads=n_jobs,
     )
-    results = _run_chunks(job, executor=executor)
+    results = _run_chunks(network, mode, job, executor=executor, block_sites=chunk_size)
     # One array per field, and the chunks freed, before the matrix is assembled: at
     # 10 million pairs every copy counts (about 24 bytes a pair each).
     network_pairs = [_concat_results(results)] if len(results) > 1 else results
