@@ -475,6 +475,41 @@ def test_fixing_that_settles_every_site_proves_the_plan(threads: bool) -> None:
     assert res.bound <= best[0]
 
 
+@pytest.mark.parametrize(("max_iter", "deflect"), [(60, 0.0), (60, 0.5), (400, 0.0)])
+def test_threaded_subgradient_takes_the_same_steps_as_the_kernel(
+    max_iter: int, deflect: float
+) -> None:
+    """The two passes on threads (large problems) run the kernel's own step: the same
+    iterations, fixings and relaxed plan, and the bound up to the order of float sums
+    (mid-run with few fixings, and run on until fixing settles every site)."""
+    import time
+
+    from planner.optimize.scale.data import from_points
+    from planner.optimize.scale.lagrangian import p_median_lagrangian
+    from planner.optimize.scale.local_search import local_search
+
+    rng = np.random.default_rng(3)
+    demand = rng.uniform(0, 100, (2000, 2))
+    sites = rng.uniform(0, 100, (150, 2))
+    weight = rng.integers(1, 20, 2000).astype(float)
+    data = from_points(demand, sites, weight, 12, neighbours=40)
+    plan = local_search(data, 12, seed=0, deadline=time.perf_counter() + 600.0, restarts=2)
+    serial, threaded = (
+        p_median_lagrangian(
+            data, 12, plan.objective, threads=threads, max_iter=max_iter, deflect=deflect
+        )
+        for threads in (False, True)
+    )
+    assert threaded.iterations == serial.iterations
+    assert np.array_equal(threaded.closed, serial.closed)
+    assert np.array_equal(threaded.forced, serial.forced)
+    assert np.array_equal(threaded.selected, serial.selected)
+    assert threaded.raw_bound == pytest.approx(serial.raw_bound, rel=1e-12)
+    assert np.allclose(threaded.lam, serial.lam, rtol=1e-12, atol=1e-9)
+    if max_iter == 400:
+        assert int(serial.closed.sum()) + int(serial.forced.sum()) == 150  # settled
+
+
 def test_huge_path_proves_a_plan_once_fixing_settles_every_site(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

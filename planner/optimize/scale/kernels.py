@@ -314,9 +314,142 @@ def _kth_smallest(vals, nf, k, buf):
 
 
 @njit(cache=True, nogil=True)
+def subgradient_evaluate(
+    rho, lam, best_lam, p, forced, closed, ub_cut, state, selected, free, vals, buf
+):  # fmt: skip
+    """One subgradient step's evaluation, from the site values ``rho`` at ``lam``.
+
+    Takes the ``p`` sites of smallest ``rho`` (``forced`` always, ``closed`` never) into
+    ``selected``, updates the best bound (``state[0]``, its multipliers in ``best_lam``)
+    and the steps since it improved (``state[2]``), then fixes sites by reduced costs
+    against ``ub_cut`` (counts added to ``state[4]`` and ``state[5]``). ``free``,
+    ``vals`` and ``buf`` are scratch arrays of one entry per site.
+
+    Returns ``(stop, lval)``: ``L(lam)``, and True when the search is over (no plan
+    respects the fixings, then ``state[0]`` is ``inf``; or ``lval`` reached the cut).
+    """
+    m = rho.size
+    base = 0.0
+    for i in range(lam.size):
+        base += lam[i]
+    n_forced = 0
+    nf = 0
+    for j in range(m):
+        selected[j] = False
+        if forced[j]:
+            base += rho[j]
+            selected[j] = True
+            n_forced += 1
+        elif not closed[j]:
+            free[nf] = j
+            vals[nf] = rho[j]
+            nf += 1
+    k = p - n_forced
+    if k < 0 or nf < k:
+        # No plan better than the incumbent respects the fixings.
+        state[0] = np.inf
+        return True, np.inf
+    lval = base
+    last_in = -np.inf
+    first_out = np.inf
+    if k > 0:
+        last_in = _kth_smallest(vals, nf, k, buf)
+        if nf > k:
+            first_out = _kth_smallest(vals, nf, k + 1, buf)
+        # Select everything below last_in, then ties up to k.
+        cnt = 0
+        for q in range(nf):
+            if vals[q] < last_in:
+                selected[free[q]] = True
+                lval += vals[q]
+                cnt += 1
+        for q in range(nf):
+            if cnt >= k:
+                break
+            if vals[q] == last_in:
+                selected[free[q]] = True
+                lval += vals[q]
+                cnt += 1
+    best = state[0]
+    if lval > best:
+        if lval > best + 1e-9 * abs(best) + 1e-12:
+            state[2] = 0.0
+        state[0] = lval
+        best_lam[:] = lam
+    else:
+        state[2] += 1.0
+    # Reduced-cost fixing.
+    if k > 0 and nf > k:
+        th_close = ub_cut - lval + last_in
+        th_force = lval + first_out - ub_cut
+        for q in range(nf):
+            j = free[q]
+            if selected[j]:
+                if vals[q] <= th_force:
+                    forced[j] = True
+                    state[5] += 1.0
+            elif vals[q] >= th_close:
+                closed[j] = True
+                state[4] += 1.0
+    elif k == 0:
+        # p sites forced: every other site is closed in any plan.
+        for q in range(nf):
+            closed[free[q]] = True
+            state[4] += 1.0
+    return lval >= ub_cut, lval
+
+
+@njit(cache=True, nogil=True)
+def subgradient_step(g, norm, lam, lval, ub_cut, halve_after, state, dirn, deflect, lam_cap):
+    """Move ``lam`` along the subgradient ``g`` (squared norm ``norm``) towards ``ub_cut``.
+
+    Polyak step ``theta * (ub_cut - lval) / |d|^2``; ``theta`` (``state[1]``) halves after
+    ``halve_after`` steps without a better bound. Returns True (and sets ``state[6]``)
+    when the subgradient vanished: ``lam`` is optimal for the dual.
+    """
+    n = lam.size
+    if norm <= 0.0:
+        state[6] = 1.0
+        return True
+    theta = state[1]
+    if state[2] >= halve_after:
+        theta *= 0.5
+        state[1] = theta
+        state[2] = 0.0
+    if deflect > 0.0:
+        dot = 0.0
+        dn = 0.0
+        for i in range(n):
+            dot += dirn[i] * g[i]
+            dn += dirn[i] * dirn[i]
+        beta = 0.0
+        if dot < 0.0 and dn > 0.0:
+            beta = -deflect * dot / dn
+        norm = 0.0
+        for i in range(n):
+            v = g[i] + beta * dirn[i]
+            dirn[i] = v
+            norm += v * v
+        if norm <= 0.0:
+            norm = 1.0
+    else:
+        for i in range(n):
+            dirn[i] = g[i]
+    step = theta * (ub_cut - lval) / norm
+    if step <= 0.0:
+        step = theta * max(abs(lval), 1.0) * 1e-3 / norm
+    for i in range(n):
+        v = lam[i] + step * dirn[i]
+        if v > lam_cap[i]:
+            v = lam_cap[i]
+        lam[i] = v if v > 0.0 else 0.0
+    return False
+
+
+@njit(cache=True, nogil=True)
 def subgradient_run(
     indptr, site, cost, far, w, lam, best_lam, m, p, forced, closed, ub_cut,
-    n_iter, theta, halve_after, state, dirn, deflect, lam_cap,
+    n_iter, halve_after, state, dirn, deflect, lam_cap,
 ):  # fmt: skip
     """Run ``n_iter`` subgradient steps on the Lagrangian dual of the (capped) p-median.
 
@@ -327,9 +460,13 @@ def subgradient_run(
     would push the bound to ``ub_cut`` or above (and forces open those whose closing
     would), since no plan better than the incumbent can use them.
 
-    ``state`` (float64[7]): best bound, theta, iterations since improvement, last bound,
+    ``state`` (float64[7]): best bound, theta, iterations since improvement, (unused),
     number of sites newly closed, number newly forced, 1 if the subgradient vanished
     (``lam`` is dual optimal). Returns ``state``.
+
+    Each step is :func:`lagrangian_rho`, :func:`subgradient_evaluate`,
+    :func:`lagrangian_subgradient` and :func:`subgradient_step`; a caller that runs the
+    two passes over the points on threads (blocks of points) calls the same four.
 
     With ``deflect`` > 0 the step follows the deflected direction of Camerini, Fratta
     and Maffioli (1975), ``d = g + beta * d_prev`` (``beta`` from the angle between them,
@@ -344,123 +481,19 @@ def subgradient_run(
     free = np.empty(m, dtype=np.int64)
     vals = np.empty(m)
     buf = np.empty(m)
-    best = state[0]
-    since = state[2]
-    newly_closed = 0
-    newly_forced = 0
+    state[4] = 0.0
+    state[5] = 0.0
     state[6] = 0.0
     for _ in range(n_iter):
         lagrangian_rho(indptr, site, cost, far, w, lam, rho)
-        base = 0.0
-        for i in range(n):
-            base += lam[i]
-        n_forced = 0
-        nf = 0
-        for j in range(m):
-            selected[j] = False
-            if forced[j]:
-                base += rho[j]
-                selected[j] = True
-                n_forced += 1
-            elif not closed[j]:
-                free[nf] = j
-                vals[nf] = rho[j]
-                nf += 1
-        k = p - n_forced
-        if k < 0 or nf < k:
-            # No plan better than the incumbent respects the fixings.
-            state[0] = np.inf
-            state[4] = newly_closed
-            state[5] = newly_forced
-            return state
-        lval = base
-        last_in = -np.inf
-        first_out = np.inf
-        if k > 0:
-            last_in = _kth_smallest(vals, nf, k, buf)
-            if nf > k:
-                first_out = _kth_smallest(vals, nf, k + 1, buf)
-            # Select everything below last_in, then ties up to k.
-            cnt = 0
-            for q in range(nf):
-                if vals[q] < last_in:
-                    selected[free[q]] = True
-                    lval += vals[q]
-                    cnt += 1
-            for q in range(nf):
-                if cnt >= k:
-                    break
-                if vals[q] == last_in:
-                    selected[free[q]] = True
-                    lval += vals[q]
-                    cnt += 1
-        if lval > best:
-            if lval > best + 1e-9 * abs(best) + 1e-12:
-                since = 0
-            best = lval
-            best_lam[:] = lam
-        else:
-            since += 1
-        # Reduced-cost fixing.
-        if k > 0 and nf > k:
-            th_close = ub_cut - lval + last_in
-            th_force = lval + first_out - ub_cut
-            for q in range(nf):
-                j = free[q]
-                if selected[j]:
-                    if vals[q] <= th_force:
-                        forced[j] = True
-                        newly_forced += 1
-                elif vals[q] >= th_close:
-                    closed[j] = True
-                    newly_closed += 1
-        elif k == 0:
-            # p sites forced: every other site is closed in any plan.
-            for q in range(nf):
-                closed[free[q]] = True
-                newly_closed += 1
-        if lval >= ub_cut:
+        stop, lval = subgradient_evaluate(
+            rho, lam, best_lam, p, forced, closed, ub_cut, state, selected, free, vals, buf
+        )
+        if stop:
             break
         norm = lagrangian_subgradient(indptr, site, cost, far, w, lam, selected, p, g)
-        if norm <= 0.0:
-            # lam is optimal for the dual: the bound equals the relaxation optimum.
-            state[6] = 1.0
+        if subgradient_step(g, norm, lam, lval, ub_cut, halve_after, state, dirn, deflect, lam_cap):
             break
-        if since >= halve_after:
-            theta *= 0.5
-            since = 0
-        if deflect > 0.0:
-            dot = 0.0
-            dn = 0.0
-            for i in range(n):
-                dot += dirn[i] * g[i]
-                dn += dirn[i] * dirn[i]
-            beta = 0.0
-            if dot < 0.0 and dn > 0.0:
-                beta = -deflect * dot / dn
-            norm = 0.0
-            for i in range(n):
-                v = g[i] + beta * dirn[i]
-                dirn[i] = v
-                norm += v * v
-            if norm <= 0.0:
-                norm = 1.0
-        else:
-            for i in range(n):
-                dirn[i] = g[i]
-        step = theta * (ub_cut - lval) / norm
-        if step <= 0.0:
-            step = theta * max(abs(lval), 1.0) * 1e-3 / norm
-        for i in range(n):
-            v = lam[i] + step * dirn[i]
-            if v > lam_cap[i]:
-                v = lam_cap[i]
-            lam[i] = v if v > 0.0 else 0.0
-    state[0] = best
-    state[1] = theta
-    state[2] = since
-    state[4] = newly_closed
-    state[5] = newly_forced
     return state
 
 

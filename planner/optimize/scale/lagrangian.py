@@ -27,10 +27,12 @@ the certified bound is then ``min(L, incumbent)``.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,8 +50,8 @@ __all__ = [
     "within_target",
 ]
 
-#: From this many demand points on, the subgradient loop runs in Python with the two
-#: heavy passes split over two threads (the kernels release the GIL).
+#: From this many demand points on, the two passes over the points of each subgradient
+#: step (site values, subgradient) run on two threads (the kernels release the GIL).
 PARALLEL_MIN_POINTS = 50_000
 
 
@@ -228,8 +230,6 @@ def p_median_lagrangian(
         Stop as soon as the certified bound is within this share of the incumbent
         (0: only at the proof, the deadline or the end of the schedule).
     """
-    from planner.optimize.scale import kernels as kern
-
     m = data.n_sites
     lam = (initial_multipliers(data) if lam0 is None else np.asarray(lam0, dtype=np.float64)).copy()
     best_lam = lam.copy()
@@ -253,38 +253,37 @@ def p_median_lagrangian(
     np.minimum(lam, cap, out=lam)
     if threads is None:
         threads = data.n >= PARALLEL_MIN_POINTS
-    if threads:
-        return _subgradient_threads(
-            data, p, upper, lam, best_lam, closed_m, forced_m, cut, deadline=deadline,
-            max_iter=max_iter, theta=theta0, halve_after=halve_after, min_theta=min_theta,
-            cap=cap, target_gap=target_gap,
-        )  # fmt: skip
-    while it < max_iter:
-        latest = upper if incumbent is None else float(incumbent())
-        if latest < upper:
-            upper = latest
-            cut = proof_cut(upper, data.integral)
-        n = min(chunk, max_iter - it)
-        kern.subgradient_run(
-            data.indptr, data.site, data.cost, data.far, data.w, lam, best_lam, m, p,
-            forced_m, closed_m, cut, n, state[1], halve_after, state, dirn, float(deflect), cap,
-        )  # fmt: skip
-        it += n
-        if state[6] > 0 or state[0] >= cut or state[1] < min_theta:
-            dual_opt = bool(state[6] > 0)
-            break
-        if settled_value(data, forced_m, closed_m, p) is not None:
-            break
-        if target_gap > 0.0 and within_target(
-            upper, certified_bound(float(state[0]), upper, data.integral), target_gap
-        ):
-            break
-        if time.perf_counter() >= deadline:
-            break
-        if stall > 0.0:
-            if np.isfinite(prev) and state[0] - prev < stall * (cut - prev):
+    with contextlib.ExitStack() as stack:
+        if threads:
+            pool = stack.enter_context(ThreadPoolExecutor(max_workers=_WORKERS))
+            steps = _threaded_steps(data, p, lam, best_lam, forced_m, closed_m, state, dirn,
+                                    float(deflect), cap, halve_after, pool)  # fmt: skip
+        else:
+            steps = _kernel_steps(data, p, lam, best_lam, forced_m, closed_m, state, dirn,
+                                  float(deflect), cap, halve_after)  # fmt: skip
+        while it < max_iter:
+            latest = upper if incumbent is None else float(incumbent())
+            if latest < upper:
+                upper = latest
+                cut = proof_cut(upper, data.integral)
+            n = min(chunk, max_iter - it)
+            steps(cut, n)
+            it += n
+            if state[6] > 0 or state[0] >= cut or state[1] < min_theta:
+                dual_opt = bool(state[6] > 0)
                 break
-            prev = state[0]
+            if settled_value(data, forced_m, closed_m, p) is not None:
+                break
+            if target_gap > 0.0 and within_target(
+                upper, certified_bound(float(state[0]), upper, data.integral), target_gap
+            ):
+                break
+            if time.perf_counter() >= deadline:
+                break
+            if stall > 0.0:
+                if np.isfinite(prev) and state[0] - prev < stall * (cut - prev):
+                    break
+                prev = state[0]
     raw = _settled_raw(data, float(state[0]), forced_m, closed_m, p, cut)
     selected = _selection(data, best_lam, p, forced_m, closed_m)
     return LagrangianResult(
@@ -340,117 +339,96 @@ def _selection(
     return sel
 
 
-def _subgradient_threads(
+#: Threads (blocks of points) of the two passes on large problems.
+_WORKERS = 2
+
+#: Runs ``n`` subgradient steps against the cut ``cut`` (see :func:`_kernel_steps`).
+_Steps = Callable[[float, int], None]
+
+
+def _kernel_steps(
     data: Neighbours,
     p: int,
-    upper: float,
     lam: np.ndarray,
     best_lam: np.ndarray,
-    closed: np.ndarray,
     forced: np.ndarray,
-    cut: float,
-    *,
-    deadline: float,
-    max_iter: int,
-    theta: float,
-    halve_after: int,
-    min_theta: float,
+    closed: np.ndarray,
+    state: np.ndarray,
+    dirn: np.ndarray,
+    deflect: float,
     cap: np.ndarray,
-    workers: int = 2,
-    target_gap: float = 0.0,
-) -> LagrangianResult:
-    """The same subgradient method as the kernel, for large problems: the passes over
-    the points run on ``workers`` threads, each over its own block of points.
+    halve_after: int,
+) -> _Steps:
+    """Steps on this thread: ``kernels.subgradient_run`` (every array updated in place)."""
+    from planner.optimize.scale import kernels as kern
 
-    Multipliers stay within ``[0, cap]`` as in the kernel.
-    """
-    from concurrent.futures import ThreadPoolExecutor
+    def steps(cut: float, n_iter: int) -> None:
+        kern.subgradient_run(
+            data.indptr, data.site, data.cost, data.far, data.w, lam, best_lam, data.n_sites,
+            p, forced, closed, cut, n_iter, halve_after, state, dirn, deflect, cap,
+        )  # fmt: skip
 
+    return steps
+
+
+def _threaded_steps(
+    data: Neighbours,
+    p: int,
+    lam: np.ndarray,
+    best_lam: np.ndarray,
+    forced: np.ndarray,
+    closed: np.ndarray,
+    state: np.ndarray,
+    dirn: np.ndarray,
+    deflect: float,
+    cap: np.ndarray,
+    halve_after: int,
+    pool: ThreadPoolExecutor,
+) -> _Steps:
+    """The steps of ``kernels.subgradient_run``, with its two passes over the points
+    (site values, subgradient) split into blocks of points on the threads of ``pool``
+    (the kernels release the GIL). Same kernels, same state: only the order of the float
+    sums differs."""
     from planner.optimize.scale import kernels as kern
 
     n, m = data.n, data.n_sites
-    bounds = np.linspace(0, n, workers + 1).astype(np.int64)
-    blocks = [(int(a), int(b)) for a, b in itertools.pairwise(bounds)]
+    edges = np.linspace(0, n, _WORKERS + 1).astype(np.int64)
+    blocks = [(int(a), int(b)) for a, b in itertools.pairwise(edges)]
     rho_parts = [np.empty(m) for _ in blocks]
+    rho = np.empty(m)
     g = np.empty(n)
     norms = np.zeros(len(blocks))
+    selected = np.zeros(m, dtype=np.bool_)
+    free = np.empty(m, dtype=np.int64)
+    vals = np.empty(m)
+    buf = np.empty(m)
 
     def rho_block(k: int) -> None:
         a, b = blocks[k]
-        kern.lagrangian_rho(data.indptr[a : b + 1], data.site, data.cost, data.far[a:b], data.w[a:b],
-                         lam[a:b], rho_parts[k])  # fmt: skip
+        kern.lagrangian_rho(data.indptr[a : b + 1], data.site, data.cost, data.far[a:b],
+                            data.w[a:b], lam[a:b], rho_parts[k])  # fmt: skip
 
-    def grad_block(k: int, selected: np.ndarray) -> None:
+    def grad_block(k: int) -> None:
         a, b = blocks[k]
-        norms[k] = kern.lagrangian_subgradient(data.indptr[a : b + 1], data.site, data.cost, data.far[a:b],
-                                            data.w[a:b], lam[a:b], selected, p, g[a:b])  # fmt: skip
+        norms[k] = kern.lagrangian_subgradient(data.indptr[a : b + 1], data.site, data.cost,
+                                               data.far[a:b], data.w[a:b], lam[a:b], selected,
+                                               p, g[a:b])  # fmt: skip
 
-    best = -np.inf
-    since = 0
-    it = 0
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        while it < max_iter and time.perf_counter() < deadline and theta >= min_theta:
+    def steps(cut: float, n_iter: int) -> None:
+        state[4:7] = 0.0
+        for _ in range(n_iter):
             list(pool.map(rho_block, range(len(blocks))))
-            rho = rho_parts[0].copy()
+            np.copyto(rho, rho_parts[0])
             for part in rho_parts[1:]:
-                rho += part
-            free = np.flatnonzero(~forced & ~closed)
-            k = p - int(forced.sum())
-            if k < 0 or free.size < k:
-                best = np.inf
-                break
-            lval = float(lam.sum() + rho[forced].sum())
-            selected = forced.copy()
-            if k > 0:
-                vals = rho[free]
-                part_idx = (
-                    np.argpartition(vals, k - 1)[:k] if k < free.size else np.arange(free.size)
-                )
-                selected[free[part_idx]] = True
-                lval += float(vals[part_idx].sum())
-                last_in = float(vals[part_idx].max())
-                if free.size > k:
-                    rest = np.ones(free.size, dtype=bool)
-                    rest[part_idx] = False
-                    first_out = float(vals[rest].min())
-                    closed[free[rest & (vals >= cut - lval + last_in)]] = True
-                    forced[free[~rest & (vals <= lval + first_out - cut)]] = True
-            it += 1
-            if lval > best:
-                if lval > best + 1e-9 * abs(best) + 1e-12:
-                    since = 0
-                best = lval
-                best_lam[:] = lam
-            else:
-                since += 1
-            if lval >= cut:
-                break
-            if settled_value(data, forced, closed, p) is not None:
-                break
-            if target_gap > 0.0 and within_target(
-                upper, certified_bound(best, upper, data.integral), target_gap
-            ):
-                break
-            list(pool.map(grad_block, range(len(blocks)), [selected] * len(blocks)))
-            norm = float(norms.sum())
-            if norm <= 0.0:
-                break
-            if since >= halve_after:
-                theta *= 0.5
-                since = 0
-            step = theta * (cut - lval) / norm
-            lam += step * g
-            np.maximum(lam, 0.0, out=lam)
-            np.minimum(lam, cap, out=lam)
-    best = _settled_raw(data, best, forced, closed, p, cut)
-    selected = _selection(data, best_lam, p, forced, closed)
-    return LagrangianResult(
-        bound=certified_bound(best, upper, data.integral),
-        raw_bound=float(best),
-        lam=best_lam,
-        closed=closed,
-        forced=forced,
-        selected=selected,
-        iterations=it,
-        dual_optimal=False,
-    )
+                np.add(rho, part, out=rho)
+            stop, lval = kern.subgradient_evaluate(
+                rho, lam, best_lam, p, forced, closed, cut, state, selected, free, vals, buf
+            )
+            if stop:
+                return
+            list(pool.map(grad_block, range(len(blocks))))
+            if kern.subgradient_step(g, float(norms.sum()), lam, lval, cut, halve_after, state,
+                                     dirn, deflect, cap):  # fmt: skip
+                return
+
+    return steps
