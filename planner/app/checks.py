@@ -1,25 +1,40 @@
-"""Checks of the Model step's fields against the loaded data, in the planner's words, before Run.
+"""Checks of the page's fields against the loaded data, in the planner's words, before Run.
 
-:func:`model_notes` says beside each field what its number means (units, what it counts)
-and what is wrong with it (an ``error`` keeps Run disabled): the same limits
-:func:`planner.runs.pipeline.solve_options` enforces after Run, but named as the planner sees
-them ("Number of centres p", "today's centres"), not as ``model.p = ...``.
+:func:`model_notes` (Model step), :func:`coordinate_notes`, :func:`column_notes` and
+:func:`datum_note` (Data step: an uploaded layer's coordinates, coordinate system, columns
+and encoding) and :func:`snap_notes` (Travel step: the road network's snapping distance)
+say beside each field what its value means (units, what it counts) and what is wrong with
+it (an ``error`` keeps Run disabled): the same limits the readers and
+:func:`planner.runs.pipeline.solve_options` enforce after Run, but named as the planner sees
+them ("Number of centres p", "the longitude column"), not as ``model.p = ...``.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Final, Literal
+
+import numpy as np
 
 from planner.app.state import P_MODELS
 from planner.i18n import check_language, t
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from planner.runs.config import ScenarioConfig
     from planner.runs.pipeline import PlanInputs
 
-__all__ = ["FieldNote", "model_notes"]
+__all__ = [
+    "FieldNote",
+    "column_notes",
+    "coordinate_notes",
+    "datum_note",
+    "model_notes",
+    "snap_notes",
+]
 
 
 @dataclass(frozen=True)
@@ -113,3 +128,331 @@ def model_notes(
 def errors(notes: dict[str, list[FieldNote]]) -> list[str]:
     """The error texts among ``notes`` (what keeps Run off)."""
     return [n.text for field in notes.values() for n in field if n.level == "error"]
+
+
+# --------------------------------------------------------------------------------------
+# the Data step: coordinates, coordinate system, encoding and the columns of an upload
+
+#: Coordinate-system choices whose coordinates are degrees (longitude, latitude).
+DEGREE_CHOICES: Final = ("auto", "wgs84", "gcj02", "bd09", "cgcs2000")
+#: Column keys whose values are counts (people, density), by slot.
+WEIGHT_KEYS: Final = ("population_col", "pop65_col", "residential_col")
+#: Signs of text decoded with the wrong encoding (UTF-8 read as Latin-1, undecodable bytes).
+_GARBLED: Final = ("\ufffd", "Ã", "â€", "Â")
+
+
+class _Notes:
+    """Notes being collected, by field."""
+
+    def __init__(self, lang: str) -> None:
+        check_language(lang)
+        self.lang = lang
+        self.out: dict[str, list[FieldNote]] = {}
+
+    def add(
+        self, field: str, level: Literal["error", "warning", "info"], key: str, **kw: object
+    ) -> None:
+        self.out.setdefault(field, []).append(FieldNote(level, t(key, self.lang, **kw)))
+
+
+def find_coordinate_column(columns: Sequence[str], chosen: str | None, which: str) -> str | None:
+    """The longitude (``which="lon"``) or latitude column: the chosen one, else the one the
+    layer reader finds by its name (``lon``, ``经度``...), else None."""
+    from planner.inputs.layers import LAT_NAMES, LON_NAMES
+
+    if chosen:
+        return chosen if chosen in columns else None
+    lowered = {str(c).strip().lower(): str(c) for c in columns}
+    for name in LON_NAMES if which == "lon" else LAT_NAMES:
+        if name in lowered:
+            return lowered[name]
+    return None
+
+
+def _lines(mask: np.ndarray) -> str:
+    """Line numbers of a CSV (header is line 1) where ``mask`` holds, at most five."""
+    rows = np.flatnonzero(mask)[:5] + 2
+    more = " …" if mask.sum() > 5 else ""
+    return ", ".join(str(int(r)) for r in rows) + more
+
+
+def coordinate_notes(
+    frame: pd.DataFrame, *, lon: str | None, lat: str | None, crs: str, lang: str
+) -> dict[str, list[FieldNote]]:
+    """Notes beside the longitude/latitude pickers (``lon``, ``lat``) and the coordinate
+    system (``crs``) of an uploaded CSV, before it is read as a layer.
+
+    Parameters
+    ----------
+    frame
+        The CSV's table as read (text and numbers, no geometry).
+    lon, lat
+        The chosen columns, or None to let the reader find them by name.
+    crs
+        The coordinate-system choice (:data:`planner.app.state.CRS_CHOICES`).
+    lang
+        ``"zh"`` or ``"en"``.
+    """
+    import pandas as pd
+
+    n = _Notes(lang)
+    if frame.empty:
+        return n.out  # no rows (or no table): the layer reader says so
+    columns = [str(c) for c in frame.columns]
+    x_col = find_coordinate_column(columns, lon, "lon")
+    y_col = find_coordinate_column(columns, lat, "lat")
+    if x_col is None:
+        n.add("lon", "error", "app_check_lon_not_found")
+    if y_col is None:
+        n.add("lat", "error", "app_check_lat_not_found")
+    if x_col is None or y_col is None:
+        return n.out
+    if x_col == y_col:
+        n.add("lat", "error", "app_check_same_column", col=_md(x_col))
+        return n.out
+    x = pd.to_numeric(frame[x_col], errors="coerce").to_numpy(dtype=np.float64)
+    y = pd.to_numeric(frame[y_col], errors="coerce").to_numpy(dtype=np.float64)
+    for field, col, values in (("lon", x_col, x), ("lat", y_col, y)):
+        bad = ~np.isfinite(values)
+        if bad.any():
+            n.add(field, "error", "app_check_not_numbers",
+                  col=_md(col), n=int(bad.sum()), lines=_lines(bad))  # fmt: skip
+    if any(level.level == "error" for notes in n.out.values() for level in notes):
+        return n.out
+    if crs not in DEGREE_CHOICES:
+        return n.out  # an EPSG code: metres or degrees, as that system says
+    big = float(max(np.abs(x).max(), np.abs(y).max()))
+    if big > 1000:
+        n.add("crs", "error", "app_check_crs_metres", big=_n(big))
+    elif np.abs(x).max() <= 90 and np.abs(y).max() > 90 and np.abs(y).max() <= 180:
+        n.add("lat", "error", "app_check_swapped", lon=_md(x_col), lat=_md(y_col))
+    elif np.abs(x).max() > 180 or np.abs(y).max() > 90:
+        n.add("lon", "error", "app_check_out_of_range")
+    elif _in_china(y, x) and not _in_china(x, y):
+        n.add("lat", "error", "app_check_swapped", lon=_md(x_col), lat=_md(y_col))
+    else:
+        n.add("lon", "info", "app_note_range", low=f"{x.min():.4f}", high=f"{x.max():.4f}")
+        n.add("lat", "info", "app_note_range", low=f"{y.min():.4f}", high=f"{y.max():.4f}")
+    return n.out
+
+
+def _in_china(lon: np.ndarray, lat: np.ndarray) -> bool:
+    """Most points inside China's rough box (73-136 E, 18-54 N)."""
+    inside = (lon >= 73) & (lon <= 136) & (lat >= 18) & (lat <= 54)
+    return bool(inside.mean() > 0.5)
+
+
+def column_notes(
+    frame: pd.DataFrame,
+    chosen: Mapping[str, str | None],
+    lang: str,
+    *,
+    half_life_days: float = 0.0,
+) -> dict[str, list[FieldNote]]:
+    """Notes beside each column picker of an uploaded layer: what the chosen column holds,
+    and what the reader would refuse after Run (missing or negative counts, a total of 0,
+    repeated ids, unreadable timestamps), in the planner's words.
+
+    Parameters
+    ----------
+    frame
+        The layer as read (any CRS).
+    chosen
+        ``{column key: column name or None}`` for the slot's pickers (keys as in the app:
+        ``population_col``, ``candidates_id_col``, ...).
+    lang
+        ``"zh"`` or ``"en"``.
+    half_life_days
+        The fault half-life (days; 0 = none): timestamps are needed only with one.
+
+    Returns
+    -------
+    dict
+        ``{column key: [FieldNote, ...]}``; an ``"encoding"`` entry when names look garbled.
+    """
+    import pandas as pd
+
+    n = _Notes(lang)
+    for key, col in chosen.items():
+        if not col:
+            continue
+        if col not in frame.columns:
+            n.add(key, "error", "app_check_column_gone", col=_md(col))
+            continue
+        series = frame[col]
+        if key in WEIGHT_KEYS:
+            values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=np.float64)
+            bad = ~np.isfinite(values)
+            if bad.any():
+                n.add(key, "error", "app_check_missing_counts", n=int(bad.sum()),
+                      rows=_rows(bad))  # fmt: skip
+                continue
+            if (values < 0).any():
+                n.add(key, "error", "app_check_negative", n=int((values < 0).sum()),
+                      rows=_rows(values < 0))  # fmt: skip
+                continue
+            if key == "population_col" and values.sum() <= 0:
+                n.add(key, "error", "app_check_sum_zero")
+                continue
+            n.add(key, "info", f"app_note_{key}", total=_n(values.sum()), n=_n(len(values)),
+                  most=_n(values.max()))  # fmt: skip
+        elif key.endswith("_id_col"):
+            ids = series.astype(str)
+            repeated = ids[ids.duplicated(keep=False)]
+            if len(repeated):
+                n.add(key, "error", "app_check_ids_repeat", n=int(repeated.nunique()),
+                      example=_md(str(repeated.iloc[0])[:40]))  # fmt: skip
+            else:
+                n.add(key, "info", "app_note_example", example=_examples(series))
+        elif key.endswith("_name_col") or key.endswith("_name_en_col"):
+            empty = series.isna() | (series.astype(str).str.strip() == "")
+            if empty.all():
+                n.add(key, "error", "app_check_names_empty")
+            elif empty.any():
+                n.add(key, "warning", "app_check_names_missing", n=int(empty.sum()),
+                      total=len(series))  # fmt: skip
+            else:
+                n.add(key, "info", "app_note_example", example=_examples(series))
+            if _garbled(series):
+                n.add("encoding", "warning", "app_check_garbled", example=_examples(series, 1))
+        elif key.endswith("_category_col"):
+            counts = series.astype(str).value_counts()
+            shown = ", ".join(f"{_md(str(k)[:24])} ({v})" for k, v in counts.head(5).items())
+            more = " …" if len(counts) > 5 else ""
+            level: Literal["warning", "info"] = "warning" if len(counts) > 40 else "info"
+            n.add(key, level, "app_note_categories", k=len(counts), shown=shown + more)
+        elif key == "faults_time_col":
+            times = pd.to_datetime(
+                series,
+                errors="coerce",
+                utc=True,
+                format=None if pd.api.types.is_datetime64_any_dtype(series) else "mixed",
+            )
+            bad = times.isna().to_numpy()
+            if bad.any():
+                level_t: Literal["error", "warning"] = "error" if half_life_days > 0 else "warning"
+                n.add(key, level_t, "app_check_bad_times", n=int(bad.sum()), rows=_rows(bad))
+            else:
+                n.add(key, "info", "app_note_times", first=f"{times.min():%Y-%m-%d}",
+                      last=f"{times.max():%Y-%m-%d}")  # fmt: skip
+    return n.out
+
+
+def _metres(m: float, lang: str) -> str:
+    """A distance with its unit: metres below 10 km, else kilometres."""
+    if m < 10_000:
+        return f"{m:,.0f} 米" if lang == "zh" else f"{m:,.0f} m"
+    return f"{m / 1000:,.0f} 公里" if lang == "zh" else f"{m / 1000:,.0f} km"
+
+
+def _md(text: str) -> str:
+    """User text (a column name, a value) inert in a Streamlit message."""
+    from planner.sanitize import markdown_text
+
+    return markdown_text(text)
+
+
+def _rows(mask: np.ndarray) -> str:
+    rows = np.flatnonzero(mask)[:5] + 1
+    return ", ".join(str(int(r)) for r in rows) + (" …" if mask.sum() > 5 else "")
+
+
+def _examples(series: pd.Series, k: int = 3) -> str:
+    from planner.sanitize import markdown_text
+
+    values = [str(v) for v in series.dropna().astype(str).head(k)]
+    return markdown_text("、".join(v[:24] for v in values))
+
+
+def _garbled(series: pd.Series) -> bool:
+    """Text that looks decoded with the wrong encoding: replacement or Latin-1 marks, or
+    most non-ASCII values being UTF-8 bytes read as GBK/Latin-1 (they re-encode to valid,
+    different UTF-8)."""
+    text = [s for s in series.dropna().astype(str).head(200) if not s.isascii()]
+    if not text:
+        return False
+    if any(g in s for s in text for g in _GARBLED):
+        return True
+
+    def misread(s: str) -> bool:
+        for enc in ("gb18030", "latin-1"):
+            try:
+                if s.encode(enc).decode("utf-8") != s:
+                    return True
+            except (UnicodeEncodeError, UnicodeDecodeError):
+                continue
+        return False
+
+    return sum(map(misread, text)) > len(text) / 2
+
+
+def datum_note(
+    lon: np.ndarray,
+    lat: np.ndarray,
+    demand_lon: np.ndarray,
+    demand_lat: np.ndarray,
+    people: np.ndarray,
+    lang: str,
+) -> FieldNote | None:
+    """A warning beside the coordinate system of a point layer read "as the file says" in
+    China whose points fit where people live clearly better as GCJ-02 or BD-09 (web-map
+    coordinates), or None (the test of ``planner validate``)."""
+    from planner.inputs.datums import datum_fit, out_of_china
+
+    if len(lon) < 5 or len(demand_lon) == 0 or out_of_china(lon, lat).mean() > 0.5:
+        return None
+    fit = datum_fit(lon, lat, demand_lon, demand_lat, people)
+    if not fit.looks_shifted:
+        return None
+    return FieldNote(
+        "warning",
+        t("app_check_datum", lang, datum=t(f"app_crs_{fit.best}", lang), m=_n(fit.shift_m)),
+    )
+
+
+# --------------------------------------------------------------------------------------
+# the Travel step: snapping to the road network
+
+
+def snap_notes(
+    demand_m: np.ndarray,
+    sites_m: np.ndarray,
+    *,
+    max_snap_m: float,
+    unsnapped: str,
+    lang: str,
+) -> dict[str, list[FieldNote]]:
+    """Notes beside the snapping distance: how far demand points and sites lie from the
+    network's roads (metres, the nearest node of its largest connected part, as the travel
+    times use), and an error when none of either is within ``max_snap_m`` (no travel time
+    could be computed).
+
+    Parameters
+    ----------
+    demand_m, sites_m
+        Distance of each demand point / site to its nearest road node, metres.
+    max_snap_m
+        The snapping distance, metres.
+    unsnapped
+        ``"straight_line"`` or ``"drop"``: what happens to points beyond it.
+    lang
+        ``"zh"`` or ``"en"``.
+    """
+    n = _Notes(lang)
+    for what, dist in (("demand", demand_m), ("sites", sites_m)):
+        if dist.size == 0:
+            continue
+        far = dist > max_snap_m
+        label = t(f"app_snap_{what}", lang)
+        if far.all():
+            n.add("max_snap_m", "error", "app_check_snap_none", what=label, n=_n(dist.size),
+                  m=_n(max_snap_m), nearest=_metres(dist.min(), lang))  # fmt: skip
+        elif far.any():
+            n.add("max_snap_m", "warning", f"app_check_snap_some_{unsnapped}", what=label,
+                  k=_n(far.sum()), n=_n(dist.size), m=_n(max_snap_m),
+                  most=_metres(dist.max(), lang))  # fmt: skip
+        else:
+            n.add("max_snap_m", "info", "app_note_snap", what=label,
+                  median=_metres(float(np.median(dist)), lang),
+                  most=_metres(dist.max(), lang))  # fmt: skip
+    return n.out

@@ -17,6 +17,7 @@ from planner.app.state import (
     LAYER_SLOTS,
     NONE,
     SETTING_KEYS,
+    encoding_choice,
     file_fingerprint,
     input_paths,
     state_from_config,
@@ -302,6 +303,7 @@ def _upload_state(config: ScenarioConfig) -> dict[str, Any]:
         out[f"{slot}_layer"] = src.layer or NONE
         out[f"{slot}_lon"] = src.lon_col or NONE
         out[f"{slot}_lat"] = src.lat_col or NONE
+        out[f"{slot}_encoding"] = encoding_choice(src.encoding)
         out.update(_crs_widgets(src, slot))
     return out
 

@@ -37,6 +37,8 @@ STEPS: Final = ("data", "demand", "sites", "travel", "model", "results", "scenar
 LAYER_SLOTS: Final = ("population", "residential", "faults", "candidates", "existing")
 #: Coordinate-system choices of an uploaded layer ("auto": as the file says; "epsg": a code).
 CRS_CHOICES: Final = ("auto", "wgs84", "gcj02", "bd09", "cgcs2000", "epsg")
+#: Text-encoding choices of an uploaded layer ("auto": UTF-8, then GBK/GB18030).
+ENCODING_CHOICES: Final = ("auto", "utf-8", "gb18030")
 #: The location models the app offers (see docs/models.md).
 MODEL_CHOICES: Final = (
     "p_median",
@@ -106,6 +108,8 @@ def state_from_config(config: ScenarioConfig) -> dict[str, Any]:
         "speed_kmh": float(config.travel.speed_kmh),
         "road_mode": config.travel.mode,
         "cutoff_minutes": float(config.travel.cutoff_minutes),
+        "max_snap_m": float(config.travel.max_snap_m),
+        "unsnapped": config.travel.unsnapped,
         # model and standards
         "model_name": m.name,
         "p": int(m.p) if m.p is not None else 8,
@@ -173,6 +177,8 @@ SETTING_KEYS: Final = (
     "speed_kmh",
     "road_mode",
     "cutoff_minutes",
+    "max_snap_m",
+    "unsnapped",
     "model_name",
     "p",
     "service_minutes",
@@ -232,7 +238,25 @@ def _upload_source(state: Mapping[str, Any], slot: str) -> dict[str, Any] | None
         value = _none(state.get(f"{slot}_{key}"))
         if value is not None:
             src[name] = str(value)
+    encoding = state.get(f"{slot}_encoding", "auto")
+    if encoding not in (None, NONE, "auto"):
+        src["encoding"] = str(encoding)
     return src
+
+
+def encoding_choice(encoding: str | None) -> str:
+    """The encoding picker's choice for a scenario's ``encoding`` (GBK and its relatives
+    are read as their superset GB18030)."""
+    import codecs
+
+    if not encoding:
+        return "auto"
+    name = codecs.lookup(encoding).name
+    if name in ("gbk", "gb2312", "gb18030", "cp936"):
+        return "gb18030"
+    if name.startswith("utf"):
+        return "utf-8"
+    return "auto"
 
 
 def _weights_and_demand(state: Mapping[str, Any]) -> dict[str, Any]:
@@ -261,7 +285,8 @@ def config_from_state(
         Widget values (``st.session_state`` or a dict): the keys of
         :func:`state_from_config` plus ``data_source`` (``"demo"`` or ``"upload"``),
         ``upload_<slot>`` (saved uploads, see :func:`planner.inputs.uploads.save_upload`)
-        and ``<slot>_layer``/``<slot>_crs``/``<slot>_epsg``/``<slot>_lon``/``<slot>_lat``.
+        and ``<slot>_layer``/``<slot>_crs``/``<slot>_epsg``/``<slot>_lon``/``<slot>_lat``/
+        ``<slot>_encoding``.
     demo
         The demo scenario (its data are used when ``data_source`` is ``"demo"``).
     session_dir
@@ -366,6 +391,8 @@ def config_from_state(
         "speed_kmh": float(state.get("speed_kmh", 25.0)),
         "mode": state.get("road_mode", "drive"),
         "cutoff_minutes": float(state.get("cutoff_minutes", 60.0)),
+        "max_snap_m": float(state.get("max_snap_m", 500.0)),
+        "unsnapped": state.get("unsnapped", "straight_line"),
     }
     if travel["method"] == "network":
         roads = state.get("upload_roads")

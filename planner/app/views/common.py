@@ -17,6 +17,7 @@ import streamlit as st
 from planner.app import maps as app_maps
 from planner.app import run as app_run
 from planner.app import state
+from planner.app.checks import FieldNote
 from planner.errors import PlannerError
 from planner.i18n import t
 from planner.inputs.uploads import (
@@ -166,7 +167,15 @@ def cached_inputs_map(
 
 @st.cache_resource(show_spinner=False, max_entries=32)
 def cached_layer(
-    path: str, name: str, fingerprint: str, layer: str, crs: str, lon: str, lat: str, what: str
+    path: str,
+    name: str,
+    fingerprint: str,
+    layer: str,
+    crs: str,
+    lon: str,
+    lat: str,
+    what: str,
+    encoding: str = "",
 ) -> Any:
     from planner.inputs.uploads import SavedUpload, layer_names
 
@@ -177,6 +186,7 @@ def cached_layer(
         crs=None if crs == "auto" else crs,
         lon_col=lon or None,
         lat_col=lat or None,
+        encoding=encoding or None,
         what=what,
     )
 
@@ -225,3 +235,14 @@ def load_or_report(config: ScenarioConfig) -> PlanInputs | None:
     except Exception as exc:  # a library error the planner did not turn into its own
         show_error(exc)
     return None
+
+
+def show_notes(notes: list[FieldNote]) -> None:
+    """The notes of one field, right under it: errors red, warnings amber, meanings grey."""
+    for n in notes:
+        if n.level == "error":
+            st.error(n.text)
+        elif n.level == "warning":
+            st.warning(n.text)
+        else:
+            st.caption(n.text)

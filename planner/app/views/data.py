@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 import streamlit as st
 
-from planner.app import state, tables
+from planner.app import checks, state, tables
+from planner.app.checks import FieldNote
 from planner.app.views.common import (
     cached_inputs_map,
     cached_layer,
@@ -16,6 +18,7 @@ from planner.app.views.common import (
     select,
     session_dir,
     show_error,
+    show_notes,
     show_table,
     ss,
     tr,
@@ -113,6 +116,7 @@ def upload_widget(slot: str, suffixes: tuple[str, ...]) -> dict[str, Any] | None
         }
         ss[f"{slot}_layer"] = saved.layers[0] if saved.layers else state.NONE
         ss[f"{slot}_crs"] = "auto"
+        ss[f"{slot}_encoding"] = "auto"
         ss[f"{slot}_lon"] = state.NONE
         ss[f"{slot}_lat"] = state.NONE
         ss[f"_{slot}_fresh"] = True
@@ -127,29 +131,180 @@ def upload_widget(slot: str, suffixes: tuple[str, ...]) -> dict[str, Any] | None
     return info
 
 
-def csv_columns(path: str) -> list[str]:
+@st.cache_resource(show_spinner=False, max_entries=16)
+def cached_csv(path: str, fingerprint: str, encoding: str) -> tuple[Any, str]:
+    """The table of an uploaded CSV and the encoding it was read with (``"auto"``: UTF-8,
+    then GB18030); raises UnicodeDecodeError when it cannot be decoded so."""
     import pandas as pd
 
-    for enc in ("utf-8-sig", "gb18030"):
+    from planner.limits import current_limits
+
+    tries = ["utf-8-sig", "gb18030"] if encoding == "auto" else [encoding]
+    error: UnicodeDecodeError | None = None
+    for enc in tries:
         try:
-            return [str(c) for c in pd.read_csv(path, nrows=0, encoding=enc).columns]
-        except UnicodeDecodeError:
+            frame = pd.read_csv(path, encoding=enc, nrows=current_limits().max_rows + 1)
+        except UnicodeDecodeError as exc:
+            error = exc
             continue
         except (pd.errors.ParserError, pd.errors.EmptyDataError):
-            return []
-    return []
+            return pd.DataFrame(), enc
+        return frame, enc
+    assert error is not None
+    raise error
 
 
-def layer_slot(slot: str) -> None:
-    """Upload, coordinate system, columns and a one-line summary of one layer."""
+@dataclass
+class SlotRead:
+    """What the checks of one uploaded layer found, before Run: its table (``gdf``, None
+    when it could not be read), its columns, and the notes beside each of its fields."""
+
+    gdf: Any = None
+    csv_columns: list[str] = field(default_factory=list)
+    numeric: list[str] = field(default_factory=list)
+    text: list[str] = field(default_factory=list)
+    notes: dict[str, list[FieldNote]] = field(default_factory=dict)
+    error: PlannerError | None = None
+
+    def add(self, name: str, note: FieldNote) -> None:
+        self.notes.setdefault(name, []).append(note)
+
+    def errors(self) -> list[str]:
+        out = [n.text for notes in self.notes.values() for n in notes if n.level == "error"]
+        if self.error is not None:
+            out.append(md(state.in_planner_words(str(self.error))))
+        return out
+
+
+_ENCODING_NAMES = {"utf-8-sig": "UTF-8", "utf-8": "UTF-8", "gb18030": "GBK (GB18030)"}
+
+
+def read_slot(slot: str) -> SlotRead | None:
+    """Read and check one uploaded layer with the current choices (cached by content);
+    None when the slot has no upload. Fresh uploads get their columns guessed here."""
+    info = ss.get(f"upload_{slot}")
+    if not info:
+        return None
+    lang = ss["lang"]
+    out = SlotRead()
+    crs = ss.get(f"{slot}_crs", "auto")
+    encoding = str(ss.get(f"{slot}_encoding") or "auto")
+    if crs == "epsg":
+        code = str(ss.get(f"{slot}_epsg", "")).strip()
+        if not code:
+            out.add("epsg", FieldNote("error", tr("app_epsg_needed")))
+            return out
+        crs = code if code.upper().startswith("EPSG:") else f"EPSG:{code}"
+    fingerprint = state.file_fingerprint(info["path"])
+    if info["path"].lower().endswith(".csv"):
+        shown = _ENCODING_NAMES.get(encoding, encoding)
+        try:
+            frame, used = cached_csv(info["path"], fingerprint, encoding)
+        except UnicodeDecodeError:
+            out.add("encoding", FieldNote("error", tr("app_check_encoding_fails", enc=shown)))
+            return out
+        out.csv_columns = [str(c) for c in frame.columns]
+        if encoding == "auto":
+            enc = _ENCODING_NAMES.get(used, used)
+            out.add("encoding", FieldNote("info", tr("app_note_encoding_read", enc=enc)))
+        coords = checks.coordinate_notes(
+            frame,
+            lon=str(ss.get(f"{slot}_lon") or "") or None,
+            lat=str(ss.get(f"{slot}_lat") or "") or None,
+            crs=str(ss.get(f"{slot}_crs", "auto")),
+            lang=lang,
+        )
+        for name, notes in coords.items():
+            for note in notes:
+                out.add(name, note)
+        if out.errors():
+            return out
+    try:
+        gdf = cached_layer(
+            info["path"],
+            info["name"],
+            fingerprint,
+            str(ss.get(f"{slot}_layer") or ""),
+            str(crs),
+            str(ss.get(f"{slot}_lon") or ""),
+            str(ss.get(f"{slot}_lat") or ""),
+            tr(f"app_slot_{slot}"),
+            "" if encoding == "auto" else encoding,
+        )
+    except PlannerError as exc:
+        out.error = exc
+        return out
+    out.gdf = gdf
+    out.numeric = numeric_columns(gdf)
+    out.text = text_columns(gdf)
+    needs_number = [k for k, is_num, optional in _SLOT_COLUMNS[slot] if is_num and not optional]
+    if needs_number and not out.numeric:
+        out.error = DataError(
+            f"{tr(f'app_slot_{slot}')} file {info['name']}: no column holds numbers "
+            "(no usable rows); upload a layer with a numeric column of counts."
+        )
+        return out
+    if ss.pop(f"_{slot}_fresh", False):
+        for key, is_numeric, _ in _SLOT_COLUMNS[slot]:
+            ss[key] = (
+                guess_column(out.numeric if is_numeric else out.text, _COLUMN_HINTS[key])
+                or state.NONE
+            )
+    chosen = {key: str(ss.get(key) or "") or None for key, _, _ in _SLOT_COLUMNS[slot]}
+    half_life = float(ss.get("half_life_days", 0.0) or 0.0) if ss.get("w_faults") else 0.0
+    for name, notes in checks.column_notes(gdf, chosen, lang, half_life_days=half_life).items():
+        for note in notes:
+            out.add(name, note)
+    return out
+
+
+def read_slots() -> dict[str, SlotRead]:
+    """:func:`read_slot` of every uploaded layer (none with the demo data)."""
+    if ss.get("data_source") != "upload":
+        return {}
+    reads = {slot: read_slot(slot) for slot in state.LAYER_SLOTS}
+    return {slot: r for slot, r in reads.items() if r is not None}
+
+
+def add_datum_notes(reads: dict[str, SlotRead], inputs: PlanInputs | None) -> None:
+    """Beside the coordinate system of uploaded point layers read "as the file says": a
+    warning when they fit where people live clearly better as GCJ-02 or BD-09."""
+    if inputs is None:
+        return
+    demand = inputs.demand
+    for slot in ("candidates", "existing"):
+        read = reads.get(slot)
+        if read is None or read.gdf is None or ss.get(f"{slot}_crs", "auto") != "auto":
+            continue
+        points = read.gdf.geometry.representative_point()
+        note = checks.datum_note(
+            points.x.to_numpy(),
+            points.y.to_numpy(),
+            demand.geometry.x.to_numpy(),
+            demand.geometry.y.to_numpy(),
+            demand["population"].to_numpy(),
+            ss["lang"],
+        )
+        if note is not None:
+            read.add("crs", note)
+
+
+def notes_under(read: SlotRead | None, name: str) -> None:
+    if read is not None:
+        show_notes(read.notes.get(name, []))
+
+
+def layer_slot(slot: str, read: SlotRead | None) -> None:
+    """Upload, coordinate system, encoding, columns and a one-line summary of one layer,
+    each with what the checks found right under it."""
     required = slot == "population"
     title = tr(f"app_slot_{slot}") + (" *" if required else f" ({tr('app_optional')})")
     with st.expander(title, expanded=required or bool(ss.get(f"upload_{slot}"))):
         st.caption(tr(f"app_slot_{slot}_help"))
         info = upload_widget(slot, LAYER_SUFFIXES)
-        if not info:
+        if not info or read is None:
             return
-        c1, c2 = st.columns(2)
+        c1, c2, c3 = st.columns(3)
         with c1:
             select(
                 f"{slot}_crs",
@@ -158,69 +313,55 @@ def layer_slot(slot: str) -> None:
                 format_func=labels("app_crs_"),
                 help=tr("app_crs_help"),
             )
+            notes_under(read, "crs")
         if ss.get(f"{slot}_crs") == "epsg":
-            c2.text_input(tr("app_epsg"), key=f"{slot}_epsg", placeholder="4547")
+            with c2:
+                st.text_input(tr("app_epsg"), key=f"{slot}_epsg", placeholder="4547")
+                notes_under(read, "epsg")
+        if info["path"].lower().endswith((".csv", ".zip", ".shp")):
+            with c3:
+                select(
+                    f"{slot}_encoding",
+                    tr("app_encoding"),
+                    list(state.ENCODING_CHOICES),
+                    format_func=labels("app_encoding_"),
+                    help=tr("app_encoding_help"),
+                )
+                notes_under(read, "encoding")
         if info["path"].lower().endswith(".csv"):
-            cols = csv_columns(info["path"])
             a, b = st.columns(2)
             with a:
-                column_picker(f"{slot}_lon", tr("app_lon_col"), cols, optional=True)
+                column_picker(f"{slot}_lon", tr("app_lon_col"), read.csv_columns, optional=True)
+                notes_under(read, "lon")
             with b:
-                column_picker(f"{slot}_lat", tr("app_lat_col"), cols, optional=True)
-        crs = ss.get(f"{slot}_crs", "auto")
-        if crs == "epsg":
-            code = str(ss.get(f"{slot}_epsg", "")).strip()
-            if not code:
-                st.info(tr("app_epsg_needed"))
-                return
-            crs = code if code.upper().startswith("EPSG:") else f"EPSG:{code}"
-        try:
-            gdf = cached_layer(
-                info["path"],
-                info["name"],
-                state.file_fingerprint(info["path"]),
-                str(ss.get(f"{slot}_layer") or ""),
-                str(crs),
-                str(ss.get(f"{slot}_lon") or ""),
-                str(ss.get(f"{slot}_lat") or ""),
-                tr(f"app_slot_{slot}"),
-            )
-        except PlannerError as exc:
-            show_error(exc)
+                column_picker(f"{slot}_lat", tr("app_lat_col"), read.csv_columns, optional=True)
+                notes_under(read, "lat")
+        if read.error is not None:
+            show_error(read.error)
+        if read.gdf is None:
             return
-        numeric = numeric_columns(gdf)
-        text = text_columns(gdf)
-        needs_number = [k for k, is_num, optional in _SLOT_COLUMNS[slot] if is_num and not optional]
-        if needs_number and not numeric:
-            show_error(
-                DataError(
-                    f"{tr(f'app_slot_{slot}')} file {info['name']}: no column holds numbers "
-                    "(no usable rows); upload a layer with a numeric column of counts."
-                )
-            )
-            return
-        if ss.pop(f"_{slot}_fresh", False):
-            for key, is_numeric, _ in _SLOT_COLUMNS[slot]:
-                ss[key] = (
-                    guess_column(numeric if is_numeric else text, _COLUMN_HINTS[key]) or state.NONE
-                )
         columns = st.columns(len(_SLOT_COLUMNS[slot]))
         for col, (key, is_numeric, optional) in zip(columns, _SLOT_COLUMNS[slot], strict=True):
             with col:
                 column_picker(
-                    key, tr(f"app_col_{key}"), numeric if is_numeric else text, optional=optional
+                    key,
+                    tr(f"app_col_{key}"),
+                    read.numeric if is_numeric else read.text,
+                    optional=optional,
                 )
-        minx, miny, maxx, maxy = gdf.total_bounds
+                notes_under(read, key)
+        minx, miny, maxx, maxy = read.gdf.total_bounds
         st.caption(
             tr(
                 "app_layer_read",
-                n=len(gdf),
+                n=len(read.gdf),
                 bbox=f"{minx:.4f}, {miny:.4f} – {maxx:.4f}, {maxy:.4f}",
             )
         )
 
 
-def step_data(config: ScenarioConfig | None) -> None:
+def step_data(config: ScenarioConfig | None, reads: dict[str, SlotRead] | None = None) -> None:
+    reads = reads or {}
     st.header(tr("app_step_data"))
     st.radio(
         tr("app_data_source"),
@@ -234,7 +375,7 @@ def step_data(config: ScenarioConfig | None) -> None:
     else:
         st.caption(tr("app_upload_intro"))
         for slot in state.LAYER_SLOTS:
-            layer_slot(slot)
+            layer_slot(slot, reads.get(slot))
         if not ss.get("upload_candidates"):
             st.checkbox(tr("app_generate_candidates"), key="generate_candidates")
             if ss.get("generate_candidates"):

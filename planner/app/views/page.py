@@ -21,15 +21,16 @@ from planner.app.views.common import (
     ss,
     tr,
 )
-from planner.app.views.data import step_data, step_demand
+from planner.app.views.data import add_datum_notes, read_slots, step_data, step_demand
 from planner.app.views.login import ROOT_KEY, USER_KEY, gate, logout_button
 from planner.app.views.results import do_run, step_results
 from planner.app.views.scenarios import step_scenarios
-from planner.app.views.settings import step_model, step_travel
+from planner.app.views.settings import step_model, step_travel, travel_notes
 from planner.app.views.sites import step_sites
 from planner.errors import PlannerError
 from planner.runs import access
 from planner.runs.config import ScenarioConfig
+from planner.runs.pipeline import PlanInputs
 from planner.sanitize import markdown_text as md
 
 #: Widget keys that are not settings of the scenario (kept across steps too).
@@ -46,7 +47,7 @@ _UI_KEYS = (
 )
 
 
-_SLOT_KEYS = ("layer", "crs", "epsg", "lon", "lat")
+_SLOT_KEYS = ("layer", "crs", "epsg", "encoding", "lon", "lat")
 
 
 def start_session() -> ScenarioConfig | None:
@@ -119,18 +120,30 @@ def request_run() -> None:
     ss["step"] = "results"
 
 
-def field_notes(config: ScenarioConfig | None) -> dict[str, list[checks.FieldNote]]:
-    """The Model step's notes for the current settings (empty when the data cannot be read:
-    that error is shown where the data are)."""
+def loaded_inputs(config: ScenarioConfig | None) -> PlanInputs | None:
+    """The scenario's inputs (cached), or None when they cannot be read (that error is shown
+    where the data are)."""
     if config is None:
+        return None
+    try:
+        return cached_inputs(state.inputs_key(config), config)
+    except Exception:  # shown by the Data step, in words
+        return None
+
+
+def field_notes(
+    config: ScenarioConfig | None, inputs: PlanInputs | None
+) -> dict[str, list[checks.FieldNote]]:
+    """The Model step's notes for the current settings (empty without inputs)."""
+    if config is None or inputs is None:
         return {}
     from planner.runs.reblend import inputs_for
 
-    try:
-        inputs = cached_inputs(state.inputs_key(config), config)
-    except Exception:  # shown by the Data step, in words
-        return {}
     return checks.model_notes(config, inputs_for(inputs, config), ss["lang"])
+
+
+def step_label(step: str) -> str:
+    return numbered(labels("app_step_"))(step)
 
 
 def sidebar(config: ScenarioConfig | None, blocked: list[str] | None = None) -> None:
@@ -191,6 +204,7 @@ def main() -> None:
     demo = start_session()
     if demo is None:
         return
+    reads = read_slots()  # before the scenario: a fresh upload's columns are guessed here
     sync_site_choices()
     config: ScenarioConfig | None = None
     config_error: PlannerError | None = None
@@ -200,8 +214,15 @@ def main() -> None:
         )
     except PlannerError as exc:
         config_error = exc
-    notes = field_notes(config)
-    blocked = checks.errors(notes)
+    network_notes = travel_notes(config)
+    inputs = loaded_inputs(config)
+    notes = field_notes(config, inputs)
+    add_datum_notes(reads, inputs)
+    blocked = [f"{e} ({step_label('model')})" for e in checks.errors(notes)]
+    blocked += [f"{e} ({step_label('travel')})" for e in checks.errors(network_notes)]
+    for slot, read in reads.items():
+        where = f"{step_label('data')} · {tr(f'app_slot_{slot}')}"
+        blocked += [f"{e} ({where})" for e in read.errors()]
     if blocked:
         ss.pop("_run_requested", None)
     # Fixed slots: the page keeps the same layout whether or not a run or an error is shown,
@@ -228,13 +249,13 @@ def main() -> None:
             show_error(config_error)
     step = ss["step"]
     if step == "data":
-        step_data(config)
+        step_data(config, reads)
     elif step == "demand":
         step_demand(config)
     elif step == "sites":
         step_sites(config)
     elif step == "travel":
-        step_travel()
+        step_travel(network_notes)
     elif step == "model":
         step_model(notes)
     elif step == "results":

@@ -2,18 +2,76 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import numpy as np
 import streamlit as st
 
-from planner.app import state
+from planner.app import checks, state
 from planner.app.checks import FieldNote
-from planner.app.views.common import labels, select, ss, tr
+from planner.app.views.common import cached_inputs, labels, select, show_notes, ss, tr
 from planner.app.views.data import upload_widget
+from planner.errors import PlannerError
 from planner.inputs.uploads import (
     ROAD_SUFFIXES,
 )
+from planner.runs.config import ScenarioConfig
+from planner.sanitize import markdown_text as md
 
 
-def step_travel() -> None:
+@st.cache_resource(show_spinner=False, max_entries=4)
+def cached_network(path: str, fingerprint: str, layer: str) -> Any:
+    from planner.travel.network import read_road_network
+
+    return read_road_network(path, layer=layer or None)
+
+
+def travel_notes(config: ScenarioConfig | None) -> dict[str, list[FieldNote]]:
+    """Notes beside the Travel step's network fields (``roads``, ``max_snap_m``): how far the
+    demand points and sites lie from the uploaded network's roads, before Run (the points
+    come from the straight-line reading of the same layers, the travel times are not
+    computed for this)."""
+    roads = config.travel.network if config is not None else None
+    if config is None or config.travel.method != "network" or roads is None:
+        return {}
+    from planner.travel.road_matrix import snap_points
+    from planner.travel.road_network import check_mode_served
+
+    t = config.travel
+    info = ss.get("upload_roads") or {}
+    try:
+        network = cached_network(
+            str(roads.path), state.file_fingerprint(str(roads.path)), str(roads.layer or "")
+        )
+        graph = check_mode_served(network, t.mode)
+    except PlannerError as exc:
+        text = md(str(exc).replace(str(roads.path), str(info.get("name", ""))))
+        return {"roads": [FieldNote("error", state.in_planner_words(text))]}
+    straight = config.model_copy(
+        update={"travel": t.model_copy(update={"method": "straight_line", "network": None})}
+    )
+    try:
+        inputs = cached_inputs(state.inputs_key(straight), straight)
+    except Exception:  # the layers' own error is shown in the Data step
+        return {}
+
+    def metres(frame: Any) -> Any:
+        lonlat = np.column_stack([frame.geometry.x, frame.geometry.y])
+        return snap_points(
+            network, graph, lonlat, max_snap_m=float(t.max_snap_m), component="largest"
+        ).snap_m
+
+    return checks.snap_notes(
+        metres(inputs.demand),
+        metres(inputs.sites),
+        max_snap_m=float(t.max_snap_m),
+        unsnapped=t.unsnapped,
+        lang=ss["lang"],
+    )
+
+
+def step_travel(notes: dict[str, list[FieldNote]] | None = None) -> None:
+    notes = notes or {}
     st.header(tr("app_step_travel"))
     st.radio(
         tr("app_travel_method"),
@@ -39,6 +97,7 @@ def step_travel() -> None:
     info = upload_widget("roads", ROAD_SUFFIXES)
     if info and len(info["layers"]) > 1:
         select("roads_layer", tr("app_layer_in_file"), list(info["layers"]))
+    show_notes(notes.get("roads", []))
     a, b = st.columns(2)
     with a:
         select(
@@ -48,6 +107,23 @@ def step_travel() -> None:
             format_func=labels("app_mode_"),
         )
     b.number_input(tr("app_cutoff"), min_value=5.0, max_value=600.0, step=5.0, key="cutoff_minutes")
+    a, b = st.columns(2)
+    with a:
+        st.number_input(
+            tr("app_max_snap"),
+            min_value=1.0,
+            max_value=50_000.0,
+            step=50.0,
+            key="max_snap_m",
+            help=tr("app_max_snap_help"),
+        )
+        show_notes(notes.get("max_snap_m", []))
+    b.radio(
+        tr("app_unsnapped"),
+        ["straight_line", "drop"],
+        key="unsnapped",
+        format_func=labels("app_unsnapped_"),
+    )
 
 
 def step_model(notes: dict[str, list[FieldNote]] | None = None) -> None:
@@ -151,14 +227,3 @@ def step_model(notes: dict[str, list[FieldNote]] | None = None) -> None:
             tr("app_percentile_share"), min_value=0.0, max_value=100.0, step=5.0,
             key="percentile_share",
         )  # fmt: skip
-
-
-def show_notes(notes: list[FieldNote]) -> None:
-    """The notes of one field, right under it: errors red, warnings amber, meanings grey."""
-    for n in notes:
-        if n.level == "error":
-            st.error(n.text)
-        elif n.level == "warning":
-            st.warning(n.text)
-        else:
-            st.caption(n.text)
