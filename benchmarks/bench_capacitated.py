@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._instances import DEFAULT_BENCHMARKS_DIR, read_pmedcap
 from benchmarks.bench_optimize import _machine
-from planner.optimize import Problem, check_solution, solve
+from planner.optimize import Problem, SolverOptions, check_solution, solve
 from planner.optimize.instances import read_sjc
 
 MODEL = "capacitated_p_median"
@@ -44,9 +44,9 @@ def _fmt(x: float | None, digits: int = 2) -> str:
     return f"{float(x):,.{digits}f}"
 
 
-def _timed(problem: Problem, p: int, **kw: Any) -> tuple[Any, float, float]:
+def _timed(problem: Problem, p: int, options: SolverOptions) -> tuple[Any, float, float]:
     t0, c0 = time.perf_counter(), time.process_time()
-    sol = solve(problem, MODEL, p=p, **kw)
+    sol = solve(problem, MODEL, p=p, options=options)
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     problems = check_solution(problem, sol, model=MODEL, p=p) if sol.has_plan else ["no plan"]
     if problems:
@@ -66,7 +66,7 @@ def bench_pmedcap(root: Path, names: list[str], time_limit: float) -> list[str]:
     for name in names:
         inst = read_pmedcap(root / "orlib_pmedcap" / f"{name}.txt")
         problem = inst.to_problem()
-        sol, wall, cpu = _timed(problem, inst.p, time_limit=time_limit)
+        sol, wall, cpu = _timed(problem, inst.p, SolverOptions(time_limit=time_limit))
         wall_sum += wall
         cpu_sum += cpu
         ok = sol.is_optimal and abs(sol.objective - float(inst.optimum or 0)) < 1e-6
@@ -96,7 +96,7 @@ def bench_sjc(root: Path, names: list[str], time_limit: float) -> list[str]:
     for name in names:
         inst = read_sjc(root / "lorena_senne_cpmp" / f"{name}.dat")
         problem = inst.to_problem()
-        sol, wall, cpu = _timed(problem, inst.p, time_limit=time_limit)
+        sol, wall, cpu = _timed(problem, inst.p, SolverOptions(time_limit=time_limit))
         cited = SJC_OPTIMA.get(name)
         vs = "-" if cited is None else f"{100 * (sol.objective - cited) / cited:+.3f} %"
         gap = "-" if sol.gap is None else f"{100 * sol.gap:.3f} %"
@@ -140,9 +140,9 @@ def bench_demo(
         for cap in capacities:
             problem = demo_problem(cell, cap)
             size = f"{problem.n_demand} x {problem.n_sites}"
-            first, w1, _ = _timed(problem, 12, method="heuristic", time_limit=5.0)
+            first, w1, _ = _timed(problem, 12, SolverOptions(method="heuristic", time_limit=5.0))
             limit = limits[cell]
-            full, w2, c2 = _timed(problem, 12, method="auto", time_limit=limit)
+            full, w2, c2 = _timed(problem, 12, SolverOptions(method="auto", time_limit=limit))
             g1 = "-" if first.gap is None else f"{100 * first.gap:.3f} %"
             g2 = "-" if full.gap is None else f"{100 * full.gap:.3f} %"
             out.append(

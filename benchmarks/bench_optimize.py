@@ -44,7 +44,7 @@ from benchmarks._instances import (
     read_pmed,
     read_pmedcap,
 )
-from planner.optimize import Problem, check_solution, solve
+from planner.optimize import Problem, SolverOptions, check_solution, solve
 
 
 def _machine() -> str:
@@ -139,7 +139,12 @@ def bench_pmed(
     for name in names:
         inst = read_pmed(root / "orlib_pmed" / f"{name}.txt")
         problem = inst.to_problem()
-        sol = solve(problem, "p_median", p=inst.p, method="exact", time_limit=time_limit)
+        sol = solve(
+            problem,
+            "p_median",
+            p=inst.p,
+            options=SolverOptions(method="exact", time_limit=time_limit),
+        )
         assert check_solution(problem, sol, model="p_median", p=inst.p) == []
         match = "yes" if abs(sol.objective - opt[name]) < 1e-6 else "NO"
         sp_cells = ["-", f"skipped (n > {spopt_max_n})"]
@@ -196,7 +201,10 @@ def bench_pmedcap(
         inst = read_pmedcap(root / "orlib_pmedcap" / f"{name}.txt")
         problem = inst.to_problem()
         sol = solve(
-            problem, "capacitated_p_median", p=inst.p, method="exact", time_limit=time_limit
+            problem,
+            "capacitated_p_median",
+            p=inst.p,
+            options=SolverOptions(method="exact", time_limit=time_limit),
         )
         assert check_solution(problem, sol, model="capacitated_p_median", p=inst.p) == []
         optimum = float(inst.optimum) if inst.optimum is not None else math.nan
@@ -246,7 +254,12 @@ def bench_cap(root: Path, names: list[str], *, time_limit: float, large: bool) -
     for name, cap_key, cap in jobs:
         inst = read_cap(root / "orlib_cap" / f"{name}.txt", capacity=cap)
         problem = inst.to_problem()
-        sol = solve(problem, "facility_location", split=True, method="exact", time_limit=time_limit)
+        sol = solve(
+            problem,
+            "facility_location",
+            split=True,
+            options=SolverOptions(method="exact", time_limit=time_limit),
+        )
         assert check_solution(problem, sol, model="facility_location", split=True) == []
         optimum = opt[(name, cap_key)]
         match = "yes" if abs(sol.objective - optimum) <= 1e-6 * optimum else "NO"
@@ -326,9 +339,9 @@ def bench_formulations(root: Path, names: list[str], *, time_limit: float) -> li
                 problem,
                 "p_median",
                 p=inst.p,
-                method="exact",
-                formulation=formulation,
-                time_limit=time_limit,
+                options=SolverOptions(
+                    method="exact", formulation=formulation, time_limit=time_limit
+                ),
             )
             cells += [str(milp.n_rows), _fmt(sol.runtime_s), str(sol.status)]
         t0 = time.perf_counter()

@@ -42,7 +42,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._instances import DEFAULT_BENCHMARKS_DIR, euclidean_cost, read_pmed, read_tsplib
-from planner.optimize import Problem, check_solution, solve
+from planner.optimize import Problem, SolverOptions, check_solution, solve
 from planner.optimize.scale.heuristics import p_median_from_points, solve_large
 
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
@@ -155,7 +155,11 @@ def exact_reference(
     problem: Problem, model: str, time_limit: float, **kw: Any
 ) -> tuple[str, float]:
     """Plain HiGHS through the exact solver: its objective if proven optimal, with time."""
-    sol, dt, _ = measure(lambda: solve(problem, model, method="exact", time_limit=time_limit, **kw))
+    sol, dt, _ = measure(
+        lambda: solve(
+            problem, model, **kw, options=SolverOptions(method="exact", time_limit=time_limit)
+        )
+    )
     if sol.is_optimal:
         return f"HiGHS optimal {fmt(sol.objective)} in {dt:.1f} s", dt
     if sol.has_plan:

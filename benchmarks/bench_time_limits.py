@@ -28,7 +28,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from planner.optimize import Problem, solve
+from planner.optimize import Problem, SolverOptions, solve
 
 #: (model, method, n_demand, n_sites, options): the instances of the table.
 CASES: list[tuple[str, str, int, int, dict[str, Any]]] = [
@@ -72,7 +72,9 @@ def run(limits: list[float], cases: list[tuple[str, str, int, int, dict[str, Any
         for limit in limits:
             c0 = time.process_time()
             t0 = time.perf_counter()
-            sol = solve(problem, model, method=method, time_limit=limit, **opts)
+            sol = solve(
+                problem, model, **opts, options=SolverOptions(method=method, time_limit=limit)
+            )
             wall = time.perf_counter() - t0
             cpu = time.process_time() - c0
             ok = wall <= limit + max(0.1 * limit, 0.5)

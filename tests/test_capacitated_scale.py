@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from planner.optimize import Problem, solve
+from planner.optimize import Problem, SolverOptions, solve
 from planner.optimize.check import check_solution, recompute_objective
 from planner.optimize.diagnose import explain, findings_of
 from planner.optimize.instances import read_pmedcap
@@ -69,14 +69,14 @@ def test_small_instances_match_brute_force(seed: int) -> None:
     problem, p = _instance(seed, n=9, m=5, slack=1.1)
     optimum = _brute_force(problem, p)
     for method in ("auto", "heuristic"):
-        sol = solve(problem, MODEL, p=p, method=method, seed=3)
+        sol = solve(problem, MODEL, p=p, options=SolverOptions(method=method, seed=3))
         assert sol.has_plan
         assert check_solution(problem, sol, model=MODEL, p=p) == []
         assert sol.objective == pytest.approx(recompute_objective(problem, sol, model=MODEL))
         assert sol.objective >= optimum - 1e-9
         assert sol.bound is not None
         assert sol.bound <= optimum + 1e-9
-    auto = solve(problem, MODEL, p=p, method="auto")
+    auto = solve(problem, MODEL, p=p, options=SolverOptions(method="auto"))
     assert auto.status is Status.OPTIMAL
     assert auto.objective == pytest.approx(optimum)
 
@@ -84,13 +84,13 @@ def test_small_instances_match_brute_force(seed: int) -> None:
 @pytest.mark.parametrize("seed", [3, 4])
 def test_against_exact_milp(seed: int) -> None:
     problem, p = _instance(seed, n=30, m=10, slack=1.05)
-    exact = solve(problem, MODEL, p=p, method="exact")
+    exact = solve(problem, MODEL, p=p, options=SolverOptions(method="exact"))
     assert exact.status is Status.OPTIMAL
-    auto = solve(problem, MODEL, p=p, method="auto")
+    auto = solve(problem, MODEL, p=p, options=SolverOptions(method="auto"))
     assert auto.status is Status.OPTIMAL
     assert auto.solver == "planner"
     assert auto.objective == pytest.approx(exact.objective)
-    heur = solve(problem, MODEL, p=p, method="heuristic")
+    heur = solve(problem, MODEL, p=p, options=SolverOptions(method="heuristic"))
     assert check_solution(problem, heur, model=MODEL, p=p) == []
     assert heur.bound is not None
     assert heur.bound <= exact.objective + 1e-6
@@ -99,8 +99,8 @@ def test_against_exact_milp(seed: int) -> None:
 
 def test_same_seed_same_plan() -> None:
     problem, p = _instance(7, n=60, m=15, slack=1.02)
-    a = solve(problem, MODEL, p=p, method="heuristic", seed=5)
-    b = solve(problem, MODEL, p=p, method="heuristic", seed=5)
+    a = solve(problem, MODEL, p=p, options=SolverOptions(method="heuristic", seed=5))
+    b = solve(problem, MODEL, p=p, options=SolverOptions(method="heuristic", seed=5))
     assert np.array_equal(a.open_sites, b.open_sites)
     assert np.array_equal(a.assignment, b.assignment)
     assert a.objective == b.objective
@@ -110,7 +110,7 @@ def test_same_seed_same_plan() -> None:
 def test_bound_is_valid_at_every_stage() -> None:
     """The Lagrangian bound alone (no MILP) never passes the proven optimum."""
     problem, p = _instance(8, n=30, m=10, slack=1.05)
-    exact = solve(problem, MODEL, p=p, method="exact")
+    exact = solve(problem, MODEL, p=p, options=SolverOptions(method="exact"))
     import time
 
     out = solve_cpmp(
@@ -123,7 +123,7 @@ def test_bound_is_valid_at_every_stage() -> None:
 
 def test_capacity_short_is_diagnosed() -> None:
     problem, p = _instance(9, n=20, m=6, slack=0.9)
-    sol = solve(problem, MODEL, p=p, method="auto")
+    sol = solve(problem, MODEL, p=p, options=SolverOptions(method="auto"))
     assert sol.status is Status.INFEASIBLE
     codes = [f["code"] for f in findings_of(sol.details)]
     assert "capacity_short" in codes
@@ -141,7 +141,7 @@ def test_single_source_packing_is_diagnosed() -> None:
     cost = np.array([[1.0, 2.0], [2.0, 1.0], [1.0, 1.0]])
     problem = Problem(cost, np.array([6.0, 6.0, 6.0]), capacity=np.array([10.0, 10.0]))
     for method in ("auto", "heuristic"):
-        sol = solve(problem, MODEL, p=2, method=method)
+        sol = solve(problem, MODEL, p=2, options=SolverOptions(method=method))
         assert sol.status is Status.INFEASIBLE, method
         codes = [f["code"] for f in findings_of(sol.details)]
         assert codes == ["capacity_packing"]
@@ -149,7 +149,7 @@ def test_single_source_packing_is_diagnosed() -> None:
         assert "6" in explain(findings_of(sol.details), "en")
         assert "6" in explain(findings_of(sol.details), "zh")
     # the split model can serve it: the shortfall is in the single-source packing
-    split = solve(problem, MODEL, p=2, method="exact", split=True)
+    split = solve(problem, MODEL, p=2, split=True, options=SolverOptions(method="exact"))
     assert split.has_plan
 
 
@@ -158,7 +158,7 @@ def test_single_source_packing_is_diagnosed() -> None:
 def test_pmedcap_proven_optimal(name: str) -> None:
     inst = read_pmedcap(PMEDCAP / f"{name}.txt")
     problem = inst.to_problem()
-    sol = solve(problem, MODEL, p=inst.p, method="auto")
+    sol = solve(problem, MODEL, p=inst.p, options=SolverOptions(method="auto"))
     assert check_solution(problem, sol, model=MODEL, p=inst.p) == []
     assert sol.status is Status.OPTIMAL
     assert sol.objective == pytest.approx(inst.optimum)

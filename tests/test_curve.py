@@ -11,7 +11,7 @@ import pytest
 from scenario_fixtures import write_tiny_scenario
 
 from planner.errors import ProblemError
-from planner.optimize import Problem, Status, check_solution, solve
+from planner.optimize import Problem, SolverOptions, Status, check_solution, solve
 from planner.optimize.curve import p_median_curve
 
 
@@ -37,7 +37,7 @@ def test_each_point_is_a_feasible_plan_within_its_certified_gap(workers: int) ->
         assert s.bound <= s.objective + 1e-6
         assert s.gap is not None
         assert s.gap <= 1e-3 + 1e-12
-        exact = solve(problem, "p_median", p=s.p, method="exact")
+        exact = solve(problem, "p_median", p=s.p, options=SolverOptions(method="exact"))
         assert exact.status is Status.OPTIMAL
         # the certificate holds against the proven optimum
         assert s.bound <= exact.objective + 1e-6
@@ -51,7 +51,7 @@ def test_each_point_is_a_feasible_plan_within_its_certified_gap(workers: int) ->
 def test_target_gap_zero_proves_the_optimum() -> None:
     problem = _problem(n=120, m=20, seed=5)
     for s in p_median_curve(problem, [3, 5, 4], target_gap=0.0, workers=1):
-        exact = solve(problem, "p_median", p=s.p, method="exact")
+        exact = solve(problem, "p_median", p=s.p, options=SolverOptions(method="exact"))
         assert s.objective == pytest.approx(exact.objective, rel=1e-9)
 
 

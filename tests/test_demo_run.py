@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import tomllib
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -69,7 +70,8 @@ def test_demo_optimum_agrees_with_an_independent_solver(
     demo_plan, demo_inputs, demo_config
 ) -> None:  # type: ignore[no-untyped-def]
     problem, solution = demo_plan
-    options = {**solve_options(demo_inputs, demo_config), "solver": "cbc", "method": "exact"}
+    options = solve_options(demo_inputs, demo_config)
+    options["options"] = replace(options["options"], solver="cbc", method="exact")
     other = solve(problem, **options)
     assert other.status is Status.OPTIMAL
     assert other.objective == pytest.approx(solution.objective, rel=1e-7)

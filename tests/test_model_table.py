@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from planner.errors import ProblemError
-from planner.optimize import MODEL_TABLE, MODELS, Problem, model_spec, solve
+from planner.optimize import MODEL_TABLE, MODELS, Problem, SolverOptions, model_spec, solve
 from planner.runs.config import ModelName
 
 
@@ -42,7 +42,7 @@ def test_unknown_model_is_a_clear_error() -> None:
 
 @pytest.mark.parametrize("name", MODELS)
 def test_every_model_solves_with_what_the_table_asks_and_in_its_sense(name: str) -> None:
-    sol = solve(_problem(), name, method="exact", **_arguments(name))  # type: ignore[arg-type]
+    sol = solve(_problem(), name, **_arguments(name), options=SolverOptions(method="exact"))  # type: ignore[arg-type]
     assert sol.has_plan
     assert sol.sense == MODEL_TABLE[name].sense
 
@@ -52,7 +52,7 @@ def test_models_that_need_p_refuse_to_run_without_it(name: str) -> None:
     args = _arguments(name)
     del args["p"]
     with pytest.raises(ProblemError, match="needs `p`"):
-        solve(_problem(), name, method="exact", **args)  # type: ignore[arg-type]
+        solve(_problem(), name, **args, options=SolverOptions(method="exact"))  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("name", [m for m in MODELS if MODEL_TABLE[m].p == "no"])
@@ -70,8 +70,8 @@ def test_models_without_radius_refuse_it(name: str) -> None:
 @pytest.mark.parametrize("name", MODELS)
 def test_the_heuristic_method_runs_exactly_for_the_models_the_table_names(name: str) -> None:
     if "heuristic" in MODEL_TABLE[name].methods:
-        sol = solve(_problem(), name, method="heuristic", **_arguments(name))  # type: ignore[arg-type]
+        sol = solve(_problem(), name, **_arguments(name), options=SolverOptions(method="heuristic"))  # type: ignore[arg-type]
         assert sol.has_plan
     else:
         with pytest.raises(ProblemError, match="heuristic"):
-            solve(_problem(), name, method="heuristic", **_arguments(name))  # type: ignore[arg-type]
+            solve(_problem(), name, **_arguments(name), options=SolverOptions(method="heuristic"))  # type: ignore[arg-type]

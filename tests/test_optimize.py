@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from scipy.optimize import linprog
 
 from planner.errors import ProblemError
-from planner.optimize import Problem, Solution, Status, check_solution, solve
+from planner.optimize import Problem, Solution, SolverOptions, Status, check_solution, solve
 from planner.optimize import dispatch as dispatch_mod
 from planner.optimize.exact import solve as exact_mod
 from planner.optimize.exact.milp import _pulp_table
@@ -130,7 +130,7 @@ def _brute_split(problem: Problem, p: int | None, *, with_opening: bool) -> floa
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_p_median_matches_brute_force(seed, solver):
     problem = _instance(seed)
-    sol = solve(problem, "p_median", p=2, solver=solver)
+    sol = solve(problem, "p_median", p=2, options=SolverOptions(solver=solver))
     assert sol.status is Status.OPTIMAL
     assert sol.objective == pytest.approx(_brute_p_median(problem, 2))
     assert check_solution(problem, sol, model="p_median", p=2) == []
@@ -139,8 +139,10 @@ def test_p_median_matches_brute_force(seed, solver):
 @pytest.mark.parametrize("seed", range(3))
 def test_p_median_assignment_formulation_agrees(seed):
     problem = _instance(seed, n=9, m=6)
-    a = solve(problem, "p_median", p=3, formulation="assignment")
-    b = solve(problem, "p_median", p=3, formulation="radius", warm_start=False)
+    a = solve(problem, "p_median", p=3, options=SolverOptions(formulation="assignment"))
+    b = solve(
+        problem, "p_median", p=3, options=SolverOptions(formulation="radius", warm_start=False)
+    )
     assert a.objective == pytest.approx(b.objective)
     assert a.objective == pytest.approx(_brute_p_median(problem, 3))
 
@@ -194,7 +196,7 @@ def test_p_center_refine_picks_least_total_cost_among_optimal_radius():
         for s in _subsets(6, [2])
         if c[:, list(s)].min(axis=1).max() <= r
     )
-    sol = solve(problem, "p_center", p=2, refine=True)
+    sol = solve(problem, "p_center", p=2, options=SolverOptions(refine=True))
     assert sol.objective == pytest.approx(r)
     assert sol.details["refined_total_cost"] == pytest.approx(best_total)
 
@@ -419,7 +421,7 @@ def _heuristic_available() -> bool:
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_checker_passes_every_model_and_solver(model, kw, solver):
     problem = _instance(21, n=12, m=7)
-    sol = solve(problem, model, solver=solver, method="exact", **kw)
+    sol = solve(problem, model, **kw, options=SolverOptions(solver=solver, method="exact"))
     assert isinstance(sol, Solution)
     assert sol.status is Status.OPTIMAL
     assert sol.method == "exact"
@@ -433,11 +435,11 @@ def test_checker_passes_every_model_and_solver(model, kw, solver):
 def test_checker_passes_heuristic_method(model, kw):
     if not _heuristic_available():
         with pytest.raises(ProblemError, match="heuristic"):
-            solve(_instance(21, n=12, m=7), model, method="heuristic", **kw)
+            solve(_instance(21, n=12, m=7), model, **kw, options=SolverOptions(method="heuristic"))
         return
     problem = _instance(21, n=12, m=7)
     try:
-        sol = solve(problem, model, method="heuristic", **kw)
+        sol = solve(problem, model, **kw, options=SolverOptions(method="heuristic"))
     except ProblemError as exc:  # a model the heuristics do not cover must say so
         message = str(exc)
     else:
@@ -516,8 +518,8 @@ def test_required_sites_always_open(seed, model):
 
 def test_same_seed_same_answer():
     problem = _instance(8, n=15, m=8)
-    a = solve(problem, "p_median", p=3, seed=5)
-    b = solve(problem, "p_median", p=3, seed=5)
+    a = solve(problem, "p_median", p=3, options=SolverOptions(seed=5))
+    b = solve(problem, "p_median", p=3, options=SolverOptions(seed=5))
     assert a.open_sites.tolist() == b.open_sites.tolist()
     assert a.assignment.tolist() == b.assignment.tolist()
 
@@ -651,7 +653,7 @@ def test_sparse_costs_say_how_many_sites_the_cut_off_needs():
     cost = sp.csr_array((dense[r, c], (r, c)), shape=dense.shape)
     problem = Problem(cost, np.ones(6), capacity=np.full(6, 100.0))
     for model in ("p_median", "p_center", "capacitated_p_median"):
-        sol = solve(problem, model, p=1, method="exact")
+        sol = solve(problem, model, p=1, options=SolverOptions(method="exact"))
         assert sol.status is Status.INFEASIBLE, model
         (found,) = sol.details["diagnosis"]["findings"]
         assert (found["code"], found["need"], found["limits"]) == ("too_few_sites", 2, "reach"), (
@@ -763,8 +765,10 @@ def test_bad_arguments_raise_before_solving(monkeypatch, kwargs, match):
     problem = Problem(np.arange(1.0, 16.0).reshape(3, 5), np.ones(3))
     kwargs = dict(kwargs)
     model = kwargs.pop("model", "p_median")
-    with pytest.raises(ProblemError, match=match):
-        solve(problem, model, **kwargs)
+    knobs = {k: kwargs.pop(k) for k in list(kwargs) if k in SolverOptions.__dataclass_fields__}
+    error = TypeError if "colour" in kwargs else ProblemError  # no such keyword
+    with pytest.raises(error, match=match):
+        solve(problem, model, **kwargs, options=SolverOptions(**knobs))
 
 
 def test_models_needing_data_say_so():
@@ -803,7 +807,7 @@ def test_bad_load_is_rejected():
 def test_heuristic_method_for_a_model_without_one_is_a_clear_error():
     # The model table says which models have a heuristic; lscp has none.
     with pytest.raises(ProblemError, match="heuristic not available for model 'lscp'"):
-        solve(_instance(0), "lscp", radius=60.0, method="heuristic")
+        solve(_instance(0), "lscp", radius=60.0, options=SolverOptions(method="heuristic"))
 
 
 def test_auto_routes_large_problems_to_the_scale_method(monkeypatch):
@@ -821,14 +825,14 @@ def test_auto_routes_large_problems_to_the_scale_method(monkeypatch):
     monkeypatch.setattr(
         dispatch_mod, "_scale_function", lambda name: fake if name == "solve_large" else None
     )
-    scaled = solve(_instance(0), "p_median", p=2, seed=3, time_limit=5.0)
+    scaled = solve(_instance(0), "p_median", p=2, options=SolverOptions(seed=3, time_limit=5.0))
     assert scaled.method == "scaled"
     assert scaled.runtime_s > 0.0  # the whole call, not the method's own clock
     assert calls["model"] == "p_median"
     assert calls["kw"]["p"] == 2
     assert calls["kw"]["seed"] == 3
     assert 0.0 < calls["kw"]["time_limit"] <= 5.0
-    small = solve(_instance(0), "p_median", p=2, method="exact")
+    small = solve(_instance(0), "p_median", p=2, options=SolverOptions(method="exact"))
     assert small.method == "exact"
 
 
@@ -843,7 +847,7 @@ def test_pulp_status_table_reads_the_solution_status():
 @pytest.mark.parametrize("suffix", [".mps", ".lp"])
 def test_write_model_exports_the_milp(tmp_path, suffix):
     path = tmp_path / f"model{suffix}"
-    sol = solve(_instance(0), "p_median", p=2, write_model=path)
+    sol = solve(_instance(0), "p_median", p=2, options=SolverOptions(write_model=path))
     assert sol.status is Status.OPTIMAL
     text = path.read_text()
     assert ("ROWS" in text) if suffix == ".mps" else ("st" in text.split())
@@ -851,7 +855,9 @@ def test_write_model_exports_the_milp(tmp_path, suffix):
 
 def test_write_model_bad_suffix_is_rejected(tmp_path):
     with pytest.raises(ProblemError, match="write_model"):
-        solve(_instance(0), "p_median", p=2, write_model=tmp_path / "model.txt")
+        solve(
+            _instance(0), "p_median", p=2, options=SolverOptions(write_model=tmp_path / "model.txt")
+        )
 
 
 def test_auto_falls_back_to_exact_when_the_scale_method_declines(monkeypatch):
@@ -868,7 +874,7 @@ def test_auto_falls_back_to_exact_when_the_scale_method_declines(monkeypatch):
 @pytest.mark.parametrize("seed", range(3))
 def test_p_center_without_refine_still_opens_p_sites(seed):
     problem = _instance(seed, n=10, m=6)
-    sol = solve(problem, "p_center", p=3, refine=False)
+    sol = solve(problem, "p_center", p=3, options=SolverOptions(refine=False))
     best = min(float(problem.cost[:, list(s)].min(axis=1).max()) for s in _subsets(6, [3]))
     assert sol.status is Status.OPTIMAL
     assert sol.objective == pytest.approx(best)
@@ -877,7 +883,7 @@ def test_p_center_without_refine_still_opens_p_sites(seed):
 
 def test_auto_finishes_an_unproven_scale_plan_with_the_milp(monkeypatch):
     problem = _instance(3, n=12, m=7)
-    exact = solve(problem, "p_median", p=2, method="exact")
+    exact = solve(problem, "p_median", p=2, options=SolverOptions(method="exact"))
     worst = np.argsort(-np.asarray(problem.cost).sum(axis=0))[:2]  # a poor but feasible plan
 
     def unproven(problem, model, **kw):
@@ -947,8 +953,10 @@ def test_bound_side_follows_the_sense_and_lower_bound_is_a_deprecated_alias() ->
     rng = np.random.default_rng(5)
     cost = rng.uniform(0.0, 10.0, (30, 8))
     weight = rng.uniform(1.0, 3.0, 30)
-    cov = solve(Problem(cost, weight), "mclp", p=2, radius=3.0, time_limit=30)
-    med = solve(Problem(cost, weight), "p_median", p=2, time_limit=30)
+    cov = solve(
+        Problem(cost, weight), "mclp", p=2, radius=3.0, options=SolverOptions(time_limit=30)
+    )
+    med = solve(Problem(cost, weight), "p_median", p=2, options=SolverOptions(time_limit=30))
     assert cov.sense == "max"
     assert cov.bound is not None
     assert cov.bound >= cov.objective - 1e-9
@@ -996,14 +1004,19 @@ def test_a_milp_without_time_to_set_up_is_not_started(monkeypatch):
     monkeypatch.setattr(milp_mod, "HIGHS_SETUP_PER_PASS", 1e12)
     monkeypatch.setattr(milp_mod, "HIGHS_START_SETUP_PER_PASS", 1e12)
     problem = _instance(2, n=30, m=8)
-    sol = solve(problem, "p_median", p=3, method="exact", time_limit=60.0)
+    sol = solve(problem, "p_median", p=3, options=SolverOptions(method="exact", time_limit=60.0))
     assert sol.status is Status.FEASIBLE
     assert "not started" in sol.details["solver_status"]
     assert check_solution(problem, sol, model="p_median", p=3) == []
-    cover = solve(problem, "mclp", p=2, radius=30.0, method="exact", time_limit=60.0)
+    cover = solve(
+        problem, "mclp", p=2, radius=30.0, options=SolverOptions(method="exact", time_limit=60.0)
+    )
     assert cover.status is Status.NO_SOLUTION
     # Without a time limit nothing is skipped.
-    assert solve(problem, "p_median", p=3, method="exact").status is Status.OPTIMAL
+    assert (
+        solve(problem, "p_median", p=3, options=SolverOptions(method="exact")).status
+        is Status.OPTIMAL
+    )
 
 
 def test_a_start_that_does_not_fit_stays_the_fallback(monkeypatch):
@@ -1011,7 +1024,7 @@ def test_a_start_that_does_not_fit_stays_the_fallback(monkeypatch):
 
     monkeypatch.setattr(milp_mod, "HIGHS_START_SETUP_PER_PASS", 1e12)
     problem = _instance(2, n=30, m=8)
-    sol = solve(problem, "p_median", p=3, method="exact", time_limit=60.0)
+    sol = solve(problem, "p_median", p=3, options=SolverOptions(method="exact", time_limit=60.0))
     assert sol.status is Status.OPTIMAL
     assert sol.objective == pytest.approx(_brute_p_median(problem, 3))
 
@@ -1043,7 +1056,12 @@ def test_deterministic_by_default_under_a_time_limit() -> None:
     # (the limit is only a backstop, and the flag says it was not reached).
     problem = _random_pmedian(4, 600, 80)
     runs = [
-        solve(problem, "p_median", p=12, time_limit=120.0, seed=5, method=method)
+        solve(
+            problem,
+            "p_median",
+            p=12,
+            options=SolverOptions(time_limit=120.0, seed=5, method=method),
+        )
         for method in ("auto", "auto", "heuristic", "heuristic")
     ]
     for sol in runs:
@@ -1053,7 +1071,13 @@ def test_deterministic_by_default_under_a_time_limit() -> None:
     assert runs[0].objective == runs[1].objective
     assert runs[2].open_sites.tolist() == runs[3].open_sites.tolist()
     cover = [
-        solve(problem, "mclp", p=6, radius=1500.0, time_limit=120.0, method="heuristic")
+        solve(
+            problem,
+            "mclp",
+            p=6,
+            radius=1500.0,
+            options=SolverOptions(time_limit=120.0, method="heuristic"),
+        )
         for _ in range(2)
     ]
     assert cover[0].open_sites.tolist() == cover[1].open_sites.tolist()
@@ -1061,7 +1085,12 @@ def test_deterministic_by_default_under_a_time_limit() -> None:
 
 def test_not_deterministic_races_a_search_beside_the_bound() -> None:
     problem = _random_pmedian(4, 600, 80)
-    sol = solve(problem, "p_median", p=12, time_limit=30.0, method="heuristic", deterministic=False)
+    sol = solve(
+        problem,
+        "p_median",
+        p=12,
+        options=SolverOptions(time_limit=30.0, method="heuristic", deterministic=False),
+    )
     assert "search_beside_swaps" in sol.details
     assert check_solution(problem, sol, model="p_median", p=12) == []
 

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from planner.optimize import Problem, Status, check_solution, solve
+from planner.optimize import Problem, SolverOptions, Status, check_solution, solve
 from planner.optimize.instances import read_cap, read_optima, read_pmed, read_pmedcap
 
 DATA = Path(__file__).parent / "data"
@@ -33,7 +33,7 @@ PMED = [f"pmed{k}" for k in range(1, 11) if k not in _SLOW_PMED] + [
 def test_pmed_reproduces_published_optimum(name):
     inst = read_pmed(ORLIB / f"{name}.txt")
     problem = inst.to_problem()
-    sol = solve(problem, "p_median", p=inst.p, method="exact")
+    sol = solve(problem, "p_median", p=inst.p, options=SolverOptions(method="exact"))
     assert sol.status is Status.OPTIMAL
     assert sol.objective == pytest.approx(PMED_OPT[name], abs=1e-6)
     assert sol.gap == 0.0
@@ -84,7 +84,7 @@ def test_cap41_single_source_is_diagnosed_infeasible():
 @pytest.mark.parametrize("solver", ["cbc", "highs_pulp"])
 def test_pmed1_through_pulp(solver):
     inst = read_pmed(ORLIB / "pmed1.txt")
-    sol = solve(inst.to_problem(), "p_median", p=inst.p, solver=solver)
+    sol = solve(inst.to_problem(), "p_median", p=inst.p, options=SolverOptions(solver=solver))
     assert sol.status is Status.OPTIMAL
     assert sol.objective == pytest.approx(PMED_OPT["pmed1"])
 
@@ -92,7 +92,9 @@ def test_pmed1_through_pulp(solver):
 def test_time_limited_run_is_feasible_with_gap():
     inst = read_pmed(ORLIB / "pmed7.txt")
     problem = inst.to_problem()
-    sol = solve(problem, "p_median", p=inst.p, method="exact", time_limit=0.01)
+    sol = solve(
+        problem, "p_median", p=inst.p, options=SolverOptions(method="exact", time_limit=0.01)
+    )
     # The warm start gives an incumbent at once; no time to prove it.
     assert sol.status is Status.FEASIBLE
     assert sol.objective >= PMED_OPT["pmed7"]

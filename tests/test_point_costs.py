@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from planner.errors import ProblemError
-from planner.optimize import Problem, Status, solve
+from planner.optimize import Problem, SolverOptions, Status, solve
 from planner.optimize.check import nearest_open, pair_cost
 from planner.optimize.problem import PointCosts
 from planner.travel import point_costs as point_costs_mod
@@ -62,9 +62,9 @@ def test_a_problem_on_point_costs_solves_like_the_dense_one() -> None:
     dense = Problem(lazy.toarray(), w)
     points = Problem(lazy, w)
     assert points.is_points
-    exact = solve(dense, "p_median", p=5, time_limit=120, target_gap=0.0)
+    exact = solve(dense, "p_median", p=5, options=SolverOptions(time_limit=120, target_gap=0.0))
     assert exact.status is Status.OPTIMAL
-    sol = solve(points, "p_median", p=5, time_limit=120, target_gap=0.0)
+    sol = solve(points, "p_median", p=5, options=SolverOptions(time_limit=120, target_gap=0.0))
     assert sol.has_plan
     assert sol.bound is not None
     assert sol.bound <= exact.objective * (1 + 1e-9)
@@ -86,7 +86,7 @@ def test_point_costs_refuse_to_go_dense_above_the_limit(monkeypatch: pytest.Monk
     ):
         np.asarray(lazy)
     with pytest.raises(ProblemError, match="dense"):
-        solve(Problem(lazy, w), "mclp", p=2, radius=5000.0, method="exact")
+        solve(Problem(lazy, w), "mclp", p=2, radius=5000.0, options=SolverOptions(method="exact"))
     with pytest.raises(ProblemError, match="finite coordinates"):
         PointCosts(np.array([[0.0, np.nan]]), s)
 

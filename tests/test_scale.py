@@ -16,7 +16,7 @@ import pytest
 import scipy.sparse as sp
 
 from planner.errors import ProblemError
-from planner.optimize import Problem, Status, check_solution, solve
+from planner.optimize import Problem, SolverOptions, Status, check_solution, solve
 from planner.optimize.instances import euclidean_cost, read_pmed
 from planner.optimize.scale.heuristics import (
     large_declines,
@@ -97,7 +97,7 @@ def test_bound_from_cut_neighbour_lists_stays_valid(name: str, k: int) -> None:
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_p_median_matches_exact_solver_on_random_instances(seed: int) -> None:
     problem, *_ = _random_problem(60, 20, seed)
-    exact = solve(problem, "p_median", p=4, method="exact")
+    exact = solve(problem, "p_median", p=4, options=SolverOptions(method="exact"))
     sol = solve_large(problem, "p_median", p=4)
     _assert_feasible(problem, sol, model="p_median", p=4)
     assert sol.bound is not None
@@ -168,7 +168,7 @@ def test_search_and_bound_side_by_side_stay_certified(
     monkeypatch.setattr(scale_pmedian, "HUGE_POINTS", 50)
     problem, *_ = _random_problem(400, 40, 3)
     kw = {"radius": 12.0} if model == "mclp" else {}
-    exact = solve(problem, model, p=5, method="exact", **kw)
+    exact = solve(problem, model, p=5, **kw, options=SolverOptions(method="exact"))
     assert exact.is_optimal
     sol = solve_large(problem, model, p=5, time_limit=1.0, **kw)
     _assert_feasible(problem, sol, model=model, p=5, **kw)
@@ -224,7 +224,7 @@ def test_required_and_excluded_sites_are_honoured() -> None:
     _assert_feasible(problem, sol, model="p_median", p=5)
     assert {3, 17} <= set(sol.open_sites.tolist())
     assert not {0, 1, 2, 4} & set(sol.open_sites.tolist())
-    exact = solve(problem, "p_median", p=5, method="exact")
+    exact = solve(problem, "p_median", p=5, options=SolverOptions(method="exact"))
     assert sol.objective == pytest.approx(exact.objective, rel=1e-9)
 
 
@@ -235,7 +235,7 @@ def test_sparse_costs_absent_pairs_never_used() -> None:
     problem = Problem(sp.csr_array(cut), np.ones(120))
     sol = solve_large(problem, "p_median", p=10)
     _assert_feasible(problem, sol, model="p_median", p=10)
-    exact = solve(problem, "p_median", p=10, method="exact")
+    exact = solve(problem, "p_median", p=10, options=SolverOptions(method="exact"))
     if exact.is_optimal:
         assert sol.bound is not None
         assert sol.bound <= exact.objective * (1 + 1e-9)
@@ -269,7 +269,7 @@ def test_points_entry_point_matches_the_matrix_path() -> None:
 @pytest.mark.parametrize("seed", [0, 1])
 def test_mclp_bound_and_plan_against_exact(seed: int) -> None:
     problem, *_ = _random_problem(150, 30, seed)
-    exact = solve(problem, "mclp", p=4, radius=15.0, method="exact")
+    exact = solve(problem, "mclp", p=4, radius=15.0, options=SolverOptions(method="exact"))
     for sol in (
         solve_large(problem, "mclp", p=4, radius=15.0),
         solve_heuristic(problem, "mclp", p=4, radius=15.0),
@@ -295,7 +295,7 @@ def test_mclp_bound_from_first_order_lp_duals_stays_above_the_optimum(
 
     for seed in (0, 1):
         problem, *_ = _random_problem(150, 30, seed)
-        exact = solve(problem, "mclp", p=4, radius=15.0, method="exact")
+        exact = solve(problem, "mclp", p=4, radius=15.0, options=SolverOptions(method="exact"))
         with monkeypatch.context() as patch:
             patch.setattr(_scale_pmedian, "HUGE_POINTS", 10)
             patch.setattr(_scale_cover, "LP_MAX_ENTRIES", 10)
@@ -315,7 +315,7 @@ def test_mclp_bound_from_first_order_lp_duals_stays_above_the_optimum(
 
 def test_lscp_reduction_gives_the_exact_minimum() -> None:
     problem, *_ = _random_problem(400, 60, 3)
-    exact = solve(problem, "lscp", radius=25.0, method="exact")
+    exact = solve(problem, "lscp", radius=25.0, options=SolverOptions(method="exact"))
     sol = solve_large(problem, "lscp", radius=25.0)
     _assert_feasible(problem, sol, model="lscp", radius=25.0)
     assert sol.status is Status.OPTIMAL
@@ -328,7 +328,7 @@ def test_lscp_keeps_required_sites_and_matches_the_exact_minimum() -> None:
     required = np.zeros(50, dtype=bool)
     required[[3, 17]] = True
     problem = Problem(problem.cost, problem.weight, required=required)
-    exact = solve(problem, "lscp", radius=30.0, method="exact")
+    exact = solve(problem, "lscp", radius=30.0, options=SolverOptions(method="exact"))
     sol = solve_large(problem, "lscp", radius=30.0, seed=2)
     _assert_feasible(problem, sol, model="lscp", radius=30.0)
     assert {3, 17} <= set(sol.open_sites.tolist())
@@ -346,7 +346,7 @@ def test_set_cover_search_and_milp_match_an_independent_exact_solve(seed: int) -
     forced = np.zeros(45, dtype=bool)
     forced[seed] = True
     problem = Problem(base.cost, np.where(reach, base.weight, 0.0), required=forced)
-    exact = solve(problem, "lscp", radius=22.0, method="exact")
+    exact = solve(problem, "lscp", radius=22.0, options=SolverOptions(method="exact"))
     assert exact.status is Status.OPTIMAL
     cov = coverage(problem, 22.0)
     # HiGHS started from the greedy cover (seed 1 once returned that start unchanged
@@ -386,7 +386,7 @@ def test_p_center_binary_search_matches_known_optimum() -> None:
 
 def test_dispatcher_routes_heuristic_method() -> None:
     problem, *_ = _random_problem(100, 20, 2)
-    sol = solve(problem, "p_median", p=3, method="heuristic", seed=1)
+    sol = solve(problem, "p_median", p=3, options=SolverOptions(method="heuristic", seed=1))
     assert sol.method == "heuristic"
     _assert_feasible(problem, sol, model="p_median", p=3)
 
@@ -535,12 +535,14 @@ def test_target_gap_stops_with_a_certified_plan_and_says_so(
     import planner.optimize.scale.pmedian as scale_pmedian
 
     problem, *_ = _random_problem(3000, 80, 11)
-    exact = solve(problem, "p_median", p=8, time_limit=120.0, target_gap=0.0)
+    exact = solve(problem, "p_median", p=8, options=SolverOptions(time_limit=120.0, target_gap=0.0))
     assert exact.status is Status.OPTIMAL
     for huge in (False, True):
         if huge:
             monkeypatch.setattr(scale_pmedian, "HUGE_POINTS", 50)
-        sol = solve(problem, "p_median", p=8, time_limit=120.0, target_gap=0.2)
+        sol = solve(
+            problem, "p_median", p=8, options=SolverOptions(time_limit=120.0, target_gap=0.2)
+        )
         assert sol.status is Status.FEASIBLE
         assert sol.details["stop_reason"] == "target_gap"
         assert "target gap reached" in sol.quality()
@@ -550,7 +552,7 @@ def test_target_gap_stops_with_a_certified_plan_and_says_so(
         assert sol.bound <= exact.objective * (1 + 1e-9)
         assert sol.objective >= exact.objective * (1 - 1e-9)
     with pytest.raises(ProblemError, match="target_gap"):
-        solve(problem, "p_median", p=8, target_gap=1.5)
+        solve(problem, "p_median", p=8, options=SolverOptions(target_gap=1.5))
 
 
 def test_branch_and_bound_stops_at_the_target_gap_with_a_valid_bound() -> None:
@@ -564,7 +566,7 @@ def test_branch_and_bound_stops_at_the_target_gap_with_a_valid_bound() -> None:
     from planner.optimize.scale.pmedian import branch_and_bound
 
     problem, *_ = _random_problem(1500, 60, 21)
-    exact = solve(problem, "p_median", p=7, time_limit=120.0, target_gap=0.0)
+    exact = solve(problem, "p_median", p=7, options=SolverOptions(time_limit=120.0, target_gap=0.0))
     assert exact.status is Status.OPTIMAL
     data = from_problem(problem, 7)
     plan = local_search(data, 7, seed=0)

@@ -6,6 +6,10 @@
 >>> plan = solve(Problem(cost, np.ones(3)), "p_median", p=1)
 >>> plan.open_sites.tolist(), plan.objective, str(plan.status)
 ([0], 6.0, 'optimal')
+>>> from planner.optimize import SolverOptions
+>>> solve(Problem(cost, np.ones(3)), "p_median", p=1,
+...       options=SolverOptions(method="exact", time_limit=10.0)).objective
+6.0
 
 Models: ``p_median``, ``mclp``, ``lscp``, ``p_center``, ``capacitated_p_median``,
 ``facility_location``; formulations in ``docs/models.md``.
@@ -14,9 +18,10 @@ Models: ``p_median``, ``mclp``, ``lscp``, ``p_center``, ``capacitated_p_median``
 from __future__ import annotations
 
 from planner.optimize.check import check_solution, nearest_open, recompute_objective
-from planner.optimize.dispatch import AUTO_EXACT_MAX_PAIRS, METHODS, solve
+from planner.optimize.dispatch import AUTO_EXACT_MAX_PAIRS, solve
 from planner.optimize.exact.milp import SOLVERS
 from planner.optimize.model_table import MODEL_TABLE, MODELS, ModelSpec, model_spec
+from planner.optimize.options import METHODS, SolverOptions
 from planner.optimize.problem import Problem
 from planner.optimize.solution import Solution, Status
 
@@ -29,6 +34,7 @@ __all__ = [
     "ModelSpec",
     "Problem",
     "Solution",
+    "SolverOptions",
     "Status",
     "check_solution",
     "model_spec",

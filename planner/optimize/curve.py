@@ -131,12 +131,13 @@ def p_median_curve(
 
     bad = heuristics.unservable(problem)
     if bad.size:
-        from planner.optimize import solve
+        from planner.optimize import SolverOptions, solve
 
         # Points no site can serve: each p gets the solver's own diagnosis.
+        heuristic = SolverOptions(method="heuristic")
         alone: list[Solution] = []
         for p in ps:
-            alone.append(solve(problem, "p_median", p=p, method="heuristic"))
+            alone.append(solve(problem, "p_median", p=p, options=heuristic))
             if progress is not None:
                 progress(len(alone), total)
         return tuple(alone)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -14,15 +13,13 @@ import scipy.sparse as sp
 
 from planner.errors import ProblemError
 from planner.optimize.diagnose import cheapest_cost
-from planner.optimize.exact.milp import DEFAULT_MIP_GAP, SOLVERS
+from planner.optimize.exact.milp import DEFAULT_MIP_GAP
 from planner.optimize.exact.solve import ModelOptions, solve_exact
 from planner.optimize.model_table import model_spec, models_where
+from planner.optimize.options import SolverOptions
 from planner.optimize.problem import Problem
 from planner.optimize.solution import Solution, Status, relative_gap
-from planner.optimize.timing import Deadline, check_target_gap, stage_limit
-
-#: Methods accepted by :func:`solve`.
-METHODS = ("auto", "exact", "heuristic")
+from planner.optimize.timing import Deadline, stage_limit
 
 #: ``method="auto"`` solves exactly while (demand points with weight) x (allowed sites)
 #: -- or the stored pairs of a sparse cost -- stays at or below this; larger problems
@@ -38,8 +35,6 @@ AUTO_EXACT_MIN_SHARE = 0.25
 
 #: Models that ``method="auto"`` hands to the scale method first at every size.
 SCALE_FIRST_MODELS = models_where(scale_first=True)
-
-_FORMULATIONS = ("auto", "radius", "assignment")
 
 
 def _row_min_allowed(problem: Problem) -> np.ndarray:
@@ -116,22 +111,13 @@ def validate(
     *,
     p: int | None,
     radius: float | None,
-    method: str,
-    solver: str,
-    time_limit: float | None,
-    seed: int,
     budget: float | None,
     max_sites: int | None = None,
     split: bool,
     hotspot_rows: Any,
     hotspot_max_cost: Any,
     standards: Any,
-    formulation: str,
-    mip_gap: float,
-    warm_start: bool,
-    refine: bool,
-    verbose: bool,
-    write_model: str | os.PathLike[str] | None = None,
+    options: SolverOptions,
 ) -> ModelOptions:
     """Check every argument of :func:`solve`; raise :class:`ProblemError` naming the bad one."""
     if not isinstance(problem, Problem):
@@ -139,22 +125,11 @@ def validate(
             f"`problem` must be a planner.optimize.Problem; got {type(problem).__name__}."
         )
     spec = model_spec(model)
-    if method not in METHODS:
-        raise ProblemError(f"unknown `method` {method!r}; choose one of {', '.join(METHODS)}.")
-    if solver not in SOLVERS:
-        raise ProblemError(f"unknown `solver` {solver!r}; choose one of {', '.join(SOLVERS)}.")
-    if formulation not in _FORMULATIONS:
+    if not isinstance(options, SolverOptions):
         raise ProblemError(
-            f"unknown `formulation` {formulation!r}; choose one of {', '.join(_FORMULATIONS)}."
+            "`options` must be a planner.optimize.SolverOptions, e.g. "
+            f"SolverOptions(method='exact', time_limit=60.0); got {type(options).__name__}."
         )
-    if time_limit is not None and (not isinstance(time_limit, (int, float)) or not time_limit > 0):
-        raise ProblemError(
-            f"`time_limit` must be a positive number of seconds or None; got {time_limit!r}."
-        )
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ProblemError(f"`seed` must be a non-negative integer; got {seed!r}.")
-    if not 0.0 <= float(mip_gap) < 1.0:
-        raise ProblemError(f"`mip_gap` must be in [0, 1); got {mip_gap!r}.")
     n_allowed = int((~problem.excluded).sum())
     n_required = int(problem.required.sum())
     if n_allowed == 0:
@@ -240,15 +215,13 @@ def validate(
         budget = float(budget)
         if not math.isfinite(budget) or budget < 0:
             raise ProblemError(f"`budget` must be finite and >= 0; got {budget}.")
-    if formulation == "assignment" and model not in ("p_median", "facility_location"):
+    if options.formulation == "assignment" and model not in ("p_median", "facility_location"):
         raise ProblemError(
             "`formulation` applies only to 'p_median' and uncapacitated 'facility_location'."
         )
     hot_rows, hot_max = _hotspots(problem, hotspot_rows, hotspot_max_cost)
-    if write_model is not None:
-        path = Path(write_model)
-        if path.suffix.lower() not in (".mps", ".lp"):
-            raise ProblemError(f"`write_model` must end in .mps or .lp; got {str(path)!r}.")
+    if options.write_model is not None:
+        path = Path(options.write_model)
         if model == "p_center":
             raise ProblemError(
                 "`write_model` is not available for 'p_center' (it solves a sequence of models)."
@@ -265,15 +238,7 @@ def validate(
         hotspot_rows=hot_rows,
         hotspot_max_cost=hot_max,
         standards=_standards(standards),
-        formulation=formulation,
-        solver=solver,
-        time_limit=None if time_limit is None else float(time_limit),
-        seed=int(seed),
-        mip_gap=float(mip_gap),
-        warm_start=bool(warm_start),
-        refine=bool(refine),
-        verbose=bool(verbose),
-        write_model=None if write_model is None else str(write_model),
+        solver_options=options,
     )
 
 
@@ -306,27 +271,18 @@ def solve(
     *,
     p: int | None = None,
     radius: float | None = None,
-    method: str = "auto",
-    solver: str = "highs",
-    time_limit: float | None = None,
-    seed: int = 0,
     budget: float | None = None,
     max_sites: int | None = None,
     split: bool = False,
     hotspot_rows: Sequence[int] | np.ndarray | None = None,
     hotspot_max_cost: float | Sequence[float] | np.ndarray | None = None,
     standards: Sequence[tuple[float, float]] | None = None,
-    formulation: str = "auto",
-    mip_gap: float = DEFAULT_MIP_GAP,
-    warm_start: bool = True,
-    refine: bool = True,
-    verbose: bool = False,
-    write_model: str | os.PathLike[str] | None = None,
-    target_gap: float = 0.0,
-    deterministic: bool = True,
-    **options: Any,
+    options: SolverOptions | None = None,
 ) -> Solution:
     """Solve a location model.
+
+    The keywords are the model's parameters; how it is solved (method, solver, time
+    limit, seed, gaps, ...) is one :class:`~planner.optimize.SolverOptions`.
 
     Parameters
     ----------
@@ -340,27 +296,13 @@ def solve(
         ``capacitated_p_median``; optional for ``facility_location`` (then it opens
         exactly ``p``; leave it out to let the opening costs decide); not for ``lscp``.
     radius
-        In the cost's unit. Coverage radius of ``mclp`` and ``lscp`` (required);
-        for ``p_median``, ``capacitated_p_median`` and ``facility_location`` the largest
-        cost at which a site may serve a demand point (optional service cut).
-    method
-        ``"exact"`` (MILP, proven optimal unless stopped), ``"heuristic"``
-        (:mod:`planner.optimize.scale.heuristics`), or ``"auto"``: for p-median (and any model
-        beyond :data:`AUTO_EXACT_MAX_PAIRS` pairs) the scale method (plan plus Lagrangian
-        proof) where it covers the options, then, if it stopped with a gap and
-        the number of (demand, site) pairs is at most :data:`AUTO_EXACT_MAX_PAIRS`, the
-        exact MILP with the time left; the answer keeps the better plan and the tighter
-        proven bound.
-    solver
-        ``"highs"`` (direct highspy arrays), ``"cbc"`` (PuLP + CBC) or ``"highs_pulp"``.
-    time_limit
-        Seconds for the whole solve; a plan found by then is returned as ``feasible``
-        with its gap.
-    seed
-        Seed of the randomised searches and of HiGHS; see ``deterministic`` for what the
-        same seed guarantees.
+        In the cost's unit (minutes or metres). Coverage radius of ``mclp`` and
+        ``lscp`` (required); for ``p_median``, ``capacitated_p_median`` and
+        ``facility_location`` the largest cost at which a site may serve a demand point
+        (optional service cut).
     budget
-        ``facility_location``: upper limit on the opening cost of new (non-existing) sites.
+        ``facility_location``: upper limit on the opening cost of new (non-existing)
+        sites, in the opening costs' unit.
     max_sites
         ``facility_location``: at most this many sites open (existing ones included);
         ``None`` (default): as many as the opening costs make worth it.
@@ -369,40 +311,13 @@ def solve(
         demand point served by exactly one site).
     hotspot_rows, hotspot_max_cost
         Demand points (indices or mask) that must be served within a cost (one number
-        or one per hotspot), e.g. a 45-minute repair-response promise.
+        or one per hotspot, in the cost's unit), e.g. a 45-minute repair-response promise.
     standards
-        Percentile standards ``[(cost, share), ...]``: at least ``share`` of the total
-        demand weight served within ``cost``.
-    formulation
-        ``p_median``/uncapacitated ``facility_location``: ``"radius"`` (default via
-        ``"auto"``) or ``"assignment"`` (classic, for comparison).
-    mip_gap
-        Relative gap at which the MILP counts as solved.
-    warm_start
-        Give the MILP a greedy-plus-swap p-median plan as its first incumbent.
-    refine
-        ``p_center``: among plans with the optimal radius, pick the one with the
-        least total weighted cost (a p-median solve within the radius).
-    verbose
-        Show the solver's log.
-    write_model
-        Also write the MILP to this ``.mps`` or ``.lp`` file (exact method; not
-        ``p_center``), to inspect it or hand it to another solver.
-    target_gap
-        ``"auto"`` p-median: stop once the certified gap is at most this share (e.g.
-        0.001 = 0.1 %) instead of working on to the proof or the time limit; such a
-        plan is ``feasible`` with ``details["stop_reason"] == "target_gap"``. 0 (the
-        default): only a proof or the time limit ends the solve.
-    deterministic
-        With a seed, the same input gives the same plan on the same machine, also under
-        a time limit, as long as ``details["time_limit_reached"]`` is false: every
-        stage stops at its work limit (restarts, Lagrangian iterations, branch-and-bound
-        nodes, the MILP's own search) and no search races the bound on a second
-        thread; the time limit is a backstop that, when it ends a stage, sets that flag.
-        ``False``: the stages share the time out and a search runs beside the bound,
-        which uses the time better but makes a time-limited plan vary between runs.
-    **options
-        Passed to the heuristic methods; the exact method accepts none.
+        Percentile standards ``[(cost, share), ...]``: at least ``share`` (0-1) of the
+        total demand weight served within ``cost`` (the cost's unit).
+    options
+        How to solve it; ``None`` (default) is ``SolverOptions()``: method ``"auto"``,
+        HiGHS, no time limit, seed 0, deterministic.
 
     Returns
     -------
@@ -416,30 +331,23 @@ def solve(
     ProblemError
         For invalid arguments, before any solver runs.
     """
+    options = SolverOptions() if options is None else options
+    time_limit = getattr(options, "time_limit", None)
     deadline = Deadline(stage_limit(time_limit) if _is_seconds(time_limit) else None)
     opts = validate(
         problem,
         model,
         p=p,
         radius=radius,
-        method=method,
-        solver=solver,
-        time_limit=time_limit,
-        seed=seed,
         budget=budget,
         max_sites=max_sites,
         split=split,
         hotspot_rows=hotspot_rows,
         hotspot_max_cost=hotspot_max_cost,
         standards=standards,
-        formulation=formulation,
-        mip_gap=mip_gap,
-        warm_start=warm_start,
-        refine=refine,
-        verbose=verbose,
-        write_model=write_model,
+        options=options,
     )
-    if method == "heuristic":
+    if options.method == "heuristic":
         fn = _scale_function("solve_heuristic")
         sol = fn(
             problem,
@@ -447,23 +355,27 @@ def solve(
             p=opts.p,
             radius=opts.radius,
             time_limit=deadline.remaining(),
-            seed=opts.seed,
-            **_scale_options(opts, {**options, "deterministic": bool(deterministic)}),
+            seed=options.seed,
+            **_scale_options(opts, _heuristic_extras(options)),
         )
-    elif options:
-        raise ProblemError(f"unknown option(s) for the exact method: {', '.join(sorted(options))}.")
-    elif method == "auto":
-        sol = _solve_auto(
-            problem, model, opts, deadline, target_gap=check_target_gap(target_gap),
-            deterministic=bool(deterministic),
-        )  # fmt: skip
+    elif options.method == "auto":
+        sol = _solve_auto(problem, model, opts, deadline)
     else:
-        check_target_gap(target_gap)
         sol = solve_exact(problem, opts, deadline=deadline)
     details = dict(sol.details)
     details["time_limit_reached"] = _time_limit_reached(sol, deadline)
     # The whole call, argument checks included: what a status line reports as elapsed.
     return replace(sol, runtime_s=deadline.elapsed(), details=details)
+
+
+def _heuristic_extras(options: SolverOptions) -> dict[str, Any]:
+    """The heuristic-only options that are set (the capacitated heuristic takes none)."""
+    extra: dict[str, Any] = {"deterministic": options.deterministic}
+    if options.neighbours is not None:
+        extra["neighbours"] = options.neighbours
+    if not options.bound:
+        extra["bound"] = False
+    return extra
 
 
 def _time_limit_reached(sol: Solution, deadline: Deadline) -> bool:
@@ -487,9 +399,6 @@ def _solve_auto(
     model: str,
     opts: ModelOptions,
     deadline: Deadline,
-    *,
-    target_gap: float = 0.0,
-    deterministic: bool = True,
 ) -> Solution:
     """The scale method first (its Lagrangian proofs are fast at every size), then exact MILP.
 
@@ -501,11 +410,13 @@ def _solve_auto(
     from planner.optimize.scale.heuristics import large_declines
 
     fn = _scale_function("solve_large")
+    target_gap = opts.solver_options.target_gap
+    deterministic = opts.solver_options.deterministic
     scale_args = {
         "p": opts.p,
         "radius": opts.radius,
         "time_limit": deadline.remaining(),
-        "seed": opts.seed,
+        "seed": opts.solver_options.seed,
         **_scale_options(
             opts,
             {"target_gap": target_gap, "deterministic": deterministic}
@@ -517,7 +428,8 @@ def _solve_auto(
         # Lagrangian bound, plan repair and a reduced MILP in one: the full MILP finds
         # no plan at city size (900 points x 200 sites) within minutes.
         try:
-            return fn(problem, model, **scale_args, target_gap=target_gap, mip_gap=opts.mip_gap)
+            return fn(problem, model, **scale_args, target_gap=target_gap,
+                      mip_gap=opts.solver_options.mip_gap)  # fmt: skip
         except NotImplementedError:
             return solve_exact(problem, opts, deadline=deadline)
     if _pair_count(problem) > AUTO_EXACT_MAX_PAIRS:
@@ -534,12 +446,12 @@ def _solve_auto(
     # demand point that no site can serve (the MILP path diagnoses it).
     plain = (
         model in SCALE_FIRST_MODELS
-        and opts.solver == "highs"
+        and opts.solver_options.solver == "highs"
         and opts.hotspot_rows is None
         and not opts.standards
         and opts.budget is None
-        and opts.formulation == "auto"
-        and opts.write_model is None
+        and opts.solver_options.formulation == "auto"
+        and opts.solver_options.write_model is None
         and opts.radius is None
         and bool(np.isfinite(_row_min_allowed(problem)[problem.weight > 0]).all())
     )
@@ -566,11 +478,11 @@ def _solve_auto(
 def _capacitated_plain(opts: ModelOptions) -> bool:
     """True when the capacitated p-median's scale method covers the options."""
     return (
-        opts.solver == "highs"
+        opts.solver_options.solver == "highs"
         and not opts.split
         and opts.hotspot_rows is None
         and not opts.standards
-        and opts.write_model is None
+        and opts.solver_options.write_model is None
     )
 
 

@@ -1,5 +1,5 @@
 """The solver options of a scenario: its model settings checked against the inputs and
-turned into the keyword arguments of :func:`planner.optimize.solve`.
+turned into the arguments of :func:`planner.optimize.solve` (:class:`SolveArgs`).
 
 Used by the pipeline, the trade-off curve, sweeps and robustness runs, so that every
 solve of a scenario gets the same options and the same errors for bad settings.
@@ -8,7 +8,7 @@ solve of a scenario gets the same options and the same errors for bad settings.
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import TypedDict
 
 import geopandas as gpd
 import numpy as np
@@ -21,10 +21,34 @@ from planner.optimize.model_table import (
     model_spec,
     models_where,
 )
+from planner.optimize.options import SolverOptions
 from planner.runs.config import ScenarioConfig
 from planner.runs.results import PlanInputs
 
-__all__ = ["SETTING_MODELS", "response_limits", "solve_options", "warn_unused_settings"]
+__all__ = [
+    "SETTING_MODELS",
+    "SolveArgs",
+    "response_limits",
+    "solve_options",
+    "solver_options",
+    "warn_unused_settings",
+]
+
+
+class SolveArgs(TypedDict, total=False):
+    """The arguments of :func:`planner.optimize.solve` for a scenario:
+    ``solve(problem, **args)``. ``model`` and ``options`` are always present; the
+    model parameters only when the model takes them (units as in ``solve``)."""
+
+    model: str
+    options: SolverOptions
+    p: int
+    max_sites: int
+    radius: float
+    budget: float
+    standards: list[tuple[float, float]]
+    hotspot_rows: np.ndarray
+    hotspot_max_cost: np.ndarray
 
 
 def response_limits(demand: gpd.GeoDataFrame, config: ScenarioConfig) -> np.ndarray:
@@ -66,20 +90,23 @@ def warn_unused_settings(config: ScenarioConfig) -> list[str]:
     return messages
 
 
-def solve_options(inputs: PlanInputs, config: ScenarioConfig) -> dict[str, Any]:
-    """Keyword arguments of :func:`planner.optimize.solve` for a scenario."""
-    m = config.model
+def solver_options(config: ScenarioConfig) -> SolverOptions:
+    """The :class:`~planner.optimize.SolverOptions` of a scenario's ``[solver]`` table."""
     s = config.solver
+    return SolverOptions(
+        method=s.method,
+        solver=s.solver,
+        time_limit=s.time_limit_s,
+        seed=s.seed,
+        target_gap=s.target_gap if s.method == "auto" else 0.0,
+    )
+
+
+def solve_options(inputs: PlanInputs, config: ScenarioConfig) -> SolveArgs:
+    """The arguments of :func:`planner.optimize.solve` for a scenario (``**`` them)."""
+    m = config.model
     warn_unused_settings(config)
-    options: dict[str, Any] = {
-        "model": m.name,
-        "method": s.method,
-        "solver": s.solver,
-        "time_limit": s.time_limit_s,
-        "seed": s.seed,
-    }
-    if s.method == "auto":
-        options["target_gap"] = s.target_gap
+    options: SolveArgs = {"model": m.name, "options": solver_options(config)}
     spec = model_spec(m.name)
     if spec.p == "required":
         if m.p is None:

@@ -22,7 +22,7 @@ import pandas as pd
 import tomli_w
 
 from planner.files import file_sha256, json_safe, toml_safe
-from planner.runs.options import solve_options
+from planner.runs.options import SolveArgs, solve_options
 from planner.sanitize import write_csv
 
 if TYPE_CHECKING:
@@ -83,12 +83,13 @@ def tradeoff(
         wanted = range(max(lo, low), min(hi, len(sites)) + 1)
         p_values = sorted({*wanted, int(current)})
     options = solve_options(result.inputs, cfg)
+    how = options["options"]
     others = [p for p in p_values if p != current]
     total = len(others)
     plain = (
         options["model"] == "p_median"
-        and options.get("method") in ("auto", "heuristic")
-        and options.get("solver") == "highs"
+        and how.method in ("auto", "heuristic")
+        and how.solver == "highs"
         and "hotspot_rows" not in options
         and "radius" not in options
     )
@@ -101,9 +102,9 @@ def tradeoff(
             p_median_curve(
                 result.problem,
                 others,
-                time_limit=options.get("time_limit"),
+                time_limit=how.time_limit,
                 target_gap=cfg.solver.target_gap or 0.0,
-                seed=int(options.get("seed", 0)),
+                seed=how.seed,
                 workers=min(2, os.cpu_count() or 1),
                 progress=progress,
             )
@@ -118,11 +119,16 @@ def tradeoff(
         if progress is not None:
             progress(0, total)
 
+        def options_p(p: int) -> SolveArgs:
+            with_p = options.copy()
+            with_p["p"] = p
+            return with_p
+
         def sols(p: int) -> Any:
             nonlocal done
             if p == current:
                 return result.solution
-            solution = solve(result.problem, **{**options, "p": p})
+            solution = solve(result.problem, **options_p(p))
             done += 1
             if progress is not None:
                 progress(done, total)

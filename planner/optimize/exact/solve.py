@@ -7,7 +7,7 @@ validated :class:`ModelOptions`. Formulations are documented in ``docs/models.md
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -32,13 +32,13 @@ from planner.optimize.exact.formulations import (
     radius_caps,
 )
 from planner.optimize.exact.milp import (
-    DEFAULT_MIP_GAP,
     MilpResult,
     solve_milp,
     write_milp,
 )
 from planner.optimize.exact.warmstart import pmedian_incumbent
 from planner.optimize.model_table import COVERAGE_MODELS
+from planner.optimize.options import SolverOptions
 from planner.optimize.problem import Problem
 from planner.optimize.solution import Solution, Status, no_plan, relative_gap
 from planner.optimize.timing import Deadline
@@ -64,15 +64,7 @@ class ModelOptions:
     hotspot_rows: np.ndarray | None = None
     hotspot_max_cost: np.ndarray | None = None
     standards: tuple[tuple[float, float], ...] = ()
-    formulation: str = "auto"
-    solver: str = "highs"
-    time_limit: float | None = None
-    seed: int = 0
-    mip_gap: float = DEFAULT_MIP_GAP
-    warm_start: bool = True
-    refine: bool = True
-    verbose: bool = False
-    write_model: str | None = None
+    solver_options: SolverOptions = field(default_factory=SolverOptions)
 
     @property
     def most_sites(self) -> int | None:
@@ -110,7 +102,7 @@ def _solution(
             runtime_s=clock.elapsed(),
             model=opts.model,
             method="exact",
-            solver=opts.solver,
+            solver=opts.solver_options.solver,
             sense=sense,
             details=details,
         )
@@ -130,7 +122,7 @@ def _solution(
         runtime_s=0.0,
         model=opts.model,
         method="exact",
-        solver=opts.solver,
+        solver=opts.solver_options.solver,
         sense=sense,
         details=details,
     )
@@ -334,16 +326,16 @@ def _run(
     initial: np.ndarray | None = None,
     highs_options: dict[str, Any] | None = None,
 ) -> MilpResult:
-    if opts.write_model is not None:
-        write_milp(milp, opts.write_model)
+    if opts.solver_options.model_path is not None:
+        write_milp(milp, opts.solver_options.model_path)
     return solve_milp(
         milp,
-        solver=opts.solver,
+        solver=opts.solver_options.solver,
         time_limit=clock.remaining(),
-        seed=opts.seed,
-        verbose=opts.verbose,
-        mip_gap=opts.mip_gap,
-        initial=initial if opts.solver == "highs" else None,
+        seed=opts.solver_options.seed,
+        verbose=opts.solver_options.verbose,
+        mip_gap=opts.solver_options.mip_gap,
+        initial=initial if opts.solver_options.solver == "highs" else None,
         highs_options=highs_options,
     )
 
@@ -396,7 +388,9 @@ def _solve_nearest_model(problem: Problem, opts: ModelOptions, clock: Deadline) 
         return _infeasible(problem, opts, clock, checked)
     pairs_all, pairs, must = checked
     pairs_d = pairs.keep(must[pairs.rows])
-    formulation = "radius" if opts.formulation == "auto" else opts.formulation
+    formulation = (
+        "radius" if opts.solver_options.formulation == "auto" else opts.solver_options.formulation
+    )
     coef, fl_offset = _site_costs(problem, pairs, opts.model)
     b = new_builder()
     x0 = add_site_columns(b, problem, pairs, coef)
@@ -419,7 +413,7 @@ def _solve_nearest_model(problem: Problem, opts: ModelOptions, clock: Deadline) 
     _add_x_extras(b, x0, service, problem, opts)
     milp = b.build(offset=offset + fl_offset)
     if (
-        opts.warm_start
+        opts.solver_options.warm_start
         and layout is not None
         and opts.model == "p_median"
         and opts.p is not None
@@ -689,7 +683,7 @@ def _solve_p_center(problem: Problem, opts: ModelOptions, clock: Deadline) -> So
             best = ff_plan
     n_solves = 0
     proven = True
-    highs_options = {"mip_max_improving_sols": 1} if opts.solver == "highs" else None
+    highs_options = {"mip_max_improving_sols": 1} if opts.solver_options.solver == "highs" else None
 
     def feasible(k: int) -> tuple[bool | None, np.ndarray | None]:
         nonlocal n_solves
@@ -742,12 +736,11 @@ def _solve_p_center(problem: Problem, opts: ModelOptions, clock: Deadline) -> So
         "n_cover_solves": n_solves,
     }
     refined = False
-    if opts.refine and open_cols.size <= p:
+    if opts.solver_options.refine and open_cols.size <= p:
         sub = replace(
             opts,
             model="p_median",
             radius=r_star if opts.radius is None else min(r_star, opts.radius),
-            time_limit=clock.remaining(),
         )
         inner = _solve_nearest_model(problem, sub, clock)
         if inner.has_plan and recompute_objective(problem, inner, model="p_center") <= r_star:
@@ -787,9 +780,9 @@ def solve_exact(
 ) -> Solution:
     """Solve ``opts.model`` exactly (see module docstring); options already validated.
 
-    ``deadline`` (default: ``opts.time_limit`` from now) is the clock every stage reads.
+    ``deadline`` (default: ``opts.solver_options.time_limit`` from now) is the clock every stage reads.
     """
-    clock = Deadline(opts.time_limit) if deadline is None else deadline
+    clock = Deadline(opts.solver_options.time_limit) if deadline is None else deadline
     model = opts.model
     if model == "p_median":
         return _solve_nearest_model(problem, opts, clock)
