@@ -46,7 +46,7 @@ class ModelSpec:
         ``"min"`` or ``"max"``: the objective's direction, and so the side of the
         proven bound (:attr:`planner.optimize.Solution.bound`).
     methods
-        Methods of ``solve(method=...)`` besides ``"auto"``.
+        Methods of ``SolverOptions(method=...)`` besides ``"auto"``.
     scale_method
         ``method="auto"`` may hand large instances to
         :func:`planner.optimize.scale.heuristics.solve_large`.
