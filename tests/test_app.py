@@ -585,6 +585,21 @@ def test_state_round_trips_through_the_config(env: Path) -> None:
     assert app_state.inputs_key(coarser) != app_state.inputs_key(config)
 
 
+def test_every_demo_file_path_is_made_absolute(env: Path) -> None:
+    # The whole-Wuhan scenarios name a 65+ raster relative to the scenario file; the app
+    # rebuilt the scenario in its session folder and only made `path` absolute, so the
+    # page said the 65+ file did not exist (under /tmp) and nothing could run.
+    demo = load_scenario(env / "demo" / "tiny.toml")
+    population = demo.data.population.model_copy(update={"pop65_path": Path("pop65.tif")})
+    asked = demo.model_copy(
+        update={"data": demo.data.model_copy(update={"population": population})}
+    )
+    state: dict[str, Any] = {**app_state.state_from_config(asked), "data_source": "demo"}
+    config = app_state.config_from_state(state, demo=asked, session_dir=env / "session")
+    assert config.data.population.pop65_path == (env / "demo" / "pop65.tif").resolve()
+    assert config.data.population.path.is_absolute()
+
+
 def test_solver_settings_the_page_does_not_show_survive(env: Path) -> None:
     # The demo scenario asks for the proof (target_gap = 0); the page has no field for it,
     # and rebuilding the scenario from the widgets once dropped it (the app then stopped

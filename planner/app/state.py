@@ -309,8 +309,11 @@ def config_from_state(
         # explicit column name, which must then exist (pop_65plus in a layer without it).
         data = json.loads(demo.data.model_dump_json(exclude_none=True, exclude_unset=True))
         for section in data.values():
-            if isinstance(section, dict) and "path" in section:
-                section["path"] = str(demo.resolve(Path(section["path"])))
+            if not isinstance(section, dict):
+                continue
+            for key in ("path", "pop65_path"):  # every file a data section names
+                if section.get(key):
+                    section[key] = str(demo.resolve(Path(section[key])))
         title = demo.title
         name = demo.name
     else:
