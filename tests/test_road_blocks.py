@@ -3,6 +3,7 @@ carries only the roads within reach, and the matrix is exactly the single-machin
 
 from __future__ import annotations
 
+import dataclasses
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -56,11 +57,11 @@ def test_blocks_on_an_executor_give_the_single_machine_matrix(
 def test_short_cutoffs_ship_only_part_of_the_graph(futian: RoadNetwork) -> None:
     demand, sites = _points(futian, 400, 3), _points(futian, 60, 4)
     job = prepare_routing(futian, demand, sites, cutoff_minutes=2.0, **OPTS)
-    speed = road_blocks.reach_speed(futian, "drive")
-    groups = road_blocks.site_blocks(job, futian.x_m, futian.y_m, speed=speed, block_sites=3)
+    bound = road_blocks.reach(futian, "drive")
+    groups = road_blocks.site_blocks(job, futian.x_m, futian.y_m, reach=bound, block_sites=3)
     assert sorted(np.concatenate(groups)) == list(np.flatnonzero(job.site_node >= 0))
     assert max(g.size for g in groups) <= 3
-    builder = road_blocks.BlockBuilder(job, futian.x_m, futian.y_m, speed=speed)
+    builder = road_blocks.BlockBuilder(job, futian.x_m, futian.y_m, reach=bound)
     blocks = [builder.block(g) for g in groups]
     assert min(b.n_nodes for b in blocks) < futian.n_nodes / 2
     for b in blocks:
@@ -71,19 +72,49 @@ def test_short_cutoffs_ship_only_part_of_the_graph(futian: RoadNetwork) -> None:
         assert b.job.demand_node.size < demand.shape[0]
 
 
-def test_reach_speed_bounds_every_shortest_path(futian: RoadNetwork) -> None:
-    """No node is farther (straight line) from a source than speed x its travel time."""
-    speed = road_blocks.reach_speed(futian, "drive")
-    # the drive table's top speed in this graph is 60 km/h = 1,000 m/min; UTM scale adds a little
-    assert 1000.0 <= speed < 1005.0
-    g = futian.mode_graph("drive").csr(reverse=False)
+def _assert_reach_bounds_paths(net: RoadNetwork, bound: road_blocks.Reach) -> None:
     from scipy.sparse.csgraph import dijkstra
 
+    g = net.mode_graph("drive").csr(reverse=False)
     for source in (0, 500, 1200):
         t = dijkstra(g, indices=source)
-        ok = np.isfinite(t)
-        d = np.hypot(futian.x_m[ok] - futian.x_m[source], futian.y_m[ok] - futian.y_m[source])
-        assert (d <= speed * t[ok] + 1e-6).all()
+        ok = np.flatnonzero(np.isfinite(t))
+        d = np.hypot(net.x_m[ok] - net.x_m[source], net.y_m[ok] - net.y_m[source])
+        radius = np.array([bound.radius(float(v)) for v in t[ok]])
+        assert (d <= radius + 1e-6).all()
+
+
+def test_reach_bounds_every_shortest_path(futian: RoadNetwork) -> None:
+    """No node is farther (straight line) from a source than the reach of its travel time."""
+    bound = road_blocks.reach(futian, "drive")
+    # the drive table's top speed in this graph is 60 km/h = 1,000 m/min; UTM scale adds a little
+    assert 1000.0 <= bound.top_speed < 1005.0
+    assert bound.speed == pytest.approx(1002.0)
+    assert bound.extra_m < 1.0
+    _assert_reach_bounds_paths(futian, bound)
+
+
+def test_arcs_shorter_than_the_straight_line_add_their_excess(futian: RoadNetwork) -> None:
+    """Recorded lengths below the straight line (bad data) widen the reach, soundly."""
+    length = futian.length_m.copy()
+    length[::50] *= 0.2  # every 50th arc claims a fifth of its length
+    length.setflags(write=False)
+    g0 = futian.mode_graph("drive")
+    bad = dataclasses.replace(futian, length_m=length)
+    bad.__dict__.pop("_mode_graphs", None)
+    bound = road_blocks.reach(bad, "drive")
+    assert bound.top_speed > 2 * road_blocks.reach(futian, "drive").top_speed
+    assert bound.extra_m > 100.0
+    assert bad.mode_graph("drive").arc_key.size == g0.arc_key.size
+    _assert_reach_bounds_paths(bad, bound)
+    demand, sites = _points(bad, 300, 5), _points(bad, 40, 6)
+    one = network_matrix(bad, demand, sites, cutoff_minutes=2.0, **OPTS)
+    with ThreadPoolExecutor(2) as pool:
+        many = network_matrix(
+            bad, demand, sites, cutoff_minutes=2.0, chunk_size=3, executor=pool, **OPTS
+        )
+    _assert_same(one.minutes, many.minutes)
+    _assert_same(one.distance_m, many.distance_m)
 
 
 def test_a_speed_bound_too_low_would_lose_pairs(
@@ -92,8 +123,13 @@ def test_a_speed_bound_too_low_would_lose_pairs(
     """The reach radius is what keeps the matrix whole (the comparison above can fail)."""
     demand, sites = _points(futian, 400, 3), _points(futian, 60, 4)
     one = network_matrix(futian, demand, sites, cutoff_minutes=3.0, **OPTS)
-    true_speed = road_blocks.reach_speed
-    monkeypatch.setattr(road_blocks, "reach_speed", lambda n, m: true_speed(n, m) * 0.5)
+    true_reach = road_blocks.reach
+
+    def half(net: RoadNetwork, mode: str) -> road_blocks.Reach:
+        r = true_reach(net, mode)
+        return road_blocks.Reach(r.top_speed / 2, r.speed / 2, 0.0)
+
+    monkeypatch.setattr(road_blocks, "reach", half)
     with ThreadPoolExecutor(2) as pool:
         cut = network_matrix(
             futian, demand, sites, cutoff_minutes=3.0, chunk_size=3, executor=pool, **OPTS

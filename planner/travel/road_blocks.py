@@ -7,17 +7,18 @@ with each task makes a worker's memory grow with the province. Here each task ge
 * a block of at most ``block_sites`` sites that lie close together (the sites are
   grouped by square tiles of the reach radius, then by position within a tile);
 * the sub-graph of the road nodes inside the block's bounding box expanded by the
-  **reach radius** ``R = v x limit``, where ``limit`` is the cut-off less the block's
-  quickest access leg and ``v`` the network's fastest straight-line speed
-  (:func:`reach_speed`: the largest straight-line length over travel time of any
-  arc, in the network's own metric coordinates);
+  **reach radius** ``R``: how far in a straight line a search can get within
+  ``limit``, the cut-off less the block's quickest access leg (:class:`Reach`: the
+  network's fastest arc speed x ``limit``, plus what arcs shorter than the straight
+  line between their ends add; from the network's own data);
 * the demand points snapped to those nodes.
 
 **Why nothing is lost.** Along any road path the straight-line distance covered is at
-most the sum of its arcs' straight-line lengths, each at most ``v`` times the arc's
-minutes (triangle inequality and the definition of ``v``). A node the search can
-reach within ``limit`` minutes therefore lies within ``R`` of the site, and so does
-every node on the way to it: the search on the sub-graph settles exactly the nodes,
+most the sum of its arcs' straight-line lengths (triangle inequality), each at most
+``v`` times the arc's minutes plus the arc's excess over that (the definition of the
+excess, summed over all arcs in :attr:`Reach.extra_m`). A node the search can reach
+within ``limit`` minutes therefore lies within ``R`` of the site, and so does every
+node on the way to it: the search on the sub-graph settles exactly the nodes,
 in exactly the order, of the search on the whole graph. The sub-graph keeps the
 nodes' order and each node's arcs in order, so the kernel does the same additions in
 the same order and the matrix is bit-for-bit the single-machine one (tested).
@@ -53,9 +54,10 @@ __all__ = [
     "WHOLE_GRAPH_MAX_NODES",
     "WINDOW_TASKS",
     "BlockBuilder",
+    "Reach",
     "RouteBlock",
     "check_bounded",
-    "reach_speed",
+    "reach",
     "route_block",
     "run_blocks",
     "site_blocks",
@@ -70,6 +72,9 @@ WHOLE_GRAPH_MAX_NODES = 1_000_000
 #: Relative and absolute margins (metres) added to the reach radius against float rounding.
 _REACH_RTOL = 1e-6
 _REACH_ATOL_M = 1.0
+#: Straight lines in the network's UTM zone may exceed true lengths by the zone's scale
+#: (at most about 1.001 within a zone); allowed for in :attr:`Reach.speed`.
+_PROJECTION_ALLOWANCE = 2e-3
 
 
 @dataclass(frozen=True, eq=False)
@@ -96,20 +101,45 @@ class RouteBlock:
         return int(self.job.graph_reversed.nnz)
 
 
-def reach_speed(network: RoadNetwork, mode: str) -> float:
-    """Fastest straight-line speed of any arc open to ``mode``, metres per minute.
+@dataclass(frozen=True)
+class Reach:
+    """How far (straight line, metres) a road search can get in a given time.
 
-    ``max(straight-line arc length / arc minutes)`` over the arcs, from the node
-    coordinates in the network's metric CRS: a bound that holds for the data as it is
-    (an arc whose recorded length is shorter than the straight line between its ends
-    raises it), not an assumed speed limit.
+    Two sound bounds, the smaller one is used: ``top_speed x minutes`` (the largest
+    straight-line length over travel time of any arc), and ``speed x minutes + extra_m``
+    where ``speed`` is the fastest arc's *nominal* speed (length over time) with a
+    0.2 % allowance for the projection's scale, and ``extra_m`` the total by which arcs
+    cover more straight-line distance than that speed allows (a path uses an arc at most
+    once). On clean data (recorded lengths at least the straight line) ``extra_m`` is 0;
+    a few arcs with lengths shorter than their ends' distance only add their excess
+    instead of raising the speed for every path.
+    """
+
+    top_speed: float  # m/min
+    speed: float  # m/min
+    extra_m: float
+
+    def radius(self, minutes: float) -> float:
+        """Metres reachable within ``minutes`` (``inf`` for ``inf``)."""
+        if not math.isfinite(minutes):
+            return math.inf
+        return min(self.top_speed * minutes, self.speed * minutes + self.extra_m)
+
+
+def reach(network: RoadNetwork, mode: str) -> Reach:
+    """The :class:`Reach` of ``mode`` on ``network``, from its own arcs (not an assumed limit).
+
+    Straight-line arc lengths come from the node coordinates in the network's metric CRS.
     """
     g = network.mode_graph(mode)
     if g.arc_key.size == 0:
-        return 0.0
+        return Reach(0.0, 0.0, 0.0)
     a, b = g.arc_from, g.arc_to
     straight = np.hypot(network.x_m[a] - network.x_m[b], network.y_m[a] - network.y_m[b])
-    return float((straight / g.arc_minutes).max())
+    top = float((straight / g.arc_minutes).max())
+    nominal = float((g.arc_length_m / g.arc_minutes).max()) * (1.0 + _PROJECTION_ALLOWANCE)
+    extra = float(np.maximum(straight - nominal * g.arc_minutes, 0.0).sum())
+    return Reach(top, nominal, extra)
 
 
 def check_bounded(network: RoadNetwork, cutoff_minutes: float | None) -> None:
@@ -131,11 +161,11 @@ def check_bounded(network: RoadNetwork, cutoff_minutes: float | None) -> None:
 
 
 def site_blocks(
-    job: RoutingJob, x_m: np.ndarray, y_m: np.ndarray, *, speed: float, block_sites: int
+    job: RoutingJob, x_m: np.ndarray, y_m: np.ndarray, *, reach: Reach, block_sites: int
 ) -> list[np.ndarray]:
     """Routable sites in blocks of at most ``block_sites`` that lie close together.
 
-    Sites are grouped by square tiles of side ``speed x cut-off`` (the reach radius),
+    Sites are grouped by square tiles of side ``reach.radius(cut-off)``,
     ordered by tile, and within a tile by x then y; a tile's run is cut every
     ``block_sites`` sites. Each block's indices are sorted.
     """
@@ -144,10 +174,10 @@ def site_blocks(
         return []
     sx = x_m[job.site_node[routable]]
     sy = y_m[job.site_node[routable]]
-    reach = speed * job.cutoff_minutes
-    if math.isfinite(reach) and reach > 0:
-        tx = np.floor((sx - sx.min()) / reach).astype(np.int64)
-        ty = np.floor((sy - sy.min()) / reach).astype(np.int64)
+    side = reach.radius(job.cutoff_minutes)
+    if math.isfinite(side) and side > 0:
+        tx = np.floor((sx - sx.min()) / side).astype(np.int64)
+        ty = np.floor((sy - sy.min()) / side).astype(np.int64)
     else:
         tx = ty = np.zeros(routable.size, dtype=np.int64)
     order = np.lexsort((sy, sx, tx, ty))
@@ -168,11 +198,11 @@ class BlockBuilder:
     costs the nodes, arcs and points of its own box.
     """
 
-    def __init__(self, job: RoutingJob, x_m: np.ndarray, y_m: np.ndarray, *, speed: float):
+    def __init__(self, job: RoutingJob, x_m: np.ndarray, y_m: np.ndarray, *, reach: Reach):
         self.job = job
         self.x = np.asarray(x_m, dtype=np.float64)
         self.y = np.asarray(y_m, dtype=np.float64)
-        self.speed = float(speed)
+        self.reach = reach
         self.node_order = np.argsort(self.x, kind="stable")
         self.node_x = self.x[self.node_order]
         demand = np.flatnonzero(job.demand_node >= 0)
@@ -188,7 +218,7 @@ class BlockBuilder:
         limit = max(job.cutoff_minutes - float(job.site_access_min[sites].min()), 0.0)
         if not math.isfinite(limit):
             return math.inf
-        return self.speed * limit * (1.0 + _REACH_RTOL) + _REACH_ATOL_M
+        return self.reach.radius(limit) * (1.0 + _REACH_RTOL) + _REACH_ATOL_M
 
     def block(self, sites: np.ndarray) -> RouteBlock:
         """The task for ``sites`` (sorted global site indices, all routable)."""
@@ -388,9 +418,9 @@ def run_blocks(
     """
     if block_sites < 1 or window < 1:
         raise InputError("`block_sites` and `window` must be at least 1.")
-    speed = reach_speed(network, mode)
-    groups = site_blocks(job, network.x_m, network.y_m, speed=speed, block_sites=block_sites)
-    builder = BlockBuilder(job, network.x_m, network.y_m, speed=speed)
+    bound = reach(network, mode)
+    groups = site_blocks(job, network.x_m, network.y_m, reach=bound, block_sites=block_sites)
+    builder = BlockBuilder(job, network.x_m, network.y_m, reach=bound)
     results: list[ChunkResult] = []
     pending: set[Future[ChunkResult]] = set()
     try:
