@@ -223,3 +223,70 @@ def test_site_map_loads_leaflet_locally_and_a_click_excludes_a_site(
     chosen.get_by_text(re.compile(r"^S\d{3} ")).first.wait_for(timeout=30_000)  # ... excludes it
     assert len(re.findall(r"S\d{3} ", chosen.inner_text())) == 1
     assert {urlparse(u).hostname for u in tab.blocked} <= TILE_HOSTS, tab.blocked[:5]
+
+
+def _choose(tab: _Tab, key: str, option: str) -> None:
+    """Pick ``option`` in the selectbox of widget ``key`` and wait for the rerun."""
+    n = tab.watch()
+    tab.page.locator(f".st-key-{key} button[aria-label=Open]").click()
+    tab.page.get_by_role("option", name=option, exact=True).click()
+    tab.idle(n)
+
+
+def _type(tab: _Tab, key: str, value: str) -> None:
+    n = tab.watch()
+    field = tab.page.locator(f".st-key-{key} input")
+    field.fill(value)
+    field.press("Enter")
+    tab.idle(n)
+
+
+def _click(tab: _Tab, locator: Any) -> None:
+    n = tab.watch()
+    locator.click()
+    tab.idle(n)
+
+
+def _red_boxes(tab: _Tab) -> list[str]:
+    """The texts of the error boxes drawn now (stale ones of a finished run are removed)."""
+    return [
+        t.strip() for t in tab.page.locator('[data-testid="stAlertContentError"]').all_inner_texts()
+    ]
+
+
+def test_a_new_run_replaces_the_old_error_and_a_good_run_clears_it(
+    server: str, browser: Any
+) -> None:
+    tab = _Tab(browser)
+    page = tab.page
+    page.goto(server + "?lang=en&step=model", wait_until="domcontentloaded")
+    page.wait_for_selector(IDLE, timeout=120_000)
+    run = page.get_by_role("button", name="▶ Run")
+    # 1. set covering within 1 minute: no plan, every demand point out of reach
+    _choose(tab, "model_name", "Set covering")
+    _type(tab, "service_minutes", "1")
+    _click(tab, run)
+    page.get_by_text("no feasible plan").first.wait_for(timeout=120_000)
+    boxes = _red_boxes(tab)
+    assert len(boxes) == 1, boxes
+    assert "have no candidate site within 1 min" in boxes[0]
+    # 2. a different failure: hotspots that must be reached within 1 minute
+    _click(tab, page.get_by_text("5. Model", exact=True))
+    _choose(tab, "model_name", "p-median (least total travel)")
+    _type(tab, "service_minutes", "15")
+    _type(tab, "response_urban", "1")
+    _click(tab, page.locator(".st-key-enforce_hotspots label"))
+    _click(tab, run)
+    page.get_by_text("fault hotspot(s)").first.wait_for(timeout=120_000)
+    boxes = _red_boxes(tab)
+    assert len(boxes) == 1, boxes  # only the new run's reason, the old box is gone
+    assert "within their response limit" in boxes[0]
+    assert "within 1 min;" not in boxes[0]
+    # 3. a run with a plan: no red box at all
+    _click(tab, page.get_by_text("5. Model", exact=True))
+    _click(tab, page.locator(".st-key-enforce_hotspots label"))
+    _click(tab, run)
+    page.locator('[data-testid="stMetric"]').first.wait_for(timeout=120_000)
+    assert _red_boxes(tab) == []
+    assert "no feasible plan" not in page.locator('[data-testid="stSidebar"]').inner_text()
+    assert tab.errors == []
