@@ -309,6 +309,51 @@ def test_both_kernels_give_the_same_matrix(
     np.testing.assert_allclose(dist.data, reference.distance_m.data, rtol=1e-9)
 
 
+@pytest.mark.parametrize("limit", [math.inf, 4.0])
+def test_dijkstra_kernels_agree_bit_for_bit(futian: RoadNetwork, limit: float) -> None:
+    """The one Dijkstra body behind the one-thread, the parallel and the reached-targets
+    kernels: same minutes and path lengths to the bit, times equal to scipy's."""
+    pytest.importorskip("numba")
+    from scipy.sparse.csgraph import dijkstra
+
+    from planner.travel import kernels
+    from planner.travel.routing import build_mode_graph, reversed_csr
+
+    mode = build_mode_graph(futian.n_nodes, futian.edge_from, futian.edge_to, futian.length_m,
+                            futian.speed_kmh["drive"], oneway=True)  # fmt: skip
+    graph, length = reversed_csr(mode)
+    indptr, indices = graph.indptr.astype(np.int64), graph.indices.astype(np.int64)
+    n = futian.n_nodes
+    sources = np.random.default_rng(5).choice(n, 60, replace=False).astype(np.int64)
+    limits = np.full(sources.size, limit)
+    targets = np.arange(n, dtype=np.int64)
+    runs = []
+    for kernel in (kernels.targets_dijkstra, kernels.targets_dijkstra_parallel):
+        minutes, metres = np.empty((sources.size, n)), np.empty((sources.size, n))
+        kernel(indptr, indices, graph.data, length, sources, limits, targets, minutes, metres)
+        runs.append((minutes, metres))
+    minutes, metres = np.full((sources.size, n), np.inf), np.zeros((sources.size, n))
+    dist, plen = np.full(n, np.inf), np.zeros(n)
+    touched, out_t = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+    out_m, out_l = np.empty(n), np.empty(n)
+    for r, s in enumerate(sources):
+        k = kernels.reached_targets(indptr, indices, graph.data, length, int(s), limit, targets,
+                                    dist, plen, touched, out_t, out_m, out_l)  # fmt: skip
+        minutes[r, out_t[:k]], metres[r, out_t[:k]] = out_m[:k], out_l[:k]
+    assert np.isinf(dist).all()
+    assert not plen.any()  # work arrays restored
+    runs.append((minutes, metres))
+    for other in runs[1:]:
+        np.testing.assert_array_equal(other[0], runs[0][0])
+        reached = np.isfinite(runs[0][0])
+        np.testing.assert_array_equal(other[1][reached], runs[0][1][reached])
+    reference = dijkstra(graph, directed=True, indices=sources, limit=limit)
+    np.testing.assert_allclose(runs[0][0], reference, rtol=1e-12)
+    assert np.isfinite(runs[0][0]).sum() > sources.size  # the searches went somewhere
+    assert kernels.targets_dijkstra_parallel.targetoptions.get("parallel")
+    assert not kernels.targets_dijkstra.targetoptions.get("parallel")
+
+
 def test_cache_hit_returns_same_matrix_without_recomputing(
     futian: RoadNetwork, nx_drive: nx.DiGraph, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
