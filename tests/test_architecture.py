@@ -37,9 +37,7 @@ ALLOWED: dict[tuple[str, str], str] = {
 
 #: Modules allowed over MAX_LINES, with the issue that splits them.
 MAX_LINES = 800
-OVERSIZE: dict[str, str] = {
-    "planner.optimize.exact.solve": "one solver per model, pending",
-}
+OVERSIZE: dict[str, str] = {}
 
 
 def _modules() -> dict[str, Path]:

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from planner.errors import ProblemError
 from planner.optimize import Problem, SolverOptions, solve
 from planner.optimize.check import check_solution, recompute_objective
 from planner.optimize.diagnose import explain, findings_of
@@ -268,3 +269,29 @@ def test_bad_capacity_values_name_the_column() -> None:
     sites = candidate_sites(layer, capacity_col="cap")
     assert sites["capacity"].iloc[0] == 100.0
     assert np.isnan(sites["capacity"].iloc[1])
+
+
+def test_auto_checks_the_dense_table_size_up_front_and_solves_exactly_above_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from planner.optimize import dispatch
+    from planner.optimize.scale import cpmp
+
+    problem, p = _instance(4)
+    assert cpmp.dense_table_declines(problem) is None
+    monkeypatch.setattr(cpmp, "MAX_DENSE_PAIRS", problem.n_demand * problem.n_sites - 1)
+    why = cpmp.dense_table_declines(problem)
+    assert why is not None
+    assert "dense table" in why
+
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the scale method was called on a table above its limit")
+
+    monkeypatch.setattr(dispatch, "_scale_function", lambda name: never)
+    sol = solve(problem, MODEL, p=p)
+    assert sol.method == "exact"
+    assert sol.status is Status.OPTIMAL
+    assert sol.objective == pytest.approx(_brute_force(problem, p))
+    # Called directly, the method refuses the table with an error naming the fix.
+    with pytest.raises(ProblemError, match="method='exact'"):
+        build_data(problem, p)

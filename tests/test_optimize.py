@@ -860,12 +860,15 @@ def test_write_model_bad_suffix_is_rejected(tmp_path):
         )
 
 
-def test_auto_falls_back_to_exact_when_the_scale_method_declines(monkeypatch):
-    def declines(problem, model, **kw):
-        raise NotImplementedError(model)
+def test_auto_asks_the_scale_method_first_and_takes_the_exact_one_when_it_declines(monkeypatch):
+    from planner.optimize.scale import cover
+
+    def never(problem, model, **kw):
+        raise AssertionError("a declined problem reached the scale method")
 
     monkeypatch.setattr(dispatch_mod, "AUTO_EXACT_MAX_PAIRS", 10)
-    monkeypatch.setattr(dispatch_mod, "_scale_function", lambda name: declines)
+    monkeypatch.setattr(cover, "P_CENTER_MAX_PAIRS", 10)  # large_declines says no
+    monkeypatch.setattr(dispatch_mod, "_scale_function", lambda name: never)
     sol = solve(_instance(0), "p_center", p=2)
     assert sol.method == "exact"
     assert sol.status is Status.OPTIMAL

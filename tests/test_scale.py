@@ -18,6 +18,7 @@ import scipy.sparse as sp
 from planner.errors import ProblemError
 from planner.optimize import Problem, SolverOptions, Status, check_solution, solve
 from planner.optimize.instances import euclidean_cost, read_pmed
+from planner.optimize.options import ModelOptions
 from planner.optimize.scale.heuristics import (
     large_declines,
     p_median_from_points,
@@ -398,13 +399,13 @@ def test_large_declines_names_what_the_scale_method_does_not_cover(
     from planner.optimize.scale import cover
 
     problem, *_ = _random_problem(30, 8, 1)
-    assert large_declines(problem, "p_median", {"p": 2}) is None
-    assert "facility_location" in (large_declines(problem, "facility_location", {}) or "")
-    assert "budgets" in (large_declines(problem, "p_median", {"budget": 5.0}) or "")
-    assert large_declines(problem, "p_center", {}) is None
+    assert large_declines(problem, ModelOptions("p_median", p=2)) is None
+    assert "facility_location" in (large_declines(problem, ModelOptions("facility_location")) or "")
+    assert "budgets" in (large_declines(problem, ModelOptions("p_median", budget=5.0)) or "")
+    assert large_declines(problem, ModelOptions("p_center", p=2)) is None
     monkeypatch.setattr(cover, "P_CENTER_MAX_PAIRS", 100)
-    assert "30 million" in (large_declines(problem, "p_center", {}) or "")
-    with pytest.raises(NotImplementedError):
+    assert "30 million" in (large_declines(problem, ModelOptions("p_center", p=2)) or "")
+    with pytest.raises(ProblemError, match="30 million"):
         solve_large(problem, "p_center", p=2)
     # solve() asks first and routes the declined p-center to the exact method.
     monkeypatch.setattr(dispatch, "AUTO_EXACT_MAX_PAIRS", 10)
@@ -421,7 +422,7 @@ def test_bad_arguments_raise_clear_errors() -> None:
         solve_large(problem, "p_median", p=9)
     with pytest.raises(ProblemError, match="radius"):
         solve_large(problem, "mclp", p=2)
-    with pytest.raises(NotImplementedError):
+    with pytest.raises(ProblemError, match="does not cover model 'facility_location'"):
         solve_large(problem, "facility_location", p=2)
     with pytest.raises(ProblemError, match="needs site capacities"):
         solve_large(problem, "capacitated_p_median", p=2)

@@ -14,9 +14,9 @@ import scipy.sparse as sp
 from planner.errors import ProblemError
 from planner.optimize.diagnose import cheapest_cost
 from planner.optimize.exact.milp import DEFAULT_MIP_GAP
-from planner.optimize.exact.solve import ModelOptions, solve_exact
+from planner.optimize.exact.solve import solve_exact
 from planner.optimize.model_table import model_spec, models_where
-from planner.optimize.options import SolverOptions
+from planner.optimize.options import ModelOptions, SolverOptions
 from planner.optimize.problem import Problem
 from planner.optimize.solution import Solution, Status, relative_gap
 from planner.optimize.timing import Deadline, stage_limit
@@ -228,7 +228,7 @@ def validate(
             )
         if not path.parent.is_dir():
             raise ProblemError(f"`write_model`: folder {str(path.parent)!r} does not exist.")
-    return ModelOptions(
+    checked = ModelOptions(
         model=model,
         p=p,
         radius=radius,
@@ -240,6 +240,13 @@ def validate(
         standards=_standards(standards),
         solver_options=options,
     )
+    if options.method == "heuristic" and checked.side_constraints:
+        # The heuristics take p and radius only; the exact method takes every constraint.
+        raise ProblemError(
+            f"method 'heuristic' does not take {', '.join(checked.side_constraints)} "
+            f"(model {model!r}); use method 'exact' or 'auto'."
+        )
+    return checked
 
 
 def _scale_function(name: str) -> Callable[..., Solution]:
@@ -250,19 +257,16 @@ def _scale_function(name: str) -> Callable[..., Solution]:
     return fn
 
 
-def _scale_options(opts: ModelOptions, extra: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    if opts.budget is not None:
-        out["budget"] = opts.budget
-    if opts.split:
-        out["split"] = True
-    if opts.hotspot_rows is not None:
-        out["hotspot_rows"] = opts.hotspot_rows
-        out["hotspot_max_cost"] = opts.hotspot_max_cost
-    if opts.standards:
-        out["standards"] = list(opts.standards)
-    out.update(extra)
-    return out
+def _scale_arguments(opts: ModelOptions, deadline: Deadline) -> dict[str, Any]:
+    """The keyword arguments of the scale methods shared by both entry points."""
+    so = opts.solver_options
+    return {
+        "p": opts.p,
+        "radius": opts.radius,
+        "time_limit": deadline.remaining(),
+        "seed": so.seed,
+        "deterministic": so.deterministic,
+    }
 
 
 def solve(
@@ -348,15 +352,12 @@ def solve(
         options=options,
     )
     if options.method == "heuristic":
-        fn = _scale_function("solve_heuristic")
-        sol = fn(
+        sol = _scale_function("solve_heuristic")(
             problem,
             model,
-            p=opts.p,
-            radius=opts.radius,
-            time_limit=deadline.remaining(),
-            seed=options.seed,
-            **_scale_options(opts, _heuristic_extras(options)),
+            **_scale_arguments(opts, deadline),
+            neighbours=options.neighbours,
+            bound=options.bound,
         )
     elif options.method == "auto":
         sol = _solve_auto(problem, model, opts, deadline)
@@ -366,16 +367,6 @@ def solve(
     details["time_limit_reached"] = _time_limit_reached(sol, deadline)
     # The whole call, argument checks included: what a status line reports as elapsed.
     return replace(sol, runtime_s=deadline.elapsed(), details=details)
-
-
-def _heuristic_extras(options: SolverOptions) -> dict[str, Any]:
-    """The heuristic-only options that are set (the capacitated heuristic takes none)."""
-    extra: dict[str, Any] = {"deterministic": options.deterministic}
-    if options.neighbours is not None:
-        extra["neighbours"] = options.neighbours
-    if not options.bound:
-        extra["bound"] = False
-    return extra
 
 
 def _time_limit_reached(sol: Solution, deadline: Deadline) -> bool:
@@ -410,35 +401,22 @@ def _solve_auto(
     from planner.optimize.scale.heuristics import large_declines
 
     fn = _scale_function("solve_large")
-    target_gap = opts.solver_options.target_gap
-    deterministic = opts.solver_options.deterministic
-    scale_args = {
-        "p": opts.p,
-        "radius": opts.radius,
-        "time_limit": deadline.remaining(),
-        "seed": opts.solver_options.seed,
-        **_scale_options(
-            opts,
-            {"target_gap": target_gap, "deterministic": deterministic}
-            if model == "p_median"
-            else {"deterministic": deterministic},
-        ),
-    }
+    so = opts.solver_options
+    scale_args = _scale_arguments(opts, deadline)
+    if model == "p_median":
+        scale_args["target_gap"] = so.target_gap
+    declined = large_declines(problem, opts)
     if model == "capacitated_p_median" and _capacitated_plain(opts):
         # Lagrangian bound, plan repair and a reduced MILP in one: the full MILP finds
-        # no plan at city size (900 points x 200 sites) within minutes.
-        try:
-            return fn(problem, model, **scale_args, target_gap=target_gap,
-                      mip_gap=opts.solver_options.mip_gap)  # fmt: skip
-        except NotImplementedError:
+        # no plan at city size (900 points x 200 sites) within minutes. Its dense table
+        # has a size limit, checked up front (large_declines).
+        if declined is not None:
             return solve_exact(problem, opts, deadline=deadline)
+        return fn(problem, model, **scale_args, target_gap=so.target_gap, mip_gap=so.mip_gap)
     if _pair_count(problem) > AUTO_EXACT_MAX_PAIRS:
-        if large_declines(problem, model, scale_args) is not None:
+        if declined is not None:
             return solve_exact(problem, opts, deadline=deadline)
-        try:
-            return fn(problem, model, **scale_args)
-        except NotImplementedError:  # capacitated: its dense table is too large (cpmp)
-            return solve_exact(problem, opts, deadline=deadline)
+        return fn(problem, model, **scale_args)
     # Only the plain p-median goes to the scale method first: small problems of the other
     # models solve exactly in seconds and keep the exact method's extras (p-center's
     # tie-break on total travel, covering details); a chosen solver, hotspot or percentile
@@ -455,7 +433,7 @@ def _solve_auto(
         and opts.radius is None
         and bool(np.isfinite(_row_min_allowed(problem)[problem.weight > 0]).all())
     )
-    if not plain or large_declines(problem, model, scale_args) is not None:
+    if not plain or declined is not None:
         return solve_exact(problem, opts, deadline=deadline)
     first = fn(problem, model, **scale_args)
     if first.status in (Status.OPTIMAL, Status.INFEASIBLE):

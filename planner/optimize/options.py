@@ -18,7 +18,7 @@ planner.errors.ProblemError: `time_limit` must be a positive number of seconds o
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, get_args
 
@@ -27,7 +27,15 @@ import numpy as np
 from planner.errors import ProblemError
 from planner.optimize.exact.milp import DEFAULT_MIP_GAP, SOLVERS
 
-__all__ = ["FORMULATIONS", "METHODS", "Formulation", "Method", "SolverName", "SolverOptions"]
+__all__ = [
+    "FORMULATIONS",
+    "METHODS",
+    "Formulation",
+    "Method",
+    "ModelOptions",
+    "SolverName",
+    "SolverOptions",
+]
 
 Method = Literal["auto", "exact", "heuristic"]
 SolverName = Literal["highs", "cbc", "highs_pulp"]
@@ -202,3 +210,48 @@ class SolverOptions:
     def model_path(self) -> str | None:
         """``write_model`` as a string path, or ``None``."""
         return None if self.write_model is None else os.fspath(self.write_model)
+
+
+@dataclass(frozen=True)
+class ModelOptions:
+    """One solve's model parameters, checked against its problem, and its :class:`SolverOptions`.
+
+    Built by :func:`planner.optimize.dispatch.validate` (the public boundary); the exact
+    and scale methods take it and trust it. Units as in :func:`planner.optimize.solve`:
+    ``radius``, ``hotspot_max_cost`` and the standards' costs in the cost's unit.
+    """
+
+    model: str
+    p: int | None = None
+    radius: float | None = None
+    budget: float | None = None
+    max_sites: int | None = None
+    split: bool = False
+    hotspot_rows: np.ndarray | None = None
+    hotspot_max_cost: np.ndarray | None = None
+    standards: tuple[tuple[float, float], ...] = ()
+    solver_options: SolverOptions = field(default_factory=SolverOptions)
+
+    @property
+    def most_sites(self) -> int | None:
+        """The most sites a plan may open: ``p``, else ``max_sites`` (None: no limit)."""
+        return self.p if self.p is not None else self.max_sites
+
+    @property
+    def has_extras(self) -> bool:
+        """True when hotspot limits or percentile standards apply."""
+        return bool(self.standards) or (
+            self.hotspot_rows is not None and self.hotspot_rows.size > 0
+        )
+
+    @property
+    def side_constraints(self) -> tuple[str, ...]:
+        """Names of the side constraints set (``budget``, ``split``, ``hotspot_rows``,
+        ``standards``): the scale methods take none of them."""
+        named = (
+            ("budget", self.budget is not None),
+            ("split", self.split),
+            ("hotspot_rows", self.hotspot_rows is not None),
+            ("standards", bool(self.standards)),
+        )
+        return tuple(name for name, present in named if present)

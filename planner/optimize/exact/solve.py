@@ -7,7 +7,7 @@ validated :class:`ModelOptions`. Formulations are documented in ``docs/models.md
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -38,7 +38,7 @@ from planner.optimize.exact.milp import (
 )
 from planner.optimize.exact.warmstart import pmedian_incumbent
 from planner.optimize.model_table import COVERAGE_MODELS
-from planner.optimize.options import SolverOptions
+from planner.optimize.options import ModelOptions
 from planner.optimize.problem import Problem
 from planner.optimize.solution import Solution, Status, no_plan, relative_gap
 from planner.optimize.timing import Deadline
@@ -49,34 +49,6 @@ PRESOLVE_OFF_MIN_BINARIES = 50_000
 
 #: Largest demand x site count for which the exact p-median builds a dense warm start.
 WARM_START_MAX_PAIRS = 4_000_000
-
-
-@dataclass(frozen=True)
-class ModelOptions:
-    """Validated options of one solve (see :func:`planner.optimize.solve`)."""
-
-    model: str
-    p: int | None = None
-    radius: float | None = None
-    budget: float | None = None
-    max_sites: int | None = None
-    split: bool = False
-    hotspot_rows: np.ndarray | None = None
-    hotspot_max_cost: np.ndarray | None = None
-    standards: tuple[tuple[float, float], ...] = ()
-    solver_options: SolverOptions = field(default_factory=SolverOptions)
-
-    @property
-    def most_sites(self) -> int | None:
-        """The most sites a plan may open: ``p``, else ``max_sites`` (None: no limit)."""
-        return self.p if self.p is not None else self.max_sites
-
-    @property
-    def has_extras(self) -> bool:
-        """True when hotspot limits or percentile standards apply."""
-        return bool(self.standards) or (
-            self.hotspot_rows is not None and self.hotspot_rows.size > 0
-        )
 
 
 # --------------------------------------------------------------------------- results

@@ -24,6 +24,7 @@ import time
 import numpy as np
 import scipy.sparse as sp
 
+from planner.errors import ProblemError
 from planner.optimize.exact.milp import new_highs
 from planner.optimize.problem import Problem
 from planner.optimize.scale.outcome import no_plan_solution, scale_solution
@@ -360,7 +361,7 @@ def solve_p_center(problem: Problem, p: int, *, time_limit: float | None, seed: 
     t0 = time.perf_counter()
     deadline = np.inf if time_limit is None else t0 + 0.95 * time_limit
     if problem.n_demand * problem.n_sites > P_CENTER_MAX_PAIRS:
-        raise NotImplementedError(P_CENTER_TOO_LARGE)
+        raise ProblemError(f"{P_CENTER_TOO_LARGE}; use method='exact'.")
     rows = np.flatnonzero(problem.weight > 0)
     sites = np.flatnonzero(~problem.excluded)
     cost = problem.stored_cost()

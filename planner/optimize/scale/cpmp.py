@@ -48,6 +48,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from planner.errors import ProblemError
 from planner.optimize.problem import Problem
 from planner.optimize.scale import cpmp_kernels as kern
 from planner.optimize.scale.lagrangian import certified_bound, proof_cut
@@ -101,6 +102,22 @@ class CpmpResult:
     details: dict[str, Any] = field(default_factory=dict)
 
 
+def dense_table_declines(problem: Problem) -> str | None:
+    """Why the dense table of this problem is too large for the method, or None.
+
+    The table holds the served points (weight or load > 0) x the allowed sites; above
+    :data:`MAX_DENSE_PAIRS` pairs :func:`planner.optimize.solve` takes the exact method.
+    """
+    served = int(((problem.weight > 0) | (problem.demand_load > 0)).sum())
+    allowed = int((~problem.excluded).sum())
+    if served * allowed > MAX_DENSE_PAIRS:
+        return (
+            f"capacitated p-median: {served} x {allowed} pairs is above the "
+            f"{MAX_DENSE_PAIRS:,} of its dense table"
+        )
+    return None
+
+
 def build_data(
     problem: Problem, p: int, *, radius: float | None = None, pair_max: np.ndarray | None = None
 ) -> CpmpData:
@@ -109,14 +126,13 @@ def build_data(
     Served points are those with weight or load; ``radius`` (cost unit) and
     ``pair_max`` (per problem row, cost unit) remove pairs beyond them.
     """
+    why = dense_table_declines(problem)
+    if why is not None:
+        raise ProblemError(f"{why}; use method='exact'.")
     w = problem.weight
     load = problem.demand_load
     rows = np.flatnonzero((w > 0) | (load > 0))
     sites = np.flatnonzero(~problem.excluded)
-    if rows.size * sites.size > MAX_DENSE_PAIRS:
-        raise NotImplementedError(
-            f"capacitated p-median: {rows.size} x {sites.size} pairs is above {MAX_DENSE_PAIRS}"
-        )
     stored = problem.stored_cost()
     if sp.issparse(stored):
         sub = sp.csr_array(stored[rows][:, sites])
@@ -580,7 +596,8 @@ def solve_capacitated(
     from planner.optimize import diagnose
     from planner.optimize.check import nearest_open, recompute_objective
     from planner.optimize.exact.milp import DEFAULT_MIP_GAP
-    from planner.optimize.exact.solve import ModelOptions, checked_pairs
+    from planner.optimize.exact.solve import checked_pairs
+    from planner.optimize.options import ModelOptions
     from planner.optimize.solution import Solution, Status
 
     t0 = time.perf_counter()

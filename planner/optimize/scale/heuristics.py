@@ -28,6 +28,7 @@ import scipy.sparse as sp
 
 from planner.errors import InputError, ProblemError
 from planner.optimize.model_table import models_where
+from planner.optimize.options import ModelOptions
 from planner.optimize.problem import Problem
 from planner.optimize.scale.outcome import no_plan_solution, scale_solution
 from planner.optimize.solution import Solution, Status
@@ -38,7 +39,6 @@ __all__ = ["p_median_from_points", "solve_heuristic", "solve_large"]
 #: Models each entry point covers.
 HEURISTIC_MODELS = models_where(methods=("exact", "heuristic"))
 LARGE_MODELS = models_where(scale_method=True)
-_UNSUPPORTED_OPTIONS = ("budget", "split", "hotspot_rows", "hotspot_max_cost", "standards")
 
 
 # --------------------------------------------------------------------------- helpers
@@ -75,14 +75,6 @@ def _check_time(time_limit: float | None) -> float | None:
     if not t > 0:
         raise ProblemError(f"`time_limit` must be > 0 seconds; got {time_limit!r}.")
     return t
-
-
-def _options(options: dict[str, Any], allowed: tuple[str, ...], where: str) -> dict[str, Any]:
-    used = {k: v for k, v in options.items() if v is not None and v is not False and v != []}
-    bad = [k for k in used if k not in allowed]
-    if bad:
-        raise ProblemError(f"option(s) {', '.join(sorted(bad))} not supported by {where}.")
-    return used
 
 
 def _stop_reason(
@@ -314,7 +306,8 @@ def _capacitated(
     seed: int,
     *,
     exact: bool,
-    options: dict[str, Any],
+    target_gap: float = 0.0,
+    mip_gap: float | None = None,
 ) -> Solution:
     """Single-source capacitated p-median (:mod:`planner.optimize.scale.cpmp`)."""
     from planner.optimize.scale.cpmp import MAX_DENSE_PAIRS, solve_capacitated
@@ -332,7 +325,7 @@ def _capacitated(
     return solve_capacitated(
         problem, p, radius=None if radius is None else _check_radius(radius, "capacitated_p_median"),
         time_limit=_check_time(time_limit), seed=seed, exact=exact,
-        mip_gap=options.get("mip_gap"), target_gap=check_target_gap(options.get("target_gap")),
+        mip_gap=mip_gap, target_gap=check_target_gap(target_gap),
         method_name="heuristic" if not exact else None,
     )  # fmt: skip
 
@@ -348,16 +341,21 @@ def solve_heuristic(
     radius: float | None = None,
     time_limit: float | None = None,
     seed: int = 0,
-    **options: Any,
+    neighbours: int | None = None,
+    bound: bool = True,
+    deterministic: bool = False,
 ) -> Solution:
     """A good plan fast: greedy + swap local search, with a certified Lagrangian bound.
+
+    Side constraints (budgets, hotspot limits, standards, split assignment) are not
+    covered: :func:`planner.optimize.solve` refuses them with ``method="heuristic"``.
 
     Parameters
     ----------
     problem
         The problem (dense or sparse cost; sparse absent pairs cannot be served).
     model
-        ``"p_median"`` or ``"mclp"``.
+        ``"p_median"``, ``"mclp"`` or ``"capacitated_p_median"``.
     p
         Number of sites to open (including required ones).
     radius
@@ -369,10 +367,13 @@ def solve_heuristic(
         same plan unless ``details["time_limit_reached"]``; without it, under a time
         limit the swap search goes on beside the bound until the proof or the deadline,
         so an unproven plan can differ from run to run.
-    **options
-        ``neighbours`` (sites kept per demand point), ``bound`` (default True: compute
-        the Lagrangian bound), ``deterministic`` (default False here; ``solve`` passes
-        its own, True by default: work limits instead of the clock, no second thread).
+    neighbours
+        p-median: sites kept per demand point (default: from the size and ``p``).
+    bound
+        p-median: compute the Lagrangian bound and gap (default True).
+    deterministic
+        Work limits instead of the clock and no second thread (default False here;
+        :func:`planner.optimize.solve` passes its own, True by default).
 
     Returns
     -------
@@ -385,63 +386,53 @@ def solve_heuristic(
             "or method='exact'."
         )
     if model == "capacitated_p_median":
-        bad = [k for k in _UNSUPPORTED_OPTIONS if options.get(k) not in (None, False, [], ())]
-        if bad:
-            raise ProblemError(
-                f"the heuristic for 'capacitated_p_median' does not take {', '.join(bad)}; "
-                "use method='exact'."
-            )
-        _options(options, (*_UNSUPPORTED_OPTIONS, "deterministic"), "the capacitated heuristic")
-        return _capacitated(problem, p, radius, time_limit, seed, exact=False, options={})
-    opts = _options(options, ("neighbours", "bound", "deterministic"), "the heuristic method")
+        return _capacitated(problem, p, radius, time_limit, seed, exact=False)
     time_limit = _check_time(time_limit)
-    det = bool(opts.get("deterministic", False))
     if model == "p_median":
         p = _check_p(problem, p, model)
         return _p_median(
-            problem, p, time_limit=time_limit, seed=seed, bound=bool(opts.get("bound", True)),
-            exact=False, neighbours=opts.get("neighbours"), method_name="heuristic",
-            deterministic=det,
+            problem, p, time_limit=time_limit, seed=seed, bound=bool(bound),
+            exact=False, neighbours=neighbours, method_name="heuristic",
+            deterministic=bool(deterministic),
         )  # fmt: skip
     from planner.optimize.scale.cover import solve_mclp
 
     p = _check_p(problem, p, model)
     r = _check_radius(radius, model)
     return solve_mclp(problem, p, r, time_limit=time_limit, seed=seed, exact=False,
-                      method_name="heuristic", deterministic=det)  # fmt: skip
+                      method_name="heuristic", deterministic=bool(deterministic))  # fmt: skip
 
 
-def _unsupported(options: dict[str, Any]) -> bool:
-    return any(options.get(k) not in (None, False, [], ()) for k in _UNSUPPORTED_OPTIONS)
-
-
-def large_declines(problem: Problem, model: str, options: dict[str, Any]) -> str | None:
+def large_declines(problem: Problem, opts: ModelOptions) -> str | None:
     """Why :func:`solve_large` does not take this problem, or None when it does.
 
     :func:`planner.optimize.solve` asks this before calling :func:`solve_large` and
-    routes a declined problem to the exact method. It covers the model table's
-    ``scale_method`` models without budgets, hotspots, standards or split, and a
-    p-center of at most :data:`~planner.optimize.scale.cover.P_CENTER_MAX_PAIRS`
-    pairs. (The capacitated p-median's dense-table limit is checked inside the
-    method, after its feasibility check, and still raises ``NotImplementedError``.)
+    routes a declined problem to the exact method: no routing goes through exceptions.
+    It covers the model table's ``scale_method`` models without budgets, hotspots,
+    standards or split, a p-center of at most
+    :data:`~planner.optimize.scale.cover.P_CENTER_MAX_PAIRS` pairs and a capacitated
+    p-median whose dense table (served points x allowed sites) holds at most
+    :data:`~planner.optimize.scale.cpmp.MAX_DENSE_PAIRS` pairs.
 
     Parameters
     ----------
     problem
         The problem to solve.
-    model
-        Model name.
-    options
-        The keyword options :func:`solve_large` would get.
+    opts
+        The solve's validated model options.
     """
     from planner.optimize.scale.cover import P_CENTER_MAX_PAIRS, P_CENTER_TOO_LARGE
+    from planner.optimize.scale.cpmp import dense_table_declines
 
+    model = opts.model
     if model not in LARGE_MODELS:
         return f"solve_large does not cover model {model!r}"
-    if _unsupported(options):
+    if opts.side_constraints:
         return "solve_large does not cover budgets, hotspots, standards or split"
     if model == "p_center" and problem.n_demand * problem.n_sites > P_CENTER_MAX_PAIRS:
         return P_CENTER_TOO_LARGE
+    if model == "capacitated_p_median":
+        return dense_table_declines(problem)
     return None
 
 
@@ -453,7 +444,10 @@ def solve_large(
     radius: float | None = None,
     time_limit: float | None = None,
     seed: int = 0,
-    **options: Any,
+    neighbours: int | None = None,
+    target_gap: float = 0.0,
+    mip_gap: float | None = None,
+    deterministic: bool = False,
 ) -> Solution:
     """Plan plus certified bound for large problems; proven optimal where the gap closes.
 
@@ -461,43 +455,42 @@ def solve_large(
     fixing, then a Lagrangian branch and bound on the sites left. Set covering: demand
     points sharing a coverage set are merged and dominated rows dropped, then the MILP
     is solved exactly. p-center: binary search over the sorted costs with set-covering
-    checks.
+    checks. Capacitated p-median: :mod:`planner.optimize.scale.cpmp`.
 
     Parameters are those of :func:`solve_heuristic`; ``model`` may also be ``"lscp"``
-    or ``"p_center"``. For ``p_median``, option ``target_gap`` (a share, e.g. 0.001)
-    stops the solve once the certified gap is within it; ``details["stop_reason"]``
-    then says ``"target_gap"`` (else ``"time_limit"`` or ``"search_ended"`` for a plan
-    left unproven). Models, options or sizes this method does not cover raise
-    :class:`NotImplementedError`; :func:`planner.optimize.solve` asks
-    :func:`large_declines` first and sends those to the exact method.
+    or ``"p_center"``. ``target_gap`` (a share, e.g. 0.001; p-median and capacitated
+    p-median) stops the solve once the certified gap is within it;
+    ``details["stop_reason"]`` then says ``"target_gap"`` (else ``"time_limit"`` or
+    ``"search_ended"`` for a plan left unproven). ``mip_gap`` (capacitated p-median)
+    is the relative gap its reduced MILP counts as proven. Side constraints are not
+    covered; :func:`planner.optimize.solve` asks :func:`large_declines` first and sends
+    what it declines to the exact method.
 
     Returns
     -------
     Solution
         ``method`` names what proved the bound (``"lagrangian"``,
         ``"lagrangian+branch_and_bound"``, ``"set_cover_reduction"``, ``"binary_search"``).
+
+    Raises
+    ------
+    ProblemError
+        For a model or size this method does not cover (:func:`large_declines` says
+        which) and for invalid arguments.
     """
-    if model not in LARGE_MODELS or _unsupported(options):
-        raise NotImplementedError(large_declines(problem, model, options))
+    if model not in LARGE_MODELS:
+        raise ProblemError(f"solve_large does not cover model {model!r}; use method='exact'.")
     if model == "capacitated_p_median":
-        opts = _options(
-            options,
-            ("target_gap", "mip_gap", "deterministic", *_UNSUPPORTED_OPTIONS),
-            "solve_large",
-        )
-        opts.pop("deterministic", None)
-        return _capacitated(problem, p, radius, time_limit, seed, exact=True, options=opts)
-    opts = _options(
-        options, ("neighbours", "target_gap", "deterministic", *_UNSUPPORTED_OPTIONS), "solve_large"
-    )
+        return _capacitated(problem, p, radius, time_limit, seed, exact=True,
+                            target_gap=target_gap, mip_gap=mip_gap)  # fmt: skip
     time_limit = _check_time(time_limit)
-    det = bool(opts.get("deterministic", False))
+    det = bool(deterministic)
     if model == "p_median":
         p = _check_p(problem, p, model)
         return _p_median(
             problem, p, time_limit=time_limit, seed=seed, bound=True, exact=True,
-            neighbours=opts.get("neighbours"), method_name="lagrangian",
-            target_gap=check_target_gap(opts.get("target_gap")), deterministic=det,
+            neighbours=neighbours, method_name="lagrangian",
+            target_gap=check_target_gap(target_gap), deterministic=det,
         )  # fmt: skip
     from planner.optimize.scale import cover
 
