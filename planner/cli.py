@@ -468,6 +468,7 @@ def compare(
 ) -> None:
     """Set finished runs side by side: KPIs, sites added/dropped/kept, settings that differ."""
     from planner.evaluate.compare import compare_runs
+    from planner.present.labels import comparison_text
 
     if lang not in ("en", "zh"):
         raise InputError(f"--lang {lang!r}: use en or zh.")
@@ -475,7 +476,7 @@ def compare(
     if as_json:
         echo_json({"ok": True, **comparison.to_dict()})
     elif not quiet:
-        echo(comparison.to_text(language=lang))
+        echo(comparison_text(comparison, language=lang))
 
 
 @app.command()

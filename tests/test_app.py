@@ -638,7 +638,7 @@ def test_streamlit_config_is_headless_private_and_serves_static() -> None:
 def test_every_app_label_has_both_languages() -> None:
     import re
 
-    from planner.i18n import LABELS
+    from planner.present.i18n import LABELS
 
     text = "".join(
         p.read_text(encoding="utf-8") for p in sorted((ROOT / "planner" / "app").rglob("*.py"))

@@ -10,6 +10,7 @@ import tomli_w
 
 from planner.errors import DataError, InputError
 from planner.evaluate.compare import compare_runs, read_run
+from planner.present.labels import comparison_text
 
 
 def _write_run(
@@ -91,13 +92,13 @@ def test_side_by_side(runs: list[Path]) -> None:
 
 def test_text_and_json(runs: list[Path]) -> None:
     c = compare_runs(runs)
-    text = c.to_text()
+    text = comparison_text(c)
     assert "Mean travel (min)" in text
     assert "80.0 %" in text
     assert "90.0 %" in text
     assert "p5: added S03, S09; dropped S07" in text
     assert "model.p: p4=4 | p5=5" in text
-    assert "15分钟" in c.to_text(language="zh")
+    assert "15分钟" in comparison_text(c, language="zh")
     doc = json.loads(json.dumps(c.to_dict()))
     assert doc["reference"] == "p4"
     assert doc["kpis"]["mean_minutes"] == {"p4": 9.5, "p5": 8.25}

@@ -14,13 +14,13 @@ from planner.evaluate.kpis import (
     ServiceStandards,
     baseline_kpis,
     compare_kpis,
-    kpi_label,
     marginal_values,
     plan_kpis,
     weighted_quantile,
 )
 from planner.evaluate.tradeoff import stops_paying_p, tradeoff_curve
 from planner.optimize.solution import Solution
+from planner.present.labels import kpi_label
 
 # 4 demand points x 3 sites, travel minutes. Distance is minutes x 400 m.
 MINUTES = np.array(

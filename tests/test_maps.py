@@ -19,9 +19,9 @@ from map_fixtures import make_inputs, travel
 
 from planner.errors import ConfigError, InputError
 from planner.evaluate.kpis import baseline_kpis, plan_kpis
-from planner.i18n import LABELS, LANGUAGES, t
 from planner.inputs.datums import wgs84_to_gcj02
 from planner.optimize.solution import Solution
+from planner.present.i18n import LABELS, LANGUAGES, t
 from planner.present.maps import (
     BaseMap,
     asset_files,

@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from planner.i18n import check_language, t
+from planner.present.i18n import check_language, t
 
 __all__ = ["tradeoff_spec"]
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Final, Literal
 import numpy as np
 
 from planner.app.state import P_MODELS
-from planner.i18n import check_language, t
+from planner.present.i18n import check_language, t
 
 if TYPE_CHECKING:
     import pandas as pd

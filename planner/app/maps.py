@@ -12,7 +12,7 @@ import pandas as pd
 
 from planner.app.run import AppRun
 from planner.app.tables import name_column
-from planner.i18n import check_language, t
+from planner.present.i18n import check_language, t
 from planner.sanitize import html_text
 
 if TYPE_CHECKING:

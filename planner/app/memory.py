@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from planner.app.state import STEPS
-from planner.i18n import LANGUAGES
+from planner.present.i18n import LANGUAGES
 
 __all__ = ["QUERY_KEYS", "from_query", "load", "save", "settings_path", "to_query"]
 

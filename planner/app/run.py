@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from planner.app.state import P_MODELS
-from planner.i18n import check_language, t
+from planner.present.i18n import check_language, t
 from planner.runs.config import ScenarioConfig
 
 if TYPE_CHECKING:
@@ -140,7 +140,7 @@ def quality_text(solution: Solution, lang: str) -> str:
 def method_text(method: str, lang: str) -> str:
     """How a plan was found (``Solution.method``, e.g. ``"lagrangian+branch_and_bound"``) in
     ``lang``; parts without a label stay as they are."""
-    from planner.i18n import LABELS
+    from planner.present.i18n import LABELS
 
     check_language(lang)
     parts = [

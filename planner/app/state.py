@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from planner.errors import ConfigError
-from planner.i18n import check_language
 from planner.optimize.model_table import models_where
+from planner.present.i18n import check_language
 from planner.runs.config import ScenarioConfig, SolverConfig, scenario_from_dict
 from planner.runs.config import demo_scenario_path as config_demo_path
 

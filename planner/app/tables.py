@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from planner.app.run import AppRun
-from planner.i18n import t
+from planner.present.i18n import t
 from planner.sanitize import markdown_text
 
 if TYPE_CHECKING:
@@ -75,7 +75,7 @@ LIBRARY_COLUMNS: Final = ("name", "created_at", "model", "n_open", "quality", "m
 def library_table(table: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The saved runs, formatted: times without seconds, model and quality in words, shares
     in per cent, minutes with one decimal, no ``None``; columns titled in ``lang``."""
-    from planner.evaluate.kpis import kpi_label
+    from planner.present.labels import kpi_label
 
     if table.empty:
         return table
@@ -134,7 +134,8 @@ def fmt_change(key: str, value: float | None, lang: str) -> str:
 
 def kpi_table(run: AppRun, lang: str) -> pd.DataFrame:
     """The plan's KPIs beside today's centres, with the change, labelled in ``lang``."""
-    from planner.evaluate.kpis import compare_kpis, kpi_label
+    from planner.evaluate.kpis import compare_kpis
+    from planner.present.labels import kpi_label
 
     kpis, base = run.result.kpis, run.result.baseline_kpis
     if kpis is None:
@@ -174,7 +175,7 @@ def headline_metrics(run: AppRun, lang: str) -> list[tuple[str, str, str | None,
     ``colour`` is ``"normal"`` when a larger value is better, ``"inverse"`` when smaller is
     (travel minutes), ``"off"`` for counts.
     """
-    from planner.evaluate.kpis import kpi_label
+    from planner.present.labels import kpi_label
 
     kpis, base = run.result.kpis, run.result.baseline_kpis
     if kpis is None:
@@ -353,7 +354,7 @@ def comparison_tables(
     comparison: Comparison, saved: Sequence[SavedScenario], lang: str
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """KPIs side by side, and each run's sites added, dropped and kept (with names) against the first."""
-    from planner.evaluate.kpis import kpi_label
+    from planner.present.labels import kpi_label
 
     kpis = comparison.kpis.copy()
     labels = []

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import math
 import tomllib
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -185,74 +184,11 @@ class Comparison:
             },
         }
 
-    def to_text(self, *, language: str = "en") -> str:
-        """A plain-text side-by-side table for the terminal."""
-        from planner.evaluate.kpis import kpi_label
-
-        names = [r.name for r in self.runs]
-        lines: list[list[str]] = [["", *names], ["status", *(r.status or "-" for r in self.runs)]]
-        for key, row in self.kpis.iterrows():
-            try:
-                label = kpi_label(str(key), language)
-            except KeyError:
-                label = str(key)
-            lines.append([label, *(_fmt(str(key), row[n]) for n in names)])
-        lines.append(["", *([""] * len(names))])
-        for col, label in (
-            ("n_open", "open sites"),
-            ("kept", f"kept (vs {names[0]})"),
-            ("added", "added"),
-            ("dropped", "dropped"),
-        ):
-            lines.append([label, *(str(self.sites.loc[n, col]) for n in names)])
-        widths = [max(_width(line[i]) for line in lines) for i in range(len(lines[0]))]
-        text = [
-            "  ".join(
-                cell + " " * (widths[i] - _width(cell))
-                if i == 0
-                else " " * (widths[i] - _width(cell)) + cell
-                for i, cell in enumerate(line)
-            ).rstrip()
-            for line in lines
-        ]
-        for n in names[1:]:
-            added = str(self.sites.loc[n, "added_ids"])
-            dropped = str(self.sites.loc[n, "dropped_ids"])
-            if added or dropped:
-                text.append(
-                    f"{n}: added {added.replace(';', ', ') or '-'}; "
-                    f"dropped {dropped.replace(';', ', ') or '-'}"
-                )
-        if not self.settings.empty:
-            text.append("")
-            text.append("settings that differ:")
-            for key, row in self.settings.iterrows():
-                text.append(f"  {key}: " + " | ".join(f"{n}={row[n]!s}" for n in names))
-        return "\n".join(text)
-
-
-def _width(text: str) -> int:
-    """Terminal columns of ``text``: Chinese characters take two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
 
 def _num(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
-
-
-def _fmt(key: str, value: Any) -> str:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "-"
-    v = float(value)
-    if key.endswith("share") or key.endswith("_65plus") or key == "gap":
-        return f"{100 * v:.1f} %"
-    if key == "n_centres":
-        return f"{v:.0f}"
-    if abs(v) >= 1e5:
-        return f"{v:,.0f}"
-    return f"{v:.2f}"
 
 
 def _unique_names(paths: Sequence[Path]) -> list[str]:

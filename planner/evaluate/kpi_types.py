@@ -1,11 +1,10 @@
 """What the KPIs are made of: service standards, the per-plan :class:`PlanKPIs` result and
-its :class:`TravelStats`, KPI labels in Chinese and English, and the weighted quantile
-every travel statistic uses."""
+its :class:`TravelStats`, and the weighted quantile every travel statistic uses (the
+KPIs' labels are in :mod:`planner.present.labels`)."""
 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -17,7 +16,7 @@ import scipy.sparse as sp
 from numpy.typing import ArrayLike
 
 from planner.errors import InputError
-from planner.i18n import t
+from planner.evaluate.notes_text import note_text
 from planner.travel.point_costs import PointCosts
 
 #: A dense travel matrix (``inf`` = cannot serve) or a sparse one (absent = cannot serve).
@@ -175,7 +174,7 @@ class PlanKPIs:
     standards
         The :class:`ServiceStandards` used.
     note_keys
-        The assumptions made (e.g. default zone), as :mod:`planner.i18n` label keys;
+        The assumptions made (e.g. default zone), as keys of :data:`planner.evaluate.notes_text.NOTE_LABELS`;
         read them with :attr:`notes` (English) or :meth:`notes_text`.
     """
 
@@ -207,7 +206,7 @@ class PlanKPIs:
 
     def notes_text(self, lang: str = "zh") -> list[str]:
         """The assumptions made, in ``lang``."""
-        return [t(key, lang, zone=self.standards.default_zone) for key in self.note_keys]
+        return [note_text(key, lang, zone=self.standards.default_zone) for key in self.note_keys]
 
     @property
     def n_centres(self) -> int:
@@ -227,7 +226,7 @@ class PlanKPIs:
         return self.n_hotspots_within_response / self.n_hotspots
 
     def summary(self) -> dict[str, float | None]:
-        """Headline indicators, keyed by stable names (see :func:`kpi_label`).
+        """Headline indicators, keyed by stable names (see :func:`planner.present.labels.kpi_label`).
 
         Distances are in kilometres here; shares are fractions (0-1).
         """
@@ -323,48 +322,6 @@ def _coverage_key(kind: str, threshold: float) -> str:
     if kind == "distance_m":
         return f"within_{threshold:g}m_share"
     return "zone_standard_share"
-
-
-_KEY_LABELS: dict[str, str] = {
-    "n_centres": "kpi_n_centres",
-    "mean_minutes": "kpi_mean_minutes",
-    "median_minutes": "kpi_median_minutes",
-    "p90_minutes": "kpi_p90_minutes",
-    "max_minutes": "kpi_max_minutes",
-    "mean_km": "kpi_mean_km",
-    "median_km": "kpi_median_km",
-    "p90_km": "kpi_p90_km",
-    "max_km": "kpi_max_km",
-    "zone_standard_share": "kpi_zone_standard",
-    "zone_standard_share_65plus": "kpi_zone_standard_65",
-    "faults_within_response_share": "kpi_faults_within_response",
-    "hotspots_within_response_share": "kpi_hotspots_within_response",
-    "unserved_share": "kpi_unserved_share",
-}
-_WITHIN_MIN = re.compile(r"^within_([0-9.e+-]+)min_share(_65plus)?$")
-_WITHIN_M = re.compile(r"^within_([0-9.e+-]+)m_share(_65plus)?$")
-
-
-def kpi_label(key: str, lang: str = "zh") -> str:
-    """The human label of a :meth:`PlanKPIs.summary` key in ``lang``.
-
-    Raises
-    ------
-    KeyError
-        For a key that :meth:`PlanKPIs.summary` never produces.
-    """
-    if key in _KEY_LABELS:
-        return t(_KEY_LABELS[key], lang)
-    m = _WITHIN_MIN.match(key)
-    if m:
-        label = "kpi_within_minutes_65" if m.group(2) else "kpi_within_minutes"
-        return t(label, lang, minutes=m.group(1))
-    m = _WITHIN_M.match(key)
-    if m:
-        km = float(m.group(1)) / 1000.0
-        text = t("kpi_within_km", lang, km=f"{km:g}")
-        return text + (" (65+)" if m.group(2) else "")
-    raise KeyError(f"no KPI named {key!r}")
 
 
 #: Whether a larger value of a summary key is better (for colouring changes).

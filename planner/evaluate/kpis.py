@@ -50,7 +50,6 @@ from planner.evaluate.kpi_types import (
     ServiceStandards,
     TravelStats,
     higher_is_better,
-    kpi_label,
     number_or_none,
     ratio,
     travel_stats,
@@ -65,7 +64,6 @@ __all__ = [
     "TravelStats",
     "baseline_kpis",
     "compare_kpis",
-    "kpi_label",
     "marginal_values",
     "plan_kpis",
     "weighted_quantile",
@@ -674,7 +672,7 @@ def compare_kpis(plan: PlanKPIs, baseline: PlanKPIs) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Index: KPI key (see :func:`kpi_label`); columns ``plan``, ``baseline``,
+        Index: KPI key (see :func:`planner.present.labels.kpi_label`); columns ``plan``, ``baseline``,
         ``change`` (plan - baseline) and ``higher_is_better``. Missing values are NaN.
     """
     if plan.population_total != baseline.population_total:

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from planner.optimize.diagnosis_text import diagnosis_say as say
 from planner.optimize.exact.formulations import Pairs
 from planner.optimize.model_table import COVERAGE_MODELS
 from planner.optimize.problem import Problem
@@ -113,8 +114,6 @@ def explain(
     cost_unit
         Unit of the costs, written after radii and limits (e.g. ``"min"``).
     """
-    from planner.i18n import t
-
     unit = f" {cost_unit}" if cost_unit else ""
 
     def examples(rows: Sequence[int]) -> str:
@@ -123,7 +122,7 @@ def explain(
             for r in list(rows)[:_EXAMPLES]
         ]
         key = "diag_examples_named" if demand_names is not None else "diag_examples_rows"
-        return t(key, lang, items=("、" if lang == "zh" else ", ").join(shown))
+        return say(key, lang, items=("、" if lang == "zh" else ", ").join(shown))
 
     parts: list[str] = []
     for f in findings:
@@ -144,12 +143,12 @@ def explain(
             key = "diag_capacity_short_p"
         if code in ("too_few_sites", "limits_unsettled"):
             what = str(f["limits"])
-            fields["what"] = t(
+            fields["what"] = say(
                 f"diag_limits_{what}", lang, radius=fields.get("radius", ""), unit=unit
             )
-        parts.append(t(key, lang, unit=unit, **fields))
+        parts.append(say(key, lang, unit=unit, **fields))
     if not parts:
-        parts.append(t("diag_combination", lang))
+        parts.append(say("diag_combination", lang))
     end = "。" if lang == "zh" else "."
     return ("；" if lang == "zh" else "; ").join(parts) + end
 

@@ -6,7 +6,7 @@ Every place that asks "does this model take ``p``?", "is it a coverage model?",
 scenario file's model names and settings, the trade-off curve and the app's model
 choices. Adding a model means adding one row here (and its formulation).
 
-The table holds facts only (no words for users: labels live in ``planner.i18n``).
+The table holds facts only (no words for users: labels live in ``planner.present.i18n``).
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import InputError
-from planner.i18n import check_language, t
+from planner.present.i18n import check_language, t
 
 __all__ = ["sweep_svg", "tradeoff_svg"]
 

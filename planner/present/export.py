@@ -35,8 +35,8 @@ from planner.evaluate.catchments import (
 )
 from planner.evaluate.kpis import PlanKPIs
 from planner.files import atomic_path
-from planner.i18n import check_language, t
 from planner.optimize.solution import Solution
+from planner.present.i18n import check_language, t
 
 __all__ = ["GPKG_LAYERS", "export_plan_gpkg"]
 

@@ -23,9 +23,10 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import InputError
-from planner.evaluate.kpis import PlanKPIs, compare_kpis, kpi_label
-from planner.i18n import check_language, t
+from planner.evaluate.kpis import PlanKPIs, compare_kpis
 from planner.present.charts import tradeoff_svg
+from planner.present.i18n import check_language, t
+from planner.present.labels import kpi_label
 
 
 class RobustnessLike(Protocol):

@@ -239,8 +239,8 @@ def report_arguments(
 def diagnosis_document(result: RunResult) -> dict[str, Any]:
     """``diagnosis.json`` of a run without a plan: the solution, why (in Chinese and
     English) and, beside each finding's demand row numbers, the demand points' ids."""
-    from planner.i18n import LANGUAGES
     from planner.optimize.diagnose import findings_of
+    from planner.present.i18n import LANGUAGES
 
     doc = copy.deepcopy(result.solution.to_dict())  # the solution itself stays as it is
     ids = result.inputs.demand["demand_id"].astype(str).tolist()

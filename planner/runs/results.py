@@ -93,8 +93,8 @@ class RunResult:
         ``lang`` (default: the scenario's ``outputs.language``), naming demand points by
         their ``demand_id`` and limits in the scenario's cost unit.
         """
-        from planner.i18n import t
         from planner.optimize.diagnose import explain, findings_of
+        from planner.present.i18n import t
 
         sol = self.solution
         if sol.has_plan:

@@ -19,12 +19,12 @@ from planner.app import run as app_run
 from planner.app import state
 from planner.app.checks import FieldNote
 from planner.errors import PlannerError
-from planner.i18n import t
 from planner.inputs.uploads import (
     new_session_folder,
     read_upload,
     remove_session_folder,
 )
+from planner.present.i18n import t
 from planner.runs.config import ScenarioConfig, load_scenario
 from planner.runs.pipeline import PlanInputs, load_inputs
 from planner.sanitize import markdown_text as md

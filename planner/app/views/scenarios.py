@@ -194,7 +194,7 @@ def library_view(table: Any) -> Any:
 
 
 def show_saved(saved: Any) -> None:
-    from planner.evaluate.kpis import kpi_label
+    from planner.present.labels import kpi_label
 
     lang = ss["lang"]
     doc = saved.kpis

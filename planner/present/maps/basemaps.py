@@ -12,8 +12,8 @@ import numpy as np
 import shapely
 
 from planner.errors import ConfigError
-from planner.i18n import check_language
 from planner.inputs.datums import wgs84_to_gcj02
+from planner.present.i18n import check_language
 
 # --------------------------------------------------------------------------------------
 # base maps

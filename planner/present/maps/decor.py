@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from planner.evaluate.kpis import PlanKPIs, kpi_label
-from planner.i18n import check_language, t
+from planner.evaluate.kpis import PlanKPIs
+from planner.present.i18n import check_language, t
+from planner.present.labels import kpi_label
 from planner.present.maps.elements import (
     CLOSED_COLOUR,
     DENSITY_COLOURS,

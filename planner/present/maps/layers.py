@@ -23,7 +23,7 @@ from planner.evaluate.catchments import (
     utm_crs,
 )
 from planner.evaluate.kpis import PlanKPIs
-from planner.i18n import t
+from planner.present.i18n import t
 from planner.present.maps.elements import (
     CATCHMENT_COLOURS,
     CLOSED_COLOUR,

@@ -144,14 +144,6 @@ OUTPUT_LABELS: Final[dict[str, dict[str, str]]] = {
         "zh": "关闭后平均出行时间增加（分钟）",
         "en": "Mean travel added if closed (min)",
     },
-    "note_hotspots_default": {
-        "zh": "未提供故障热点标记：所有有故障记录的需求点均视为热点",
-        "en": "no hotspot flag given: every demand point with faults counts as a hotspot",
-    },
-    "note_zone_default": {
-        "zh": "未提供分区：所有需求点按“{zone}”处理",
-        "en": "no zone given: every demand point is treated as '{zone}'",
-    },
     "closed_centres": {"zh": "关闭的现有营业厅", "en": "Existing centres closed"},
     "percentage_points": {"zh": "个百分点", "en": " pp"},
     "report_worst_served": {"zh": "出行最远的需求点", "en": "Worst-served demand points"},

@@ -1,9 +1,16 @@
-"""Labels of why there is no plan (:func:`planner.optimize.diagnose.explain`), in Chinese
-(``zh``) and English (``en``)."""
+"""The words for why there is no plan (:func:`planner.optimize.diagnose.explain`), in
+Chinese (``zh``) and English (``en``).
+
+They live with the optimiser that finds the causes, so that a plan-less
+:class:`~planner.optimize.Solution` can say why in ``details["message"]`` without the
+optimiser importing anything above it; :mod:`planner.present.i18n` merges them into its
+one label table."""
 
 from __future__ import annotations
 
 from typing import Final
+
+from planner.languages import say
 
 DIAGNOSIS_LABELS: Final[dict[str, dict[str, str]]] = {
     # --- why there is no plan (planner.optimize.diagnose.explain) ---------------------
@@ -87,3 +94,8 @@ DIAGNOSIS_LABELS: Final[dict[str, dict[str, str]]] = {
         "en": "the solver stopped (time limit?) before finding any plan",
     },
 }
+
+
+def diagnosis_say(key: str, lang: str, /, **fields: object) -> str:
+    """The ``lang`` text of the diagnosis label ``key`` (see :func:`planner.languages.say`)."""
+    return say(DIAGNOSIS_LABELS, key, lang, **fields)
