@@ -381,6 +381,16 @@ SPECIAL_FILE_CASES: list[Case] = [
         ("roads.graphml", "not a regular file"),
     ),
     Case(
+        "road-network-gml-is-vrt-of-etc-passwd",
+        _network_file("roads.gml", lambda path: path.write_text(VRT_PASSWD, encoding="utf-8")),
+        ("roads.gml", "expected XML", "VRT"),
+    ),
+    Case(
+        "road-network-fgb-is-vrt-of-etc-passwd",
+        _network_file("roads.fgb", lambda path: path.write_text(VRT_PASSWD, encoding="utf-8")),
+        ("roads.fgb", "expected a FlatGeobuf", "VRT"),
+    ),
+    Case(
         "road-network-links-to-dev-urandom",
         _network_file("roads.gpkg", _link_to("/dev/urandom")),
         ("/dev/urandom", "not a regular file"),

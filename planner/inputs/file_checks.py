@@ -94,6 +94,9 @@ GDAL_LOCAL_ONLY = {
     "CPL_VSIL_CURL_ALLOWED_EXTENSIONS": ".planner-reads-local-files-only",
 }
 
+#: File suffix -> the content :func:`check_content` expects, for every format the planner
+#: hands to GDAL (layers, road networks' line layers). GraphML and OSM extracts are parsed
+#: by the planner's own readers and are not here.
 SUFFIX_KINDS = {
     ".geojson": "geojson",
     ".json": "geojson",
@@ -104,7 +107,13 @@ SUFFIX_KINDS = {
     ".geoparquet": "parquet",
     ".csv": "csv",
     ".txt": "csv",
+    ".gml": "xml",
+    ".kml": "xml",
+    ".fgb": "fgb",
 }
+#: Content kinds the layer reader (demand, sites, boundary) accepts; GML, KML and
+#: FlatGeobuf are read for road networks only.
+LAYER_KINDS = frozenset({"geojson", "gpkg", "shp", "zip", "parquet", "csv"})
 
 
 def sniff(head: bytes) -> str:

@@ -33,6 +33,7 @@ from planner.errors import DataError
 from planner.inputs.file_checks import (
     DRIVERS,
     EXPECTED_CONTENT,
+    LAYER_KINDS,
     SHAPEFILE_PARTS,
     SUFFIX_KINDS,
     check_content,
@@ -387,7 +388,7 @@ def read_layer(
         raise DataError(f"{what} path {p} is a folder; give the file itself.")
     check_regular_file(p, what=what)
     kind = SUFFIX_KINDS.get(p.suffix.lower())
-    if kind is None:
+    if kind not in LAYER_KINDS:
         raise DataError(
             f"{what} file {p}: unknown format {p.suffix!r}; use .geojson, .gpkg, .shp, .zip "
             "(zipped Shapefile), .parquet or .csv."

@@ -39,19 +39,6 @@ Unsnapped = Literal["straight_line", "drop"]
 Component = Literal["largest", "all"]
 _LINE_SUFFIXES = frozenset({".gpkg", ".shp", ".geojson", ".json", ".fgb", ".gml", ".kml", ".zip"})
 
-#: Road file suffix -> the content check of :func:`planner.inputs.file_checks.check_content` (the
-#: formats GDAL opens; GraphML and OSM extracts are parsed by our own readers).
-_CONTENT_KINDS = {
-    ".gml": "xml",
-    ".kml": "xml",
-    ".gpkg": "gpkg",
-    ".geojson": "geojson",
-    ".json": "geojson",
-    ".shp": "shp",
-    ".zip": "zip",
-    ".fgb": "fgb",
-}
-
 
 class RoutingWarning(UserWarning):
     """Some points could not be routed on the network (or sit on a small, cut-off part of it).
@@ -239,7 +226,12 @@ def read_road_network(
     ConfigError
         ``speeds`` names an unknown mode or a non-positive speed.
     """
-    from planner.inputs.file_checks import check_content, check_regular_file, check_zip
+    from planner.inputs.file_checks import (
+        SUFFIX_KINDS,
+        check_content,
+        check_regular_file,
+        check_zip,
+    )
     from planner.sanitize import check_plain_path
 
     p = check_plain_path(path, what="road network")
@@ -249,7 +241,7 @@ def read_road_network(
     check_regular_file(p, what="road network")
     name = p.name.lower()
     if p.is_file():  # GDAL picks drivers by content: check it is what the name says
-        kind = _CONTENT_KINDS.get(p.suffix.lower())
+        kind = SUFFIX_KINDS.get(p.suffix.lower())
         if kind is not None:
             check_content(p, kind, what="road network")
         if kind == "zip":
