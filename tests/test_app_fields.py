@@ -285,3 +285,20 @@ def test_snap_notes_say_what_happens_to_far_points() -> None:
     assert "straight lines" in notes["max_snap_m"][1].text
     drop = checks.snap_notes(near, far, max_snap_m=500, unsnapped="drop", lang="zh")
     assert "无法到达" in drop["max_snap_m"][1].text
+
+
+def test_capacity_not_given_yet_is_asked_for_beside_the_field(env: Path) -> None:
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.run()
+    at.radio(key="lang").set_value("zh").run()
+    at.radio(key="step").set_value("model").run()
+    at.selectbox(key="model_name").set_value("capacitated_p_median").run()
+    at.number_input(key="capacity").set_value(0.0).run()
+    ok(at)
+    assert "无法继续" not in texts(at, "error")  # no scenario-file error above the page
+    assert "请填写每个营业厅的容量" in texts(at, "error")
+    assert "总需求" in texts(at, "caption")  # the total it must carry, beside it
+    assert blocked(at)
+    at.number_input(key="capacity").set_value(1e9).run()
+    assert texts(at, "error") == ""
+    assert not blocked(at)

@@ -102,7 +102,9 @@ def model_notes(
             each=_n(total / max(p, 1)),
             p=p,
         )
-        if cap > 0 and p > 0 and cap * p < total * (1 - 1e-9):
+        if cap <= 0:
+            note("capacity", "error", "app_check_capacity_needed", each=_n(total / max(p, 1)))
+        elif p > 0 and cap * p < total * (1 - 1e-9):
             note(
                 "capacity",
                 "error",

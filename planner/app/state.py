@@ -426,11 +426,8 @@ def config_from_state(
         model["radius"] = primary
     if model_name == "capacitated_p_median":
         capacity = float(state.get("capacity", 0.0) or 0.0)
-        if capacity <= 0:
-            raise ConfigError(
-                "model.capacity: the capacitated model needs a capacity per centre > 0."
-            )
-        model["capacity"] = capacity
+        # 0 = not given yet: the Model step asks for it beside the field (Run stays off)
+        model["capacity"] = capacity if capacity > 0 else None
     if model_name == "facility_location":
         model["opening_cost"] = float(state.get("opening_cost", 0.0) or 0.0)
         budget = float(state.get("budget", 0.0) or 0.0)

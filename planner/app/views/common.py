@@ -70,7 +70,24 @@ def show_table(frame: Any, **kwargs: Any) -> None:
     are shown (and downloaded) with a leading ``'``, as in the planner's CSV files
     (:func:`planner.sanitize.csv_safe_frame`).
     """
+    if "column_config" not in kwargs:
+        kwargs["column_config"] = grouped_numbers(frame)
     st.dataframe(table_safe_frame(frame), **kwargs)
+
+
+def grouped_numbers(frame: Any) -> dict[str, Any]:
+    """Column settings that print numbers of 1,000 and more with thousands separators
+    (``694,721``, not ``694721``), in the reader's locale."""
+    import pandas as pd
+
+    out: dict[str, Any] = {}
+    for name in frame.columns:
+        column = frame[name]
+        if pd.api.types.is_bool_dtype(column) or not pd.api.types.is_numeric_dtype(column):
+            continue
+        if column.abs().max() >= 1000:
+            out[str(name)] = st.column_config.NumberColumn(format="localized")
+    return out
 
 
 #: A signed quantity as the app's tables print it (``+0.8 pp``, ``-2.5 min``, ``+3 %``):

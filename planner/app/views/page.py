@@ -218,11 +218,12 @@ def main() -> None:
     inputs = loaded_inputs(config)
     notes = field_notes(config, inputs)
     add_datum_notes(reads, inputs)
-    blocked = [f"{e} ({step_label('model')})" for e in checks.errors(notes)]
-    blocked += [f"{e} ({step_label('travel')})" for e in checks.errors(network_notes)]
+    at = "{e}（{where}）" if ss.get("lang") == "zh" else "{e} ({where})"
+    blocked = [at.format(e=e, where=step_label("model")) for e in checks.errors(notes)]
+    blocked += [at.format(e=e, where=step_label("travel")) for e in checks.errors(network_notes)]
     for slot, read in reads.items():
         where = f"{step_label('data')} · {tr(f'app_slot_{slot}')}"
-        blocked += [f"{e} ({where})" for e in read.errors()]
+        blocked += [at.format(e=e, where=where) for e in read.errors()]
     if blocked:
         ss.pop("_run_requested", None)
     # Fixed slots: the page keeps the same layout whether or not a run or an error is shown,

@@ -161,16 +161,17 @@ def step_results(config: ScenarioConfig | None) -> None:
         st.iframe(page, height=660, alt=tr("app_plan_map"))
     except PlannerError as exc:
         show_error(exc)
-    c1, c2 = st.columns(2)
-    with c1:
-        st.subheader(tr("app_kpis"))
-        show_table(tables.kpi_table(run, lang), hide_index=True, width="stretch")
-        notes = run.result.kpis.notes_text(lang) if run.result.kpis is not None else []
-        for note in notes:
-            st.caption(note)
-    with c2:
-        st.subheader(tr("app_sites_table"))
-        show_table(tables.site_table(run, lang), hide_index=True, width="stretch")
+    # One above the other, each the page's width: side by side they cut off their last columns.
+    st.subheader(tr("app_kpis"))
+    show_table(tables.kpi_table(run, lang), hide_index=True, width="stretch", height="content")
+    notes = run.result.kpis.notes_text(lang) if run.result.kpis is not None else []
+    for note in notes:
+        st.caption(note)
+    st.subheader(tr("app_sites_table"))
+    sites = tables.site_table(run, lang)
+    show_table(
+        sites, hide_index=True, width="stretch", height="content" if len(sites) <= 25 else "auto"
+    )
     show_tradeoff(run)
     st.subheader(tr("app_worst"))
     st.slider(tr("app_n_worst"), min_value=1, max_value=10, key="n_worst")

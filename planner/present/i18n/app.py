@@ -482,6 +482,10 @@ APP_LABELS: Final[dict[str, dict[str, str]]] = {
         "zh": "单位与需求权重相同。总需求 {total}；{p} 个营业厅平均每个须承担 {each}。",
         "en": "In demand-weight units. Total demand {total}; {p} centres carry {each} each on average.",
     },
+    "app_check_capacity_needed": {
+        "zh": "请填写每个营业厅的容量（需求权重单位，至少约 {each}）。",
+        "en": "Enter the capacity of each centre (demand-weight units; at least about {each}).",
+    },
     "app_check_capacity_short": {
         "zh": "{p} 个营业厅 × 容量 {cap} = {room}，小于总需求 {total}：请提高容量或 p。",
         "en": "{p} centres × capacity {cap} = {room}, less than the total demand {total}: "
