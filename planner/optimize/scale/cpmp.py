@@ -29,9 +29,14 @@ assignment with a two-step ejection chain and shift/swap moves
 (:func:`planner.optimize.cpmp_kernels.assign`); the best plan then goes through a site
 swap search (one open site out, one closed site in, the points re-assigned).
 
-**Exact finish.** The pairs and sites left after fixing form a reduced MILP, solved by
-HiGHS from the best plan; its bound is valid for the full problem up to the
-incumbent, so the final bound is ``max(L, min(incumbent, MILP bound))``.
+**Exact finish.** With whole-number loads and capacities (exact knapsacks), a
+Lagrangian branch and bound on the fixed problem
+(:mod:`planner.optimize.scale.cpmp_bnb`): the knapsack bound alone stays up to 6 %
+below the optimum on tight instances, and branching on sites, then on pairs, closes
+that gap far faster than an LP-based MILP (pmedcap08: 3 s of CPU against 33 s for
+HiGHS on the full model). Otherwise the pairs and sites left after fixing form a
+reduced MILP, solved by HiGHS from the best plan. Either bound is valid for the full
+problem up to the incumbent, so the final bound is ``max(L, min(incumbent, bound))``.
 
 All decisions use iteration and evaluation counts, not the clock: without a time limit
 the same input and seed give the same plan, bound and gap. A time limit stops whichever
@@ -51,6 +56,7 @@ import scipy.sparse as sp
 from planner.errors import ProblemError
 from planner.optimize.problem import Problem
 from planner.optimize.scale import cpmp_kernels as kern
+from planner.optimize.scale.cpmp_bnb import branch_and_bound
 from planner.optimize.scale.lagrangian import certified_bound, proof_cut
 
 #: Largest (served demand points) x (allowed sites) this method holds as a dense matrix.
@@ -67,6 +73,8 @@ _MAX_REPAIRS = 250
 _SWAP_EVALS = 30_000
 _FIRST_SWAP_EVALS = 1_000
 _PASSES = 20
+_BNB_ROOT_STEPS = 200
+_BNB_SHARE = 0.97
 
 
 @dataclass(frozen=True, eq=False)
@@ -225,6 +233,14 @@ class _Search:
             self.plan = np.sort(open_sites)
             self.asg = self._asg.copy()
         return float(total)
+
+    def offer(self, open_sites: np.ndarray, asg: np.ndarray, total: float) -> None:
+        """Keep a complete plan found elsewhere (branch and bound) if it is better."""
+        total = float(self.d.cost[np.arange(asg.size), asg].sum())
+        if total < self.upper - 1e-9 * max(abs(self.upper), 1.0) and math.isfinite(total):
+            self.upper = total
+            self.plan = np.sort(open_sites)
+            self.asg = asg.astype(np.int64, copy=True)
 
     def repair(self, selected: np.ndarray) -> None:
         """Turn a relaxation's site set into a plan (each set once)."""
@@ -430,6 +446,16 @@ def solve_cpmp(
     close_enough = math.isfinite(s.upper) and s.upper - bound <= target_gap * abs(s.upper)
     if close_enough and not proven:
         details["stop_reason"] = "target_gap"
+    if (
+        exact
+        and data.whole_loads
+        and s.plan is not None
+        and not proven
+        and not close_enough
+        and not deadline.over(0.95)
+    ):
+        proven, bound = _branch_and_bound(s, best_lam, bound, deadline, details)
+        method = "lagrangian+branch-and-bound"
     # without a plan the MILP runs in the heuristic too: it finds one or proves there is none
     if (exact or s.plan is None) and not proven and not close_enough and not deadline.over(0.95):
         milp_out = _reduced_milp(s, deadline, mip_gap=mip_gap, verbose=verbose, details=details)
@@ -453,6 +479,24 @@ def solve_cpmp(
         method=method,
         details=details,
     )
+
+
+def _branch_and_bound(
+    s: _Search, lam: np.ndarray, bound: float, deadline: _Deadline, details: dict[str, Any]
+) -> tuple[bool, float]:
+    """Lagrangian branch and bound on the fixed problem (exact knapsacks); (proven, bound)."""
+    d = s.d
+    out = branch_and_bound(
+        s.cost, s.usable, s.forced, d.load, d.cap, d.p, integral=d.integral, lam=lam,
+        incumbent=s, root_steps=_BNB_ROOT_STEPS, stop=lambda: deadline.over(_BNB_SHARE),
+    )  # fmt: skip
+    details["branch_and_bound"] = {
+        "complete": out.complete, "nodes": out.nodes, "site_nodes": out.site_nodes,
+        "steps": out.steps,
+    }  # fmt: skip
+    if out.complete:
+        return True, s.upper
+    return False, max(bound, certified_bound(out.bound, s.upper, d.integral))
 
 
 def _reduced_milp(
