@@ -227,7 +227,7 @@ def test_pmedcap_needing_branching_is_proven(name: str) -> None:
     """The knapsack bound stays below the optimum (771.7 against 820 on 08): branching proves it."""
     inst = read_pmedcap(PMEDCAP / f"{name}.txt")
     problem = inst.to_problem()
-    sol = solve(problem, MODEL, p=inst.p, method="auto")
+    sol = solve(problem, MODEL, p=inst.p, options=SolverOptions(method="auto"))
     assert check_solution(problem, sol, model=MODEL, p=inst.p) == []
     assert sol.status is Status.OPTIMAL
     assert sol.objective == pytest.approx(inst.optimum)
