@@ -20,7 +20,14 @@ import numpy as np
 
 from planner.errors import InputError
 
-__all__ = ["atomic_path", "atomic_write_text", "file_sha256", "json_safe", "toml_safe"]
+__all__ = [
+    "atomic_path",
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "file_sha256",
+    "json_safe",
+    "toml_safe",
+]
 
 
 @contextmanager
@@ -42,6 +49,31 @@ def atomic_path(path: Path, *, suffix: str = ".tmp") -> Iterator[Path]:
         raise
 
 
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` via a temporary file in the same folder, then rename.
+
+    Parameters
+    ----------
+    path
+        Target file; its folder must exist (else :class:`~planner.errors.InputError`).
+    data
+        The file's content, written as is.
+    """
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise InputError(f"cannot write {str(path)!r}: folder {str(path.parent)!r} does not exist.")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        # mkstemp makes the file private (0600); give it the usual mode of a document.
+        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 def atomic_write_text(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` via a temporary file in the same folder, then rename.
 
@@ -52,19 +84,7 @@ def atomic_write_text(path: Path, text: str) -> None:
     text
         Written as UTF-8 with ``\\n`` line endings.
     """
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise InputError(f"cannot write {str(path)!r}: folder {str(path.parent)!r} does not exist.")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        # mkstemp makes the file private (0600); give it the usual mode of a document.
-        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write_bytes(path, text.encode("utf-8"))
 
 
 def file_sha256(path: Path) -> str:

@@ -661,6 +661,7 @@ def test_every_app_label_has_both_languages() -> None:
     dynamic += [f"app_mode_{m}" for m in ("drive", "ebike", "walk")]
     dynamic += [f"app_method_{m}" for m in ("auto", "exact", "heuristic")]
     dynamic += [f"app_source_{s}" for s in ("demo", "upload")]
+    dynamic += [f"app_download_{k}" for k in downloads.RUN_DOWNLOADS]
     for key in dynamic:
         assert set(LABELS[key]) == {"zh", "en"}, key
         assert LABELS[key]["zh"]

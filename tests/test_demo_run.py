@@ -122,8 +122,8 @@ def test_failed_run_leaves_nothing(tmp_path: Path, demo_config, demo_inputs, mon
     def boom(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise OSError("disk full")
 
-    # The map is written after kpis.json, assignment.csv and plan.gpkg: fail there.
-    monkeypatch.setattr(planner.present.maps, "save_map_html", boom)
+    # The map is made after kpis.json, assignment.csv and plan.gpkg: fail there.
+    monkeypatch.setattr(planner.present.maps, "map_html", boom)
     cfg = demo_config.model_copy(
         update={"outputs": demo_config.outputs.model_copy(update={"tradeoff_max_p": None})}
     )

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import io
 import json
-import tempfile
 import zipfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from planner.app.maps import result_map, result_map_html
 from planner.app.run import AppRun
 from planner.app.state import (
     CRS_CHOICES,
@@ -83,51 +81,19 @@ def scenario_bundle(config: ScenarioConfig) -> bytes:
     return buf.getvalue()
 
 
-def kpis_document(run: AppRun) -> dict[str, Any]:
-    """The run's ``kpis.json`` document (:func:`planner.runs.outputs.kpis_document`, the
-    builder :func:`~planner.runs.outputs.write_outputs` uses), with the app's curve."""
-    from planner.runs.outputs import kpis_document as build
-
-    return build(run.result, run.curve)
-
-
-def _json_bytes(doc: Any) -> bytes:
-    return json.dumps(json_safe(doc), ensure_ascii=False, indent=2).encode("utf-8")
-
-
-def report_page(run: AppRun, lang: str, *, basemap: str = "osm") -> str:
-    """The proposal (``report.html``) of the run in ``lang``, with the trade-off curve if swept."""
-    from planner.present.maps import map_html
-    from planner.present.report import report_html
-    from planner.runs.outputs import report_arguments
-
-    result = run.result
-    if result.kpis is None:
-        raise InputError(
-            "the run has no plan, so there is no report; change the settings and run again."
-        )
-    small = result_map(run, lang, basemap=basemap, kpi_panel=False, height="100%")
-    return report_html(
-        **report_arguments(result, language=lang, tradeoff=run.curve, map_page=map_html(small))
-    )
-
-
-def geopackage_bytes(run: AppRun, lang: str) -> bytes:
-    """The plan as a GeoPackage (:func:`planner.present.export.export_plan_gpkg`)."""
-    from planner.present.export import export_plan_gpkg
-
-    result = run.result
-    with tempfile.TemporaryDirectory(prefix="planner-gpkg-") as tmp:
-        path = Path(tmp) / "plan.gpkg"
-        export_plan_gpkg(
-            path,
-            demand=result.inputs.demand,
-            sites=result.inputs.sites,
-            open_sites=result.solution,
-            kpis=result.kpis,
-            language=lang,
-        )
-        return path.read_bytes()
+#: The run's files the app offers, in button order: keys of
+#: :func:`planner.runs.outputs.output_files` (``sites`` and ``bundle`` are the app's own).
+RUN_DOWNLOADS: Final = (
+    "map",
+    "report",
+    "geopackage",
+    "assignment",
+    "sites",
+    "chosen_sites",
+    "kpis",
+    "diagnosis",
+    "bundle",
+)
 
 
 def download_files(
@@ -135,46 +101,36 @@ def download_files(
 ) -> dict[str, tuple[str, str, Callable[[], bytes]]]:
     """The run's downloads: ``{key: (file name, MIME type, make bytes)}`` (made only when asked).
 
-    Keys: ``map`` (map.html), ``report`` (report.html), ``geopackage`` (plan.gpkg),
-    ``assignment`` (assignment.csv), ``sites`` (chosen_sites.csv), ``kpis``
-    (kpis.json), ``bundle`` (scenario.toml with paths relative to it and a copy of
-    every layer under ``data/``, zip: a scenario file alone would name this session's
-    private upload folder, which works nowhere else).
-    Without a plan only the scenario files are offered.
+    The run's files come from :func:`planner.runs.outputs.output_files`, the builder
+    ``planner run`` writes its folder with, so a download and the file in a run folder
+    are the same bytes (for the same language, base map and trade-off curve): ``map``
+    (map.html), ``report`` (report.html), ``geopackage`` (plan.gpkg), ``assignment``
+    (assignment.csv), ``chosen_sites`` (chosen_sites.geojson), ``kpis`` (kpis.json);
+    without a plan ``diagnosis`` (diagnosis.json, why). The app adds ``sites`` (the
+    open-centres table of the page, chosen_sites.csv) and ``bundle`` (scenario.toml with
+    paths relative to it and a copy of every layer under ``data/``, zip: a scenario file
+    alone would name this session's private upload folder, which works nowhere else).
     """
-    from planner.runs.outputs import assignment_table
+    from planner.runs.outputs import output_files
 
-    config = run.config
-    out: dict[str, tuple[str, str, Callable[[], bytes]]] = {}
+    files = {
+        key: (f.name, f.mime, f.make)
+        for key, f in output_files(
+            run.result, curve=run.curve, language=lang, basemap=basemap
+        ).items()
+    }
     if run.result.kpis is not None:
-        out["map"] = (
-            "map.html",
-            "text/html",
-            lambda: result_map_html(run, lang, basemap=basemap, height="100%").encode("utf-8"),
-        )
-        out["report"] = (
-            "report.html",
-            "text/html",
-            lambda: report_page(run, lang, basemap=basemap).encode("utf-8"),
-        )
-        out["geopackage"] = (
-            "plan.gpkg",
-            "application/geopackage+sqlite3",
-            lambda: geopackage_bytes(run, lang),
-        )
-        out["assignment"] = (
-            "assignment.csv",
-            "text/csv",
-            lambda: csv_bytes(assignment_table(run.result)),
-        )
-        out["sites"] = (
+        files["sites"] = (
             "chosen_sites.csv",
             "text/csv",
             lambda: csv_bytes(site_table(run, lang)),
         )
-        out["kpis"] = ("kpis.json", "application/json", lambda: _json_bytes(kpis_document(run)))
-    out["bundle"] = ("scenario_bundle.zip", "application/zip", lambda: scenario_bundle(config))
-    return out
+    files["bundle"] = (
+        "scenario_bundle.zip",
+        "application/zip",
+        lambda: scenario_bundle(run.config),
+    )
+    return {key: files[key] for key in RUN_DOWNLOADS if key in files}
 
 
 # --------------------------------------------------------------------------------------
@@ -194,7 +150,7 @@ def save_run(
     with a copy of each of its layers (:func:`library_copy`), which its scenario file names."""
     import tomli_w
 
-    from planner.runs.outputs import lock_document
+    from planner.runs.outputs import kpis_document, lock_document
 
     result = run.result
     if not result.solution.has_plan:
@@ -219,7 +175,7 @@ def save_run(
         name,
         scenario_toml=scenario_toml(result.config, paths=kept),
         lock_toml=tomli_w.dumps(toml_safe(json_safe(lock_document(result)))),
-        kpis=kpis_document(run),
+        kpis=kpis_document(result, run.curve),
         open_site_ids=[str(s["site_id"]) for s in sites],
         sites=sites,
         map_html=map_page,

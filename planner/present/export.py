@@ -18,6 +18,7 @@ failure never leaves half a GeoPackage.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -62,6 +63,16 @@ def _finite_or_nan(values: np.ndarray) -> np.ndarray:
     return out
 
 
+def _set_last_change(path: Path, when: dt.datetime) -> None:
+    """Set every layer's ``gpkg_contents.last_change`` (GeoPackage's UTC timestamp format)."""
+    import sqlite3
+    from contextlib import closing
+
+    stamp = when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    with closing(sqlite3.connect(path)) as db, db:
+        db.execute("UPDATE gpkg_contents SET last_change = ?", (stamp,))
+
+
 def export_plan_gpkg(
     path: str | os.PathLike[str],
     *,
@@ -71,6 +82,7 @@ def export_plan_gpkg(
     assignment: ArrayLike | None = None,
     kpis: PlanKPIs | None = None,
     language: str = "zh",
+    last_change: dt.datetime | None = None,
 ) -> Path:
     """Write the plan to a GeoPackage (overwriting ``path``).
 
@@ -89,6 +101,10 @@ def export_plan_gpkg(
     language
         Language of the ``status`` text column (``"zh"`` or ``"en"``); names are
         written in both languages whatever this is.
+    last_change
+        When the plan was made (timezone-aware), for each layer's ``last_change`` in
+        ``gpkg_contents``; default when the file is written. With it, the same plan
+        gives the same file.
 
     Returns
     -------
@@ -202,6 +218,8 @@ def export_plan_gpkg(
         try:
             for name, gdf in layers:
                 pyogrio.write_dataframe(gdf, tmp, layer=name, driver="GPKG")
+            if last_change is not None:
+                _set_last_change(tmp, last_change)
         finally:  # SQLite's journal files beside the temporary GeoPackage
             for leftover in (tmp.with_name(tmp.name + "-wal"), tmp.with_name(tmp.name + "-shm")):
                 leftover.unlink(missing_ok=True)

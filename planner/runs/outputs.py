@@ -1,5 +1,8 @@
 """The files a run writes: map, report, GeoPackage, KPIs, assignment, lock file.
 
+:func:`output_files` is the one builder of them (by key: name, MIME type, bytes made
+when asked): :func:`write_outputs` writes its files and the app's download buttons
+hand out the same ones, so a downloaded file and the run folder's never differ.
 :func:`write_outputs` writes into a folder it is given; :func:`planner.runs.pipeline.run_scenario`
 gives it a temporary folder and renames it into place afterwards, so that a
 failure anywhere here leaves no half-written output.
@@ -11,7 +14,9 @@ import copy
 import json
 import os
 import platform
+import tempfile
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -21,9 +26,9 @@ import numpy as np
 import pandas as pd
 import tomli_w
 
-from planner.files import file_sha256, json_safe, toml_safe
+from planner.files import atomic_write_bytes, file_sha256, json_safe, toml_safe
 from planner.runs.options import SolveArgs, solve_options
-from planner.sanitize import write_csv
+from planner.sanitize import csv_bytes
 
 if TYPE_CHECKING:
     from planner.runs.results import RunResult
@@ -255,8 +260,8 @@ def kpis_document(result: RunResult, curve: pd.DataFrame | None = None) -> dict[
     """The ``kpis.json`` document of a run: the solution, the plan's and the baseline's
     KPIs and their comparison, the trade-off ``curve`` (if given), travel note, flags.
 
-    One builder for :func:`write_outputs` and the app's download, so both files are the
-    same document. Without a plan ``plan`` and ``comparison`` are ``None``.
+    ``kpis.json`` of :func:`output_files` (the run folder and the app's download); the
+    app's scenario library keeps it too. Without a plan ``plan`` and ``comparison`` are ``None``.
     """
     from planner.evaluate.kpis import compare_kpis
 
@@ -280,74 +285,175 @@ def kpis_document(result: RunResult, curve: pd.DataFrame | None = None) -> dict[
     return doc
 
 
-def write_outputs(result: RunResult, folder: Path) -> dict[str, Path]:
-    """Write every output of a solved run into ``folder``; return them by name."""
-    folder = Path(folder)
-    written: dict[str, Path] = {}
+@dataclass(frozen=True)
+class OutputFile:
+    """One output of a run: its file name, MIME type and how to make its bytes.
+
+    Attributes
+    ----------
+    name
+        The file's name in a run folder, e.g. ``"map.html"``.
+    mime
+        Its MIME type (for a download).
+    make
+        Makes the file's bytes; called only when the file is wanted (written or downloaded).
+    """
+
+    name: str
+    mime: str
+    make: Callable[[], bytes]
+
+
+def _json_bytes(doc: Any) -> bytes:
+    return json.dumps(json_safe(doc), ensure_ascii=False, indent=2).encode("utf-8")
+
+
+def _written_by_gdal(name: str, write: Callable[[Path], object]) -> bytes:
+    """The bytes of a file a GDAL writer makes (it needs a path): written in a private
+    temporary folder under its own ``name`` (GeoJSON keeps it as the layer name)."""
+    with tempfile.TemporaryDirectory(prefix="planner-output-") as tmp:
+        path = Path(tmp) / name
+        write(path)
+        return path.read_bytes()
+
+
+def output_files(
+    result: RunResult,
+    *,
+    curve: pd.DataFrame | None = None,
+    language: str | None = None,
+    basemap: str | None = None,
+) -> dict[str, OutputFile]:
+    """Every output of a run, by key: the one builder of the run folder and the app's downloads.
+
+    :func:`write_outputs` writes these files and the app's download buttons hand them
+    out, so the same run, ``curve``, ``language`` and ``basemap`` give the same bytes:
+    the report's time and the GeoPackage's ``last_change`` are when the run was solved
+    (``result.solved_at``), map element ids are numbered. Only ``scenario.lock.toml``
+    says when it was written (``written_at``); the app does not offer it.
+
+    Parameters
+    ----------
+    result
+        The run.
+    curve
+        The trade-off over ``p`` (:func:`tradeoff`) for ``kpis.json`` and the report;
+        None leaves it out.
+    language
+        ``"zh"`` or ``"en"`` for the map, report and GeoPackage; default the scenario's
+        ``outputs.language``.
+    basemap
+        Base map of the maps; default the scenario's ``outputs.basemap``.
+
+    Returns
+    -------
+    dict of str to OutputFile
+        With a plan: ``lock`` (scenario.lock.toml), ``kpis`` (kpis.json), ``assignment``
+        (assignment.csv, spreadsheet-safe), ``chosen_sites`` (chosen_sites.geojson),
+        ``geopackage`` (plan.gpkg), ``map`` (map.html, standalone and offline-safe) and
+        ``report`` (report.html). Without a plan: ``lock`` and ``diagnosis``
+        (diagnosis.json, why), nothing that pretends to be a plan.
+    """
+    from planner.i18n import check_language
+
     cfg = result.config
-    sol = result.solution
+    lang = check_language(cfg.outputs.language if language is None else language)
+    base = cfg.outputs.basemap if basemap is None else basemap
 
-    lock = folder / "scenario.lock.toml"
-    lock.write_text(tomli_w.dumps(toml_safe(lock_document(result))), encoding="utf-8")
-    written["lock"] = lock
+    def lock() -> bytes:
+        return tomli_w.dumps(toml_safe(lock_document(result))).encode("utf-8")
 
-    if not sol.has_plan:
-        # No plan: say why (the diagnosis), write nothing that pretends to be a plan.
-        (folder / "diagnosis.json").write_text(
-            json.dumps(json_safe(diagnosis_document(result)), ensure_ascii=False, indent=2),
-            encoding="utf-8",
+    files = {"lock": OutputFile("scenario.lock.toml", "application/toml", lock)}
+    if not result.solution.has_plan:
+        files["diagnosis"] = OutputFile(
+            "diagnosis.json", "application/json", lambda: _json_bytes(diagnosis_document(result))
         )
-        written["diagnosis"] = folder / "diagnosis.json"
-        return written
+        return files
 
-    from planner.present.export import export_plan_gpkg
-    from planner.present.maps import map_html, plan_map, save_map_html
-    from planner.present.report import write_report
-
-    inputs = result.inputs
-    lang = cfg.outputs.language
-    curve = tradeoff(result) if cfg.outputs.report else None
-
-    doc = kpis_document(result, curve)
-    kpis_path = folder / "kpis.json"
-    kpis_path.write_text(json.dumps(json_safe(doc), ensure_ascii=False, indent=2), encoding="utf-8")
-    written["kpis"] = kpis_path
-
-    assignment_path = folder / "assignment.csv"
-    # utf-8-sig: Excel on Windows opens it with the Chinese names intact.
-    write_csv(assignment_table(result), assignment_path)
-    written["assignment"] = assignment_path
-
-    chosen = result.chosen_sites.copy()
-    chosen["order"] = np.arange(1, len(chosen) + 1)
-    chosen_path = folder / "chosen_sites.geojson"
-    chosen.to_file(chosen_path, driver="GeoJSON")
-    written["chosen_sites"] = chosen_path
-
-    if cfg.outputs.geopackage:
-        gpkg = folder / "plan.gpkg"
-        export_plan_gpkg(
-            gpkg,
-            demand=inputs.demand,
-            sites=inputs.sites,
-            open_sites=sol,
-            kpis=result.kpis,
-            language=lang,
+    def chosen_sites() -> bytes:
+        chosen = result.chosen_sites.copy()
+        chosen["order"] = np.arange(1, len(chosen) + 1)
+        return _written_by_gdal(
+            "chosen_sites.geojson", lambda path: chosen.to_file(path, driver="GeoJSON")
         )
-        written["geopackage"] = gpkg
 
-    map_args = map_arguments(result, language=lang, basemap=cfg.outputs.basemap)
-    if cfg.outputs.map:
-        m = plan_map(inputs.demand, inputs.sites, sol, **map_args)
-        save_map_html(m, folder / "map.html")
-        written["map"] = folder / "map.html"
-    if cfg.outputs.report:
-        small = plan_map(inputs.demand, inputs.sites, sol, **report_map_arguments(map_args))
-        write_report(
-            folder / "report.html",
+    def geopackage() -> bytes:
+        from planner.present.export import export_plan_gpkg
+
+        inputs = result.inputs
+        return _written_by_gdal(
+            "plan.gpkg",
+            lambda path: export_plan_gpkg(
+                path,
+                demand=inputs.demand,
+                sites=inputs.sites,
+                open_sites=result.solution,
+                kpis=result.kpis,
+                language=lang,
+                last_change=result.solved_at,
+            ),
+        )
+
+    def map_page() -> bytes:
+        from planner.present.maps import map_html, plan_map
+
+        args = map_arguments(result, language=lang, basemap=base)
+        m = plan_map(result.inputs.demand, result.inputs.sites, result.solution, **args)
+        return map_html(m).encode("utf-8")
+
+    def report_page() -> bytes:
+        from planner.present.maps import map_html, plan_map
+        from planner.present.report import report_html
+
+        args = report_map_arguments(map_arguments(result, language=lang, basemap=base))
+        small = plan_map(result.inputs.demand, result.inputs.sites, result.solution, **args)
+        page = report_html(
             **report_arguments(result, language=lang, tradeoff=curve, map_page=map_html(small)),
+            generated=result.solved_at.strftime("%Y-%m-%d %H:%M UTC"),
         )
-        written["report"] = folder / "report.html"
+        return page.encode("utf-8")
+
+    files["kpis"] = OutputFile(
+        "kpis.json", "application/json", lambda: _json_bytes(kpis_document(result, curve))
+    )
+    # utf-8-sig: Excel on Windows opens it with the Chinese names intact.
+    files["assignment"] = OutputFile(
+        "assignment.csv", "text/csv", lambda: csv_bytes(assignment_table(result))
+    )
+    files["chosen_sites"] = OutputFile("chosen_sites.geojson", "application/geo+json", chosen_sites)
+    files["geopackage"] = OutputFile("plan.gpkg", "application/geopackage+sqlite3", geopackage)
+    files["map"] = OutputFile("map.html", "text/html", map_page)
+    files["report"] = OutputFile("report.html", "text/html", report_page)
+    return files
+
+
+def write_outputs(result: RunResult, folder: Path) -> dict[str, Path]:
+    """Write every output of a solved run into ``folder``; return them by name.
+
+    The files are :func:`output_files` (the app's downloads are the same builder), less
+    those the scenario switches off (``outputs.map``, ``outputs.report``,
+    ``outputs.geopackage``); the trade-off curve is computed for the report
+    (:func:`tradeoff`). Each file is written atomically.
+    """
+    folder = Path(folder)
+    cfg = result.config
+    curve = tradeoff(result) if cfg.outputs.report and result.solution.has_plan else None
+    off = {
+        key
+        for key, on in (
+            ("geopackage", cfg.outputs.geopackage),
+            ("map", cfg.outputs.map),
+            ("report", cfg.outputs.report),
+        )
+        if not on
+    }
+    written: dict[str, Path] = {}
+    for key, file in output_files(result, curve=curve).items():
+        if key in off:
+            continue
+        path = folder / file.name
+        atomic_write_bytes(path, file.make())
+        written[key] = path
     return written
 
 

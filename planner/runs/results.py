@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import typing
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +72,9 @@ class RunResult:
     outputs: dict[str, Path] = field(default_factory=dict)
     #: How robust the plan is under perturbed demand, when that was run.
     robustness: RobustnessResult | None = None
+    #: When the run was solved and measured (UTC): the time its files carry (report,
+    #: GeoPackage), so the same run gives the same files whenever they are made.
+    solved_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     def require_kpis(self) -> PlanKPIs:
         """The plan's KPIs; :class:`~planner.errors.InputError` when the run has no plan."""

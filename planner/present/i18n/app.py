@@ -441,6 +441,14 @@ APP_LABELS: Final[dict[str, dict[str, str]]] = {
     "app_download_assignment": {"zh": "需求点分配 CSV", "en": "Assignment CSV"},
     "app_download_sites": {"zh": "选定营业厅 CSV", "en": "Chosen centres CSV"},
     "app_download_kpis": {"zh": "指标 kpis.json", "en": "KPIs (kpis.json)"},
+    "app_download_chosen_sites": {
+        "zh": "选定营业厅 GeoJSON",
+        "en": "Chosen centres (GeoJSON)",
+    },
+    "app_download_diagnosis": {
+        "zh": "无方案原因 diagnosis.json",
+        "en": "Why no plan (diagnosis.json)",
+    },
     "app_download_scenario": {
         "zh": "情景文件 scenario.toml",
         "en": "Scenario file (scenario.toml)",

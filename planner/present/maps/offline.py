@@ -5,8 +5,10 @@ locally served copies."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import os
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Final
@@ -80,6 +82,40 @@ _EXTERNAL = re.compile(
 )
 
 
+def _elements(element: Any, seen: dict[int, Any]) -> Iterator[Any]:
+    """Every element under ``element`` (the figure's header, body and script too), in tree order."""
+    if id(element) in seen:
+        return
+    seen[id(element)] = element
+    yield element
+    for part in ("header", "html", "script"):
+        sub = getattr(element, part, None)
+        if sub is not None and hasattr(sub, "_children"):
+            yield from _elements(sub, seen)
+    for child in getattr(element, "_children", {}).values():
+        yield from _elements(child, seen)
+
+
+_ELEMENT_ID = re.compile(r"(?<![0-9a-f])[0-9a-f]{32}(?![0-9a-f])")
+
+
+def stable_ids(m: folium.Map, page: str) -> str:
+    """``page`` (rendered from ``m``) with folium's random element ids numbered instead.
+
+    folium names each element ``<kind>_<32 random hex digits>`` (``os.urandom``), so
+    the same map rendered twice differed in every name. Each id of an element of the
+    map's tree is replaced by one derived from its place in the tree: the same map
+    gives the same bytes, whoever renders it (the run folder, the app's download).
+    Call it after rendering: rendering adds elements.
+    """
+    renamed: dict[str, str] = {}
+    for k, element in enumerate(_elements(m.get_root(), {})):
+        old = getattr(element, "_id", None)
+        if isinstance(old, str) and old not in renamed:
+            renamed[old] = hashlib.sha256(f"planner-map-element-{k}".encode()).hexdigest()[:32]
+    return _ELEMENT_ID.sub(lambda match: renamed.get(match.group(0), match.group(0)), page)
+
+
 def map_html(m: folium.Map) -> str:
     """The map as one standalone HTML page with every script and stylesheet inlined.
 
@@ -92,7 +128,8 @@ def map_html(m: folium.Map) -> str:
     Returns
     -------
     str
-        The HTML. It loads nothing from the internet except background tiles.
+        The HTML. It loads nothing from the internet except background tiles. The same
+        map gives the same page (element ids numbered, :func:`stable_ids`).
 
     Raises
     ------
@@ -100,7 +137,7 @@ def map_html(m: folium.Map) -> str:
         If the map needs a script or stylesheet that is not vendored (it would be
         blank offline); the message names the URL.
     """
-    page = m.get_root().render()
+    page = stable_ids(m, m.get_root().render())
 
     def _replace(match: re.Match[str]) -> str:
         url = match.group(1)
