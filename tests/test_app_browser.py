@@ -4,8 +4,8 @@ A ``streamlit run app.py`` server starts on a free localhost port; Playwright
 drives Debian's Chromium (``apt-get install -y chromium``; Playwright's own
 browser download does not work here). Every request that does not go to
 localhost is aborted, so what is checked is what a planner without internet
-sees: Leaflet must come from the app itself (inlined in the plan's map, served
-from ``static/`` for the clickable site map). Skipped without
+sees: Leaflet must come from the app itself (inlined in the plan's map, in the
+clickable site map's links as ``data:`` URLs). Skipped without
 ``/usr/bin/chromium`` outside CI; failing in CI (``CI`` set), where ``.ci/run``
 installs it.
 """
@@ -195,9 +195,7 @@ def test_demo_runs_through_the_page_offline(server: str, browser: Any) -> None:
     )
 
 
-def test_site_map_loads_leaflet_locally_and_a_click_excludes_a_site(
-    server: str, browser: Any
-) -> None:
+def test_site_map_draws_offline_and_a_click_excludes_a_site(server: str, browser: Any) -> None:
     tab = _Tab(browser)
     page = tab.page
     # in Chinese, on step 1: the app remembers the last language (the test before ends in English)
@@ -211,10 +209,10 @@ def test_site_map_loads_leaflet_locally_and_a_click_excludes_a_site(
     markers = frame.locator("path.leaflet-interactive")
     markers.first.wait_for(timeout=30_000)
     assert markers.count() >= 200  # 201 candidates and 8 existing centres, one GeoJSON layer each
-    leaflet = [(u, s) for u, s in tab.local if u.endswith("/app/static/leaflet/leaflet.js")]
-    assert leaflet, "Leaflet is served by the app itself"
-    assert leaflet[0][1] == 200
-    assert urlparse(leaflet[0][0]).hostname in LOCAL_HOSTS
+    # Leaflet came with the map (the vendored copy, data: URLs): no CDN, no file server
+    assert frame.evaluate("L.version") == "1.9.4"
+    assert not [u for u, _ in tab.local if "leaflet" in u.lower() and u.startswith("http")]
+    assert {urlparse(u).hostname for u in tab.blocked} <= TILE_HOSTS, tab.blocked[:5]
     chosen = page.locator(".st-key-exclude_ids")
     assert not re.search(r"S\d{3}", chosen.inner_text())  # nothing excluded yet
     n = tab.watch()

@@ -7,6 +7,7 @@ import json
 import re
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import folium
 import folium.plugins
@@ -26,9 +27,9 @@ from planner.present.maps import (
     BaseMap,
     asset_files,
     catchment_polygons,
+    inline_assets,
     map_html,
     plan_map,
-    point_assets_to,
     save_map_html,
     tianditu_basemap,
     travel_note_text,
@@ -446,14 +447,30 @@ def test_folium_default_map_inlines_leaflet_but_refuses_the_rest() -> None:
     assert "Leaflet 1.9.4" in map_html(only_leaflet)
 
 
-def test_point_assets_to_rewrites_asset_urls(inputs: SimpleNamespace) -> None:
+def test_inline_assets_puts_the_vendored_files_in_the_links(inputs: SimpleNamespace) -> None:
+    import base64
+
     demand, sites = inputs.demand, inputs.sites
-    m = point_assets_to(plan_map(demand, sites, OPEN), "app/static")
-    page = m.get_root().render()
-    assert '<script src="app/static/leaflet/leaflet.js">' in page
-    assert '<script src="app/static/leaflet.heat/leaflet-heat.js">' in page
-    assert 'href="app/static/leaflet/leaflet.css"' in page
-    assert all(p.is_file() for p in asset_files().values())
+    m = inline_assets(plan_map(demand, sites, OPEN))
+    links = []
+
+    def walk(element: Any) -> None:
+        for attr in ("default_js", "default_css"):
+            links.extend(url for _, url in getattr(element, attr, None) or [])
+        for child in element._children.values():
+            walk(child)
+
+    walk(m)
+    assert len(links) == 3  # Leaflet, its CSS, Leaflet.heat
+    assert all(u.startswith(("data:text/javascript;", "data:text/css;")) for u in links)
+    leaflet = base64.b64decode(links[0].split(",", 1)[1]).decode("utf-8")
+    vendored = asset_files()["leaflet/leaflet.js"].read_text(encoding="utf-8")
+    assert re.sub(r"^\s*//# sourceMappingURL=.*$", "", vendored, flags=re.MULTILINE) in leaflet
+    css = next(base64.b64decode(u.split(",", 1)[1]).decode() for u in links if "text/css" in u)
+    assert "url(data:image/png;base64," in css  # layer-control icons inlined too
+    assert "https://" not in m.get_root().render().split("<body>")[0]  # no CDN in the head
+    with pytest.raises(InputError, match="jquery"):
+        inline_assets(folium.Map(tiles=None))  # folium's default jQuery is not vendored
 
 
 def test_vendored_checksums_match_vendored_md() -> None:

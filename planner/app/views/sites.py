@@ -79,7 +79,7 @@ def site_map_with_clicks(candidates: Any, existing: Any) -> None:
     """The candidate map: a click on a site puts it on (or takes it off) the exclusion list."""
     from streamlit_folium import st_folium
 
-    from planner.present.maps import point_assets_to
+    from planner.present.maps import inline_assets
 
     if candidates.empty:
         return
@@ -91,7 +91,7 @@ def site_map_with_clicks(candidates: Any, existing: Any) -> None:
         existing=existing,
         basemap=ss.get("basemap", "osm"),
     )
-    point_assets_to(m, "/app/static/")  # Leaflet from this server (static/), not a CDN
+    inline_assets(m)  # Leaflet in the map itself (vendored copy): no CDN, no file server
     n = int(ss.get("_sites_map_n", 0))
     out = st_folium(
         m,

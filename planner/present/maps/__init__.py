@@ -27,10 +27,11 @@ its CSS and the heat-map plugin are inlined from ``planner/present/static/`` (ve
 npm, see ``planner/present/static/VENDORED.md``), so the map draws without internet; only
 the background tiles need a tile server.
 
-For the Streamlit app: ``streamlit.components.v1.html(map_html(m), height=650)``
-shows the map fully offline (recommended). ``streamlit_folium.st_folium(m)`` also
-works but loads Leaflet from the CDN URLs in ``m.default_js``, unless they are
-pointed at locally served copies with :func:`point_assets_to`.
+For the Streamlit app: ``st.iframe(map_html(m))`` shows the map fully offline.
+``streamlit_folium.st_folium(m)`` (a map that reports clicks) loads the scripts and
+stylesheets named in ``m.default_js``/``default_css`` by URL, CDN copies by default;
+:func:`inline_assets` puts the vendored files themselves in those links (``data:``
+URLs), so it too draws with no internet and no file server.
 
 The package, by idea: :mod:`~planner.present.maps.plan` (the map), ``layers`` (its
 folium layers), ``decor`` (legend, KPI panel), ``elements`` (colours, escaping, folium
@@ -48,8 +49,8 @@ from planner.present.maps.offline import (
     LEAFLET_HEAT_VERSION,
     LEAFLET_VERSION,
     asset_files,
+    inline_assets,
     map_html,
-    point_assets_to,
     save_map_html,
 )
 from planner.present.maps.plan import base_map, plan_map
@@ -63,9 +64,9 @@ __all__ = [
     "asset_files",
     "base_map",
     "catchment_polygons",
+    "inline_assets",
     "map_html",
     "plan_map",
-    "point_assets_to",
     "save_map_html",
     "tianditu_basemap",
     "travel_note_text",

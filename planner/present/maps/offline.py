@@ -1,6 +1,7 @@
 """Standalone, offline-safe HTML for folium maps: Leaflet and its plugins inlined from
-the vendored copies in ``planner/present/static/`` (see ``VENDORED.md``), or pointed at
-locally served copies."""
+the vendored copies in ``planner/present/static/`` (see ``VENDORED.md``), in the page
+(:func:`map_html`) or in the map's links as ``data:`` URLs (:func:`inline_assets`, for
+``streamlit_folium``)."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ HEAT_JS_URL = (
     f"https://cdn.jsdelivr.net/npm/leaflet.heat@{LEAFLET_HEAT_VERSION}/dist/leaflet-heat.js"
 )
 
-#: Known asset URLs (folium's or ours, any version) -> vendored file under planner/static.
+#: Known asset URLs (folium's or ours, any version) -> vendored file under planner/present/static.
 _ASSET_RULES: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
     (re.compile(r"/leaflet(@[^/]+)?/dist/leaflet\.js$"), "leaflet/leaflet.js"),
     (re.compile(r"/leaflet(@[^/]+)?/dist/leaflet\.css$"), "leaflet/leaflet.css"),
@@ -42,7 +43,7 @@ _ASSET_RULES: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
 
 
 def asset_files() -> dict[str, Path]:
-    """The vendored asset files, keyed by their path under ``planner/static``."""
+    """The vendored asset files, keyed by their path under ``planner/present/static``."""
     return {rel: _STATIC / rel for _, rel in _ASSET_RULES}
 
 
@@ -54,7 +55,8 @@ def _asset_for(url: str) -> str | None:
 
 
 @lru_cache(maxsize=8)
-def _inline_asset(rel: str) -> str:
+def _asset_text(rel: str) -> str:
+    """A vendored file's text, ready to inline: no source-map comment, CSS images as data URIs."""
     path = _STATIC / rel
     text = path.read_text(encoding="utf-8")
     text = re.sub(r"^\s*//# sourceMappingURL=.*$", "", text, flags=re.MULTILINE)
@@ -69,10 +71,30 @@ def _inline_asset(rel: str) -> str:
             return f"url(data:image/png;base64,{encoded})"
 
         text = re.sub(r"url\(([^)#]+\.png)\)", _data_uri, text)
-        return f"<style>/* {rel} (vendored, see VENDORED.md) */\n{text}</style>"
+    return f"/* {rel} (vendored, see VENDORED.md) */\n{text}"
+
+
+def _inline_asset(rel: str) -> str:
+    text = _asset_text(rel)
+    if rel.endswith(".css"):
+        return f"<style>{text}</style>"
     # "</script" inside inlined JS would end the element early.
     text = text.replace("</script", "<\\/script")
-    return f"<script>/* {rel} (vendored, see VENDORED.md) */\n{text}</script>"
+    return f"<script>{text}</script>"
+
+
+@lru_cache(maxsize=8)
+def _asset_data_url(rel: str) -> str:
+    mime = "text/css" if rel.endswith(".css") else "text/javascript"
+    encoded = base64.b64encode(_asset_text(rel).encode("utf-8")).decode("ascii")
+    return f"data:{mime};charset=utf-8;base64,{encoded}"
+
+
+def _not_vendored(url: str) -> InputError:
+    return InputError(
+        f"the map loads {url!r}, which is not vendored in planner/present/static, so it would "
+        "not work offline; remove that plugin or vendor it (see planner/present/static/VENDORED.md)."
+    )
 
 
 _SCRIPT_TAG = re.compile(r'<script\s+src="([^"]+)"\s*>\s*</script>', re.IGNORECASE)
@@ -143,10 +165,7 @@ def map_html(m: folium.Map) -> str:
         url = match.group(1)
         rel = _asset_for(url)
         if rel is None:
-            raise InputError(
-                f"the map loads {url!r}, which is not vendored in planner/static, so it would "
-                "not work offline; remove that plugin or vendor it (see planner/present/static/VENDORED.md)."
-            )
+            raise _not_vendored(url)
         return _inline_asset(rel)
 
     page = _SCRIPT_TAG.sub(_replace, page)
@@ -182,26 +201,29 @@ def save_map_html(m: folium.Map, path: str | os.PathLike[str]) -> Path:
     return out
 
 
-def point_assets_to(m: folium.Map, base_url: str) -> folium.Map:
-    """Point the map's script and stylesheet links at locally served copies.
+def inline_assets(m: folium.Map) -> folium.Map:
+    """Make the map's script and stylesheet links the vendored files themselves (``data:`` URLs).
 
-    For ``streamlit_folium.st_folium``, which loads ``default_js``/``default_css`` by
-    URL: serve ``planner/static`` (e.g. Streamlit static file serving, copied to
-    ``./static``) and call ``point_assets_to(m, "app/static/")``.
+    For ``streamlit_folium.st_folium``, which loads ``default_js``/``default_css`` by URL
+    inside its component: with the files in the links, the map draws with no CDN and no
+    file server (an intranet without internet), like :func:`map_html`'s pages.
 
     Parameters
     ----------
     m
         The map; changed in place and returned.
-    base_url
-        URL prefix under which the files of :func:`asset_files` are served.
 
     Returns
     -------
     folium.Map
         ``m``.
+
+    Raises
+    ------
+    planner.errors.InputError
+        If the map needs a script or stylesheet that is not vendored; the message names
+        the URL.
     """
-    prefix = base_url if base_url.endswith("/") else base_url + "/"
 
     def _walk(element: Any) -> None:
         for attr in ("default_js", "default_css"):
@@ -210,7 +232,9 @@ def point_assets_to(m: folium.Map, base_url: str) -> folium.Map:
                 new = []
                 for name, url in links:
                     rel = _asset_for(url)
-                    new.append((name, prefix + rel if rel else url))
+                    if rel is None:
+                        raise _not_vendored(url)
+                    new.append((name, _asset_data_url(rel)))
                 setattr(element, attr, new)
         for child in getattr(element, "_children", {}).values():
             _walk(child)
