@@ -27,7 +27,7 @@ import numpy as np
 from planner.errors import ProblemError
 from planner.optimize.problem import Problem
 from planner.optimize.solution import Solution, Status
-from planner.optimize.timing import check_target_gap
+from planner.optimize.timing import carry_stop, check_target_gap, due
 
 __all__ = ["CURVE_TARGET_GAP", "p_median_curve"]
 
@@ -173,7 +173,8 @@ def p_median_curve(
                 finished.put(None)  # this chain is over
 
         threads = [
-            threading.Thread(target=worker, args=(c, i), daemon=True) for i, c in enumerate(chains)
+            threading.Thread(target=carry_stop(worker), args=(c, i), daemon=True)
+            for i, c in enumerate(chains)
         ]
         for t in threads:
             t.start()
@@ -288,7 +289,7 @@ def _solve_point(
         iterations += lag.iterations
         lb = max(lb, lag.bound)
         closed, forced, lam0 = lag.closed, lag.forced, lag.lam
-        if done() or time.perf_counter() >= deadline:
+        if done() or due(deadline):
             break
         relaxed = lag.selected & ~lag.closed
         if int(relaxed.sum()) != p:

@@ -47,6 +47,7 @@ FINDINGS: Mapping[str, tuple[str, ...]] = {
     "combination": (),
     "cutoff": (),
     "stopped": (),
+    "stopped_by_user": (),
 }
 
 

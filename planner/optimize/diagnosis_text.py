@@ -93,6 +93,10 @@ DIAGNOSIS_LABELS: Final[dict[str, dict[str, str]]] = {
         "zh": "求解器在找到任何方案之前停止（可能达到时间上限）",
         "en": "the solver stopped (time limit?) before finding any plan",
     },
+    "diag_stopped_by_user": {
+        "zh": "求解在找到任何方案之前被用户停止；这并不说明不存在方案",
+        "en": "the run was stopped by the user before any plan was found; this does not mean that no plan exists",
+    },
 }
 
 

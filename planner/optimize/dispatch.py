@@ -12,6 +12,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from planner.errors import ProblemError
+from planner.optimize import diagnose
 from planner.optimize.diagnose import cheapest_cost
 from planner.optimize.exact.milp import DEFAULT_MIP_GAP
 from planner.optimize.exact.solve import solve_exact
@@ -19,7 +20,7 @@ from planner.optimize.model_table import model_spec, models_where
 from planner.optimize.options import ModelOptions, SolverOptions
 from planner.optimize.problem import Problem
 from planner.optimize.solution import Solution, Status, relative_gap
-from planner.optimize.timing import Deadline, stage_limit
+from planner.optimize.timing import STOPPED_BY_USER, Deadline, stage_limit, stop_scope
 
 #: ``method="auto"`` solves exactly while (demand points with weight) x (allowed sites)
 #: -- or the stored pairs of a sparse cost -- stays at or below this; larger problems
@@ -336,37 +337,60 @@ def solve(
         For invalid arguments, before any solver runs.
     """
     options = SolverOptions() if options is None else options
-    time_limit = getattr(options, "time_limit", None)
-    deadline = Deadline(stage_limit(time_limit) if _is_seconds(time_limit) else None)
-    opts = validate(
-        problem,
-        model,
-        p=p,
-        radius=radius,
-        budget=budget,
-        max_sites=max_sites,
-        split=split,
-        hotspot_rows=hotspot_rows,
-        hotspot_max_cost=hotspot_max_cost,
-        standards=standards,
-        options=options,
-    )
+    with stop_scope(getattr(options, "stop", None)):
+        time_limit = getattr(options, "time_limit", None)
+        deadline = Deadline(stage_limit(time_limit) if _is_seconds(time_limit) else None)
+        sol = _solve_timed(
+            problem, model, deadline, options, p=p, radius=radius, budget=budget,
+            max_sites=max_sites, split=split, hotspot_rows=hotspot_rows,
+            hotspot_max_cost=hotspot_max_cost, standards=standards,
+        )  # fmt: skip
+        details = dict(sol.details)
+        details["time_limit_reached"] = _time_limit_reached(sol, deadline)
+        if deadline.stopped():
+            sol = _stopped(sol, details)
+            details = dict(sol.details)
+    # The whole call, argument checks included: what a status line reports as elapsed.
+    return replace(sol, runtime_s=deadline.elapsed(), details=details)
+
+
+def _solve_timed(
+    problem: Problem,
+    model: str,
+    deadline: Deadline,
+    options: SolverOptions,
+    **model_args: Any,
+) -> Solution:
+    """:func:`solve` once its clock has started: check the arguments, run the method."""
+    opts = validate(problem, model, options=options, **model_args)
     if options.method == "heuristic":
-        sol = _scale_function("solve_heuristic")(
+        fn = _scale_function("solve_heuristic")
+        return fn(
             problem,
             model,
             **_scale_arguments(opts, deadline),
             neighbours=options.neighbours,
             bound=options.bound,
         )
-    elif options.method == "auto":
-        sol = _solve_auto(problem, model, opts, deadline)
-    else:
-        sol = solve_exact(problem, opts, deadline=deadline)
-    details = dict(sol.details)
-    details["time_limit_reached"] = _time_limit_reached(sol, deadline)
-    # The whole call, argument checks included: what a status line reports as elapsed.
-    return replace(sol, runtime_s=deadline.elapsed(), details=details)
+    if options.method == "auto":
+        return _solve_auto(problem, model, opts, deadline)
+    return solve_exact(problem, opts, deadline=deadline)
+
+
+def _stopped(sol: Solution, details: dict[str, Any]) -> Solution:
+    """A solve its stop token ended, labelled so: never "optimal" (a stage may have been
+    cut short before it could find better), the gap from the proven bound; without a
+    plan, the diagnosis says it was stopped, not that no plan exists."""
+    details["stop_reason"] = STOPPED_BY_USER
+    details["stopped_by_user"] = True
+    if sol.status is Status.OPTIMAL:
+        gap = relative_gap(sol.objective, sol.bound) if sol.bound is not None else None
+        return replace(sol, status=Status.FEASIBLE, gap=gap, details=details)
+    if sol.status is Status.NO_SOLUTION:
+        details.update(
+            diagnose.no_plan_details(diagnose.diagnosis([diagnose.finding("stopped_by_user")]))
+        )
+    return replace(sol, details=details)
 
 
 def _time_limit_reached(sol: Solution, deadline: Deadline) -> bool:
@@ -375,9 +399,9 @@ def _time_limit_reached(sol: Solution, deadline: Deadline) -> bool:
     return bool(
         sol.details.get("time_limit_reached")
         or sol.details.get("exact_stage_skipped")
-        or status.startswith("not started")
+        or (status.startswith("not started") and "stopped by the user" not in status)
         or "time limit" in status.lower()
-        or deadline.expired()
+        or deadline.past_limit()
     )
 
 
@@ -436,7 +460,7 @@ def _solve_auto(
     if not plain or declined is not None:
         return solve_exact(problem, opts, deadline=deadline)
     first = fn(problem, model, **scale_args)
-    if first.status in (Status.OPTIMAL, Status.INFEASIBLE):
+    if first.status in (Status.OPTIMAL, Status.INFEASIBLE) or deadline.stopped():
         return first
     if first.details.get("stop_reason") == "target_gap":
         return first

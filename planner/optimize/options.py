@@ -26,6 +26,7 @@ import numpy as np
 
 from planner.errors import ProblemError
 from planner.optimize.exact.milp import DEFAULT_MIP_GAP, SOLVERS
+from planner.optimize.timing import StopToken, check_stop_token
 
 __all__ = [
     "FORMULATIONS",
@@ -130,6 +131,16 @@ class SolverOptions:
     bound
         ``method="heuristic"``: compute the Lagrangian lower bound and gap (default
         ``True``); ``False`` returns the plan alone, a little sooner.
+    stop
+        A stop token: anything with ``is_set()``, e.g. a :class:`threading.Event` that
+        another thread sets (a Stop button, Ctrl-C); ``None`` (default): the token of an
+        enclosing solve in this thread, if any (:func:`planner.optimize.timing.stop_scope`).
+        Once it is set every stage ends at its next check (each search step, Lagrangian
+        round, branch-and-bound node, and HiGHS through its interrupt callbacks) and
+        the best plan found so far is returned with ``details["stop_reason"] ==
+        "stopped"`` and ``details["stopped_by_user"]``: ``feasible`` with the gap to the
+        proven bound (never ``optimal``), or ``no_solution`` when there was no plan yet.
+        Not part of the options' equality or text (it is not a setting of the solve).
     """
 
     method: Method = "auto"
@@ -146,6 +157,7 @@ class SolverOptions:
     write_model: str | os.PathLike[str] | None = None
     neighbours: int | None = None
     bound: bool = True
+    stop: StopToken | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
@@ -188,6 +200,7 @@ class SolverOptions:
                     f"option(s) {', '.join(changed)} apply only to method 'heuristic'; "
                     f"got method {self.method!r}."
                 )
+        check_stop_token(self.stop)
         if self.write_model is not None:
             path = Path(self.write_model)
             if path.suffix.lower() not in (".mps", ".lp"):

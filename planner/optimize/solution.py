@@ -116,19 +116,21 @@ class Solution:
 
     def quality(self) -> str:
         """A plain-words statement of how good the plan is, for people."""
+        stopped = bool((self.details or {}).get("stopped_by_user"))
         if self.status is Status.OPTIMAL:
             return "proven optimal"
         if self.status is Status.FEASIBLE:
             if self.gap is None:
-                return "feasible, no bound known"
+                return "feasible, no bound known" + ("; stopped by the user" if stopped else "")
             why = {
                 "target_gap": "; target gap reached",
                 "time_limit": "; stopped at the time limit",
+                "stopped": "; stopped by the user",
             }.get(str((self.details or {}).get("stop_reason")), "")
             return f"within {100.0 * self.gap:.2f} % of optimal (certified{why})"
         if self.status is Status.INFEASIBLE:
             return "infeasible"
-        return "no solution found"
+        return "no solution found" + (" (stopped by the user)" if stopped else "")
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable summary (without the per-demand assignment)."""

@@ -7,13 +7,111 @@ solver's set-up) ask :meth:`Deadline.remaining` first and skip themselves when t
 left is shorter than they would need (see :func:`planner.optimize.exact.milp.solve_highs`).
 The other rule that ends a solve early, the target gap, is checked here too
 (:func:`check_target_gap`).
+
+A solve can also be stopped from outside (the app's Stop button, Ctrl-C in the CLI): the
+caller hands :func:`planner.optimize.solve` a *stop token*, anything with an ``is_set()``
+method such as a :class:`threading.Event`. :func:`stop_scope` makes it the token of the
+current thread's solve; :class:`Deadline` reads it, so every stage that asks the clock
+whether time is up (:meth:`Deadline.expired`, :func:`due`) also ends when the token is
+set, and HiGHS reads it through its interrupt callbacks
+(:func:`planner.optimize.exact.milp.solve_highs`). Threads a stage starts carry the token
+over with :func:`carry_stop`.
 """
 
 from __future__ import annotations
 
+import contextvars
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from planner.errors import ProblemError
+
+#: ``details["stop_reason"]`` of a solve ended by its stop token.
+STOPPED_BY_USER = "stopped"
+
+
+@runtime_checkable
+class StopToken(Protocol):
+    """Anything whose ``is_set()`` says "stop now" (e.g. :class:`threading.Event`)."""
+
+    def is_set(self) -> bool:
+        """True once the run should stop."""
+        ...
+
+
+# The token of the solve running in this thread (a context variable: Streamlit sessions
+# share one process, each solve sees only its own token).
+_STOP: contextvars.ContextVar[StopToken | None] = contextvars.ContextVar(
+    "planner_stop_token", default=None
+)
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def check_stop_token(stop: Any) -> StopToken | None:
+    """``stop`` checked at a public boundary: None, or an object with ``is_set()``.
+
+    Raises
+    ------
+    ProblemError
+        When it has no callable ``is_set``.
+    """
+    if stop is None:
+        return None
+    if not callable(getattr(stop, "is_set", None)):
+        raise ProblemError(
+            "`stop` must be None or have an is_set() method (e.g. a threading.Event); "
+            f"got {type(stop).__name__}."
+        )
+    return stop
+
+
+@contextmanager
+def stop_scope(stop: StopToken | None) -> Iterator[StopToken | None]:
+    """Make ``stop`` the token of the solve in this thread (None: keep the current one)."""
+    if stop is None:
+        yield _STOP.get()
+        return
+    reset = _STOP.set(stop)
+    try:
+        yield stop
+    finally:
+        _STOP.reset(reset)
+
+
+def current_stop() -> StopToken | None:
+    """The stop token of the solve running in this thread, if any."""
+    return _STOP.get()
+
+
+def stop_requested(stop: StopToken | None = None) -> bool:
+    """True when ``stop`` (default: this thread's token) is set."""
+    token = _STOP.get() if stop is None else stop
+    return token is not None and bool(token.is_set())
+
+
+def due(at: float) -> bool:
+    """True once ``time.perf_counter()`` reaches ``at`` or this thread's token is set.
+
+    The check of every loop that runs to a ``perf_counter`` deadline.
+    """
+    return time.perf_counter() >= at or stop_requested()
+
+
+def carry_stop(fn: _F) -> _F:
+    """``fn`` wrapped to run under this thread's stop token (for a thread a stage starts)."""
+    token = _STOP.get()
+    if token is None:
+        return fn
+
+    def run(*args: Any, **kwargs: Any) -> Any:
+        with stop_scope(token):
+            return fn(*args, **kwargs)
+
+    return run  # type: ignore[return-value]
+
 
 #: The least time a stage is given once it has been decided to run it (seconds): a
 #: solver given 0 s would treat it as "no limit" or fail; 0.05 s is below the
@@ -62,7 +160,8 @@ def stage_limit(time_limit: float | None) -> float | None:
 
 
 class Deadline:
-    """Wall-clock time since a start, against an optional limit (seconds, ``perf_counter``).
+    """Wall-clock time since a start, against an optional limit (seconds, ``perf_counter``),
+    and a stop token that ends the time at once when set.
 
     Parameters
     ----------
@@ -70,20 +169,36 @@ class Deadline:
         Seconds from ``start``; ``None`` for no limit.
     start
         A ``time.perf_counter()`` reading; default: now.
+    stop
+        Stop token; default: the token of this thread's solve (:func:`current_stop`).
     """
 
-    __slots__ = ("limit", "t0")
+    __slots__ = ("limit", "stop", "t0")
 
-    def __init__(self, time_limit: float | None, *, start: float | None = None) -> None:
+    def __init__(
+        self,
+        time_limit: float | None,
+        *,
+        start: float | None = None,
+        stop: StopToken | None = None,
+    ) -> None:
         self.t0 = time.perf_counter() if start is None else float(start)
         self.limit = None if time_limit is None else float(time_limit)
+        self.stop = _STOP.get() if stop is None else stop
 
     def elapsed(self) -> float:
         """Seconds since the start."""
         return time.perf_counter() - self.t0
 
+    def stopped(self) -> bool:
+        """True once the stop token is set."""
+        return self.stop is not None and bool(self.stop.is_set())
+
     def left(self) -> float | None:
-        """Seconds left (may be negative when past the limit); ``None`` without a limit."""
+        """Seconds left (may be negative when past the limit; 0 once stopped); ``None``
+        without a limit (and not stopped)."""
+        if self.stopped():
+            return 0.0
         return None if self.limit is None else self.limit - self.elapsed()
 
     def remaining(self) -> float | None:
@@ -92,7 +207,7 @@ class Deadline:
         return None if left is None else max(left, MIN_STAGE_SECONDS)
 
     def expired(self) -> bool:
-        """True once the limit has passed."""
+        """True once the limit has passed or the stop token is set."""
         left = self.left()
         return left is not None and left <= 0.0
 

@@ -12,6 +12,8 @@ import time
 
 import numpy as np
 
+from planner.optimize.timing import stop_requested
+
 
 def _nearest_two(
     dist: np.ndarray, open_cols: np.ndarray
@@ -72,7 +74,7 @@ def pmedian_incumbent(
         cur = np.minimum(cur, dist_f[:, j])
     # swaps: best improvement per sweep
     for _ in range(max_sweeps):
-        if time.perf_counter() - t0 > time_limit:
+        if time.perf_counter() - t0 > time_limit or stop_requested():
             break
         open_cols = np.flatnonzero(is_open)
         free = np.flatnonzero(~is_open)

@@ -30,6 +30,7 @@ from planner.optimize.problem import Problem
 from planner.optimize.scale.outcome import no_plan_solution, scale_solution
 from planner.optimize.scale.set_cover import Coverage, coverage, merge_rows, min_cover, reduced_rows
 from planner.optimize.solution import Solution
+from planner.optimize.timing import due
 
 _EMPTY_F = np.zeros((1, 1))
 _EMPTY_XY = np.zeros((1, 2))
@@ -390,7 +391,7 @@ def solve_p_center(problem: Problem, p: int, *, time_limit: float | None, seed: 
     steps = 0
     proven = True
     while lo < hi:
-        if time.perf_counter() >= deadline:
+        if due(deadline):
             proven = False
             break
         mid = (lo + hi) // 2

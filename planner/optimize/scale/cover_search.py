@@ -25,11 +25,12 @@ the caller, not from a global state, so searches in two threads stay independent
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import dataclass
 
 import numpy as np
 from numba import njit
+
+from planner.optimize.timing import due
 
 __all__ = ["CoverSearch", "cover_search"]
 
@@ -356,7 +357,7 @@ def cover_search(
     while True:
         if state[2] <= lower_bound or state[3] >= max_steps or state[3] - state[5] >= stall_steps:
             break
-        if time.perf_counter() >= deadline or (stop is not None and stop.is_set()):
+        if due(deadline) or (stop is not None and stop.is_set()):
             stopped_by_time = True
             break
         _run(indptr64, col64, t_indptr, t_row, forced_b, allowed, in_cover, count, weight, score,

@@ -58,6 +58,7 @@ from planner.optimize.problem import Problem
 from planner.optimize.scale import cpmp_kernels as kern
 from planner.optimize.scale.cpmp_bnb import branch_and_bound
 from planner.optimize.scale.lagrangian import certified_bound, proof_cut
+from planner.optimize.timing import stop_requested
 
 #: Largest (served demand points) x (allowed sites) this method holds as a dense matrix.
 MAX_DENSE_PAIRS = 40_000_000
@@ -184,11 +185,16 @@ class _Deadline:
         self.limit = time_limit
 
     def left(self) -> float:
+        if stop_requested():
+            return 0.0
         if self.limit is None:
             return math.inf
         return self.limit - (time.perf_counter() - self.t0)
 
     def over(self, share: float = 1.0) -> bool:
+        """True once ``share`` of the time limit has passed, or the run is stopped."""
+        if stop_requested():
+            return True
         if self.limit is None:
             return False
         return time.perf_counter() - self.t0 >= share * self.limit

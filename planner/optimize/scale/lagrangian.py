@@ -30,7 +30,6 @@ from __future__ import annotations
 import contextlib
 import itertools
 import math
-import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -38,6 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from planner.optimize.scale.data import Neighbours
+from planner.optimize.timing import due
 
 __all__ = [
     "LagrangianResult",
@@ -278,7 +278,7 @@ def p_median_lagrangian(
                 upper, certified_bound(float(state[0]), upper, data.integral), target_gap
             ):
                 break
-            if time.perf_counter() >= deadline:
+            if due(deadline):
                 break
             if stall > 0.0:
                 if np.isfinite(prev) and state[0] - prev < stall * (cut - prev):

@@ -9,7 +9,6 @@ always scored with exact costs.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from planner.optimize.scale.data import Neighbours
+from planner.optimize.timing import due
 
 
 @dataclass(frozen=True)
@@ -144,7 +144,7 @@ class _Searcher:
         it = 0
         if self.p >= self.data.n_sites:
             return 0
-        while it < max_iter and time.perf_counter() < deadline:
+        while it < max_iter and not due(deadline):
             profit, j_in, q_out = sk.best_move(
                 self.is_open, forced, self.open_list, self.gain, self.loss, self.extra,
                 self.pinned,
@@ -293,7 +293,7 @@ def local_search(
     t_indptr, t_row, _ = data.transposed
     adopted = best_obj
     for _ in range(restarts):
-        if time.perf_counter() >= deadline or (shared is not None and shared.stop.is_set()):
+        if due(deadline) or (shared is not None and shared.stop.is_set()):
             break
         if shared is not None and shared.objective < adopted - 1e-12 * max(abs(best_obj), 1.0):
             # The other side found a better plan: go on from it (once per plan).

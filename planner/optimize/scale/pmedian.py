@@ -31,6 +31,7 @@ from planner.optimize.scale.lagrangian import (
     within_target,
 )
 from planner.optimize.scale.local_search import SharedPlan, local_search
+from planner.optimize.timing import carry_stop, due
 
 #: From this many points on (with a time limit), the swap search restarts until its
 #: share of the time is used.
@@ -168,7 +169,8 @@ class _SearchBeside:
         self._found: list[Any] = []
         self._failed: list[BaseException] = []
         self._thread = threading.Thread(
-            target=self._run, args=(data, p, mask, seed, deadline), name="planner-swap-search",
+            target=carry_stop(self._run), args=(data, p, mask, seed, deadline),
+            name="planner-swap-search",
             daemon=True,
         )  # fmt: skip
         self._thread.start()
@@ -263,7 +265,7 @@ def _bound_and_branch(
         if (
             is_plan_proven(incumbent(), lb, data.integral)
             or within_target(incumbent(), lb, target_gap)
-            or time.perf_counter() >= deadline
+            or due(deadline)
             or rounds >= max_rounds
         ):
             break
@@ -309,7 +311,7 @@ def _bound_and_branch(
     # Branching pays when the root gap is small; with cut lists the relaxation is weaker
     # at the leaves, so demand a smaller gap still.
     max_gap = BNB_MAX_GAP if data.complete else BNB_MAX_GAP / 4
-    if exact and time.perf_counter() < deadline and root_gap <= max_gap:
+    if exact and not due(deadline) and root_gap <= max_gap:
         bnb = branch_and_bound(
             data,
             p,
@@ -390,7 +392,7 @@ def _side_by_side(
             target_gap > 0.0 and within_target(beside.objective, lag.bound, target_gap)
         )
         if not done:
-            if time.perf_counter() < deadline and lag_deadline < deadline:
+            if not due(deadline) and lag_deadline < deadline:
                 second = local_search(
                     data, p, seed=(seed, 2), deadline=deadline, restarts=1 << 62,
                     initial=beside.shared.best_mask(), shared=beside.shared,
@@ -483,7 +485,7 @@ def branch_and_bound(
         forced, closed, lam, parent_bound = stack.pop()
         if is_plan_proven(prune_at(), parent_bound, integral):
             continue
-        if time.perf_counter() >= deadline or nodes >= BNB_MAX_NODES:
+        if due(deadline) or nodes >= BNB_MAX_NODES:
             open_bound = min(open_bound, parent_bound, *(s[3] for s in stack))
             break
         r = p_median_lagrangian(

@@ -18,6 +18,7 @@ from planner.optimize.exact.milp import ArrayMilp, solve_highs
 from planner.optimize.problem import Problem
 from planner.optimize.scale.cover_search import CoverSearch, rows_to_csr
 from planner.optimize.solution import Status
+from planner.optimize.timing import carry_stop
 
 #: Share of the time limit the set-covering local search may take before the MILP
 #: starts, and the steps without improvement after which it stops early. Measured on
@@ -249,7 +250,7 @@ def min_cover(
         stop = threading.Event()
         pool = ThreadPoolExecutor(max_workers=1)
         more = pool.submit(
-            cover_search, indptr, col, m, greedy, forced, seed=seed + 1,
+            carry_stop(cover_search), indptr, col, m, greedy, forced, seed=seed + 1,
             deadline=time.perf_counter() + time_limit, stall_steps=10**12,
             lower_bound=n_forced, stop=stop,
         )  # fmt: skip
