@@ -12,8 +12,11 @@ only when it is a terminal.
 from __future__ import annotations
 
 import sys
+import threading
 import time
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
@@ -38,7 +41,7 @@ from planner.cli_output import (
     print_result,
     progress_display,
 )
-from planner.errors import InputError, PlannerError
+from planner.errors import InputError, PlannerError, RunStoppedError
 
 if TYPE_CHECKING:
     from planner.runs.pipeline import RunResult
@@ -86,14 +89,14 @@ def _run_file(
     config, _ = load_sweep_scenario(scenario)  # a [sweep] table is for `planner sweep`
     _check_out(out, force, config)
     timer = StageTimer(echo=not as_json) if timings else None
-    with progress_display(quiet=quiet, as_json=as_json) as progress:
+    with progress_display(quiet=quiet, as_json=as_json) as progress, ctrl_c_stops() as stop:
 
         def report(stage: str, message: str, share: float) -> None:
             progress.pipeline(stage, message, share)
             if timer is not None:
                 timer(stage, message, share)
 
-        result = run_scenario(config, out_dir=out, force=force, progress=report)
+        result = run_scenario(config, out_dir=out, force=force, progress=report, stop=stop)
     if timer is not None:
         timer.finish()
     return result
@@ -631,6 +634,33 @@ def _show_warning(
     echo(f"warning: {terminal_text(message)}", err=True)
 
 
+@contextmanager
+def ctrl_c_stops() -> Iterator[threading.Event]:
+    """A stop token that the first Ctrl-C (SIGINT) sets: the run ends at its next check
+    (:class:`~planner.errors.RunStoppedError`, exit 130, no output). A second Ctrl-C
+    raises :class:`KeyboardInterrupt` at once (also exit 130, no output). Outside the
+    main thread (signals cannot be caught there) the token is never set."""
+    import signal
+
+    stop = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield stop
+        return
+    previous = signal.getsignal(signal.SIGINT)
+
+    def on_sigint(signum: int, frame: Any) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+        echo("stopping at the next check (Ctrl-C again to abort at once) ...", err=True)
+
+    signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield stop
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 class _Terminated(BaseException):
     """SIGTERM, raised in the main thread: temporary output folders are removed on the way out."""
 
@@ -683,6 +713,11 @@ def _main(args: list[str]) -> int:
     except aborts:
         echo("aborted", err=True)
         return 1
+    except RunStoppedError as exc:  # Ctrl-C (ctrl_c_stops): a clean stop, not a failure
+        echo(str(exc), err=True)
+        if "--json" in args:
+            echo_json({"ok": False, "stopped": True, "stage": exc.stage, "exit_code": 130})
+        return 130
     except PlannerError as exc:
         return _report_error(str(exc), 1, args)
     except KeyboardInterrupt:

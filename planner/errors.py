@@ -35,6 +35,22 @@ class SolverError(PlannerError):
     data, and not "no plan exists". The message names the solver's status."""
 
 
+class RunStoppedError(PlannerError):
+    """A run ended by its stop token (the app's Stop button, Ctrl-C in the CLI) before it
+    finished: nothing was written (no output folder, not even part of one).
+
+    Attributes
+    ----------
+    stage
+        The stage it stopped in or before: ``"reading"``, ``"aggregation"``,
+        ``"travel"``, ``"solve"``, ``"kpis"`` or ``"outputs"``.
+    """
+
+    def __init__(self, stage: str) -> None:
+        self.stage = stage
+        super().__init__(f"stopped by the user during stage '{stage}'; nothing was written.")
+
+
 class SettingWarning(UserWarning):
     """A scenario setting that the chosen model does not use (it is ignored)."""
 

@@ -295,12 +295,54 @@ def test_a_long_run_shows_its_stage_and_time_and_offers_stop(
     assert at.button(key="stop_button")  # offered while it ran
     seen = [c.value for c in at.caption]
     assert not any("so far" in c for c in seen)  # the clock is gone once done
-    # a Stop click keeps the previous run and says so
+    # a Stop click after the run had ended keeps that run and says so
     previous = at.session_state["run"]
     at.button(key="stop_button").click().run()
     ok(at)
-    assert any("Run stopped" in w.value for w in at.warning)
+    assert any("had finished before Stop" in i.value for i in at.info)
     assert at.session_state["run"] is previous
+
+
+def _run_of(at: AppTest) -> object:
+    return at.session_state.get("run", None)
+
+
+def test_stop_ends_the_solve_keeps_the_previous_run_and_the_next_run_works(
+    env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Stop button's token reaches the solving thread: the run ends at its next check
+    (here the token is set as the solve starts, as a click during the solve would), nothing
+    of it is kept, the page says so after the click's rerun, and the next Run works."""
+    from planner.app import run as app_run
+
+    real = app_run.solve_run
+    tokens: list[object] = []
+
+    def clicked_during_the_solve(*args: object, **kwargs: object) -> object:
+        stop = kwargs["stop"]
+        tokens.append(stop)
+        stop.set()  # type: ignore[attr-defined]
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(app_run, "solve_run", clicked_during_the_solve)
+    at = new_app()
+    at.button(key="run_button").click()
+    at.run()
+    ok(at)
+    assert len(tokens) == 1
+    assert _run_of(at) is None
+    # the click's rerun: the thread has ended; the page says the run was stopped
+    at.button(key="stop_button").click().run()
+    ok(at)
+    assert any("Run stopped by you" in w.value for w in at.warning)
+    assert _run_of(at) is None
+    # the next run works
+    monkeypatch.setattr(app_run, "solve_run", real)
+    at.button(key="run_button").click()
+    at.run()
+    ok(at)
+    assert at.session_state["run"].solution.has_plan
+    assert "stopped_by_user" not in at.session_state["run"].solution.details
 
 
 def test_library_names_in_messages_become_the_apps_words() -> None:

@@ -14,6 +14,7 @@ from planner.runs.config import ScenarioConfig
 
 if TYPE_CHECKING:
     from planner.optimize import Solution
+    from planner.optimize.timing import StopToken
     from planner.runs.pipeline import PlanInputs, RunResult
 
 
@@ -60,6 +61,7 @@ def solve_run(
     *,
     key: str,
     progress: Callable[[str, str, float], None] | None = None,
+    stop: StopToken | None = None,
 ) -> AppRun:
     """Solve a scenario on loaded inputs (re-blended to its demand weights) and measure the plan.
 
@@ -73,6 +75,9 @@ def solve_run(
         Its :func:`run_key`.
     progress
         ``progress(stage, message, share_done)`` at each stage (``solve``, ``kpis``).
+    stop
+        Stop token (the Stop button's event): the run raises
+        :class:`~planner.errors.RunStoppedError` at its next check once it is set.
     """
     import time
 
@@ -80,7 +85,7 @@ def solve_run(
     from planner.runs.reblend import inputs_for
 
     t0 = time.perf_counter()
-    result = run_scenario(config, inputs=inputs_for(inputs, config), progress=progress)
+    result = run_scenario(config, inputs=inputs_for(inputs, config), progress=progress, stop=stop)
     return AppRun(key=key, result=result, timings={"solve": time.perf_counter() - t0})
 
 

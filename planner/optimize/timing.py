@@ -195,10 +195,11 @@ class Deadline:
         return self.stop is not None and bool(self.stop.is_set())
 
     def left(self) -> float | None:
-        """Seconds left (may be negative when past the limit; 0 once stopped); ``None``
-        without a limit (and not stopped)."""
-        if self.stopped():
-            return 0.0
+        """Seconds left (may be negative when past the limit); ``None`` without a limit.
+
+        Time only: a stage handed this budget ends at a stop through its own checks
+        (:func:`due`, :meth:`expired`), so that a stop is never mistaken for the time limit.
+        """
         return None if self.limit is None else self.limit - self.elapsed()
 
     def remaining(self) -> float | None:
@@ -206,10 +207,14 @@ class Deadline:
         left = self.left()
         return None if left is None else max(left, MIN_STAGE_SECONDS)
 
+    def past_limit(self) -> bool:
+        """True once the time limit itself has passed (the stop token aside)."""
+        return self.limit is not None and self.elapsed() >= self.limit
+
     def expired(self) -> bool:
         """True once the limit has passed or the stop token is set."""
         left = self.left()
-        return left is not None and left <= 0.0
+        return self.stopped() or (left is not None and left <= 0.0)
 
     def at(self) -> float:
         """The deadline as a ``perf_counter`` reading (``inf`` without a limit)."""

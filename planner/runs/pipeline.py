@@ -25,7 +25,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from planner.errors import ConfigError, DataError, DataWarning
+from planner.errors import ConfigError, DataError, DataWarning, RunStoppedError
 from planner.evaluate.kpis import PlanKPIs, ServiceStandards, baseline_kpis, plan_kpis
 from planner.inputs.demand import DemandWeights, build_demand
 from planner.inputs.layers import metric_crs_for, projected_xy, read_layer
@@ -38,6 +38,7 @@ from planner.inputs.sites import (
     sites_from_densest_cells,
 )
 from planner.optimize import Problem, Solution, model_spec
+from planner.optimize.timing import StopToken, check_stop_token
 from planner.runs.config import LayerSource, ScenarioConfig, load_scenario
 from planner.runs.options import solve_options
 from planner.runs.outdir import claim_out_dir, input_paths
@@ -383,13 +384,16 @@ def baseline_sites(inputs: PlanInputs) -> np.ndarray:
     return np.flatnonzero(inputs.sites["existing"].to_numpy(dtype=bool))
 
 
-def plan(inputs: PlanInputs, config: ScenarioConfig | None = None) -> tuple[Problem, Solution]:
-    """Build and solve the scenario's model on loaded inputs."""
+def plan(
+    inputs: PlanInputs, config: ScenarioConfig | None = None, *, stop: StopToken | None = None
+) -> tuple[Problem, Solution]:
+    """Build and solve the scenario's model on loaded inputs (``stop``: see
+    :func:`planner.optimize.solve`)."""
     cfg = config or inputs.config
     from planner.optimize import solve
 
     problem = build_problem(inputs, cfg)
-    return problem, solve(problem, **solve_options(inputs, cfg))
+    return problem, solve(problem, **solve_options(inputs, cfg), stop=stop)
 
 
 def service_standards(config: ScenarioConfig) -> ServiceStandards:
@@ -449,6 +453,7 @@ def run_scenario(
     force: bool = False,
     inputs: PlanInputs | None = None,
     progress: Progress | None = None,
+    stop: StopToken | None = None,
 ) -> RunResult:
     """Run a scenario file (or validated config) end to end.
 
@@ -466,38 +471,73 @@ def run_scenario(
     progress
         ``progress(stage, message, share_done)``, told of each stage as it starts
         (``reading``, ``aggregation``, ``travel``, ``solve``, ``kpis``, ``outputs``).
+    stop
+        A stop token (anything with ``is_set()``, e.g. :class:`threading.Event`): checked
+        before every stage and every progress step of the inputs, and handed to the
+        solve (:func:`planner.optimize.solve`), which ends at its next check. A run whose
+        token is set before it finished raises :class:`~planner.errors.RunStoppedError` and
+        leaves nothing: no ``out_dir`` (the outputs are written to a temporary folder
+        that is only renamed into place when the run was not stopped), and the plan of a
+        stopped solve is not returned (call :func:`planner.optimize.solve` with ``stop``
+        for the best plan found before a stop).
 
     Returns
     -------
     RunResult
+
+    Raises
+    ------
+    RunStoppedError
+        When ``stop`` was set before the run finished.
     """
     config = scenario if isinstance(scenario, ScenarioConfig) else load_scenario(scenario)
+    stop = check_stop_token(stop)
     if out_dir is None:
-        return _run(config, inputs, progress)
+        return _run(config, inputs, progress, stop)
 
     # Claimed before the (possibly long) load and solve: every --out problem is found first,
     # and a second run into the same folder stops at once.
     with claim_out_dir(out_dir, force=force, protect=input_paths(config)) as claim:
-        result = _run(config, inputs, progress)
-        if progress is not None:
-            progress("outputs", str(out_dir), 0.0)
+        result = _run(config, inputs, progress, stop)
+        staged = _stoppable(progress, stop)
+        staged("outputs", str(out_dir), 0.0)
         with claim.writing() as tmp:
             written = write_outputs(result, tmp)
+            _check_stop(stop, "outputs")  # the temporary folder is removed, never renamed
     final = Path(out_dir)
     outputs = {name: final / path.relative_to(tmp) for name, path in written.items()}
     return replace(result, out_dir=final, outputs=outputs)
 
 
+def _check_stop(stop: StopToken | None, stage: str) -> None:
+    if stop is not None and stop.is_set():
+        raise RunStoppedError(stage)
+
+
+def _stoppable(progress: Progress | None, stop: StopToken | None) -> Progress:
+    """``progress`` that first checks the stop token (every stage start and step)."""
+
+    def report(stage: str, message: str, share: float) -> None:
+        _check_stop(stop, stage)
+        if progress is not None:
+            progress(stage, message, share)
+
+    return report
+
+
 def _run(
-    config: ScenarioConfig, inputs: PlanInputs | None, progress: Progress | None = None
+    config: ScenarioConfig,
+    inputs: PlanInputs | None,
+    progress: Progress | None = None,
+    stop: StopToken | None = None,
 ) -> RunResult:
-    """Load (unless given), solve and measure one scenario."""
-    inputs = inputs or load_inputs(config, progress=progress)
-    if progress is not None:
-        progress("solve", f"{config.model.name}, {len(inputs.demand):,} demand points", 0.0)
-    problem, solution = plan(inputs, config)
-    if progress is not None:
-        progress("kpis", solution.quality(), 0.0)
+    """Load (unless given), solve and measure one scenario (see :func:`run_scenario`)."""
+    staged = _stoppable(progress, stop)
+    inputs = inputs or load_inputs(config, progress=staged)
+    staged("solve", f"{config.model.name}, {len(inputs.demand):,} demand points", 0.0)
+    problem, solution = plan(inputs, config, stop=stop)
+    _check_stop(stop, "solve")
+    staged("kpis", solution.quality(), 0.0)
     kpis, baseline = measure(inputs, solution, config) if solution.has_plan else (None, None)
     result = RunResult(
         config=config,

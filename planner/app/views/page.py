@@ -23,7 +23,7 @@ from planner.app.views.common import (
 )
 from planner.app.views.data import add_datum_notes, read_slots, step_data, step_demand
 from planner.app.views.login import ROOT_KEY, USER_KEY, gate, logout_button
-from planner.app.views.results import do_run, step_results
+from planner.app.views.results import after_stop, do_run, step_results
 from planner.app.views.scenarios import step_scenarios
 from planner.app.views.settings import step_model, step_travel, travel_notes
 from planner.app.views.sites import step_sites
@@ -231,7 +231,7 @@ def main() -> None:
     status_slot = st.container()
     if ss.pop("_stopped", False):
         with status_slot:
-            st.warning(tr("app_run_stopped"))
+            after_stop()
     if ss.pop("_run_requested", False) and config is not None:
         with status_slot:
             do_run(config)

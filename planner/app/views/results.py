@@ -27,10 +27,43 @@ from planner.errors import PlannerError
 from planner.runs.config import ScenarioConfig
 from planner.sanitize import markdown_text as md
 
+#: Seconds the page waits, after a Stop click, for the solve to end (it ends at its next
+#: check, well within a second, except inside a HiGHS phase that takes no interrupt).
+STOP_WAIT_S = 5.0
+
 
 def stop_run() -> None:
-    """The Stop button: the click itself ends the waiting script run (Streamlit reruns)."""
+    """The Stop button: set the run's stop token (the solve ends at its next check) and
+    rerun the script, which ends the wait of :func:`do_run`."""
+    token = ss.get("_run_stop")
+    if token is not None:
+        token.set()
     ss["_stopped"] = True
+
+
+def after_stop() -> None:
+    """After a Stop click: wait (at most :data:`STOP_WAIT_S`) for the stopped solve to
+    end, then say what happened. The previous run stays the session's run."""
+    import concurrent.futures
+
+    future = ss.pop("_run_future", None)
+    t0 = ss.pop("_run_started", None)
+    if future is None:  # the click came after the run had ended (and was kept)
+        st.info(tr("app_run_finished_before_stop"))
+        return
+    if not future.done():
+        with st.spinner(tr("app_run_stopping")):
+            concurrent.futures.wait([future], timeout=STOP_WAIT_S)
+    if not future.done():
+        st.warning(tr("app_run_stopping_background", seconds=f"{STOP_WAIT_S:g}"))
+        return
+    if future.exception() is None and future.result() is not None:
+        # It finished before the token reached it: a complete run, kept.
+        ss["run"] = future.result()
+        st.info(tr("app_run_finished_before_stop"))
+        return
+    seconds = "?" if t0 is None else f"{time.perf_counter() - t0:.1f}"
+    st.warning(tr("app_run_stopped", seconds=seconds))
 
 
 def do_run(config: ScenarioConfig) -> None:
@@ -38,16 +71,23 @@ def do_run(config: ScenarioConfig) -> None:
     and a Stop button; keep the run in the session.
 
     The solve runs in a thread; this script run waits for it, redrawing the clock every half
-    second. A click on Stop reruns the script, which ends the wait: the session keeps its
-    previous run (the solver finishes its current step in the background, at most the time
-    limit, and its result is kept for the same settings).
+    second. A click on Stop sets the run's stop token and reruns the script, which ends the
+    wait; the solve ends at its next check (:func:`planner.runs.pipeline.run_scenario`,
+    ``stop``), and the rerun (:func:`after_stop`) waits for that and says so. The session
+    keeps its previous run; nothing of the stopped one is kept.
     """
     import concurrent.futures
+    import threading
+
+    from planner.errors import RunStoppedError
 
     lang = ss["lang"]
     ss.pop("_stopped", None)
+    stop = threading.Event()
+    ss["_run_stop"] = stop
     with st.status(tr("app_running"), expanded=True) as status:
         t0 = time.perf_counter()
+        ss["_run_started"] = t0
         try:
             status.write(tr("app_stage_inputs"))
             inputs = cached_inputs(state.inputs_key(config), config)
@@ -68,13 +108,19 @@ def do_run(config: ScenarioConfig) -> None:
                 def progress(name: str, message: str, share: float) -> None:
                     stage["now"] = name
 
-                def solve() -> app_run.AppRun:
-                    done = app_run.solve_run(inputs, config, key=key, progress=progress)
+                def solve() -> app_run.AppRun | None:
+                    try:
+                        done = app_run.solve_run(
+                            inputs, config, key=key, progress=progress, stop=stop
+                        )
+                    except RunStoppedError:
+                        return None
                     keep_run(key, done)
                     return done
 
                 pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="planner-run")
                 future = pool.submit(solve)
+                ss["_run_future"] = future
                 pool.shutdown(wait=False)
                 clock = st.empty()
                 st.button(tr("app_stop"), key="stop_button", on_click=stop_run)
@@ -88,11 +134,19 @@ def do_run(config: ScenarioConfig) -> None:
                     )
                     time.sleep(0.5)
                 clock.empty()
-                run = future.result()
+                finished = future.result()
+                if finished is None:  # stopped: the rerun of the click says so
+                    status.update(label=tr("app_run_stopped_short"), state="error")
+                    return
+                run = finished
         except Exception as exc:
             status.update(label=tr("app_run_failed"), state="error", expanded=True)
             show_error(exc)
             return
+        finally:
+            if not stop.is_set():  # ended by itself: nothing for after_stop() to wait for
+                ss.pop("_run_future", None)
+                ss.pop("_run_started", None)
         seconds = time.perf_counter() - t0
         ok = run.solution.has_plan
         status.update(

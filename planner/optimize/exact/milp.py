@@ -271,8 +271,10 @@ def solve_highs(
         highs_limit = float(time_limit) - build_s - HIGHS_RETURN_PER_PASS * pass_s
         h.setOptionValue("time_limit", max(highs_limit, 1e-3))
         wall_end = t0 + float(time_limit) - HIGHS_RETURN_PER_PASS * pass_s
-    interrupted = _watch(h, stop, wall_end)
+    interrupted, raised = _watch(h, stop, wall_end)
     h.run()
+    if raised:
+        raise raised[0]
     runtime = time.perf_counter() - t0
     ms = h.getModelStatus()
     info = h.getInfo()
@@ -340,30 +342,36 @@ _INTERRUPT_CALLBACKS: Final = (
 )
 
 
-def _watch(h: Any, stop: StopToken | None, wall_end: float) -> dict[str, bool]:
+def _watch(
+    h: Any, stop: StopToken | None, wall_end: float
+) -> tuple[dict[str, bool], list[BaseException]]:
     """Ask HiGHS to call back during ``run()`` (see :func:`interrupt_check`); the returned
-    flags say afterwards whether the token (``"stop"``) or the clock (``"clock"``) ended it."""
+    flags say afterwards whether the token (``"stop"``) or the clock (``"clock"``) ended it,
+    the list holds an exception raised in the callback (to raise after ``run()``)."""
     from highspy import cb
 
     flags = {"stop": False, "clock": False}
     if stop is None and math.isinf(wall_end):
-        return flags
+        return flags, []
     check = interrupt_check(stop, wall_end, flags)
+    raised: list[BaseException] = []
 
     def callback(kind: Any, message: str, data_out: Any, data_in: Any, user: Any) -> None:
         # An exception raised here would surface as a HiGHS "Solve error" (and can crash
-        # the process when HiGHS unwinds): never let one out.
+        # the process when HiGHS unwinds): it stops HiGHS and is raised again after run()
+        # (e.g. Ctrl-C under Python's default SIGINT handler).
         try:
             if data_in is not None and check():
                 data_in.user_interrupt = True
-        except BaseException:  # pragma: no cover - defensive, see above
-            flags["stop"] = True
-            data_in.user_interrupt = True
+        except BaseException as exc:
+            raised.append(exc)
+            if data_in is not None:
+                data_in.user_interrupt = True
 
     h.setCallback(callback, None)
     for name in _INTERRUPT_CALLBACKS:
         h.startCallback(getattr(cb.HighsCallbackType, name))
-    return flags
+    return flags, raised
 
 
 def interrupt_check(
