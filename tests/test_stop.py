@@ -19,7 +19,7 @@ import pytest
 from scenario_fixtures import write_tiny_scenario
 
 from planner.errors import ProblemError, RunStoppedError
-from planner.optimize import Problem, Status, solve
+from planner.optimize import Problem, SolverOptions, Status, solve
 from planner.optimize.exact import milp as milp_module
 from planner.optimize.timing import Deadline, carry_stop, current_stop, due, stop_scope
 
@@ -75,7 +75,7 @@ def test_stop_scope_is_per_thread_and_carried_into_threads() -> None:
 
 def test_a_stop_without_is_set_is_a_clear_error() -> None:
     with pytest.raises(ProblemError, match="`stop` must be None or have an is_set"):
-        solve(_problem(), "p_median", p=3, stop=True)  # type: ignore[arg-type]
+        SolverOptions(stop=True)  # type: ignore[arg-type]
 
 
 # ------------------------------------------------------------------ every model and method
@@ -113,7 +113,7 @@ def test_an_already_set_token_is_labelled_and_never_proven(
     model: str, method: str, kw: dict[str, float]
 ) -> None:
     problem = _case_problem(model)
-    sol = solve(problem, model, method=method, stop=_set(), **kw)  # type: ignore[arg-type]
+    sol = solve(problem, model, options=SolverOptions(method=method, stop=_set()), **kw)  # type: ignore[arg-type]
     assert sol.details["stop_reason"] == "stopped"
     assert sol.details["stopped_by_user"] is True
     assert sol.details["time_limit_reached"] is False  # no limit was set
@@ -135,7 +135,7 @@ def test_an_already_set_token_is_labelled_and_never_proven(
 def test_an_unset_token_changes_nothing() -> None:
     problem = _problem()
     plain = solve(problem, "p_median", p=5)
-    with_token = solve(problem, "p_median", p=5, stop=threading.Event())
+    with_token = solve(problem, "p_median", p=5, options=SolverOptions(stop=threading.Event()))
     assert with_token.status is Status.OPTIMAL
     assert np.array_equal(plain.open_sites, with_token.open_sites)
     assert "stop_reason" not in with_token.details or with_token.details["stop_reason"] != "stopped"
@@ -144,8 +144,10 @@ def test_an_unset_token_changes_nothing() -> None:
 def test_the_scale_search_stops_at_its_next_check() -> None:
     # The token is set by the first check itself: the work done is one step of each stage.
     problem = _problem(400, 60)
-    full = solve(problem, "p_median", p=8, method="heuristic")
-    stopped = solve(problem, "p_median", p=8, method="heuristic", stop=_set())
+    full = solve(problem, "p_median", p=8, options=SolverOptions(method="heuristic"))
+    stopped = solve(
+        problem, "p_median", p=8, options=SolverOptions(method="heuristic", stop=_set())
+    )
     assert stopped.status is Status.FEASIBLE
     assert stopped.has_plan
     assert stopped.details["lagrangian_iterations"] < full.details["lagrangian_iterations"]
@@ -176,13 +178,13 @@ def test_highs_stops_in_its_callback_and_keeps_its_incumbent(
 
     monkeypatch.setattr(milp_module, "interrupt_check", set_on_first_call)
     problem = _problem(300, 60, seed=5)
-    sol = solve(problem, "p_median", p=6, method="exact", stop=ev)
+    sol = solve(problem, "p_median", p=6, options=SolverOptions(method="exact", stop=ev))
     assert calls, "HiGHS never called back"
     assert "stopped by the user" in sol.details["solver_status"]
     assert sol.status is Status.FEASIBLE
     assert sol.has_plan
     assert sol.details["stop_reason"] == "stopped"
-    full = solve(problem, "p_median", p=6, method="exact")
+    full = solve(problem, "p_median", p=6, options=SolverOptions(method="exact"))
     assert full.status is Status.OPTIMAL
     assert sol.objective >= full.objective - 1e-6 * abs(full.objective)
 
@@ -198,7 +200,12 @@ def test_highs_stops_at_the_wall_clock_end_through_its_callback(
         return real(stop, float("-inf"), flags)
 
     monkeypatch.setattr(milp_module, "interrupt_check", ended)
-    sol = solve(_problem(300, 60, seed=5), "p_median", p=6, method="exact", time_limit=60)
+    sol = solve(
+        _problem(300, 60, seed=5),
+        "p_median",
+        p=6,
+        options=SolverOptions(method="exact", time_limit=60),
+    )
     assert sol.details["solver_status"].endswith("time limit reached")
     assert sol.status is Status.FEASIBLE
     assert sol.details["time_limit_reached"] is True

@@ -393,7 +393,10 @@ def plan(
     from planner.optimize import solve
 
     problem = build_problem(inputs, cfg)
-    return problem, solve(problem, **solve_options(inputs, cfg), stop=stop)
+    args = solve_options(inputs, cfg)
+    if stop is not None:
+        args["options"] = replace(args["options"], stop=stop)
+    return problem, solve(problem, **args)
 
 
 def service_standards(config: ScenarioConfig) -> ServiceStandards:

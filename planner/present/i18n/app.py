@@ -466,16 +466,13 @@ APP_LABELS: Final[dict[str, dict[str, str]]] = {
     "app_stage_name_outputs": {"zh": "写出结果", "en": "Writing outputs"},
     "app_run_stopped": {
         "zh": "已停止运行（{seconds} 秒后）：未保存任何结果，下方仍为上一次运行的方案。可随时重新运行。",
-        "en": "Run stopped by you after {seconds} s: nothing of it was kept; the results are still "
-        "those of the previous run. Press Run to start again.",
+        "en": "Run stopped by you after {seconds} s: nothing of it was kept; the results are still those of the previous run. Press Run to start again.",
     },
     "app_run_stopped_short": {"zh": "已停止", "en": "Stopped"},
     "app_run_stopping": {"zh": "正在停止……", "en": "Stopping …"},
     "app_run_stopping_background": {
         "zh": "正在停止：求解器当前步骤在 {seconds} 秒内未结束，将在后台结束（最长至时间上限）；结果仍为上一次运行的方案。",
-        "en": "Stopping: the solver's current step did not end within {seconds} s; it ends in "
-        "the background (at the latest at its time limit). The results are still those of "
-        "the previous run.",
+        "en": "Stopping: the solver's current step did not end within {seconds} s; it ends in the background (at the latest at its time limit). The results are still those of the previous run.",
     },
     "app_run_finished_before_stop": {
         "zh": "运行在点击“停止”之前已完成：显示其结果。",
