@@ -10,7 +10,7 @@ import pytest
 from planner.errors import DataError, InputError
 from planner.inputs.raster_blocks import aggregate_raster, raster_blocks
 from planner.inputs.rasters import read_population_raster
-from planner.runs.province import aggregate_population, cluster
+from planner.runs.province import aggregate_population, cluster, worker_peak_rss_mb
 from planner.travel.blocks import nearest_sites
 from planner.travel.network import network_matrix, read_road_network
 
@@ -162,3 +162,18 @@ def test_planner_cells_writes_the_population_layer(pop_tif: Path, tmp_path: Path
                  "--cell-size", "10"]) == 2  # fmt: skip
     assert "finer than" in capsys.readouterr().err
     assert not (tmp_path / "d.parquet").exists()
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="Linux /proc only")
+def test_a_spawned_worker_reports_its_own_peak_not_its_parents() -> None:
+    # Linux keeps ru_maxrss across exec: a worker spawned by a client holding 600 MB
+    # reported 600 MB as its own peak (the province benchmark's worker column did).
+    import subprocess
+    import sys
+
+    held = np.ones(600_000_000 // 8)
+    code = "from planner.runs.province import worker_peak_rss_mb as f; print(f())"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert held.sum() > 0
+    assert worker_peak_rss_mb() >= 600
+    assert float(out.stdout) < 400

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import resource
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -94,8 +95,21 @@ def process_cpu_s() -> float:
 
 
 def worker_peak_rss_mb() -> float:
-    """Peak resident memory of this process in MB (Linux ``ru_maxrss`` is in kB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    """Peak resident memory of this process in MB.
+
+    On Linux the high-water mark of this process's own memory (``VmHWM``): ``ru_maxrss``
+    survives ``exec``, so a Dask worker spawned by a client holding 3 GB would report
+    3 GB. Elsewhere ``ru_maxrss`` (kB on Linux, bytes on macOS).
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except (OSError, ValueError, IndexError):
+        pass
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024.0 * 1024.0 if sys.platform == "darwin" else 1024.0)
 
 
 def aggregate_population(
