@@ -475,6 +475,55 @@ def test_line_layer_topology_matches_graphml(tmp_path: Path) -> None:
     assert m[overpass, junction] == 0  # the overpass never meets the cross
 
 
+def test_graphml_reader_streams_and_keeps_only_what_routing_reads(tmp_path: Path) -> None:
+    """Nodes and edges leave the XML tree as they are read and only coordinates, length,
+    highway, maxspeed and oneway are kept: reading a file of long geometry and name text
+    allocates a small share of its size (the whole-tree reader would hold all of it)."""
+    import tracemalloc
+
+    from planner.travel.network_io import read_graphml
+
+    n = 2000
+    geometry = "LINESTRING (" + ", ".join(["114.0123456 22.5123456"] * 400) + ")"
+    parts = [
+        '<?xml version="1.0" encoding="utf-8"?>\n'
+        '<graphml xmlns="http://graphml.graphdrawing.org/xmlns">'
+        '<key id="x" for="node" attr.name="x" attr.type="string"/>'
+        '<key id="y" for="node" attr.name="y" attr.type="string"/>'
+        '<key id="len" for="edge" attr.name="length" attr.type="string"/>'
+        '<key id="hw" for="edge" attr.name="highway" attr.type="string"/>'
+        '<key id="geo" for="edge" attr.name="geometry" attr.type="string"/>'
+        '<key id="nm" for="edge" attr.name="name" attr.type="string"/>'
+        '<graph edgedefault="directed">'
+    ]
+    parts += [
+        f'<node id="{i}"><data key="x">{114 + i * 1e-5:.7f}</data>'
+        f'<data key="y">{22.5 + (i % 7) * 1e-5:.7f}</data></node>'
+        for i in range(n)
+    ]
+    parts += [
+        f'<edge source="{i}" target="{(i + 1) % n}"><data key="len">{i % 90 + 5}.5</data>'
+        f'<data key="hw">residential</data><data key="geo">{geometry}</data>'
+        f'<data key="nm">{"路" * 200}</data></edge>'
+        for i in range(n)
+    ]
+    path = tmp_path / "long_text.graphml"
+    path.write_text("".join(parts) + "</graph></graphml>\n", encoding="utf-8")
+    size = path.stat().st_size
+    assert size > 20_000_000
+    read_graphml(path, None)  # imports (pyproj...) outside the measurement
+    tracemalloc.start()
+    try:
+        raw = read_graphml(path, None)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert raw.edge_from.size == n
+    np.testing.assert_array_equal(raw.length_m, np.arange(n) % 90 + 5.5)
+    assert set(raw.highway.tolist()) == {"residential"}
+    assert peak < size / 5, (peak, size)
+
+
 def _haversine(p: tuple[float, float], q: tuple[float, float]) -> float:
     lat1, lat2 = math.radians(p[1]), math.radians(q[1])
     dlat, dlon = lat2 - lat1, math.radians(q[0] - p[0])

@@ -20,6 +20,10 @@ from planner.travel.speeds import parse_maxspeed, parse_oneway, split_classes
 
 _GRAPHML_NS = "{http://graphml.graphdrawing.org/xmlns}"
 _EARTH_RADIUS_M = 6_371_009.0  # as OSMnx
+#: GraphML attributes the reader keeps (coordinates; what routing and speeds read): an
+#: OSMnx file also carries names, OSM ids and geometry text, most of its size.
+_NODE_ATTRIBUTES = frozenset({"x", "lon", "longitude", "y", "lat", "latitude"})
+_EDGE_ATTRIBUTES = frozenset({"length", "highway", "maxspeed", "oneway"})
 
 
 class RawGraph(NamedTuple):
@@ -85,20 +89,28 @@ def _arcs_from_direction(
 
 
 def read_graphml(path: Path, crs: str | None) -> RawGraph:
-    """Stream-parse an OSMnx-style GraphML file (nodes with ``x``/``y``, edges with ``length``)."""
+    """Stream-parse an OSMnx-style GraphML file (nodes with ``x``/``y``, edges with ``length``).
+
+    Each node and edge leaves the XML tree as soon as it is read, and only the attributes
+    in ``_NODE_ATTRIBUTES`` / ``_EDGE_ATTRIBUTES`` are kept, in columns: memory grows with
+    the network, not with the file's names and geometry text (``networkx.read_graphml``
+    holds the whole XML tree and a dict per edge; see docs/architecture.md).
+    """
     keys: dict[str, tuple[str, str]] = {}
     graph_data: dict[str, str] = {}
-    nodes: list[tuple[str, dict[str, str]]] = []
-    edges: list[tuple[str, str, dict[str, str]]] = []
+    node_ids: list[str] = []
+    node_cols: dict[str, list[str | None]] = {name: [] for name in _NODE_ATTRIBUTES}
+    edge_ends: tuple[list[str], list[str]] = ([], [])
+    edge_cols: dict[str, list[str | None]] = {name: [] for name in _EDGE_ATTRIBUTES}
     edge_default = "directed"
-    saw_graph = False
+    graph: ET.Element | None = None
     current: dict[str, str] | None = None
     try:
         for event, elem in ET.iterparse(path, events=("start", "end")):
             tag = elem.tag.removeprefix(_GRAPHML_NS)
             if event == "start":
-                if tag == "graph":
-                    saw_graph = True
+                if tag == "graph" and graph is None:
+                    graph = elem
                     edge_default = elem.get("edgedefault", "directed")
                 elif tag in ("node", "edge"):
                     current = {}
@@ -107,57 +119,61 @@ def read_graphml(path: Path, crs: str | None) -> RawGraph:
                 keys[elem.get("id", "")] = (elem.get("for", ""), elem.get("attr.name", ""))
             elif tag == "data":
                 name = keys.get(elem.get("key", ""), ("", elem.get("key", "")))[1]
-                text = elem.text or ""
-                if current is not None:
-                    current[name] = text
+                if current is None:
+                    graph_data[name] = elem.text or ""
                 else:
-                    graph_data[name] = text
-            elif tag == "node":
-                nodes.append((elem.get("id", ""), current or {}))
+                    current[name] = elem.text or ""
+            elif tag in ("node", "edge"):
+                attrs = current or {}
+                if tag == "node":
+                    node_ids.append(elem.get("id", ""))
+                    cols = node_cols
+                else:
+                    edge_ends[0].append(elem.get("source", ""))
+                    edge_ends[1].append(elem.get("target", ""))
+                    cols = edge_cols
+                for name, col in cols.items():
+                    col.append(attrs.get(name))
                 current = None
-                elem.clear()
-            elif tag == "edge":
-                edges.append((elem.get("source", ""), elem.get("target", ""), current or {}))
-                current = None
-                elem.clear()
+                if graph is not None:
+                    graph.clear()  # what was read leaves the tree
     except ET.ParseError as exc:
         raise DataError(
             f"Road network file {path} is not valid GraphML/XML ({exc}); save the graph with "
             "osmnx.save_graphml or pass a .osm.pbf extract or a line layer instead."
         ) from None
-    if not saw_graph:
+    if graph is None:
         raise DataError(
             f"Road network file {path} holds no <graph> element: it is XML but not GraphML. "
             "Save the graph with osmnx.save_graphml."
         )
-    if not nodes or not edges:
+    if not node_ids or not edge_ends[0]:
         raise DataError(
-            f"Road network file {path} has {len(nodes)} nodes and {len(edges)} edges; a road "
-            "network needs both. Check that the download covered the study area."
+            f"Road network file {path} has {len(node_ids)} nodes and {len(edge_ends[0])} edges; "
+            "a road network needs both. Check that the download covered the study area."
         )
-    xs = _coord(nodes, ("x", "lon", "longitude"), path)
-    ys = _coord(nodes, ("y", "lat", "latitude"), path)
-    node_ids = np.array([n[0] for n in nodes])
-    index = {nid: i for i, nid in enumerate(node_ids.tolist())}
+    xs = _coord(node_cols, ("x", "lon", "longitude"), path)
+    ys = _coord(node_cols, ("y", "lat", "latitude"), path)
+    index = {nid: i for i, nid in enumerate(node_ids)}
     try:
-        u = np.array([index[e[0]] for e in edges], dtype=np.int64)
-        v = np.array([index[e[1]] for e in edges], dtype=np.int64)
+        u, v = (np.array([index[n] for n in ends], dtype=np.int64) for ends in edge_ends)
     except KeyError as exc:
         raise DataError(
             f"Road network file {path} has an edge to node {exc.args[0]!r}, which is not "
             "declared as a <node>; the file is truncated or corrupt."
         ) from None
+    del index, edge_ends
     source_crs = crs or graph_data.get("crs") or "EPSG:4326"
     lon, lat = _to_lonlat(xs, ys, source_crs)
-    length = np.array([_float(e[2].get("length")) for e in edges], dtype=np.float64)
+    length = np.array([_float(t) for t in edge_cols["length"]], dtype=np.float64)
     missing = ~np.isfinite(length)
     if missing.any():
         length[missing] = haversine_m(
             lon[u[missing]], lat[u[missing]], lon[v[missing]], lat[v[missing]]
         )
-    highway = np.array([";".join(split_classes(e[2].get("highway"))) for e in edges])
-    maxspeed = np.array([parse_maxspeed(e[2].get("maxspeed")) for e in edges], dtype=np.float64)
-    direction = np.array([parse_oneway(e[2].get("oneway")) for e in edges], dtype=np.int64)
+    highway = np.array([";".join(split_classes(t)) for t in edge_cols["highway"]])
+    maxspeed = np.array([parse_maxspeed(t) for t in edge_cols["maxspeed"]], dtype=np.float64)
+    direction = np.array([parse_oneway(t) for t in edge_cols["oneway"]], dtype=np.int64)
     if edge_default == "undirected":
         u, v, length, highway, maxspeed, oneflag = _arcs_from_direction(
             u, v, direction, length, highway, maxspeed, direction != 0
@@ -168,7 +184,7 @@ def read_graphml(path: Path, crs: str | None) -> RawGraph:
         oneflag = direction != 0
     creator = graph_data.get("created_with", "GraphML")
     return RawGraph(
-        node_ids,
+        np.array(node_ids),
         lon,
         lat,
         u,
@@ -189,17 +205,15 @@ def _float(value: str | None) -> float:
         return np.nan
 
 
-def _coord(
-    nodes: list[tuple[str, dict[str, str]]], names: tuple[str, ...], path: Path
-) -> np.ndarray:
-    attrs = nodes[0][1]
-    name = next((n for n in names if n in attrs), None)
+def _coord(columns: dict[str, list[str | None]], names: tuple[str, ...], path: Path) -> np.ndarray:
+    """The first of ``names`` the first node carries, as floats for every node."""
+    name = next((n for n in names if columns[n][0] is not None), None)
     if name is None:
         raise DataError(
             f"Road network file {path}: nodes carry no coordinate attribute (looked for "
             f"{', '.join(names)}); save the graph with osmnx.save_graphml, which writes x/y."
         )
-    values = np.array([_float(n[1].get(name)) for n in nodes], dtype=np.float64)
+    values = np.array([_float(t) for t in columns[name]], dtype=np.float64)
     if not np.isfinite(values).all():
         raise DataError(
             f"Road network file {path}: {int((~np.isfinite(values)).sum())} nodes lack a numeric "
