@@ -354,7 +354,7 @@ def output_files(
         ``report`` (report.html). Without a plan: ``lock`` and ``diagnosis``
         (diagnosis.json, why), nothing that pretends to be a plan.
     """
-    from planner.i18n import check_language
+    from planner.present.i18n import check_language
 
     cfg = result.config
     lang = check_language(cfg.outputs.language if language is None else language)
