@@ -5,7 +5,8 @@ the Wuhan demo) and English (``"en"``) text; :func:`t` looks a key up. Labels
 may hold ``str.format`` fields (``{minutes}``), filled from keyword arguments.
 
 The catalogue is kept by area, one module each: :mod:`~planner.present.i18n.outputs` (map,
-KPIs, report, robustness) and :mod:`~planner.present.i18n.app` (the Streamlit app). The
+KPIs, report, robustness), :mod:`~planner.present.i18n.app` (the Streamlit app's frame and
+steps) and :mod:`~planner.present.i18n.app_results` (run, results, scenarios, login). The
 few words the layers below must say themselves live beside their code and are merged in
 here: why there is no plan (:mod:`planner.optimize.diagnosis_text`) and the KPIs'
 assumption notes (:mod:`planner.evaluate.notes_text`). A key lives in exactly one
@@ -24,6 +25,7 @@ from planner.evaluate.notes_text import NOTE_LABELS
 from planner.languages import DEFAULT_LANGUAGE, LANGUAGES, check_language, say
 from planner.optimize.diagnosis_text import DIAGNOSIS_LABELS
 from planner.present.i18n.app import APP_LABELS
+from planner.present.i18n.app_results import APP_RESULT_LABELS
 from planner.present.i18n.outputs import OUTPUT_LABELS
 
 __all__ = ["DEFAULT_LANGUAGE", "LABELS", "LANGUAGES", "check_language", "t"]
@@ -41,7 +43,9 @@ def _merged(*catalogues: Mapping[str, Mapping[str, str]]) -> dict[str, Mapping[s
 
 
 #: Every label, read-only: ``LABELS[key][lang]``.
-LABELS: Final = MappingProxyType(_merged(OUTPUT_LABELS, NOTE_LABELS, DIAGNOSIS_LABELS, APP_LABELS))
+LABELS: Final = MappingProxyType(
+    _merged(OUTPUT_LABELS, NOTE_LABELS, DIAGNOSIS_LABELS, APP_LABELS, APP_RESULT_LABELS)
+)
 
 
 def t(key: str, lang: str = DEFAULT_LANGUAGE, /, **fields: object) -> str:
