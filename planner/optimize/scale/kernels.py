@@ -208,7 +208,8 @@ def greedy_add(indptr, site, cost, w, cap, is_open, n_add, t_indptr, t_row, t_po
 def transpose_lists(indptr, site, n_sites, t_indptr, t_row, t_pos):
     """For each site, the points that list it and where (a counting sort, O(nnz)):
     ``t_row[t_indptr[j]:t_indptr[j + 1]]`` are the points listing site ``j`` in
-    increasing order and ``t_pos`` their positions in ``site``."""
+    increasing order and ``t_pos`` their positions in ``site`` (not recorded when
+    ``t_pos`` is empty)."""
     n = indptr.size - 1
     t_indptr[:] = 0
     for t in range(site.size):
@@ -221,7 +222,8 @@ def transpose_lists(indptr, site, n_sites, t_indptr, t_row, t_pos):
             j = site[t]
             u = fill[j]
             t_row[u] = i
-            t_pos[u] = t
+            if t_pos.size:
+                t_pos[u] = t
             fill[j] = u + 1
 
 
@@ -508,18 +510,9 @@ def dominated_rows(indptr, col, n_cols):
     """
     n = indptr.size - 1
     # Inverted index: for each column, the rows holding it.
-    cnt = np.zeros(n_cols + 1, dtype=np.int64)
-    for t in range(col.size):
-        cnt[col[t] + 1] += 1
-    for j in range(n_cols):
-        cnt[j + 1] += cnt[j]
+    cnt = np.empty(n_cols + 1, dtype=np.int64)
     inv = np.empty(col.size, dtype=np.int64)
-    fill = cnt[:-1].copy()
-    for r in range(n):
-        for t in range(indptr[r], indptr[r + 1]):
-            j = col[t]
-            inv[fill[j]] = r
-            fill[j] += 1
+    transpose_lists(indptr, col, n_cols, cnt, inv, np.empty(0, dtype=np.int64))  # rows only
     overlap = np.zeros(n, dtype=np.int64)
     touched = np.empty(n, dtype=np.int64)
     out = np.zeros(n, dtype=np.bool_)
@@ -550,18 +543,10 @@ def dominated_rows(indptr, col, n_cols):
 def greedy_cover(indptr, col, n_cols, forced):
     """Greedy set cover (most uncovered rows first); returns the open mask."""
     n = indptr.size - 1
-    cnt = np.zeros(n_cols + 1, dtype=np.int64)
-    for t in range(col.size):
-        cnt[col[t] + 1] += 1
-    for j in range(n_cols):
-        cnt[j + 1] += cnt[j]
+    # Inverted index: for each column, the rows holding it.
+    cnt = np.empty(n_cols + 1, dtype=np.int64)
     inv = np.empty(col.size, dtype=np.int64)
-    fill = cnt[:-1].copy()
-    for r in range(n):
-        for t in range(indptr[r], indptr[r + 1]):
-            j = col[t]
-            inv[fill[j]] = r
-            fill[j] += 1
+    transpose_lists(indptr, col, n_cols, cnt, inv, np.empty(0, dtype=np.int64))  # rows only
     covered = np.zeros(n, dtype=np.bool_)
     is_open = forced.copy()
     score = np.zeros(n_cols, dtype=np.int64)
@@ -605,18 +590,10 @@ def contained_rows(indptr, col, n_cols):
     site covering a subset of what another covers can be left closed.
     """
     n = indptr.size - 1
-    cnt = np.zeros(n_cols + 1, dtype=np.int64)
-    for t in range(col.size):
-        cnt[col[t] + 1] += 1
-    for j in range(n_cols):
-        cnt[j + 1] += cnt[j]
+    # Inverted index: for each column, the rows holding it.
+    cnt = np.empty(n_cols + 1, dtype=np.int64)
     inv = np.empty(col.size, dtype=np.int64)
-    fill = cnt[:-1].copy()
-    for r in range(n):
-        for t in range(indptr[r], indptr[r + 1]):
-            j = col[t]
-            inv[fill[j]] = r
-            fill[j] += 1
+    transpose_lists(indptr, col, n_cols, cnt, inv, np.empty(0, dtype=np.int64))  # rows only
     overlap = np.zeros(n, dtype=np.int64)
     touched = np.empty(n, dtype=np.int64)
     out = np.zeros(n, dtype=np.bool_)

@@ -253,14 +253,14 @@ def p_median_lagrangian(
     np.minimum(lam, cap, out=lam)
     if threads is None:
         threads = data.n >= PARALLEL_MIN_POINTS
+    search = _Search(data, p, lam, best_lam, forced_m, closed_m, state, dirn, float(deflect),
+                     cap, halve_after)  # fmt: skip
     with contextlib.ExitStack() as stack:
         if threads:
             pool = stack.enter_context(ThreadPoolExecutor(max_workers=_WORKERS))
-            steps = _threaded_steps(data, p, lam, best_lam, forced_m, closed_m, state, dirn,
-                                    float(deflect), cap, halve_after, pool)  # fmt: skip
+            steps = _threaded_steps(search, pool)
         else:
-            steps = _kernel_steps(data, p, lam, best_lam, forced_m, closed_m, state, dirn,
-                                  float(deflect), cap, halve_after)  # fmt: skip
+            steps = _kernel_steps(search)
         while it < max_iter:
             latest = upper if incumbent is None else float(incumbent())
             if latest < upper:
@@ -346,52 +346,48 @@ _WORKERS = 2
 _Steps = Callable[[float, int], None]
 
 
-def _kernel_steps(
-    data: Neighbours,
-    p: int,
-    lam: np.ndarray,
-    best_lam: np.ndarray,
-    forced: np.ndarray,
-    closed: np.ndarray,
-    state: np.ndarray,
-    dirn: np.ndarray,
-    deflect: float,
-    cap: np.ndarray,
-    halve_after: int,
-) -> _Steps:
-    """Steps on this thread: ``kernels.subgradient_run`` (every array updated in place)."""
+@dataclass(frozen=True, eq=False)
+class _Search:
+    """The problem and the arrays the subgradient steps update in place (multipliers,
+    best multipliers, fixings, ``kernels.subgradient_run``'s state, direction)."""
+
+    data: Neighbours
+    p: int
+    lam: np.ndarray
+    best_lam: np.ndarray
+    forced: np.ndarray
+    closed: np.ndarray
+    state: np.ndarray
+    dirn: np.ndarray
+    deflect: float
+    cap: np.ndarray
+    halve_after: int
+
+
+def _kernel_steps(s: _Search) -> _Steps:
+    """Steps on this thread: ``kernels.subgradient_run``."""
     from planner.optimize.scale import kernels as kern
+
+    d = s.data
 
     def steps(cut: float, n_iter: int) -> None:
         kern.subgradient_run(
-            data.indptr, data.site, data.cost, data.far, data.w, lam, best_lam, data.n_sites,
-            p, forced, closed, cut, n_iter, halve_after, state, dirn, deflect, cap,
+            d.indptr, d.site, d.cost, d.far, d.w, s.lam, s.best_lam, d.n_sites, s.p, s.forced,
+            s.closed, cut, n_iter, s.halve_after, s.state, s.dirn, s.deflect, s.cap,
         )  # fmt: skip
 
     return steps
 
 
-def _threaded_steps(
-    data: Neighbours,
-    p: int,
-    lam: np.ndarray,
-    best_lam: np.ndarray,
-    forced: np.ndarray,
-    closed: np.ndarray,
-    state: np.ndarray,
-    dirn: np.ndarray,
-    deflect: float,
-    cap: np.ndarray,
-    halve_after: int,
-    pool: ThreadPoolExecutor,
-) -> _Steps:
+def _threaded_steps(s: _Search, pool: ThreadPoolExecutor) -> _Steps:
     """The steps of ``kernels.subgradient_run``, with its two passes over the points
     (site values, subgradient) split into blocks of points on the threads of ``pool``
     (the kernels release the GIL). Same kernels, same state: only the order of the float
     sums differs."""
     from planner.optimize.scale import kernels as kern
 
-    n, m = data.n, data.n_sites
+    d, lam, state = s.data, s.lam, s.state
+    n, m = d.n, d.n_sites
     edges = np.linspace(0, n, _WORKERS + 1).astype(np.int64)
     blocks = [(int(a), int(b)) for a, b in itertools.pairwise(edges)]
     rho_parts = [np.empty(m) for _ in blocks]
@@ -405,14 +401,13 @@ def _threaded_steps(
 
     def rho_block(k: int) -> None:
         a, b = blocks[k]
-        kern.lagrangian_rho(data.indptr[a : b + 1], data.site, data.cost, data.far[a:b],
-                            data.w[a:b], lam[a:b], rho_parts[k])  # fmt: skip
+        kern.lagrangian_rho(d.indptr[a : b + 1], d.site, d.cost, d.far[a:b], d.w[a:b], lam[a:b],
+                            rho_parts[k])  # fmt: skip
 
     def grad_block(k: int) -> None:
         a, b = blocks[k]
-        norms[k] = kern.lagrangian_subgradient(data.indptr[a : b + 1], data.site, data.cost,
-                                               data.far[a:b], data.w[a:b], lam[a:b], selected,
-                                               p, g[a:b])  # fmt: skip
+        norms[k] = kern.lagrangian_subgradient(d.indptr[a : b + 1], d.site, d.cost, d.far[a:b],
+                                               d.w[a:b], lam[a:b], selected, s.p, g[a:b])  # fmt: skip
 
     def steps(cut: float, n_iter: int) -> None:
         state[4:7] = 0.0
@@ -421,14 +416,13 @@ def _threaded_steps(
             np.copyto(rho, rho_parts[0])
             for part in rho_parts[1:]:
                 np.add(rho, part, out=rho)
-            stop, lval = kern.subgradient_evaluate(
-                rho, lam, best_lam, p, forced, closed, cut, state, selected, free, vals, buf
-            )
+            stop, lval = kern.subgradient_evaluate(rho, lam, s.best_lam, s.p, s.forced, s.closed,
+                                                   cut, state, selected, free, vals, buf)  # fmt: skip
             if stop:
                 return
             list(pool.map(grad_block, range(len(blocks))))
-            if kern.subgradient_step(g, float(norms.sum()), lam, lval, cut, halve_after, state,
-                                     dirn, deflect, cap):  # fmt: skip
+            if kern.subgradient_step(g, float(norms.sum()), lam, lval, cut, s.halve_after, state,
+                                     s.dirn, s.deflect, s.cap):  # fmt: skip
                 return
 
     return steps
