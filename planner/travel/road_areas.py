@@ -11,9 +11,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from planner.errors import InputError
-from planner.travel.speeds import (
-    ACCESS_SPEED_KMH,
-)
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -27,6 +24,7 @@ from planner.travel.road_network import (
     check_mode_served,
     check_network,
     check_positive,
+    check_snapping,
 )
 
 # --------------------------------------------------------------------------- components
@@ -172,14 +170,7 @@ def service_areas(
             f"`minutes` must be one or more positive numbers of minutes; got {minutes!r}."
         )
     buffer_m = check_positive(buffer_m, "buffer_m", "metres")
-    max_snap_m = check_positive(max_snap_m, "max_snap_m", "metres")
-    if component not in ("largest", "all"):
-        raise InputError(f"`component` must be 'largest' or 'all'; got {component!r}.")
-    access = (
-        ACCESS_SPEED_KMH[mode]
-        if access_speed_kmh is None
-        else check_positive(access_speed_kmh, "access_speed_kmh", "km/h")
-    )
+    max_snap_m, access = check_snapping(mode, max_snap_m, component, access_speed_kmh)
     snapped = snap_points(network, graph, sites, max_snap_m=max_snap_m, component=component)
     access_min = snapped.snap_m / (access * 1000.0 / 60.0)
     ok = np.flatnonzero(snapped.node >= 0)

@@ -31,10 +31,10 @@ from planner.travel.road_network import (
     check_mode_served,
     check_network,
     check_positive,
+    check_snapping,
 )
 from planner.travel.routing import ChunkResult, ModeGraph, RoutingJob
 from planner.travel.speeds import (
-    ACCESS_SPEED_KMH,
     FALLBACK_SPEED_KMH,
 )
 from planner.travel.straight_line import TravelMatrix, straight_line_matrix
@@ -136,14 +136,7 @@ def prepare_routing(
         if cutoff_minutes is None
         else check_positive(cutoff_minutes, "cutoff_minutes", "minutes")
     )
-    max_snap_m = check_positive(max_snap_m, "max_snap_m", "metres")
-    if component not in ("largest", "all"):
-        raise InputError(f"`component` must be 'largest' or 'all'; got {component!r}.")
-    access = (
-        ACCESS_SPEED_KMH[mode]
-        if access_speed_kmh is None
-        else check_positive(access_speed_kmh, "access_speed_kmh", "km/h")
-    )
+    max_snap_m, access = check_snapping(mode, max_snap_m, component, access_speed_kmh)
     if chunk_size is not None and (not isinstance(chunk_size, int) or chunk_size < 1):
         raise InputError(f"`chunk_size` must be a positive number of sites; got {chunk_size!r}.")
     d = snap_points(network, graph, demand, max_snap_m=max_snap_m, component=component)

@@ -24,6 +24,7 @@ from planner.travel.network_io import (
 )
 from planner.travel.routing import ModeGraph, build_mode_graph
 from planner.travel.speeds import (
+    ACCESS_SPEED_KMH,
     MODES,
     ONEWAY_MODES,
     edge_speeds,
@@ -402,3 +403,19 @@ def check_positive(value: float, name: str, unit: str) -> float:
     if not isinstance(value, int | float) or not math.isfinite(value) or value <= 0:
         raise InputError(f"`{name}` must be a positive number of {unit}; got {value!r}.")
     return float(value)
+
+
+def check_snapping(
+    mode: Mode, max_snap_m: float, component: object, access_speed_kmh: float | None
+) -> tuple[float, float]:
+    """The snapping options every routing call takes, checked: ``max_snap_m`` (metres)
+    and the walking speed to and from the network (km/h; the mode's default when None)."""
+    max_snap_m = check_positive(max_snap_m, "max_snap_m", "metres")
+    if component not in ("largest", "all"):
+        raise InputError(f"`component` must be 'largest' or 'all'; got {component!r}.")
+    access = (
+        ACCESS_SPEED_KMH[mode]
+        if access_speed_kmh is None
+        else check_positive(access_speed_kmh, "access_speed_kmh", "km/h")
+    )
+    return max_snap_m, access
