@@ -589,3 +589,13 @@ def test_bad_site_frequency_is_named(
 ) -> None:
     with pytest.raises(InputError, match=message):
         plan_map(inputs.demand, inputs.sites, OPEN, site_frequency=frequency)  # type: ignore[arg-type]
+
+
+def test_demand_and_sites_must_be_points(inputs: SimpleNamespace) -> None:
+    demand, sites = inputs.demand, inputs.sites
+    cells = demand.set_geometry(shapely.buffer(demand.geometry.to_numpy(), 0.001))
+    with pytest.raises(InputError, match="`demand` must hold Point geometries"):
+        plan_map(cells, sites, OPEN)
+    squares = sites.set_geometry(shapely.buffer(sites.geometry.to_numpy(), 0.001))
+    with pytest.raises(InputError, match="`sites` must hold Point geometries"):
+        plan_map(demand, squares, OPEN)

@@ -282,9 +282,9 @@ def _check_map_arguments(
         raise ConfigError(
             f"`service_radius_m` must be a positive distance in metres; got {service_radius_m!r}."
         )
-    if not all(g.geom_type == "Point" for g in sites.geometry):
+    if not (sites.geometry.geom_type == "Point").all():
         raise InputError("`sites` must hold Point geometries.")
-    if not all(g.geom_type == "Point" for g in demand.geometry):
+    if not (demand.geometry.geom_type == "Point").all():
         raise InputError("`demand` must hold Point geometries (the cell polygons go in `cell`).")
     if "population" not in demand.columns:
         raise InputError("`demand` has no `population` column; add people per demand point.")

@@ -67,6 +67,12 @@ class ImageOverlay:
         return "data:image/png;base64," + base64.b64encode(self.png).decode("ascii")
 
 
+#: zlib level of the PNGs: 6 compresses a density-class image of the whole Wuhan
+#: municipality 7 x faster than 9 (0.06 s against 0.46 s CPU) for 21 % more bytes
+#: (222 KB against 183 KB); a map or an app rerun waited for two of them.
+PNG_LEVEL = 6
+
+
 def png_indexed(index: np.ndarray, palette: Sequence[tuple[int, int, int, int]]) -> bytes:
     """An 8-bit palette PNG of ``index`` (rows top to bottom) with RGBA ``palette``.
 
@@ -104,7 +110,7 @@ def png_indexed(index: np.ndarray, palette: Sequence[tuple[int, int, int, int]])
             chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 3, 0, 0, 0)),
             chunk(b"PLTE", pal[:, :3].tobytes()),
             chunk(b"tRNS", pal[:, 3].tobytes()),
-            chunk(b"IDAT", zlib.compress(rows.tobytes(), 9)),
+            chunk(b"IDAT", zlib.compress(rows.tobytes(), PNG_LEVEL)),
             chunk(b"IEND", b""),
         ]
     )
