@@ -302,3 +302,33 @@ def test_capacity_not_given_yet_is_asked_for_beside_the_field(env: Path) -> None
     at.number_input(key="capacity").set_value(1e9).run()
     assert texts(at, "error") == ""
     assert not blocked(at)
+
+
+def test_changes_that_round_to_nothing_have_no_sign() -> None:
+    from planner.app.tables import fmt_change
+
+    assert fmt_change("within_30min_share", -0.0001, "zh") == "0.0个百分点"
+    assert fmt_change("within_30min_share", 0.144, "en").startswith("+14.4")
+    assert fmt_change("mean_minutes", -0.02, "en") == "0.0"
+    assert fmt_change("mean_minutes", -2.24, "en") == "-2.2"
+    assert fmt_change("n_centres", 0, "en") == "0"
+
+
+def test_set_covering_radius_that_cannot_reach_everyone_is_said_before_run(env: Path) -> None:
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.run()
+    at.radio(key="lang").set_value("en").run()
+    at.radio(key="step").set_value("model").run()
+    at.selectbox(key="model_name").set_value("lscp").run()
+    at.number_input(key="service_minutes").set_value(1.0).run()
+    ok(at)
+    (box,) = [e.value for e in at.main.error]
+    assert "Set covering must reach every demand point within 1 min" in box
+    assert blocked(at)
+    least = float(box.split("use at least ")[1].split(" min")[0])
+    at.number_input(key="service_minutes").set_value(least).run()
+    assert not at.main.error  # rounded up: the least radius named is enough
+    assert not blocked(at)
+    at.button(key="run_button").click().run()
+    ok(at)
+    assert at.session_state["run"].solution.has_plan

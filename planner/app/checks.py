@@ -91,6 +91,19 @@ def model_notes(
             note("p", "error", "app_check_p_below_kept", p=p, kept=n_kept)
         if p > n_sites:
             note("p", "error", "app_check_p_above_sites", p=p, sites=n_sites)
+    if m.name == "lscp" and m.radius is not None:
+        reach = nearest_minutes(inputs)
+        if reach is not None:
+            weight = inputs.demand["weight"].to_numpy(dtype=float)
+            need = reach[(weight > 0) & np.isfinite(reach)]
+            unreachable = int(((weight > 0) & ~np.isfinite(reach)).sum())
+            if unreachable:
+                note("service_minutes", "error", "app_check_lscp_unreachable", n=unreachable)
+            elif need.size and float(m.radius) < float(need.max()):
+                far = int((need > float(m.radius)).sum())
+                least = math.ceil(float(need.max()) * 10 - 1e-9) / 10
+                note("service_minutes", "error", "app_check_lscp_radius",
+                     n=_n(far), radius=f"{float(m.radius):g}", least=f"{least:.1f}")  # fmt: skip
     if m.name == "capacitated_p_median":
         cap = float(m.capacity or 0.0)
         p = int(m.p or 0)
@@ -125,6 +138,25 @@ def model_notes(
         if m.max_sites is not None and m.max_sites < n_kept:
             note("max_sites", "error", "app_check_max_sites_below_kept", n=m.max_sites, kept=n_kept)
     return out
+
+
+def nearest_minutes(inputs: PlanInputs) -> np.ndarray | None:
+    """Minutes from each demand point to its nearest site (inf: none within the travel
+    cut-off), or None when travel times are computed from coordinates on demand (too many
+    pairs to scan here)."""
+    import scipy.sparse as sp
+
+    minutes = inputs.travel.minutes
+    if isinstance(minutes, np.ndarray):
+        return minutes.min(axis=1) if minutes.shape[1] else np.full(minutes.shape[0], np.inf)
+    if sp.issparse(minutes):
+        csr = sp.csr_array(minutes)
+        out = np.full(csr.shape[0], np.inf)
+        filled = np.diff(csr.indptr) > 0
+        if filled.any():
+            out[filled] = np.minimum.reduceat(csr.data, csr.indptr[:-1][filled])
+        return out
+    return None
 
 
 def errors(notes: dict[str, list[FieldNote]]) -> list[str]:

@@ -126,10 +126,15 @@ def fmt_change(key: str, value: float | None, lang: str) -> str:
     if value is None or not math.isfinite(value):
         return "–"
     if "share" in key:
-        return f"{100.0 * value:+.1f}{t('percentage_points', lang)}"
+        pp = round(100.0 * value, 1)
+        return (
+            f"{pp:+.1f}{t('percentage_points', lang)}"
+            if pp
+            else f"0.0{t('percentage_points', lang)}"
+        )
     if key == "n_centres":
-        return f"{value:+.0f}"
-    return f"{value:+,.1f}"
+        return f"{value:+.0f}" if round(value) else "0"
+    return f"{value:+,.1f}" if round(value, 1) else "0.0"  # never "-0.0"
 
 
 def kpi_table(run: AppRun, lang: str) -> pd.DataFrame:
@@ -197,6 +202,8 @@ def headline_metrics(run: AppRun, lang: str) -> list[tuple[str, str, str | None,
         if before is not None and value is not None:
             change = fmt_change(key, float(value) - float(before), lang)
         colour = "off" if key == "n_centres" else ("inverse" if "minutes" in key else "normal")
+        if change is not None and not change.startswith(("+", "-")):
+            colour = "off"  # no change: grey, no arrow pointing either way
         out.append((kpi_label(key, lang), fmt_value(key, value), change, colour))
     return out
 
@@ -264,9 +271,11 @@ def site_table(run: AppRun, lang: str) -> pd.DataFrame:
         df[t("population_served", lang)] = pc["population"].round(0).to_numpy()
         df[t("travel_minutes", lang)] = pc["mean_minutes"].round(1).to_numpy()
         if kpis.faults_within_response_share is not None:
-            df[t("fault_load", lang)] = pc["fault_load"].round(1).to_numpy()
+            df[t("app_col_fault_load", lang)] = pc["fault_load"].round(1).to_numpy()
         if pc["capacity_used_share"].notna().any():
-            df[t("capacity_used", lang)] = (100.0 * pc["capacity_used_share"]).round(1).to_numpy()
+            df[t("app_col_capacity_used", lang)] = (
+                (100.0 * pc["capacity_used_share"]).round(1).to_numpy()
+            )
     return df
 
 

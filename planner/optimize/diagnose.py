@@ -13,6 +13,7 @@ English, with the planner's own demand-point names in place of row numbers.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -134,6 +135,8 @@ def explain(
                 fields["examples"] = examples(value)
             elif name in ("required_share", "max_share"):
                 fields[name] = f"{100.0 * float(value):.2f}"
+            elif name == "min_radius":  # rounded up: the radius given must reach every point
+                fields[name] = f"{math.ceil(float(value) * 10 - 1e-9) / 10:g}"
             elif isinstance(value, float):
                 fields[name] = _fmt(value)
             elif value is not None:

@@ -76,8 +76,10 @@ def show_table(frame: Any, **kwargs: Any) -> None:
 
 
 def grouped_numbers(frame: Any) -> dict[str, Any]:
-    """Column settings that print numbers of 1,000 and more with thousands separators
-    (``694,721``, not ``694721``), in the reader's locale."""
+    """Column settings for numbers as a table prints them: whole numbers of 1,000 and more
+    with thousands separators (``694,721``, not ``694721``, in the reader's locale), and
+    columns rounded to one decimal with it on every row (``9.0``, not ``9`` under ``6.7``)."""
+    import numpy as np
     import pandas as pd
 
     out: dict[str, Any] = {}
@@ -85,8 +87,16 @@ def grouped_numbers(frame: Any) -> dict[str, Any]:
         column = frame[name]
         if pd.api.types.is_bool_dtype(column) or not pd.api.types.is_numeric_dtype(column):
             continue
-        if column.abs().max() >= 1000:
+        values = column.to_numpy(dtype=float)
+        values = values[np.isfinite(values)]
+        if values.size == 0:
+            continue
+        whole = bool(np.all(values == np.round(values)))
+        tenths = bool(np.all(np.isclose(values * 10, np.round(values * 10))))
+        if whole and np.abs(values).max() >= 1000:
             out[str(name)] = st.column_config.NumberColumn(format="localized")
+        elif tenths and not whole:
+            out[str(name)] = st.column_config.NumberColumn(format="%.1f")
     return out
 
 

@@ -199,7 +199,15 @@ def step_results(config: ScenarioConfig | None) -> None:
         return
     metrics = tables.headline_metrics(run, lang)
     for col, (label, value, change, colour) in zip(st.columns(len(metrics)), metrics, strict=True):
-        col.metric(label, value, change, delta_color=colour)  # type: ignore[arg-type]
+        still = change is not None and not change.startswith(("+", "-"))  # "0.0": no arrow
+        col.metric(
+            label,
+            value,
+            change,
+            delta_color=colour,  # type: ignore[arg-type]
+            delta_arrow="off" if still else "auto",
+            help=label,  # the whole label where a narrow column cuts it off
+        )
     st.caption(tables.centres_text(run, lang))
     o1, o2 = st.columns([1, 2])
     with o1:

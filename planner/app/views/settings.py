@@ -195,6 +195,7 @@ def step_model(notes: dict[str, list[FieldNote]] | None = None) -> None:
             key="service_minutes",
             help=tr("app_service_help"),
         )
+        show_notes(notes.get("service_minutes", []))
         st.number_input(
             tr("app_service_minutes_2"),
             min_value=0.0,

@@ -6,7 +6,8 @@ may hold ``str.format`` fields (``{minutes}``), filled from keyword arguments.
 
 The catalogue is kept by area, one module each: :mod:`~planner.present.i18n.outputs` (map,
 KPIs, report, robustness), :mod:`~planner.present.i18n.app` (the Streamlit app's frame and
-steps) and :mod:`~planner.present.i18n.app_results` (run, results, scenarios, login). The
+steps), :mod:`~planner.present.i18n.app_results` (run, results, scenarios, login) and
+:mod:`~planner.present.i18n.app_checks` (the checks beside the app's fields). The
 few words the layers below must say themselves live beside their code and are merged in
 here: why there is no plan (:mod:`planner.optimize.diagnosis_text`) and the KPIs'
 assumption notes (:mod:`planner.evaluate.notes_text`). A key lives in exactly one
@@ -25,6 +26,7 @@ from planner.evaluate.notes_text import NOTE_LABELS
 from planner.languages import DEFAULT_LANGUAGE, LANGUAGES, check_language, say
 from planner.optimize.diagnosis_text import DIAGNOSIS_LABELS
 from planner.present.i18n.app import APP_LABELS
+from planner.present.i18n.app_checks import APP_CHECK_LABELS
 from planner.present.i18n.app_results import APP_RESULT_LABELS
 from planner.present.i18n.outputs import OUTPUT_LABELS
 
@@ -44,7 +46,14 @@ def _merged(*catalogues: Mapping[str, Mapping[str, str]]) -> dict[str, Mapping[s
 
 #: Every label, read-only: ``LABELS[key][lang]``.
 LABELS: Final = MappingProxyType(
-    _merged(OUTPUT_LABELS, NOTE_LABELS, DIAGNOSIS_LABELS, APP_LABELS, APP_RESULT_LABELS)
+    _merged(
+        OUTPUT_LABELS,
+        NOTE_LABELS,
+        DIAGNOSIS_LABELS,
+        APP_LABELS,
+        APP_RESULT_LABELS,
+        APP_CHECK_LABELS,
+    )
 )
 
 

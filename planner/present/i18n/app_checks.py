@@ -1,0 +1,212 @@
+"""Labels of the app's checks beside its fields, before Run (:mod:`planner.app.checks`): what
+a value means (``app_note_*``) and what is wrong with it (``app_check_*``), with the Data
+step's encoding and the Travel step's snapping fields they sit under."""
+
+from __future__ import annotations
+
+from typing import Final
+
+APP_CHECK_LABELS: Final[dict[str, dict[str, str]]] = {
+    "app_note_p": {
+        "zh": "p 是方案中营业厅的总数，含保留的 {kept} 个现有营业厅（现有共 {today} 个）；可选站址共 {sites} 个。",
+        "en": "p counts every centre of the plan, the {kept} of today's centres that are kept included "
+        "(today: {today}); {sites} sites to choose from.",
+    },
+    "app_check_p_below_kept": {
+        "zh": "p = {p} 小于必须保留的 {kept} 个现有营业厅：请把 p 提高到至少 {kept}，或在“站址”步骤允许现有营业厅关闭。",
+        "en": "p = {p} is fewer than the {kept} of today's centres that must stay open: raise p to "
+        "at least {kept}, or let today's centres close (Sites step).",
+    },
+    "app_check_p_above_sites": {
+        "zh": "p = {p} 多于可选站址数（{sites} 个）：请降低 p，或增加候选站址。",
+        "en": "p = {p} is more than the {sites} sites there are: lower p or add candidate sites.",
+    },
+    "app_note_capacity": {
+        "zh": "单位与需求权重相同。总需求 {total}；{p} 个营业厅平均每个须承担 {each}。",
+        "en": "In demand-weight units. Total demand {total}; {p} centres carry {each} each on average.",
+    },
+    "app_check_lscp_radius": {
+        "zh": "集合覆盖要求每个需求点都在 {radius} 分钟内：有 {n} 个需求点做不到；半径至少需 {least} 分钟，或增加候选站址。",
+        "en": "Set covering must reach every demand point within {radius} min: {n} cannot be; "
+        "use at least {least} min, or add candidate sites.",
+    },
+    "app_check_lscp_unreachable": {
+        "zh": "有 {n} 个需求点在出行时间上限内没有任何站址，集合覆盖无解：请增加候选站址或放宽出行上限。",
+        "en": "{n} demand point(s) have no site within the travel cut-off, so no cover exists: "
+        "add candidate sites or raise the cut-off.",
+    },
+    "app_check_capacity_needed": {
+        "zh": "请填写每个营业厅的容量（需求权重单位，至少约 {each}）。",
+        "en": "Enter the capacity of each centre (demand-weight units; at least about {each}).",
+    },
+    "app_check_capacity_short": {
+        "zh": "{p} 个营业厅 × 容量 {cap} = {room}，小于总需求 {total}：请提高容量或 p。",
+        "en": "{p} centres × capacity {cap} = {room}, less than the total demand {total}: "
+        "raise the capacity or p.",
+    },
+    "app_note_opening_cost": {
+        "zh": "单位：需求权重 × 分钟（与目标相同）。新设一个营业厅须至少减少这么多加权出行时间才值得；现有营业厅成本为 0。",
+        "en": "In demand weight × minutes (the objective's unit): a new centre opens only if it "
+        "saves at least this much weighted travel; today's centres cost nothing.",
+    },
+    "app_note_budget": {
+        "zh": "与开设成本同单位（需求权重 × 分钟）；0 表示不限。",
+        "en": "In the opening cost's unit (demand weight × minutes); 0 means no limit.",
+    },
+    "app_check_budget_opens": {
+        "zh": "该预算最多可新设 {n} 个营业厅。",
+        "en": "This budget opens at most {n} new centre(s).",
+    },
+    "app_check_max_sites_below_kept": {
+        "zh": "最多 {n} 个营业厅，少于必须保留的 {kept} 个现有营业厅：请提高上限，或允许现有营业厅关闭。",
+        "en": "At most {n} centres is fewer than the {kept} of today's centres that must stay "
+        "open: raise it, or let today's centres close.",
+    },
+    "app_check_lon_not_found": {
+        "zh": "未按列名找到经度列（lon、longitude、经度 等）：请在列表中选择。",
+        "en": "No longitude column found by its name (lon, longitude, 经度, ...): choose it in the list.",
+    },
+    "app_check_lat_not_found": {
+        "zh": "未按列名找到纬度列（lat、latitude、纬度 等）：请在列表中选择。",
+        "en": "No latitude column found by its name (lat, latitude, 纬度, ...): choose it in the list.",
+    },
+    "app_check_same_column": {
+        "zh": "经度和纬度选了同一列“{col}”：请分别选择。",
+        "en": "Longitude and latitude are the same column '{col}': choose one for each.",
+    },
+    "app_check_not_numbers": {
+        "zh": "“{col}”列有 {n} 行不是数字（第 {lines} 行）：请补全或删除这些行。",
+        "en": "Column '{col}' has {n} row(s) without a number (line(s) {lines}): fill them in or "
+        "delete those rows.",
+    },
+    "app_check_crs_metres": {
+        "zh": "坐标值高达 {big}，是米而不是经纬度：请选“EPSG 代码”并填写投影的代码"
+        "（如 3857 网络墨卡托、4547 CGCS2000 114°E 带）。",
+        "en": "Coordinates up to {big} are metres, not degrees: choose 'EPSG code' and the "
+        "projection's code (e.g. 3857 web Mercator, 4547 CGCS2000 114°E zone).",
+    },
+    "app_check_swapped": {
+        "zh": "经纬度看起来对调了：“{lat}”像经度、“{lon}”像纬度，请交换两列的选择。",
+        "en": "Longitude and latitude look swapped: '{lat}' holds longitudes and '{lon}' "
+        "latitudes; swap the two choices.",
+    },
+    "app_check_out_of_range": {
+        "zh": "经度须在 -180 到 180、纬度须在 -90 到 90 之间：请检查所选列或坐标系。",
+        "en": "Longitude must be -180..180 and latitude -90..90: check the columns or the "
+        "coordinate system.",
+    },
+    "app_note_range": {"zh": "范围 {low} – {high}（度）", "en": "From {low} to {high} (degrees)"},
+    "app_check_column_gone": {
+        "zh": "文件中没有“{col}”列：请重新选择。",
+        "en": "The file has no column '{col}': choose again.",
+    },
+    "app_check_missing_counts": {
+        "zh": "有 {n} 行为空或不是数字（第 {rows} 行）：请补全，或选择其他列。",
+        "en": "{n} row(s) are empty or not numbers (row(s) {rows}): fill them in or choose "
+        "another column.",
+    },
+    "app_check_negative": {
+        "zh": "有 {n} 行为负数（第 {rows} 行）：人数和密度须 ≥ 0。",
+        "en": "{n} row(s) are negative (row(s) {rows}): counts and densities must be ≥ 0.",
+    },
+    "app_check_sum_zero": {
+        "zh": "该列合计为 0：没有需要服务的人口，请选择人口数列。",
+        "en": "This column sums to 0: no one to serve; choose the column of people.",
+    },
+    "app_note_population_col": {
+        "zh": "合计 {total} 人，{n} 个网格；最多的网格 {most} 人。",
+        "en": "{total} people in total over {n} cells; the largest cell {most}.",
+    },
+    "app_note_pop65_col": {
+        "zh": "65 岁以上合计 {total} 人（{n} 个网格）。",
+        "en": "{total} residents 65+ in total ({n} cells).",
+    },
+    "app_note_residential_col": {
+        "zh": "合计 {total}（密度单位，按比例计入需求），{n} 个网格；最大 {most}。",
+        "en": "{total} in total (density units, blended in proportion) over {n} cells; "
+        "largest {most}.",
+    },
+    "app_check_ids_repeat": {
+        "zh": "有 {n} 个编号重复（如“{example}”）：请选择每行唯一的编号列，或不选（自动编号）。",
+        "en": "{n} id(s) appear more than once (e.g. '{example}'): choose a column with one id "
+        "per row, or none (rows are numbered).",
+    },
+    "app_note_example": {"zh": "例如：{example}", "en": "E.g. {example}"},
+    "app_check_names_empty": {
+        "zh": "该列全部为空：请选择名称列，或不选（显示编号）。",
+        "en": "This column is empty: choose the column of names, or none (ids are shown).",
+    },
+    "app_check_names_missing": {
+        "zh": "{total} 行中有 {n} 行没有名称：地图和表格中以编号代替。",
+        "en": "{n} of {total} rows have no name: their id is shown instead.",
+    },
+    "app_check_garbled": {
+        "zh": "名称看起来是乱码（如“{example}”）：请选择文件的文字编码。",
+        "en": "Names look garbled (e.g. '{example}'): choose the file's text encoding.",
+    },
+    "app_note_categories": {
+        "zh": "{k} 个类别：{shown}",
+        "en": "{k} categories: {shown}",
+    },
+    "app_check_bad_times": {
+        "zh": "有 {n} 行时间无法识别（第 {rows} 行）：近期加权需要可读的时间，请修正或选择其他列。",
+        "en": "{n} row(s) have unreadable times (row(s) {rows}): the recency weighting needs "
+        "them; fix them or choose another column.",
+    },
+    "app_note_times": {"zh": "时间从 {first} 到 {last}", "en": "Times from {first} to {last}"},
+    "app_check_datum": {
+        "zh": "这些点按 {datum} 读取时明显更贴合人口分布（与按 WGS 84 读取相差约 {m} 米）："
+        "若坐标来自网络地图，请选择 {datum}；若确为 WGS 84，请选 WGS 84。",
+        "en": "These points fit where people live clearly better read as {datum} (about {m} m "
+        "from reading them as WGS 84): if they come from a web map choose {datum}; if they "
+        "are true WGS 84, choose WGS 84.",
+    },
+    "app_encoding": {"zh": "文字编码", "en": "Text encoding"},
+    "app_encoding_help": {
+        "zh": "属性表中文字的编码；自动：先试 UTF-8，再试 GBK（GB18030）。",
+        "en": "How the attribute text is encoded; automatic tries UTF-8, then GBK (GB18030).",
+    },
+    "app_encoding_auto": {"zh": "自动", "en": "Automatic"},
+    "app_encoding_utf-8": {"zh": "UTF-8", "en": "UTF-8"},
+    "app_encoding_gb18030": {
+        "zh": "GBK / GB18030（中文 Windows）",
+        "en": "GBK / GB18030 (Chinese Windows)",
+    },
+    "app_note_encoding_read": {"zh": "按 {enc} 读取。", "en": "Read as {enc}."},
+    "app_check_encoding_fails": {
+        "zh": "按 {enc} 无法读取此文件的文字：请选择其他编码（中文 Windows 文件多为 GBK）。",
+        "en": "The file's text cannot be read as {enc}: choose another encoding (files from "
+        "Chinese Windows are usually GBK).",
+    },
+    "app_max_snap": {"zh": "吸附距离（米）", "en": "Snapping distance (m)"},
+    "app_max_snap_help": {
+        "zh": "需求点或站址离道路超过此距离时不吸附到路网。",
+        "en": "A demand point or site farther than this from a road is not snapped to the network.",
+    },
+    "app_unsnapped": {"zh": "超出吸附距离的点", "en": "Points beyond it"},
+    "app_unsnapped_straight_line": {"zh": "按直线计算", "en": "Reached in a straight line"},
+    "app_unsnapped_drop": {"zh": "视为无法到达", "en": "Treated as unreachable"},
+    "app_snap_demand": {"zh": "需求点", "en": "demand points"},
+    "app_snap_sites": {"zh": "站址", "en": "sites"},
+    "app_check_snap_none": {
+        "zh": "{n} 个{what}都不在道路 {m} 米以内（最近的也有 {nearest}）：请上传覆盖研究区域的路网，"
+        "或加大吸附距离。",
+        "en": "None of the {n} {what} is within {m} m of a road of this network (the nearest is "
+        "{nearest} away): upload a network that covers the study area, or raise the "
+        "snapping distance.",
+    },
+    "app_check_snap_some_straight_line": {
+        "zh": "{n} 个{what}中有 {k} 个离道路超过 {m} 米（最远 {most}）：它们按直线计算出行时间。",
+        "en": "{k} of {n} {what} are more than {m} m from a road (the farthest {most}): "
+        "their trips are measured in straight lines.",
+    },
+    "app_check_snap_some_drop": {
+        "zh": "{n} 个{what}中有 {k} 个离道路超过 {m} 米（最远 {most}）：它们被视为无法到达。",
+        "en": "{k} of {n} {what} are more than {m} m from a road (the farthest {most}): "
+        "they count as unreachable.",
+    },
+    "app_note_snap": {
+        "zh": "{what}离道路中位 {median}，最远 {most}：全部可吸附。",
+        "en": "All {what} snap to a road: median {median}, farthest {most}.",
+    },
+}
