@@ -154,6 +154,31 @@ def _srcdoc_frame(page: Any, selector: str) -> Any:
     return frame
 
 
+def test_stop_ends_a_running_solve_and_the_next_run_works(server: str, browser: Any) -> None:
+    """Stop while the demo solves (first in this module: no run is cached yet, so the
+    solve runs in its thread): the page says it stopped, keeps no result, and the next
+    Run solves to the proof. The stop itself is the solver's token, not just the page
+    giving up: the stopped run leaves no plan in the results step."""
+    tab = _Tab(browser)
+    page = tab.page
+    page.goto(server, wait_until="domcontentloaded")
+    page.wait_for_selector(IDLE, timeout=120_000)
+    page.get_by_role("button", name="▶ 运行").click()
+    stop = page.get_by_role("button", name="停止")
+    stop.wait_for(timeout=120_000)  # shown once the solve has started in its thread
+    stop.click()
+    # the click's rerun waits (at most 5 s) for the solving thread to end, then says so
+    page.get_by_text("已停止运行").first.wait_for(timeout=60_000)
+    page.wait_for_selector(IDLE, timeout=60_000)
+    assert page.get_by_text("已证明最优").count() == 0
+    page.get_by_text("尚未运行").first.wait_for(timeout=30_000)  # results step: nothing kept
+    n = tab.watch()
+    page.get_by_role("button", name="▶ 运行").click()
+    tab.idle(n)
+    page.get_by_text("已证明最优").first.wait_for(timeout=120_000)
+    assert tab.errors == []
+
+
 def test_demo_runs_through_the_page_offline(server: str, browser: Any) -> None:
     tab = _Tab(browser)
     page = tab.page

@@ -39,6 +39,9 @@ def stop_run() -> None:
     if token is not None:
         token.set()
     ss["_stopped"] = True
+    # The Run click's rerun was cut short before the step radio showed "results": the
+    # page's own value would send the planner back to where Run was pressed.
+    ss["step"] = "results"
 
 
 def after_stop() -> None:
