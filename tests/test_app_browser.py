@@ -177,6 +177,10 @@ def test_stop_ends_a_running_solve_and_the_next_run_works(server: str, browser: 
     tab.idle(n)
     page.get_by_text("已证明最优").first.wait_for(timeout=120_000)
     assert tab.errors == []
+    # the page remembers its step for the next session (settings file): back to step 1
+    n = tab.watch()
+    page.get_by_text("1. 数据", exact=True).click()
+    tab.idle(n)
 
 
 def test_demo_runs_through_the_page_offline(server: str, browser: Any) -> None:
