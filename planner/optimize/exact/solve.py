@@ -36,11 +36,20 @@ from planner.optimize.exact.milp import (
     solve_milp,
     write_milp,
 )
+from planner.optimize.exact.outcome import (
+    hotspot_limits,
+    infeasible_solution,
+    milp_details,
+    must_serve,
+    nearest_plan,
+    no_plan_solution,
+    plan_solution,
+    why_infeasible,
+)
 from planner.optimize.exact.warmstart import pmedian_incumbent
-from planner.optimize.model_table import COVERAGE_MODELS
 from planner.optimize.options import ModelOptions
 from planner.optimize.problem import Problem
-from planner.optimize.solution import Solution, Status, no_plan, relative_gap
+from planner.optimize.solution import Solution, Status
 from planner.optimize.timing import Deadline
 
 #: Time-limited single-source assignment models with at least this many binaries are
@@ -51,193 +60,7 @@ PRESOLVE_OFF_MIN_BINARIES = 50_000
 WARM_START_MAX_PAIRS = 4_000_000
 
 
-# --------------------------------------------------------------------------- results
-
-
-def _solution(
-    problem: Problem,
-    opts: ModelOptions,
-    clock: Deadline,
-    *,
-    status: Status,
-    open_sites: np.ndarray | None = None,
-    assignment: np.ndarray | None = None,
-    bound: float | None = None,
-    details: dict[str, Any] | None = None,
-    sense: str = "min",
-) -> Solution:
-    details = dict(details or {})
-    if open_sites is None or status not in (Status.OPTIMAL, Status.FEASIBLE):
-        return no_plan(
-            problem.n_demand,
-            status=status,
-            runtime_s=clock.elapsed(),
-            model=opts.model,
-            method="exact",
-            solver=opts.solver_options.solver,
-            sense=sense,
-            details=details,
-        )
-    assert assignment is not None
-    existing_closed = np.flatnonzero(
-        problem.existing & ~np.isin(np.arange(problem.n_sites), open_sites)
-    )
-    if problem.existing.any():
-        details["existing_closed"] = existing_closed.tolist()
-    draft = Solution(
-        open_sites=open_sites,
-        assignment=assignment,
-        objective=0.0,
-        bound=None,
-        gap=None,
-        status=status,
-        runtime_s=0.0,
-        model=opts.model,
-        method="exact",
-        solver=opts.solver_options.solver,
-        sense=sense,
-        details=details,
-    )
-    objective = recompute_objective(problem, draft, model=opts.model, radius=opts.radius)
-    if bound is not None and math.isfinite(bound):
-        # The solver's bound is proven up to its tolerance; never report it past the plan.
-        bound = min(bound, objective) if sense == "min" else max(bound, objective)
-    else:
-        bound = None
-    if status is Status.OPTIMAL:
-        gap: float | None = 0.0
-        if bound is None:
-            bound = objective
-    else:
-        gap = relative_gap(objective, bound)
-    return replace(draft, objective=objective, bound=bound, gap=gap, runtime_s=clock.elapsed())
-
-
-def _infeasible(
-    problem: Problem, opts: ModelOptions, clock: Deadline, diag: dict[str, Any], sense: str = "min"
-) -> Solution:
-    return _solution(
-        problem,
-        opts,
-        clock,
-        status=Status.INFEASIBLE,
-        details=diagnose.no_plan_details(diag),
-        sense=sense,
-    )
-
-
-def _milp_details(res: MilpResult, n_rows: int, n_cols: int, formulation: str) -> dict[str, Any]:
-    return {
-        "formulation": formulation,
-        "n_rows": n_rows,
-        "n_cols": n_cols,
-        "build_s": round(res.build_s, 4),
-        "solver_status": res.solver_status,
-    }
-
-
-def _nearest_plan(
-    problem: Problem,
-    opts: ModelOptions,
-    clock: Deadline,
-    res: Any,
-    open_sites: np.ndarray,
-    details: dict[str, Any],
-) -> Solution:
-    """The solution of an uncapacitated MILP: its open sites, each point to the nearest one."""
-    assignment, _ = nearest_open(problem, open_sites, max_cost=opts.radius)
-    return _solution(
-        problem,
-        opts,
-        clock,
-        status=res.status,
-        open_sites=open_sites,
-        assignment=assignment,
-        bound=res.bound,
-        details=details,
-    )
-
-
-def _no_plan(
-    problem: Problem,
-    opts: ModelOptions,
-    clock: Deadline,
-    res: MilpResult,
-    details: dict[str, Any],
-    *,
-    sense: str = "min",
-    capacitated: bool = False,
-) -> Solution:
-    if res.status is Status.INFEASIBLE:
-        diag = _why_infeasible(problem, opts, clock, capacitated=capacitated)
-    else:
-        diag = diagnose.diagnosis([diagnose.finding("stopped")])
-    details.update(diagnose.no_plan_details(diag))
-    return _solution(problem, opts, clock, status=res.status, details=details, sense=sense)
-
-
-def _why_infeasible(
-    problem: Problem, opts: ModelOptions, clock: Deadline, *, capacitated: bool
-) -> dict[str, Any]:
-    """The solver's "infeasible", explained: do the hard cost limits alone need more than p sites?
-
-    The limits each model puts on where a point's site may be: in the serving models
-    (p-median, p-center, facility location, capacitated) every point with weight (or
-    load) needs a site it can be served through, within the radius when one is set; a
-    hotspot needs one within its response limit (and the radius) in every model. In
-    ``mclp`` and ``lscp`` the radius defines coverage, not a limit on a plan.
-    """
-    n = problem.n_demand
-    pairs_all = build_pairs(problem)
-    serving = opts.model not in COVERAGE_MODELS
-    radius = opts.radius if serving else None
-    limits = np.full(n, INF)
-    listed = np.zeros(n, dtype=bool)
-    kinds: list[str] = []
-    if serving:
-        must = _must_serve(problem, capacitated=capacitated)
-        listed |= must
-        if radius is not None:
-            limits[must] = radius
-            kinds.append("radius")
-        elif (pairs_all.counts[must] < pairs_all.n_sites).any():
-            kinds.append("reach")  # costs missing (cut off) for some pairs
-    if opts.hotspot_rows is not None and opts.hotspot_rows.size:
-        hot = np.unique(opts.hotspot_rows)
-        hot_limit = _hotspot_limits(problem, opts)[hot]
-        if radius is not None:
-            hot_limit = np.minimum(hot_limit, radius)
-        if (~listed[hot] | (hot_limit < limits[hot])).any():
-            kinds.append("hotspots")
-        listed[hot] = True
-        limits[hot] = np.minimum(limits[hot], hot_limit)
-    remaining = clock.remaining()
-    budget = diagnose.LIMITS_COVER_SECONDS if remaining is None else max(remaining, 0.1)
-    return diagnose.solver_infeasible(
-        problem,
-        p=opts.most_sites,
-        pairs_all=pairs_all,
-        rows=np.flatnonzero(listed),
-        limits=limits,
-        kinds=tuple(kinds),
-        radius=radius,
-        time_limit=min(budget, diagnose.LIMITS_COVER_SECONDS),
-    )
-
-
 # --------------------------------------------------------------------------- shared pieces
-
-
-def _must_serve(problem: Problem, capacitated: bool) -> np.ndarray:
-    w = problem.weight
-    return (w > 0) | (problem.demand_load > 0) if capacitated else w > 0
-
-
-def _hotspot_limits(problem: Problem, opts: ModelOptions) -> np.ndarray:
-    lim = np.full(problem.n_demand, INF)
-    if opts.hotspot_rows is not None and opts.hotspot_max_cost is not None:
-        np.minimum.at(lim, opts.hotspot_rows, opts.hotspot_max_cost)
-    return lim
 
 
 def _add_x_extras(
@@ -246,7 +69,7 @@ def _add_x_extras(
     """Hotspot limits and percentile standards on an x-only model (nearest-open semantics)."""
     if opts.hotspot_rows is not None and opts.hotspot_rows.size:
         hot = np.unique(opts.hotspot_rows)
-        add_cover_rows(b, x0, pairs_all.within(_hotspot_limits(problem, opts)), hot)
+        add_cover_rows(b, x0, pairs_all.within(hotspot_limits(problem, opts)), hot)
     for d, share in opts.standards:
         add_standard(b, x0, pairs_all, problem.weight, d, share)
 
@@ -330,8 +153,8 @@ def checked_pairs(
         else pairs_all.within(np.full(problem.n_demand, opts.radius))
     )
     if capacitated:
-        pairs = pairs.within(_hotspot_limits(problem, opts))
-    must = _must_serve(problem, capacitated=capacitated)
+        pairs = pairs.within(hotspot_limits(problem, opts))
+    must = must_serve(problem, capacitated=capacitated)
     diag = diagnose.precheck(
         problem,
         model=opts.model,
@@ -357,7 +180,7 @@ def _solve_nearest_model(problem: Problem, opts: ModelOptions, clock: Deadline) 
     w = problem.weight
     checked = checked_pairs(problem, opts, capacitated=False)
     if isinstance(checked, dict):
-        return _infeasible(problem, opts, clock, checked)
+        return infeasible_solution(problem, opts, clock, checked)
     pairs_all, pairs, must = checked
     pairs_d = pairs.keep(must[pairs.rows])
     formulation = (
@@ -406,10 +229,10 @@ def _solve_nearest_model(problem: Problem, opts: ModelOptions, clock: Deadline) 
                 initial[x0 + inc] = 1.0
                 initial[layout.zcol[layout.zcol >= 0]] = layout.z_values(served)
     res = _run(milp, opts, clock, initial=initial)
-    details = _milp_details(res, milp.n_rows, milp.n_cols, formulation)
+    details = milp_details(res, milp.n_rows, milp.n_cols, formulation)
     if res.x is None:
-        return _no_plan(problem, opts, clock, res, details)
-    return _nearest_plan(problem, opts, clock, res, pairs.sites[res.x[x0 : x0 + m] > 0.5], details)
+        return no_plan_solution(problem, opts, clock, res, details)
+    return nearest_plan(problem, opts, clock, res, pairs.sites[res.x[x0 : x0 + m] > 0.5], details)
 
 
 # --------------------------------------------------------------------------- capacitated
@@ -421,7 +244,7 @@ def _solve_assignment_model(problem: Problem, opts: ModelOptions, clock: Deadlin
     load = problem.demand_load
     checked = checked_pairs(problem, opts, capacitated=True)
     if isinstance(checked, dict):
-        return _infeasible(problem, opts, clock, checked)
+        return infeasible_solution(problem, opts, clock, checked)
     _, pairs, must = checked
     pairs_d = pairs.keep(must[pairs.rows])
     rows = np.flatnonzero(must)
@@ -454,14 +277,14 @@ def _solve_assignment_model(problem: Problem, opts: ModelOptions, clock: Deadlin
         and int(milp.integer.sum()) >= PRESOLVE_OFF_MIN_BINARIES
     )
     res = _run(milp, opts, clock, highs_options={"presolve": "off"} if no_presolve else None)
-    details = _milp_details(
+    details = milp_details(
         res,
         milp.n_rows,
         milp.n_cols,
         "assignment_split" if opts.split else "assignment_single_source",
     )
     if res.x is None:
-        return _no_plan(problem, opts, clock, res, details, capacitated=True)
+        return no_plan_solution(problem, opts, clock, res, details, capacitated=True)
     open_sites = pairs.sites[res.x[x0 : x0 + m] > 0.5]
     y = res.x[y0 : y0 + pairs_d.rows.size]
     assignment, _ = nearest_open(problem, open_sites)  # rows without load: nearest open
@@ -478,7 +301,7 @@ def _solve_assignment_model(problem: Problem, opts: ModelOptions, clock: Deadlin
     else:
         keep = y > 0.5
         assignment[pairs_d.rows[keep]] = pairs.sites[pairs_d.cols[keep]]
-    return _solution(
+    return plan_solution(
         problem,
         opts,
         clock,
@@ -520,7 +343,7 @@ def _solve_mclp(problem: Problem, opts: ModelOptions, clock: Deadline) -> Soluti
     pairs_cov = pairs_all.within(np.full(problem.n_demand, opts.radius))
     diag = _covering_precheck(problem, opts, pairs_all, pairs_cov)
     if diag is not None:
-        return _infeasible(problem, opts, clock, diag, sense="max")
+        return infeasible_solution(problem, opts, clock, diag, sense="max")
     rows = np.flatnonzero(w > 0)
     b = new_builder()
     x0 = add_site_columns(b, problem, pairs_all)
@@ -530,9 +353,9 @@ def _solve_mclp(problem: Problem, opts: ModelOptions, clock: Deadline) -> Soluti
     _add_x_extras(b, x0, pairs_all, problem, opts)
     milp = b.build(sense="max")
     res = _run(milp, opts, clock)
-    details = _milp_details(res, milp.n_rows, milp.n_cols, "coverage")
+    details = milp_details(res, milp.n_rows, milp.n_cols, "coverage")
     if res.x is None:
-        return _no_plan(problem, opts, clock, res, details, sense="max")
+        return no_plan_solution(problem, opts, clock, res, details, sense="max")
     open_sites = pairs_all.sites[res.x[x0 : x0 + m] > 0.5]
     assignment, _ = nearest_open(problem, open_sites, max_cost=opts.radius)
     total_weight = float(w.sum())
@@ -543,7 +366,7 @@ def _solve_mclp(problem: Problem, opts: ModelOptions, clock: Deadline) -> Soluti
             "covered_share": covered / total_weight if total_weight > 0 else 1.0,
         }
     )
-    return _solution(
+    return plan_solution(
         problem,
         opts,
         clock,
@@ -581,14 +404,14 @@ def _solve_lscp(problem: Problem, opts: ModelOptions, clock: Deadline) -> Soluti
     pairs_cov = pairs_all.within(np.full(problem.n_demand, opts.radius))
     diag = _covering_precheck(problem, opts, pairs_all, pairs_cov)
     if diag is not None:
-        return _infeasible(problem, opts, clock, diag)
+        return infeasible_solution(problem, opts, clock, diag)
     milp, x0 = _cover_model(problem, opts, pairs_all, pairs_cov, max_sites=None)
     res = _run(milp, opts, clock)
-    details = _milp_details(res, milp.n_rows, milp.n_cols, "set_cover")
+    details = milp_details(res, milp.n_rows, milp.n_cols, "set_cover")
     if res.x is None:
-        return _no_plan(problem, opts, clock, res, details)
+        return no_plan_solution(problem, opts, clock, res, details)
     open_sites = pairs_all.sites[res.x[x0 : x0 + pairs_all.n_sites] > 0.5]
-    return _nearest_plan(problem, opts, clock, res, open_sites, details)
+    return nearest_plan(problem, opts, clock, res, open_sites, details)
 
 
 # --------------------------------------------------------------------------- p-center
@@ -633,7 +456,7 @@ def _solve_p_center(problem: Problem, opts: ModelOptions, clock: Deadline) -> So
     pairs_all = build_pairs(problem)
     diag = _covering_precheck(problem, opts, pairs_all, pairs_all)
     if diag is not None:
-        return _infeasible(problem, opts, clock, diag)
+        return infeasible_solution(problem, opts, clock, diag)
     rows = np.flatnonzero(w > 0)
     pairs_d = pairs_all.keep((w > 0)[pairs_all.rows])
     levels = np.unique(pairs_d.cost)
@@ -672,12 +495,12 @@ def _solve_p_center(problem: Problem, opts: ModelOptions, clock: Deadline) -> So
     if best is None:
         ok, plan = feasible(hi)
         if ok is False:
-            return _infeasible(
-                problem, opts, clock, _why_infeasible(problem, opts, clock, capacitated=False)
+            return infeasible_solution(
+                problem, opts, clock, why_infeasible(problem, opts, clock, capacitated=False)
             )
         if ok is None:
             stopped = diagnose.diagnosis([diagnose.finding("stopped")])
-            return _solution(
+            return plan_solution(
                 problem,
                 opts,
                 clock,
@@ -732,7 +555,7 @@ def _solve_p_center(problem: Problem, opts: ModelOptions, clock: Deadline) -> So
         open_sites = pairs_all.sites[open_cols]
     assignment, _ = nearest_open(problem, open_sites)
     status = Status.OPTIMAL if proven else Status.FEASIBLE
-    return _solution(
+    return plan_solution(
         problem,
         opts,
         clock,
