@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
-from planner.errors import ProblemError
+from planner.errors import ProblemError, SolverError
 from planner.optimize import Problem, Solution, SolverOptions, Status, check_solution, solve
 from planner.optimize import dispatch as dispatch_mod
 from planner.optimize.exact import solve as exact_mod
@@ -1101,17 +1101,72 @@ def test_not_deterministic_races_a_search_beside_the_bound() -> None:
 # --------------------------------------------------------------------------- HiGHS statuses
 
 
-def test_every_highs_model_status_is_mapped_or_an_error() -> None:
+def _highs_members() -> list[str]:
     import highspy
 
-    from planner.optimize.exact.milp import HIGHS_ERROR_STATUSES, _highs_table
+    return list(highspy.HighsModelStatus.__members__)
 
-    known = set(_highs_table()) | {
-        getattr(highspy.HighsModelStatus, k) for k in HIGHS_ERROR_STATUSES
-    }
-    names = [k for k in dir(highspy.HighsModelStatus) if k.startswith("k")]
-    missing = [k for k in names if getattr(highspy.HighsModelStatus, k) not in known]
-    assert missing == []
+
+def test_every_highs_model_status_is_in_each_status_table() -> None:
+    from planner.optimize.exact.milp import HIGHS_MILP_STATUS
+    from planner.optimize.scale.cover import HIGHS_LP_STATUS
+
+    members = set(_highs_members())
+    assert len(members) >= 20
+    assert set(HIGHS_MILP_STATUS) == members  # no member left out, no stale name
+    assert set(HIGHS_LP_STATUS) == members
+
+
+#: What each HiGHS model status must give a MILP solve without / with a plan in hand
+#: (SolverError: raised, never "no plan exists").
+_MILP_EXPECTED = {
+    "kOptimal": (Status.NO_SOLUTION, Status.OPTIMAL),
+    "kModelEmpty": (Status.NO_SOLUTION, Status.OPTIMAL),
+    "kInfeasible": (Status.INFEASIBLE, Status.INFEASIBLE),
+    "kUnboundedOrInfeasible": (Status.INFEASIBLE, Status.INFEASIBLE),
+    **dict.fromkeys(("kTimeLimit", "kIterationLimit", "kSolutionLimit", "kInterrupt", "kHighsInterrupt", "kObjectiveBound", "kObjectiveTarget", "kMemoryLimit", "kUnbounded", "kNotset", "kUnknown"), (Status.NO_SOLUTION, Status.FEASIBLE)),
+    **dict.fromkeys(("kLoadError", "kModelError", "kPresolveError", "kSolveError", "kPostsolveError"), (SolverError, Status.FEASIBLE)),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", _highs_members())
+def test_each_highs_model_status_maps_to_its_planner_status(name: str) -> None:
+    import highspy
+
+    from planner.optimize.exact.milp import highs_status
+
+    member = highspy.HighsModelStatus.__members__[name]
+    without, with_plan = _MILP_EXPECTED[name]
+    assert highs_status(member, True, name) is with_plan
+    if without is SolverError:
+        with pytest.raises(SolverError, match=f"HiGHS stopped with an error \\({name}\\)"):
+            highs_status(member, False, name)
+    else:
+        assert highs_status(member, False, name) is without
+
+
+@pytest.mark.parametrize("name", _highs_members())
+def test_each_highs_model_status_has_one_meaning_for_the_covering_lp(name: str) -> None:
+    import highspy
+
+    from planner.optimize.scale.cover import lp_verdict
+
+    verdict = lp_verdict(highspy.HighsModelStatus.__members__[name])
+    if name == "kOptimal":
+        assert verdict == "bound"  # the only status whose objective is a proven bound
+    elif "Error" in name or name in ("kInfeasible", "kUnboundedOrInfeasible", "kUnbounded"):
+        assert verdict == "failed"
+    else:
+        assert verdict in ("stopped", "failed")
+
+
+def test_a_status_highs_does_not_have_yet_is_a_failure_not_a_verdict() -> None:
+    from planner.optimize.exact.milp import highs_status
+    from planner.optimize.scale.cover import lp_verdict
+
+    with pytest.raises(SolverError, match="HiGHS stopped with an error"):
+        highs_status("kSomethingNew", False, "Something new")
+    assert lp_verdict("kSomethingNew") == "failed"
 
 
 @pytest.mark.parametrize("name", ["kSolveError", "kPresolveError", "kModelError"])

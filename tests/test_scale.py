@@ -9,6 +9,7 @@ plan with a gap.
 from __future__ import annotations
 
 import csv
+import time
 from pathlib import Path
 
 import numpy as np
@@ -582,3 +583,34 @@ def test_branch_and_bound_stops_at_the_target_gap_with_a_valid_bound() -> None:
     full = branch_and_bound(data, 7, plan.objective, plan.open_local, root, deadline=deadline)
     assert full.bound >= exact.objective * (1 - 1e-9)  # proven
     assert out.nodes < full.nodes  # the target ended the search early
+
+
+def test_covering_lp_bound_is_used_only_on_a_proven_lp_optimum(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from planner.optimize.scale import cover as scale_cover
+    from planner.optimize.scale.set_cover import coverage, merge_rows
+
+    problem, *_ = _random_problem(150, 30, 0)
+    exact = solve(problem, "mclp", p=4, radius=15.0, options=SolverOptions(method="exact"))
+    cov = coverage(problem, 15.0)
+    indptr, col, wsum, _ = merge_rows(cov, problem.weight[cov.rows])
+    forced = np.zeros(cov.sites.size, dtype=bool)
+    args = (indptr, col, wsum, cov.sites.size, 4, forced)
+    bound, said = scale_cover._mclp_lp_bound(*args, time_limit=10.0)
+    assert said == "bound"
+    assert bound is not None
+    assert bound >= exact.objective - 1e-9
+    # Any other verdict gives no bound, and says why in HiGHS's words.
+    for verdict in ("stopped", "failed"):
+        monkeypatch.setattr(scale_cover, "lp_verdict", lambda status, v=verdict: v)
+        bound, said = scale_cover._mclp_lp_bound(*args, time_limit=10.0)
+        assert bound is None
+        assert said == f"{verdict} (Optimal)"
+    # A failed LP's duals are not used as multipliers; a stopped one's are (valid anyway).
+    far = time.perf_counter() + 10.0
+    assert scale_cover.mclp_lp_multipliers(*args, deadline=far) is None
+    monkeypatch.setattr(scale_cover, "lp_verdict", lambda status: "stopped")
+    duals = scale_cover.mclp_lp_multipliers(*args, deadline=far)
+    assert duals is not None
+    assert duals.shape == wsum.shape

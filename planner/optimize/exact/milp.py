@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 import numpy as np
 import scipy.sparse as sp
@@ -85,51 +85,65 @@ class MilpResult:
 # --------------------------------------------------------------------------- HiGHS
 
 
-def _highs_table() -> dict[Any, Status]:
-    import highspy
+#: HiGHS's verdict on a MILP, by model status name: a final answer, no verdict
+#: (``STOPPED``: the solution status decides between FEASIBLE and NO_SOLUTION), or a
+#: failure of HiGHS itself (``FAILED``: never read as "no plan exists").
+HighsVerdict = Literal["optimal", "infeasible", "stopped", "failed"]
 
-    ms = highspy.HighsModelStatus
-    # Statuses that say nothing about a plan: the solution status decides between
-    # FEASIBLE (a plan was found before stopping) and NO_SOLUTION.
-    stopped = Status.NO_SOLUTION
-    return {
-        ms.kOptimal: Status.OPTIMAL,
-        ms.kInfeasible: Status.INFEASIBLE,
-        ms.kUnboundedOrInfeasible: Status.INFEASIBLE,
-        ms.kTimeLimit: stopped,
-        ms.kIterationLimit: stopped,
-        ms.kSolutionLimit: stopped,
-        ms.kInterrupt: stopped,
-        getattr(ms, "kHighsInterrupt", ms.kInterrupt): stopped,  # not in the type stubs
-        ms.kObjectiveBound: stopped,
-        ms.kObjectiveTarget: stopped,
-        ms.kMemoryLimit: stopped,
-        ms.kUnbounded: stopped,
-        ms.kNotset: stopped,
-        ms.kUnknown: stopped,
-        ms.kModelEmpty: Status.OPTIMAL,
-    }
-
+#: Every member of ``highspy.HighsModelStatus``, by name, and what it says about a MILP.
+#: The one table :func:`highs_status` reads (tests feed it every member HiGHS has).
+HIGHS_MILP_STATUS: Final[Mapping[str, HighsVerdict]] = {
+    "kOptimal": "optimal",
+    "kModelEmpty": "optimal",  # nothing to decide: every column fixed by its bounds
+    "kInfeasible": "infeasible",
+    "kUnboundedOrInfeasible": "infeasible",  # location MILPs are bounded: infeasible
+    "kTimeLimit": "stopped",
+    "kIterationLimit": "stopped",
+    "kSolutionLimit": "stopped",
+    "kInterrupt": "stopped",
+    "kHighsInterrupt": "stopped",
+    "kObjectiveBound": "stopped",
+    "kObjectiveTarget": "stopped",
+    "kMemoryLimit": "stopped",
+    "kUnbounded": "stopped",  # not a verdict for a bounded model: a plan found stays one
+    "kNotset": "stopped",
+    "kUnknown": "stopped",
+    "kLoadError": "failed",
+    "kModelError": "failed",
+    "kPresolveError": "failed",
+    "kSolveError": "failed",
+    "kPostsolveError": "failed",
+}
 
 #: HiGHS statuses that mean HiGHS itself failed: never read as "no plan exists".
-HIGHS_ERROR_STATUSES: Final = (
-    "kLoadError",
-    "kModelError",
-    "kPresolveError",
-    "kSolveError",
-    "kPostsolveError",
-)
+HIGHS_ERROR_STATUSES: Final = tuple(k for k, v in HIGHS_MILP_STATUS.items() if v == "failed")
 
 
 def highs_status(model_status: Any, has_plan: bool, name: str) -> Status:
-    """The planner's :class:`Status` of a HiGHS model status and whether HiGHS holds a
-    feasible plan; :class:`~planner.errors.SolverError` for an error status without a
-    plan (or a status this table does not know)."""
-    import highspy
+    """The planner's :class:`Status` of a HiGHS model status, by :data:`HIGHS_MILP_STATUS`.
 
-    errors = {getattr(highspy.HighsModelStatus, k) for k in HIGHS_ERROR_STATUSES}
-    table = _highs_table()
-    if model_status in errors or model_status not in table:
+    Parameters
+    ----------
+    model_status
+        A ``highspy.HighsModelStatus`` member (its ``name`` is looked up).
+    has_plan
+        HiGHS holds a feasible plan (primal solution status feasible).
+    name
+        HiGHS's own words for the status, for the error message.
+
+    Returns
+    -------
+    Status
+        OPTIMAL (with a plan), INFEASIBLE, FEASIBLE (stopped or failed with a plan,
+        which the caller checks) or NO_SOLUTION (stopped, or "optimal" without a plan).
+
+    Raises
+    ------
+    SolverError
+        A failure of HiGHS (or a status this table does not know) without a plan.
+    """
+    verdict = HIGHS_MILP_STATUS.get(str(getattr(model_status, "name", model_status)), "failed")
+    if verdict == "failed":
         if has_plan:  # a plan HiGHS found before failing is still a checked plan
             return Status.FEASIBLE
         raise SolverError(
@@ -137,12 +151,12 @@ def highs_status(model_status: Any, has_plan: bool, name: str) -> Status:
             "failure, not a sign that no plan exists. Try solver = 'cbc', or report it "
             "with the model written by write_model."
         )
-    status = table[model_status]
-    if status is Status.NO_SOLUTION and has_plan:
-        return Status.FEASIBLE
-    if status is Status.OPTIMAL and not has_plan:  # pragma: no cover - defensive
-        return Status.NO_SOLUTION
-    return status
+    if verdict == "stopped":
+        return Status.FEASIBLE if has_plan else Status.NO_SOLUTION
+    if verdict == "infeasible":
+        return Status.INFEASIBLE
+    # "optimal" without a plan to read: nothing to report as a plan.
+    return Status.OPTIMAL if has_plan else Status.NO_SOLUTION
 
 
 def _highs_lp(milp: ArrayMilp) -> Any:

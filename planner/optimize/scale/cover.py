@@ -20,6 +20,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
+from typing import Any, Final, Literal
 
 import numpy as np
 import scipy.sparse as sp
@@ -150,12 +152,17 @@ def solve_mclp(
     covered = float(w[(dist <= radius) & (w > 0)].sum())
     upper = total - out.bound  # uncovered >= bound  =>  covered <= total - bound
     lp_bound = None
+    lp_note: str | None = None
     if use_lp and not out.proven:
         left = None if time_limit is None else time_limit - (time.perf_counter() - t0)
         if left is None or left > 0.2:
-            lp_bound = _mclp_lp_bound(indptr, col, wsum, m, p, data.forced, time_limit=left)
+            lp_bound, lp_status = _mclp_lp_bound(
+                indptr, col, wsum, m, p, data.forced, time_limit=left
+            )
             if lp_bound is not None:
                 upper = min(upper, lp_bound)
+            else:
+                lp_note = lp_status
     details = {
         "covered_weight": covered,
         "covered_share": covered / float(w.sum()) if w.sum() > 0 else 1.0,
@@ -163,6 +170,8 @@ def solve_mclp(
         "uncoverable_weight": float(w.sum() - total),
         **{k: v for k, v in out.details.items() if k != "heuristic_objective"},
     }
+    if lp_note is not None:
+        details["lp_bound_status"] = lp_note  # the LP gave no bound: why (HiGHS's words)
     if "start_multipliers_bound" in details:
         # In covered weight: the upper bound the first-order LP duals alone give.
         details["lp_start_upper_bound"] = total - details.pop("start_multipliers_bound")
@@ -222,6 +231,44 @@ def _mclp_lp(  # type: ignore[no-untyped-def]
     return lp
 
 
+#: What HiGHS's model status (every member of ``highspy.HighsModelStatus``, by name)
+#: means for the maximal-covering LP relaxations solved here, which are feasible and
+#: bounded by construction (``sum y = p`` with p <= sites, ``0 <= z, y <= 1``):
+#: ``"bound"``: a proven LP optimum, whose objective bounds the MILP;
+#: ``"stopped"``: a limit or an interrupt ended it, or HiGHS could not conclude
+#: (PDLP's usual answer at loose tolerances): no proven bound, but duals it returns
+#: still give valid Lagrangian multipliers (the caller evaluates their bound exactly);
+#: ``"failed"``: HiGHS failed, or answered what cannot be (infeasible, unbounded,
+#: empty, no status): nothing it returns is used, and the solution's details say so.
+HIGHS_LP_STATUS: Final[Mapping[str, Literal["bound", "stopped", "failed"]]] = {
+    "kOptimal": "bound",
+    "kTimeLimit": "stopped",
+    "kIterationLimit": "stopped",
+    "kSolutionLimit": "stopped",
+    "kInterrupt": "stopped",
+    "kHighsInterrupt": "stopped",
+    "kObjectiveBound": "stopped",
+    "kObjectiveTarget": "stopped",
+    "kMemoryLimit": "stopped",
+    "kUnknown": "stopped",
+    "kInfeasible": "failed",
+    "kUnboundedOrInfeasible": "failed",
+    "kUnbounded": "failed",
+    "kModelEmpty": "failed",
+    "kNotset": "failed",
+    "kLoadError": "failed",
+    "kModelError": "failed",
+    "kPresolveError": "failed",
+    "kSolveError": "failed",
+    "kPostsolveError": "failed",
+}
+
+
+def lp_verdict(model_status: Any) -> Literal["bound", "stopped", "failed"]:
+    """:data:`HIGHS_LP_STATUS` of a ``highspy.HighsModelStatus`` (unknown ones: failed)."""
+    return HIGHS_LP_STATUS.get(str(getattr(model_status, "name", model_status)), "failed")
+
+
 def _mclp_lp_bound(
     indptr: np.ndarray,
     col: np.ndarray,
@@ -231,15 +278,14 @@ def _mclp_lp_bound(
     forced: np.ndarray,
     *,
     time_limit: float | None,
-) -> float | None:
-    """LP relaxation of maximal covering on the merged rows (an upper bound), or None.
+) -> tuple[float | None, str]:
+    """LP relaxation of maximal covering on the merged rows (an upper bound), or None,
+    and what HiGHS said (``"bound"``, else the :data:`HIGHS_LP_STATUS` verdict and status).
 
     ``max sum_i w_i z_i`` s.t. ``z_i <= sum_{j covers i} y_j``, ``0 <= z, y <= 1``,
     ``sum_j y_j = p``. HiGHS's interior point method with crossover; only an optimal
     status is used, with a relative safety margin of 1e-7 for its tolerances.
     """
-    import highspy
-
     h = new_highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("solver", "ipm")
@@ -247,10 +293,12 @@ def _mclp_lp_bound(
         h.setOptionValue("time_limit", float(max(time_limit, 0.05)))
     h.passModel(_mclp_lp(indptr, col, weight, m, p, forced))
     h.run()
-    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-        return None
+    status = h.getModelStatus()
+    verdict = lp_verdict(status)
+    if verdict != "bound":
+        return None, f"{verdict} ({h.modelStatusToString(status)})"
     value = -float(h.getInfo().objective_function_value)
-    return value * (1.0 + 1e-7) + 1e-9
+    return value * (1.0 + 1e-7) + 1e-9, "bound"
 
 
 #: First-order LP (HiGHS's PDLP) tolerances for the maximal-covering multipliers on
@@ -307,7 +355,9 @@ def mclp_lp_multipliers(
     h.passModel(_mclp_lp(indptr, col, weight, m, p, forced))
     h.run()
     # PDLP's answer to loose tolerances is usually "unknown" after HiGHS's own
-    # (stricter) check; any status is fine as long as duals came back.
+    # (stricter) check: fine as long as duals came back (HIGHS_LP_STATUS "stopped").
+    if lp_verdict(h.getModelStatus()) == "failed":
+        return None
     sol = h.getSolution()
     if not sol.dual_valid:
         return None
