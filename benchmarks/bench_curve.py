@@ -30,7 +30,8 @@ from benchmarks import _demo100
 from planner.optimize import solve
 from planner.optimize.curve import p_median_curve
 from planner.runs.config import load_scenario
-from planner.runs.pipeline import build_problem, load_inputs, solve_options
+from planner.runs.options import solve_options
+from planner.runs.pipeline import build_problem, load_inputs
 
 
 def _cpu() -> float:

@@ -42,10 +42,9 @@ from benchmarks._demo100 import DEFAULT_SHARED
 from benchmarks.bench_province import build_province, candidates
 from planner.runs.province import cluster, process_cpu_s, worker_peak_rss_mb
 from planner.travel import road_blocks, routing
-from planner.travel.network import RoadNetwork, network_matrix, prepare_routing
 from planner.travel.network_io import RawGraph, read_graphml
-from planner.travel.road_matrix import assemble_matrix
-from planner.travel.road_network import build_network
+from planner.travel.road_matrix import assemble_matrix, network_matrix, prepare_routing
+from planner.travel.road_network import RoadNetwork, build_network
 from planner.travel.speeds import merge_speeds
 
 CENTRE_LONLAT = (114.30, 30.58)  # central Wuhan

@@ -35,8 +35,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from planner.travel.network import RoadNetwork, network_matrix, prepare_routing
 from planner.travel.network_io import RawGraph
+from planner.travel.road_matrix import network_matrix, prepare_routing
+from planner.travel.road_network import RoadNetwork
 from planner.travel.road_network import build_network as _build_network
 from planner.travel.speeds import merge_speeds
 

@@ -46,8 +46,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from planner.runs.config import load_scenario  # noqa: E402
+from planner.runs.grid import apply_overrides  # noqa: E402
 from planner.runs.pipeline import load_inputs, run_scenario  # noqa: E402
-from planner.runs.sweep import apply_overrides, sweep  # noqa: E402
+from planner.runs.sweep import sweep  # noqa: E402
 
 DEMO = ROOT / "scenarios" / "wuhan_demo.toml"
 

@@ -5,12 +5,13 @@ The public API, in the order data flows::
     from planner import read_layer, build_demand, DemandWeights          # layers -> demand
     from planner import candidate_sites, existing_centres, combine_sites  # sites
     from planner import straight_line_matrix                              # travel costs
-    from planner.optimize import Problem, solve                           # the model
+    from planner import Problem, SolverOptions, solve                     # the model
     from planner import plan_kpis, plan_map, run_scenario                 # KPIs, maps, whole runs
     from planner.runs.sweep import sweep; from planner.runs.robustness import robustness  # many runs
 
-Names are imported lazily so that ``import planner`` stays fast and the
-optimiser never pulls in the geospatial stack.
+Each name comes from its one home module (listed in ``_EXPORTS``; no module re-exports
+another's names). Names are imported lazily so that ``import planner`` stays fast and
+the optimiser never pulls in the geospatial stack.
 """
 
 from __future__ import annotations
@@ -32,15 +33,16 @@ _EXPORTS = {
     "Problem": "planner.optimize",
     "Solution": "planner.optimize",
     "solve": "planner.optimize",
+    "SolverOptions": "planner.optimize",
     "plan_kpis": "planner.evaluate.kpis",
-    "ServiceStandards": "planner.evaluate.kpis",
+    "ServiceStandards": "planner.evaluate.kpi_types",
     "plan_map": "planner.present.maps",
     "load_scenario": "planner.runs.config",
     "load_inputs": "planner.runs.pipeline",
     "run_scenario": "planner.runs.pipeline",
-    "RunResult": "planner.runs.pipeline",
+    "RunResult": "planner.runs.results",
     "SweepResult": "planner.runs.sweep",
-    "RobustnessResult": "planner.runs.robustness",
+    "RobustnessResult": "planner.runs.results",
     "compare_runs": "planner.evaluate.compare",
 }
 

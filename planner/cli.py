@@ -44,7 +44,7 @@ from planner.cli_output import (
 from planner.errors import InputError, PlannerError, RunStoppedError
 
 if TYPE_CHECKING:
-    from planner.runs.pipeline import RunResult
+    from planner.runs.results import RunResult
 
 app = typer.Typer(
     name="planner",
@@ -191,7 +191,8 @@ def validate(
 ) -> None:
     """Check a scenario file, its files, columns and sweep grid, without solving."""
     from planner.runs.grid import load_sweep_scenario, sweep_grid
-    from planner.runs.pipeline import build_problem, load_inputs, solve_options
+    from planner.runs.options import solve_options
+    from planner.runs.pipeline import build_problem, load_inputs
     from planner.runs.sweep import normalise_params, prepare_points
 
     config, file_params = load_sweep_scenario(scenario)

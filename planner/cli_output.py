@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional
 import typer
 
 if TYPE_CHECKING:
-    from planner.runs.pipeline import RunResult
+    from planner.runs.results import RunResult
 
 #: Exit code of a run that ends without a plan (infeasible, or stopped before one).
 NO_PLAN_EXIT = 3

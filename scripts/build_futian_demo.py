@@ -21,7 +21,7 @@ import geopandas as gpd
 import numpy as np
 from shapely.geometry import box
 
-from planner.travel.network import read_road_network
+from planner.travel.road_network import read_road_network
 
 CELL_M = 400.0
 METRIC = "EPSG:32650"  # UTM 50N covers Shenzhen

@@ -230,3 +230,51 @@ def test_modules_stay_small(module: str) -> None:
         assert n > MAX_LINES, f"{module} is small now: take it off OVERSIZE"
         return
     assert n <= MAX_LINES, f"{module} has {n} lines (limit {MAX_LINES}); split it by idea"
+
+
+def _defined_names(module: str) -> set[str]:
+    """Names a module defines at its top level (functions, classes, assignments, also
+    under a top-level ``if``/``try``), not the names it imports."""
+    tree = ast.parse(MODULES[module].read_text(encoding="utf-8"))
+    names: set[str] = set()
+    todo: list[ast.stmt] = list(tree.body)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names |= {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+        elif isinstance(node, (ast.If, ast.Try)):
+            todo += node.body + node.orelse
+            todo += [s for h in getattr(node, "handlers", []) for s in h.body]
+    return names
+
+
+def test_names_are_imported_from_their_home_module() -> None:
+    """No compatibility re-exports: ``from planner.x import name`` (in the package, its
+    tests, benchmarks and scripts) finds ``name`` defined in ``planner.x`` itself. Package
+    ``__init__`` modules (``planner``, ``planner.optimize``, ...) are the deliberate
+    public APIs and may gather names."""
+    root = PACKAGE.parent
+    files = [
+        p for d in ("planner", "tests", "benchmarks", "scripts") for p in (root / d).rglob("*.py")
+    ]
+    wrong = []
+    for path in files:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.ImportFrom) and node.level == 0 and node.module):
+                continue
+            module = node.module
+            if module.split(".")[0] == "planner" and module not in MODULES:
+                wrong.append(f"{path.relative_to(root)}:{node.lineno} imports missing {module}")
+                continue
+            if module not in MODULES or MODULES[module].name == "__init__.py":
+                continue
+            defined = _defined_names(module)
+            for alias in node.names:
+                if alias.name not in defined and f"{module}.{alias.name}" not in MODULES:
+                    rel = path.relative_to(root)
+                    wrong.append(f"{rel}:{node.lineno} imports {alias.name} from {module}")
+    assert wrong == []

@@ -598,7 +598,7 @@ def test_zip_whose_directory_lies_is_stopped_while_unpacking(
 
 def test_sweep_limit_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     from planner.errors import ConfigError
-    from planner.runs.sweep import sweep_grid
+    from planner.runs.grid import sweep_grid
 
     grid = {"model.p": [3, 4, 5], "solver.seed": [0, 1]}
     assert len(sweep_grid(grid)) == 6
@@ -681,7 +681,7 @@ def test_unreadable_upload_error_hides_the_private_folder() -> None:
     "name", ["roads.geojson", "roads.gpkg", "roads.fgb", "roads.gml", "roads.zip"]
 )
 def test_road_network_that_is_vrt_is_refused(tmp_path: Path, name: str) -> None:
-    from planner.travel.network import read_road_network
+    from planner.travel.road_network import read_road_network
 
     path = tmp_path / name
     path.write_text(VRT_CURL, encoding="utf-8")
@@ -773,7 +773,7 @@ XXE = (
 def test_graphml_entity_attacks_are_data_errors(tmp_path: Path, name: str, text: str) -> None:
     """An entity bomb stops at the XML parser's amplification limit; an external entity
     is never read (the node id would hold /etc/passwd)."""
-    from planner.travel.network import read_road_network
+    from planner.travel.road_network import read_road_network
 
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
@@ -838,7 +838,7 @@ def test_zipped_road_network_with_gdalg_member_is_refused(
     tmp_path: Path, listener: tuple[str, list[str]]
 ) -> None:
     """GDAL opens a zipped road network's members by content, whatever their names."""
-    from planner.travel.network import read_road_network
+    from planner.travel.road_network import read_road_network
 
     url, hits = listener
     path = tmp_path / "roads.zip"
@@ -856,7 +856,7 @@ def test_gml_road_network_fetches_no_schema_and_writes_no_sidecar(
 ) -> None:
     """A WFS GML names its schema by URL: GDAL downloaded it (a request to any server the
     file chose) and saved a .gfs file beside the user's input."""
-    from planner.travel.network import read_road_network
+    from planner.travel.road_network import read_road_network
 
     url, hits = listener
     gml = f"""<?xml version="1.0" encoding="UTF-8"?>

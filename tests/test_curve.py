@@ -114,7 +114,7 @@ def test_the_run_s_tradeoff_uses_the_curve_and_keeps_the_plan(tmp_path: Path) ->
 
 
 def test_costs_from_coordinates_give_the_same_curve_as_the_dense_matrix() -> None:
-    from planner.optimize.problem import PointCosts
+    from planner.travel.point_costs import PointCosts
 
     rng = np.random.default_rng(9)
     d, s = rng.random((400, 2)) * 1000.0, rng.random((30, 2)) * 1000.0

@@ -13,7 +13,8 @@ import pytest
 from planner.errors import InputError
 from planner.optimize import Status, solve
 from planner.runs.config import load_scenario
-from planner.runs.pipeline import load_inputs, plan, run_scenario, solve_options
+from planner.runs.options import solve_options
+from planner.runs.pipeline import load_inputs, plan, run_scenario
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO = REPO / "scenarios" / "wuhan_demo.toml"

@@ -15,7 +15,8 @@ import pytest
 from planner.app import state as app_state
 from planner.optimize import Status, check_solution, solve
 from planner.runs.config import ScenarioConfig, load_scenario
-from planner.runs.pipeline import build_problem, load_inputs, solve_options
+from planner.runs.options import solve_options
+from planner.runs.pipeline import build_problem, load_inputs
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "scenarios" / "wuhan_demo.toml"

@@ -10,13 +10,12 @@ import pytest
 import scipy.sparse as sp
 
 from planner.errors import InputError
+from planner.evaluate.kpi_types import ServiceStandards, weighted_quantile
 from planner.evaluate.kpis import (
-    ServiceStandards,
     baseline_kpis,
     compare_kpis,
     marginal_values,
     plan_kpis,
-    weighted_quantile,
 )
 from planner.evaluate.tradeoff import stops_paying_p, tradeoff_curve
 from planner.optimize.solution import Solution

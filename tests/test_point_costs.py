@@ -11,8 +11,8 @@ import pytest
 from planner.errors import ProblemError
 from planner.optimize import Problem, SolverOptions, Status, solve
 from planner.optimize.check import nearest_open, pair_cost
-from planner.optimize.problem import PointCosts
 from planner.travel import point_costs as point_costs_mod
+from planner.travel.point_costs import PointCosts
 from planner.travel.straight_line import straight_line_matrix
 
 

@@ -12,7 +12,8 @@ from planner.inputs.raster_blocks import aggregate_raster, raster_blocks
 from planner.inputs.rasters import read_population_raster
 from planner.runs.province import aggregate_population, cluster, worker_peak_rss_mb
 from planner.travel.blocks import nearest_sites
-from planner.travel.network import network_matrix, read_road_network
+from planner.travel.road_matrix import network_matrix
+from planner.travel.road_network import read_road_network
 
 
 def _raster(path: Path, values: np.ndarray, *, nodata: float | None = -1.0) -> Path:

@@ -20,10 +20,11 @@ from planner.errors import ConfigError, InputError
 from planner.evaluate.kpis import baseline_kpis, plan_kpis
 from planner.evaluate.tradeoff import tradeoff_curve
 from planner.optimize.solution import Solution
+from planner.present.charts import tradeoff_svg
 from planner.present.export import export_plan_gpkg
 from planner.present.maps import map_html, plan_map, travel_note_text
-from planner.present.report import report_html, tradeoff_svg, write_report
-from planner.runs.robustness import RobustnessResult
+from planner.present.report import report_html, write_report
+from planner.runs.results import RobustnessResult
 
 OPEN = [0, 1, 2]
 GENERATED = "2026-01-01 00:00 UTC"

@@ -13,7 +13,8 @@ import scipy.sparse as sp
 
 from planner.errors import InputError
 from planner.travel import road_blocks, routing
-from planner.travel.network import RoadNetwork, network_matrix, prepare_routing, read_road_network
+from planner.travel.road_matrix import network_matrix, prepare_routing
+from planner.travel.road_network import RoadNetwork, read_road_network
 
 FUTIAN = Path(__file__).parent / "data" / "futian_drive.graphml"
 OPTS = {"max_snap_m": 5000.0}

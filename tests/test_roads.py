@@ -19,18 +19,11 @@ import scipy.sparse as sp
 
 from planner.errors import ConfigError, DataError, InputError
 from planner.travel import routing as _road_routing
-from planner.travel.network import (
-    DEFAULT_SPEEDS_KMH,
-    RoadNetwork,
-    RoutingWarning,
-    assemble_matrix,
-    components_report,
-    network_matrix,
-    prepare_routing,
-    read_road_network,
-    route_chunk,
-    service_areas,
-)
+from planner.travel.road_areas import components_report, service_areas
+from planner.travel.road_matrix import assemble_matrix, network_matrix, prepare_routing
+from planner.travel.road_network import RoadNetwork, RoutingWarning, read_road_network
+from planner.travel.routing import route_chunk
+from planner.travel.speeds import DEFAULT_SPEEDS_KMH
 
 FUTIAN = Path(__file__).parent / "data" / "futian_drive.graphml"
 

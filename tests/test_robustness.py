@@ -13,7 +13,8 @@ from scenario_fixtures import write_tiny_scenario
 
 from planner.errors import InputError
 from planner.runs.config import load_scenario
-from planner.runs.pipeline import PlanInputs, load_inputs, run_scenario
+from planner.runs.pipeline import load_inputs, run_scenario
+from planner.runs.results import PlanInputs
 from planner.runs.robustness import (
     COMPONENTS,
     perturb_demand,

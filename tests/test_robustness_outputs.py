@@ -13,8 +13,9 @@ from scenario_fixtures import write_tiny_scenario
 
 from planner.runs.config import load_scenario
 from planner.runs.outputs import write_outputs
-from planner.runs.pipeline import RunResult, load_inputs, run_scenario
-from planner.runs.robustness import RobustnessResult, robustness
+from planner.runs.pipeline import load_inputs, run_scenario
+from planner.runs.results import RobustnessResult, RunResult
+from planner.runs.robustness import robustness
 
 
 @pytest.fixture(scope="module")

@@ -13,19 +13,20 @@ import pytest
 from scenario_fixtures import write_tiny_scenario
 
 from planner.errors import ConfigError, InputError, SettingWarning
+from planner.inputs.demand import reweight_demand
 from planner.present.charts import sweep_svg
 from planner.runs.config import load_scenario
-from planner.runs.pipeline import PlanInputs, load_inputs, run_scenario
-from planner.runs.sweep import (
+from planner.runs.grid import (
     apply_overrides,
     check_parameter,
     load_sweep_scenario,
     parse_param,
     parse_values,
-    reweight_demand,
-    sweep,
     sweep_grid,
 )
+from planner.runs.pipeline import load_inputs, run_scenario
+from planner.runs.results import PlanInputs
+from planner.runs.sweep import sweep
 
 
 @pytest.fixture(scope="module")

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from planner.runs.config import ScenarioConfig
-    from planner.runs.pipeline import PlanInputs
+    from planner.runs.results import PlanInputs
 
 __all__ = [
     "FieldNote",

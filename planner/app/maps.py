@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     import folium
     import geopandas as gpd
 
-    from planner.runs.pipeline import PlanInputs, RunResult
+    from planner.runs.results import PlanInputs, RunResult
 
 
 # --------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from planner.runs.config import ScenarioConfig
 if TYPE_CHECKING:
     from planner.optimize import Solution
     from planner.optimize.timing import StopToken
-    from planner.runs.pipeline import PlanInputs, RunResult
+    from planner.runs.results import PlanInputs, RunResult
 
 
 # --------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from planner.sanitize import markdown_text
 if TYPE_CHECKING:
     from planner.evaluate.compare import Comparison
     from planner.runs.library import SavedScenario
-    from planner.runs.pipeline import PlanInputs
+    from planner.runs.results import PlanInputs
 
 
 # --------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import shapely
 from numpy.typing import ArrayLike
 
 from planner.errors import InputError
-from planner.evaluate.kpis import PlanKPIs
+from planner.evaluate.kpi_types import PlanKPIs
 from planner.optimize.solution import Solution
 
 # --------------------------------------------------------------------------------------

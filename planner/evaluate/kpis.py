@@ -48,25 +48,19 @@ from planner.evaluate.kpi_types import (
     Matrix,
     PlanKPIs,
     ServiceStandards,
-    TravelStats,
     higher_is_better,
     number_or_none,
     ratio,
     travel_stats,
-    weighted_quantile,
 )
 from planner.optimize.solution import Solution
 from planner.travel.point_costs import PointCosts
 
 __all__ = [
-    "PlanKPIs",
-    "ServiceStandards",
-    "TravelStats",
     "baseline_kpis",
     "compare_kpis",
     "marginal_values",
     "plan_kpis",
-    "weighted_quantile",
 ]
 
 

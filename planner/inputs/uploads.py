@@ -67,7 +67,7 @@ LAYER_SUFFIXES: Final[tuple[str, ...]] = (
     ".geoparquet",
     ".csv",
 )
-#: File types accepted for a road network (see :func:`planner.travel.network.read_road_network`).
+#: File types accepted for a road network (see :func:`planner.travel.road_network.read_road_network`).
 ROAD_SUFFIXES: Final[tuple[str, ...]] = (
     ".graphml",
     ".gpkg",

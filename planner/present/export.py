@@ -34,7 +34,7 @@ from planner.evaluate.catchments import (
     resolve_assignment,
     resolve_open,
 )
-from planner.evaluate.kpis import PlanKPIs
+from planner.evaluate.kpi_types import PlanKPIs
 from planner.files import atomic_path
 from planner.optimize.solution import Solution
 from planner.present.i18n import check_language, t

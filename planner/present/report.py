@@ -23,7 +23,8 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import InputError
-from planner.evaluate.kpis import PlanKPIs, compare_kpis
+from planner.evaluate.kpi_types import PlanKPIs
+from planner.evaluate.kpis import compare_kpis
 from planner.present.charts import tradeoff_svg
 from planner.present.i18n import check_language, t
 from planner.present.labels import kpi_label
@@ -36,7 +37,7 @@ class RobustnessLike(Protocol):
     def to_dict(self) -> dict[str, Any]: ...
 
 
-__all__ = ["ROBUSTNESS_MIN_FREQUENCY", "report_html", "tradeoff_svg", "write_report"]
+__all__ = ["ROBUSTNESS_MIN_FREQUENCY", "report_html", "write_report"]
 
 _TEMPLATES = Path(__file__).parent / "templates"
 

@@ -26,7 +26,8 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import ConfigError, DataError, DataWarning, RunStoppedError
-from planner.evaluate.kpis import PlanKPIs, ServiceStandards, baseline_kpis, plan_kpis
+from planner.evaluate.kpi_types import PlanKPIs, ServiceStandards
+from planner.evaluate.kpis import baseline_kpis, plan_kpis
 from planner.inputs.demand import DemandWeights, build_demand
 from planner.inputs.layers import metric_crs_for, projected_xy, read_layer
 from planner.inputs.rasters import is_raster, read_population_raster
@@ -45,6 +46,19 @@ from planner.runs.outdir import claim_out_dir, input_paths
 from planner.runs.outputs import write_outputs
 from planner.runs.results import PlanInputs, RunResult
 from planner.travel.straight_line import straight_line_matrix
+
+__all__ = [
+    "baseline_sites",
+    "build_problem",
+    "kpi_arguments",
+    "load_inputs",
+    "measure",
+    "plan",
+    "read_source",
+    "run_scenario",
+    "service_standards",
+    "site_capacity",
+]
 
 #: ``progress(stage, message, share_done)``: stage is one of ``reading``,
 #: ``aggregation``, ``travel``, ``solve``, ``kpis``, ``outputs``; share in 0..1.
@@ -238,7 +252,8 @@ def load_inputs(
             speed_kmh=t.speed_kmh,
         )
     else:
-        from planner.travel.network import network_matrix, read_road_network
+        from planner.travel.road_matrix import network_matrix
+        from planner.travel.road_network import read_road_network
 
         assert t.network is not None  # checked by the config
         network = read_road_network(

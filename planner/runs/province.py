@@ -10,7 +10,7 @@ province's size); the merged sums (one number per populated cell) come back here
 
 Sweeps and robustness draws already run on the same clusters
 (:func:`planner.runs.parallel.run_tasks`); network travel costs by blocks of sites go
-through :func:`planner.travel.network.network_matrix` with
+through :func:`planner.travel.road_matrix.network_matrix` with
 ``executor=cluster(...).executor()``, and straight-line k-nearest distances by blocks of
 demand points through :func:`planner.travel.blocks.nearest_sites` with
 ``map_fn=cluster(...).map``.
@@ -42,7 +42,7 @@ class Cluster:
 
     def executor(self) -> Any:
         """A ``concurrent.futures`` executor on the cluster (None when serial), e.g. for
-        :func:`planner.travel.network.network_matrix` (``executor=``)."""
+        :func:`planner.travel.road_matrix.network_matrix` (``executor=``)."""
         return None if self._client is None else self._client.get_executor(pure=False)
 
     def worker_peak_mb(self) -> tuple[float, ...]:

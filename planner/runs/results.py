@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import InputError
-from planner.evaluate.kpis import PlanKPIs
+from planner.evaluate.kpi_types import PlanKPIs
 from planner.optimize import Problem, Solution
 from planner.runs.config import ScenarioConfig
 from planner.travel.straight_line import TravelMatrix

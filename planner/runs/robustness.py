@@ -56,7 +56,6 @@ if typing.TYPE_CHECKING:
 
 __all__ = [
     "COMPONENTS",
-    "RobustnessResult",
     "perturb_demand",
     "perturbation_factors",
     "robustness",
@@ -232,7 +231,8 @@ def robustness(
     -------
     RobustnessResult
     """
-    from planner.runs.pipeline import build_problem, solve_options
+    from planner.runs.options import solve_options
+    from planner.runs.pipeline import build_problem
 
     start = time.perf_counter()
     cfg = config or inputs.config

@@ -42,14 +42,12 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import ConfigError, InputError
-from planner.inputs.demand import reweight_demand
 from planner.optimize import Solution
 from planner.present.charts import sweep_svg
 from planner.runs.config import ScenarioConfig
 from planner.runs.grid import (
     TRADEOFF_KEY,
     apply_overrides,
-    check_grid_size,
     check_parameter,
     load_sweep_scenario,
     parse_param,
@@ -64,18 +62,9 @@ from planner.sanitize import write_csv
 __all__ = [
     "PreparedPoints",
     "SweepResult",
-    "apply_overrides",
-    "check_grid_size",
-    "check_parameter",
-    "inputs_for",
-    "load_sweep_scenario",
     "normalise_params",
-    "parse_param",
-    "parse_values",
     "prepare_points",
-    "reweight_demand",
     "sweep",
-    "sweep_grid",
 ]
 
 
@@ -407,7 +396,8 @@ def prepare_points(
         For the first point whose setting is invalid on its data (e.g. ``p`` above
         the number of sites), naming the point.
     """
-    from planner.runs.pipeline import build_problem, load_inputs, solve_options
+    from planner.runs.options import solve_options
+    from planner.runs.pipeline import build_problem, load_inputs
 
     resolved = (
         list(configs)

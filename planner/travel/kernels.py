@@ -1,4 +1,4 @@
-"""Numba kernels for :mod:`planner.travel.network` (private; imported only when numba is installed).
+"""Numba kernels for :mod:`planner.travel.routing` (private; imported only when numba is installed).
 
 One Dijkstra search (:func:`_search`) per source on a CSR graph, stopped at a
 per-source time limit, that carries the length of the path it settles on. Every kernel

@@ -1,9 +1,9 @@
-"""Readers of road networks for :mod:`planner.travel.network` (private).
+"""Readers of road networks for :mod:`planner.travel.road_network` (private).
 
 Each reader returns a :class:`RawGraph`: node coordinates in EPSG:4326 and
 directed arcs (a two-way road is two arcs, a one-way road one arc in its legal
 direction) with length, ``highway`` class and numeric ``maxspeed``. The public
-:func:`planner.travel.network.read_road_network` validates and projects it.
+:func:`planner.travel.road_network.read_road_network` validates and projects it.
 """
 
 from __future__ import annotations

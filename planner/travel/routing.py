@@ -1,4 +1,4 @@
-"""Shortest-path kernels for :mod:`planner.travel.network` (private; inputs are trusted).
+"""Shortest-path kernels for :mod:`planner.travel.road_matrix` (private; inputs are trusted).
 
 The public functions validate; these assume valid arrays. Everything here is
 picklable plain data so that chunks run in worker processes or on a Dask cluster.

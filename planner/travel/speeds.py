@@ -1,4 +1,4 @@
-"""Speed tables and OpenStreetMap tag parsing for :mod:`planner.travel.network` (private).
+"""Speed tables and OpenStreetMap tag parsing for :mod:`planner.travel.road_network` (private).
 
 The tables are the planner's documented assumptions, not measurements: free-flow
 urban speeds in km/h per OSM ``highway`` class and travel mode, chosen for Chinese

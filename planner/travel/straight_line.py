@@ -5,7 +5,7 @@ Two ways to measure a trip:
 * ``straight_line``: the great-circle distance in metres (computed in a local
   metric projection) times a detour factor (roads are never straight; 1.2-1.4
   is the usual range), and minutes at a set speed.
-* ``network``: shortest road-network times and lengths, see :mod:`planner.travel.network`.
+* ``network``: shortest road-network times and lengths, see :mod:`planner.travel.road_matrix`.
 
 Both give a :class:`TravelMatrix`: distance in metres and time in minutes for
 every (demand point, site) pair, dense or sparse. In a sparse matrix an absent

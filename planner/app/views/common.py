@@ -26,7 +26,8 @@ from planner.inputs.uploads import (
 )
 from planner.present.i18n import t
 from planner.runs.config import ScenarioConfig, load_scenario
-from planner.runs.pipeline import PlanInputs, load_inputs
+from planner.runs.pipeline import load_inputs
+from planner.runs.results import PlanInputs
 from planner.sanitize import markdown_text as md
 
 _LOG = logging.getLogger("planner.app")

@@ -33,7 +33,7 @@ from planner.inputs.uploads import (
     text_columns,
 )
 from planner.runs.config import ScenarioConfig
-from planner.runs.pipeline import PlanInputs
+from planner.runs.results import PlanInputs
 from planner.sanitize import markdown_text as md
 
 _COLUMN_HINTS: dict[str, tuple[str, ...]] = {

@@ -30,7 +30,7 @@ from planner.app.views.sites import step_sites
 from planner.errors import PlannerError
 from planner.runs import access
 from planner.runs.config import ScenarioConfig
-from planner.runs.pipeline import PlanInputs
+from planner.runs.results import PlanInputs
 from planner.sanitize import markdown_text as md
 
 #: Widget keys that are not settings of the scenario (kept across steps too).

@@ -21,7 +21,7 @@ from planner.sanitize import markdown_text as md
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def cached_network(path: str, fingerprint: str, layer: str) -> Any:
-    from planner.travel.network import read_road_network
+    from planner.travel.road_network import read_road_network
 
     return read_road_network(path, layer=layer or None)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from planner.evaluate.kpis import PlanKPIs
+from planner.evaluate.kpi_types import PlanKPIs
 from planner.present.i18n import check_language, t
 from planner.present.labels import kpi_label
 from planner.present.maps.elements import (

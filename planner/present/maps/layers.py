@@ -22,7 +22,7 @@ from planner.evaluate.catchments import (
     numeric_column,
     utm_crs,
 )
-from planner.evaluate.kpis import PlanKPIs
+from planner.evaluate.kpi_types import PlanKPIs
 from planner.present.i18n import t
 from planner.present.maps.elements import (
     CATCHMENT_COLOURS,

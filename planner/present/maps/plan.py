@@ -15,7 +15,7 @@ from numpy.typing import ArrayLike
 
 from planner.errors import ConfigError, InputError
 from planner.evaluate.catchments import check_gdf, numeric_column, resolve_assignment, resolve_open
-from planner.evaluate.kpis import PlanKPIs
+from planner.evaluate.kpi_types import PlanKPIs
 from planner.optimize.solution import Solution
 from planner.present.i18n import check_language, t
 from planner.present.maps.basemaps import (
