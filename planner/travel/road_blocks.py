@@ -37,6 +37,7 @@ neither the client nor the workers hold more than a window of sub-graphs.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from dataclasses import dataclass, replace
@@ -387,6 +388,14 @@ def _blocks(builder: BlockBuilder, groups: list[np.ndarray]) -> Iterator[RouteBl
         yield builder.block(sites)
 
 
+def _submit(executor: Executor, block: RouteBlock) -> Future[ChunkResult]:
+    """``executor.submit(route_block, block)``, without Dask's "Sending large graph" warning:
+    a task carries its sub-graph by design (about 10 MB for a dense 45 km box)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Sending large graph", category=UserWarning)
+        return executor.submit(route_block, block)
+
+
 def run_blocks(
     network: RoadNetwork,
     mode: str,
@@ -428,7 +437,7 @@ def run_blocks(
             if len(pending) >= window:
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 results.extend(f.result() for f in done)
-            pending.add(executor.submit(route_block, block))
+            pending.add(_submit(executor, block))
             del block
         while pending:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
