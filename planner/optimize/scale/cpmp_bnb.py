@@ -8,9 +8,10 @@ reaches), and even with the optimal sites fixed it stays below (813.8). No fixin
 closes such a gap; branching does. This module branches on the relaxation itself,
 depth first, each node warm-started from its parent's multipliers:
 
-* **sites** while the relaxation's ``p`` sites are not all fixed open: the selected
-  free site of largest knapsack value ``rho_j`` (the least attractive of the chosen) is
-  forced open in one child and closed in the other;
+* **sites** while the relaxation's ``p`` sites are not all fixed open: the free site
+  the relaxation chose in closest to half of the node's subgradient steps (later steps
+  weigh more; an estimate of the most fractional ``y_j`` of the column-generation
+  master) is forced open in one child, searched first, and closed in the other;
 * **pairs** once the ``p`` sites are fixed (a generalized assignment problem is left):
   a point the knapsacks serve twice or not at all, the heaviest, goes to its cheapest
   chosen site in one child and may not use that site in the other.
@@ -99,6 +100,8 @@ class _Bounder:
         self.take = np.zeros((n, m))
         self.seen: set[bytes] = set()
         self.steps = 0
+        self.freq = np.zeros(m)
+        self.freq_n = 0.0
 
     def cut(self) -> float:
         return (
@@ -133,11 +136,15 @@ class _Bounder:
         best_take = np.zeros(0)
         best_rho = self.rho
         stall = 0
+        self.freq[:] = 0.0
+        self.freq_n = 0.0
         for it in range(node.steps):
             self.steps += 1
             value, sel = self.value(node, lam)
             if sel is None:
                 return math.inf, lam, None, best_take, best_rho
+            self.freq[sel] += it + 1.0
+            self.freq_n += it + 1.0
             g = 1.0 - self.take[:, sel].sum(axis=1)
             if value > best + 1e-9 * max(abs(value), 1.0):
                 best, best_lam, best_sel = value, lam, sel
@@ -269,7 +276,11 @@ def branch_and_bound(
         free_sel = sel[~node.forced[sel]]
         if free_sel.size:
             site_nodes += 1
-            j = int(free_sel[np.argmax(rho[free_sel])])
+            # the free site chosen in closest to half the steps (later steps weigh more):
+            # the most fractional site of the column-generation master, roughly
+            share = b.freq / max(b.freq_n, 1.0)
+            cand = np.flatnonzero(node.usable & ~node.forced & (share > 0))
+            j = int(cand[np.argmin(np.abs(share[cand] - 0.5))])
             closed = _Node(node.cost.copy(), node.usable.copy(), node.forced, lam_n,
                            CHILD_STEPS, value)  # fmt: skip
             closed.usable[j] = False
