@@ -153,11 +153,13 @@ def test_own_gbk_bd09_data_are_checked_beside_each_field(env: Path, lang: str) -
     at = own_data(new_app(lang))
     # the population column: its total, in people
     assert at.selectbox(key="population_col").value == "人口"
+    assert at.selectbox(key="population_id_col").value == "格网"
     info = texts(at, "caption")
     people = "people in total" if lang == "en" else "合计"
     assert people in info
     # the CSV: read as GBK by itself, and the BD-09 coordinates noticed before Run
     assert ("Read as GBK" if lang == "en" else "按 GBK") in info
+    assert ("Found by its name: 经度" if lang == "en" else "按列名找到：经度") in info
     warnings = texts(at, "warning")
     assert ("clearly better read as BD-09" if lang == "en" else "BD-09（百度）") in warnings
     assert not blocked(at)  # a warning, not an error

@@ -265,8 +265,10 @@ def coordinate_notes(
     elif _in_china(y, x) and not _in_china(x, y):
         n.add("lat", "error", "app_check_swapped", lon=_md(x_col), lat=_md(y_col))
     else:
-        n.add("lon", "info", "app_note_range", low=f"{x.min():.4f}", high=f"{x.max():.4f}")
-        n.add("lat", "info", "app_note_range", low=f"{y.min():.4f}", high=f"{y.max():.4f}")
+        for field, col, chosen, v in (("lon", x_col, lon, x), ("lat", y_col, lat, y)):
+            if not chosen:  # "(none)" in the picker: say which column the reader takes
+                n.add(field, "info", "app_note_found", col=_md(col))
+            n.add(field, "info", "app_note_range", low=f"{v.min():.4f}", high=f"{v.max():.4f}")
     return n.out
 
 

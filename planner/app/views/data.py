@@ -39,7 +39,7 @@ from planner.sanitize import markdown_text as md
 _COLUMN_HINTS: dict[str, tuple[str, ...]] = {
     "population_col": ("pop_20plus", "population", "pop", "人口", "total"),
     "pop65_col": ("pop_65plus", "pop65", "65", "老年", "elderly"),
-    "population_id_col": ("cell_id", "id", "编号", "code"),
+    "population_id_col": ("cell_id", "id", "编号", "格网", "网格", "code"),
     "residential_col": ("residential_density", "density", "密度"),
     "faults_time_col": ("reported_at", "timestamp", "time", "date", "时间", "日期"),
     "candidates_id_col": ("site_id", "id", "编号"),
@@ -390,18 +390,16 @@ def step_data(config: ScenarioConfig | None, reads: dict[str, SlotRead] | None =
         return
     table, problems = tables.data_summary(inputs, ss["lang"])
     minx, miny, maxx, maxy = table.attrs["bbox"]
-    c1, c2 = st.columns([2, 3])
-    with c1:
-        show_table(table, hide_index=True, width="stretch")
-        st.caption(tr("app_bbox", bbox=f"{minx:.4f}, {miny:.4f} – {maxx:.4f}, {maxy:.4f}"))
-        if problems:
-            st.warning(tr("app_problems") + "\n\n" + "\n".join(f"- {md(p)}" for p in problems))
-        else:
-            st.success(tr("app_no_problems"))
-        if inputs.attribution:
-            st.caption(tr("app_sources") + " " + "; ".join(md(a) for a in inputs.attribution))
-    with c2:
-        show_inputs_map(inputs, config)
+    # The table at the page's width (beside the map its notes were cut off), the map below.
+    show_table(table, hide_index=True, width="stretch")
+    st.caption(tr("app_bbox", bbox=f"{minx:.4f}, {miny:.4f} – {maxx:.4f}, {maxy:.4f}"))
+    if problems:
+        st.warning(tr("app_problems") + "\n\n" + "\n".join(f"- {md(p)}" for p in problems))
+    else:
+        st.success(tr("app_no_problems"))
+    if inputs.attribution:
+        st.caption(tr("app_sources") + " " + "; ".join(md(a) for a in inputs.attribution))
+    show_inputs_map(inputs, config)
 
 
 def show_inputs_map(inputs: PlanInputs, config: ScenarioConfig) -> None:

@@ -127,7 +127,10 @@ APP_LABELS: Final[dict[str, dict[str, str]]] = {
     "app_col_existing_id_col": {"zh": "编号列", "en": "Id column"},
     "app_col_existing_name_col": {"zh": "名称列", "en": "Name column"},
     "app_col_existing_name_en_col": {"zh": "英文名称列", "en": "English name column"},
-    "app_layer_read": {"zh": "读取 {n} 行；范围 {bbox}", "en": "{n} rows read; extent {bbox}"},
+    "app_layer_read": {
+        "zh": "读取 {n} 行；范围（经度, 纬度）{bbox}",
+        "en": "{n} rows read; extent (lon, lat) {bbox}",
+    },
     "app_generate_candidates": {
         "zh": "没有候选站址：在需求最密集的网格生成候选站址",
         "en": "No candidate sites: generate candidates at the densest demand cells",

@@ -95,6 +95,7 @@ APP_CHECK_LABELS: Final[dict[str, dict[str, str]]] = {
         "en": "Longitude must be -180..180 and latitude -90..90: check the columns or the "
         "coordinate system.",
     },
+    "app_note_found": {"zh": "按列名找到：{col}。", "en": "Found by its name: {col}."},
     "app_note_range": {"zh": "范围 {low} – {high}（度）", "en": "From {low} to {high} (degrees)"},
     "app_check_column_gone": {
         "zh": "文件中没有“{col}”列：请重新选择。",
