@@ -334,3 +334,13 @@ def test_set_covering_radius_that_cannot_reach_everyone_is_said_before_run(env: 
     at.button(key="run_button").click().run()
     ok(at)
     assert at.session_state["run"].solution.has_plan
+
+
+def test_without_existing_centres_p_and_the_headline_do_not_count_them(env: Path) -> None:
+    at = own_data(new_app())
+    at.radio(key="step").set_value("model").run()
+    at.number_input(key="p").set_value(4).run()
+    assert "no existing centres given" in texts(at, "caption")
+    at.button(key="run_button").click().run()
+    ok(at)
+    assert "All 4 centres are new (no existing centres given)." in texts(at, "caption")

@@ -86,7 +86,10 @@ def model_notes(
 
     if m.name in P_MODELS and m.p is not None:
         p = int(m.p)
-        note("p", "info", "app_note_p", kept=n_kept, today=n_today, sites=n_sites)
+        if n_today:
+            note("p", "info", "app_note_p", kept=n_kept, today=n_today, sites=n_sites)
+        else:
+            note("p", "info", "app_note_p_none_today", sites=n_sites)
         if p < n_kept:
             note("p", "error", "app_check_p_below_kept", p=p, kept=n_kept)
         if p > n_sites:

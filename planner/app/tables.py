@@ -228,6 +228,8 @@ def centres_text(run: AppRun, lang: str) -> str:
     can hide closures), naming the closed ones (their ids and names escaped: they are the
     user's text, shown as written)."""
     counts = centre_counts(run)
+    if not counts["today"]:  # no existing centres given: nothing kept or closed to count
+        return t("app_centres_line_none_today", lang, new=counts["new"])
     text = t("app_centres_line", lang, **counts)
     if counts["closed"]:
         sites = run.result.inputs.sites

@@ -95,6 +95,11 @@ APP_CHECK_LABELS: Final[dict[str, dict[str, str]]] = {
         "en": "Longitude must be -180..180 and latitude -90..90: check the columns or the "
         "coordinate system.",
     },
+    "app_note_p_none_today": {
+        "zh": "p 是方案中营业厅的总数（未提供现有营业厅）；可选站址共 {sites} 个。",
+        "en": "p is the number of centres of the plan (no existing centres given); {sites} sites "
+        "to choose from.",
+    },
     "app_note_found": {"zh": "按列名找到：{col}。", "en": "Found by its name: {col}."},
     "app_note_range": {"zh": "范围 {low} – {high}（度）", "en": "From {low} to {high} (degrees)"},
     "app_check_column_gone": {
