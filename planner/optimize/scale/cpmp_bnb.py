@@ -43,6 +43,7 @@ CHILD_STEPS = 30
 _STALL = 5
 _MIN_THETA = 1e-3
 _PLAN_EVERY = 10
+_STOP_EVERY = 5
 
 
 class Incumbent(Protocol):
@@ -102,6 +103,7 @@ class _Bounder:
         self.steps = 0
         self.freq = np.zeros(m)
         self.freq_n = 0.0
+        self.stopped = False
 
     def cut(self) -> float:
         return (
@@ -126,9 +128,14 @@ class _Bounder:
             self.inc.evaluate(np.sort(sel))
 
     def ascend(
-        self, node: _Node, theta: float
+        self, node: _Node, theta: float, stop: Callable[[], bool]
     ) -> tuple[float, np.ndarray, np.ndarray | None, np.ndarray, np.ndarray]:
-        """Best value, its multipliers, sites, knapsack solution (on those sites) and ``rho``."""
+        """Best value, its multipliers, sites, knapsack solution (on those sites) and ``rho``.
+
+        ``self.stopped`` says whether ``stop`` ended the ascent early (checked every
+        :data:`_STOP_EVERY` steps; the value is still a bound for the node).
+        """
+        self.stopped = False
         lam = node.lam
         best = -math.inf
         best_lam = lam
@@ -139,6 +146,9 @@ class _Bounder:
         self.freq[:] = 0.0
         self.freq_n = 0.0
         for it in range(node.steps):
+            if it % _STOP_EVERY == _STOP_EVERY - 1 and stop():
+                self.stopped = True
+                break
             self.steps += 1
             value, sel = self.value(node, lam)
             if sel is None:
@@ -262,8 +272,13 @@ def branch_and_bound(
         if not np.isfinite(node.cost[:, node.usable]).any(axis=1).all():
             continue  # a point no allowed site can serve
         nodes += 1
-        value, lam_n, sel, take, rho = b.ascend(node, 2.0 if nodes == 1 else 1.0)
+        value, lam_n, sel, take, rho = b.ascend(node, 2.0 if nodes == 1 else 1.0, stop)
         cut = b.cut()
+        if b.stopped and sel is not None and value < cut:
+            # time is up inside the node: it stays open with the bound reached so far
+            node.parent_bound = max(node.parent_bound, value)
+            stack.append(node)
+            continue
         if sel is None or value >= cut:
             continue
         cover = take.sum(axis=1)
