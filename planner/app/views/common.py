@@ -235,6 +235,7 @@ def select(key: str, label: str, options: list[Any], **kwargs: Any) -> Any:
     """A selectbox whose stored value is always one of its options."""
     if ss.get(key) not in options and options:
         ss[key] = options[0]
+    kwargs.setdefault("placeholder", tr("app_choose_one"))  # Streamlit's own is English
     return st.selectbox(label, options, key=key, **kwargs)
 
 
@@ -244,6 +245,7 @@ def multiselect(key: str, label: str, options: list[Any], **kwargs: Any) -> list
     kept = [v for v in current if v in options]
     if kept != current:
         ss[key] = kept
+    kwargs.setdefault("placeholder", tr("app_choose_some"))  # Streamlit's own is English
     return st.multiselect(label, options, key=key, **kwargs)
 
 

@@ -127,6 +127,8 @@ APP_LABELS: Final[dict[str, dict[str, str]]] = {
     "app_col_existing_id_col": {"zh": "编号列", "en": "Id column"},
     "app_col_existing_name_col": {"zh": "名称列", "en": "Name column"},
     "app_col_existing_name_en_col": {"zh": "英文名称列", "en": "English name column"},
+    "app_choose_one": {"zh": "请选择", "en": "Choose an option"},
+    "app_choose_some": {"zh": "请选择（可多选）", "en": "Choose options"},
     "app_layer_read": {
         "zh": "读取 {n} 行；范围（经度, 纬度）{bbox}",
         "en": "{n} rows read; extent (lon, lat) {bbox}",
