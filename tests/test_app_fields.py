@@ -344,3 +344,13 @@ def test_without_existing_centres_p_and_the_headline_do_not_count_them(env: Path
     at.button(key="run_button").click().run()
     ok(at)
     assert "All 4 centres are new (no existing centres given)." in texts(at, "caption")
+
+
+def test_what_is_still_missing_is_said_in_the_pages_language(env: Path) -> None:
+    at = new_app("zh")
+    assert "请上传人口图层" in texts(at, "error")
+    assert "data:" not in texts(at, "error")  # not the scenario file's words
+    upload(at, "population", "population.zip", population_zip())
+    assert "请上传候选站址" in texts(at, "error")
+    at.radio(key="lang").set_value("en").run()
+    assert "To continue, upload candidate sites" in texts(at, "error")

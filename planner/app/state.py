@@ -204,6 +204,15 @@ SETTING_KEYS: Final = (
 )
 
 
+class MissingInputError(ConfigError):
+    """Something a step needs is not given yet (a layer, a column, a code); ``key`` names
+    it, so the page can say it in its language (the ``app_missing_<key>`` label)."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(message)
+        self.key = key
+
+
 def _none(value: Any) -> Any:
     return None if value in (None, NONE) else value
 
@@ -215,8 +224,9 @@ def _crs_setting(state: Mapping[str, Any], slot: str) -> str | None:
     if choice == "epsg":
         code = str(state.get(f"{slot}_epsg", "")).strip()
         if not code:
-            raise ConfigError(
-                f"{slot}: coordinate system 'EPSG code' chosen but no code given; type one such as 4547."
+            raise MissingInputError(
+                "epsg",
+                f"{slot}: coordinate system 'EPSG code' chosen but no code given; type one such as 4547.",
             )
         return code if code.upper().startswith("EPSG:") else f"EPSG:{code}"
     return str(choice)
@@ -319,12 +329,14 @@ def config_from_state(
     else:
         population = _upload_source(state, "population")
         if population is None:
-            raise ConfigError(
-                "data: upload a population layer (step 1, Data) or use the demo data."
+            raise MissingInputError(
+                "population", "data: upload a population layer (step 1, Data) or use the demo data."
             )
         population["population_col"] = str(state.get("population_col") or "")
         if not population["population_col"]:
-            raise ConfigError("data.population: choose the column holding the population.")
+            raise MissingInputError(
+                "population_col", "data.population: choose the column holding the population."
+            )
         population["pop65_col"] = _none(state.get("pop65_col"))
         population["id_col"] = _none(state.get("population_id_col"))
         data = {"population": population}
@@ -332,8 +344,9 @@ def config_from_state(
         if residential is not None:
             column = _none(state.get("residential_col"))
             if column is None:
-                raise ConfigError(
-                    "data.residential: choose the column holding the residential density."
+                raise MissingInputError(
+                    "residential_col",
+                    "data.residential: choose the column holding the residential density.",
                 )
             data["residential"] = {**residential, "column": column}
         faults = _upload_source(state, "faults")
@@ -351,8 +364,10 @@ def config_from_state(
         elif state.get("generate_candidates"):
             data["generated_candidates"] = {"n_sites": int(state.get("n_generated", 100))}
         else:
-            raise ConfigError(
-                "data.candidates: upload candidate sites, or tick 'generate candidates at the densest cells'."
+            raise MissingInputError(
+                "candidates",
+                "data.candidates: upload candidate sites, or tick 'generate candidates at the "
+                "densest cells'.",
             )
         existing = _upload_source(state, "existing")
         if existing is not None:
@@ -400,8 +415,9 @@ def config_from_state(
     if travel["method"] == "network":
         roads = state.get("upload_roads")
         if not roads:
-            raise ConfigError(
-                "travel.network: upload a road network (step 4, Travel) or use straight lines."
+            raise MissingInputError(
+                "roads",
+                "travel.network: upload a road network (step 4, Travel) or use straight lines.",
             )
         travel["network"] = {"path": str(roads["path"])}
         road_layer = _none(state.get("roads_layer"))

@@ -247,7 +247,10 @@ def main() -> None:
     message_slot = st.container()
     if config_error is not None:
         with message_slot:
-            show_error(config_error)
+            if isinstance(config_error, state.MissingInputError):  # a to-do, in the page's words
+                st.error(tr(f"app_missing_{config_error.key}"))
+            else:
+                show_error(config_error)
     step = ss["step"]
     if step == "data":
         step_data(config, reads)

@@ -95,6 +95,31 @@ APP_CHECK_LABELS: Final[dict[str, dict[str, str]]] = {
         "en": "Longitude must be -180..180 and latitude -90..90: check the columns or the "
         "coordinate system.",
     },
+    "app_missing_population": {
+        "zh": "请上传人口图层（第 1 步“数据”），或使用演示数据。",
+        "en": "To continue, upload a population layer (step 1, Data) or use the demo data.",
+    },
+    "app_missing_population_col": {
+        "zh": "请在人口图层中选择人口数列（第 1 步“数据”）。",
+        "en": "To continue, choose the population layer's column of people (step 1, Data).",
+    },
+    "app_missing_residential_col": {
+        "zh": "请在居住密度图层中选择密度列（第 1 步“数据”）。",
+        "en": "To continue, choose the residential layer's density column (step 1, Data).",
+    },
+    "app_missing_candidates": {
+        "zh": "请上传候选站址，或勾选“在需求最密集的网格生成候选站址”（第 1 步“数据”）。",
+        "en": "To continue, upload candidate sites, or tick 'generate candidates at the densest "
+        "demand cells' (step 1, Data).",
+    },
+    "app_missing_roads": {
+        "zh": "请上传路网（第 4 步“出行”），或改用直线距离。",
+        "en": "To continue, upload a road network (step 4, Travel) or use straight lines.",
+    },
+    "app_missing_epsg": {
+        "zh": "已选“EPSG 代码”：请填写代码，例如 4547（第 1 步“数据”）。",
+        "en": "'EPSG code' is chosen: type the code, e.g. 4547 (step 1, Data).",
+    },
     "app_note_p_none_today": {
         "zh": "p 是方案中营业厅的总数（未提供现有营业厅）；可选站址共 {sites} 个。",
         "en": "p is the number of centres of the plan (no existing centres given); {sites} sites "
