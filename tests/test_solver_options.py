@@ -122,3 +122,11 @@ def test_the_heuristic_refuses_side_constraints_before_solving() -> None:
         solve(problem, "p_median", p=3, hotspot_rows=[0], hotspot_max_cost=60.0, options=heuristic)
     with pytest.raises(ProblemError, match="does not take standards"):
         solve(problem, "mclp", p=3, radius=20.0, standards=[(30.0, 0.5)], options=heuristic)
+
+
+def test_the_p_median_heuristic_refuses_a_service_radius_it_would_ignore() -> None:
+    heuristic = SolverOptions(method="heuristic")
+    with pytest.raises(ProblemError, match="does not take `radius`"):
+        solve(_problem(), "p_median", p=3, radius=30.0, options=heuristic)
+    exact = solve(_problem(), "p_median", p=3, radius=30.0)  # the other methods keep the cut
+    assert exact.has_plan

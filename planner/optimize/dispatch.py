@@ -241,6 +241,12 @@ def validate(
         standards=_standards(standards),
         solver_options=options,
     )
+    if options.method == "heuristic" and model == "p_median" and radius is not None:
+        # The p-median search works on the nearest sites alone: it has no service cut.
+        raise ProblemError(
+            "method 'heuristic' does not take `radius` (a service cut) for model 'p_median'; "
+            "use method 'exact' or 'auto', or leave `radius` out."
+        )
     if options.method == "heuristic" and checked.side_constraints:
         # The heuristics take p and radius only; the exact method takes every constraint.
         raise ProblemError(
