@@ -343,7 +343,7 @@ def test_without_existing_centres_p_and_the_headline_do_not_count_them(env: Path
     assert "no existing centres given" in texts(at, "caption")
     at.button(key="run_button").click().run()
     ok(at)
-    assert "All 4 centres are new (no existing centres given)." in texts(at, "caption")
+    assert "4 new centre(s); no existing centres given." in texts(at, "caption")
 
 
 def test_what_is_still_missing_is_said_in_the_pages_language(env: Path) -> None:

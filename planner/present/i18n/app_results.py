@@ -118,8 +118,8 @@ APP_RESULT_LABELS: Final[dict[str, dict[str, str]]] = {
         "en": "Fix the settings marked red first (their step in brackets):",
     },
     "app_centres_line_none_today": {
-        "zh": "全部 {new} 个为新设营业厅（未提供现有营业厅）。",
-        "en": "All {new} centres are new (no existing centres given).",
+        "zh": "新设 {new} 个营业厅（未提供现有营业厅）。",
+        "en": "{new} new centre(s); no existing centres given.",
     },
     "app_centres_line": {
         "zh": "新设 {new} 个，保留 {kept} 个，关闭 {closed} 个（现有 {today} 个）。",
