@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Final
 
 APP_RESULT_LABELS: Final[dict[str, dict[str, str]]] = {
-    "app_col_fault_load": {"zh": "故障负荷（加权报修数）", "en": "Fault load (weighted reports)"},
+    "app_col_fault_load": {"zh": "故障数（加权）", "en": "Faults (weighted)"},
     "app_col_capacity_used": {"zh": "容量使用率（%）", "en": "Capacity used (%)"},
     # --- run ------------------------------------------------------------------------
     "app_running": {"zh": "正在运行……", "en": "Running…"},
