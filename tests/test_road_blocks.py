@@ -14,7 +14,7 @@ import scipy.sparse as sp
 from planner.errors import InputError
 from planner.travel import road_blocks, routing
 from planner.travel.road_matrix import network_matrix, prepare_routing
-from planner.travel.road_network import RoadNetwork, read_road_network
+from planner.travel.road_network import RoadNetwork, RoutingWarning, read_road_network
 
 FUTIAN = Path(__file__).parent / "data" / "futian_drive.graphml"
 OPTS = {"max_snap_m": 5000.0}
@@ -167,3 +167,22 @@ def test_a_failing_task_is_raised_and_the_rest_cancelled(
         network_matrix(
             futian, demand, sites, cutoff_minutes=2.0, chunk_size=2, executor=pool, **OPTS
         )
+
+
+@pytest.mark.parametrize("component", ["largest", "all"])
+def test_unroutable_points_and_small_components_match_too(
+    futian: RoadNetwork, component: str
+) -> None:
+    """Points beyond max_snap_m (straight-line fallback, computed here) and points on
+    small cut-off parts of the network: the cluster's matrix is still the same."""
+    demand, sites = _points(futian, 300, 7), _points(futian, 40, 8)
+    opts = {"max_snap_m": 60.0, "cutoff_minutes": 3.0, "component": component}
+    with pytest.warns(RoutingWarning):
+        one = network_matrix(futian, demand, sites, **opts)
+    assert one.unroutable_demand.size > 0
+    assert one.unroutable_sites.size > 0
+    with ThreadPoolExecutor(2) as pool, pytest.warns(RoutingWarning):
+        many = network_matrix(futian, demand, sites, chunk_size=3, executor=pool, **opts)
+    np.testing.assert_array_equal(one.unroutable_sites, many.unroutable_sites)
+    _assert_same(one.minutes, many.minutes)
+    _assert_same(one.distance_m, many.distance_m)
