@@ -132,6 +132,14 @@ def test_an_already_set_token_is_labelled_and_never_proven(
         assert "stopped by the user" in status
 
 
+@pytest.mark.parametrize("solver", ["cbc", "highs_pulp"])
+def test_pulp_solvers_are_not_started_once_stopped(solver: str) -> None:
+    options = SolverOptions(method="exact", solver=solver, stop=_set())
+    sol = solve(_problem(), "p_median", p=5, options=options)  # type: ignore[arg-type]
+    assert sol.details["solver_status"] == "not started: stopped by the user"
+    assert sol.status is Status.NO_SOLUTION  # no warm start for PuLP: no plan yet
+
+
 def test_an_unset_token_changes_nothing() -> None:
     problem = _problem()
     plain = solve(problem, "p_median", p=5)

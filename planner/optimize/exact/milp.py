@@ -648,6 +648,9 @@ def solve_milp(
             highs_options=highs_options,
         )
     if solver in ("cbc", "highs_pulp"):
+        stop = current_stop()
+        if stop is not None and stop.is_set():  # PuLP's solvers run as subprocesses: not read later
+            return _not_started(milp, None, 0.0, 0.0, stopped=True)
         return solve_pulp(
             milp, solver=solver, time_limit=time_limit, seed=seed, verbose=verbose, mip_gap=mip_gap
         )
