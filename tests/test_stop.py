@@ -220,6 +220,46 @@ def test_highs_stops_at_the_wall_clock_end_through_its_callback(
     assert "stopped by the user" not in sol.quality()
 
 
+def test_a_stop_during_a_phase_without_callbacks_returns_without_waiting_for_highs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """HiGHS's presolve calls no callback: a Stop there returns what there was before
+    HiGHS started (the warm start, unproven) after a short grace, leaving HiGHS to end in
+    the background at its first callback. Simulated by a run() that sets the token and
+    then does not return until the test lets it."""
+    ev = threading.Event()
+    release = threading.Event()
+    finished = threading.Event()
+    real_new = milp_module.new_highs
+
+    class Busy:
+        def __init__(self) -> None:
+            self._h = real_new()
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(self._h, name)
+
+        def run(self) -> object:
+            ev.set()  # the click arrives while HiGHS is busy ...
+            release.wait(60)  # ... in a phase that reads no callback
+            try:
+                return self._h.run()  # the token is set: interrupted at the first callback
+            finally:
+                finished.set()
+
+    monkeypatch.setattr(milp_module, "new_highs", Busy)
+    problem = _problem(300, 60, seed=5)
+    sol = solve(problem, "p_median", p=6, options=SolverOptions(method="exact", stop=ev))
+    assert not release.is_set()  # the answer came while HiGHS was still busy
+    assert sol.details["solver_status"] == "stopped by the user while HiGHS was setting up"
+    assert sol.status is Status.FEASIBLE  # the warm start, unproven
+    assert sol.has_plan
+    assert sol.bound is None
+    assert sol.details["stop_reason"] == "stopped"
+    release.set()
+    assert finished.wait(60)  # and HiGHS itself ended
+
+
 # ------------------------------------------------------------------ the pipeline
 
 

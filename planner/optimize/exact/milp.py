@@ -20,9 +20,10 @@ so the PuLP table reads both.
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Final, Literal
 
 import numpy as np
@@ -286,7 +287,11 @@ def solve_highs(
         h.setOptionValue("time_limit", max(highs_limit, 1e-3))
         wall_end = t0 + float(time_limit) - HIGHS_RETURN_PER_PASS * pass_s
     interrupted, raised = _watch(h, stop, wall_end)
-    h.run()
+    if not _run_until_stopped(h, stop):
+        # Stopped while HiGHS was in a phase that calls no callback (presolve, the root
+        # LP): it ends there in the background; the answer is what there was before it.
+        out = _not_started(milp, initial, pass_s, 0.0, stopped=True)
+        return replace(out, solver_status="stopped by the user while HiGHS was setting up")
     if raised:
         raise raised[0]
     runtime = time.perf_counter() - t0
@@ -386,6 +391,57 @@ def _watch(
     for name in _INTERRUPT_CALLBACKS:
         h.startCallback(getattr(cb.HighsCallbackType, name))
     return flags, raised
+
+
+#: Seconds a solve waits, once its stop token is set, for HiGHS to return by itself (it
+#: does at its next interrupt callback, keeping its incumbent and bound) before it
+#: leaves HiGHS to end in the background.
+STOP_GRACE_S: Final = 0.5
+
+
+def _run_until_stopped(h: Any, stop: StopToken | None) -> bool:
+    """``h.run()``; with a stop token, on a helper thread that the caller stops waiting
+    for :data:`STOP_GRACE_S` after the token is set. False when it stopped waiting.
+
+    HiGHS reads no callback during presolve and a MIP's root LP (seconds to minutes on a
+    large model); the token's first callback after that phase interrupts it, and the
+    thread (which keeps the model alive) ends there.
+    """
+    if stop is None:
+        h.run()
+        return True
+    done = threading.Event()
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            h.run()
+        except BaseException as exc:  # pragma: no cover - raised again below
+            failed.append(exc)
+        finally:
+            done.set()
+
+    threading.Thread(target=run, name="planner-highs", daemon=True).start()
+    while not done.wait(0.05):
+        if stop.is_set() and not done.wait(STOP_GRACE_S):
+            return False
+    if failed:
+        raise failed[0]
+    return True
+
+
+def run_watched(h: Any, *, time_limit: float | None, stop: StopToken | None = None) -> None:
+    """``h.run()`` for a HiGHS instance set up elsewhere (an LP of a scale method), with
+    the interrupt callbacks reading the stop token (default: this thread's) and the wall
+    clock ``time_limit`` seconds from now; not started at all once stopped."""
+    stop = current_stop() if stop is None else stop
+    if stop is not None and stop.is_set():
+        return
+    wall_end = math.inf if time_limit is None else time.perf_counter() + float(time_limit)
+    _, raised = _watch(h, stop, wall_end)
+    h.run()
+    if raised:
+        raise raised[0]
 
 
 def interrupt_check(

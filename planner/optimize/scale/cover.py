@@ -27,7 +27,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from planner.errors import ProblemError
-from planner.optimize.exact.milp import new_highs
+from planner.optimize.exact.milp import new_highs, run_watched
 from planner.optimize.problem import Problem
 from planner.optimize.scale.outcome import no_plan_solution, scale_solution
 from planner.optimize.scale.set_cover import Coverage, coverage, merge_rows, min_cover, reduced_rows
@@ -292,7 +292,7 @@ def _mclp_lp_bound(
     if time_limit is not None:
         h.setOptionValue("time_limit", float(max(time_limit, 0.05)))
     h.passModel(_mclp_lp(indptr, col, weight, m, p, forced))
-    h.run()
+    run_watched(h, time_limit=time_limit)
     status = h.getModelStatus()
     verdict = lp_verdict(status)
     if verdict != "bound":
@@ -353,7 +353,7 @@ def mclp_lp_multipliers(
     h.setOptionValue("dual_feasibility_tolerance", feas_tol)
     h.setOptionValue("time_limit", float(max(left, 0.05)))
     h.passModel(_mclp_lp(indptr, col, weight, m, p, forced))
-    h.run()
+    run_watched(h, time_limit=max(left, 0.05))  # PDLP itself calls no interrupt callback
     # PDLP's answer to loose tolerances is usually "unknown" after HiGHS's own
     # (stricter) check: fine as long as duals came back (HIGHS_LP_STATUS "stopped").
     if lp_verdict(h.getModelStatus()) == "failed":
