@@ -265,7 +265,7 @@ def test_no_demand_weight_is_a_config_error(env: Path) -> None:
     at = go(new_app(), "demand")
     for key in ("w_population", "w_residential", "w_faults"):
         at.slider(key=key).set_value(0.0).run()
-    assert any("all 0" in e for e in errors(at))
+    assert any("are all 0: set at least one above 0 (step 2, Demand)" in e for e in errors(at))
     assert at.button(key="run_button").disabled
 
 

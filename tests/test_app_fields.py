@@ -354,3 +354,17 @@ def test_what_is_still_missing_is_said_in_the_pages_language(env: Path) -> None:
     assert "请上传候选站址" in texts(at, "error")
     at.radio(key="lang").set_value("en").run()
     assert "To continue, upload candidate sites" in texts(at, "error")
+
+
+def test_data_that_cannot_be_read_keep_run_off_with_the_reason(env: Path) -> None:
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.run()
+    at.radio(key="lang").set_value("en").run()
+    at.radio(key="step").set_value("sites").run()
+    every = [label.split()[0] for label in at.multiselect(key="exclude_ids").options]
+    at.multiselect(key="exclude_ids").set_value(every).run()
+    ok(at)
+    assert blocked(at)
+    (box,) = [e.value for e in at.sidebar.error]
+    assert "no candidate left" in box
+    assert "(1. Data)" in box

@@ -270,6 +270,11 @@ def encoding_choice(encoding: str | None) -> str:
 
 
 def _weights_and_demand(state: Mapping[str, Any]) -> dict[str, Any]:
+    if all(float(state.get(f"w_{k}", 0.0) or 0.0) <= 0 for k in _WEIGHT_KEYS):
+        raise MissingInputError(
+            "weights",
+            "demand: population, residential and faults weights are all 0; set at least one > 0",
+        )
     half_life = float(state.get("half_life_days", 0.0) or 0.0)
     return {
         "population": float(state["w_population"]),

@@ -120,15 +120,17 @@ def request_run() -> None:
     ss["step"] = "results"
 
 
-def loaded_inputs(config: ScenarioConfig | None) -> PlanInputs | None:
-    """The scenario's inputs (cached), or None when they cannot be read (that error is shown
-    where the data are)."""
+def loaded_inputs(config: ScenarioConfig | None) -> tuple[PlanInputs | None, str | None]:
+    """The scenario's inputs (cached), or None and why they cannot be read (the Data step
+    shows that error in full; Run stays off with it)."""
     if config is None:
-        return None
+        return None, None
     try:
-        return cached_inputs(state.inputs_key(config), config)
-    except Exception:  # shown by the Data step, in words
-        return None
+        return cached_inputs(state.inputs_key(config), config), None
+    except PlannerError as exc:
+        return None, md(state.in_planner_words(str(exc)))
+    except Exception:  # a bug: the Data step shows and logs it
+        return None, None
 
 
 def field_notes(
@@ -215,7 +217,7 @@ def main() -> None:
     except PlannerError as exc:
         config_error = exc
     network_notes = travel_notes(config)
-    inputs = loaded_inputs(config)
+    inputs, load_error = loaded_inputs(config)
     notes = field_notes(config, inputs)
     add_datum_notes(reads, inputs)
     at = "{e}（{where}）" if ss.get("lang") == "zh" else "{e} ({where})"
@@ -224,6 +226,8 @@ def main() -> None:
     for slot, read in reads.items():
         where = f"{step_label('data')} · {tr(f'app_slot_{slot}')}"
         blocked += [at.format(e=e, where=where) for e in read.errors()]
+    if load_error and not blocked:  # e.g. every candidate excluded: it would fail after Run
+        blocked.append(at.format(e=load_error, where=step_label("data")))
     if blocked:
         ss.pop("_run_requested", None)
     # Fixed slots: the page keeps the same layout whether or not a run or an error is shown,

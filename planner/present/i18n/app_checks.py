@@ -116,6 +116,11 @@ APP_CHECK_LABELS: Final[dict[str, dict[str, str]]] = {
         "zh": "请上传路网（第 4 步“出行”），或改用直线距离。",
         "en": "To continue, upload a road network (step 4, Travel) or use straight lines.",
     },
+    "app_missing_weights": {
+        "zh": "人口、居住密度和故障三项权重都是 0：请至少把一项调到大于 0（第 2 步“需求”）。",
+        "en": "The population, residential and fault weights are all 0: set at least one above 0 "
+        "(step 2, Demand).",
+    },
     "app_missing_epsg": {
         "zh": "已选“EPSG 代码”：请填写代码，例如 4547（第 1 步“数据”）。",
         "en": "'EPSG code' is chosen: type the code, e.g. 4547 (step 1, Data).",
