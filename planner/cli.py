@@ -81,22 +81,52 @@ def demo_scenario_path() -> Path:
 
 
 def _run_file(
-    scenario: Path, out: Path, *, force: bool, quiet: bool, as_json: bool, timings: bool = False
+    scenario: Path,
+    out: Path,
+    *,
+    force: bool,
+    quiet: bool,
+    as_json: bool,
+    timings: bool = False,
+    scheduler: str | None = None,
+    workers: int | None = None,
 ) -> RunResult:
     from planner.runs.grid import load_sweep_scenario
     from planner.runs.pipeline import run_scenario
+    from planner.runs.province import cluster
 
     config, _ = load_sweep_scenario(scenario)  # a [sweep] table is for `planner sweep`
     _check_out(out, force, config)
+    on_cluster = scheduler is not None or workers is not None
+    if on_cluster and config.travel.method != "network":
+        raise InputError(
+            "--scheduler/--workers compute road-network travel costs on a Dask cluster, but "
+            f"{scenario} uses travel.method = {config.travel.method!r}; leave them out "
+            "(straight-line costs are computed here, in blocks)."
+        )
     timer = StageTimer(echo=not as_json) if timings else None
-    with progress_display(quiet=quiet, as_json=as_json) as progress, ctrl_c_stops() as stop:
+    with (
+        progress_display(quiet=quiet, as_json=as_json) as progress,
+        ctrl_c_stops() as stop,
+        cluster(parallel=on_cluster, scheduler=scheduler, n_workers=workers) as where,
+    ):
+        if on_cluster and not (quiet or as_json):
+            info = where.info
+            echo(f"road-network travel on {info.scheduler} ({info.n_workers} workers)", err=True)
 
         def report(stage: str, message: str, share: float) -> None:
             progress.pipeline(stage, message, share)
             if timer is not None:
                 timer(stage, message, share)
 
-        result = run_scenario(config, out_dir=out, force=force, progress=report, stop=stop)
+        result = run_scenario(
+            config,
+            out_dir=out,
+            force=force,
+            progress=report,
+            stop=stop,
+            executor=where.executor(),
+        )
     if timer is not None:
         timer.finish()
     return result
@@ -121,14 +151,43 @@ def run(
             "aggregation, travel, solve, kpis, outputs) to standard error.",
         ),
     ] = False,
+    scheduler: Annotated[
+        Optional[str],  # noqa: UP045 - typer reads the annotation at runtime
+        typer.Option(
+            "--scheduler",
+            help="Compute road-network travel costs on the Dask scheduler at this address "
+            "(tcp://host:8786), one task per block of nearby sites carrying only the roads "
+            "they can reach. Workers need the planner installed, not the data.",
+        ),
+    ] = None,
+    workers: Annotated[
+        Optional[int],  # noqa: UP045
+        typer.Option(
+            "--workers",
+            min=1,
+            help="Compute road-network travel costs on a local Dask cluster of this many "
+            "worker processes (without --scheduler).",
+        ),
+    ] = None,
 ) -> None:
     """Run a scenario file and write its outputs to --out.
 
     The folder gets map.html, report.html, the GeoPackage, kpis.json,
     assignment.csv and scenario.lock.toml (settings, input hashes, versions,
     solver status). It is written all at once: an interrupted run leaves nothing.
+    With --scheduler or --workers, road-network travel costs (the part of a province
+    run that grows with its roads) are computed on a Dask cluster; the result is the same.
     """
-    result = _run_file(scenario, out, force=force, quiet=quiet, as_json=as_json, timings=timings)
+    result = _run_file(
+        scenario,
+        out,
+        force=force,
+        quiet=quiet,
+        as_json=as_json,
+        timings=timings,
+        scheduler=scheduler,
+        workers=workers,
+    )
     print_result(result, as_json=as_json, quiet=quiet)
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import warnings
 from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -128,7 +129,11 @@ def _attribution(cfg: ScenarioConfig) -> list[str]:
 
 
 def load_inputs(
-    config: ScenarioConfig, *, progress: Progress | None = None, warn: bool = True
+    config: ScenarioConfig,
+    *,
+    progress: Progress | None = None,
+    warn: bool = True,
+    executor: Executor | None = None,
 ) -> PlanInputs:
     """Read every layer, build demand and sites, compute the travel matrix.
 
@@ -136,6 +141,10 @@ def load_inputs(
     ``"aggregation"``, ``"travel"``) as it goes. Plausibility findings are in
     ``data_warnings``; ``warn=True`` also issues each as a :class:`DataWarning` (the
     app shows them itself and passes False). Under ``strict = true`` they are errors.
+    ``executor`` (e.g. a Dask client's, :meth:`planner.runs.province.Cluster.executor`)
+    computes road-network travel costs by blocks of sites, each task carrying only the
+    roads its sites can reach (:func:`planner.travel.road_matrix.network_matrix`); the
+    matrix is the same as without it. Straight-line travel does not use it.
     """
     d = config.data
     files: dict[str, Path] = {}
@@ -270,6 +279,7 @@ def load_inputs(
             unsnapped=t.unsnapped,
             detour_factor=t.detour_factor,
             cache_dir=config.base_dir / ".planner-cache",
+            executor=executor,
         )
     return PlanInputs(
         config=config,
@@ -472,6 +482,7 @@ def run_scenario(
     inputs: PlanInputs | None = None,
     progress: Progress | None = None,
     stop: StopToken | None = None,
+    executor: Executor | None = None,
 ) -> RunResult:
     """Run a scenario file (or validated config) end to end.
 
@@ -498,6 +509,10 @@ def run_scenario(
         that is only renamed into place when the run was not stopped), and the plan of a
         stopped solve is not returned (call :func:`planner.optimize.solve` with ``stop``
         for the best plan found before a stop).
+    executor
+        Where road-network travel costs are computed, by blocks of sites (see
+        :func:`load_inputs`); ``None``: here. ``planner run --scheduler/--workers``
+        passes a Dask cluster's.
 
     Returns
     -------
@@ -511,12 +526,12 @@ def run_scenario(
     config = scenario if isinstance(scenario, ScenarioConfig) else load_scenario(scenario)
     stop = check_stop_token(stop)
     if out_dir is None:
-        return _run(config, inputs, progress, stop)
+        return _run(config, inputs, progress, stop, executor)
 
     # Claimed before the (possibly long) load and solve: every --out problem is found first,
     # and a second run into the same folder stops at once.
     with claim_out_dir(out_dir, force=force, protect=input_paths(config)) as claim:
-        result = _run(config, inputs, progress, stop)
+        result = _run(config, inputs, progress, stop, executor)
         staged = _stoppable(progress, stop)
         staged("outputs", str(out_dir), 0.0)
         with claim.writing() as tmp:
@@ -548,10 +563,11 @@ def _run(
     inputs: PlanInputs | None,
     progress: Progress | None = None,
     stop: StopToken | None = None,
+    executor: Executor | None = None,
 ) -> RunResult:
     """Load (unless given), solve and measure one scenario (see :func:`run_scenario`)."""
     staged = _stoppable(progress, stop)
-    inputs = inputs or load_inputs(config, progress=staged)
+    inputs = inputs or load_inputs(config, progress=staged, executor=executor)
     staged("solve", f"{config.model.name}, {len(inputs.demand):,} demand points", 0.0)
     problem, solution = plan(inputs, config, stop=stop)
     _check_stop(stop, "solve")
