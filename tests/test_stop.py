@@ -260,6 +260,42 @@ def test_a_stop_during_a_phase_without_callbacks_returns_without_waiting_for_hig
     assert finished.wait(60)  # and HiGHS itself ended
 
 
+def test_the_time_limit_is_kept_while_highs_reads_no_callback(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The same phase without callbacks under a time limit: the solve stops waiting just
+    past its wall-clock end and answers with the warm start, labelled as the time limit
+    (not as a user stop); HiGHS is interrupted at its first callback afterwards."""
+    release = threading.Event()
+    finished = threading.Event()
+    real_new = milp_module.new_highs
+
+    class Busy:
+        def __init__(self) -> None:
+            self._h = real_new()
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(self._h, name)
+
+        def run(self) -> object:
+            release.wait(60)  # a presolve that reads neither its limit nor a callback
+            try:
+                return self._h.run()
+            finally:
+                finished.set()
+
+    monkeypatch.setattr(milp_module, "new_highs", Busy)
+    options = SolverOptions(method="exact", time_limit=3.0)
+    sol = solve(_problem(300, 60, seed=5), "p_median", p=6, options=options)
+    assert not release.is_set()
+    assert sol.details["solver_status"] == "time limit reached while HiGHS was setting up"
+    assert sol.status is Status.FEASIBLE
+    assert sol.details["time_limit_reached"] is True
+    assert "stop_reason" not in sol.details or sol.details["stop_reason"] != "stopped"
+    release.set()
+    assert finished.wait(60)
+
+
 # ------------------------------------------------------------------ the pipeline
 
 
