@@ -204,6 +204,8 @@ def test_coordinate_columns_are_checked_before_the_layer_is_read(env: Path) -> N
     assert "No longitude column found by its name" in err
     assert "No latitude column found by its name" in err
     assert blocked(at)
+    assert "lon_col" not in err  # said once, beside the field, not again in config words
+    assert "Fix the settings marked red above" in texts(at, "info")
     at.selectbox(key="candidates_lon").set_value("X坐标").run()
     at.selectbox(key="candidates_lat").set_value("X坐标").run()
     assert "the same column 'X坐标'" in texts(at, "error")

@@ -383,6 +383,11 @@ def step_data(config: ScenarioConfig | None, reads: dict[str, SlotRead] | None =
                     tr("app_n_generated"), min_value=1, max_value=2000, step=10, key="n_generated"
                 )
     st.subheader(tr("app_summary"))
+    if any(read.errors() for read in reads.values()):
+        # said beside the fields above, in the page's words; the reader's own message
+        # would say it again in the scenario file's
+        st.info(tr("app_summary_after_fix"))
+        return
     if config is None:
         return
     inputs = load_or_report(config)

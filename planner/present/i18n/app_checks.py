@@ -116,6 +116,10 @@ APP_CHECK_LABELS: Final[dict[str, dict[str, str]]] = {
         "zh": "请上传路网（第 4 步“出行”），或改用直线距离。",
         "en": "To continue, upload a road network (step 4, Travel) or use straight lines.",
     },
+    "app_summary_after_fix": {
+        "zh": "请先修正上方标红的设置，再显示数据概况。",
+        "en": "Fix the settings marked red above to see the summary.",
+    },
     "app_missing_weights": {
         "zh": "人口、居住密度和故障三项权重都是 0：请至少把一项调到大于 0（第 2 步“需求”）。",
         "en": "The population, residential and fault weights are all 0: set at least one above 0 "
