@@ -10,8 +10,8 @@ import pytest
 from scenario_fixtures import write_tiny_scenario
 from streamlit.testing.v1 import AppTest
 
-from planner.app import charts
 from planner.app import state as app_state
+from planner.present import charts
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -77,6 +77,7 @@ def test_tradeoff_spec_marks_the_plan_and_leaves_out_points_without_one() -> Non
     rows = spec["data"]["values"]
     assert [r["p"] for r in rows] == [2, 3, 5]
     assert [r["share"] for r in rows] == [50.0, 75.0, 90.0]  # percent, not a fraction
+    assert [r["value"] for r in rows] == [20.0, 15.5, 10.25]
     assert [r["p"] for r in rows if r["chosen"]] == [3]
     titles = [panel["layer"][0]["encoding"]["y"]["title"] for panel in spec["vconcat"]]
     assert titles == ["Mean travel (min)", "Population within 15 min (%)"]

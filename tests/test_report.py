@@ -20,7 +20,7 @@ from planner.errors import ConfigError, InputError
 from planner.evaluate.kpis import baseline_kpis, plan_kpis
 from planner.evaluate.tradeoff import tradeoff_curve
 from planner.optimize.solution import Solution
-from planner.present.charts import tradeoff_svg
+from planner.present.charts import chart_svg, tradeoff_spec, tradeoff_svg
 from planner.present.export import export_plan_gpkg
 from planner.present.maps import map_html, plan_map, travel_note_text
 from planner.present.report import report_html, write_report
@@ -366,6 +366,18 @@ def test_report_robustness_errors_and_no_plan(plan: SimpleNamespace) -> None:
 # --- trade-off chart --------------------------------------------------------------------------
 
 
+def _lines(root: ET.Element) -> list[list[tuple[float, float]]]:
+    """The vertices of each drawn line of a rendered chart, in drawing order."""
+    ns = "{http://www.w3.org/2000/svg}"
+    out = []
+    for g in root.iter(f"{ns}g"):
+        if "mark-line" in (g.get("class") or ""):
+            for path in g.iter(f"{ns}path"):
+                nums = [float(v) for v in re.findall(r"-?\d+(?:\.\d+)?", path.get("d", ""))]
+                out.append(list(zip(nums[0::2], nums[1::2], strict=True)))
+    return out
+
+
 def test_tradeoff_svg_is_valid_svg_with_both_series_and_the_chosen_p() -> None:
     curve = pd.DataFrame(
         {
@@ -375,22 +387,22 @@ def test_tradeoff_svg_is_valid_svg_with_both_series_and_the_chosen_p() -> None:
         }
     )
     svg = tradeoff_svg(curve, chosen_p=3, language="en", standard_minutes=15.0)
-    root = ET.fromstring(svg)
+    root = ET.fromstring(svg)  # well-formed
     ns = "{http://www.w3.org/2000/svg}"
-    lines = root.findall(f"{ns}polyline")
-    assert len(lines) == 2
-    assert len(root.findall(f"{ns}circle")) == 8
-    texts = "".join(t.text or "" for t in root.iter(f"{ns}text"))
+    texts = "".join(el.text or "" for el in root.iter(f"{ns}text"))
     assert "this plan (p = 3)" in texts
-    assert "Coverage within 15 min" in texts
+    assert "Population within 15 min (%)" in texts
     assert "Mean travel (min)" in texts
-    # higher mean travel is drawn higher: p=1 point above p=4 point (smaller y)
-    obj = [tuple(map(float, pt.split(","))) for pt in lines[0].get("points", "").split()]
-    assert obj[0][1] < obj[-1][1]
-    assert [x for x, _ in obj] == sorted(x for x, _ in obj)
-    # coverage 85% sits above 30%
-    cov = [tuple(map(float, pt.split(","))) for pt in lines[1].get("points", "").split()]
-    assert cov[-1][1] < cov[0][1]
+    mean, share = _lines(root)
+    assert len(mean) == len(share) == 4
+    # higher values are drawn higher (smaller y): mean travel p=1 above p=4, coverage 85 % above 30 %
+    assert mean[0][1] < mean[-1][1]
+    assert share[-1][1] < share[0][1]
+    assert [x for x, _ in mean] == sorted(x for x, _ in mean)
+    # the same specification the app draws
+    spec = tradeoff_spec(curve, chosen_p=3, standard_minutes=15.0, lang="en", width=300)
+    assert chart_svg(spec).split(">", 1)[1] == svg.split(">", 1)[1]
+    assert 'width="100%"' in svg.split(">", 1)[0]  # scales with the page
 
 
 def test_tradeoff_svg_takes_triples_and_rejects_bad_rows() -> None:

@@ -332,10 +332,30 @@ def test_tradeoff_chart_is_svg(scenario: Path, inputs: PlanInputs) -> None:
     result = sweep(scenario, ["model.p=2:4", "demand.faults=0,0.5"], parallel=False, inputs=inputs)
     svg = sweep_svg(result.table, list(result.params), language=inputs.config.outputs.language)
     root = ET.fromstring(svg)
-    lines = root.findall("{http://www.w3.org/2000/svg}polyline")
+    ns = "{http://www.w3.org/2000/svg}"
+    lines = [
+        path
+        for g in root.iter(f"{ns}g")
+        if "mark-line" in (g.get("class") or "")
+        for path in g.iter(f"{ns}path")
+    ]
     assert len(lines) == 2 * 2  # two faults settings x two panels (mean travel, coverage)
+    texts = [el.text or "" for el in root.iter(f"{ns}text")]
     assert "demand.faults" not in svg
-    assert "faults=0.5" in svg
+    assert "faults=0.5" in texts  # the legend names each line
+
+
+def test_sweep_chart_text_is_data_not_markup() -> None:
+    table = pd.DataFrame(
+        {
+            "model.p": [2, 3],
+            "model.name": ["<script>alert(1)</script>", "x"],
+            "mean_minutes": [9.0, 8.0],
+        }
+    )
+    svg = sweep_svg(table, ["model.p", "model.name"], language="en")
+    assert "<script" not in svg
+    assert "&lt;script&gt;" in svg
 
 
 # ------------------------------------------------------------------ Dask

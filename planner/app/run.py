@@ -112,7 +112,7 @@ def sweep_curve(
     pandas.DataFrame or None
         ``p``, ``status``, ``objective``, ``mean_minutes`` (population-weighted),
         ``coverage_share`` (within the first service standard), ``improvement`` (the
-        columns :func:`planner.app.charts.tradeoff_spec` draws); None for models
+        columns :func:`planner.present.charts.tradeoff_spec` draws); None for models
         without ``p`` or without a plan.
     """
     from planner.runs.outputs import tradeoff

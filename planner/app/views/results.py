@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from planner.app import charts, downloads, state, tables
+from planner.app import downloads, state, tables
 from planner.app import maps as app_maps
 from planner.app import run as app_run
 from planner.app.views.common import (
@@ -24,6 +24,7 @@ from planner.app.views.common import (
     tr,
 )
 from planner.errors import PlannerError
+from planner.present import charts
 from planner.runs.config import ScenarioConfig
 from planner.sanitize import markdown_text as md
 
