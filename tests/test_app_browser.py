@@ -223,6 +223,18 @@ def test_demo_runs_through_the_page_offline(server: str, browser: Any) -> None:
         "Mean travel (min)" in m for m in page.locator('[data-testid="stMetric"]').all_inner_texts()
     )
 
+    # the trade-off curve, computed only when asked, drawn by the page's own Vega-Lite
+    chart = page.locator('[data-testid="stVegaLiteChart"]')
+    assert chart.count() == 0
+    n = tab.watch()
+    page.get_by_role("button", name="Compute the curve").click()
+    tab.idle(n)
+    drawn = chart.locator("canvas, svg").first
+    drawn.wait_for(state="visible", timeout=120_000)
+    box = drawn.bounding_box()
+    assert box is not None and box["width"] > 200 and box["height"] > 200
+    assert tab.errors == []
+
 
 def test_site_map_draws_offline_and_a_click_excludes_a_site(server: str, browser: Any) -> None:
     tab = _Tab(browser)
