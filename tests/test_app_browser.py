@@ -232,7 +232,9 @@ def test_demo_runs_through_the_page_offline(server: str, browser: Any) -> None:
     drawn = chart.locator("canvas, svg").first
     drawn.wait_for(state="visible", timeout=120_000)
     box = drawn.bounding_box()
-    assert box is not None and box["width"] > 200 and box["height"] > 200
+    assert box is not None
+    assert box["width"] > 200
+    assert box["height"] > 200
     assert tab.errors == []
 
 
