@@ -138,3 +138,19 @@ def test_switched_off_outputs_are_not_written(result: RunResult, tmp_path: Path)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in written.values())
     doc = json.loads(written["kpis"].read_text(encoding="utf-8"))
     assert doc["tradeoff"] is None  # no report, no curve computed
+
+
+def test_the_geopackage_is_the_same_bytes_every_time_and_stays_valid(
+    result: RunResult, tmp_path: Path
+) -> None:
+    cfg = result.config
+    make = outputs.output_files(
+        result, curve=None, language=cfg.outputs.language, basemap=cfg.outputs.basemap
+    )["geopackage"].make
+    first, second = make(), make()
+    assert first == second
+    path = tmp_path / "plan.gpkg"
+    path.write_bytes(first)
+    with closing(sqlite3.connect(path)) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert db.execute("SELECT count(*) FROM gpkg_contents").fetchone()[0] >= 3

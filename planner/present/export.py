@@ -73,6 +73,21 @@ def _set_last_change(path: Path, when: dt.datetime) -> None:
         db.execute("UPDATE gpkg_contents SET last_change = ?", (stamp,))
 
 
+#: Offsets of the SQLite header's file change counter and its "version-valid-for" copy.
+_SQLITE_CHANGE_COUNTERS = (24, 92)
+
+
+def _settle_change_counter(path: Path) -> None:
+    """Give the closed SQLite file a fixed change counter, so that the same plan makes the
+    same bytes: GDAL's number of write transactions can differ from run to run (the one
+    difference measured between two writes of one plan). Both header copies get the same
+    value, which keeps the header's database size valid (SQLite's file format, section 1.3)."""
+    with path.open("r+b") as f:
+        for offset in _SQLITE_CHANGE_COUNTERS:
+            f.seek(offset)
+            f.write((1).to_bytes(4, "big"))
+
+
 def export_plan_gpkg(
     path: str | os.PathLike[str],
     *,
@@ -220,6 +235,7 @@ def export_plan_gpkg(
                 pyogrio.write_dataframe(gdf, tmp, layer=name, driver="GPKG")
             if last_change is not None:
                 _set_last_change(tmp, last_change)
+            _settle_change_counter(tmp)
         finally:  # SQLite's journal files beside the temporary GeoPackage
             for leftover in (tmp.with_name(tmp.name + "-wal"), tmp.with_name(tmp.name + "-shm")):
                 leftover.unlink(missing_ok=True)
