@@ -26,7 +26,7 @@ from planner.app.views.login import ROOT_KEY, USER_KEY, gate, logout_button
 from planner.app.views.results import after_stop, do_run, step_results
 from planner.app.views.scenarios import step_scenarios
 from planner.app.views.settings import step_model, step_travel, travel_notes
-from planner.app.views.sites import step_sites
+from planner.app.views.sites import sites_notes, step_sites
 from planner.errors import PlannerError
 from planner.runs import access
 from planner.runs.config import ScenarioConfig
@@ -223,6 +223,9 @@ def main() -> None:
     at = "{e}（{where}）" if ss.get("lang") == "zh" else "{e} ({where})"
     blocked = [at.format(e=e, where=step_label("model")) for e in checks.errors(notes)]
     blocked += [at.format(e=e, where=step_label("travel")) for e in checks.errors(network_notes)]
+    blocked += [
+        at.format(e=e, where=step_label("sites")) for e in checks.errors(sites_notes(config))
+    ]
     for slot, read in reads.items():
         where = f"{step_label('data')} · {tr(f'app_slot_{slot}')}"
         blocked += [at.format(e=e, where=where) for e in read.errors()]

@@ -6,11 +6,45 @@ from typing import Any
 
 import streamlit as st
 
+from planner.app import checks, state
 from planner.app import maps as app_maps
-from planner.app import state
-from planner.app.views.common import cached_site_choices, labels, multiselect, show_error, ss, tr
+from planner.app.views.common import (
+    cached_site_choices,
+    labels,
+    multiselect,
+    show_error,
+    show_notes,
+    ss,
+    tr,
+)
 from planner.errors import PlannerError
 from planner.runs.config import ScenarioConfig
+
+
+def sites_notes(config: ScenarioConfig | None) -> dict[str, list[checks.FieldNote]]:
+    """Notes per Sites-step field: ``exclude_ids`` is an error when the chosen categories
+    minus the excluded sites leave no candidate (the run could not place a new hall)."""
+    if config is None:
+        return {}
+    try:
+        candidates, _ = cached_site_choices(state.site_choices_key(config), config)
+    except PlannerError:  # the Data step shows why the layers cannot be read
+        return {}
+    if candidates is None or candidates.empty:
+        return {}
+    options = set(candidates["category"])
+    chosen = set(ss.get("categories") or options)
+    excluded = set(ss.get("exclude_ids") or [])
+    in_categories = candidates["category"].isin(chosen)
+    left = in_categories & ~candidates["site_id"].isin(excluded)
+    if left.any():
+        return {}
+    text = tr(
+        "app_check_no_sites_left",
+        n=len(candidates),
+        excluded=int(candidates["site_id"].isin(excluded).sum()),
+    )
+    return {"exclude_ids": [checks.FieldNote("error", text)]}
 
 
 def step_sites(config: ScenarioConfig | None) -> None:
@@ -56,6 +90,7 @@ def step_sites(config: ScenarioConfig | None) -> None:
                 n=len(shown) - len(set(ss.get("exclude_ids") or []) & set(shown["site_id"])),
             )
         )
+        show_notes(sites_notes(config).get("exclude_ids", []))
     if existing is not None:
         st.subheader(tr("app_existing"))
         st.radio(

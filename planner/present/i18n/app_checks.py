@@ -249,4 +249,11 @@ APP_CHECK_LABELS: Final[dict[str, dict[str, str]]] = {
         "zh": "{what}离道路中位 {median}，最远 {most}：全部可吸附。",
         "en": "All {what} snap to a road: median {median}, farthest {most}.",
     },
+    "app_check_no_sites_left": {
+        "zh": "没有剩下可选的候选站址（{n} 个中 {excluded} 个被排除，其余不在所选类别中）："
+        "请至少保留一个类别的站址，或从排除列表中移除一些。",
+        "en": "No candidate site is left ({excluded} of {n} excluded, the rest outside the "
+        "chosen categories): keep the sites of at least one category, or take some off the "
+        "exclusion list.",
+    },
 }
