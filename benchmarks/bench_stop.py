@@ -15,18 +15,15 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import sys
 import threading
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_time_limits import CASES, instance
+from bench_time_limits import CASES, emit, instance, machine_header
 
 from planner.optimize import SolverOptions, solve
 
@@ -75,22 +72,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--limit", type=float, default=60.0, help="time limit of each solve (s)")
     ap.add_argument("--out", type=Path, help="append the table to this Markdown file")
     args = ap.parse_args(argv)
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    head = [
-        f"### Stop latency ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC)",
-        "",
-        f"Machine: {platform.system()} {platform.release()}, {platform.machine()}, "
-        f"{os.cpu_count()} logical cores, Python {platform.python_version()}; load average "
-        f"{load:.1f} at the start. Command: `python benchmarks/bench_stop.py --after "
-        f"{args.after:g} --limit {args.limit:g}`.",
-        "",
-    ]
-    rows = run(args.after, args.limit)
-    text = "\n".join([*head, *rows, ""])
-    if args.out:
-        with args.out.open("a", encoding="utf-8") as fh:
-            fh.write("\n" + text)
-    print(text)
+    head = machine_header(
+        "Stop latency",
+        f"python benchmarks/bench_stop.py --after {args.after:g} --limit {args.limit:g}",
+    )
+    emit(head, run(args.after, args.limit), args.out)
     return 0
 
 

@@ -87,6 +87,28 @@ def run(limits: list[float], cases: list[tuple[str, str, int, int, dict[str, Any
     return rows
 
 
+def machine_header(title: str, command: str, note: str = "") -> list[str]:
+    """The Markdown heading of a table: what, when, on which machine under which load, how."""
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return [
+        f"### {title} ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC)",
+        "",
+        f"Machine: {platform.system()} {platform.release()}, {platform.machine()}, "
+        f"{os.cpu_count()} logical cores, Python {platform.python_version()}; load average "
+        f"{load:.1f} at the start{note}. Command: `{command}`.",
+        "",
+    ]
+
+
+def emit(head: list[str], rows: list[str], out: Path | None) -> None:
+    """Print the table, and append it to ``out`` (a Markdown file) when given."""
+    text = "\n".join([*head, *rows, ""])
+    if out:
+        with out.open("a", encoding="utf-8") as fh:
+            fh.write("\n" + text)
+    print(text)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--limits", default="2,5,10", help="comma-separated seconds")
@@ -96,22 +118,12 @@ def main(argv: list[str] | None = None) -> int:
     limits = [float(x) for x in args.limits.split(",")]
     if args.quick:
         limits = limits[:1]
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    head = [
-        f"### Time limits kept ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC)",
-        "",
-        f"Machine: {platform.system()} {platform.release()}, {platform.machine()}, "
-        f"{os.cpu_count()} logical cores, Python {platform.python_version()}; load average "
-        f"{load:.1f} at the start (shared machine: wall times include waiting for a core). "
-        f"Command: `python benchmarks/bench_time_limits.py --limits {args.limits}`.",
-        "",
-    ]
-    rows = run(limits, CASES)
-    text = "\n".join([*head, *rows, ""])
-    if args.out:
-        with args.out.open("a", encoding="utf-8") as fh:
-            fh.write("\n" + text)
-    print(text)
+    head = machine_header(
+        "Time limits kept",
+        f"python benchmarks/bench_time_limits.py --limits {args.limits}",
+        " (shared machine: wall times include waiting for a core)",
+    )
+    emit(head, run(limits, CASES), args.out)
     return 0
 
 

@@ -11,6 +11,7 @@ import pandas as pd
 
 from planner.app.run import AppRun
 from planner.present.i18n import t
+from planner.present.labels import finite_or_none, kpi_label
 from planner.sanitize import markdown_text
 
 if TYPE_CHECKING:
@@ -75,7 +76,6 @@ LIBRARY_COLUMNS: Final = ("name", "created_at", "model", "n_open", "quality", "m
 def library_table(table: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The saved runs, formatted: times without seconds, model and quality in words, shares
     in per cent, minutes with one decimal, no ``None``; columns titled in ``lang``."""
-    from planner.present.labels import kpi_label
 
     if table.empty:
         return table
@@ -103,23 +103,15 @@ def library_table(table: pd.DataFrame, lang: str) -> pd.DataFrame:
         elif col == "name":
             out[title] = [str(v) for v in values]
         else:
-            out[title] = [fmt_value(col, _float(v)) for v in values]
+            out[title] = [fmt_value(col, finite_or_none(v)) for v in values]
     shares = [c for c in table.columns if str(c).endswith("_share") and "65plus" not in str(c)]
     for col in shares[:2]:
         try:
             title = kpi_label(str(col), lang)
         except KeyError:
             continue
-        out[title] = [fmt_value(str(col), _float(v)) for v in table[col].tolist()]
+        out[title] = [fmt_value(str(col), finite_or_none(v)) for v in table[col].tolist()]
     return pd.DataFrame(out)
-
-
-def _float(value: object) -> float | None:
-    try:
-        x = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return x if math.isfinite(x) else None
 
 
 def fmt_change(key: str, value: float | None, lang: str) -> str:
@@ -140,7 +132,6 @@ def fmt_change(key: str, value: float | None, lang: str) -> str:
 def kpi_table(run: AppRun, lang: str) -> pd.DataFrame:
     """The plan's KPIs beside today's centres, with the change, labelled in ``lang``."""
     from planner.evaluate.kpis import compare_kpis
-    from planner.present.labels import kpi_label
 
     kpis, base = run.result.kpis, run.result.baseline_kpis
     if kpis is None:
@@ -180,7 +171,6 @@ def headline_metrics(run: AppRun, lang: str) -> list[tuple[str, str, str | None,
     ``colour`` is ``"normal"`` when a larger value is better, ``"inverse"`` when smaller is
     (travel minutes), ``"off"`` for counts.
     """
-    from planner.present.labels import kpi_label
 
     kpis, base = run.result.kpis, run.result.baseline_kpis
     if kpis is None:
@@ -365,7 +355,6 @@ def comparison_tables(
     comparison: Comparison, saved: Sequence[SavedScenario], lang: str
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """KPIs side by side, and each run's sites added, dropped and kept (with names) against the first."""
-    from planner.present.labels import kpi_label
 
     kpis = comparison.kpis.copy()
     labels = []

@@ -14,7 +14,6 @@ same specification the app draws, so the page and the report cannot drift apart.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Sequence
 from functools import lru_cache
@@ -25,19 +24,12 @@ import pandas as pd
 
 from planner.errors import InputError
 from planner.present.i18n import check_language, t
+from planner.present.labels import finite_or_none
 
 __all__ = ["chart_svg", "sweep_spec", "sweep_svg", "tradeoff_spec", "tradeoff_svg"]
 
 _SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
 _CHOSEN = "#d62728"
-
-
-def _number(value: Any) -> float | None:
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        return None
-    return x if math.isfinite(x) else None
 
 
 @lru_cache(maxsize=1)
@@ -138,7 +130,7 @@ def tradeoff_spec(
     p_title = t("tradeoff_p", lang)
     rows = []
     for p, value, share in df[["p", "value", "coverage_share"]].itertuples(index=False):
-        v, s = _number(value), _number(share)
+        v, s = finite_or_none(value), finite_or_none(share)
         if v is None and s is None:
             continue
         rows.append(
@@ -282,9 +274,9 @@ def sweep_spec(
     rows = []
     for i, rec in enumerate(table.to_dict("records")):
         series = ", ".join(f"{k.rsplit('.', 1)[-1]}={rec[k]}" for k in others)
-        row: dict[str, Any] = {"x": _number(x_values[i]), "series": series or "-"}
+        row: dict[str, Any] = {"x": finite_or_none(x_values[i]), "series": series or "-"}
         for col, _, _ in panels:
-            row[col] = _number(rec.get(col))
+            row[col] = finite_or_none(rec.get(col))
         rows.append(row)
     x = {"field": "x", "type": "quantitative", "title": x_title, "scale": {"zero": False}}
     colour: dict[str, Any] = (

@@ -1,5 +1,5 @@
-"""Words for numbers: the Chinese and English label of every KPI key, and the terminal
-table of a run comparison."""
+"""Words for numbers: the Chinese and English label of every KPI key, the terminal
+table of a run comparison, and the one reading of a cell as a shown number."""
 
 from __future__ import annotations
 
@@ -11,7 +11,18 @@ from typing import Any
 from planner.evaluate.compare import Comparison
 from planner.present.i18n import t
 
-__all__ = ["comparison_text", "kpi_label"]
+__all__ = ["comparison_text", "finite_or_none", "kpi_label"]
+
+
+def finite_or_none(value: object) -> float | None:
+    """``value`` as a float to show, or None when it is missing, not a number or not
+    finite (a table prints a dash, a chart leaves the point out)."""
+    try:
+        x = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return x if math.isfinite(x) else None
+
 
 #: The label key of each fixed :meth:`~planner.evaluate.kpis.PlanKPIs.summary` key.
 KEY_LABELS: dict[str, str] = {
