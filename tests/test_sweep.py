@@ -346,16 +346,17 @@ def test_tradeoff_chart_is_svg(scenario: Path, inputs: PlanInputs) -> None:
 
 
 def test_sweep_chart_text_is_data_not_markup() -> None:
+    names = ["<script>alert(1)</script>", "{{7*7}} {# x", "=1+1", "武汉站"]
     table = pd.DataFrame(
-        {
-            "model.p": [2, 3],
-            "model.name": ["<script>alert(1)</script>", "x"],
-            "mean_minutes": [9.0, 8.0],
-        }
+        {"model.p": [2, 3, 4, 5], "model.name": names, "mean_minutes": [9.0, 8.0, 7.5, 7.0]}
     )
     svg = sweep_svg(table, ["model.p", "model.name"], language="en")
     assert "<script" not in svg
     assert "&lt;script&gt;" in svg
+    texts = [el.text or "" for el in ET.fromstring(svg).iter("{http://www.w3.org/2000/svg}text")]
+    for name in names[1:]:  # shown as written, never evaluated
+        assert f"name={name}" in texts
+    assert "49" not in texts
 
 
 # ------------------------------------------------------------------ Dask
