@@ -175,3 +175,125 @@ def test_closed_halls_look_unlike_candidates(browser: Any, tmp_path: Path) -> No
     assert not k_dash
     assert c_size > 2 * k_size
     page.close()
+
+
+# Every hall marker (chosen centres, closed halls) is the element at its own centre: nothing,
+# not even another hall, covers it there, so each can be seen and clicked.
+_HALLS_HIT = """() => {
+  const halls = [...document.querySelectorAll('.planner-centre, path.planner-existing-closed')];
+  return halls.map(h => {
+    const r = h.getBoundingClientRect();
+    const e = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+    return [h.getAttribute('class').split(' ').filter(c => c.startsWith('planner-')).join(' '),
+            !!e && (e === h || h.contains(e))];
+  }); }"""
+
+
+def _halls_hit(page: Any) -> list[list[Any]]:
+    """``[class, hit]`` of every hall marker in the page and its frames (the report's map)."""
+    out: list[list[Any]] = []
+    for frame in page.frames:
+        out += frame.evaluate(_HALLS_HIT)
+    return out
+
+
+def _halls_30_m_apart() -> tuple[Any, Any]:
+    """The small plan with chosen centres 0 and 1 30 m apart, and closed hall 4 30 m from 2."""
+    import shapely
+
+    demand, sites = make_inputs()
+    g = list(sites.geometry.values)
+    g[1] = shapely.Point(g[0].x + 30 / 96_000, g[0].y)  # about 96 km per degree east at 30.5 N
+    g[4] = shapely.Point(g[2].x, g[2].y + 30 / 111_000)
+    return demand, sites.set_geometry(g, crs=4326)
+
+
+@pytest.mark.parametrize(("width", "height"), [(1200, 800), (640, 420)])
+def test_halls_30_m_apart_are_each_visible_and_clickable(
+    browser: Any, tmp_path: Path, width: int, height: int
+) -> None:
+    from planner.present.report import write_report
+
+    demand, sites = _halls_30_m_apart()
+    tm = travel(demand, sites)
+    cols = {"population": demand["population"], "fault_intensity": demand["fault_intensity"]}
+    kpis = plan_kpis(OPEN, minutes=tm.minutes, distance_m=tm.distance_m, **cols)
+    base = baseline_kpis([1, 4], minutes=tm.minutes, distance_m=tm.distance_m, **cols)
+    m = plan_map(demand, sites, OPEN, kpis=kpis, baseline=base, language="en", hidden_layers=())
+    path = save_map_html(m, tmp_path / "map.html")
+    page = _open(browser, path.read_text(encoding="utf-8"), path, width=width, height=height)
+    page.wait_for_selector(".planner-centre", timeout=10_000)
+    hits = _halls_hit(page)
+    assert len(hits) == len(OPEN) + 1  # three chosen centres and the closed hall
+    assert all(hit for _, hit in hits), hits
+    # each spread hall keeps a line to its true place, marked by a dot
+    assert page.locator("path.planner-hall-home").count() >= 2
+    # a click on the hall 30 m away opens its own popup
+    page.locator(".planner-centre").nth(1).click()
+    assert "Jianghan Rd" in page.locator(".leaflet-popup-content").inner_text()
+    # close enough to be told apart: every marker is back at its own place, no lines
+    page.evaluate(
+        "() => { for (const k of Object.keys(window)) { const v = window[k];"
+        " if (v && v instanceof L.Map) v.setZoom(19, {animate: false}); } }"
+    )
+    page.wait_for_timeout(300)
+    assert page.locator("path.planner-hall-home").count() == 0
+    page.close()
+
+    m = plan_map(demand, sites, OPEN, kpis=kpis, kpi_panel=False, language="zh")
+    report = write_report(
+        tmp_path / "report.html",
+        kpis=kpis,
+        baseline=base,
+        sites=sites,
+        map_html=map_html(m),
+        language="zh",
+        generated="2026-01-01 00:00 UTC",
+    )
+    page = _open(browser, report.read_text(encoding="utf-8"), report, width=width, height=height)
+    page.frame_locator("iframe.map-frame").locator(".planner-centre").first.wait_for()
+    page.wait_for_timeout(300)
+    hits = _halls_hit(page)
+    assert len(hits) == len(OPEN) + 1
+    assert all(hit for _, hit in hits), hits
+    page.close()
+
+
+@pytest.fixture(scope="module")
+def demo_result() -> Any:
+    from planner.runs.config import demo_scenario_path, load_scenario
+    from planner.runs.pipeline import run_scenario
+
+    cfg = load_scenario(demo_scenario_path())
+    # two points of the report's trade-off curve are enough here
+    cfg = cfg.model_copy(update={"outputs": cfg.outputs.model_copy(update={"tradeoff_max_p": 13})})
+    return run_scenario(cfg)
+
+
+def test_every_hall_of_the_demo_plan_is_visible_on_every_map(
+    browser: Any, demo_result: Any, tmp_path: Path
+) -> None:
+    from planner.app.run import AppRun
+    from planner.runs.outputs import write_outputs
+
+    out = tmp_path / "out"
+    out.mkdir()
+    written = write_outputs(demo_result, out)
+    run = AppRun(key="demo", result=demo_result)
+    pages = [
+        (written["map"].read_text(encoding="utf-8"), "map.html", 1200, 800),
+        (written["report"].read_text(encoding="utf-8"), "report.html", 1200, 800),
+        (written["report"].read_text(encoding="utf-8"), "report.html", 800, 1000),
+        # the Results step's frame, in both languages, and a comparison's small map
+        (app_maps.result_map_html(run, "zh", height="100%"), "app_zh.html", 1100, 660),
+        (app_maps.result_map_html(run, "en", height="100%"), "app_en.html", 1100, 660),
+        (app_maps.result_map_html(run, "en", height="100%"), "small.html", 600, 420),
+    ]
+    n_open = len(demo_result.solution.open_sites)
+    for html, name, width, height in pages:
+        page = _open(browser, html, tmp_path / name, width=width, height=height)
+        page.wait_for_timeout(500)
+        hits = _halls_hit(page)
+        assert sum(1 for cls, _ in hits if "planner-centre" in cls) == n_open, name
+        assert all(hit for _, hit in hits), (name, width, height, hits)
+        page.close()

@@ -88,10 +88,57 @@ def decor_js(
             if heat_var
             else ""
         )
-        + "}"
+        + "declutter();}"
+        + DECLUTTER_JS
         + f"map.fitBounds({js_literal(bounds)},{{padding:[20,20],animate:false}});"
         "setTimeout(fit,0);"
     )
+
+
+#: Halls that would overlap on screen are spread apart, so none hides another: after every
+#: zoom (and layer switch), the halls (chosen centres, with the ring of a kept one, and
+#: closed halls) whose markers touch in pixels are put on a circle around their group's
+#: middle, just wide enough for the markers to sit side by side (the always-open form of
+#: Leaflet.markercluster's spiderfy, which only opens on a click), each with a thin line to
+#: its true place, marked by a dot. Groups that then touch merge and are spread again.
+#: Popups and tooltips move with their marker; at a zoom where nothing touches, every
+#: marker is at its own place again.
+DECLUTTER_JS = (
+    "var leaders=L.layerGroup().addTo(map);"
+    "function declutter(){leaders.clearLayers();var halls=[],kept={};"
+    "function home(l){if(!l._plannerHome){l._plannerHome=l.getLatLng();}return l._plannerHome;}"
+    "function cls(l){var o=l.options;return (o.icon&&o.icon.options.className)||o.className||'';}"
+    "map.eachLayer(function(l){if(l instanceof L.Marker&&/planner-centre/.test(cls(l))){"
+    "var h={home:home(l),layers:[l],r:13};halls.push(h);"
+    "if(/planner-centre-kept/.test(cls(l))){kept[h.home.lat+','+h.home.lng]=h;}}});"
+    "map.eachLayer(function(l){if(!(l instanceof L.CircleMarker)||!/planner-existing/.test(cls(l)))"
+    "{return;}var o=l.options,r=o.radius+(o.weight||0)/2+1,"
+    "k=/planner-existing-kept/.test(cls(l))&&kept[home(l).lat+','+home(l).lng];"
+    "if(k){k.layers.push(l);k.r=Math.max(k.r,r);}else{halls.push({home:home(l),layers:[l],r:r});}});"
+    "var n=halls.length,p=halls.map(function(h){return map.latLngToLayerPoint(h.home);}),"
+    "q=p.map(function(x){return x.clone();}),g=halls.map(function(h,i){return i;});"
+    "function root(i){while(g[i]!==i){i=g[i];}return i;}"
+    "for(var it=0;it<n;it++){var merged=false;"
+    "for(var i=0;i<n;i++){for(var j=i+1;j<n;j++){var a=root(i),b=root(j);"
+    "if(a!==b&&q[i].distanceTo(q[j])<halls[i].r+halls[j].r+2){g[b]=a;merged=true;}}}"
+    "if(!merged){break;}var groups={};"
+    "for(i=0;i<n;i++){(groups[root(i)]=groups[root(i)]||[]).push(i);}"
+    "Object.keys(groups).forEach(function(key){var m=groups[key];if(m.length<2){return;}"
+    "var c=L.point(0,0),rmax=0;m.forEach(function(i){c=c.add(p[i]);rmax=Math.max(rmax,halls[i].r);});"
+    "c=c.divideBy(m.length);"
+    "function ang(i){var d=p[i].subtract(c);return d.x||d.y?Math.atan2(d.y,d.x):0;}"
+    "m.sort(function(x,y){return ang(x)-ang(y)||x-y;});"
+    "var R=(rmax+1)/Math.sin(Math.PI/m.length),a0=ang(m[0]);"
+    "m.forEach(function(i,k){var t=a0+2*Math.PI*k/m.length;"
+    "q[i]=c.add(L.point(R*Math.cos(t),R*Math.sin(t)));});});}"
+    "halls.forEach(function(h,i){var at=h.home;"
+    "if(q[i].distanceTo(p[i])>0.5){at=map.layerPointToLatLng(q[i]);"
+    "L.polyline([h.home,at],{color:'#222',weight:1.5,opacity:0.8,interactive:false})"
+    ".addTo(leaders);L.circleMarker(h.home,{radius:2.5,color:'#222',weight:1,fillColor:'#fff',"
+    "fillOpacity:1,interactive:false,className:'planner-hall-home'}).addTo(leaders);}"
+    "h.layers.forEach(function(l){l.setLatLng(at);});});}"
+    "map.on('zoomend overlayadd overlayremove',declutter);"
+)
 
 
 def present_layers(has_heat: bool, has_cand: bool, has_existing: bool) -> set[str]:
