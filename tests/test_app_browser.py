@@ -54,8 +54,13 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    yield from _serve(tmp_path_factory.mktemp("streamlit-home"), demo=None)
+
+
+def _serve(home: Path, *, demo: Path | None) -> Iterator[str]:
+    """``streamlit run app.py`` on a free port (``demo``: its demo scenario, default the
+    real Wuhan demo); yields its address and stops it by its process."""
     require_chromium()
-    home = tmp_path_factory.mktemp("streamlit-home")
     env = {
         **os.environ,
         "HOME": str(home),
@@ -63,6 +68,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD": "1",
     }
     env.pop("PLANNER_DEMO_SCENARIO", None)  # the real Wuhan demo
+    if demo is not None:  # its own settings file too: a fresh page starts in Chinese
+        env["PLANNER_DEMO_SCENARIO"] = str(demo)
+        env["PLANNER_APP_SETTINGS"] = str(home / "app-settings.json")
     port = _free_port()
     log = open(home / "streamlit.log", "w")  # noqa: SIM115 (closed in finally)
     proc = subprocess.Popen(
@@ -329,4 +337,74 @@ def test_a_new_run_replaces_the_old_error_and_a_good_run_clears_it(
     page.locator('[data-testid="stMetric"]').first.wait_for(timeout=120_000)
     assert _red_boxes(tab) == []
     assert "no feasible plan" not in page.locator('[data-testid="stSidebar"]').inner_text()
+    assert tab.errors == []
+
+
+@pytest.fixture(scope="module")
+def slow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app whose demo's population is a 60,000 x 60,000 cell raster (2 m cells, sparse:
+    a 60 kB file): reading it strip by strip takes minutes on any machine."""
+    import numpy as np
+    import rasterio
+    from affine import Affine
+    from rasterio.windows import Window
+
+    home = tmp_path_factory.mktemp("streamlit-slow")
+    n = 60_000
+    raster = home / "population.tif"
+    with rasterio.open(
+        raster,
+        "w",
+        driver="GTiff",
+        width=n,
+        height=n,
+        count=1,
+        dtype="float32",
+        crs="EPSG:4326",
+        transform=Affine(0.00002, 0.0, 113.9, 0.0, -0.00002, 31.0),
+        tiled=True,
+        blockxsize=512,
+        blockysize=512,
+        compress="deflate",
+        sparse_ok=True,
+        nodata=0,
+    ) as dst:
+        dst.write(np.full((1, 512, 512), 5.0, dtype="float32"), window=Window(0, 0, 512, 512))
+    demo = (ROOT / "scenarios" / "wuhan_demo.toml").read_text(encoding="utf-8")
+    gpkg = (ROOT / "data" / "geo" / "wuhan_demo.gpkg").as_posix()
+    demo = demo.replace('"../data/geo/wuhan_demo.gpkg"', f'"{gpkg}"')
+    demo = re.sub(
+        r"\[data\.population\][^\[]*",
+        f'[data.population]\npath = "{raster.as_posix()}"\npopulation_col = "population"\n\n',
+        demo,
+    )
+    scenario = home / "slow.toml"
+    scenario.write_text(demo, encoding="utf-8")
+    yield from _serve(home, demo=scenario)
+
+
+def test_stop_ends_a_slow_reading_of_the_inputs(slow_server: str, browser: Any) -> None:
+    """Reading the inputs (before any Run) shows its stage and time and can be stopped: the
+    page is free within seconds, says so in its language, and reads again when asked."""
+    tab = _Tab(browser)
+    page = tab.page
+    page.goto(slow_server, wait_until="domcontentloaded")
+    page.get_by_text("读取数据：已用").first.wait_for(timeout=120_000)  # stage and clock
+    stop = page.get_by_role("button", name="停止")
+    stop.wait_for(timeout=60_000)
+    stop.click()
+    page.get_by_text("已停止读取数据").first.wait_for(timeout=30_000)
+    page.wait_for_selector(IDLE, timeout=30_000)
+    assert page.get_by_role("button", name="停止").count() == 0
+    # the page works meanwhile: English, with the note and the button to read again
+    n = tab.watch()
+    page.get_by_text("English", exact=True).click()
+    tab.idle(n, timeout_ms=30_000)
+    page.get_by_text("Reading the data was stopped").first.wait_for(timeout=30_000)
+    n = tab.watch()
+    page.get_by_role("button", name="Read the data").click()
+    page.get_by_text("Reading the data: ").first.wait_for(timeout=60_000)
+    page.get_by_role("button", name="Stop").click()
+    page.get_by_text("Reading the data stopped by you").first.wait_for(timeout=30_000)
+    page.wait_for_selector(IDLE, timeout=30_000)
     assert tab.errors == []

@@ -353,3 +353,62 @@ def test_library_names_in_messages_become_the_apps_words() -> None:
     assert "demand_lonlat" not in text
     assert "the demand points (step 1, population layer)" in text
     assert "the snapping distance (travel.max_snap_m) = 500 m" in text
+
+
+def test_a_stopped_reading_ends_at_its_next_check_and_keeps_nothing(tmp_path: Path) -> None:
+    """The app's reading job stops at the pipeline's next progress step once its token is set
+    (here at the first stage after reading starts, as a Stop click would), raising
+    RunStoppedError and storing nothing; a reading error is stored for the page to say."""
+    import threading
+
+    from planner.app import jobs
+    from planner.errors import RunStoppedError
+    from planner.runs.config import load_scenario
+
+    config = load_scenario(write_tiny_scenario(tmp_path))
+    store: dict[str, object] = {}
+    entered = threading.Event()
+    work = jobs.load_work(config, "k", store)
+
+    def stopped_while_reading(job: jobs.Job) -> object:
+        real = job.progress
+
+        def progress(stage: str, message: str, share: float) -> None:
+            if stage == "aggregation":  # the Stop click lands while the layers are read
+                job.stop.set()
+                entered.set()
+            real(stage, message, share)
+
+        job.progress = progress  # type: ignore[method-assign]
+        return work(job)
+
+    job = jobs.start("load", "k", stopped_while_reading, inputs_key="k")
+    with pytest.raises(RunStoppedError):
+        job.future.result(timeout=120)
+    assert entered.is_set()
+    assert job.stopped()
+    assert job.stage == "aggregation"
+    assert store == {}
+
+    # finished: the inputs are stored by key
+    job = jobs.start("load", "k", jobs.load_work(config, "k", store), inputs_key="k")
+    inputs = job.future.result(timeout=120)
+    assert store["k"] is inputs
+    assert not job.stopped()
+
+    # a layer that cannot be read: the error is stored (the page says it), not raised again
+    (tmp_path / "bad.csv").write_text("x,y\n1,2\n", encoding="utf-8")
+    bad = config.model_copy(
+        update={
+            "data": config.data.model_copy(
+                update={
+                    "population": config.data.population.model_copy(
+                        update={"path": tmp_path / "bad.csv"}
+                    )
+                }
+            )
+        }
+    )
+    job = jobs.start("load", "bad", jobs.load_work(bad, "bad", store), inputs_key="bad")
+    assert job.future.result(timeout=120) is None
+    assert isinstance(store["bad"], Exception)

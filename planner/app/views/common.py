@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 import weakref
 from collections.abc import Callable
 from pathlib import Path
@@ -14,9 +15,9 @@ from typing import Any
 
 import streamlit as st
 
+from planner.app import jobs, state
 from planner.app import maps as app_maps
 from planner.app import run as app_run
-from planner.app import state
 from planner.app.checks import FieldNote
 from planner.errors import PlannerError
 from planner.inputs.uploads import (
@@ -26,7 +27,6 @@ from planner.inputs.uploads import (
 )
 from planner.present.i18n import t
 from planner.runs.config import ScenarioConfig, load_scenario
-from planner.runs.pipeline import load_inputs
 from planner.runs.results import PlanInputs
 from planner.sanitize import markdown_text as md
 
@@ -147,9 +147,98 @@ def cached_demo(path: str, mtime_ns: int) -> ScenarioConfig:
     return load_scenario(path)
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
-def cached_inputs(key: str, _config: ScenarioConfig) -> PlanInputs:
-    return load_inputs(_config, warn=False)  # the data step lists inputs.data_warnings
+@st.cache_resource(show_spinner=False)
+def inputs_store() -> dict[str, Any]:
+    """Loaded inputs (or the error reading them) by :func:`~planner.app.state.inputs_key`
+    (content: equal keys, equal inputs), shared by the sessions; filled by the threads of
+    :mod:`planner.app.jobs` (at most :data:`planner.app.jobs.MAX_INPUTS`)."""
+    return {}
+
+
+#: Seconds the page waits, after a Stop click, for the stopped work to end (it ends at its
+#: next check, well within a second, except inside a step that takes no check).
+STOP_WAIT_S = 5.0
+
+
+def stop_job() -> None:
+    """The Stop button: set the current job's stop token (the work ends at its next check)
+    and rerun the script, which ends the page's wait (:func:`wait_for`)."""
+    job: jobs.Job | None = ss.get("_job")
+    if job is None:
+        return
+    job.stop.set()
+    ss["_stopped"] = job.kind
+    if job.kind == "load":  # not read again for these settings until asked
+        ss["_load_stopped"] = ss.get("_page_inputs_key")
+    else:
+        # The Run click's rerun was cut short before the step radio showed "results": the
+        # page's own value would send the planner back to where Run was pressed.
+        ss["step"] = "results"
+
+
+def wait_for(
+    job: jobs.Job, label: str, *, until: Callable[[], bool] | None = None, keep: bool = False
+) -> Any:
+    """Wait for ``job`` (or ``until()``) with its stage, the time so far and a Stop button.
+
+    The clock is redrawn every half second; a click on Stop (:func:`stop_job`) or any other
+    widget reruns the script, which ends this wait at once (the work goes on, or ends at
+    its next check once stopped). Returns the status box when ``keep`` (the caller labels
+    it with the outcome), else removes it.
+    """
+    holder = st.empty()
+    with holder.container(), st.status(label, expanded=True) as status:
+        clock = st.empty()
+        st.button(
+            tr("app_stop"),
+            key="stop_button" if job.kind == "run" else f"stop_{job.kind}",
+            on_click=stop_job,
+        )
+        while not job.done and not (until is not None and until()):
+            clock.caption(
+                tr(
+                    "app_elapsed",
+                    stage=tr(f"app_stage_name_{job.stage}"),
+                    seconds=f"{job.seconds():.0f}",
+                )
+            )
+            time.sleep(0.5)
+        clock.empty()
+    if keep:
+        return status
+    holder.empty()
+    return None
+
+
+def inputs_now(config: ScenarioConfig, slot: Any = None) -> PlanInputs | None:
+    """The scenario's inputs: from the store, or read now on a thread the Stop button
+    reaches (the wait shown in ``slot``, default here).
+
+    Returns None when reading was stopped for the page's settings (the page says so);
+    raises the reading's error (a :class:`~planner.errors.PlannerError` naming the file).
+    """
+    key = state.inputs_key(config)
+    store = inputs_store()
+    got = store.get(key)
+    if got is None:
+        if ss.get("_load_stopped") is not None and ss.get("_load_stopped") == ss.get(
+            "_page_inputs_key"
+        ):
+            return None
+        job: jobs.Job | None = ss.get("_job")
+        if job is None or job.done or job.inputs_key != key:
+            if job is not None and not job.done:  # for settings no longer shown
+                job.stop.set()
+            job = jobs.start("load", key, jobs.load_work(config, key, store), inputs_key=key)
+            ss["_job"] = job
+        with slot if slot is not None else st.container():
+            wait_for(job, tr("app_reading"), until=lambda: key in store)
+        got = store.get(key)
+        if got is None:
+            return None
+    if isinstance(got, BaseException):
+        raise got
+    return got
 
 
 @st.cache_resource(show_spinner=False)
@@ -256,10 +345,9 @@ def column_picker(key: str, label: str, columns: list[str], *, optional: bool) -
 
 
 def load_or_report(config: ScenarioConfig) -> PlanInputs | None:
-    """The scenario's inputs (cached), or None after showing why they cannot be read."""
+    """The scenario's inputs (:func:`inputs_now`), or None after showing why they cannot be read."""
     try:
-        with st.spinner(tr("app_reading")):
-            return cached_inputs(state.inputs_key(config), config)
+        return inputs_now(config)
     except PlannerError as exc:
         show_error(exc)
     except Exception as exc:  # a library error the planner did not turn into its own

@@ -13,7 +13,7 @@ from planner.app import run as app_run
 from planner.app.views.common import (
     SessionFolder,
     cached_demo,
-    cached_inputs,
+    inputs_now,
     labels,
     numbered,
     session_dir,
@@ -23,7 +23,13 @@ from planner.app.views.common import (
 )
 from planner.app.views.data import add_datum_notes, read_slots, step_data, step_demand
 from planner.app.views.login import ROOT_KEY, USER_KEY, gate, logout_button
-from planner.app.views.results import after_stop, do_run, step_results
+from planner.app.views.results import (
+    after_stop,
+    do_run,
+    finish_run,
+    load_stopped_note,
+    step_results,
+)
 from planner.app.views.scenarios import step_scenarios
 from planner.app.views.settings import step_model, step_travel, travel_notes
 from planner.app.views.sites import sites_notes, step_sites
@@ -120,13 +126,14 @@ def request_run() -> None:
     ss["step"] = "results"
 
 
-def loaded_inputs(config: ScenarioConfig | None) -> tuple[PlanInputs | None, str | None]:
-    """The scenario's inputs (cached), or None and why they cannot be read (the Data step
-    shows that error in full; Run stays off with it)."""
+def loaded_inputs(config: ScenarioConfig | None, slot: Any) -> tuple[PlanInputs | None, str | None]:
+    """The scenario's inputs (read on a thread the Stop button reaches, the wait shown in
+    ``slot``), or None and why they cannot be read (the Data step shows that error in full;
+    Run stays off with it). None and no reason when reading was stopped."""
     if config is None:
         return None, None
     try:
-        return cached_inputs(state.inputs_key(config), config), None
+        return inputs_now(config, slot), None
     except PlannerError as exc:
         return None, md(state.in_planner_words(str(exc)))
     except Exception:  # a bug: the Data step shows and logs it
@@ -216,8 +223,13 @@ def main() -> None:
         )
     except PlannerError as exc:
         config_error = exc
-    network_notes = travel_notes(config)
-    inputs, load_error = loaded_inputs(config)
+    # Fixed slots: the page keeps the same layout whether or not a reading, a run or an error
+    # is shown, so a display-only rerun never remounts (and reloads) the maps below.
+    load_slot = st.container()
+    status_slot = st.container()
+    ss["_page_inputs_key"] = None if config is None else state.inputs_key(config)
+    network_notes = travel_notes(config, load_slot)
+    inputs, load_error = loaded_inputs(config, load_slot)
     notes = field_notes(config, inputs)
     add_datum_notes(reads, inputs)
     at = "{e}（{where}）" if ss.get("lang") == "zh" else "{e} ({where})"
@@ -233,15 +245,20 @@ def main() -> None:
         blocked.append(at.format(e=load_error, where=step_label("data")))
     if blocked:
         ss.pop("_run_requested", None)
-    # Fixed slots: the page keeps the same layout whether or not a run or an error is shown,
-    # so a display-only rerun never remounts (and reloads) the maps below.
-    status_slot = st.container()
-    if ss.pop("_stopped", False):
-        with status_slot:
+    with status_slot:
+        if ss.get("_stopped"):
             after_stop()
-    if ss.pop("_run_requested", False) and config is not None:
-        with status_slot:
+        if ss.pop("_run_requested", False) and config is not None:
             do_run(config)
+        job = ss.get("_job")
+        if job is not None and job.kind == "run" and not job.done and not job.stop.is_set():
+            finish_run(job)  # a click elsewhere ended the Run click's wait: wait again
+        if (
+            ss.get("_load_stopped") is not None
+            and ss.get("_load_stopped") == ss.get("_page_inputs_key")
+            and inputs is None
+        ):
+            load_stopped_note()
     sidebar(config, blocked)  # after the run: its status and "settings changed" are about this run
     st.radio(
         tr("app_step"),

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import time
+import concurrent.futures
 from dataclasses import replace
 
 import streamlit as st
 
-from planner.app import downloads, state, tables
+from planner.app import downloads, jobs, state, tables
 from planner.app import maps as app_maps
 from planner.app import run as app_run
 from planner.app.views.common import (
-    cached_inputs,
+    STOP_WAIT_S,
     cached_inputs_map,
     cached_result_map,
+    inputs_store,
     keep_run,
     labels,
     run_store,
@@ -22,146 +23,109 @@ from planner.app.views.common import (
     show_table,
     ss,
     tr,
+    wait_for,
 )
-from planner.errors import PlannerError
+from planner.errors import PlannerError, RunStoppedError
 from planner.present import charts
 from planner.runs.config import ScenarioConfig
 from planner.sanitize import markdown_text as md
 
-#: Seconds the page waits, after a Stop click, for the solve to end (it ends at its next
-#: check, well within a second, except inside a HiGHS phase that takes no interrupt).
-STOP_WAIT_S = 5.0
-
-
-def stop_run() -> None:
-    """The Stop button: set the run's stop token (the solve ends at its next check) and
-    rerun the script, which ends the wait of :func:`do_run`."""
-    token = ss.get("_run_stop")
-    if token is not None:
-        token.set()
-    ss["_stopped"] = True
-    # The Run click's rerun was cut short before the step radio showed "results": the
-    # page's own value would send the planner back to where Run was pressed.
-    ss["step"] = "results"
-
 
 def after_stop() -> None:
-    """After a Stop click: wait (at most :data:`STOP_WAIT_S`) for the stopped solve to
-    end, then say what happened. The previous run stays the session's run."""
-    import concurrent.futures
-
-    future = ss.pop("_run_future", None)
-    t0 = ss.pop("_run_started", None)
-    if future is None:  # the click came after the run had ended (and was kept)
-        st.info(tr("app_run_finished_before_stop"))
+    """After a Stop click: wait (at most :data:`STOP_WAIT_S`) for the stopped work to end,
+    then say what happened. A stopped run leaves the previous run the session's run; a
+    stopped reading leaves the inputs unread until the settings change or the planner asks."""
+    kind = ss.pop("_stopped", None)
+    job: jobs.Job | None = ss.get("_job")
+    if job is None or job.kind != kind:
         return
-    if not future.done():
+    if not job.done:
         with st.spinner(tr("app_run_stopping")):
-            concurrent.futures.wait([future], timeout=STOP_WAIT_S)
-    if not future.done():
-        st.warning(tr("app_run_stopping_background", seconds=f"{STOP_WAIT_S:g}"))
+            concurrent.futures.wait([job.future], timeout=STOP_WAIT_S)
+    what = "run" if kind == "run" else "load"
+    if not job.done:
+        st.warning(tr(f"app_{what}_stopping_background", seconds=f"{STOP_WAIT_S:g}"))
         return
-    if future.exception() is None and future.result() is not None:
-        # It finished before the token reached it: a complete run, kept.
-        ss["run"] = future.result()
-        st.info(tr("app_run_finished_before_stop"))
+    ss.pop("_job", None)
+    if not job.stopped():  # it had ended before the token reached it
+        if kind == "run" and job.future.exception() is None:
+            ss["run"] = job.future.result()  # a complete run: kept
+        st.info(tr(f"app_{what}_finished_before_stop"))
         return
-    seconds = "?" if t0 is None else f"{time.perf_counter() - t0:.1f}"
-    st.warning(tr("app_run_stopped", seconds=seconds))
+    st.warning(tr(f"app_{what}_stopped", seconds=f"{job.seconds():.1f}"))
+
+
+def read_again() -> None:
+    """The "Read the data" button after a stopped reading."""
+    ss.pop("_load_stopped", None)
+
+
+def load_stopped_note() -> None:
+    """While reading is stopped for the page's settings: say so, with a button to read."""
+    st.info(tr("app_load_stopped_note"))
+    st.button(tr("app_load_again"), key="load_again", on_click=read_again)
 
 
 def do_run(config: ScenarioConfig) -> None:
-    """Load (cached) and solve (cached by content) with the stage and the time so far shown,
-    and a Stop button; keep the run in the session.
-
-    The solve runs in a thread; this script run waits for it, redrawing the clock every half
-    second. A click on Stop sets the run's stop token and reruns the script, which ends the
-    wait; the solve ends at its next check (:func:`planner.runs.pipeline.run_scenario`,
-    ``stop``), and the rerun (:func:`after_stop`) waits for that and says so. The session
-    keeps its previous run; nothing of the stopped one is kept.
-    """
-    import concurrent.futures
-    import threading
-
-    from planner.errors import RunStoppedError
-
-    lang = ss["lang"]
-    ss.pop("_stopped", None)
-    stop = threading.Event()
-    ss["_run_stop"] = stop
-    with st.status(tr("app_running"), expanded=True) as status:
-        t0 = time.perf_counter()
-        ss["_run_started"] = t0
-        try:
-            status.write(tr("app_stage_inputs"))
-            inputs = cached_inputs(state.inputs_key(config), config)
-            key = state.run_key(config)
-            status.write(
-                tr(
-                    "app_stage_solve",
-                    model=tr(f"app_model_{config.model.name}"),
-                    limit=f"{config.solver.time_limit_s:g}",
-                )
-            )
-            store = run_store()
-            if key in store:
-                run = store[key]
-            else:
-                stage = {"now": "solve"}
-
-                def progress(name: str, message: str, share: float) -> None:
-                    stage["now"] = name
-
-                def solve() -> app_run.AppRun | None:
-                    try:
-                        done = app_run.solve_run(
-                            inputs, config, key=key, progress=progress, stop=stop
-                        )
-                    except RunStoppedError:
-                        return None
-                    keep_run(key, done)
-                    return done
-
-                pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="planner-run")
-                future = pool.submit(solve)
-                ss["_run_future"] = future
-                pool.shutdown(wait=False)
-                clock = st.empty()
-                st.button(tr("app_stop"), key="stop_button", on_click=stop_run)
-                while not future.done():
-                    clock.caption(
-                        tr(
-                            "app_elapsed",
-                            stage=tr(f"app_stage_name_{stage['now']}"),
-                            seconds=f"{time.perf_counter() - t0:.0f}",
-                        )
-                    )
-                    time.sleep(0.5)
-                clock.empty()
-                finished = future.result()
-                if finished is None:  # stopped: the rerun of the click says so
-                    status.update(label=tr("app_run_stopped_short"), state="error")
-                    return
-                run = finished
-        except Exception as exc:
-            status.update(label=tr("app_run_failed"), state="error", expanded=True)
-            show_error(exc)
+    """Start the run on its own thread (reading the inputs when not read yet, then solving;
+    the Stop button reaches every stage) and wait for it (:func:`finish_run`)."""
+    job: jobs.Job | None = ss.get("_job")
+    if job is not None and not job.done:
+        if job.kind == "run" and job.key == state.run_key(config):
+            finish_run(job)  # the same run: a second click waits for it again
             return
-        finally:
-            if not stop.is_set():  # ended by itself: nothing for after_stop() to wait for
-                ss.pop("_run_future", None)
-                ss.pop("_run_started", None)
-        seconds = time.perf_counter() - t0
-        ok = run.solution.has_plan
-        status.update(
-            label=tr(
-                "app_run_done",
-                quality=app_run.quality_text(run.solution, lang),
-                seconds=f"{seconds:.1f}",
-            ),
-            state="complete" if ok else "error",
-            expanded=False,
-        )
+        job.stop.set()  # a reading (or run) for other settings
+    key = state.run_key(config)
+    store = run_store()
+    if key in store:  # solved before, by this or another session
+        ss["run"] = store[key]
+        ss.pop("_job", None)
+        return
+    job = jobs.start(
+        "run",
+        key,
+        jobs.run_work(
+            config,
+            inputs_key=state.inputs_key(config),
+            run_key=key,
+            store=inputs_store(),
+            keep_run=keep_run,
+        ),
+        inputs_key=state.inputs_key(config),
+    )
+    job.stage = "reading" if state.inputs_key(config) not in inputs_store() else "solve"
+    ss["_job"] = job
+    finish_run(job)
+
+
+def finish_run(job: jobs.Job) -> None:
+    """Wait for a run with its stage, the time so far and Stop; then keep it (or say why not).
+
+    A click on Stop sets the run's token and reruns the script, which ends this wait; the
+    work ends at its next check and the rerun (:func:`after_stop`) says so. Any other click
+    also ends this wait: the next script run waits for the same run again.
+    """
+    lang = ss["lang"]
+    status = wait_for(job, tr("app_running"), keep=True)
+    exc = job.future.exception()
+    if isinstance(exc, RunStoppedError):
+        status.update(label=tr("app_run_stopped_short"), state="error", expanded=False)
+        st.warning(tr("app_run_stopped", seconds=f"{job.seconds():.1f}"))
+        return
+    if exc is not None:
+        status.update(label=tr("app_run_failed"), state="error", expanded=True)
+        show_error(exc)
+        return
+    run: app_run.AppRun = job.future.result()
+    status.update(
+        label=tr(
+            "app_run_done",
+            quality=app_run.quality_text(run.solution, lang),
+            seconds=f"{job.seconds():.1f}",
+        ),
+        state="complete" if run.solution.has_plan else "error",
+        expanded=False,
+    )
     ss["run"] = run
 
 

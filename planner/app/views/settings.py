@@ -9,7 +9,7 @@ import streamlit as st
 
 from planner.app import checks, state
 from planner.app.checks import FieldNote
-from planner.app.views.common import cached_inputs, labels, select, show_notes, ss, tr
+from planner.app.views.common import inputs_now, labels, select, show_notes, ss, tr
 from planner.app.views.data import upload_widget
 from planner.errors import PlannerError
 from planner.inputs.uploads import (
@@ -26,11 +26,11 @@ def cached_network(path: str, fingerprint: str, layer: str) -> Any:
     return read_road_network(path, layer=layer or None)
 
 
-def travel_notes(config: ScenarioConfig | None) -> dict[str, list[FieldNote]]:
+def travel_notes(config: ScenarioConfig | None, slot: Any = None) -> dict[str, list[FieldNote]]:
     """Notes beside the Travel step's network fields (``roads``, ``max_snap_m``): how far the
     demand points and sites lie from the uploaded network's roads, before Run (the points
-    come from the straight-line reading of the same layers, the travel times are not
-    computed for this)."""
+    come from the straight-line reading of the same layers, read as :func:`inputs_now` does
+    with its wait shown in ``slot``; the travel times are not computed for this)."""
     roads = config.travel.network if config is not None else None
     if config is None or config.travel.method != "network" or roads is None:
         return {}
@@ -51,8 +51,10 @@ def travel_notes(config: ScenarioConfig | None) -> dict[str, list[FieldNote]]:
         update={"travel": t.model_copy(update={"method": "straight_line", "network": None})}
     )
     try:
-        inputs = cached_inputs(state.inputs_key(straight), straight)
+        inputs = inputs_now(straight, slot)
     except Exception:  # the layers' own error is shown in the Data step
+        return {}
+    if inputs is None:  # reading stopped
         return {}
 
     def metres(frame: Any) -> Any:

@@ -105,6 +105,23 @@ APP_RESULT_LABELS: Final[dict[str, dict[str, str]]] = {
         "zh": "正在停止：求解器当前步骤在 {seconds} 秒内未结束，将在后台结束（最长至时间上限）；结果仍为上一次运行的方案。",
         "en": "Stopping: the solver's current step did not end within {seconds} s; it ends in the background (at the latest at its time limit). The results are still those of the previous run.",
     },
+    "app_load_stopped": {
+        "zh": "已停止读取数据（{seconds} 秒后）。可调整设置（如更大的网格尺寸、更少的图层）后继续，或点击“读取数据”重新开始；也可直接运行（读取将在运行中进行，可随时停止）。",
+        "en": "Reading the data stopped by you after {seconds} s. Change the settings (e.g. a larger cell size, fewer layers) and it starts again, or press 'Read the data'; Run also reads them first (and can be stopped).",
+    },
+    "app_load_stopped_note": {
+        "zh": "数据读取已停止：字段旁的检查和数据概要需要读取后才显示。",
+        "en": "Reading the data was stopped: the checks beside the fields and the data summary need the data read.",
+    },
+    "app_load_again": {"zh": "读取数据", "en": "Read the data"},
+    "app_load_stopping_background": {
+        "zh": "正在停止：当前读取步骤在 {seconds} 秒内未结束，将在后台结束；页面可以继续使用。",
+        "en": "Stopping: the current reading step did not end within {seconds} s; it ends in the background. The page can be used meanwhile.",
+    },
+    "app_load_finished_before_stop": {
+        "zh": "数据在点击“停止”之前已读取完成。",
+        "en": "The data had been read before Stop was clicked.",
+    },
     "app_run_finished_before_stop": {
         "zh": "运行在点击“停止”之前已完成：显示其结果。",
         "en": "The run had finished before Stop was clicked: its results are shown.",
