@@ -141,3 +141,21 @@ def write_tiny_scenario(folder: Path, *, extra: str = "", name: str = "tiny.toml
     path = folder / name
     path.write_text(SCENARIO + extra, encoding="utf-8")
     return path
+
+
+def plain_table(table: object) -> pd.DataFrame:
+    """An ``st.table`` of the app (``AppTest.table[i].value``) as its reader sees it: the
+    Markdown escapes and the invisible wrap opportunities (zero-width spaces) taken out."""
+    import re
+
+    def plain(value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        return re.sub(r"\\(.)", r"\1", value.replace("\u200b", ""))
+
+    frame = table.value if hasattr(table, "value") else table
+    assert isinstance(frame, pd.DataFrame)
+    out = frame.map(plain)
+    out.columns = [plain(c) for c in frame.columns]
+    out.index = frame.index.map(plain)
+    return out

@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from scenario_fixtures import write_tiny_scenario
+from scenario_fixtures import plain_table, write_tiny_scenario
 from streamlit.testing.v1 import AppTest
 
 from planner.app import downloads
@@ -457,13 +457,13 @@ def test_save_reopen_and_compare_scenarios(env: Path) -> None:
 
     # a restart: a new session on the same library folder
     at = go(new_app(), "scenarios")
-    listed = at.dataframe[0].value
+    listed = plain_table(at.table[0])
     assert set(listed.iloc[:, 0]) == {"four centres", "six centres"}
     at.multiselect(key="compare_names").set_value(["four centres", "six centres"]).run()
     ok(at)
-    kpis = at.dataframe[-1].value
+    kpis = plain_table(at.table[-2])
     assert list(kpis.columns) == ["four centres", "six centres", "six centres vs four centres"]
-    sites = at.table[-1].value
+    sites = plain_table(at.table[-1])
     assert list(sites.iloc[:, 0]) == [4, 6]  # centres open in each
     assert sites.iloc[1, 1] == 4  # all four kept ...
     assert sites.iloc[1, 2].count("S") == 2  # ... and two added, with names

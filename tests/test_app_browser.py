@@ -340,6 +340,52 @@ def test_a_new_run_replaces_the_old_error_and_a_good_run_clears_it(
     assert tab.errors == []
 
 
+#: For each table of the page: its scroll box's [scrollWidth, clientWidth] (st.table scrolls in
+#: its inner box, st.dataframe in its grid's scroller) and its first words.
+_TABLE_WIDTHS = """() => [...document.querySelectorAll(
+    '[data-testid="stTable"], [data-testid="stDataFrame"]')].map(t => {
+  const box = t.querySelector('.dvn-scroller') ||
+    [...t.querySelectorAll('div')].find(d => getComputedStyle(d).overflowX === 'auto') || t;
+  return [box.scrollWidth, box.clientWidth, t.innerText.slice(0, 40)]; })"""
+
+
+def test_saved_and_compared_runs_fit_the_page_width(server: str, browser: Any) -> None:
+    """The library's table of saved runs, a saved run's tables and the comparison fit the page
+    at 1280 and 1920 px in both languages: no sideways scrolling, long names wrap."""
+    tab = _Tab(browser)
+    page = tab.page
+    page.set_viewport_size({"width": 1280, "height": 1000})
+    page.goto(server + "?lang=zh&step=model", wait_until="domcontentloaded")
+    page.wait_for_selector(IDLE, timeout=120_000)
+    _click(tab, page.get_by_role("button", name="▶ 运行"))
+    page.get_by_text("已证明最优").first.wait_for(timeout=120_000)
+    names = ["方案一 p=12 基准", "Scenario_two_with_a_rather_long_name_for_the_board_2026"]
+    _click(tab, page.get_by_text("7. ", exact=False).first)
+    for name in names:
+        _type(tab, "save_name", name)
+        _click(tab, page.get_by_role("button", name="保存", exact=True))
+        page.get_by_text(f"已保存：{name}").first.wait_for(timeout=30_000)
+    choose = page.locator(".st-key-compare_names input")
+    for name in names:
+        n = tab.watch()
+        choose.click()
+        choose.fill(name[:8])
+        choose.press("Enter")
+        tab.idle(n)
+    page.keyboard.press("Escape")
+    for lang in ("中文", "English"):
+        if lang == "English":
+            _click(tab, page.get_by_text(lang, exact=True))
+        for width in (1280, 1920):
+            page.set_viewport_size({"width": width, "height": 1000})
+            page.wait_for_timeout(500)
+            tables = page.evaluate(_TABLE_WIDTHS)
+            assert len(tables) == 5, tables  # saved runs; a run's KPIs, sites; comparison x 2
+            wide = [t for t in tables if t[0] > t[1]]
+            assert wide == [], (lang, width, wide)
+    assert tab.errors == []
+
+
 @pytest.fixture(scope="module")
 def slow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The app whose demo's population is a 60,000 x 60,000 cell raster (2 m cells, sparse:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from scenario_fixtures import write_tiny_scenario
+from scenario_fixtures import plain_table, write_tiny_scenario
 from streamlit.testing.v1 import AppTest
 
 from planner.app import state as app_state
@@ -158,7 +158,7 @@ def test_saved_and_compared_runs_are_formatted(env: Path) -> None:
     go(at, "scenarios")
     at.text_input(key="save_name").input("b").run()
     at.button(key="save_button").click().run()
-    listed = at.dataframe[0].value
+    listed = plain_table(at.table[0])
     text = listed.to_string()
     assert "None" not in text
     assert "p_median" not in text
@@ -166,7 +166,7 @@ def test_saved_and_compared_runs_are_formatted(env: Path) -> None:
     assert listed.iloc[0, 1].count(":") == 1  # 2026-12-04 20:31, no seconds or offset
     assert all(str(v).endswith("%") for v in listed.iloc[:, -1])
     at.multiselect(key="compare_names").set_value(["a", "b"]).run()
-    kpis = at.dataframe[-1].value
+    kpis = plain_table(at.table[-2])
     assert "b vs a" in kpis.columns
     centres = kpis.loc[kpis.index.str.contains("centres")].iloc[0]
     assert centres["b vs a"] == "+2"

@@ -132,6 +132,49 @@ def table_safe_frame(frame: Any) -> Any:
     return out
 
 
+#: Characters after which a long word may wrap in a table cell (names like ``plan_2026_v2``).
+_WRAP_AFTER = re.compile(r"([_/\\.\-])(?=\S)")
+#: Longest run of characters without a wrap opportunity in a table cell.
+_LONGEST_RUN = 14
+#: Chinese, Japanese and Korean text wraps between any two characters by itself.
+_CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
+
+
+def breakable(text: str) -> str:
+    """``text`` with invisible wrap opportunities (zero-width spaces) in words longer than
+    :data:`_LONGEST_RUN` characters (after ``_ / \\ . -``, else every so many characters),
+    so that a long name wraps in its table cell instead of widening the table past the
+    page. Shorter words and Chinese text are left as they are."""
+
+    def word(w: str) -> str:
+        if len(w) <= _LONGEST_RUN or _CJK.search(w):
+            return w
+        parts = _WRAP_AFTER.sub("\\1\u200b", w).split("\u200b")
+        return "\u200b".join(
+            "\u200b".join(p[i : i + _LONGEST_RUN] for i in range(0, len(p), _LONGEST_RUN))
+            for p in parts
+        )
+
+    return " ".join(word(w) for w in text.split(" "))
+
+
+def show_text_table(frame: Any, *, hide_index: bool = True) -> None:
+    """A small table of text as wide as the page and never wider: headers and cells wrap
+    (``st.table``; ``st.dataframe`` sizes each column to its longest text and scrolls
+    sideways, cutting it off). Cells are Markdown there, so text is escaped, and long
+    words get wrap opportunities (:func:`breakable`)."""
+
+    def cell(value: Any) -> Any:
+        return md(breakable(value)) if isinstance(value, str) else value
+
+    shown = frame.map(cell)
+    shown.columns = [md(breakable(str(c))) for c in frame.columns]
+    shown.index = frame.index.map(lambda v: md(breakable(str(v))))
+    if frame.index.name is not None:
+        shown.index.name = md(str(frame.index.name))
+    st.table(shown, hide_index=hide_index)
+
+
 def show_error(exc: BaseException) -> None:
     """An error as one clear line in the page, never a traceback."""
     if isinstance(exc, PlannerError):

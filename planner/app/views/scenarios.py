@@ -15,7 +15,7 @@ from planner.app.views.common import (
     multiselect,
     select,
     show_error,
-    show_table,
+    show_text_table,
     ss,
     tr,
 )
@@ -137,7 +137,7 @@ def step_scenarios() -> None:
     if table.empty:
         st.info(tr("app_library_empty"))
         return
-    show_table(library_view(table), hide_index=True, width="stretch")
+    show_text_table(library_view(table))
 
     st.subheader(tr("app_open"))
     select("open_name", tr("app_open_name"), names)
@@ -173,13 +173,9 @@ def step_scenarios() -> None:
         show_error(exc)
         return
     kpis, sites = tables.comparison_tables(comparison, saved_runs, lang)
-    show_table(kpis, width="stretch")
+    show_text_table(kpis, hide_index=False)
     st.caption(tr("app_compare_reference", name=md(chosen[0])))
-    # A table wraps the lists of sites (a data frame cuts them off); it renders Markdown,
-    # so the names are escaped.
-    shown = sites.map(lambda v: md(v) if isinstance(v, str) else v)
-    shown.index = shown.index.map(lambda v: md(str(v)))
-    st.table(shown)
+    show_text_table(sites, hide_index=False)
     for col, s in zip(st.columns(len(saved_runs)), saved_runs, strict=True):
         with col:
             st.markdown(f"**{md(s.name)}**")
@@ -218,19 +214,13 @@ def show_saved(saved: Any) -> None:
             rows.append((label, tables.fmt_value(key, value)))
         import pandas as pd
 
-        show_table(
-            pd.DataFrame(rows, columns=[tr("kpi_metric"), tr("kpi_plan")]),
-            hide_index=True,
-            width="stretch",
-        )
+        show_text_table(pd.DataFrame(rows, columns=[tr("kpi_metric"), tr("kpi_plan")]))
         name_key = "name_zh" if lang == "zh" else "name_en"
-        show_table(
+        show_text_table(
             pd.DataFrame(
                 [(s["site_id"], s.get(name_key, "")) for s in saved.sites],
                 columns=[tr("site_id"), tr("name")],
-            ),
-            hide_index=True,
-            width="stretch",
+            )
         )
     with c2:
         if saved.map_html:
