@@ -19,7 +19,23 @@ class InputError(PlannerError, ValueError):
 
 
 class DataError(InputError):
-    """A data file or layer is missing, unreadable or holds invalid values."""
+    """A data file or layer is missing, unreadable or holds invalid values.
+
+    Attributes
+    ----------
+    reason
+        A short code of what is wrong (``"zip_invalid"``, ``"zip_parts_missing"``,
+        ``"encoding_fails"``, ``"column_missing"``, ...; ``""`` when not given), so that a
+        front end (the app) can say it in its own words and language.
+    details
+        What the message names: ``path`` (the file), and per reason ``column``,
+        ``columns``, ``parts``, ``member``, ``rows``, ... (plain values).
+    """
+
+    def __init__(self, message: str, *, reason: str = "", **details: object) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.details = details
 
 
 class ConfigError(InputError):

@@ -345,11 +345,11 @@ def test_road_network_upload_is_read_and_its_problem_explained(env: Path) -> Non
     ("name", "message"),
     [
         ("bomb.zip", "zip bomb"),
-        ("traversal.zip", "'..'"),
-        ("missing_dbf.zip", "missing its .dbf"),
+        ("traversal.zip", "(an absolute path or '..')"),
+        ("missing_dbf.zip", "lacks its .dbf file(s)"),
         ("empty.csv", "has no rows"),
         ("projected.csv", "are metres, not degrees"),
-        ("no_numbers.geojson", "no column holds numbers"),
+        ("no_numbers.geojson", "holds numbers"),
     ],
 )
 def test_bad_uploads_give_a_clear_message(env: Path, name: str, message: str) -> None:

@@ -208,7 +208,9 @@ def check_content(
     if found not in accepted:
         raise DataError(
             f"{what} file {path}: expected {EXPECTED_CONTENT[kind]} for a {path.suffix or 'file'} "
-            f"file, found {_FOUND[found]}; export the layer again in the stated format."
+            f"file, found {_FOUND[found]}; export the layer again in the stated format.",
+            reason="virtual_dataset" if found in ("vrt", "gdal") else "content_mismatch",
+            path=str(path),
         )
     if kind == "gpkg":
         check_geopackage_tables(path, what=what)
@@ -258,14 +260,19 @@ def check_geopackage_tables(path: Path, *, what: str = "layer") -> None:
         raise DataError(
             f"{what} file {path}: {suspect[0]!r} is a {kinds[suspect[0].lower()]}, a query "
             "stored in the file, which the planner does not run (it can run forever or read "
-            "elsewhere); save the layer as a plain table (e.g. export it again from QGIS)."
+            "elsewhere); save the layer as a plain table (e.g. export it again from QGIS).",
+            reason="stored_query",
+            path=str(path),
+            layer=suspect[0],
         )
 
 
 def _unreadable_geopackage(path: Path, what: str, exc: Exception) -> DataError:
     return DataError(
         f"{what} file {path}: not a readable GeoPackage (SQLite: {exc}); export the layer "
-        "again as a GeoPackage."
+        "again as a GeoPackage.",
+        reason="unreadable",
+        path=str(path),
     )
 
 
@@ -310,7 +317,9 @@ def check_zip(path: Path) -> zipfile.ZipFile:
         zf = zipfile.ZipFile(path)
     except zipfile.BadZipFile:
         raise DataError(
-            f"{path}: not a valid zip file; zip the Shapefile's .shp, .shx, .dbf and .prj."
+            f"{path}: not a valid zip file; zip the Shapefile's .shp, .shx, .dbf and .prj.",
+            reason="zip_invalid",
+            path=str(path),
         ) from None
     total = 0
     for info in zf.infolist():
@@ -318,13 +327,19 @@ def check_zip(path: Path) -> zipfile.ZipFile:
         if name.startswith(("/", "\\")) or ".." in Path(name).parts or ":" in name:
             zf.close()
             raise DataError(
-                f"{path}: refuses member {name!r} (absolute path or '..'); re-zip the files flat."
+                f"{path}: refuses member {name!r} (absolute path or '..'); re-zip the files flat.",
+                reason="zip_member_outside",
+                path=str(path),
+                member=name,
             )
         if name.lower().endswith(DATASET_DESCRIPTIONS) or VIRTUAL_PATH.search(name):
             zf.close()
             raise DataError(
                 f"{path}: member {name!r} describes a dataset elsewhere (GDAL VRT or similar), "
-                "which is not accepted; zip only the Shapefile's .shp, .shx, .dbf, .prj and .cpg."
+                "which is not accepted; zip only the Shapefile's .shp, .shx, .dbf, .prj and .cpg.",
+                reason="zip_member_refused",
+                path=str(path),
+                member=name,
             )
         total += info.file_size
         found = "" if info.is_dir() else _member_describes_dataset(zf, info)
@@ -332,7 +347,10 @@ def check_zip(path: Path) -> zipfile.ZipFile:
             zf.close()
             raise DataError(
                 f"{path}: member {name!r} is {_FOUND[found]}, which is not accepted; zip only "
-                "the layer's own files (a Shapefile's .shp, .shx, .dbf, .prj and .cpg)."
+                "the layer's own files (a Shapefile's .shp, .shx, .dbf, .prj and .cpg).",
+                reason="zip_member_refused",
+                path=str(path),
+                member=name,
             )
         if info.file_size > 1_000_000 and (
             info.compress_size == 0 or info.file_size / info.compress_size > limits.max_zip_ratio

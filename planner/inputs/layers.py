@@ -94,7 +94,11 @@ def _find_column(
         if wanted not in columns:
             raise DataError(
                 f"{where}: column {wanted!r} for {what} not found; columns are "
-                f"{', '.join(map(str, columns[:20]))}."
+                f"{', '.join(map(str, columns[:20]))}.",
+                reason="column_missing",
+                path=where,
+                column=str(wanted),
+                columns=", ".join(map(str, columns[:20])),
             )
         return wanted
     lowered = {str(c).strip().lower(): c for c in columns}
@@ -103,7 +107,11 @@ def _find_column(
             return str(lowered[name])
     raise DataError(
         f"{where}: no {what} column found (looked for {', '.join(names)}); "
-        f"name it with `{'lon_col' if what == 'longitude' else 'lat_col'}=`."
+        f"name it with `{'lon_col' if what == 'longitude' else 'lat_col'}=`.",
+        reason="coordinate_column_missing",
+        path=where,
+        axis=what,
+        names=", ".join(names),
     )
 
 
@@ -121,14 +129,26 @@ def _read_csv(
             continue
         except LookupError:
             raise DataError(
-                f"{path}: `encoding` = {enc!r} is not a text encoding; use e.g. 'utf-8' or 'gbk'."
+                f"{path}: `encoding` = {enc!r} is not a text encoding; use e.g. 'utf-8' or 'gbk'.",
+                reason="encoding_unknown",
+                path=str(path),
+                encoding=str(enc),
             ) from None
         except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-            raise DataError(f"{path}: not a readable CSV table ({exc}).") from None
+            raise DataError(
+                f"{path}: not a readable CSV table ({exc}).",
+                reason="csv_unreadable",
+                path=str(path),
+            ) from None
         if len(df) > limit:
             raise _too_many_rows(str(path), "CSV", None, limit)  # read no further
         return df
-    raise DataError(f"{path}: cannot decode the text ({last}); pass `encoding=` (e.g. 'gbk').")
+    raise DataError(
+        f"{path}: cannot decode the text ({last}); pass `encoding=` (e.g. 'gbk').",
+        reason="encoding_fails",
+        path=str(path),
+        encoding=" / ".join(encodings),
+    )
 
 
 def _csv_to_gdf(
@@ -150,7 +170,12 @@ def _csv_to_gdf(
         rows = (np.flatnonzero(bad.to_numpy())[:5] + 2).tolist()  # +2: header line, 1-based
         raise DataError(
             f"{where}: columns {lon!r}/{lat!r} hold missing or non-numeric coordinates on "
-            f"line(s) {rows}; fix or delete those rows."
+            f"line(s) {rows}; fix or delete those rows.",
+            reason="coordinates_not_numbers",
+            path=where,
+            lon=str(lon),
+            lat=str(lat),
+            rows=", ".join(map(str, rows)),
         )
     return gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(x, y), crs=crs or "EPSG:4326")
 
@@ -173,7 +198,10 @@ def _extract(
                 dst.write(chunk)
     except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
         raise DataError(
-            f"{path}: member {info.filename!r} is damaged ({exc}); zip the files again."
+            f"{path}: member {info.filename!r} is damaged ({exc}); zip the files again.",
+            reason="zip_member_damaged",
+            path=str(path),
+            member=info.filename,
         ) from None
     return written
 
@@ -189,7 +217,9 @@ def _unzipped_shapefile(path: Path, layer: str | None) -> Iterator[Path]:
         shps = [Path(i.filename) for i in members if i.filename.lower().endswith(".shp")]
         if not shps:
             raise DataError(
-                f"{path}: the zip holds no .shp file; zip the Shapefile's .shp, .shx, .dbf and .prj."
+                f"{path}: the zip holds no .shp file; zip the Shapefile's .shp, .shx, .dbf and .prj.",
+                reason="zip_no_shp",
+                path=str(path),
             )
         if layer is not None:
             shps = [s for s in shps if s.stem == layer]
@@ -197,7 +227,10 @@ def _unzipped_shapefile(path: Path, layer: str | None) -> Iterator[Path]:
                 raise DataError(f"{path}: no Shapefile named {layer!r} in the zip.")
         elif len(shps) > 1:
             raise DataError(
-                f"{path}: holds several Shapefiles ({', '.join(s.stem for s in shps)}); choose one with `layer=`."
+                f"{path}: holds several Shapefiles ({', '.join(s.stem for s in shps)}); choose one with `layer=`.",
+                reason="several_layers",
+                path=str(path),
+                layers=", ".join(s.stem for s in shps),
             )
         shp = shps[0]
         names = {Path(i.filename).as_posix().lower() for i in members}
@@ -205,7 +238,11 @@ def _unzipped_shapefile(path: Path, layer: str | None) -> Iterator[Path]:
         missing = [ext for ext in (".shx", ".dbf") if base + ext not in names]
         if missing:
             raise DataError(
-                f"{path}: Shapefile {shp.stem!r} is missing its {' and '.join(missing)} part(s); add them to the zip."
+                f"{path}: Shapefile {shp.stem!r} is missing its {' and '.join(missing)} part(s); add them to the zip.",
+                reason="zip_parts_missing",
+                path=str(path),
+                layer=shp.stem,
+                parts=", ".join(missing),
             )
         for info in members:
             member = Path(info.filename)
@@ -220,7 +257,10 @@ def _unzipped_shapefile(path: Path, layer: str | None) -> Iterator[Path]:
         except DataError:
             raise DataError(
                 f"{path}: member {shp.name!r} is not a Shapefile .shp (expected file code 9994); "
-                "zip the Shapefile's own .shp, .shx, .dbf and .prj."
+                "zip the Shapefile's own .shp, .shx, .dbf and .prj.",
+                reason="zip_member_damaged",
+                path=str(path),
+                member=shp.name,
             ) from None
         yield extracted
 
@@ -245,9 +285,16 @@ def _read_vector(path: Path, *, layer: str | None, encoding: str | None) -> gpd.
         try:
             layers = [str(name) for name, _ in pyogrio.list_layers(path)]
         except Exception as exc:  # pyogrio raises several DataSourceError subclasses
-            raise DataError(f"{path}: not a readable GeoPackage ({exc}).") from None
+            raise DataError(
+                f"{path}: not a readable GeoPackage ({exc}).", reason="unreadable", path=str(path)
+            ) from None
         if layer is None and len(layers) > 1:
-            raise DataError(f"{path}: holds layers {', '.join(layers)}; choose one with `layer=`.")
+            raise DataError(
+                f"{path}: holds layers {', '.join(layers)}; choose one with `layer=`.",
+                reason="several_layers",
+                path=str(path),
+                layers=", ".join(layers),
+            )
         if layer is not None and layer not in layers:
             raise DataError(f"{path}: no layer {layer!r}; layers are {', '.join(layers)}.")
     _check_driver_and_rows(path, kind or "", layer)
@@ -263,13 +310,18 @@ def _read_vector(path: Path, *, layer: str | None, encoding: str | None) -> gpd.
         if kind == "shp" and encoding is None:
             return pyogrio.read_dataframe(path, layer=layer, encoding="gbk")
         raise DataError(
-            f"{path}: cannot decode the attribute table; pass `encoding=` (e.g. 'gbk')."
+            f"{path}: cannot decode the attribute table; pass `encoding=` (e.g. 'gbk').",
+            reason="encoding_fails",
+            path=str(path),
+            encoding=str(encoding),
         ) from None
     except DataError:
         raise
     except Exception as exc:  # GDAL errors come in many classes; all mean "cannot read this file"
         raise DataError(
-            f"{path}: cannot read it as a {kind} layer ({str(exc).splitlines()[0]})."
+            f"{path}: cannot read it as a {kind} layer ({str(exc).splitlines()[0]}).",
+            reason="unreadable",
+            path=str(path),
         ) from None
 
 
@@ -283,14 +335,18 @@ def _check_driver_and_rows(path: Path, kind: str, layer: str | None) -> None:
         info = pyogrio.read_info(path, layer=layer)
     except Exception as exc:  # GDAL errors come in many classes; all mean "cannot read this file"
         raise DataError(
-            f"{path}: cannot read it as a {kind} layer ({str(exc).splitlines()[0]})."
+            f"{path}: cannot read it as a {kind} layer ({str(exc).splitlines()[0]}).",
+            reason="unreadable",
+            path=str(path),
         ) from None
     driver = str(info.get("driver"))
     allowed = DRIVERS.get(kind)
     if allowed is not None and driver not in allowed:
         raise DataError(
             f"{path}: expected {EXPECTED_CONTENT[kind]}, but GDAL reads it as {driver!r}; "
-            "export the layer again in the stated format."
+            "export the layer again in the stated format.",
+            reason="content_mismatch",
+            path=str(path),
         )
     rows = int(info.get("features") or 0)
     limit = current_limits().max_rows
@@ -391,7 +447,10 @@ def read_layer(
     if kind not in LAYER_KINDS:
         raise DataError(
             f"{what} file {p}: unknown format {p.suffix!r}; use .geojson, .gpkg, .shp, .zip "
-            "(zipped Shapefile), .parquet or .csv."
+            "(zipped Shapefile), .parquet or .csv.",
+            reason="unknown_format",
+            path=str(p),
+            suffix=p.suffix,
         )
     check_content(p, kind, what=what, encoding=encoding)
     if isinstance(crs, str) and crs.strip().lower() in ("gcj02", "bd09"):
@@ -407,26 +466,45 @@ def read_layer(
         gdf = _read_parquet(p)
     elif kind == "zip":
         with _unzipped_shapefile(p, layer) as shp:
-            gdf = _read_vector(shp, layer=None, encoding=encoding)
+            try:
+                gdf = _read_vector(shp, layer=None, encoding=encoding)
+            except DataError as exc:  # about the zip, not the folder it was unpacked into
+                raise DataError(
+                    str(exc), reason=exc.reason, **{**exc.details, "path": str(p)}
+                ) from None
     else:
         gdf = _read_vector(p, layer=layer, encoding=encoding)
 
     if gdf.empty:
-        raise DataError(f"{where}: the {what} layer has no rows; give a layer with data.")
+        raise DataError(
+            f"{where}: the {what} layer has no rows; give a layer with data.",
+            reason="layer_empty",
+            path=str(p),
+        )
     if gdf.geometry.isna().any() or gdf.geometry.is_empty.any():
         n_bad = int((gdf.geometry.isna() | gdf.geometry.is_empty).sum())
-        raise DataError(f"{where}: {n_bad} {what} row(s) have no geometry; delete or fix them.")
+        raise DataError(
+            f"{where}: {n_bad} {what} row(s) have no geometry; delete or fix them.",
+            reason="rows_without_geometry",
+            path=str(p),
+            n=n_bad,
+        )
     if gdf.crs is None:
         if user_crs is None:
             raise DataError(
                 f"{where}: the {what} layer has no coordinate system; add a .prj, or set "
-                "`crs=` (wgs84, cgcs2000 or an EPSG code)."
+                "`crs=` (wgs84, cgcs2000 or an EPSG code).",
+                reason="no_crs",
+                path=str(p),
             )
         gdf = gdf.set_crs(user_crs)
     elif user_crs is not None and kind != "csv" and not gdf.crs.equals(user_crs):
         raise DataError(
             f"{where}: the file says its CRS is {gdf.crs.to_string()} but `crs` = {crs!r}; "
-            "omit `crs` or fix the file."
+            "omit `crs` or fix the file.",
+            reason="crs_conflict",
+            path=str(p),
+            file_crs=gdf.crs.to_string(),
         )
     # Plausibility of the CRS, judged on the coordinates as written (planner.inputs.sanity).
     source_crs = gdf.crs
@@ -449,7 +527,11 @@ def read_layer(
     ):
         raise DataError(
             f"{where}: coordinates out of range (x {minx:.4g}..{maxx:.4g}, y {miny:.4g}..{maxy:.4g}); "
-            "longitude must be -180..180 and latitude -90..90 — are the columns swapped or the CRS wrong?"
+            "longitude must be -180..180 and latitude -90..90 — are the columns swapped or the CRS wrong?",
+            reason="coordinates_out_of_range",
+            path=str(p),
+            x=f"{minx:.4g}..{maxx:.4g}",
+            y=f"{miny:.4g}..{maxy:.4g}",
         )
     findings += china_findings(gdf, source_crs=source_crs, datum=datum, where=where)
     out = gdf.reset_index(drop=True)

@@ -194,17 +194,28 @@ def save_upload(
     shown = os.path.basename(str(filename).replace("\\", "/")) or "file"
     size = len(data)
     if size == 0:
-        raise DataError(f"{what} file {shown!r} is empty; upload the file with its data.")
+        raise DataError(
+            f"{what} file {shown!r} is empty; upload the file with its data.",
+            reason="file_empty",
+            path=shown,
+        )
     if size > limit:
         raise DataError(
             f"{what} file {shown!r} is {size / 1e6:.1f} MB, over the {limit / 1e6:.0f} MB upload "
-            "limit; clip it to the study area or raise PLANNER_MAX_UPLOAD_MB."
+            "limit; clip it to the study area or raise PLANNER_MAX_UPLOAD_MB.",
+            reason="file_too_big",
+            path=shown,
+            mb=f"{size / 1e6:.1f}",
+            limit_mb=f"{limit / 1e6:.0f}",
         )
     suffix = _suffix(shown, allowed)
     if suffix is None:
         raise DataError(
             f"{what} file {shown!r}: unknown type; upload one of {', '.join(allowed)} "
-            "(a Shapefile as one .zip with its .shp, .shx, .dbf and .prj)."
+            "(a Shapefile as one .zip with its .shp, .shx, .dbf and .prj).",
+            reason="unknown_format",
+            path=shown,
+            suffix=Path(shown).suffix,
         )
     stem = _SAFE_STEM.sub("_", slot).strip("_") or "upload"
     base = Path(folder)
@@ -222,8 +233,14 @@ def save_upload(
         layers = tuple(layer_names(target))
     except DataError as exc:
         target.unlink(missing_ok=True)
-        raise DataError(private_paths_removed(str(exc), target, shown)) from None
+        raise _renamed(exc, target, shown) from None
     return SavedUpload(path=target, original_name=shown, size_bytes=size, layers=layers)
+
+
+def _renamed(exc: DataError, path: Path, shown: str) -> DataError:
+    """``exc`` naming the user's file ``shown`` instead of its private copy ``path``, with
+    its reason and details kept (a front end words it itself, naming the upload)."""
+    return DataError(private_paths_removed(str(exc), path, shown), reason=exc.reason, **exc.details)
 
 
 _PRIVATE_PATH = re.compile(r"""[^\s'"()\[\]]*planner-(?:session|shp)-[^\s'"():\[\]]*""")
@@ -288,7 +305,9 @@ def layer_names(path: str | os.PathLike[str]) -> list[str]:
         except Exception as exc:  # pyogrio raises several DataSourceError classes
             first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise DataError(
-                f"{p.name}: not a readable GeoPackage ({private_paths_removed(first, p, p.name)})."
+                f"{p.name}: not a readable GeoPackage ({private_paths_removed(first, p, p.name)}).",
+                reason="unreadable",
+                path=str(p),
             ) from None
     if suffix == ".zip":
         try:
@@ -296,7 +315,9 @@ def layer_names(path: str | os.PathLike[str]) -> list[str]:
                 names = [i.filename for i in zf.infolist() if not i.is_dir()]
         except zipfile.BadZipFile:
             raise DataError(
-                f"{p.name}: not a valid zip file; zip the Shapefile's .shp, .shx, .dbf and .prj."
+                f"{p.name}: not a valid zip file; zip the Shapefile's .shp, .shx, .dbf and .prj.",
+                reason="zip_invalid",
+                path=str(p),
             ) from None
         return sorted({Path(n).stem for n in names if n.lower().endswith(".shp")})
     return []
@@ -341,7 +362,7 @@ def read_upload(
         )
     except DataError as exc:
         # Name the user's file, not the private folder it was saved in.
-        raise DataError(private_paths_removed(str(exc), path, f"{what} file {shown}")) from None
+        raise _renamed(exc, path, f"{what} file {shown}") from None
 
 
 def numeric_columns(gdf: pd.DataFrame) -> list[str]:

@@ -89,7 +89,12 @@ def read_source(cfg: ScenarioConfig, src: LayerSource, what: str) -> gpd.GeoData
             shown = ", ".join(str(c) for c in gdf.columns if c != "geometry")
             raise DataError(
                 f"{src.path}: the {what} layer has no column {value!r} (setting `{key}`); "
-                f"columns are {shown}."
+                f"columns are {shown}.",
+                reason="column_missing",
+                path=str(cfg.resolve(src.path)),
+                column=value,
+                columns=shown,
+                setting=key,
             )
     return gdf
 

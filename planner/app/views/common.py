@@ -19,7 +19,8 @@ from planner.app import jobs, state
 from planner.app import maps as app_maps
 from planner.app import run as app_run
 from planner.app.checks import FieldNote
-from planner.errors import PlannerError
+from planner.app.messages import reader_text
+from planner.errors import DataError, PlannerError
 from planner.inputs.uploads import (
     new_session_folder,
     read_upload,
@@ -175,10 +176,35 @@ def show_text_table(frame: Any, *, hide_index: bool = True) -> None:
     st.table(shown, hide_index=hide_index)
 
 
-def show_error(exc: BaseException) -> None:
-    """An error as one clear line in the page, never a traceback."""
+def _upload_of(path: object) -> tuple[str | None, str | None]:
+    """The upload slot and the uploaded file's name of a saved upload's ``path``."""
+    for slot in (*state.LAYER_SLOTS, "roads"):
+        info = ss.get(f"upload_{slot}")
+        if info and str(info["path"]) == str(path):
+            return slot, str(info["name"])
+    return None, None
+
+
+def error_text(exc: BaseException, *, slot: str | None = None, file: str | None = None) -> str:
+    """An input error as Markdown in the page's language and words: a file that cannot be
+    read in the app's own sentence (:func:`planner.app.messages.reader_text`: which upload,
+    which field, what to do), else the message with the uploads' names and the app's names
+    of settings (:func:`planner.app.state.in_planner_words`)."""
+    if isinstance(exc, DataError) and exc.reason:
+        found_slot, found_file = _upload_of(exc.details.get("path"))
+        words = reader_text(
+            exc, ss.get("lang", "zh"), slot=slot or found_slot, file=file or found_file
+        )
+        if words is not None:
+            return md(words)
+    return md(_user_names(str(exc)))
+
+
+def show_error(exc: BaseException, *, slot: str | None = None, file: str | None = None) -> None:
+    """An error as one clear line in the page, never a traceback (``slot``, ``file``: the
+    upload it is about, when the caller knows; see :func:`error_text`)."""
     if isinstance(exc, PlannerError):
-        st.error(tr("app_error_input", message=md(_user_names(str(exc)))))
+        st.error(tr("app_error_input", message=error_text(exc, slot=slot, file=file)))
     else:  # a bug: log it for the developers, tell the user plainly
         _LOG.exception("unexpected error in the app")
         first = _user_names(str(exc).splitlines()[0]) if str(exc) else ""

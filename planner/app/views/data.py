@@ -13,6 +13,7 @@ from planner.app.views.common import (
     cached_inputs_map,
     cached_layer,
     column_picker,
+    error_text,
     labels,
     load_or_report,
     select,
@@ -106,7 +107,7 @@ def upload_widget(slot: str, suffixes: tuple[str, ...]) -> dict[str, Any] | None
             )
         except PlannerError as exc:
             ss.pop(f"upload_{slot}", None)
-            show_error(exc)
+            show_error(exc, slot=slot, file=upload.name)
             return None
         ss[f"upload_{slot}"] = {
             "path": str(saved.path),
@@ -165,6 +166,8 @@ class SlotRead:
     text: list[str] = field(default_factory=list)
     notes: dict[str, list[FieldNote]] = field(default_factory=dict)
     error: PlannerError | None = None
+    slot: str | None = None
+    file: str | None = None
 
     def add(self, name: str, note: FieldNote) -> None:
         self.notes.setdefault(name, []).append(note)
@@ -172,7 +175,7 @@ class SlotRead:
     def errors(self) -> list[str]:
         out = [n.text for notes in self.notes.values() for n in notes if n.level == "error"]
         if self.error is not None:
-            out.append(md(state.in_planner_words(str(self.error))))
+            out.append(error_text(self.error, slot=self.slot, file=self.file))
         return out
 
 
@@ -186,7 +189,7 @@ def read_slot(slot: str) -> SlotRead | None:
     if not info:
         return None
     lang = ss["lang"]
-    out = SlotRead()
+    out = SlotRead(slot=slot, file=str(info["name"]))
     crs = ss.get(f"{slot}_crs", "auto")
     encoding = str(ss.get(f"{slot}_encoding") or "auto")
     if crs == "epsg":
@@ -241,7 +244,9 @@ def read_slot(slot: str) -> SlotRead | None:
     if needs_number and not out.numeric:
         out.error = DataError(
             f"{tr(f'app_slot_{slot}')} file {info['name']}: no column holds numbers "
-            "(no usable rows); upload a layer with a numeric column of counts."
+            "(no usable rows); upload a layer with a numeric column of counts.",
+            reason="no_numeric_column",
+            path=str(info["path"]),
         )
         return out
     if ss.pop(f"_{slot}_fresh", False):
@@ -337,7 +342,7 @@ def layer_slot(slot: str, read: SlotRead | None) -> None:
                 column_picker(f"{slot}_lat", tr("app_lat_col"), read.csv_columns, optional=True)
                 notes_under(read, "lat")
         if read.error is not None:
-            show_error(read.error)
+            show_error(read.error, slot=slot, file=read.file)
         if read.gdf is None:
             return
         columns = st.columns(len(_SLOT_COLUMNS[slot]))

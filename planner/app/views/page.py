@@ -13,6 +13,7 @@ from planner.app import run as app_run
 from planner.app.views.common import (
     SessionFolder,
     cached_demo,
+    error_text,
     inputs_now,
     labels,
     numbered,
@@ -135,7 +136,7 @@ def loaded_inputs(config: ScenarioConfig | None, slot: Any) -> tuple[PlanInputs 
     try:
         return inputs_now(config, slot), None
     except PlannerError as exc:
-        return None, md(state.in_planner_words(str(exc)))
+        return None, error_text(exc)
     except Exception:  # a bug: the Data step shows and logs it
         return None, None
 

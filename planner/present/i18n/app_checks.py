@@ -256,4 +256,110 @@ APP_CHECK_LABELS: Final[dict[str, dict[str, str]]] = {
         "chosen categories): keep the sites of at least one category, or take some off the "
         "exclusion list.",
     },
+    "app_column": {"zh": "列", "en": "column"},
+    # --- an uploaded file that cannot be read (planner.app.messages; reasons of DataError) ---
+    "app_read_zip_invalid": {
+        "zh": "{file} 不是有效的 zip 压缩包。请把 Shapefile 的 .shp、.shx、.dbf、.prj 文件一起重新压缩，再上传这个 zip。",
+        "en": "{file} is not a valid zip file. Zip the Shapefile's .shp, .shx, .dbf and .prj files together and upload that zip.",
+    },
+    "app_read_zip_no_shp": {
+        "zh": "压缩包 {file} 中没有 .shp 文件。请把 Shapefile 的 .shp、.shx、.dbf、.prj 文件一起压缩后上传。",
+        "en": "The zip {file} holds no .shp file. Zip the Shapefile's .shp, .shx, .dbf and .prj files together and upload that.",
+    },
+    "app_read_zip_parts_missing": {
+        "zh": "压缩包 {file} 中的 Shapefile「{layer}」缺少 {parts} 文件。请把这些文件一起放进压缩包，再上传。",
+        "en": "In the zip {file}, the Shapefile '{layer}' lacks its {parts} file(s). Add them to the zip and upload it again.",
+    },
+    "app_read_zip_member_damaged": {
+        "zh": "压缩包 {file} 中的 {member} 已损坏，无法读取。请重新压缩 Shapefile 的各个文件后上传。",
+        "en": "In the zip {file}, {member} is damaged. Zip the Shapefile's files again and upload the new zip.",
+    },
+    "app_read_zip_member_refused": {
+        "zh": "压缩包 {file} 中的 {member} 不予读取（指向其他位置的数据、虚拟路径或非图层文件）。压缩包中只放 Shapefile 本身的 .shp、.shx、.dbf、.prj、.cpg 文件。",
+        "en": "In the zip {file}, {member} is not accepted (it points to data elsewhere, a virtual path, or is not a layer file). Zip only the Shapefile's own .shp, .shx, .dbf, .prj and .cpg files.",
+    },
+    "app_read_zip_member_outside": {
+        "zh": "压缩包 {file} 中的 {member} 会解压到其文件夹之外（绝对路径或“..”），不予读取。请不带文件夹重新压缩各个文件后上传。",
+        "en": "In the zip {file}, {member} would unpack outside its folder (an absolute path or '..'), which is refused. Zip the files again without folders and upload that.",
+    },
+    "app_read_several_layers": {
+        "zh": "{file} 中有多个图层（{layers}）。请在“文件中的图层”中选择一个。",
+        "en": "{file} holds several layers ({layers}). Choose one under 'Layer in the file'.",
+    },
+    "app_read_encoding_fails": {
+        "zh": "无法按所选编码读取 {file} 中的文字。请在“文字编码”中改选另一种（中文文件常为 GBK/GB18030）。",
+        "en": "The text in {file} cannot be read in the chosen encoding. Choose another under 'Text encoding' (Chinese files are often GBK/GB18030).",
+    },
+    "app_read_encoding_unknown": {
+        "zh": "“{encoding}”不是文字编码。请在“文字编码”中选择 UTF-8 或 GBK（GB18030）。",
+        "en": "'{encoding}' is not a text encoding. Choose UTF-8 or GBK (GB18030) under 'Text encoding'.",
+    },
+    "app_read_csv_unreadable": {
+        "zh": "{file} 不是可读取的 CSV 表格（逗号分隔、首行为列名）。请从表格软件中另存为 CSV 后上传。",
+        "en": "{file} is not a readable CSV table (comma-separated, column names on the first line). Save it as CSV from the spreadsheet and upload it again.",
+    },
+    "app_read_unknown_format": {
+        "zh": "不支持 {file} 的文件类型（{suffix}）。请上传 .geojson、.gpkg、.zip（压缩的 Shapefile）、.parquet 或 .csv 文件。",
+        "en": "The file type of {file} ({suffix}) is not supported. Upload a .geojson, .gpkg, .zip (zipped Shapefile), .parquet or .csv file.",
+    },
+    "app_read_content_mismatch": {
+        "zh": "{file} 的内容与其扩展名不符。请在 GIS 软件（如 QGIS）中按该格式重新导出后上传。",
+        "en": "The content of {file} does not match its file type. Export the layer again in that format (e.g. from QGIS) and upload it.",
+    },
+    "app_read_virtual_dataset": {
+        "zh": "{file} 不是图层，而是 GDAL VRT 等数据集描述（指向别处的文件、网址或虚拟路径），规划工具不会打开它。请上传图层本身的文件（如在 QGIS 中导出为 GeoPackage）。",
+        "en": "{file} is not a layer but a GDAL VRT or other dataset description (pointing at other files, URLs or virtual paths), which the planner does not open. Upload the layer's own file (e.g. export it from QGIS as a GeoPackage).",
+    },
+    "app_read_unreadable": {
+        "zh": "无法读取 {file}（文件可能已损坏或导出不完整）。请在 GIS 软件（如 QGIS）中重新导出后上传。",
+        "en": "{file} cannot be read (it may be damaged or incompletely exported). Export the layer again (e.g. from QGIS) and upload it.",
+    },
+    "app_read_stored_query": {
+        "zh": "{file} 中的「{layer}」是保存在文件里的查询（视图），规划工具不执行它。请把图层另存为普通表格（如在 QGIS 中重新导出）后上传。",
+        "en": "'{layer}' in {file} is a query stored in the file (a view), which the planner does not run. Save the layer as a plain table (e.g. export it again from QGIS) and upload it.",
+    },
+    "app_read_layer_empty": {
+        "zh": "{file} 的图层没有任何数据行。请上传含数据的图层。",
+        "en": "The layer in {file} has no rows. Upload a layer with data.",
+    },
+    "app_read_rows_without_geometry": {
+        "zh": "{file} 中有 {n} 行没有位置（几何为空）。请在 GIS 软件中删除或补全这些行后上传。",
+        "en": "{n} row(s) of {file} have no location (empty geometry). Delete or fix them in your GIS and upload the layer again.",
+    },
+    "app_read_no_crs": {
+        "zh": "{file} 没有说明其坐标系（缺少 .prj）。请在上方“坐标系”中选择它的坐标系（如 WGS 84、CGCS2000 或 EPSG 代码）。",
+        "en": "{file} does not say its coordinate system (no .prj). Choose it under 'Coordinate system' above (e.g. WGS 84, CGCS2000 or an EPSG code).",
+    },
+    "app_read_crs_conflict": {
+        "zh": "{file} 自带坐标系 {file_crs}，与所选的坐标系不同。请在“坐标系”中选择“按文件”，或修正文件。",
+        "en": "{file} says its coordinate system is {file_crs}, not the one chosen. Choose 'As the file says' under 'Coordinate system', or fix the file.",
+    },
+    "app_read_coordinates_out_of_range": {
+        "zh": "{file} 的坐标超出经纬度范围（x {x}，y {y}）。经度列与纬度列是否选反了，或坐标系选错了？",
+        "en": "The coordinates of {file} are outside longitude/latitude (x {x}, y {y}). Are the longitude and latitude columns swapped, or the coordinate system wrong?",
+    },
+    "app_read_coordinates_not_numbers": {
+        "zh": "{file} 的坐标列「{lon}」/「{lat}」在第 {rows} 行为空或不是数字。请修正或删除这些行后重新上传，或选择其他坐标列。",
+        "en": "The coordinate columns '{lon}'/'{lat}' of {file} are empty or not numbers on line(s) {rows}. Fix or delete those lines and upload again, or choose other columns.",
+    },
+    "app_read_column_missing": {
+        "zh": "{file} 中没有列「{column}」（{field}）。现有的列：{columns}。请在下方的列表中重新选择。",
+        "en": "{file} has no column '{column}' ({field}). Its columns: {columns}. Choose again in the list below.",
+    },
+    "app_read_coordinate_column_missing": {
+        "zh": "在 {file} 中找不到{axis}（查找过 {names}）。请在“{axis}”中选择它。",
+        "en": "No {axis} found in {file} (looked for {names}). Choose it under '{axis}'.",
+    },
+    "app_read_no_numeric_column": {
+        "zh": "{file} 中没有一列是数字（或没有可用的数据行）。请上传含数字列（如人口数）的图层。",
+        "en": "No column of {file} holds numbers (or it has no usable rows). Upload a layer with a numeric column (such as the number of people).",
+    },
+    "app_read_file_empty": {
+        "zh": "{file} 是空文件。请上传含数据的文件。",
+        "en": "{file} is empty. Upload the file with its data.",
+    },
+    "app_read_file_too_big": {
+        "zh": "{file} 为 {mb} MB，超过上传上限 {limit_mb} MB。请把图层裁剪到研究区域后上传（或请管理员调高上限 PLANNER_MAX_UPLOAD_MB）。",
+        "en": "{file} is {mb} MB, over the {limit_mb} MB upload limit. Clip the layer to the study area and upload it (or ask the administrator to raise PLANNER_MAX_UPLOAD_MB).",
+    },
 }
