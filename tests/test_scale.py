@@ -401,7 +401,11 @@ def test_large_declines_names_what_the_scale_method_does_not_cover(
 
     problem, *_ = _random_problem(30, 8, 1)
     assert large_declines(problem, ModelOptions("p_median", p=2)) is None
-    assert "facility_location" in (large_declines(problem, ModelOptions("facility_location")) or "")
+    capacitated = Problem(problem.cost, problem.weight, capacity=np.full(8, 1e6),
+                          opening_cost=np.full(8, 10.0))  # fmt: skip
+    assert "capacitated facility_location" in (
+        large_declines(capacitated, ModelOptions("facility_location")) or ""
+    )
     assert "budgets" in (large_declines(problem, ModelOptions("p_median", budget=5.0)) or "")
     assert large_declines(problem, ModelOptions("p_center", p=2)) is None
     monkeypatch.setattr(cover, "P_CENTER_MAX_PAIRS", 100)
@@ -423,7 +427,7 @@ def test_bad_arguments_raise_clear_errors() -> None:
         solve_large(problem, "p_median", p=9)
     with pytest.raises(ProblemError, match="radius"):
         solve_large(problem, "mclp", p=2)
-    with pytest.raises(ProblemError, match="does not cover model 'facility_location'"):
+    with pytest.raises(ProblemError, match="needs opening costs"):
         solve_large(problem, "facility_location", p=2)
     with pytest.raises(ProblemError, match="needs site capacities"):
         solve_large(problem, "capacitated_p_median", p=2)

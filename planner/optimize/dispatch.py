@@ -273,6 +273,7 @@ def _scale_arguments(opts: ModelOptions, deadline: Deadline) -> dict[str, Any]:
         "time_limit": deadline.remaining(),
         "seed": so.seed,
         "deterministic": so.deterministic,
+        "max_sites": opts.max_sites,
     }
 
 
@@ -380,7 +381,54 @@ def _solve_timed(
         )
     if options.method == "auto":
         return _solve_auto(problem, model, opts, deadline)
-    return solve_exact(problem, opts, deadline=deadline)
+    return _solve_exact_warm(problem, model, opts, deadline)
+
+
+#: Share of the time left that ``method="exact"`` gives the scale method's plan (its
+#: warm start and fallback) under a time limit.
+WARM_START_SHARE = 0.5
+
+
+def _solve_exact_warm(
+    problem: Problem, model: str, opts: ModelOptions, deadline: Deadline
+) -> Solution:
+    """The exact MILP, warm-started with the scale method's plan where that covers the
+    model: uncapacitated facility location (always) and the single-source capacitated
+    p-median (under a time limit). When HiGHS cannot set up or finish in time, that plan
+    (with its Lagrangian bound) is the answer instead of no plan; a facility-location plan
+    its bound already proves optimal needs no MILP."""
+    start = _scale_start(problem, model, opts, deadline)
+    if start is None or not start.has_plan:
+        return solve_exact(problem, opts, deadline=deadline)
+    if start.status is Status.OPTIMAL or deadline.stopped():
+        return start
+    second = solve_exact(problem, opts, deadline=deadline, start=start)
+    return _combine(start, second, runtime_s=deadline.elapsed())
+
+
+def _scale_start(
+    problem: Problem, model: str, opts: ModelOptions, deadline: Deadline
+) -> Solution | None:
+    """The scale method's plan for the exact method's warm start, or None (not covered)."""
+    from planner.optimize.scale.heuristics import large_declines
+
+    so = opts.solver_options
+    if not so.warm_start or so.solver != "highs" or so.write_model is not None:
+        return None
+    left = deadline.left()
+    share = None if left is None else max(WARM_START_SHARE * left, 0.05)
+    args = {**_scale_arguments(opts, deadline), "time_limit": share}
+    if model == "facility_location":
+        if problem.capacity is not None or opts.has_extras or opts.budget is not None:
+            return None
+        if large_declines(problem, opts) is not None:
+            return None
+        return _scale_function("solve_large")(problem, model, **args)
+    if model == "capacitated_p_median" and deadline.limit is not None:
+        if not _capacitated_plain(opts) or opts.split or large_declines(problem, opts) is not None:
+            return None
+        return _scale_function("solve_heuristic")(problem, model, **args)
+    return None
 
 
 def _stopped(sol: Solution, details: dict[str, Any]) -> Solution:
@@ -479,7 +527,8 @@ def _solve_auto(
         # The scale method ran to its deadline: too little is left to build and set up
         # the MILP (seconds on its own at this size), which would overrun the limit.
         return replace(first, details={**first.details, "exact_stage_skipped": "time"})
-    second = solve_exact(problem, opts, deadline=deadline)
+    start = first if model == "facility_location" and first.has_plan else None
+    second = solve_exact(problem, opts, deadline=deadline, start=start)
     return _combine(first, second, runtime_s=deadline.elapsed())
 
 

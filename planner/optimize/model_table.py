@@ -103,7 +103,8 @@ _ROWS: Final = (
     ),
     ModelSpec(
         "facility_location", p="optional", radius="optional", sense="min",
-        methods=("exact",), capacity="optional", facility_costs=True,
+        methods=("exact", "heuristic"), capacity="optional", facility_costs=True,
+        scale_method=True, scale_first=True,
     ),
 )  # fmt: skip
 

@@ -431,7 +431,11 @@ def _run_until_stopped(h: Any, stop: StopToken | None, give_up_at: float = math.
         finally:
             done.set()
 
-    threading.Thread(target=run, name="planner-highs", daemon=True).start()
+    # Not a daemon: a process that ends while HiGHS still runs here (abandoned in its
+    # set-up) would abort in HiGHS's thread pool ("terminate called without an active
+    # exception", exit code 134); the interpreter waits instead, until HiGHS's first
+    # callback interrupts it.
+    threading.Thread(target=run, name="planner-highs", daemon=False).start()
     while not done.wait(0.05):
         if stop is not None and stop.is_set() and not done.wait(STOP_GRACE_S):
             return False

@@ -175,7 +175,9 @@ def checked_pairs(
     return pairs_all, pairs, must
 
 
-def _solve_nearest_model(problem: Problem, opts: ModelOptions, clock: Deadline) -> Solution:
+def _solve_nearest_model(
+    problem: Problem, opts: ModelOptions, clock: Deadline, start: Solution | None = None
+) -> Solution:
     """p_median and uncapacitated facility_location: radius or assignment formulation."""
     w = problem.weight
     checked = checked_pairs(problem, opts, capacitated=False)
@@ -228,6 +230,20 @@ def _solve_nearest_model(problem: Problem, opts: ModelOptions, clock: Deadline) 
                 initial = np.zeros(milp.n_cols)
                 initial[x0 + inc] = 1.0
                 initial[layout.zcol[layout.zcol >= 0]] = layout.z_values(served)
+    if (
+        start is not None
+        and start.has_plan
+        and layout is not None
+        and opts.solver_options.solver == "highs"
+    ):
+        # A plan found before (the scale method's): the MILP's first incumbent, and its
+        # fallback when HiGHS cannot set up in time.
+        served = _served_cost(pairs_d, np.isin(pairs.sites, start.open_sites), problem.n_demand)
+        rows = np.flatnonzero(must)
+        if np.isfinite(served[rows]).all():
+            initial = np.zeros(milp.n_cols)
+            initial[x0 + np.searchsorted(pairs.sites, start.open_sites)] = 1.0
+            initial[layout.zcol[layout.zcol >= 0]] = layout.z_values(served)
     res = _run(milp, opts, clock, initial=initial)
     details = milp_details(res, milp.n_rows, milp.n_cols, formulation)
     if res.x is None:
@@ -235,10 +251,20 @@ def _solve_nearest_model(problem: Problem, opts: ModelOptions, clock: Deadline) 
     return nearest_plan(problem, opts, clock, res, pairs.sites[res.x[x0 : x0 + m] > 0.5], details)
 
 
+def _served_cost(pairs: Pairs, is_open: np.ndarray, n_demand: int) -> np.ndarray:
+    """Each demand row's cheapest open pair (inf where none); ``is_open`` per compact site."""
+    served = np.full(n_demand, INF)
+    sel = is_open[pairs.cols]
+    np.minimum.at(served, pairs.rows[sel], pairs.cost[sel])
+    return served
+
+
 # --------------------------------------------------------------------------- capacitated
 
 
-def _solve_assignment_model(problem: Problem, opts: ModelOptions, clock: Deadline) -> Solution:
+def _solve_assignment_model(
+    problem: Problem, opts: ModelOptions, clock: Deadline, start: Solution | None = None
+) -> Solution:
     """capacitated_p_median and capacitated facility_location (single-source or split)."""
     w = problem.weight
     load = problem.demand_load
@@ -276,7 +302,18 @@ def _solve_assignment_model(problem: Problem, opts: ModelOptions, clock: Deadlin
         and not opts.split
         and int(milp.integer.sum()) >= PRESOLVE_OFF_MIN_BINARIES
     )
-    res = _run(milp, opts, clock, highs_options={"presolve": "off"} if no_presolve else None)
+    initial = None
+    if (
+        start is not None
+        and start.has_plan
+        and not opts.split
+        and opts.solver_options.solver == "highs"
+    ):
+        initial = _assignment_start(milp.n_cols, x0, y0, pairs, pairs_d, start, problem.n_sites)
+    res = _run(
+        milp, opts, clock, initial=initial,
+        highs_options={"presolve": "off"} if no_presolve else None,
+    )  # fmt: skip
     details = milp_details(
         res,
         milp.n_rows,
@@ -311,6 +348,27 @@ def _solve_assignment_model(problem: Problem, opts: ModelOptions, clock: Deadlin
         bound=res.bound,
         details=details,
     )
+
+
+def _assignment_start(
+    n_cols: int, x0: int, y0: int, pairs: Pairs, pairs_d: Pairs, start: Solution, n_sites: int
+) -> np.ndarray | None:
+    """The column vector of a single-source plan (None when it uses a pair not allowed)."""
+    compact = np.full(n_sites, -1, dtype=np.int64)
+    compact[pairs.sites] = np.arange(pairs.sites.size)
+    asg = np.asarray(start.assignment, dtype=np.int64)
+    site_of_row = np.where(asg[pairs_d.rows] >= 0, compact[np.maximum(asg[pairs_d.rows], 0)], -2)
+    chosen = np.flatnonzero(pairs_d.cols == site_of_row)
+    rows = np.unique(pairs_d.rows)
+    if np.unique(pairs_d.rows[chosen]).size != rows.size or chosen.size != rows.size:
+        return None
+    x = np.zeros(n_cols)
+    open_c = compact[start.open_sites]
+    if (open_c < 0).any():
+        return None
+    x[x0 + open_c] = 1.0
+    x[y0 + chosen] = 1.0
+    return x
 
 
 # --------------------------------------------------------------------------- covering
@@ -571,11 +629,18 @@ def _solve_p_center(problem: Problem, opts: ModelOptions, clock: Deadline) -> So
 
 
 def solve_exact(
-    problem: Problem, opts: ModelOptions, *, deadline: Deadline | None = None
+    problem: Problem,
+    opts: ModelOptions,
+    *,
+    deadline: Deadline | None = None,
+    start: Solution | None = None,
 ) -> Solution:
     """Solve ``opts.model`` exactly (see module docstring); options already validated.
 
     ``deadline`` (default: ``opts.solver_options.time_limit`` from now) is the clock every stage reads.
+    ``start`` (uncapacitated facility location, single-source capacitated p-median; HiGHS):
+    a plan of the same problem (e.g. the scale method's) given to the MILP as its first
+    incumbent; when HiGHS cannot set up in time it is the answer (``feasible``).
     """
     clock = Deadline(opts.solver_options.time_limit) if deadline is None else deadline
     model = opts.model
@@ -583,10 +648,10 @@ def solve_exact(
         return _solve_nearest_model(problem, opts, clock)
     if model == "facility_location":
         if problem.capacity is None:
-            return _solve_nearest_model(problem, opts, clock)
+            return _solve_nearest_model(problem, opts, clock, start)
         return _solve_assignment_model(problem, opts, clock)
     if model == "capacitated_p_median":
-        return _solve_assignment_model(problem, opts, clock)
+        return _solve_assignment_model(problem, opts, clock, start)
     if model == "mclp":
         return _solve_mclp(problem, opts, clock)
     if model == "lscp":

@@ -330,6 +330,52 @@ def _capacitated(
     )  # fmt: skip
 
 
+# --------------------------------------------------------------------------- facility location
+
+
+def _facility_location(
+    problem: Problem,
+    *,
+    p: int | None,
+    max_sites: int | None,
+    radius: float | None,
+    time_limit: float | None,
+    seed: int,
+    bound: bool,
+    method_name: str,
+    neighbours: int | None = None,
+) -> Solution:
+    """Uncapacitated facility location (:mod:`planner.optimize.scale.ufl`)."""
+    from planner.optimize.check import nearest_open
+    from planner.optimize.scale.ufl import ufl_declines, ufl_plan
+
+    t0 = time.perf_counter()
+    if problem.opening_cost is None:
+        raise ProblemError(
+            "model 'facility_location' needs opening costs: Problem(..., opening_cost=...)."
+        )
+    if p is not None:
+        p = _check_p(problem, p, "facility_location")
+    r = None if radius is None else _check_radius(radius, "facility_location")
+    why = ufl_declines(problem, r, counted=p is not None or max_sites is not None)
+    if why is not None:
+        raise ProblemError(f"{why}; use method='exact'.")
+    open_sites, objective, lb, proven, details = ufl_plan(
+        problem, p=p, max_sites=max_sites, radius=r, time_limit=_check_time(time_limit),
+        seed=seed, bound=bound, neighbours=neighbours,
+    )  # fmt: skip
+    assignment, _ = nearest_open(problem, open_sites, max_cost=r)
+    if problem.existing.any():
+        details["existing_closed"] = np.flatnonzero(
+            problem.existing & ~np.isin(np.arange(problem.n_sites), open_sites)
+        ).tolist()
+    details = _stop_reason(details, proven, t0, time_limit)
+    return scale_solution(
+        open_sites=open_sites, assignment=assignment, objective=objective, bound=lb,
+        proven=proven, t0=t0, model="facility_location", method=method_name, details=details,
+    )  # fmt: skip
+
+
 # --------------------------------------------------------------------------- public
 
 
@@ -344,6 +390,7 @@ def solve_heuristic(
     neighbours: int | None = None,
     bound: bool = True,
     deterministic: bool = False,
+    max_sites: int | None = None,
 ) -> Solution:
     """A good plan fast: greedy + swap local search, with a certified Lagrangian bound.
 
@@ -387,6 +434,11 @@ def solve_heuristic(
         )
     if model == "capacitated_p_median":
         return _capacitated(problem, p, radius, time_limit, seed, exact=False)
+    if model == "facility_location":
+        return _facility_location(
+            problem, p=p, max_sites=max_sites, radius=radius, time_limit=time_limit, seed=seed,
+            bound=bool(bound), method_name="heuristic", neighbours=neighbours,
+        )  # fmt: skip
     time_limit = _check_time(time_limit)
     if model == "p_median":
         p = _check_p(problem, p, model)
@@ -433,6 +485,10 @@ def large_declines(problem: Problem, opts: ModelOptions) -> str | None:
         return P_CENTER_TOO_LARGE
     if model == "capacitated_p_median":
         return dense_table_declines(problem)
+    if model == "facility_location":
+        from planner.optimize.scale.ufl import ufl_declines
+
+        return ufl_declines(problem, opts.radius, counted=opts.most_sites is not None)
     return None
 
 
@@ -448,6 +504,7 @@ def solve_large(
     target_gap: float = 0.0,
     mip_gap: float | None = None,
     deterministic: bool = False,
+    max_sites: int | None = None,
 ) -> Solution:
     """Plan plus certified bound for large problems; proven optimal where the gap closes.
 
@@ -483,6 +540,11 @@ def solve_large(
     if model == "capacitated_p_median":
         return _capacitated(problem, p, radius, time_limit, seed, exact=True,
                             target_gap=target_gap, mip_gap=mip_gap)  # fmt: skip
+    if model == "facility_location":
+        return _facility_location(
+            problem, p=p, max_sites=max_sites, radius=radius, time_limit=time_limit, seed=seed,
+            bound=True, method_name="lagrangian", neighbours=neighbours,
+        )  # fmt: skip
     time_limit = _check_time(time_limit)
     det = bool(deterministic)
     if model == "p_median":
