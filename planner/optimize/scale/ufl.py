@@ -41,10 +41,19 @@ MAX_STEPS_CAP = 3000
 THETA_START = 1.0
 #: Halve the step after this many steps without a better bound.
 STALL_STEPS = 40
-#: Dual-ascent passes over the points at most.
+#: Dual-ascent passes over the points at most, and per call of the kernel.
 ASCENT_PASSES = 200
+ASCENT_CHUNK = 10
+#: Share of the time limit the dual ascent may use at most.
+ASCENT_SHARE = 0.2
+#: Sites per point in the lists of the bound's steps (see :func:`reach_lists`): all
+#: within :data:`REACH_FACTOR` times the plan's second-nearest open site, at least
+#: ``REACH_MIN`` and at most ``REACH_MAX`` of them.
+REACH_FACTOR = 1.2
+REACH_MIN = 16
+REACH_MAX = 300
 #: Share of the time left after the dual ascent for the search (the rest: the bound).
-SEARCH_SHARE = 0.5
+SEARCH_SHARE = 0.4
 #: Every this many subgradient steps, search from the relaxed solution when it is new.
 SEARCH_EVERY = 25
 #: Largest ``extra`` table (slots x sites) the search may hold; beyond it adds stop.
@@ -216,8 +225,123 @@ def _select(g: np.ndarray, forced: np.ndarray, p: int | None, most: int | None) 
     return sel
 
 
+@dataclass(frozen=True)
+class BoundLists:
+    """The first ``k`` sites of each neighbour list, and ``far``: the cost of the first
+    site left out (a lower bound on every unlisted site's cost), for the bound's steps."""
+
+    indptr: np.ndarray
+    site: np.ndarray
+    cost: np.ndarray
+    far: np.ndarray
+    w: np.ndarray
+    forced: np.ndarray
+
+
+def reach_lists(data: Neighbours, reach: np.ndarray, *, chunk: int = 20_000) -> BoundLists:
+    """For each point, the sites that cost at most ``reach[i]`` (at least
+    :data:`REACH_MIN`, at most :data:`REACH_MAX` of them), sorted, and ``far``: the
+    cost of the first site left out (a lower bound on every unlisted site's cost).
+
+    The bound charges unlisted sites ``far``, which caps a point's multiplier there;
+    lists reaching past the plan's second-nearest open site leave the multipliers room
+    (on the whole-city data the neighbour lists of the search, 100 sites, capped them
+    well below that and the bound 5-12 % below the plan). Points whose search list
+    already reaches ``reach`` take its prefix; the others are listed anew (from
+    coordinates or the dense matrix). Sparse costs keep their lists (complete).
+    """
+    lengths = np.diff(data.indptr)
+    n, m = data.n, data.n_sites
+    starts = data.indptr[:-1]
+    # The prefix of each search list within reach (sorted lists: a count).
+    within = np.zeros(n, dtype=np.int64)
+    rows = np.repeat(np.arange(n), lengths)
+    np.add.at(within, rows, data.cost <= reach[rows])
+    need = (within >= lengths) & np.isfinite(data.far) & (data.far <= reach)
+    if data.mode == 1 or not need.any():
+        keep_len = np.minimum(np.maximum(within, np.minimum(REACH_MIN, lengths)), lengths)
+        return _prefix_lists(data, keep_len)
+    keep_len = np.minimum(np.maximum(within, np.minimum(REACH_MIN, lengths)), lengths)
+    kq = int(min(m, REACH_MAX + 1))
+    idx = np.flatnonzero(need)
+    ext_site: list[np.ndarray] = []
+    ext_cost: list[np.ndarray] = []
+    ext_len = np.zeros(idx.size, dtype=np.int64)
+    ext_far = np.full(idx.size, np.inf)
+    tree = None
+    if data.mode >= 2:
+        from scipy.spatial import cKDTree
+
+        tree = cKDTree(data.sxy)
+    for s0 in range(0, idx.size, chunk):
+        part = idx[s0 : s0 + chunk]
+        if tree is not None:
+            d, j = tree.query(data.dxy[part], k=kq, workers=2)
+            d = np.asarray(d, dtype=np.float64).reshape(part.size, kq) * data.scale
+            j = np.asarray(j, dtype=np.int64).reshape(part.size, kq)
+            if data.mode == 3:
+                d = np.floor(d)
+        else:
+            block = np.asarray(data.dense[np.ix_(data.rmap[part], data.cmap)], dtype=np.float64)
+            j = np.argsort(block, axis=1, kind="stable")[:, :kq]
+            d = np.take_along_axis(block, j, axis=1)
+        cnt = (d <= reach[part, None]).sum(axis=1)
+        cap = kq if kq == m else kq - 1  # keep one past the list for ``far``
+        ln = np.minimum(cnt, cap)
+        ext_len[s0 : s0 + part.size] = ln
+        has_next = ln < kq
+        ext_far[s0 : s0 + part.size][has_next] = d[np.flatnonzero(has_next), ln[has_next]]
+        mask = np.arange(kq)[None, :] < ln[:, None]
+        ext_site.append(j[mask].astype(np.int32))
+        ext_cost.append(d[mask])
+    # Assemble: prefixes of the search lists, extended lists for ``need``.
+    lens = keep_len.copy()
+    lens[idx] = ext_len
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(lens, out=indptr[1:])
+    site = np.empty(int(indptr[-1]), dtype=np.int32)
+    cost = np.empty(int(indptr[-1]))
+    far = np.where(keep_len < lengths, 0.0, data.far)
+    cut = keep_len < lengths
+    far[cut] = data.cost[starts[cut] + keep_len[cut]]
+    far[idx] = ext_far
+    other = np.ones(n, dtype=bool)
+    other[idx] = False
+    src = np.repeat(starts[other], keep_len[other]) + (
+        np.arange(int(keep_len[other].sum()))
+        - np.repeat(np.cumsum(keep_len[other]) - keep_len[other], keep_len[other])
+    )
+    dst = np.repeat(indptr[:-1][other], keep_len[other]) + (
+        src - np.repeat(starts[other], keep_len[other])
+    )
+    site[dst] = data.site[src]
+    cost[dst] = data.cost[src]
+    if idx.size:
+        dst_e = np.repeat(indptr[:-1][idx], ext_len) + (
+            np.arange(int(ext_len.sum())) - np.repeat(np.cumsum(ext_len) - ext_len, ext_len)
+        )
+        site[dst_e] = np.concatenate(ext_site)
+        cost[dst_e] = np.concatenate(ext_cost)
+    return BoundLists(indptr, site, cost, far, data.w, data.forced)
+
+
+def _prefix_lists(data: Neighbours, keep_len: np.ndarray) -> BoundLists:
+    """The first ``keep_len[i]`` entries of each list; ``far`` the first left out."""
+    lengths = np.diff(data.indptr)
+    if np.array_equal(keep_len, lengths):
+        return BoundLists(data.indptr, data.site, data.cost, data.far, data.w, data.forced)
+    rank = np.arange(data.site.size) - np.repeat(data.indptr[:-1], lengths)
+    keep = rank < np.repeat(keep_len, lengths)
+    far = data.far.copy()
+    cut = keep_len < lengths
+    far[cut] = data.cost[data.indptr[:-1][cut] + keep_len[cut]]
+    indptr = np.zeros(lengths.size + 1, dtype=np.int64)
+    np.cumsum(keep_len, out=indptr[1:])
+    return BoundLists(indptr, data.site[keep], data.cost[keep], far, data.w, data.forced)
+
+
 def lagrangian(
-    data: Neighbours, fc: np.ndarray, lam: np.ndarray, p: int | None, most: int | None,
+    data: BoundLists, fc: np.ndarray, lam: np.ndarray, p: int | None, most: int | None,
     rho: np.ndarray,
 ) -> tuple[float, np.ndarray]:  # fmt: skip
     """``L(lam)`` of the relaxed assignment rows and the relaxed solution's open sites."""
@@ -291,13 +415,25 @@ def solve_ufl(
     details: dict[str, Any] = {"neighbours_per_point": int(np.max(np.diff(data.indptr))) if n else 0,
                                "lists_complete": data.complete}  # fmt: skip
     # 1. dual ascent: multipliers and a first plan
+    cut = False
     lam = data.cost[data.indptr[:-1]] * data.w if n else np.zeros(0)
     lam = lam.copy()
     slack = site_costs(fc, data.forced)
-    passes = int(uk.dual_ascent(data.indptr, data.site, data.cost, data.far, data.w, slack,
-                                lam, ASCENT_PASSES))  # fmt: skip
+    short = _prefix_lists(data, np.diff(data.indptr))
+    passes = 0
+    ascent_end = t0 + ASCENT_SHARE * (end - t0) if np.isfinite(end) else np.inf
+    while passes < ASCENT_PASSES:
+        # In chunks, so that the time limit is read between them.
+        done = int(uk.dual_ascent(short.indptr, short.site, short.cost, short.far, short.w,
+                                  slack, lam, ASCENT_CHUNK))  # fmt: skip
+        passes += done
+        if done < ASCENT_CHUNK:
+            break
+        if due(ascent_end):
+            cut = True
+            break
     rho = np.empty(m)
-    best_l, sel = lagrangian(data, fc, lam, p, most, rho)
+    best_l, sel = lagrangian(short, fc, lam, p, most, rho)
     best_lam = lam.copy()
     details["ascent_passes"] = passes
     details["ascent_s"] = round(time.perf_counter() - t0, 3)
@@ -314,7 +450,6 @@ def solve_ufl(
     best_obj = np.inf
     best_mask = np.zeros(m, dtype=bool)
     moves = 0
-    cut = False
     for k, s in enumerate(starts):
         search.load(_start_mask(data, s, p))
         _serve_all(search)
@@ -344,6 +479,14 @@ def solve_ufl(
             search.restore(state)
     best_mask = state["is_open"].copy()
     details["search_s"] = round(time.perf_counter() - t0, 3)
+    if bound and not data.complete:
+        # Lists for the bound that reach past each point's second-nearest open site.
+        search.load(best_mask)
+        d2 = np.where(np.isfinite(search.d2), search.d2, search.d1)
+        short = reach_lists(data, REACH_FACTOR * d2)
+        value, _ = lagrangian(short, fc, best_lam, p, most, rho)
+        best_l = max(best_l, value)
+        details["bound_entries"] = int(short.site.size)
     details["restarts"] = done
     details["moves"] = moves
     if not bound:
@@ -365,7 +508,7 @@ def solve_ufl(
         if due(end):
             cut = True
             break
-        value, sel = lagrangian(data, fc, lam, p, most, rho)
+        value, sel = lagrangian(short, fc, lam, p, most, rho)
         steps += 1
         if value > best_l + 1e-12 * max(abs(best_l), 1.0):
             best_l, best_lam, stall = value, lam.copy(), 0
@@ -386,7 +529,7 @@ def solve_ufl(
                 moves += search.descend(end)
                 if search.objective < best_obj:
                     best_obj, best_mask = search.objective, search.is_open.copy()
-        uk.subgradient(data.indptr, data.site, data.cost, data.far, data.w, lam, sel,
+        uk.subgradient(short.indptr, short.site, short.cost, short.far, short.w, lam, sel,
                        int(sel.sum()), grad)  # fmt: skip
         norm = float(grad @ grad)
         if norm == 0.0:
@@ -528,6 +671,7 @@ def ufl_plan(
     from planner.optimize.check import nearest_open
     from planner.optimize.scale import data as scale_data
 
+    t0 = time.perf_counter()
     served = _served_problem(problem, radius)
     guess = p if p is not None else (max_sites if max_sites is not None else 32)
     k = neighbours
@@ -542,7 +686,8 @@ def ufl_plan(
     start = np.ascontiguousarray(problem.existing[data.site_index])
     out = solve_ufl(
         data, fc, p=p, max_sites=max_sites, start=start if start.any() else None,
-        time_limit=time_limit, seed=seed, bound=bound, integral=integral, constant=constant,
+        time_limit=None if time_limit is None else max(time_limit - (time.perf_counter() - t0), 0.05),
+        seed=seed, bound=bound, integral=integral, constant=constant,
     )  # fmt: skip
     open_sites = np.sort(data.site_index[out.open_local])
     _, best = nearest_open(problem, open_sites, max_cost=radius)
