@@ -74,6 +74,34 @@ def _main_nodes(graph: nx.DiGraph) -> list[str]:
 
 
 @pytest.mark.slow  # over 10 s on a loaded 2-core machine
+def test_network_matrix_reports_each_block_and_a_stop_between_blocks_ends_it(
+    futian: RoadNetwork, nx_drive: nx.DiGraph, tmp_path: Path
+) -> None:
+    """``progress`` is told after each chunk of sites (where a stopped run ends: the
+    pipeline's progress raises), and a stopped computation caches nothing."""
+    from planner.errors import RunStoppedError
+
+    rng = np.random.default_rng(7)
+    main = _main_nodes(nx_drive)
+    demand = _lonlat(nx_drive, [main[i] for i in rng.choice(len(main), 30, replace=False)])
+    sites = _lonlat(nx_drive, [main[i] for i in rng.choice(len(main), 9, replace=False)])
+    seen: list[float] = []
+    whole = network_matrix(
+        futian, demand, sites, chunk_size=4, progress=lambda msg, share: seen.append(share)
+    )
+    assert seen == pytest.approx([1 / 3, 2 / 3, 1.0])  # 9 sites in blocks of 4
+
+    def stop(msg: str, share: float) -> None:
+        raise RunStoppedError("travel")  # the Stop click lands after the first block
+
+    cache = tmp_path / "cache"
+    with pytest.raises(RunStoppedError):
+        network_matrix(futian, demand, sites, chunk_size=4, cache_dir=cache, progress=stop)
+    assert not list(cache.glob("travel-*"))
+    again = network_matrix(futian, demand, sites, chunk_size=4, cache_dir=cache)
+    assert (again.minutes != whole.minutes).nnz == 0
+
+
 def test_futian_times_equal_networkx_dijkstra(futian: RoadNetwork, nx_drive: nx.DiGraph) -> None:
     rng = np.random.default_rng(5)
     main = _main_nodes(nx_drive)

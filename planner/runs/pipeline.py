@@ -285,6 +285,7 @@ def load_inputs(
             detour_factor=t.detour_factor,
             cache_dir=config.base_dir / ".planner-cache",
             executor=executor,
+            progress=None if progress is None else (lambda msg, f: progress("travel", msg, f)),
         )
     return PlanInputs(
         config=config,

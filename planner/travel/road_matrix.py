@@ -9,7 +9,7 @@ import json
 import math
 import os
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
@@ -333,16 +333,22 @@ def _run_chunks(
     *,
     executor: Executor | None,
     block_sites: int | None,
+    progress: Callable[[str, float], None] | None = None,
 ) -> list[ChunkResult]:
     if executor is not None:
         # One task per block of nearby sites, carrying only the roads within reach.
         return road_blocks.run_blocks(
             network, mode, job, executor, block_sites=block_sites or road_blocks.BLOCK_SITES
         )
-    chunks = job.chunks()
+    chunks = list(job.chunks())
     # The compiled kernel spreads each chunk's sites over job.n_threads threads; the
     # scipy kernel (only when numba cannot be imported) runs the chunks one by one.
-    return [routing.route_chunk(job, c) for c in chunks]
+    out = []
+    for i, chunk in enumerate(chunks, start=1):
+        out.append(routing.route_chunk(job, chunk))
+        if progress is not None:  # where a stopped run ends (the pipeline's progress raises)
+            progress(f"road travel times: {i} of {len(chunks)} blocks of sites", i / len(chunks))
+    return out
 
 
 def network_matrix(
@@ -362,6 +368,7 @@ def network_matrix(
     n_jobs: int = 2,
     chunk_size: int | None = None,
     executor: Executor | None = None,
+    progress: Callable[[str, float], None] | None = None,
 ) -> TravelMatrix:
     """Fastest road travel from each demand point to each site, sparse within a cut-off.
 
@@ -416,6 +423,10 @@ def network_matrix(
         road nodes within reach of its sites in ``cutoff_minutes`` and the demand points
         on them (:mod:`planner.travel.road_blocks`), so a task's memory does not grow
         with the network. The matrix is the same as without an executor.
+    progress
+        Called as ``progress(message, share_done)`` after each chunk of sites (not with an
+        ``executor``); an exception it raises (a stopped run's) ends the computation, and
+        nothing is cached.
 
     Returns
     -------
@@ -486,7 +497,9 @@ def network_matrix(
         chunk_size=chunk_size,
         n_threads=n_jobs,
     )
-    results = _run_chunks(network, mode, job, executor=executor, block_sites=chunk_size)
+    results = _run_chunks(
+        network, mode, job, executor=executor, block_sites=chunk_size, progress=progress
+    )
     # One array per field, and the chunks freed, before the matrix is assembled: at
     # 10 million pairs every copy counts (about 24 bytes a pair each).
     network_pairs = [_concat_results(results)] if len(results) > 1 else results
