@@ -6,6 +6,7 @@ import html
 import json
 import re
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -93,9 +94,9 @@ def _report(plan: SimpleNamespace, **kw: object) -> str:
 
 
 def _cells(page: str, section: str) -> list[list[str]]:
-    block = re.search(rf'<section id="{section}">(.*?)</section>', page, re.DOTALL)
+    block = re.search(rf'<section id="{section}"[^>]*>(.*?)</section>', page, re.DOTALL)
     assert block is not None, section
-    rows = re.findall(r"<tr>(.*?)</tr>", block.group(1), re.DOTALL)
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", block.group(1), re.DOTALL)
     return [
         [html.unescape(c.strip()) for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", r, re.DOTALL)]
         for r in rows
@@ -155,6 +156,63 @@ def test_report_has_chart_parameters_attribution_and_notes(plan: SimpleNamespace
     assert "size: A4" in page
     assert '<html lang="en">' in page
     assert '<html lang="zh-CN">' in _report(plan)
+
+
+def test_report_header_names_the_model_and_how_good_the_plan_is(plan: SimpleNamespace) -> None:
+    n = len(plan.demand)
+    optimal = _solution(OPEN, n)
+    page = _report(plan, language="en", solution=optimal)
+    header = re.search(r"<header>(.*?)</header>", page, re.DOTALL)
+    assert header is not None
+    assert "p-median (least total travel)" in header.group(1)
+    assert '<b class="quality">proven optimal</b>' in header.group(1)
+    gap = replace(optimal, status="feasible", gap=0.004, bound=0.9)
+    page = _report(plan, language="en", solution=gap)
+    assert "within 0.40 % of optimal (certified)" in page
+    assert "proven optimal" not in page
+    no_bound = replace(optimal, status="feasible", gap=None)
+    zh = _report(plan, solution=no_bound.to_dict())
+    assert "可行方案（无最优性保证）" in zh
+    assert "已证明最优" not in zh
+    assert "quality" not in _report(plan)  # no solution given: no claim made
+    with pytest.raises(InputError, match="`solution` must be"):
+        _report(plan, solution=3)
+
+
+def test_printed_page_keeps_the_halls_serving_most_people(
+    plan: SimpleNamespace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import planner.present.report as report
+
+    monkeypatch.setattr(report, "PRINT_SITE_ROWS", 2)
+    page = _report(plan, language="en")
+    block = re.search(r'<section id="sites">(.*?)</section>', page, re.DOTALL)
+    assert block is not None
+    rows = re.findall(r"<tr( class=\"screen-only\")?><td>(\d+)</td>", block.group(1))
+    people = plan.kpis.per_centre["population"].to_numpy()
+    least = int(np.argmin(people)) + 1
+    assert [(int(n), bool(c)) for c, n in rows] == [(i, i == least) for i in (1, 2, 3)]
+    assert "lists the 2 centres serving the most people; 1 more" in page
+    assert "All 3: report.html on screen, kpis.json and assignment.csv" in page
+    # all of them fit: no note
+    monkeypatch.setattr(report, "PRINT_SITE_ROWS", 3)
+    assert "serving the most people" not in _report(plan, language="en")
+
+
+def test_printed_page_says_what_it_leaves_out(plan: SimpleNamespace) -> None:
+    page = _report(plan, language="en")
+    assert "@page { size: A4 portrait" in page
+    assert '<section id="parameters" class="screen-only">' in page
+    assert re.search(r'<div class="grid2 screen-only">\s*<section id="worst">', page)
+    assert (
+        "Not printed: Worst-served demand points, Fault hotspots and repair response, "
+        "Scenario parameters; see report.html on screen" in page
+    )
+    # distances and the median stay on screen; the headline rows print
+    assert '<tr class="screen-only"><td>Mean travel (km)</td>' in page
+    assert "<tr><td>Mean travel (min)</td>" in page
+    bare = _report(plan, language="en", parameters=None, show_worst=False)
+    assert "Not printed" not in bare
 
 
 def test_fault_flag_follows_the_data(plan: SimpleNamespace) -> None:
@@ -294,7 +352,7 @@ def _table(page: str, table_id: str) -> list[list[str]]:
 
 def test_report_robustness_lists_the_plan_and_frequent_sites(plan: SimpleNamespace) -> None:
     page = _report(plan, language="en", robustness=_robustness_result(plan))
-    assert '<section id="robustness">' in page
+    assert '<section id="robustness" class="screen-only">' in page
     rows = _table(page, "robustness-sites")
     assert rows[0] == ["Plan #", "Name", "Category", "Times chosen", "Chosen in"]
     # most frequent first; s3 is listed (2 of 6 >= 20 %), s5 (1 of 6) is not, s4 never chosen

@@ -63,7 +63,7 @@ def test_run_folder_shows_robustness_on_the_map_and_in_the_report(
         assert f"<b>{name}</b><br>chosen in {100 * freq:.0f}% of draws" in tips
 
     report = (tmp_path / "report.html").read_text(encoding="utf-8")
-    section = re.search(r'<section id="robustness">(.*?)</section>', report, re.DOTALL)
+    section = re.search(r'<section id="robustness"[^>]*>(.*?)</section>', report, re.DOTALL)
     assert section is not None
     text = html.unescape(re.sub(r"<[^>]+>", " ", section.group(1)))
     assert "The plan was re-solved 3 times" in text

@@ -10,6 +10,7 @@ import pandas as pd
 
 from planner.app.state import P_MODELS
 from planner.present.i18n import check_language, t
+from planner.present.labels import quality_label
 from planner.runs.config import ScenarioConfig
 
 if TYPE_CHECKING:
@@ -130,16 +131,7 @@ def sweep_curve(
 def quality_text(solution: Solution, lang: str) -> str:
     """How good the plan is, in plain words: "proven optimal", "within 0.40 % of optimal (certified)"."""
     check_language(lang)
-    status = solution.status.value
-    if status == "optimal":
-        return t("app_quality_optimal", lang)
-    if status == "feasible":
-        if solution.gap is None:
-            return t("app_quality_no_bound", lang)
-        return t("app_quality_gap", lang, gap=f"{100.0 * solution.gap:.2f}")
-    if status == "infeasible":
-        return t("app_quality_infeasible", lang)
-    return t("app_quality_none", lang)
+    return quality_label(solution.status.value, solution.gap, lang)
 
 
 def method_text(method: str, lang: str) -> str:

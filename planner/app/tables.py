@@ -11,7 +11,7 @@ import pandas as pd
 
 from planner.app.run import AppRun
 from planner.present.i18n import t
-from planner.present.labels import finite_or_none, kpi_label
+from planner.present.labels import finite_or_none, kpi_label, quality_label
 from planner.sanitize import markdown_text
 
 if TYPE_CHECKING:
@@ -57,16 +57,7 @@ def fmt_when(iso: str | None) -> str:
 def saved_quality(solution: Mapping[str, Any], lang: str) -> str:
     """How good a saved run's plan was, in words (from its ``Solution.to_dict``)."""
     status = solution.get("status")
-    gap = solution.get("gap")
-    if status == "optimal":
-        return t("app_quality_optimal", lang)
-    if status == "feasible":
-        if gap is None:
-            return t("app_quality_no_bound", lang)
-        return t("app_quality_gap", lang, gap=f"{100.0 * float(gap):.2f}")
-    if status == "infeasible":
-        return t("app_quality_infeasible", lang)
-    return t("app_quality_none", lang)
+    return quality_label(None if status is None else str(status), solution.get("gap"), lang)
 
 
 #: Columns of the library table shown, in order (``{std}``: the first service standard).

@@ -93,6 +93,7 @@ def tradeoff_spec(
     standard_minutes: float,
     lang: str,
     width: int | None = None,
+    height: int = 180,
 ) -> dict[str, Any]:
     """The trade-off over the number of centres: mean travel and the share within the standard.
 
@@ -110,6 +111,8 @@ def tradeoff_spec(
         ``"zh"`` or ``"en"``.
     width
         Width of each panel in pixels; None: the viewer's width (the app) or 300.
+    height
+        Height of each panel's plotting area in pixels.
 
     Returns
     -------
@@ -155,7 +158,9 @@ def tradeoff_spec(
             {"field": "p", "type": "quantitative", "title": p_title},
             {"field": field, "type": "quantitative", "title": title, "format": fmt},
         ]
-        size: dict[str, Any] = {"height": 180} if width is None else {"height": 180, "width": width}
+        size: dict[str, Any] = {"height": height}
+        if width is not None:
+            size["width"] = width
         return {
             **size,
             "layer": [
@@ -207,11 +212,17 @@ def tradeoff_svg(
     standard_minutes: float = 15.0,
     language: str = "zh",
     width: int = 300,
+    height: int = 180,
 ) -> str:
     """:func:`tradeoff_spec` as an inline ``<svg>`` (the report's chart): the same two
-    panels the app draws, ``width`` pixels wide, scaled to the page's column."""
+    panels the app draws, each ``width`` x ``height`` pixels, scaled to the page's column."""
     spec = tradeoff_spec(
-        tradeoff, chosen_p=chosen_p, standard_minutes=standard_minutes, lang=language, width=width
+        tradeoff,
+        chosen_p=chosen_p,
+        standard_minutes=standard_minutes,
+        lang=language,
+        width=width,
+        height=height,
     )
     svg = chart_svg(spec)
     # Scale with the page's column (the viewBox keeps the drawing's proportions).

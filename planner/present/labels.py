@@ -11,7 +11,7 @@ from typing import Any
 from planner.evaluate.compare import Comparison
 from planner.present.i18n import t
 
-__all__ = ["comparison_text", "finite_or_none", "kpi_label"]
+__all__ = ["comparison_text", "finite_or_none", "kpi_label", "model_label", "quality_label"]
 
 
 def finite_or_none(value: object) -> float | None:
@@ -22,6 +22,34 @@ def finite_or_none(value: object) -> float | None:
     except (TypeError, ValueError):
         return None
     return x if math.isfinite(x) else None
+
+
+def quality_label(status: str | None, gap: float | None, lang: str = "zh") -> str:
+    """How good a plan is, in plain words and ``lang``: "proven optimal" only for a proven
+    optimum, "within 0.40 % of optimal (certified)" for a certified gap (a fraction, 0-1).
+
+    ``status`` is a :class:`~planner.optimize.solution.Status` value (``"optimal"``,
+    ``"feasible"``, ``"infeasible"``, ...), e.g. from ``Solution.to_dict()``.
+    """
+    if status == "optimal":
+        return t("app_quality_optimal", lang)
+    if status == "feasible":
+        g = finite_or_none(gap)
+        if g is None:
+            return t("app_quality_no_bound", lang)
+        return t("app_quality_gap", lang, gap=f"{100.0 * g:.2f}")
+    if status == "infeasible":
+        return t("app_quality_infeasible", lang)
+    return t("app_quality_none", lang)
+
+
+def model_label(model: str, lang: str = "zh") -> str:
+    """The name of a location model (``"p_median"``, ``"mclp"``, ...) in ``lang``; an
+    unknown name as it is."""
+    try:
+        return t(f"app_model_{model}", lang)
+    except KeyError:
+        return model
 
 
 #: The label key of each fixed :meth:`~planner.evaluate.kpis.PlanKPIs.summary` key.

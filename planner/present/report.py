@@ -1,6 +1,10 @@
-"""A one-page proposal, ``report.html``, that prints well to PDF from a browser.
+"""A one-page proposal, ``report.html``, that prints on one A4 page from a browser.
 
-It holds the map (the standalone map page embedded in an ``<iframe srcdoc>``, so
+On paper (``@page`` A4 portrait, ``@media print``) it holds what a board reads: the title,
+the model and how good the plan is ("proven optimal" only when proven), the simulated-data
+flag, the map with its legend open beside the plan, the headline KPIs against today, the
+trade-off curve, the :data:`PRINT_SITE_ROWS` centres serving the most people (with how
+many are left out and where they are) and the sources. On screen it holds everything: the map (the standalone map page embedded in an ``<iframe srcdoc>``, so
 the report is one self-contained file), the KPI table against today's centres,
 the chosen centres with names and categories, the trade-off chart over the
 number of centres (inline SVG, no plotting library), the robustness of the plan
@@ -25,9 +29,10 @@ import pandas as pd
 from planner.errors import InputError
 from planner.evaluate.kpi_types import PlanKPIs
 from planner.evaluate.kpis import compare_kpis
+from planner.optimize.solution import Solution
 from planner.present.charts import tradeoff_svg
 from planner.present.i18n import check_language, t
-from planner.present.labels import kpi_label
+from planner.present.labels import kpi_label, model_label, quality_label
 
 
 class RobustnessLike(Protocol):
@@ -37,9 +42,20 @@ class RobustnessLike(Protocol):
     def to_dict(self) -> dict[str, Any]: ...
 
 
-__all__ = ["ROBUSTNESS_MIN_FREQUENCY", "report_html", "write_report"]
+__all__ = ["PRINT_SITE_ROWS", "ROBUSTNESS_MIN_FREQUENCY", "report_html", "write_report"]
 
 _TEMPLATES = Path(__file__).parent / "templates"
+
+#: The printed page lists at most this many centres (those serving the most people); the
+#: screen shows them all.
+PRINT_SITE_ROWS = 10
+#: The printed page names at most this many closed centres (then how many in all).
+PRINT_CLOSED_NAMES = 6
+#: KPI rows shown on screen only: the printed page keeps the headline rows.
+_SCREEN_ONLY_KPIS = frozenset({"median_minutes", "mean_km", "median_km", "p90_km", "max_km"})
+#: Height of each panel of the report's trade-off chart (pixels): two panels fit beside
+#: the KPI table on the printed page.
+_CHART_PANEL_HEIGHT = 72
 
 #: Sites outside the plan are listed in the robustness table from this selection frequency up.
 ROBUSTNESS_MIN_FREQUENCY = 0.2
@@ -92,7 +108,7 @@ def _fmt_minutes(value: Any) -> str:
     return f"{v:.1f}" if math.isfinite(v) else "–"
 
 
-def _kpi_rows(kpis: PlanKPIs, baseline: PlanKPIs | None, lang: str) -> list[dict[str, str]]:
+def _kpi_rows(kpis: PlanKPIs, baseline: PlanKPIs | None, lang: str) -> list[dict[str, Any]]:
     rows = []
     if baseline is not None:
         cmp = compare_kpis(kpis, baseline)
@@ -112,13 +128,20 @@ def _kpi_rows(kpis: PlanKPIs, baseline: PlanKPIs | None, lang: str) -> list[dict
                     "baseline": _fmt_value(k, float(r["baseline"])),
                     "change": _fmt_change(k, change, lang),
                     "tone": tone,
+                    "screen_only": k in _SCREEN_ONLY_KPIS,
                 }
             )
     else:
         for k, v in kpis.summary().items():
             if v is None:
                 continue
-            rows.append({"label": kpi_label(k, lang), "plan": _fmt_value(k, v)})
+            rows.append(
+                {
+                    "label": kpi_label(k, lang),
+                    "plan": _fmt_value(k, v),
+                    "screen_only": k in _SCREEN_ONLY_KPIS,
+                }
+            )
     return rows
 
 
@@ -133,9 +156,16 @@ def _text(df: pd.DataFrame, cols: Sequence[str], i: int, default: str) -> str:
 
 def _site_rows(
     kpis: PlanKPIs, sites: pd.DataFrame | None, lang: str
-) -> tuple[list[dict[str, str]], list[str]]:
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """The chosen centres in the plan's order (the map's numbers), each marked
+    ``screen_only`` unless it is among the :data:`PRINT_SITE_ROWS` serving the most people;
+    and the names of the existing centres closed."""
     other = "en" if lang == "zh" else "zh"
     per = kpis.per_centre
+    # Most people first; ties in the plan's order (a stable sort), so the same plan
+    # prints the same rows.
+    by_people = np.argsort(-per["population"].to_numpy(dtype=float), kind="stable")
+    printed = set(by_people[:PRINT_SITE_ROWS].tolist())
     rows = []
     for n, (site, r) in enumerate(per.iterrows(), start=1):
         s = int(site)  # type: ignore[call-overload]
@@ -151,6 +181,7 @@ def _site_rows(
         rows.append(
             {
                 "n": str(n),
+                "screen_only": (n - 1) not in printed,
                 "name": name,
                 "category": category,
                 "status": t("status_kept" if existing else "status_new", lang),
@@ -378,8 +409,9 @@ def report_html(
     show_worst: bool = True,
     generated: str | None = None,
     robustness: Mapping[str, Any] | RobustnessLike | None = None,
+    solution: Solution | Mapping[str, Any] | None = None,
 ) -> str:
-    """The proposal as one standalone HTML page.
+    """The proposal as one standalone HTML page, printing on one A4 page.
 
     Parameters
     ----------
@@ -419,7 +451,13 @@ def report_html(
         section with the plan's sites and any other site chosen in at least 20 %
         of the draws (:data:`ROBUSTNESS_MIN_FREQUENCY`) with their selection
         frequency, the 5th/50th/95th percentiles of the headline KPIs over the
-        draws, and the number of draws and relative errors used.
+        draws, and the number of draws and relative errors used. Shown on
+        screen only; the printed page says where it is.
+    solution
+        The plan's :class:`~planner.optimize.solution.Solution` (or its ``to_dict()``):
+        the header names the model and how good the plan is ("proven optimal" only for
+        a proven optimum, else the certified gap or "no bound known"). None leaves
+        both out.
 
     Returns
     -------
@@ -443,7 +481,13 @@ def report_html(
     if tradeoff is not None:
         std = kpis.standards.service_minutes[0] if kpis.standards.service_minutes else 15.0
         chart = Markup(
-            tradeoff_svg(tradeoff, chosen_p=kpis.n_centres, standard_minutes=std, language=lang)
+            tradeoff_svg(
+                tradeoff,
+                chosen_p=kpis.n_centres,
+                standard_minutes=std,
+                language=lang,
+                height=_CHART_PANEL_HEIGHT,
+            )
         )
     worst_rows: list[dict[str, str]] = []
     hot_rows: list[dict[str, str]] = []
@@ -466,6 +510,22 @@ def report_html(
                     "standard": f"{h['response_minutes']:g}",
                 }
             )
+    model, quality = _model_and_quality(solution, lang)
+    not_printed = [
+        t(key, lang)
+        for key, present in (
+            ("report_robustness", rob is not None),
+            ("report_worst_served", bool(worst_rows)),
+            ("report_hotspots", bool(hot_rows)),
+            ("report_parameters", bool(parameters)),
+        )
+        if present
+    ]
+    sep = "、" if lang == "zh" else ", "
+    closed_printed = sep.join(closed[:PRINT_CLOSED_NAMES])
+    if len(closed) > PRINT_CLOSED_NAMES:
+        closed_printed += " " + t("report_closed_more", lang, n=len(closed))
+    n_printed = sum(1 for r in site_rows if not r["screen_only"])
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(_TEMPLATES)),
         autoescape=True,
@@ -485,6 +545,23 @@ def report_html(
         has_baseline=baseline is not None,
         site_rows=site_rows,
         closed=closed,
+        closed_printed=closed_printed,
+        sites_printed_note=(
+            t(
+                "report_sites_printed",
+                lang,
+                shown=n_printed,
+                rest=len(site_rows) - n_printed,
+                total=len(site_rows),
+            )
+            if n_printed < len(site_rows)
+            else None
+        ),
+        not_printed_note=(
+            t("report_not_printed", lang, sections=sep.join(not_printed)) if not_printed else None
+        ),
+        model=model,
+        quality=quality,
         rob=rob,
         has_faults=has_faults,
         has_capacity=bool(kpis.per_centre["capacity_used_share"].notna().any()),
@@ -506,6 +583,29 @@ def report_html(
             if kpis.n_hotspots
             else None
         ),
+    )
+
+
+def _model_and_quality(
+    solution: Solution | Mapping[str, Any] | None, lang: str
+) -> tuple[str | None, str | None]:
+    """The model's name and how good the plan is, in ``lang`` (None, None without a solution)."""
+    if solution is None:
+        return None, None
+    if isinstance(solution, Solution):
+        status: Any = solution.status.value
+        gap: Any = solution.gap
+        model: Any = solution.model
+    elif isinstance(solution, Mapping):
+        status, gap, model = solution.get("status"), solution.get("gap"), solution.get("model")
+    else:
+        raise InputError(
+            "`solution` must be the plan's Solution or its to_dict(); "
+            f"got {type(solution).__name__}."
+        )
+    return (
+        None if not model else model_label(str(model), lang),
+        quality_label(None if status is None else str(status), gap, lang),
     )
 
 

@@ -206,6 +206,10 @@ def report_map_arguments(map_args: dict[str, Any]) -> dict[str, Any]:
         **map_args,
         "kpi_panel": False,
         "collapsed_layer_control": True,
+        # Paper cannot unfold a box: the legend starts open and the view is fitted beside it.
+        "open_boxes": True,
+        # The report lists the data sources under the map; the map keeps the base map's.
+        "attribution": (),
         # At report size the robustness circles crowd the plan; the report's table
         # gives the frequencies, and the layer stays one click away.
         "hidden_layers": ("candidates", "allocation", "robustness"),
@@ -238,6 +242,7 @@ def report_arguments(
         if inputs.faults is not None
         else None,
         "robustness": result.robustness,
+        "solution": sol,
     }
 
 

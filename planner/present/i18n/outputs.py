@@ -133,6 +133,20 @@ OUTPUT_LABELS: Final[dict[str, dict[str, str]]] = {
     "report_notes": {"zh": "说明", "en": "Notes"},
     "report_no_map": {"zh": "（无地图）", "en": "(no map)"},
     "report_no_baseline": {"zh": "无现状营业厅可比较", "en": "no existing centres to compare"},
+    "report_model": {"zh": "模型", "en": "Model"},
+    "report_quality": {"zh": "求解质量", "en": "Solution"},
+    "report_sites_printed": {
+        "zh": "打印页列出服务人口最多的 {shown} 个营业厅，另有 {rest} 个未列出；"
+        "全部 {total} 个见屏幕版 report.html 及 kpis.json、assignment.csv。",
+        "en": "The printed page lists the {shown} centres serving the most people; {rest} more "
+        "are left out. All {total}: report.html on screen, kpis.json and assignment.csv.",
+    },
+    "report_closed_more": {"zh": "等，共 {n} 个", "en": "... {n} in all"},
+    "report_not_printed": {
+        "zh": "未打印：{sections}，见屏幕版 report.html 及 kpis.json、scenario.lock.toml。",
+        "en": "Not printed: {sections}; see report.html on screen, kpis.json and "
+        "scenario.lock.toml.",
+    },
     "tradeoff_p": {"zh": "营业厅数量 p", "en": "Number of centres p"},
     "tradeoff_objective": {"zh": "平均出行时间（分钟）", "en": "Mean travel (min)"},
     "tradeoff_coverage": {"zh": "{minutes}分钟覆盖率", "en": "Coverage within {minutes} min"},

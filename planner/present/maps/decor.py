@@ -30,11 +30,13 @@ def decor_js(
     heat_var: str | None,
     *,
     lang: str = "en",
+    open_boxes: bool | None = None,
 ) -> str:
     """Title, legend and KPI boxes, attributions, the fitted view and the heat disc size.
 
     The boxes fold (a button on each); on a small map (under 560 px high: comparisons, the
-    report) they start folded and the title is left out. The view is fitted inside the space
+    report) the title is left out and the boxes start folded, unless ``open_boxes`` is True
+    (False: folded on any map). The view is fitted inside the space
     the title and the boxes leave free, so no hall sits under a box.
     """
     labels = {"legend": t("legend", lang), "kpis": t("map_kpi_box", lang)}
@@ -50,7 +52,9 @@ def decor_js(
         "function set(open){body.style.display=open?'':'none';"
         "b.textContent=open?'\u2212':'+ '+name;b.title=name;"
         "b.setAttribute('aria-expanded',open?'true':'false');}"
-        "b.onclick=function(){set(body.style.display==='none');};set(!small);"
+        "b.onclick=function(){set(body.style.display==='none');};set("
+        + ("!small" if open_boxes is None else js_literal(bool(open_boxes)))
+        + ");"
         "L.DomEvent.disableClickPropagation(e);L.DomEvent.disableScrollPropagation(e);return e;};"
         "c.addTo(map);return c;}"
         "var boxes=[box('bottomright','planner-legend',"
@@ -70,14 +74,30 @@ def decor_js(
         + "];"
         + "".join(f"map.attributionControl.addAttribution({js_literal(a)});" for a in attributions)
         # Fitted after the layer control exists (it is added after this script): the view
-        # keeps clear of the title, the layer list and the boxes.
-        + "function fit(){var c=map.getContainer(),top=(small?0:d.offsetTop+d.offsetHeight)+20,"
-        "bottom=20,lc=c.querySelector('.leaflet-control-layers');"
-        "if(lc){top=Math.max(top,lc.offsetTop+lc.offsetHeight+20);}"
-        "boxes.forEach(function(b){bottom=Math.max(bottom,b.getContainer().offsetHeight+30);});"
-        "if(c.clientHeight-top-bottom<80){bottom=20;top=20;}"  # tiny: better a box over a hall
-         + f"map.fitBounds({js_literal(bounds)},"
-        "{paddingTopLeft:[20,top],paddingBottomRight:[20,bottom],animate:false});"
+        # keeps clear of the title and of every control. Each control in a corner can be
+        # cleared above/below it or beside it; of those choices the one giving the largest
+        # zoom wins (a tall legend on a wide map is cleared beside it, not above it).
+        + "function fit(){var c=map.getContainer(),cr=c.getBoundingClientRect(),"
+        "W=c.clientWidth,H=c.clientHeight,base={t:20,r:20,b:20,l:20},opts=[];"
+        "if(d.style.display!=='none'){base.t=d.offsetTop+d.offsetHeight+20;}"
+        "c.querySelectorAll('.leaflet-control').forEach(function(e){"
+        "var r=e.getBoundingClientRect();if(!r.width||!r.height){return;}"
+        "var k=e.parentNode.classList,v=k.contains('leaflet-top')?'t':'b',"
+        "h=k.contains('leaflet-left')?'l':'r';"
+        "opts.push([[v,v==='t'?r.bottom-cr.top+20:cr.bottom-r.top+20],"
+        "[h,h==='l'?r.right-cr.left+20:cr.right-r.left+20]]);});"
+        "if(opts.length>10){opts=opts.slice(0,10);}"
+        "var best=null,n=1<<opts.length;for(var m=0;m<n;m++){"
+        "var p={t:base.t,r:base.r,b:base.b,l:base.l};"
+        "opts.forEach(function(o,i){var s=o[(m>>i)&1];p[s[0]]=Math.max(p[s[0]],s[1]);});"
+        "var w=W-p.l-p.r,hh=H-p.t-p.b;if(w<80||hh<80){continue;}"
+        f"var z=map.getBoundsZoom({js_literal(bounds)},false,L.point(p.l+p.r,p.t+p.b));"
+        "if(!best||z>best.z||(z===best.z&&w*hh>best.a)){best={z:z,a:w*hh,p:p};}}"
+        "var q=best?best.p:{t:20,r:20,b:20,l:20};"  # tiny: better a box over a hall
+        f"map.fitBounds({js_literal(bounds)},"
+        "{paddingTopLeft:[q.l,q.t],paddingBottomRight:[q.r,q.b],animate:false});"
+        # Marks the map as laid out (what a browser test waits for).
+        "c.setAttribute('data-planner-fitted','1');"
         + (
             # Disc size follows the data's size on screen, to match _heat_scale's grid.
             f"(function(h){{var b=L.latLngBounds({js_literal(bounds)}),"

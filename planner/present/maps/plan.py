@@ -79,6 +79,7 @@ def plan_map(
     height: str = "100%",
     kpi_panel: bool = True,
     collapsed_layer_control: bool = False,
+    open_boxes: bool | None = None,
 ) -> folium.Map:
     """Draw a plan on a Leaflet map.
 
@@ -147,6 +148,11 @@ def plan_map(
         the travel note then goes into the legend).
     collapsed_layer_control
         Fold the layer control into an icon (for small maps).
+    open_boxes
+        Start with the legend and KPI boxes unfolded (True: the printed report, where
+        paper cannot unfold them), folded (False), or unfolded unless the map is under
+        560 px high (None, the default). The view is fitted beside or above the open
+        boxes, whichever shows the plan larger, so no box covers a hall.
 
     Returns
     -------
@@ -194,9 +200,14 @@ def plan_map(
 
     pts = shift(np.asarray(demand.geometry.values, dtype=object))
     xy = shapely.get_coordinates(pts)
+    site_pts = shift(np.asarray(sites.geometry.values, dtype=object))
+    # The view holds the demand and every hall drawn (open or existing), so a hall on the
+    # edge of the demand area is not cut off or left under a box.
+    shown = shapely.get_coordinates(site_pts[is_open | existing])
+    every = np.vstack([xy, shown]) if len(shown) else xy
     bounds = [
-        [float(xy[:, 1].min()), float(xy[:, 0].min())],
-        [float(xy[:, 1].max()), float(xy[:, 0].max())],
+        [float(every[:, 1].min()), float(every[:, 0].min())],
+        [float(every[:, 1].max()), float(every[:, 0].max())],
     ]
     m = _new_map(bounds, base, height)
     breaks, density_unit = population_layer(m, ctx, demand, pop, asg, kpis)
@@ -207,7 +218,6 @@ def plan_map(
     catchment_layer(m, ctx, demand, open_idx, asg)
     service_layer(m, ctx, sites, open_idx, service_areas, service_radius_m)
     allocation_layer(m, ctx, sites, asg, xy, max_allocation_lines, seed)
-    site_pts = shift(np.asarray(sites.geometry.values, dtype=object))
     if frequency is not None:
         robustness_layer(m, ctx, site_pts, frequency, is_open)
     cand_idx = np.flatnonzero(~is_open & ~existing)
@@ -253,7 +263,17 @@ def plan_map(
     the_title = title if title is not None else t("map_title_default", lang)
     m.add_child(
         DecorElement(
-            MAP_CSS, decor_js(the_title, legend, panel, attributions, bounds, heat_var, lang=lang)
+            MAP_CSS,
+            decor_js(
+                the_title,
+                legend,
+                panel,
+                attributions,
+                bounds,
+                heat_var,
+                lang=lang,
+                open_boxes=open_boxes,
+            ),
         )
     )
     PlainLayerControl(collapsed=collapsed_layer_control, position="topright").add_to(m)
