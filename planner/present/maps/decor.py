@@ -97,7 +97,7 @@ def decor_js(
         f"map.fitBounds({js_literal(bounds)},"
         "{paddingTopLeft:[q.l,q.t],paddingBottomRight:[q.r,q.b],animate:false});"
         # Marks the map as laid out (what a browser test waits for).
-        "c.setAttribute('data-planner-fitted','1');"
+        "clear=q;c.setAttribute('data-planner-fitted','1');"
         + (
             # Disc size follows the data's size on screen, to match _heat_scale's grid.
             f"(function(h){{var b=L.latLngBounds({js_literal(bounds)}),"
@@ -115,6 +115,10 @@ def decor_js(
     )
 
 
+#: The widest circle (pixels, radius) that overlapping halls are spread on: about 12 halls.
+#: A larger crowd (a plan with 165 halls on a report-sized map) stays in place.
+SPREAD_MAX_RADIUS_PX = 60
+
 #: Halls that would overlap on screen are spread apart, so none hides another: after every
 #: zoom (and layer switch), the halls (chosen centres, with the ring of a kept one, and
 #: closed halls) whose markers touch in pixels are put on a circle around their group's
@@ -124,7 +128,12 @@ def decor_js(
 #: Popups and tooltips move with their marker; at a zoom where nothing touches, every
 #: marker is at its own place again.
 DECLUTTER_JS = (
-    "var leaders=L.layerGroup().addTo(map);"
+    "var leaders=L.layerGroup().addTo(map),clear=null;"
+    # Is a marker of radius r at layer point x inside the map and clear of every box (the
+    # padding the fitted view keeps, less its 20 px margin)?
+    "function free(x,r){var c=map.layerPointToContainerPoint(x),s=map.getSize(),"
+    "k=clear||{t:20,r:20,b:20,l:20};return c.x-r>=k.l-20&&c.y-r>=k.t-20&&"
+    "c.x+r<=s.x-k.r+20&&c.y+r<=s.y-k.b+20;}"
     "function declutter(){leaders.clearLayers();var halls=[],kept={};"
     "function home(l){if(!l._plannerHome){l._plannerHome=l.getLatLng();}return l._plannerHome;}"
     "function cls(l){var o=l.options;return (o.icon&&o.icon.options.className)||o.className||'';}"
@@ -149,8 +158,13 @@ DECLUTTER_JS = (
     "function ang(i){var d=p[i].subtract(c);return d.x||d.y?Math.atan2(d.y,d.x):0;}"
     "m.sort(function(x,y){return ang(x)-ang(y)||x-y;});"
     "var R=(rmax+1)/Math.sin(Math.PI/m.length),a0=ang(m[0]);"
-    "m.forEach(function(i,k){var t=a0+2*Math.PI*k/m.length;"
-    "q[i]=c.add(L.point(R*Math.cos(t),R*Math.sin(t)));});});}"
+    "var at=m.map(function(i,k){var t=a0+2*Math.PI*k/m.length;"
+    "return c.add(L.point(R*Math.cos(t),R*Math.sin(t)));});"
+    # A crowd too large to spread nearby, or a circle reaching under a box or off the
+    # map, stays where it is: halls on one another beat halls out of sight.
+    f"if(R>{SPREAD_MAX_RADIUS_PX}||!at.every(function(x){{return free(x,rmax);}})){{"
+    "m.forEach(function(i){q[i]=p[i];});return;}"
+    "m.forEach(function(i,k){q[i]=at[k];});});}"
     "halls.forEach(function(h,i){var at=h.home;"
     "if(q[i].distanceTo(p[i])>0.5){at=map.layerPointToLatLng(q[i]);"
     "L.polyline([h.home,at],{color:'#222',weight:1.5,opacity:0.8,interactive:false})"
