@@ -330,6 +330,15 @@ def test_road_network_upload_is_read_and_its_problem_explained(env: Path) -> Non
     assert any("None of the 64 demand points" in e for e in errors(at)), errors(at)
     assert any("None of the 14 sites" in e for e in errors(at)), errors(at)
     assert (Path(at.session_state["session_folder"].path) / "roads.graphml").is_file()
+    # a demand setting changed: the straight-line reading (for the snapping notes) and the
+    # road-network reading are both new, each waited for with its own Stop button
+    at.session_state["hotspot_quantile"] = 0.8
+    at.run()
+    ok(at)
+    assert any("None of the 64 demand points" in e for e in errors(at)), errors(at)
+    go(at, "data")
+    assert any("None of the 64 points" in e for e in errors(at)), errors(at)
+    assert not any("Unexpected" in e for e in errors(at)), errors(at)
     go(at, "data")  # Shenzhen roads, Wuhan demand: nothing snaps, and the page says why
     text = " ".join(errors(at))
     assert "None of the 64 points" in text

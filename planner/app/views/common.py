@@ -260,7 +260,9 @@ def wait_for(
         clock = st.empty()
         st.button(
             tr("app_stop"),
-            key="stop_button" if job.kind == "run" else f"stop_{job.kind}",
+            # one per reading: the straight-line reading and the road-network one can both
+            # be waited for in one script run
+            key="stop_button" if job.kind == "run" else f"stop_{job.kind}_{job.key[:16]}",
             on_click=stop_job,
         )
         while not job.done and not (until is not None and until()):
