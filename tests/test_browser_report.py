@@ -174,6 +174,12 @@ def test_no_box_covers_a_hall_on_the_demo_maps(
     assert bodies.count() == 2  # legend and KPI panel
     visible = [bodies.nth(i).is_visible() for i in range(2)]
     assert visible == ([True, True] if height >= 560 else [False, False])
+    # on a small map the data sources take one line (all of them on hover), not a third of it
+    attribution = page.locator(".leaflet-control-attribution")
+    lines = attribution.evaluate("e => e.getBoundingClientRect().height / 15")
+    assert (lines < 1.5) if height < 560 else (attribution.get_attribute("title") is None)
+    if height < 560:
+        assert "WorldPop" in str(attribution.get_attribute("title"))
     # ... and the plan is not shrunk to a corner: it spans at least 40 % of the map's
     # shorter side
     span = page.evaluate(

@@ -79,6 +79,11 @@ def decor_js(
         # zoom wins (a tall legend on a wide map is cleared beside it, not above it).
         + "function fit(){var c=map.getContainer(),cr=c.getBoundingClientRect(),"
         "W=c.clientWidth,H=c.clientHeight,base={t:20,r:20,b:20,l:20},opts=[];"
+        # On a small map the list of data sources takes one line (the base map's credit
+        # first), the rest on hover: five lines of it covered a third of a comparison map.
+        "var at=c.querySelector('.leaflet-control-attribution');"
+        "if(small&&at){at.classList.add('planner-attribution-short');"
+        "at.style.maxWidth=(W-10)+'px';at.title=at.textContent;}"
         "if(d.style.display!=='none'){base.t=d.offsetTop+d.offsetHeight+20;}"
         "c.querySelectorAll('.leaflet-control').forEach(function(e){"
         "var r=e.getBoundingClientRect();if(!r.width||!r.height){return;}"
@@ -161,9 +166,9 @@ DECLUTTER_JS = (
     "var at=m.map(function(i,k){var t=a0+2*Math.PI*k/m.length;"
     "return c.add(L.point(R*Math.cos(t),R*Math.sin(t)));});"
     # A crowd too large to spread nearby, or a circle reaching under a box or off the
-    # map, stays where it is: halls on one another beat halls out of sight.
-    f"if(R>{SPREAD_MAX_RADIUS_PX}||!at.every(function(x){{return free(x,rmax);}})){{"
-    "m.forEach(function(i){q[i]=p[i];});return;}"
+    # map, stays as it is (its smaller groups spread as before): halls on one another
+    # beat halls out of sight.
+    f"if(R>{SPREAD_MAX_RADIUS_PX}||!at.every(function(x){{return free(x,rmax);}})){{return;}}"
     "m.forEach(function(i,k){q[i]=at[k];});});}"
     "halls.forEach(function(h,i){var at=h.home;"
     "if(q[i].distanceTo(p[i])>0.5){at=map.layerPointToLatLng(q[i]);"

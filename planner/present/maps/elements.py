@@ -265,6 +265,8 @@ MAP_CSS = """
 /* folium sets 1rem (16 px) on the whole map; Leaflet's own 11-12 px keeps the long list of
    data sources from covering the lower part of a small map. */
 .leaflet-container .leaflet-control-attribution { font-size: 11px; line-height: 1.35; }
+.planner-attribution-short { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.planner-attribution-short:hover { white-space: normal; }
 @media print { .leaflet-control-zoom, .leaflet-control-layers, .planner-fold { display: none; } }
 @media (max-height: 560px) {
   .planner-box { font-size: 10px; line-height: 1.2; padding: 4px 6px; max-width: 230px; }
