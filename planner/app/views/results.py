@@ -43,8 +43,10 @@ def after_stop() -> None:
         with st.spinner(tr("app_run_stopping")):
             concurrent.futures.wait([job.future], timeout=STOP_WAIT_S)
     what = "run" if kind == "run" else "load"
-    if not job.done:
-        st.warning(tr(f"app_{what}_stopping_background", seconds=f"{STOP_WAIT_S:g}"))
+    if not job.done:  # a step that takes no check: said as the step it is
+        reading = kind == "load" or job.stage in ("reading", "aggregation", "travel")
+        step = "load" if reading else "run"
+        st.warning(tr(f"app_{step}_stopping_background", seconds=f"{STOP_WAIT_S:g}"))
         return
     ss.pop("_job", None)
     if not job.stopped():  # it had ended before the token reached it
