@@ -302,6 +302,14 @@ def test_a_long_run_shows_its_stage_and_time_and_offers_stop(
     ok(at)
     assert any("had finished before Stop" in i.value for i in at.info)
     assert at.session_state["run"] is previous
+    # Run again with the same settings: the kept run, said done at once
+    at.button(key="run_button").click()
+    at.run()
+    ok(at)
+    assert at.session_state["run"] is previous
+    assert any(s.label.startswith("Done: proven optimal") for s in at.status), [
+        s.label for s in at.status
+    ]
 
 
 def _run_of(at: AppTest) -> object:

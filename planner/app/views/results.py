@@ -79,9 +79,19 @@ def do_run(config: ScenarioConfig) -> None:
         job.stop.set()  # a reading (or run) for other settings
     key = state.run_key(config)
     store = run_store()
-    if key in store:  # solved before, by this or another session
-        ss["run"] = store[key]
+    if key in store:  # solved before, by this or another session: shown at once
+        run = store[key]
+        ss["run"] = run
         ss.pop("_job", None)
+        st.status(
+            tr(
+                "app_run_done",
+                quality=app_run.quality_text(run.solution, ss["lang"]),
+                seconds=f"{run.solution.runtime_s:.1f}",
+            ),
+            state="complete" if run.solution.has_plan else "error",
+            expanded=False,
+        )
         return
     job = jobs.start(
         "run",
