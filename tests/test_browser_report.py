@@ -12,6 +12,7 @@ not be there). Outside requests are blocked (tiles fail; nothing else may be ask
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -58,8 +59,29 @@ def demo() -> tuple[ScenarioConfig, Any]:
     return cfg, load_inputs(cfg)
 
 
-def _run(demo: tuple[ScenarioConfig, Any], *, title: str | None = None, **model: Any) -> Any:
+def _long_names(inputs: Any) -> Any:
+    """The demo's inputs with every site named in 40 characters (both languages)."""
+    sites = inputs.sites.copy()
+    for col, stem in (
+        ("name_zh", "武汉市洪山区珞喻路与鲁磨路交叉口东北角综合商业服务中心"),
+        ("name_en", "Wuhan "),
+    ):
+        sites[col] = [
+            (stem + f"{i} " + "Hongshan Luoyu Road Service Centre")[:40] for i in sites.index
+        ]
+    return replace(inputs, sites=sites)
+
+
+def _run(
+    demo: tuple[ScenarioConfig, Any],
+    *,
+    title: str | None = None,
+    long_names: bool = False,
+    **model: Any,
+) -> Any:
     cfg, inputs = demo
+    if long_names:
+        inputs = _long_names(inputs)
     update: dict[str, Any] = {"model": cfg.model.model_copy(update=model)}
     if title is not None:
         update["title"] = title
@@ -71,6 +93,7 @@ def _run(demo: tuple[ScenarioConfig, Any], *, title: str | None = None, **model:
 CASES = {
     "p_median": {},
     "long_title_30_halls": {"title": LONG_TITLE, "p": 30},
+    "long_names_30_halls": {"long_names": True, "title": LONG_TITLE, "p": 30},
     "mclp": {"name": "mclp", "radius": 10.0},
     "lscp": {"name": "lscp", "radius": 40.0, "p": None},
     "p_center": {"name": "p_center"},
