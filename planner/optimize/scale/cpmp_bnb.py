@@ -213,6 +213,11 @@ def _fix_sites(node: _Node, value: float, sel: np.ndarray, rho: np.ndarray, cut:
     return int(kill.size + make.size)
 
 
+def _servable(node: _Node) -> bool:
+    """Every point still has an allowed pair to a usable site."""
+    return bool(np.isfinite(node.cost[:, node.usable]).any(axis=1).all())
+
+
 def _only_forced(node: _Node) -> None:
     """All ``p`` sites fixed open: every other site closes (in place; the node owns its arrays)."""
     node.usable = node.forced.copy()
@@ -269,7 +274,7 @@ def branch_and_bound(
         node = stack.pop()
         if node.parent_bound >= b.cut():
             continue
-        if not np.isfinite(node.cost[:, node.usable]).any(axis=1).all():
+        if not _servable(node):
             continue  # a point no allowed site can serve
         nodes += 1
         value, lam_n, sel, take, rho = b.ascend(node, 2.0 if nodes == 1 else 1.0, stop)
@@ -285,9 +290,12 @@ def branch_and_bound(
         if np.all(np.abs(cover - 1.0) <= 1e-9):
             continue  # a partition: offered as a plan, nothing below it
         node.lam = lam_n
-        _fix_sites(node, value, sel, rho, cut)
+        changed = _fix_sites(node, value, sel, rho, cut) > 0
         if int((node.forced & node.usable).sum()) == p and int(node.usable.sum()) > p:
             _only_forced(node)
+            changed = True
+        if changed and not _servable(node):
+            continue  # the sites closed were the only ones left for some point
         free_sel = sel[~node.forced[sel]]
         if free_sel.size:
             site_nodes += 1
