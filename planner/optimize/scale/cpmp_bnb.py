@@ -238,6 +238,7 @@ def branch_and_bound(
     incumbent: Incumbent,
     root_steps: int,
     stop: Callable[[], bool],
+    max_nodes: int | None = None,
 ) -> BnbOutcome:
     """Search every plan better than ``incumbent`` (see the module docstring).
 
@@ -261,12 +262,14 @@ def branch_and_bound(
         Subgradient steps at the root.
     stop
         Called before each node; True stops the search (then ``complete`` is False).
+    max_nodes
+        Stop after bounding this many nodes (None: no limit), as if ``stop`` said so.
     """
     b = _Bounder(load, cap, p, integral, incumbent)
     stack = [_Node(cost.copy(), usable.copy(), forced.copy(), lam.copy(), root_steps, -math.inf)]
     nodes = site_nodes = 0
     while stack:
-        if stop():
+        if stop() or (max_nodes is not None and nodes >= max_nodes):
             cut = b.cut()
             left = [e.parent_bound for e in stack if e.parent_bound < cut]
             bound = min(left) if left else math.inf
