@@ -298,8 +298,8 @@ def inputs_now(config: ScenarioConfig, slot: Any = None) -> PlanInputs | None:
             return None
         job: jobs.Job | None = ss.get("_job")
         if job is None or job.done or job.inputs_key != key:
-            if job is not None and not job.done:  # for settings no longer shown
-                job.stop.set()
+            if job is not None and not job.done and job.kind == "load":
+                job.stop.set()  # a reading for settings no longer shown (a run goes on)
             job = jobs.start("load", key, jobs.load_work(config, key, store), inputs_key=key)
             ss["_job"] = job
         with slot if slot is not None else st.container():
