@@ -402,33 +402,52 @@ def _solve_exact_warm(
         return solve_exact(problem, opts, deadline=deadline)
     if start.status is Status.OPTIMAL or deadline.stopped():
         return start
+    left = deadline.left()
+    if (
+        left is not None
+        and deadline.limit is not None
+        and (
+            left < AUTO_EXACT_MIN_SHARE * deadline.limit
+            or left < MILP_BUILD_S_PER_PAIR * _pair_count(problem)
+        )
+    ):
+        # Building the MILP (not interruptible) would overrun the limit: the plan stays.
+        return replace(start, details={**start.details, "exact_stage_skipped": "time"})
     second = solve_exact(problem, opts, deadline=deadline, start=start)
     return _combine(start, second, runtime_s=deadline.elapsed())
+
+
+#: Seconds per (demand x site) pair that building and handing over a MILP took on the
+#: loaded 2-core machine (about 1 s per million pairs, twice that as a margin).
+MILP_BUILD_S_PER_PAIR = 2e-6
 
 
 def _scale_start(
     problem: Problem, model: str, opts: ModelOptions, deadline: Deadline
 ) -> Solution | None:
     """The scale method's plan for the exact method's warm start, or None (not covered)."""
-    from planner.optimize.scale.heuristics import large_declines
-
     so = opts.solver_options
     if not so.warm_start or so.solver != "highs" or so.write_model is not None:
         return None
-    left = deadline.left()
-    share = None if left is None else max(WARM_START_SHARE * left, 0.05)
-    args = {**_scale_arguments(opts, deadline), "time_limit": share}
     if model == "facility_location":
         if problem.capacity is not None or opts.has_extras or opts.budget is not None:
             return None
-        if large_declines(problem, opts) is not None:
+        name = "solve_large"
+    elif model == "capacitated_p_median" and deadline.limit is not None:
+        if not _capacitated_plain(opts) or opts.split:
             return None
-        return _scale_function("solve_large")(problem, model, **args)
-    if model == "capacitated_p_median" and deadline.limit is not None:
-        if not _capacitated_plain(opts) or opts.split or large_declines(problem, opts) is not None:
-            return None
-        return _scale_function("solve_heuristic")(problem, model, **args)
-    return None
+        name = "solve_heuristic"
+    else:
+        return None
+    from planner.optimize.scale.heuristics import large_declines
+
+    if large_declines(problem, opts) is not None:
+        return None
+    left = deadline.left()  # after the imports above: they take time too
+    share = None if left is None else max(WARM_START_SHARE * left, 0.05)
+    return _scale_function(name)(
+        problem, model, **{**_scale_arguments(opts, deadline), "time_limit": share}
+    )
 
 
 def _stopped(sol: Solution, details: dict[str, Any]) -> Solution:
