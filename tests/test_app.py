@@ -200,6 +200,42 @@ def test_tradeoff_curve_only_when_asked_and_drawn_natively(env: Path) -> None:
     assert at.get("vega_lite_chart")
 
 
+def test_the_curve_can_be_stopped_and_keeps_nothing(
+    env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The curve is computed on a thread under its own stop token: Stop ends it (here the
+    token is set as it starts, as a click would), nothing of it is kept, the page says so,
+    and the next 'Compute the curve' works."""
+    from planner.optimize.timing import current_stop
+
+    real = app_run.sweep_curve
+    tokens: list[object] = []
+
+    def clicked_while_sweeping(*args: Any, **kwargs: Any) -> Any:
+        token = current_stop()
+        assert token is not None  # the job's token reaches the solver's checks
+        tokens.append(token)
+        token.set()
+        return real(*args, **kwargs)
+
+    at = run(new_app())
+    monkeypatch.setattr(app_run, "sweep_curve", clicked_while_sweeping)
+    at.number_input(key="sweep_from").set_value(2).run()
+    at.number_input(key="sweep_to").set_value(6).run()
+    at.button(key="tradeoff_button").click().run()
+    ok(at)
+    assert len(tokens) == 1
+    assert any("trade-off curve stopped by you" in w.value for w in at.warning), [
+        w.value for w in at.warning
+    ]
+    assert at.session_state["run"].curve is None
+    assert not at.get("vega_lite_chart")
+    monkeypatch.setattr(app_run, "sweep_curve", real)
+    at.button(key="tradeoff_button").click().run()
+    ok(at)
+    assert list(at.session_state["run"].curve["p"]) == [2, 3, 4, 5, 6]
+
+
 # --------------------------------------------------------------------------------------
 # errors in plain words
 

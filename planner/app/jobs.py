@@ -44,7 +44,7 @@ class Job:
     Attributes
     ----------
     kind
-        ``"load"`` or ``"run"``.
+        ``"load"``, ``"run"`` or ``"sweep"`` (the trade-off curve).
     key
         The content key of what it makes (:func:`~planner.app.state.inputs_key` of a load,
         :func:`~planner.app.state.run_key` of a run).
@@ -60,6 +60,8 @@ class Job:
     stage
         The stage the work is at (keys of ``app_stage_name_<stage>`` labels), written by the
         work's thread.
+    detail
+        How far within the stage (``"3/8"`` points of a curve), or ``""``.
     """
 
     kind: str
@@ -69,6 +71,7 @@ class Job:
     inputs_key: str = ""
     started: float = field(default_factory=time.perf_counter)
     stage: str = "reading"
+    detail: str = ""
 
     @property
     def done(self) -> bool:
@@ -165,5 +168,28 @@ def run_work(
         run = solve_run(inputs, config, key=run_key, progress=job.progress, stop=job.stop)
         keep_run(run_key, run)
         return run
+
+    return work
+
+
+def sweep_work(run: AppRun, sweep_p: tuple[int, int]) -> Callable[[Job], Any]:
+    """The work of a ``"sweep"`` job: :func:`planner.app.run.sweep_curve` under the job's
+    stop token, which ends it after the point being solved (the solver's own checks)."""
+    from planner.app.run import sweep_curve
+    from planner.optimize.timing import stop_scope
+
+    def work(job: Job) -> Any:
+        job.stage = "sweep"
+
+        def progress(done: int, total: int) -> None:
+            job.detail = f"{done}/{total}"
+            if job.stop.is_set():
+                raise RunStoppedError("sweep")
+
+        with stop_scope(job.stop):
+            curve = sweep_curve(run, sweep_p, progress=progress)
+        if job.stop.is_set():  # its last points may be stopped ones: not a curve
+            raise RunStoppedError("sweep")
+        return curve
 
     return work

@@ -262,14 +262,17 @@ def wait_for(
             tr("app_stop"),
             # one per reading: the straight-line reading and the road-network one can both
             # be waited for in one script run
-            key="stop_button" if job.kind == "run" else f"stop_{job.kind}_{job.key[:16]}",
+            key={"run": "stop_button", "sweep": "stop_sweep"}.get(
+                job.kind, f"stop_{job.kind}_{job.key[:16]}"
+            ),
             on_click=stop_job,
         )
         while not job.done and not (until is not None and until()):
+            stage = tr(f"app_stage_name_{job.stage}")
             clock.caption(
                 tr(
                     "app_elapsed",
-                    stage=tr(f"app_stage_name_{job.stage}"),
+                    stage=f"{stage} {job.detail}" if job.detail else stage,
                     seconds=f"{job.seconds():.0f}",
                 )
             )

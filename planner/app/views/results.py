@@ -42,7 +42,7 @@ def after_stop() -> None:
     if not job.done:
         with st.spinner(tr("app_run_stopping")):
             concurrent.futures.wait([job.future], timeout=STOP_WAIT_S)
-    what = "run" if kind == "run" else "load"
+    what = {"run": "run", "sweep": "sweep"}.get(str(kind), "load")
     if not job.done:  # a step that takes no check: said as the step it is
         reading = kind == "load" or job.stage in ("reading", "aggregation", "travel")
         step = "load" if reading else "run"
@@ -50,8 +50,10 @@ def after_stop() -> None:
         return
     ss.pop("_job", None)
     if not job.stopped():  # it had ended before the token reached it
-        if kind == "run" and job.future.exception() is None:
+        if job.future.exception() is None and kind == "run":
             ss["run"] = job.future.result()  # a complete run: kept
+        if job.future.exception() is None and kind == "sweep":
+            keep_curve(job)
         st.info(tr(f"app_{what}_finished_before_stop"))
         return
     st.warning(tr(f"app_{what}_stopped", seconds=f"{job.seconds():.1f}"))
@@ -241,6 +243,17 @@ def show_downloads(run: app_run.AppRun) -> None:
         )
 
 
+def keep_curve(job: jobs.Job) -> app_run.AppRun:
+    """The session's run with the curve a finished ``"sweep"`` job computed (for that run)."""
+    run: app_run.AppRun = ss["run"]
+    ss.pop("_job", None)
+    curve = job.future.result()
+    if curve is not None and run.key == job.key:
+        run = replace(run, curve=curve)
+        ss["run"] = run
+    return run
+
+
 def compute_curve() -> None:
     """Asked for: mark the trade-off curve to be computed in this run of the script."""
     ss["_curve_requested"] = True
@@ -263,22 +276,28 @@ def show_tradeoff(run: app_run.AppRun) -> None:
         on_click=compute_curve,
         help=tr("app_sweep_help"),
     )
-    if ss.pop("_curve_requested", False):
+    job: jobs.Job | None = ss.get("_job")
+    asked = ss.pop("_curve_requested", False)
+    if asked:
         lo, hi = int(ss["sweep_from"]), int(ss["sweep_to"])
-        bar = st.progress(0.0, text=tr("app_stage_sweep", done=0, total="…"))
-
-        def progress(done: int, total: int) -> None:
-            bar.progress(done / max(total, 1), text=tr("app_stage_sweep", done=done, total=total))
-
-        try:
-            curve = app_run.sweep_curve(run, (lo, hi), progress=progress)
-        except PlannerError as exc:
+        if job is not None and not job.done and job.kind == "sweep":
+            job.stop.set()  # the curve asked for before: replaced by this one
+        job = jobs.start("sweep", run.key, jobs.sweep_work(run, (lo, hi)), inputs_key="")
+        ss["_job"] = job
+    mine = job is not None and job.kind == "sweep" and job.key == run.key
+    if job is not None and mine and (asked or not job.stop.is_set()):
+        # computing now, or a click elsewhere ended the wait for it: wait (again)
+        wait_for(job, tr("app_sweep_running"))
+        exc = job.future.exception()
+        if isinstance(exc, RunStoppedError):  # its token was set (the click's rerun says so)
+            ss.pop("_job", None)
+            st.warning(tr("app_sweep_stopped", seconds=f"{job.seconds():.1f}"))
+        elif isinstance(exc, PlannerError):
             show_error(exc)
-            curve = None
-        bar.empty()
-        if curve is not None:
-            run = replace(run, curve=curve)
-            ss["run"] = run
+        elif exc is not None:
+            raise exc
+        elif exc is None:
+            run = keep_curve(job)
     if run.curve is None:
         st.caption(tr("app_tradeoff_hint"))
         return

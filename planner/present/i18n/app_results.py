@@ -122,6 +122,16 @@ APP_RESULT_LABELS: Final[dict[str, dict[str, str]]] = {
         "zh": "数据在点击“停止”之前已读取完成。",
         "en": "The data had been read before Stop was clicked.",
     },
+    "app_stage_name_sweep": {"zh": "计算权衡曲线", "en": "Computing the curve"},
+    "app_sweep_running": {"zh": "正在计算权衡曲线……", "en": "Computing the trade-off curve…"},
+    "app_sweep_stopped": {
+        "zh": "已停止计算权衡曲线（{seconds} 秒后）；未保留任何结果。",
+        "en": "Computing the trade-off curve stopped by you after {seconds} s; nothing of it was kept.",
+    },
+    "app_sweep_finished_before_stop": {
+        "zh": "权衡曲线在点击“停止”之前已算完：显示如下。",
+        "en": "The curve had been computed before Stop was clicked: it is shown below.",
+    },
     "app_run_finished_before_stop": {
         "zh": "运行在点击“停止”之前已完成：显示其结果。",
         "en": "The run had finished before Stop was clicked: its results are shown.",
