@@ -405,3 +405,22 @@ def test_auto_checks_the_dense_table_size_up_front_and_solves_exactly_above_it(
     # Called directly, the method refuses the table with an error naming the fix.
     with pytest.raises(ProblemError, match="method='exact'"):
         build_data(problem, p)
+
+
+def test_exact_under_a_time_limit_is_warm_started_from_the_repair_plan() -> None:
+    # method='exact' with a time limit first takes the capacitated heuristic's plan and
+    # hands it to HiGHS: the answer combines both ("heuristic+exact"), or is the plan
+    # alone when its bound proves it; a MILP that could not set up in time would answer
+    # with that plan, not none.
+    problem, p = _instance(5, n=40, m=10)
+    plain = solve(problem, "capacitated_p_median", p=p, options=SolverOptions(method="exact"))
+    warm = solve(problem, "capacitated_p_median", p=p,
+                 options=SolverOptions(method="exact", time_limit=60.0))  # fmt: skip
+    assert plain.method == "exact"
+    assert warm.method in ("heuristic", "heuristic+exact")
+    assert warm.status is Status.OPTIMAL
+    assert warm.objective == pytest.approx(plain.objective, rel=1e-9)
+    assert check_solution(problem, warm, model="capacitated_p_median", p=p) == []
+    cold = solve(problem, "capacitated_p_median", p=p,
+                 options=SolverOptions(method="exact", time_limit=60.0, warm_start=False))  # fmt: skip
+    assert cold.method == "exact"
