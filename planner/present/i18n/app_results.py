@@ -10,15 +10,6 @@ APP_RESULT_LABELS: Final[dict[str, dict[str, str]]] = {
     "app_col_capacity_used": {"zh": "容量使用率（%）", "en": "Capacity used (%)"},
     # --- run ------------------------------------------------------------------------
     "app_running": {"zh": "正在运行……", "en": "Running…"},
-    "app_stage_inputs": {
-        "zh": "读取数据、构建需求、计算出行时间",
-        "en": "Reading layers, building demand, computing travel times",
-    },
-    "app_stage_solve": {
-        "zh": "求解{model}（时间上限 {limit} 秒）",
-        "en": "Solving {model} (time limit {limit} s)",
-    },
-    "app_stage_sweep": {"zh": "扫描 p：{done}/{total}", "en": "Sweep over p: {done}/{total}"},
     "app_run_done": {
         "zh": "完成：{quality}（{seconds} 秒）",
         "en": "Done: {quality} ({seconds} s)",
