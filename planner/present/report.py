@@ -4,10 +4,11 @@ On paper (``@page`` A4 portrait, ``@media print``) it holds what a board reads: 
 the model and how good the plan is ("proven optimal" only when proven), the simulated-data
 flag, the map with its legend open beside the plan, the headline KPIs against today, the
 trade-off curve, the :data:`PRINT_SITE_ROWS` centres serving the most people (with how
-many are left out and where they are) and the sources. On screen it holds everything: the map (the standalone map page embedded in an ``<iframe srcdoc>``, so
+many are left out and where they are) and the sources. On screen it holds everything:
+the map (the standalone map page embedded in an ``<iframe srcdoc>``, so
 the report is one self-contained file), the KPI table against today's centres,
 the chosen centres with names and categories, the trade-off chart over the
-number of centres (inline SVG, no plotting library), the robustness of the plan
+number of centres (inline SVG from :mod:`planner.present.charts`), the robustness of the plan
 under perturbed demand (when :func:`planner.runs.robustness.robustness` was run: how
 often each site is chosen and how much the headline KPIs spread), the
 scenario's parameters and the data attribution. Chinese or English, one setting.
