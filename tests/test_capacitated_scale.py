@@ -204,6 +204,41 @@ def test_branch_and_bound_alone_reaches_brute_force(seed: int) -> None:
     assert float(d.cost[np.arange(d.load.size), inc.asg].sum()) == pytest.approx(optimum)
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_lazy_knapsacks_give_the_exact_lagrangian(seed: int) -> None:
+    """Solving only the knapsacks that can matter gives the value of solving them all."""
+    rng = np.random.default_rng(seed)
+    n, m, p = 40, 25, 5
+    cost = rng.integers(0, 100, size=(n, m)).astype(float)
+    cost[rng.random((n, m)) < 0.2] = np.inf
+    load = rng.integers(1, 20, size=n).astype(float)
+    cap = rng.integers(30, 120, size=m).astype(float)
+    usable = rng.random(m) < 0.9
+    forced = usable & (rng.random(m) < 0.1)
+    for trial in range(20):
+        lam = rng.uniform(0, 150, size=n) * (trial / 10)
+        rho_all = np.zeros(m)
+        take_all = np.zeros((n, m))
+        kern.knapsacks_exact(cost, lam, load, cap, usable, rho_all, take_all)
+        free = np.flatnonzero(usable & ~forced)
+        pick = free[np.argsort(rho_all[free], kind="stable")[: p - int(forced.sum())]]
+        want = lam.sum() + rho_all[forced].sum() + rho_all[pick].sum()
+        rho = np.zeros(m)
+        take = np.zeros((n, m))
+        sel = np.zeros(p, dtype=np.int64)
+        got = kern.lagrangian_lazy(cost, lam, load, cap, usable, forced, p, rho, take, sel)
+        assert got == pytest.approx(want, abs=1e-9)
+        assert np.unique(sel).size == p
+        assert set(np.flatnonzero(forced)) <= set(sel.tolist())
+        assert rho[sel] == pytest.approx(rho_all[sel])
+        assert lam.sum() + rho[sel].sum() == pytest.approx(got)
+        assert (rho[usable] <= rho_all[usable] + 1e-9).all()  # lower bounds where not solved
+        for j in sel:  # each selected knapsack's 0/1 solution, within capacity, of value rho
+            col = take[:, j] > 0.5
+            assert load[col].sum() <= cap[j]
+            assert (cost[col, j] - lam[col]).sum() == pytest.approx(rho[j])
+
+
 def test_assignment_search_beats_the_repair_on_fixed_sites() -> None:
     """The knapsack search on a repaired site set finds the cheaper assignments the repair misses.
 

@@ -111,15 +111,14 @@ class _Bounder:
         )
 
     def value(self, node: _Node, lam: np.ndarray) -> tuple[float, np.ndarray | None]:
-        kern.knapsacks_exact(node.cost, lam, self.load, self.cap, node.usable, self.rho, self.take)
-        forced = np.flatnonzero(node.forced & node.usable)
-        free = np.flatnonzero(~node.forced & node.usable)
-        need = self.p - forced.size
-        if need < 0 or free.size < need:
+        sel = np.empty(self.p, dtype=np.int64)
+        value = kern.lagrangian_lazy(
+            node.cost, lam, self.load, self.cap, node.usable, node.forced, self.p, self.rho,
+            self.take, sel,
+        )  # fmt: skip
+        if not math.isfinite(value):
             return math.inf, None
-        pick = free[np.argsort(self.rho[free], kind="stable")[:need]]
-        sel = np.concatenate([forced, pick])
-        return float(lam.sum() + self.rho[sel].sum()), sel
+        return float(value), sel
 
     def plan(self, sel: np.ndarray) -> None:
         key = np.sort(sel).tobytes()

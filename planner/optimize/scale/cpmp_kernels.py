@@ -286,3 +286,152 @@ def knapsacks_exact(cost, lam, load, cap, usable, rho, take):
                 take[idx[t], j] = 1.0
                 c -= int(load[idx[t]])
         rho[j] = total + dp[room]
+
+
+@njit(cache=True)
+def _knap_one(cost, lam, load, room, j, take, idx, dp, keep):
+    """Site ``j``'s 0/1 knapsack by dynamic programming; sets column ``j`` of ``take``."""
+    n = cost.shape[0]
+    k = 0
+    total = 0.0
+    for i in range(n):
+        take[i, j] = 0.0
+        r = cost[i, j] - lam[i]
+        if r < 0.0:
+            if load[i] <= 0.0:
+                total += r
+                take[i, j] = 1.0
+            elif load[i] <= room:
+                idx[k] = i
+                k += 1
+    for c in range(room + 1):
+        dp[c] = 0.0
+    for t in range(k):
+        i = idx[t]
+        w = int(load[i])
+        r = cost[i, j] - lam[i]
+        for c in range(room + 1):
+            keep[t, c] = False
+        for c in range(room, w - 1, -1):
+            v = dp[c - w] + r
+            if v < dp[c]:
+                dp[c] = v
+                keep[t, c] = True
+    c = room
+    for t in range(k - 1, -1, -1):
+        if keep[t, c]:
+            take[idx[t], j] = 1.0
+            c -= int(load[idx[t]])
+    return total + dp[room]
+
+
+@njit(cache=True)
+def _lp_one(cost, lam, load, room, j, ratio, idx):
+    """Site ``j``'s LP knapsack (ratio rule): a lower bound on its 0/1 knapsack."""
+    n = cost.shape[0]
+    k = 0
+    total = 0.0
+    for i in range(n):
+        r = cost[i, j] - lam[i]
+        if r < 0.0:
+            if load[i] <= 0.0:
+                total += r
+            else:
+                idx[k] = i
+                ratio[k] = r / load[i]
+                k += 1
+    order = np.argsort(ratio[:k])
+    left = float(room)
+    for t in range(k):
+        i = idx[order[t]]
+        r = cost[i, j] - lam[i]
+        if load[i] <= left:
+            left -= load[i]
+            total += r
+        else:
+            total += left / load[i] * r
+            break
+    return total
+
+
+@njit(cache=True)
+def lagrangian_lazy(cost, lam, load, cap, usable, forced, p, rho, take, sel):
+    """``L(lam)`` with exact knapsacks only where they can change it (integral loads).
+
+    Forced sites are solved exactly. The other usable sites get the LP knapsack first,
+    a lower bound; in increasing order of it, a site is solved exactly until its LP
+    value reaches the largest of the ``p - forced`` smallest exact values found, after
+    which no site left can enter. The value equals the one of solving every knapsack
+    exactly. ``rho`` holds the exact value where solved and the LP bound elsewhere (a
+    lower bound, so fixing by it stays valid); ``sel`` gets the ``p`` sites and
+    ``take`` their 0/1 solutions. Returns ``inf`` when the usable sites cannot make
+    ``p`` (or more than ``p`` are forced).
+    """
+    n, m = cost.shape
+    maxcap = 0
+    for j in range(m):
+        if usable[j] and int(cap[j]) > maxcap:
+            maxcap = int(cap[j])
+    idx = np.empty(n, dtype=np.int64)
+    ratio = np.empty(n)
+    dp = np.empty(maxcap + 1)
+    keep = np.empty((n, maxcap + 1), dtype=np.bool_)
+    total = 0.0
+    for i in range(n):
+        total += lam[i]
+    nf = 0
+    free = np.empty(m, dtype=np.int64)
+    lpv = np.empty(m)
+    for j in range(m):
+        if not usable[j]:
+            rho[j] = np.inf
+            continue
+        if forced[j]:
+            if nf >= p:
+                return np.inf
+            rho[j] = _knap_one(cost, lam, load, int(cap[j]), j, take, idx, dp, keep)
+            sel[nf] = j
+            nf += 1
+            total += rho[j]
+    need = p - nf
+    k = 0
+    for j in range(m):
+        if usable[j] and not forced[j]:
+            free[k] = j
+            lpv[k] = _lp_one(cost, lam, load, int(cap[j]), j, ratio, idx)
+            rho[j] = lpv[k]
+            k += 1
+    if k < need:
+        return np.inf
+    if need == 0:
+        return total
+    order = np.argsort(lpv[:k], kind="mergesort")
+    # the need smallest exact values so far (unsorted list with its max)
+    best_j = np.empty(need, dtype=np.int64)
+    best_v = np.empty(need)
+    got = 0
+    for t in range(k):
+        j = free[order[t]]
+        if got == need:
+            worst = 0
+            for q in range(1, need):
+                if best_v[q] > best_v[worst] or (
+                    best_v[q] == best_v[worst] and best_j[q] > best_j[worst]
+                ):
+                    worst = q
+            if lpv[order[t]] >= best_v[worst]:
+                break
+        v = _knap_one(cost, lam, load, int(cap[j]), j, take, idx, dp, keep)
+        rho[j] = v
+        if got < need:
+            best_j[got] = j
+            best_v[got] = v
+            got += 1
+        else:
+            if v < best_v[worst] or (v == best_v[worst] and j < best_j[worst]):
+                best_j[worst] = j
+                best_v[worst] = v
+    for q in range(need):
+        sel[nf + q] = best_j[q]
+        total += best_v[q]
+    return total
