@@ -243,6 +243,11 @@ def test_demo_runs_through_the_page_offline(server: str, browser: Any) -> None:
     assert box is not None
     assert box["width"] > 200
     assert box["height"] > 200
+    # the whole curve inside its column: axes and titles do not push its right end (the
+    # largest p) out of sight
+    column = chart.first.bounding_box()
+    assert column is not None
+    assert box["x"] + box["width"] <= column["x"] + column["width"] + 1
     assert tab.errors == []
 
 

@@ -379,3 +379,69 @@ def test_excluding_every_site_is_said_beside_the_field_and_keeps_run_off(env: Pa
     at.multiselect(key="exclude_ids").set_value(every[1:]).run()
     assert "没有剩下可选的候选站址" not in texts(at, "error")
     assert all("没有剩下可选的候选站址" not in str(e.value) for e in at.sidebar.error)
+
+
+def _with_capacity(values: list[str]) -> bytes:
+    """The candidate CSV with a capacity column (``容量``; one text value per row)."""
+    import pandas as pd
+
+    frame = pd.read_csv(io.BytesIO(candidates_csv()), encoding="gbk", dtype=str)
+    frame.insert(3, "容量", values)
+    return frame.to_csv(index=False).encode("gbk")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_capacity_column_is_chosen_checked_and_used(env: Path, lang: str) -> None:
+    """Capacitated p-median with each site's own capacity (a column of the candidate layer):
+    the column is offered and guessed, checked beside it, the Model step counts the sites'
+    capacities (those without one take the value typed there) and the plan and the
+    downloaded scenario use the column."""
+    import tomllib
+
+    from planner.app import downloads
+
+    total = float(_city()[2].sum())
+    quarter = f"{total / 4:.0f}"
+    at = new_app(lang)
+    upload(at, "population", "population.zip", population_zip())
+    upload(at, "candidates", "candidates.csv", _with_capacity(["-5", *[quarter] * 23]))
+    assert at.selectbox(key="candidates_capacity_col").value == "容量"
+    assert ("not a number > 0 (rows 1)" if lang == "en" else "第 1 行") in texts(at, "error")
+    assert blocked(at)
+    upload(at, "candidates", "candidates.csv", _with_capacity(["", *[quarter] * 23]))
+    assert texts(at, "error") == ""
+    assert ("1 empty ones take" if lang == "en" else "1 个为空") in texts(at, "caption")
+
+    at.radio(key="step").set_value("model").run()
+    at.selectbox(key="model_name").set_value("capacitated_p_median").run()
+    at.number_input(key="p").set_value(3).run()
+    at.number_input(key="capacity").set_value(0.0).run()
+    ok(at)
+    some = "1 site(s) have no capacity" if lang == "en" else "有 1 个站址的容量列为空"
+    assert some in texts(at, "error")
+    assert blocked(at)
+    at.number_input(key="capacity").set_value(1.0).run()  # only for the one empty site
+    assert ("23 sites take their capacity" if lang == "en" else "23 个站址") in texts(at, "caption")
+    short = "The 3 centres with the most capacity" if lang == "en" else "容量最大的 3 个营业厅"
+    assert short in texts(at, "error")  # 3 x a quarter of the demand cannot hold it
+    assert blocked(at)
+    at.number_input(key="p").set_value(5).run()
+    assert texts(at, "error") == ""
+    assert not blocked(at)
+
+    at.button(key="run_button").click().run()
+    ok(at)
+    run = at.session_state["run"]
+    assert run.solution.has_plan
+    sites = run.result.inputs.sites
+    served = np.bincount(
+        np.asarray(run.solution.assignment),
+        weights=run.result.inputs.demand["weight"].to_numpy(),
+        minlength=len(sites),
+    )
+    cap = sites["capacity"].fillna(1.0).to_numpy()
+    assert (served <= cap * (1 + 1e-6)).all()  # each hall within its own capacity
+    assert served[sites["capacity"].isna().to_numpy()].sum() <= 1.0
+    doc = tomllib.loads(downloads.scenario_toml(run.config))
+    assert doc["data"]["candidates"]["capacity_col"] == "容量"
+    assert doc["model"]["capacity"] == 1.0

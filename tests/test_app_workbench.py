@@ -57,6 +57,20 @@ def sidebar_text(at: AppTest) -> str:
 # plain functions
 
 
+@pytest.mark.parametrize(
+    "method",
+    ["exact", "heuristic", "lagrangian+milp", "lagrangian+branch_and_bound",
+     "lagrangian+branch-and-bound", "lagrangian_curve", "set_cover_reduction+binary_search"],
+)  # fmt: skip
+def test_every_solution_method_is_said_in_chinese(method: str) -> None:
+    """The status line's method in the page's words ('拉格朗日下界 + milp' showed the code)."""
+    from planner.app.run import method_text
+
+    zh = method_text(method, "zh")
+    assert not any(c.isascii() and c.isalpha() for c in zh), zh
+    assert "_" not in method_text(method, "en")
+
+
 def test_a_second_click_on_a_site_brings_it_back() -> None:
     once = app_state.toggled(["A"], "B")
     assert once == ["A", "B"]
@@ -83,6 +97,22 @@ def test_tradeoff_spec_marks_the_plan_and_leaves_out_points_without_one() -> Non
     assert titles == ["Mean travel (min)", "Population within 15 min (%)"]
     zh = charts.tradeoff_spec(curve, chosen_p=3, standard_minutes=15.0, lang="zh")
     assert "分钟" in zh["vconcat"][1]["layer"][0]["encoding"]["y"]["title"]
+
+
+def test_tradeoff_axis_says_a_flat_100_percent_as_100() -> None:
+    """Everyone within the standard at every p: the share axis reads '100', not the raw
+    '100.000000' Vega writes for a flat line; the report's fixed-width chart keeps its size."""
+    curve = [(p, 10.0 - 0.3 * p, 1.0) for p in range(6, 17)]
+    svg = charts.chart_svg(
+        charts.tradeoff_spec(curve, chosen_p=6, standard_minutes=15.0, lang="en", width=300)
+    )
+    assert "100.000000" not in svg
+    assert ">100<" in svg
+    app = charts.tradeoff_spec(curve, chosen_p=6, standard_minutes=15.0, lang="en")
+    assert app["autosize"] == {"type": "fit-x", "contains": "padding"}  # fits the page's column
+    assert "autosize" not in charts.tradeoff_spec(
+        curve, chosen_p=6, standard_minutes=15.0, lang="en", width=300
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -420,3 +450,41 @@ def test_a_stopped_reading_ends_at_its_next_check_and_keeps_nothing(tmp_path: Pa
     job = jobs.start("load", "bad", jobs.load_work(bad, "bad", store), inputs_key="bad")
     assert job.future.result(timeout=120) is None
     assert isinstance(store["bad"], Exception)
+
+
+def test_the_curve_range_follows_the_plans_p(env: Path) -> None:
+    """The curve's 'p from/to' sits around the p of the plan just made (it said 8 to 16, the
+    demo's range, beside a plan of 6 on own data); a range typed for the same p is kept."""
+    at = go(new_app(), "model")
+    at.number_input(key="p").set_value(3).run()
+    run(at)
+    assert (at.number_input(key="sweep_from").value, at.number_input(key="sweep_to").value) == (
+        1,
+        7,
+    )
+    at.number_input(key="sweep_to").set_value(5).run()
+    run(go(at, "model"))  # the same p: the typed range stays
+    go(at, "results")
+    assert at.number_input(key="sweep_to").value == 5
+    go(at, "model").number_input(key="p").set_value(6).run()
+    run(at)
+    assert (at.number_input(key="sweep_from").value, at.number_input(key="sweep_to").value) == (
+        2,
+        10,
+    )
+
+
+@pytest.mark.parametrize(("lang", "word"), [("zh", "现有营业厅"), ("en", "Existing centre")])
+def test_kept_halls_without_a_category_say_existing_centre(env: Path, lang: str, word: str) -> None:
+    """Today's halls from a layer without a category column: the site table says so in the
+    page's language (it showed the code 'existing' on the Chinese page)."""
+    from planner.app import tables
+
+    at = new_app()
+    at.radio(key="lang").set_value(lang).run()
+    run(at)
+    table = tables.site_table(at.session_state["run"], lang)
+    kept = table[table.iloc[:, 4] == ("保留" if lang == "zh" else "kept")]
+    assert len(kept) == 2
+    assert set(kept.iloc[:, 3]) == {word}
+    assert "existing" not in set(table.iloc[:, 3])

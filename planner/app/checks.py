@@ -12,7 +12,7 @@ them ("Number of centres p", "the longitude column"), not as ``model.p = ...``.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Literal
 
@@ -108,28 +108,7 @@ def model_notes(
                 note("service_minutes", "error", "app_check_lscp_radius",
                      n=_n(far), radius=f"{float(m.radius):g}", least=f"{least:.1f}")  # fmt: skip
     if m.name == "capacitated_p_median":
-        cap = float(m.capacity or 0.0)
-        p = int(m.p or 0)
-        note(
-            "capacity",
-            "info",
-            "app_note_capacity",
-            total=_n(total),
-            each=_n(total / max(p, 1)),
-            p=p,
-        )
-        if cap <= 0:
-            note("capacity", "error", "app_check_capacity_needed", each=_n(total / max(p, 1)))
-        elif p > 0 and cap * p < total * (1 - 1e-9):
-            note(
-                "capacity",
-                "error",
-                "app_check_capacity_short",
-                p=p,
-                cap=_n(cap),
-                room=_n(cap * p),
-                total=_n(total),
-            )
+        _capacity_notes(note, m.capacity, int(m.p or 0), sites, total)
     if m.name == "facility_location":
         cost = float(m.opening_cost or 0.0)
         note("opening_cost", "info", "app_note_opening_cost")
@@ -141,6 +120,47 @@ def model_notes(
         if m.max_sites is not None and m.max_sites < n_kept:
             note("max_sites", "error", "app_check_max_sites_below_kept", n=m.max_sites, kept=n_kept)
     return out
+
+
+def _capacity_notes(
+    note: Callable[..., None], capacity: float | None, p: int, sites: pd.DataFrame, total: float
+) -> None:
+    """The capacitated model's notes: what the capacity means, and whether the ``p`` centres
+    with the most capacity (the kept ones first) can hold the total demand. A site's capacity
+    is its layer's capacity column where given, else the one value of the Model step."""
+    one = float(capacity or 0.0)
+    column = (
+        sites["capacity"].to_numpy(dtype=np.float64)
+        if "capacity" in sites.columns
+        else np.full(len(sites), np.nan)
+    )
+    from_column = int(np.isfinite(column).sum())
+    each = _n(total / max(p, 1))
+    note("capacity", "info", "app_note_capacity", total=_n(total), each=each, p=p)
+    if from_column:
+        note("capacity", "info", "app_note_capacity_col", n=from_column,
+             empty=len(column) - from_column)  # fmt: skip
+    missing = ~np.isfinite(column)
+    if one <= 0 and missing.all():
+        note("capacity", "error", "app_check_capacity_needed", each=each)
+        return
+    if one <= 0 and missing.any():
+        note("capacity", "error", "app_check_capacity_some_missing", n=int(missing.sum()))
+        return
+    if p <= 0:
+        return
+    if not from_column:
+        if one * p < total * (1 - 1e-9):
+            note("capacity", "error", "app_check_capacity_short",
+                 p=p, cap=_n(one), room=_n(one * p), total=_n(total))  # fmt: skip
+        return
+    cap = np.where(missing, one, column)
+    keep = sites["keep"].to_numpy(dtype=bool)
+    others = np.sort(cap[~keep])[::-1][: max(p - int(keep.sum()), 0)]
+    room = float(cap[keep].sum() + others.sum())
+    if room < total * (1 - 1e-9):
+        note("capacity", "error", "app_check_capacity_short_sites",
+             p=p, room=_n(room), total=_n(total))  # fmt: skip
 
 
 def nearest_minutes(inputs: PlanInputs) -> np.ndarray | None:
@@ -335,6 +355,8 @@ def column_notes(
                 continue
             n.add(key, "info", f"app_note_{key}", total=_n(values.sum()), n=_n(len(values)),
                   most=_n(values.max()))  # fmt: skip
+        elif key.endswith("_capacity_col"):
+            _capacity_column_note(n, key, series)
         elif key.endswith("_id_col"):
             ids = series.astype(str)
             repeated = ids[ids.duplicated(keep=False)]
@@ -375,6 +397,27 @@ def column_notes(
                 n.add(key, "info", "app_note_times", first=f"{times.min():%Y-%m-%d}",
                       last=f"{times.max():%Y-%m-%d}")  # fmt: skip
     return n.out
+
+
+def _capacity_column_note(n: _Notes, key: str, series: pd.Series) -> None:
+    """Beside a capacity column: its range and total, or the rows the reader would refuse
+    (text, 0 or negative; empty cells take the Model step's one value)."""
+    import pandas as pd
+
+    values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=np.float64)
+    text = series.astype(str).str.strip().to_numpy()
+    empty = series.isna().to_numpy() | (text == "")
+    bad = ~empty & (~np.isfinite(values) | (values <= 0))
+    if bad.any():
+        n.add(key, "error", "app_check_capacity_values", n=int(bad.sum()), rows=_rows(bad))
+        return
+    given = values[~empty]
+    if given.size == 0:
+        n.add(key, "info", "app_note_capacity_values", low="–", high="–", total="0",
+              empty=int(empty.sum()))  # fmt: skip
+        return
+    n.add(key, "info", "app_note_capacity_values", low=_n(given.min()), high=_n(given.max()),
+          total=_n(given.sum()), empty=int(empty.sum()))  # fmt: skip
 
 
 def _metres(m: float, lang: str) -> str:

@@ -273,9 +273,11 @@ _COLUMN_FIELDS: Final = {
     "candidates_name_col": ("candidates", "name_col"),
     "candidates_name_en_col": ("candidates", "name_en_col"),
     "candidates_category_col": ("candidates", "category_col"),
+    "candidates_capacity_col": ("candidates", "capacity_col"),
     "existing_id_col": ("existing", "id_col"),
     "existing_name_col": ("existing", "name_col"),
     "existing_name_en_col": ("existing", "name_en_col"),
+    "existing_capacity_col": ("existing", "capacity_col"),
 }
 #: Widget values of the data (besides columns and uploads) a saved run brings back.
 _DATA_KEYS: Final = ("generate_candidates", "n_generated")

@@ -141,8 +141,9 @@ def method_text(method: str, lang: str) -> str:
 
     check_language(lang)
     parts = [
-        t(f"method_part_{part}", lang) if f"method_part_{part}" in LABELS else part
+        t(f"method_part_{key}", lang) if f"method_part_{key}" in LABELS else part
         for part in method.split("+")
+        for key in [part.strip().replace("-", "_")]
     ]
     return " + ".join(parts)
 

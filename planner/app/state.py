@@ -92,6 +92,7 @@ def state_from_config(config: ScenarioConfig) -> dict[str, Any]:
     """
     d, m, s = config.data, config.model, config.standards
     service = list(s.service_minutes)
+    sweep = sweep_range(int(m.p) if m.p else 8)
     state: dict[str, Any] = {
         "lang": config.outputs.language,
         "basemap": config.outputs.basemap if config.outputs.basemap in BASEMAP_CHOICES else "osm",
@@ -137,8 +138,8 @@ def state_from_config(config: ScenarioConfig) -> dict[str, Any]:
         # solver settings the page does not show travel with the scenario unchanged
         "target_gap": float(config.solver.target_gap),
         "seed": int(config.solver.seed),
-        "sweep_from": max(1, (int(m.p) if m.p else 8) - 4),
-        "sweep_to": (int(m.p) if m.p else 8) + 4,
+        "sweep_from": sweep[0],
+        "sweep_to": sweep[1],
         # sites
         "categories": list(d.candidates.categories or []) if d.candidates else [],
         "exclude_ids": list(d.candidates.exclude) if d.candidates else [],
@@ -156,11 +157,20 @@ def state_from_config(config: ScenarioConfig) -> dict[str, Any]:
         "candidates_name_col": _opt(d.candidates.name_col) if d.candidates else NONE,
         "candidates_name_en_col": _opt(d.candidates.name_en_col) if d.candidates else NONE,
         "candidates_category_col": _opt(d.candidates.category_col) if d.candidates else NONE,
+        "candidates_capacity_col": _opt(d.candidates.capacity_col) if d.candidates else NONE,
         "existing_id_col": _opt(d.existing.id_col) if d.existing else NONE,
         "existing_name_col": _opt(d.existing.name_col) if d.existing else NONE,
         "existing_name_en_col": _opt(d.existing.name_en_col) if d.existing else NONE,
+        "existing_capacity_col": _opt(d.existing.capacity_col) if d.existing else NONE,
     }
     return state
+
+
+def sweep_range(p: int, n_sites: int | None = None) -> tuple[int, int]:
+    """The trade-off curve's default range of p: four either side of ``p``, within 1 and
+    the number of sites (when known)."""
+    hi = p + 4 if n_sites is None else max(1, min(p + 4, n_sites))
+    return max(1, min(p - 4, hi)), hi
 
 
 #: Keys of :func:`state_from_config` that are settings, not data: what "apply the settings
@@ -365,6 +375,7 @@ def config_from_state(
                 "name_col": _none(state.get("candidates_name_col")),
                 "name_en_col": _none(state.get("candidates_name_en_col")),
                 "category_col": _none(state.get("candidates_category_col")),
+                "capacity_col": _none(state.get("candidates_capacity_col")),
             }
         elif state.get("generate_candidates"):
             data["generated_candidates"] = {"n_sites": int(state.get("n_generated", 100))}
@@ -381,6 +392,7 @@ def config_from_state(
                 "id_col": _none(state.get("existing_id_col")),
                 "name_col": _none(state.get("existing_name_col")),
                 "name_en_col": _none(state.get("existing_name_en_col")),
+                "capacity_col": _none(state.get("existing_capacity_col")),
             }
         title = None
         name = "my_scenario"

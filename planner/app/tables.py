@@ -12,6 +12,7 @@ import pandas as pd
 from planner.app.run import AppRun
 from planner.present.i18n import t
 from planner.present.labels import finite_or_none, kpi_label, quality_label
+from planner.present.maps.elements import site_categories
 from planner.sanitize import markdown_text
 
 if TYPE_CHECKING:
@@ -236,14 +237,13 @@ def site_table(run: AppRun, lang: str) -> pd.DataFrame:
     sites = result.inputs.sites
     open_idx = result.solution.open_sites
     kpis = result.kpis
-    cat_col = "category_zh" if lang == "zh" else "category_en"
     rows = sites.iloc[open_idx]
     df = pd.DataFrame(
         {
             t("rank", lang): np.arange(1, len(open_idx) + 1),
             t("site_id", lang): rows["site_id"].to_numpy(),
             t("name", lang): rows[name_column(lang)].to_numpy(),
-            t("category", lang): rows[cat_col].to_numpy(),
+            t("category", lang): site_categories(rows, lang),
             t("status", lang): [
                 t("status_kept" if bool(e) else "status_new", lang) for e in rows["existing"]
             ],

@@ -213,7 +213,8 @@ def existing_centres(
                 f"closable centre ids {unknown[:5]} are not among the existing centres."
             )
         keep &= ~np.isin(ids, list(closable_ids))
-    cats = _text_column(layer, "category", ["existing"] * n)
+    # no category column: none (the page says "existing centre" in its language)
+    cats = _text_column(layer, "category", [""] * n)
     return _sites_table(
         layer, geom, ids, cats, name_col=name_col, name_en_col=name_en_col, existing=True, keep=keep,
         capacity=_capacity_column(layer, capacity_col, where),

@@ -153,7 +153,14 @@ def tradeoff_spec(
     }
 
     def panel(field: str, title: str, colour: str, fmt: str) -> dict[str, Any]:
-        y = {"field": field, "type": "quantitative", "title": title, "scale": {"zero": False}}
+        # "~": no trailing zeros (a flat 100 % reads "100", not "100.000000")
+        y = {
+            "field": field,
+            "type": "quantitative",
+            "title": title,
+            "scale": {"zero": False},
+            "axis": {"format": ".2~f"},
+        }
         tooltip = [
             {"field": "p", "type": "quantitative", "title": p_title},
             {"field": field, "type": "quantitative", "title": title, "format": fmt},
@@ -196,13 +203,18 @@ def tradeoff_spec(
         )
     if any(r["share"] is not None for r in rows):
         panels.append(panel("share", share_title, "#2ca02c", ".1f"))
-    return {
+    spec: dict[str, Any] = {
         "$schema": _SCHEMA,
         "description": t("report_tradeoff", lang),
         "data": {"values": rows},
         "vconcat": panels,
         "resolve": {"scale": {"x": "shared"}},
     }
+    if width is None:
+        # The viewer gives each panel its own width; without this the axes and titles come
+        # on top of it and the right end of the curve (the largest p) is cut off.
+        spec["autosize"] = {"type": "fit-x", "contains": "padding"}
+    return spec
 
 
 def tradeoff_svg(

@@ -47,9 +47,11 @@ _COLUMN_HINTS: dict[str, tuple[str, ...]] = {
     "candidates_name_col": ("name_zh", "name", "名称"),
     "candidates_name_en_col": ("name_en", "english"),
     "candidates_category_col": ("category", "type", "类别", "类型"),
+    "candidates_capacity_col": ("capacity", "容量"),
     "existing_id_col": ("centre_id", "center_id", "id", "编号"),
     "existing_name_col": ("name_zh", "name", "名称"),
     "existing_name_en_col": ("name_en", "english"),
+    "existing_capacity_col": ("capacity", "容量"),
 }
 
 
@@ -67,11 +69,13 @@ _SLOT_COLUMNS: dict[str, tuple[tuple[str, bool, bool], ...]] = {
         ("candidates_name_col", False, True),
         ("candidates_name_en_col", False, True),
         ("candidates_category_col", False, True),
+        ("candidates_capacity_col", True, True),
     ),
     "existing": (
         ("existing_id_col", False, True),
         ("existing_name_col", False, True),
         ("existing_name_en_col", False, True),
+        ("existing_capacity_col", True, True),
     ),
 }
 

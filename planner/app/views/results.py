@@ -51,7 +51,7 @@ def after_stop() -> None:
     ss.pop("_job", None)
     if not job.stopped():  # it had ended before the token reached it
         if job.future.exception() is None and kind == "run":
-            ss["run"] = job.future.result()  # a complete run: kept
+            keep_result(job.future.result())  # a complete run: kept
         if job.future.exception() is None and kind == "sweep":
             keep_curve(job)
         st.info(tr(f"app_{what}_finished_before_stop"))
@@ -83,7 +83,7 @@ def do_run(config: ScenarioConfig) -> None:
     store = run_store()
     if key in store:  # solved before, by this or another session: shown at once
         run = store[key]
-        ss["run"] = run
+        keep_result(run)
         ss.pop("_job", None)
         st.status(
             tr(
@@ -140,6 +140,17 @@ def finish_run(job: jobs.Job) -> None:
         state="complete" if run.solution.has_plan else "error",
         expanded=False,
     )
+    keep_result(run)
+
+
+def keep_result(run: app_run.AppRun) -> None:
+    """The run the Results step shows; the curve's range of p moves around its p (a range
+    typed for the same p is kept)."""
+    previous: app_run.AppRun | None = ss.get("run")
+    p = run.solution.p if run.config.model.name in state.P_MODELS else None
+    if p and (previous is None or previous.solution.p != p):
+        n_sites = len(run.result.inputs.sites)
+        ss["sweep_from"], ss["sweep_to"] = state.sweep_range(int(p), n_sites)
     ss["run"] = run
 
 

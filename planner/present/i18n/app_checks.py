@@ -44,6 +44,31 @@ APP_CHECK_LABELS: Final[dict[str, dict[str, str]]] = {
         "en": "{p} centres × capacity {cap} = {room}, less than the total demand {total}: "
         "raise the capacity or p.",
     },
+    "app_check_capacity_short_sites": {
+        "zh": "容量最大的 {p} 个营业厅（含必须保留的）合计容量 {room}，小于总需求 {total}：请提高容量或 p。",
+        "en": "The {p} centres with the most capacity (those that must stay open included) hold "
+        "{room} together, less than the total demand {total}: raise capacities or p.",
+    },
+    "app_note_capacity_col": {
+        "zh": "{n} 个站址的容量取自“数据”步骤的容量列；此处的值只用于容量列为空的 {empty} 个站址。",
+        "en": "{n} sites take their capacity from the capacity column (Data step); this value "
+        "is used only for the {empty} sites whose capacity is empty there.",
+    },
+    "app_check_capacity_some_missing": {
+        "zh": "有 {n} 个站址的容量列为空：请在此填写容量（用于这些站址），或在文件中补齐。",
+        "en": "{n} site(s) have no capacity in the capacity column: enter a capacity here "
+        "(used for them), or fill the column in the file.",
+    },
+    "app_note_capacity_values": {
+        "zh": "容量 {low} – {high}（需求权重单位），合计 {total}；{empty} 个为空，用第 5 步“模型”中的容量。",
+        "en": "Capacities {low} – {high} (demand-weight units), {total} in all; {empty} empty "
+        "ones take the capacity of step 5 (Model).",
+    },
+    "app_check_capacity_values": {
+        "zh": "有 {n} 行的容量不是大于 0 的数（第 {rows} 行）：容量须为大于 0 的数，留空则用第 5 步“模型”中的容量。",
+        "en": "{n} row(s) hold a capacity that is not a number > 0 (rows {rows}): a capacity "
+        "must be a number > 0; leave it empty to use the capacity of step 5 (Model).",
+    },
     "app_note_opening_cost": {
         "zh": "单位：需求权重 × 分钟（与目标相同）。新设一个营业厅须至少减少这么多加权出行时间才值得；现有营业厅成本为 0。",
         "en": "In demand weight × minutes (the objective's unit): a new centre opens only if it "

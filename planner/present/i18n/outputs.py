@@ -44,6 +44,7 @@ OUTPUT_LABELS: Final[dict[str, dict[str, str]]] = {
     # --- popups and tooltips ----------------------------------------------------
     "name": {"zh": "名称", "en": "Name"},
     "category": {"zh": "类别", "en": "Category"},
+    "category_existing": {"zh": "现有营业厅", "en": "Existing centre"},
     "site_id": {"zh": "站址编号", "en": "Site ID"},
     "status": {"zh": "状态", "en": "Status"},
     "status_new": {"zh": "新设", "en": "new"},

@@ -19,6 +19,7 @@ from folium.map import ElementAddToElement, Layer
 from folium.map import LayerControl as _FoliumLayerControl
 from folium.template import Template
 
+from planner.present.i18n import t
 from planner.present.maps.offline import HEAT_JS_URL
 from planner.sanitize import html_text
 
@@ -301,10 +302,11 @@ def site_names(sites: gpd.GeoDataFrame, lang: str) -> list[str]:
 
 
 def site_categories(sites: gpd.GeoDataFrame, lang: str) -> list[str]:
+    """Each site's category in ``lang``; today's centres without one are "existing centre"."""
     other = "en" if lang == "zh" else "zh"
-    return _text_column(
-        sites, [f"category_{lang}", "category", f"category_{other}"], [""] * len(sites)
-    )
+    existing = bool_column(sites, "existing")
+    none = [t("category_existing", lang) if e else "" for e in existing]
+    return _text_column(sites, [f"category_{lang}", "category", f"category_{other}"], none)
 
 
 def bool_column(df: pd.DataFrame, name: str) -> np.ndarray:
