@@ -235,6 +235,15 @@ def datum_warnings(config: Any, inputs: Any) -> list[str]:
                 f'AutoNavi/Tencent (gcj02) or Baidu (bd09), set datum = "{fit.best}" in '
                 f'[data.{section}]; if they are true WGS 84, set datum = "wgs84" to say so.'
             )
+        elif fit.undecided:
+            out.append(
+                f"data.{section}: no `datum` is set, and the populated places "
+                f"({fit.spacing_m:,.0f} m apart) are too coarse to tell whether its {len(pts)} "
+                "points are WGS 84 or web-map coordinates (GCJ-02 would put them about "
+                f"{fit.gcj02_shift_m:,.0f} m off); if they come from AutoNavi/Tencent, set "
+                f'datum = "gcj02" in [data.{section}], from Baidu datum = "bd09"; if they are '
+                'true WGS 84, set datum = "wgs84" to say so.'
+            )
     return out
 
 

@@ -38,6 +38,7 @@ layer = "fault_records"
 [data.candidates]
 path = "tiny.gpkg"
 layer = "candidate_sites"
+datum = "wgs84"
 
 [data.existing]
 path = "tiny.gpkg"

@@ -478,12 +478,19 @@ def datum_note(
 ) -> FieldNote | None:
     """A warning beside the coordinate system of a point layer read "as the file says" in
     China whose points fit where people live clearly better as GCJ-02 or BD-09 (web-map
-    coordinates), or None (the test of ``planner validate``)."""
+    coordinates), or where the demand cells are too coarse to tell WGS 84 from GCJ-02; None
+    otherwise (the test of ``planner validate``)."""
     from planner.inputs.datums import datum_fit, out_of_china
 
     if len(lon) < 5 or len(demand_lon) == 0 or out_of_china(lon, lat).mean() > 0.5:
         return None
     fit = datum_fit(lon, lat, demand_lon, demand_lat, people)
+    if fit.undecided:
+        return FieldNote(
+            "warning",
+            t("app_check_datum_undecided", lang, spacing=_n(fit.spacing_m),
+              m=_n(fit.gcj02_shift_m)),
+        )  # fmt: skip
     if not fit.looks_shifted:
         return None
     return FieldNote(

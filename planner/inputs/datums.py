@@ -395,6 +395,9 @@ class DatumFit:
     spacing_m
         Typical distance between neighbouring populated places: on a grid as coarse as the
         shift itself (~500 m) the evidence says nothing.
+    gcj02_shift_m
+        Mean distance (metres) between the points as given and read as GCJ-02 (the smaller
+        of the two web-map shifts).
     """
 
     scores: dict[str, float]
@@ -402,6 +405,13 @@ class DatumFit:
     best: str
     shift_m: float
     spacing_m: float
+    gcj02_shift_m: float = 0.0
+
+    @property
+    def undecided(self) -> bool:
+        """True when the populated places are too far apart to tell WGS 84 from GCJ-02 (and
+        no web-map datum fits clearly better): the points may be ~500 m off unseen."""
+        return not self.looks_shifted and self.spacing_m > 0.6 * self.gcj02_shift_m
 
     @property
     def looks_shifted(self) -> bool:
@@ -469,6 +479,16 @@ def datum_fit(
         scores[name] = float(np.mean(np.log1p(got)))
         empty[name] = float(np.mean(~near | (got <= 0)))
     best = max(scores, key=lambda k: scores[k])
-    bx, by = reads[best]
-    shift_m = float(np.mean(np.hypot((bx - x) * kx, (by - y) * ky)))
-    return DatumFit(scores=scores, empty=empty, best=best, shift_m=shift_m, spacing_m=spacing)
+
+    def shift(name: str) -> float:
+        bx, by = reads[name]
+        return float(np.mean(np.hypot((bx - x) * kx, (by - y) * ky)))
+
+    return DatumFit(
+        scores=scores,
+        empty=empty,
+        best=best,
+        shift_m=shift(best),
+        spacing_m=spacing,
+        gcj02_shift_m=shift("gcj02"),
+    )

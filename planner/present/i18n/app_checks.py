@@ -219,6 +219,15 @@ APP_CHECK_LABELS: Final[dict[str, dict[str, str]]] = {
         "them; fix them or choose another column.",
     },
     "app_note_times": {"zh": "时间从 {first} 到 {last}", "en": "Times from {first} to {last}"},
+    "app_check_datum_undecided": {
+        "zh": "需求网格相距约 {spacing} 米，无法据人口分布判断这些点是 WGS 84 还是网络地图坐标"
+        "（按 GCJ-02 读取相差约 {m} 米）：若来自高德/腾讯请选 GCJ-02，来自百度请选 BD-09；"
+        "若确为 WGS 84，请选 WGS 84。",
+        "en": "The demand cells are about {spacing} m apart, too coarse to tell from where people "
+        "live whether these points are WGS 84 or web-map coordinates (GCJ-02 would put them "
+        "about {m} m off): if they come from AutoNavi/Tencent choose GCJ-02, from Baidu BD-09; "
+        "if they are true WGS 84, choose WGS 84.",
+    },
     "app_check_datum": {
         "zh": "这些点按 {datum} 读取时明显更贴合人口分布（与按 WGS 84 读取相差约 {m} 米）："
         "若坐标来自网络地图，请选择 {datum}；若确为 WGS 84，请选 WGS 84。",
