@@ -209,7 +209,7 @@ def datum_warnings(config: Any, inputs: Any) -> list[str]:
     """Warnings for point layers in China with no ``datum`` whose points fit where people
     live clearly better read as GCJ-02 or BD-09 (web-map POIs are usually shifted)."""
 
-    from planner.inputs.datums import datum_fit, out_of_china
+    from planner.inputs.datums import datum_fit, datum_warning, out_of_china
 
     demand = inputs.demand
     ref = demand.geometry
@@ -227,23 +227,9 @@ def datum_warnings(config: Any, inputs: Any) -> list[str]:
         if out_of_china(lon, lat).mean() > 0.5:
             continue
         fit = datum_fit(lon, lat, ref.x.to_numpy(), ref.y.to_numpy(), demand["population"])
-        if fit.looks_shifted:
-            out.append(
-                f"data.{section}: no `datum` is set, but its {len(pts)} points fit where people "
-                f"live clearly better read as {fit.best.upper().replace('GCJ02', 'GCJ-02').replace('BD09', 'BD-09')} "
-                f"(web-map coordinates, about {fit.shift_m:,.0f} m off WGS 84); if they come from "
-                f'AutoNavi/Tencent (gcj02) or Baidu (bd09), set datum = "{fit.best}" in '
-                f'[data.{section}]; if they are true WGS 84, set datum = "wgs84" to say so.'
-            )
-        elif fit.undecided:
-            out.append(
-                f"data.{section}: no `datum` is set, and the populated places "
-                f"({fit.spacing_m:,.0f} m apart) are too coarse to tell whether its {len(pts)} "
-                "points are WGS 84 or web-map coordinates (GCJ-02 would put them about "
-                f"{fit.gcj02_shift_m:,.0f} m off); if they come from AutoNavi/Tencent, set "
-                f'datum = "gcj02" in [data.{section}], from Baidu datum = "bd09"; if they are '
-                'true WGS 84, set datum = "wgs84" to say so.'
-            )
+        note = datum_warning(f"data.{section}", len(pts), fit)
+        if note is not None:
+            out.append(note)
     return out
 
 

@@ -411,6 +411,8 @@ def test_a_capacity_column_is_chosen_checked_and_used(env: Path, lang: str) -> N
     upload(at, "candidates", "candidates.csv", _with_capacity(["", *[quarter] * 23]))
     assert texts(at, "error") == ""
     assert ("1 empty ones take" if lang == "en" else "1 个为空") in texts(at, "caption")
+    # examples listed in the page's language (the Chinese list mark showed on English pages)
+    assert ("E.g. C1, C2, C3" if lang == "en" else "例如：C1、C2、C3") in texts(at, "caption")
 
     at.radio(key="step").set_value("model").run()
     at.selectbox(key="model_name").set_value("capacitated_p_median").run()

@@ -364,7 +364,7 @@ def column_notes(
                 n.add(key, "error", "app_check_ids_repeat", n=int(repeated.nunique()),
                       example=_md(str(repeated.iloc[0])[:40]))  # fmt: skip
             else:
-                n.add(key, "info", "app_note_example", example=_examples(series))
+                n.add(key, "info", "app_note_example", example=_examples(series, lang=lang))
         elif key.endswith("_name_col") or key.endswith("_name_en_col"):
             empty = series.isna() | (series.astype(str).str.strip() == "")
             if empty.all():
@@ -373,9 +373,14 @@ def column_notes(
                 n.add(key, "warning", "app_check_names_missing", n=int(empty.sum()),
                       total=len(series))  # fmt: skip
             else:
-                n.add(key, "info", "app_note_example", example=_examples(series))
+                n.add(key, "info", "app_note_example", example=_examples(series, lang=lang))
             if _garbled(series):
-                n.add("encoding", "warning", "app_check_garbled", example=_examples(series, 1))
+                n.add(
+                    "encoding",
+                    "warning",
+                    "app_check_garbled",
+                    example=_examples(series, 1, lang=lang),
+                )
         elif key.endswith("_category_col"):
             counts = series.astype(str).value_counts()
             shown = ", ".join(f"{_md(str(k)[:24])} ({v})" for k, v in counts.head(5).items())
@@ -416,8 +421,9 @@ def _capacity_column_note(n: _Notes, key: str, series: pd.Series) -> None:
         n.add(key, "info", "app_note_capacity_values", low="–", high="–", total="0",
               empty=int(empty.sum()))  # fmt: skip
         return
-    n.add(key, "info", "app_note_capacity_values", low=_n(given.min()), high=_n(given.max()),
-          total=_n(given.sum()), empty=int(empty.sum()))  # fmt: skip
+    which = "app_note_capacity_values" if empty.any() else "app_note_capacity_values_all"
+    n.add(key, "info", which, low=_n(given.min()), high=_n(given.max()), total=_n(given.sum()),
+          empty=int(empty.sum()))  # fmt: skip
 
 
 def _metres(m: float, lang: str) -> str:
@@ -439,11 +445,11 @@ def _rows(mask: np.ndarray) -> str:
     return ", ".join(str(int(r)) for r in rows) + (" …" if mask.sum() > 5 else "")
 
 
-def _examples(series: pd.Series, k: int = 3) -> str:
+def _examples(series: pd.Series, k: int = 3, *, lang: str = "zh") -> str:
     from planner.sanitize import markdown_text
 
     values = [str(v) for v in series.dropna().astype(str).head(k)]
-    return markdown_text("、".join(v[:24] for v in values))
+    return markdown_text(("、" if lang == "zh" else ", ").join(v[:24] for v in values))
 
 
 def _garbled(series: pd.Series) -> bool:

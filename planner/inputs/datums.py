@@ -43,6 +43,7 @@ __all__ = [
     "bd09_to_gcj02",
     "bd09_to_wgs84",
     "datum_fit",
+    "datum_warning",
     "from_wgs84",
     "gcj02_to_bd09",
     "gcj02_to_wgs84",
@@ -424,6 +425,29 @@ class DatumFit:
             and self.scores[self.best] > self.scores["wgs84"] + 0.1
             and self.empty[self.best] < self.empty["wgs84"]
         )
+
+
+def datum_warning(section: str, n: int, fit: DatumFit) -> str | None:
+    """The warning for ``n`` points of scenario section ``section`` (e.g. ``data.candidates``)
+    with no ``datum`` set: they look shifted, or the populated places are too coarse to tell
+    WGS 84 from GCJ-02; None when the evidence says WGS 84."""
+    if fit.looks_shifted:
+        name = {"gcj02": "GCJ-02", "bd09": "BD-09"}.get(fit.best, fit.best)
+        return (
+            f"{section}: no `datum` is set, but its {n} points fit where people live clearly "
+            f"better read as {name} (web-map coordinates, about {fit.shift_m:,.0f} m off WGS "
+            f"84); if they come from AutoNavi/Tencent (gcj02) or Baidu (bd09), set datum = "
+            f'"{fit.best}" in [{section}]; if they are true WGS 84, set datum = "wgs84" to say so.'
+        )
+    if fit.undecided:
+        return (
+            f"{section}: no `datum` is set, and the populated places ({fit.spacing_m:,.0f} m "
+            f"apart) are too coarse to tell whether its {n} points are WGS 84 or web-map "
+            f"coordinates (GCJ-02 would put them about {fit.gcj02_shift_m:,.0f} m off); if "
+            f'they come from AutoNavi/Tencent, set datum = "gcj02" in [{section}], from Baidu '
+            'datum = "bd09"; if they are true WGS 84, set datum = "wgs84" to say so.'
+        )
+    return None
 
 
 def datum_fit(

@@ -64,6 +64,10 @@ APP_CHECK_LABELS: Final[dict[str, dict[str, str]]] = {
         "en": "Capacities {low} – {high} (demand-weight units), {total} in all; {empty} empty "
         "ones take the capacity of step 5 (Model).",
     },
+    "app_note_capacity_values_all": {
+        "zh": "容量 {low} – {high}（需求权重单位），合计 {total}。",
+        "en": "Capacities {low} – {high} (demand-weight units), {total} in all.",
+    },
     "app_check_capacity_values": {
         "zh": "有 {n} 行的容量不是大于 0 的数（第 {rows} 行）：容量须为大于 0 的数，留空则用第 5 步“模型”中的容量。",
         "en": "{n} row(s) hold a capacity that is not a number > 0 (rows {rows}): a capacity "
