@@ -488,3 +488,38 @@ def test_kept_halls_without_a_category_say_existing_centre(env: Path, lang: str,
     assert len(kept) == 2
     assert set(kept.iloc[:, 3]) == {word}
     assert "existing" not in set(table.iloc[:, 3])
+
+
+def test_an_unreachable_percentile_standard_is_said_beside_it_and_names_its_own_fix(
+    env: Path,
+) -> None:
+    """A percentile standard that no plan can meet: said beside the field before Run, with the
+    share every site together reaches; and a run without a plan for it names the percentile
+    standard as the fix, not the repair-response standards (which it said before)."""
+    from planner.app import run as app_run
+    from planner.runs.config import load_scenario
+    from planner.runs.pipeline import load_inputs
+
+    at = go(new_app(), "model")
+    at.radio(key="lang").set_value("en").run()
+    at.number_input(key="percentile_minutes").set_value(0.5).run()
+    at.number_input(key="percentile_share").set_value(99.0).run()
+    ok(at)
+    shown = " ".join(str(e.value) for e in at.main.error)
+    assert "Even with every site open only" in shown
+    assert "short of 99 %" in shown
+    assert at.sidebar.button(key="run_button").disabled
+    at.number_input(key="percentile_share").set_value(0.0).run()
+    assert not at.main.error
+    assert not at.sidebar.button(key="run_button").disabled
+
+    base = load_scenario(env / "demo" / "tiny.toml")
+    config = base.model_copy(
+        update={"model": base.model.model_copy(update={"percentile_standards": [(0.5, 0.99)]})}
+    )
+    solved = app_run.solve_run(load_inputs(config), config, key=app_state.run_key(config))
+    assert not solved.solution.has_plan
+    assert app_run.remedies(solved) == ["looser_percentile", "more_sites"]
+    text = app_run.infeasible_text(solved, "en")
+    assert "percentile standard (Model step)" in text
+    assert "response standards" not in text

@@ -107,6 +107,16 @@ def model_notes(
                 least = math.ceil(float(need.max()) * 10 - 1e-9) / 10
                 note("service_minutes", "error", "app_check_lscp_radius",
                      n=_n(far), radius=f"{float(m.radius):g}", least=f"{least:.1f}")  # fmt: skip
+    for within, share in m.percentile_standards or []:
+        reach = nearest_minutes(inputs)
+        if reach is None or m.cost != "minutes":
+            break
+        weight = inputs.demand["weight"].to_numpy(dtype=float)
+        got = float(weight[reach <= within].sum() / max(weight.sum(), 1e-300))
+        if got < share - 1e-9:
+            note("percentile_minutes", "error", "app_check_percentile_unreachable",
+                 minutes=f"{within:g}", got=f"{100 * math.floor(1000 * got) / 1000:.1f}",
+                 share=f"{100 * share:g}")  # fmt: skip
     if m.name == "capacitated_p_median":
         _capacity_notes(note, m.capacity, int(m.p or 0), sites, total)
     if m.name == "facility_location":

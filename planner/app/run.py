@@ -194,9 +194,11 @@ def remedies(run: AppRun) -> list[str]:
             add("more_sites", "longer_cutoff" if cfg.travel.method == "network" else "")
         elif code == "outside_radius":
             add("wider_radius" if model in ("mclp", "lscp") else "longer_cutoff", "more_sites")
-        elif code in ("hotspots_out_of_reach", "standard_unreachable"):
+        elif code == "hotspots_out_of_reach":
             add("looser_response", "no_enforce" if cfg.model.enforce_hotspot_response else "")
             add("more_sites")
+        elif code == "standard_unreachable":  # the percentile standard, not the response one
+            add("looser_percentile", "more_sites")
         elif code in ("capacity_short", "oversized_demand", "capacity_packing"):
             add("more_capacity", "more_p" if has_p and code != "oversized_demand" else "")
         elif code == "budget_short":

@@ -230,3 +230,4 @@ def step_model(notes: dict[str, list[FieldNote]] | None = None) -> None:
             tr("app_percentile_share"), min_value=0.0, max_value=100.0, step=5.0,
             key="percentile_share",
         )  # fmt: skip
+        show_notes(notes.get("percentile_minutes", []))

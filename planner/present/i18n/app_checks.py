@@ -35,6 +35,12 @@ APP_CHECK_LABELS: Final[dict[str, dict[str, str]]] = {
         "en": "{n} demand point(s) have no site within the travel cut-off, so no cover exists: "
         "add candidate sites or raise the cut-off.",
     },
+    "app_check_percentile_unreachable": {
+        "zh": "即使开设所有站址，{minutes} 分钟内也只能服务 {got}% 的需求，达不到 {share}%："
+        "请降低需求占比或放宽分钟数，或增加候选站址。",
+        "en": "Even with every site open only {got} % of the demand is within {minutes} min, "
+        "short of {share} %: lower the share or allow more minutes, or add candidate sites.",
+    },
     "app_check_capacity_needed": {
         "zh": "请填写每个营业厅的容量（需求权重单位，至少约 {each}）。",
         "en": "Enter the capacity of each centre (demand-weight units; at least about {each}).",

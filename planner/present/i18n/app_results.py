@@ -160,6 +160,10 @@ APP_RESULT_LABELS: Final[dict[str, dict[str, str]]] = {
         "zh": "放宽抢修响应标准",
         "en": "looser response standards",
     },
+    "app_fix_looser_percentile": {
+        "zh": "降低百分位标准的需求占比或放宽其分钟数（模型步骤）",
+        "en": "a lower share or more minutes in the percentile standard (Model step)",
+    },
     "app_fix_no_enforce": {
         "zh": "取消“故障热点必须满足响应标准”",
         "en": "untick 'fault hotspots must meet the response standard'",
