@@ -316,19 +316,25 @@ def test_a_new_run_replaces_the_old_error_and_a_good_run_clears_it(
     page.goto(server + "?lang=en&step=model", wait_until="domcontentloaded")
     page.wait_for_selector(IDLE, timeout=120_000)
     run = page.get_by_role("button", name="▶ Run")
-    # 1. everyone within 1 minute (a percentile standard of 100 %): no plan
+    # 0. everyone within 1 minute (a percentile standard of 100 %): said beside the field,
+    # Run stays off
     _type(tab, "percentile_minutes", "1")
     _type(tab, "percentile_share", "100")
+    page.get_by_text("Even with every site open only").first.wait_for(timeout=30_000)
+    assert run.is_disabled()
+    _type(tab, "percentile_minutes", "0")
+    assert run.is_enabled()
+    # 1. fault hotspots that must be reached within 1 minute: no plan
+    _type(tab, "response_urban", "1")
+    _click(tab, page.locator(".st-key-enforce_hotspots label"))
     _click(tab, run)
     page.get_by_text("no feasible plan").first.wait_for(timeout=120_000)
     boxes = _red_boxes(tab)
     assert len(boxes) == 1, boxes
     first = boxes[0]
-    # 2. a different failure: hotspots that must be reached within 1 minute
+    # 2. a different failure: within 3 minutes, fewer hotspots out of reach
     _click(tab, page.get_by_text("5. Model", exact=True))
-    _type(tab, "percentile_minutes", "0")
-    _type(tab, "response_urban", "1")
-    _click(tab, page.locator(".st-key-enforce_hotspots label"))
+    _type(tab, "response_urban", "3")
     _click(tab, run)
     page.get_by_text("fault hotspot(s)").first.wait_for(timeout=120_000)
     boxes = _red_boxes(tab)
