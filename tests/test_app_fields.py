@@ -430,6 +430,20 @@ def test_a_capacity_column_is_chosen_checked_and_used(env: Path, lang: str) -> N
     at.number_input(key="p").set_value(5).run()
     assert texts(at, "error") == ""
     assert not blocked(at)
+    # one demand point is served by one hall: a capacity below the largest point is red
+    biggest = float(_city()[2].max())
+    at.radio(key="step").set_value("data").run()
+    upload(at, "candidates", "candidates.csv", _with_capacity([f"{biggest / 2:.0f}"] * 24))
+    at.radio(key="step").set_value("model").run()
+    point = "The largest demand point carries" if lang == "en" else "最大的需求点有"
+    assert point in texts(at, "error")
+    assert ("this value is not used" if lang == "en" else "此处的值不会用到") in texts(
+        at, "caption"
+    )
+    at.radio(key="step").set_value("data").run()
+    upload(at, "candidates", "candidates.csv", _with_capacity(["", *[quarter] * 23]))
+    at.radio(key="step").set_value("model").run()
+    assert texts(at, "error") == ""
 
     at.button(key="run_button").click().run()
     ok(at)

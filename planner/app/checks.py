@@ -118,7 +118,9 @@ def model_notes(
                  minutes=f"{within:g}", got=f"{100 * math.floor(1000 * got) / 1000:.1f}",
                  share=f"{100 * share:g}")  # fmt: skip
     if m.name == "capacitated_p_median":
-        _capacity_notes(note, m.capacity, int(m.p or 0), sites, total)
+        weight = inputs.demand["weight"].to_numpy(dtype=float)
+        biggest = float(weight.max()) if weight.size else None
+        _capacity_notes(note, m.capacity, int(m.p or 0), sites, total, biggest)
     if m.name == "facility_location":
         cost = float(m.opening_cost or 0.0)
         note("opening_cost", "info", "app_note_opening_cost")
@@ -133,11 +135,17 @@ def model_notes(
 
 
 def _capacity_notes(
-    note: Callable[..., None], capacity: float | None, p: int, sites: pd.DataFrame, total: float
+    note: Callable[..., None],
+    capacity: float | None,
+    p: int,
+    sites: pd.DataFrame,
+    total: float,
+    biggest: float | None = None,
 ) -> None:
     """The capacitated model's notes: what the capacity means, and whether the ``p`` centres
     with the most capacity (the kept ones first) can hold the total demand. A site's capacity
-    is its layer's capacity column where given, else the one value of the Model step."""
+    is its layer's capacity column where given, else the one value of the Model step; one
+    demand point (``biggest``, its weight) is served by one centre, so it must fit in one."""
     one = float(capacity or 0.0)
     column = (
         sites["capacity"].to_numpy(dtype=np.float64)
@@ -147,7 +155,9 @@ def _capacity_notes(
     from_column = int(np.isfinite(column).sum())
     each = _n(total / max(p, 1))
     note("capacity", "info", "app_note_capacity", total=_n(total), each=each, p=p)
-    if from_column:
+    if from_column == len(column):
+        note("capacity", "info", "app_note_capacity_col_all", n=from_column)
+    elif from_column:
         note("capacity", "info", "app_note_capacity_col", n=from_column,
              empty=len(column) - from_column)  # fmt: skip
     missing = ~np.isfinite(column)
@@ -160,11 +170,17 @@ def _capacity_notes(
     if p <= 0:
         return
     if not from_column:
-        if one * p < total * (1 - 1e-9):
+        if biggest is not None and biggest > one * (1 + 1e-9):
+            note("capacity", "error", "app_check_capacity_point", load=_n(biggest), cap=_n(one))
+        elif one * p < total * (1 - 1e-9):
             note("capacity", "error", "app_check_capacity_short",
                  p=p, cap=_n(one), room=_n(one * p), total=_n(total))  # fmt: skip
         return
     cap = np.where(missing, one, column)
+    if biggest is not None and biggest > float(cap.max()) * (1 + 1e-9):
+        note("capacity", "error", "app_check_capacity_point", load=_n(biggest),
+             cap=_n(float(cap.max())))  # fmt: skip
+        return
     keep = sites["keep"].to_numpy(dtype=bool)
     others = np.sort(cap[~keep])[::-1][: max(p - int(keep.sum()), 0)]
     room = float(cap[keep].sum() + others.sum())

@@ -60,6 +60,17 @@ APP_CHECK_LABELS: Final[dict[str, dict[str, str]]] = {
         "en": "{n} sites take their capacity from the capacity column (Data step); this value "
         "is used only for the {empty} sites whose capacity is empty there.",
     },
+    "app_note_capacity_col_all": {
+        "zh": "全部 {n} 个站址的容量取自“数据”步骤的容量列；此处的值不会用到。",
+        "en": "All {n} sites take their capacity from the capacity column (Data step); this "
+        "value is not used.",
+    },
+    "app_check_capacity_point": {
+        "zh": "最大的需求点有 {load}，超过最大的营业厅容量 {cap}；一个需求点只能由一个营业厅服务："
+        "请把容量提高到至少 {load}。",
+        "en": "The largest demand point carries {load}, more than the largest capacity {cap}; one "
+        "point is served by one centre: raise the capacity to at least {load}.",
+    },
     "app_check_capacity_some_missing": {
         "zh": "有 {n} 个站址的容量列为空：请在此填写容量（用于这些站址），或在文件中补齐。",
         "en": "{n} site(s) have no capacity in the capacity column: enter a capacity here "
