@@ -523,3 +523,39 @@ def test_an_unreachable_percentile_standard_is_said_beside_it_and_names_its_own_
     text = app_run.infeasible_text(solved, "en")
     assert "percentile standard (Model step)" in text
     assert "response standards" not in text
+
+
+def test_facility_location_headline_says_what_its_total_cost_is_made_of(env: Path) -> None:
+    """Facility location trades opening costs for travel: under the headline, the new centres'
+    opening costs plus the weighted travel (recomputed here from the assignment) make the
+    total, in demand weight x minutes; no p anywhere."""
+    import re
+
+    import numpy as np
+
+    at = go(new_app(), "model")
+    at.radio(key="lang").set_value("en").run()
+    at.selectbox(key="model_name").set_value("facility_location").run()
+    at.number_input(key="opening_cost").set_value(5000.0).run()
+    run(at)
+    solved = at.session_state["run"]
+    assert solved.solution.has_plan
+    assert solved.config.model.p is None
+    (line,) = [c.value for c in at.main.caption if "Opening costs" in c.value]
+    numbers = re.search(
+        r"Opening costs ([\d,]+) \((\d+) × ([\d,]+)\) \+ weighted travel ([\d,]+) = total "
+        r"cost ([\d,]+) \(demand weight × min\)",
+        line,
+    )
+    assert numbers is not None, line
+    opening, new, cost, travel, total = (float(g.replace(",", "")) for g in numbers.groups())
+    sites = solved.result.inputs.sites
+    opened = np.asarray(solved.solution.open_sites)
+    assert new == int((~sites["existing"].to_numpy(dtype=bool)[opened]).sum())
+    assert cost == 5000.0
+    assert opening == new * cost
+    minutes = np.asarray(solved.result.inputs.travel.minutes)
+    a = np.asarray(solved.solution.assignment)
+    weight = solved.result.inputs.demand["weight"].to_numpy()
+    assert abs(travel - float((weight * minutes[np.arange(a.size), a]).sum())) <= 1.0
+    assert abs(total - (opening + travel)) <= 1.0

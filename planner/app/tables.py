@@ -224,7 +224,27 @@ def centres_text(run: AppRun, lang: str) -> str:
         ]
         sep = "、" if lang == "zh" else ", "
         text += " " + t("app_closed_list", lang, names=sep.join(names))
-    return text
+    return text + _costs_text(run, counts["new"], lang)
+
+
+def _costs_text(run: AppRun, new: int, lang: str) -> str:
+    """Facility location: what its objective is made of (opening costs of the new centres
+    plus weighted travel, in demand weight x minutes); empty for the other models."""
+    m = run.config.model
+    objective = finite_or_none(run.solution.objective)
+    if m.name != "facility_location" or objective is None:
+        return ""
+    cost = float(m.opening_cost or 0.0)
+    opening = new * cost
+    return " " + t(
+        "app_costs_line",
+        lang,
+        opening=f"{opening:,.0f}",
+        new=new,
+        cost=f"{cost:,.0f}",
+        travel=f"{objective - opening:,.0f}",
+        total=f"{objective:,.0f}",
+    )
 
 
 def name_column(lang: str) -> str:

@@ -143,6 +143,12 @@ APP_RESULT_LABELS: Final[dict[str, dict[str, str]]] = {
         "zh": "新设 {new} 个，保留 {kept} 个，关闭 {closed} 个（现有 {today} 个）。",
         "en": "{new} new, {kept} kept, {closed} closed (of today's {today}).",
     },
+    "app_costs_line": {
+        "zh": "开设成本 {opening}（{new} × {cost}）+ 加权出行时间 {travel} = 总成本 {total}"
+        "（需求权重 × 分钟）。",
+        "en": "Opening costs {opening} ({new} × {cost}) + weighted travel {travel} = total "
+        "cost {total} (demand weight × min).",
+    },
     "app_closed_list": {"zh": "关闭：{names}。", "en": "Closed: {names}."},
     "app_diff_vs": {"zh": "{other} 相对 {name}", "en": "{other} vs {name}"},
     "app_try": {"zh": "可尝试：", "en": "Try: "},
