@@ -461,3 +461,21 @@ def test_a_capacity_column_is_chosen_checked_and_used(env: Path, lang: str) -> N
     doc = tomllib.loads(downloads.scenario_toml(run.config))
     assert doc["data"]["candidates"]["capacity_col"] == "容量"
     assert doc["model"]["capacity"] == 1.0
+
+
+def test_kpis_the_data_cannot_give_are_left_out_of_the_table(env: Path) -> None:
+    """Own data without residents 65+ or fault records: the KPI table has no rows of dashes
+    for them (it had six), and keeps every KPI the data do give."""
+    from planner.app import tables
+
+    at = own_data(new_app("en"))
+    at.radio(key="step").set_value("model").run()
+    at.number_input(key="p").set_value(4).run()
+    at.button(key="run_button").click().run()
+    ok(at)
+    table = tables.kpi_table(at.session_state["run"], "en")
+    shown = " ".join(table.iloc[:, 0])
+    assert "65+" not in shown
+    assert "Fault" not in shown
+    assert "Mean travel (min)" in shown
+    assert "–" not in set(table.iloc[:, 1])

@@ -129,7 +129,9 @@ def kpi_table(run: AppRun, lang: str) -> pd.DataFrame:
     if kpis is None:
         return pd.DataFrame()
     if base is None:
-        summary = kpis.summary()
+        # a KPI the data cannot give (residents 65+ without their column, faults without
+        # records) is left out rather than shown as a row of dashes
+        summary = {k: v for k, v in kpis.summary().items() if finite_or_none(v) is not None}
         return pd.DataFrame(
             {
                 t("kpi_metric", lang): [kpi_label(k, lang) for k in summary],
@@ -137,6 +139,7 @@ def kpi_table(run: AppRun, lang: str) -> pd.DataFrame:
             }
         )
     df = compare_kpis(kpis, base)
+    df = df[df["plan"].notna() | df["baseline"].notna()]
     return pd.DataFrame(
         {
             t("kpi_metric", lang): [kpi_label(str(k), lang) for k in df.index],
