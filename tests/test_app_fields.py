@@ -479,3 +479,24 @@ def test_kpis_the_data_cannot_give_are_left_out_of_the_table(env: Path) -> None:
     assert "Fault" not in shown
     assert "Mean travel (min)" in shown
     assert "–" not in set(table.iloc[:, 1])
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_blend_is_said_as_it_is_without_residential_or_fault_layers(
+    env: Path, lang: str
+) -> None:
+    """Own data with population only: the fault weight has no records behind it and follows
+    the population, and population density stands in for residential density, so the Demand
+    step says 80 % population, 20 % density and why (it said 'faults 20%')."""
+    at = own_data(new_app(lang))
+    at.radio(key="step").set_value("demand").run()
+    ok(at)
+    shown = texts(at, "caption")
+    if lang == "en":
+        assert "Blend now: population 80%, residential 20%, faults 0%" in shown
+        assert "population density (people per km²) stands in" in shown
+        assert "No fault records" in shown
+    else:
+        assert "当前混合：人口 80%、居住密度 20%、故障 0%" in shown
+        assert "没有故障记录" in shown
+    assert at.slider(key="w_faults").value == 0.2  # kept for when records come

@@ -17,6 +17,7 @@ from planner.sanitize import markdown_text
 
 if TYPE_CHECKING:
     from planner.evaluate.compare import Comparison
+    from planner.runs.config import ScenarioConfig
     from planner.runs.library import SavedScenario
     from planner.runs.results import PlanInputs
 
@@ -119,6 +120,28 @@ def fmt_change(key: str, value: float | None, lang: str) -> str:
     if key == "n_centres":
         return f"{value:+.0f}" if round(value) else "0"
     return f"{value:+,.1f}" if round(value, 1) else "0.0"  # never "-0.0"
+
+
+def blend_shares(
+    demand: pd.DataFrame, config: ScenarioConfig
+) -> tuple[float, float, float, list[str]]:
+    """The demand blend as it is: shares (0-1) of population, residential density and
+    faults, and notes to say (``"residential"``: no residential layer, population density
+    stands in for it; ``"faults"``: a fault weight with no fault records behind it, which the
+    blend gives to the population, :func:`planner.inputs.demand.reweight_demand`)."""
+    d = config.demand
+    total = d.population + d.residential + d.faults
+    pop, res, faults = d.population / total, d.residential / total, d.faults / total
+    notes = []
+    if res > 0 and config.data.residential is None:
+        notes.append("residential")
+    values = (
+        demand["fault_intensity"].to_numpy(dtype=float) if "fault_intensity" in demand else None
+    )
+    if faults > 0 and (values is None or not float(np.nansum(values)) > 0):
+        notes.append("faults")
+        pop, faults = pop + faults, 0.0
+    return pop, res, faults, notes
 
 
 def kpi_table(run: AppRun, lang: str) -> pd.DataFrame:

@@ -471,15 +471,16 @@ def step_demand(config: ScenarioConfig | None) -> None:
         inputs = load_or_report(config)
         if inputs is None:
             return
-        d = config.demand
-        total = d.population + d.residential + d.faults
+        pop, res, faults, missing = tables.blend_shares(inputs.demand, config)
         st.caption(
             tr(
                 "app_weights_now",
-                pop=f"{100 * d.population / total:.0f}",
-                res=f"{100 * d.residential / total:.0f}",
-                faults=f"{100 * d.faults / total:.0f}",
+                pop=f"{100 * pop:.0f}",
+                res=f"{100 * res:.0f}",
+                faults=f"{100 * faults:.0f}",
                 hot=int(inputs.demand["is_hotspot"].sum()),
             )
         )
+        for part in missing:  # a weight with no layer behind it follows the population
+            st.caption(tr(f"app_weights_no_{part}"))
         show_inputs_map(inputs, config)

@@ -209,6 +209,14 @@ APP_LABELS: Final[dict[str, dict[str, str]]] = {
         "zh": "当前混合：人口 {pop}%、居住密度 {res}%、故障 {faults}%；故障热点 {hot} 个",
         "en": "Blend now: population {pop}%, residential {res}%, faults {faults}%; {hot} fault hotspots",
     },
+    "app_weights_no_residential": {
+        "zh": "没有居住密度图层：以人口密度（人/平方公里）代替。",
+        "en": "No residential density layer: population density (people per km²) stands in.",
+    },
+    "app_weights_no_faults": {
+        "zh": "没有故障记录：其权重按人口分布计入。",
+        "en": "No fault records: their weight follows the population.",
+    },
     # --- step 3: sites ----------------------------------------------------------------
     "app_categories": {"zh": "纳入的候选类别", "en": "Candidate categories to include"},
     "app_categories_help": {
