@@ -500,3 +500,27 @@ def test_the_blend_is_said_as_it_is_without_residential_or_fault_layers(
         assert "当前混合：人口 80%、居住密度 20%、故障 0%" in shown
         assert "没有故障记录" in shown
     assert at.slider(key="w_faults").value == 0.2  # kept for when records come
+
+
+def test_facility_location_says_when_a_capacity_column_limits_it(env: Path) -> None:
+    """Facility location takes each site's capacity where the layers give one: the Model step
+    says so (the guessed column made it capacitated unseen), and a column with gaps, which
+    the run would refuse, is red before Run."""
+    at = new_app("en")
+    upload(at, "population", "population.zip", population_zip())
+    upload(at, "candidates", "candidates.csv", _with_capacity(["50000"] * 24))
+    at.radio(key="step").set_value("model").run()
+    at.selectbox(key="model_name").set_value("facility_location").run()
+    ok(at)
+    assert "All 24 sites have a capacity" in texts(at, "caption")
+    assert not blocked(at)
+    at.radio(key="step").set_value("data").run()
+    upload(at, "candidates", "candidates.csv", _with_capacity(["", *["50000"] * 23]))
+    at.radio(key="step").set_value("model").run()
+    assert "1 site(s) have no capacity in the capacity column" in texts(at, "error")
+    assert blocked(at)
+    at.radio(key="step").set_value("data").run()
+    at.selectbox(key="candidates_capacity_col").set_value("").run()
+    at.radio(key="step").set_value("model").run()
+    assert texts(at, "error") == ""
+    assert "have a capacity" not in texts(at, "caption")

@@ -124,6 +124,17 @@ def model_notes(
     if m.name == "facility_location":
         cost = float(m.opening_cost or 0.0)
         note("opening_cost", "info", "app_note_opening_cost")
+        column = (
+            sites["capacity"].to_numpy(dtype=np.float64)
+            if "capacity" in sites.columns
+            else np.full(n_sites, np.nan)
+        )
+        given = int(np.isfinite(column).sum())
+        if given == n_sites:  # the capacity column (Data step) limits what each centre serves
+            note("opening_cost", "info", "app_note_fl_capacity", n=given)
+        elif given:
+            note("opening_cost", "error", "app_check_fl_capacity_partial",
+                 n=n_sites - given)  # fmt: skip
         note("budget", "info", "app_note_budget")
         if m.budget is not None and cost > 0:
             can = math.floor(float(m.budget) / cost)

@@ -90,6 +90,18 @@ APP_CHECK_LABELS: Final[dict[str, dict[str, str]]] = {
         "en": "{n} row(s) hold a capacity that is not a number > 0 (rows {rows}): a capacity "
         "must be a number > 0; leave it empty to use the capacity of step 5 (Model).",
     },
+    "app_note_fl_capacity": {
+        "zh": "全部 {n} 个站址在“数据”步骤选了容量列：每个营业厅服务的需求不超过其容量。",
+        "en": "All {n} sites have a capacity (capacity column, Data step): no centre serves more "
+        "demand than its capacity.",
+    },
+    "app_check_fl_capacity_partial": {
+        "zh": "有 {n} 个站址的容量列为空：设施选址要么全部站址都有容量，要么都没有；"
+        "请在文件中补齐，或在“数据”步骤不选容量列。",
+        "en": "{n} site(s) have no capacity in the capacity column: facility location needs a "
+        "capacity for every site or for none; fill the column, or choose no capacity column "
+        "(Data step).",
+    },
     "app_note_opening_cost": {
         "zh": "单位：需求权重 × 分钟（与目标相同）。新设一个营业厅须至少减少这么多加权出行时间才值得；现有营业厅成本为 0。",
         "en": "In demand weight × minutes (the objective's unit): a new centre opens only if it "
