@@ -181,17 +181,16 @@ def _capacity_notes(
     if p <= 0:
         return
     if not from_column:
-        if biggest is not None and biggest > one * (1 + 1e-9):
-            note("capacity", "error", "app_check_capacity_point", load=_n(biggest), cap=_n(one))
-        elif one * p < total * (1 - 1e-9):
+        if one * p < total * (1 - 1e-9):
             note("capacity", "error", "app_check_capacity_short",
                  p=p, cap=_n(one), room=_n(one * p), total=_n(total))  # fmt: skip
+        if biggest is not None and biggest > one * (1 + 1e-9):
+            note("capacity", "error", "app_check_capacity_point", load=_n(biggest), cap=_n(one))
         return
     cap = np.where(missing, one, column)
     if biggest is not None and biggest > float(cap.max()) * (1 + 1e-9):
         note("capacity", "error", "app_check_capacity_point", load=_n(biggest),
              cap=_n(float(cap.max())))  # fmt: skip
-        return
     keep = sites["keep"].to_numpy(dtype=bool)
     others = np.sort(cap[~keep])[::-1][: max(p - int(keep.sum()), 0)]
     room = float(cap[keep].sum() + others.sum())
