@@ -98,6 +98,8 @@ def layer_variant(
         change(gdf).to_file(folder / "bad.gpkg", layer=layer, driver="GPKG")
         new = f'path = "bad.gpkg"\nlayer = "{layer}"' + (f"\n{extra}" if extra else "")
         text = scenario_text(folder).replace(f'path = "tiny.gpkg"\nlayer = "{layer}"', new)
+        if "datum" in extra:  # in place of the datum the tiny scenario says
+            text = text.replace(f'{new}\ndatum = "wgs84"', new)
         if scenario_extra is not None:  # (old, new) text elsewhere in the scenario
             text = text.replace(*scenario_extra)
         (folder / "tiny.toml").write_text(text, encoding="utf-8")
@@ -130,6 +132,8 @@ def file_layer(
             target.write_text(content, encoding="utf-8")
         new = f'path = "{name}"' + (f"\n{extra}" if extra else "")
         text = scenario_text(folder).replace(f'path = "tiny.gpkg"\nlayer = "{layer}"', new)
+        if "datum" in extra:  # in place of the datum the tiny scenario says
+            text = text.replace(f'{new}\ndatum = "wgs84"', new)
         (folder / "tiny.toml").write_text(text, encoding="utf-8")
         return _command(command, folder)
 
@@ -429,7 +433,7 @@ CRS_CASES: list[Case] = [
     ),
     Case(
         "datum-unknown",
-        variant('layer = "candidate_sites"', 'layer = "candidate_sites"\ndatum = "wgs72"'),
+        variant('datum = "wgs84"', 'datum = "wgs72"'),  # the tiny scenario's candidates
         ("datum", "wgs72"),
     ),
 ]

@@ -391,7 +391,8 @@ def test_closed_centres_line_is_escaped_markdown(lang: str) -> None:
     )
     run = SimpleNamespace(
         result=SimpleNamespace(inputs=SimpleNamespace(sites=sites)),
-        solution=SimpleNamespace(open_sites=[2]),
+        solution=SimpleNamespace(open_sites=[2], objective=1.0),
+        config=SimpleNamespace(model=SimpleNamespace(name="p_median")),
     )
     text = centres_text(run, lang)  # type: ignore[arg-type]
     assert markdown_text(f"E1 {payload}") in text
