@@ -266,7 +266,7 @@ def print_result(result: RunResult, *, as_json: bool, quiet: bool) -> None:
         return
     echo(
         f"Scenario {summary['scenario']}: {summary['model']} -> {summary['quality']} "
-        f"(objective {summary['objective']}, {summary['runtime_s']} s)"
+        f"(objective {summary['objective']:,.2f}, {summary['runtime_s']:.1f} s)"
     )
     for site in summary["open_sites"]:
         echo(f"  {site['site_id']:>6}  {site['name_zh']}  {site['name_en']}  [{site['category']}]")

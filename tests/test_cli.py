@@ -167,6 +167,17 @@ def test_run_writes_a_folder_once(
     assert capsys.readouterr() == ("", "")
 
 
+def test_run_prints_the_objective_for_people(
+    scenario: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["run", str(scenario), "--out", str(tmp_path / "run")]) == 0
+    head = capsys.readouterr().out.splitlines()[0]
+    objective = json.loads((tmp_path / "run" / "kpis.json").read_text("utf-8"))["solution"]
+    shown = f"objective {objective['objective']:,.2f}, "
+    assert shown in head, head  # thousands separators, two decimals (was 16 digits)
+    assert head.endswith(" s)")
+
+
 def test_bad_input_writes_nothing(
     scenario: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
