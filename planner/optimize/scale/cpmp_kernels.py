@@ -251,41 +251,19 @@ def knapsacks_exact(cost, lam, load, cap, usable, rho, take):
     """
     n, m = cost.shape
     idx = np.empty(n, dtype=np.int64)
+    most = 0
     for j in range(m):
-        for i in range(n):
-            take[i, j] = 0.0
+        if usable[j]:
+            most = max(most, int(cap[j]))
+    dp = np.empty(most + 1)
+    keep = np.empty((n, most + 1), dtype=np.bool_)
+    for j in range(m):
         if not usable[j]:
+            for i in range(n):
+                take[i, j] = 0.0
             rho[j] = np.inf
             continue
-        room = int(cap[j])
-        k = 0
-        total = 0.0
-        for i in range(n):
-            r = cost[i, j] - lam[i]
-            if r < 0.0:
-                if load[i] <= 0.0:
-                    total += r
-                    take[i, j] = 1.0
-                elif load[i] <= room:
-                    idx[k] = i
-                    k += 1
-        dp = np.zeros(room + 1)
-        keep = np.zeros((k, room + 1), dtype=np.bool_)
-        for t in range(k):
-            i = idx[t]
-            w = int(load[i])
-            r = cost[i, j] - lam[i]
-            for c in range(room, w - 1, -1):
-                v = dp[c - w] + r
-                if v < dp[c]:
-                    dp[c] = v
-                    keep[t, c] = True
-        c = room
-        for t in range(k - 1, -1, -1):
-            if keep[t, c]:
-                take[idx[t], j] = 1.0
-                c -= int(load[idx[t]])
-        rho[j] = total + dp[room]
+        rho[j] = _knap_one(cost, lam, load, int(cap[j]), j, take, idx, dp, keep)
 
 
 @njit(cache=True)

@@ -41,7 +41,7 @@ from planner.optimize.scale.kernels import nearest_two, oracle_cost
 
 
 @njit(cache=True, nogil=True)
-def _contribute(i, sign, indptr, site, cost, w, a1, d1, d2, pos_of, gain, loss, extra, pinned):
+def point_terms(i, sign, indptr, site, cost, w, a1, d1, d2, pos_of, gain, loss, extra, pinned):
     """Add (``sign`` = 1) or remove (-1) point ``i``'s terms of gain, loss and extra."""
     wi = w[i] * sign
     c1 = d1[i]
@@ -49,9 +49,10 @@ def _contribute(i, sign, indptr, site, cost, w, a1, d1, d2, pos_of, gain, loss, 
     f = a1[i]
     if c2 == np.inf:
         # A single open site in reach (p = 1, or a complete list with one open site):
-        # its site is pinned (never swapped out, a conservative rule); the point still
-        # gains from a closer site.
-        pinned[f] += int(sign)
+        # its site is pinned (never swapped out or dropped, a conservative rule); the
+        # point still gains from a closer site. No open site in reach: nothing to pin.
+        if f >= 0:
+            pinned[f] += int(sign)
         if c1 == np.inf:
             return
         for t in range(indptr[i], indptr[i + 1]):
@@ -77,7 +78,7 @@ def _contribute(i, sign, indptr, site, cost, w, a1, d1, d2, pos_of, gain, loss, 
 
 
 @njit(cache=True, nogil=True)
-def _refresh(
+def refresh_point(
     i, indptr, site, cost, far, w, is_open, open_list, pos_of,
     mode, rmap, cmap, dense, o_indptr, o_indices, o_data, penalty, dxy, sxy, scale,
     a1, d1, a2, d2, off, gain, loss, extra, pinned,
@@ -93,7 +94,7 @@ def _refresh(
     a2[i] = b2
     d2[i] = c2
     off[i] = o
-    _contribute(i, 1.0, indptr, site, cost, w, a1, d1, d2, pos_of, gain, loss, extra, pinned)
+    point_terms(i, 1.0, indptr, site, cost, w, a1, d1, d2, pos_of, gain, loss, extra, pinned)
     return w[i] * c1
 
 
@@ -121,7 +122,7 @@ def swap_init(
     pinned[:] = 0
     obj = 0.0
     for i in range(n):
-        obj += _refresh(
+        obj += refresh_point(
             i, indptr, site, cost, far, w, is_open, open_list, pos_of,
             mode, rmap, cmap, dense, o_indptr, o_indices, o_data, penalty, dxy, sxy, scale,
             a1, d1, a2, d2, off, gain, loss, extra, pinned,
@@ -176,7 +177,7 @@ def swap_apply(
     delta = 0.0
     for u in range(k):
         i = affected[u]
-        _contribute(i, -1.0, indptr, site, cost, w, a1, d1, d2, pos_of, gain, loss, extra, pinned)
+        point_terms(i, -1.0, indptr, site, cost, w, a1, d1, d2, pos_of, gain, loss, extra, pinned)
         delta -= w[i] * d1[i]
     q = pos_of[f_out]
     is_open[f_out] = False
@@ -188,7 +189,7 @@ def swap_apply(
     loss[f_out] = 0.0
     extra[q, :] = 0.0
     for u in range(k):
-        delta += _refresh(
+        delta += refresh_point(
             affected[u], indptr, site, cost, far, w, is_open, open_list, pos_of,
             mode, rmap, cmap, dense, o_indptr, o_indices, o_data, penalty, dxy, sxy, scale,
             a1, d1, a2, d2, off, gain, loss, extra, pinned,

@@ -17,7 +17,9 @@ Three pieces, all on the neighbour lists of :mod:`planner.optimize.scale.data`:
 
   Terms of unlisted sites are left out, which can only underestimate a profit, so
   every accepted move lowers the exact objective. After a move only the points whose
-  nearest two open sites change are updated.
+  nearest two open sites change are updated. The per-point terms and their refresh are
+  the p-median swap search's own (:func:`~planner.optimize.scale.swap_kernels.point_terms`,
+  :func:`~planner.optimize.scale.swap_kernels.refresh_point`).
 * the **Lagrangian relaxation** of the assignment rows: each site's subproblem is
   closed-form (open it when its reduced cost ``fc[j] + sum_i min(0, w_i c_ij - lam_i)``
   is negative);
@@ -34,59 +36,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from planner.optimize.scale.kernels import nearest_two, oracle_cost
-
-
-@njit(cache=True, nogil=True)
-def _terms(i, sign, indptr, site, cost, w, a1, d1, d2, slot_of, gain, loss, extra, pinned):
-    """Add (``sign`` = 1) or remove (-1) point ``i``'s terms of gain, loss and extra."""
-    wi = w[i] * sign
-    c1 = d1[i]
-    c2 = d2[i]
-    f = a1[i]
-    if c2 == np.inf:
-        # One open site in reach: it cannot close (the point would be left unserved).
-        if f >= 0:
-            pinned[f] += int(sign)
-        for t in range(indptr[i], indptr[i + 1]):
-            c = cost[t]
-            if c >= c1:
-                break
-            gain[site[t]] += wi * (c1 - c) if c1 < np.inf else 0.0
-        return
-    q = slot_of[f]
-    loss[f] += wi * (c2 - c1)
-    for t in range(indptr[i], indptr[i + 1]):
-        c = cost[t]
-        if c >= c2:
-            break
-        j = site[t]
-        if j == f:
-            continue
-        if c < c1:
-            gain[j] += wi * (c1 - c)
-            extra[q, j] += wi * (c2 - c1)
-        else:
-            extra[q, j] += wi * (c2 - c)
-
-
-@njit(cache=True, nogil=True)
-def _refresh(
-    i, indptr, site, cost, far, w, is_open, olist, n_open, slot_of,
-    mode, rmap, cmap, dense, o_indptr, o_indices, o_data, penalty, dxy, sxy, scale,
-    a1, d1, a2, d2, off, gain, loss, extra, pinned,
-):  # fmt: skip
-    b1, c1, b2, c2, o = nearest_two(
-        i, indptr, site, cost, far, is_open, olist[:n_open],
-        mode, rmap, cmap, dense, o_indptr, o_indices, o_data, penalty, dxy, sxy, scale,
-    )  # fmt: skip
-    a1[i] = b1
-    d1[i] = c1
-    a2[i] = b2
-    d2[i] = c2
-    off[i] = o
-    _terms(i, 1.0, indptr, site, cost, w, a1, d1, d2, slot_of, gain, loss, extra, pinned)
-    return w[i] * c1
+from planner.optimize.scale.kernels import oracle_cost
+from planner.optimize.scale.swap_kernels import point_terms, refresh_point
 
 
 @njit(cache=True, nogil=True)
@@ -122,8 +73,8 @@ def ufl_init(
     pinned[:] = 0
     obj = 0.0
     for i in range(indptr.size - 1):
-        obj += _refresh(
-            i, indptr, site, cost, far, w, is_open, olist, n_open, slot_of,
+        obj += refresh_point(
+            i, indptr, site, cost, far, w, is_open, olist[:n_open], slot_of,
             mode, rmap, cmap, dense, o_indptr, o_indices, o_data, penalty, dxy, sxy, scale,
             a1, d1, a2, d2, off, gain, loss, extra, pinned,
         )  # fmt: skip
@@ -177,7 +128,7 @@ def ufl_move(
     delta = 0.0
     for u in range(k):
         i = affected[u]
-        _terms(i, -1.0, indptr, site, cost, w, a1, d1, d2, slot_of, gain, loss, extra, pinned)
+        point_terms(i, -1.0, indptr, site, cost, w, a1, d1, d2, slot_of, gain, loss, extra, pinned)
         delta -= w[i] * d1[i]
     if f_out >= 0:
         q = slot_of[f_out]
@@ -206,8 +157,8 @@ def ufl_move(
         oidx[j_in] = n_open
         n_open += 1
     for u in range(k):
-        delta += _refresh(
-            affected[u], indptr, site, cost, far, w, is_open, olist, n_open, slot_of,
+        delta += refresh_point(
+            affected[u], indptr, site, cost, far, w, is_open, olist[:n_open], slot_of,
             mode, rmap, cmap, dense, o_indptr, o_indices, o_data, penalty, dxy, sxy, scale,
             a1, d1, a2, d2, off, gain, loss, extra, pinned,
         )  # fmt: skip
