@@ -200,6 +200,21 @@ def test_saved_and_compared_runs_are_formatted(env: Path) -> None:
     assert "b vs a" in kpis.columns
     centres = kpis.loc[kpis.index.str.contains("centres")].iloc[0]
     assert centres["b vs a"] == "+2"
+    objective = kpis.loc[kpis.index.str.contains("Objective")].iloc[0]
+    assert objective["b vs a"] not in ("–", "not comparable")  # same model: a difference
+    # another model's objective is another quantity: no difference is shown
+    go(at, "model")
+    at.selectbox(key="model_name").set_value("p_center").run()
+    run(at)
+    go(at, "scenarios")
+    at.text_input(key="save_name").input("c").run()
+    at.button(key="save_button").click().run()
+    at.multiselect(key="compare_names").set_value(["a", "c"]).run()
+    kpis = plain_table(at.table[-2])
+    objective = kpis.loc[kpis.index.str.contains("Objective")].iloc[0]
+    assert objective["c vs a"] == "other model: not comparable"
+    centres = kpis.loc[kpis.index.str.contains("centres")].iloc[0]
+    assert centres["c vs a"] != "other model: not comparable"
 
 
 UPLOADS = Path(__file__).resolve().parent / "data" / "uploads"

@@ -406,6 +406,7 @@ def comparison_tables(
             except KeyError:
                 labels.append(str(key))
     columns: dict[str, list[str]] = {}
+    models = {r.name: r.settings.get("model.name") for r in comparison.runs}
     first = kpis.columns[0] if len(kpis.columns) else None
     base = {} if first is None else dict(kpis[first].items())
     for col in kpis.columns:
@@ -414,8 +415,13 @@ def comparison_tables(
             for k, v in kpis[col].items()
         ]
         if first is not None and col != first:
+            # objectives of two models are different quantities (covered demand, total
+            # travel, the longest trip, costs): no difference between them
+            same_model = models.get(str(col)) == models.get(str(first))
             columns[t("app_diff_vs", lang, name=str(first), other=str(col))] = [
-                fmt_change(str(k) if k != "gap" else "gap_share", _diff(v, base[k]), lang)
+                t("app_diff_other_model", lang)
+                if k == "objective" and not same_model
+                else fmt_change(str(k) if k != "gap" else "gap_share", _diff(v, base[k]), lang)
                 for k, v in kpis[col].items()
             ]
     shown = pd.DataFrame(columns, index=pd.Index(labels, name=t("kpi_metric", lang)))

@@ -151,6 +151,7 @@ APP_RESULT_LABELS: Final[dict[str, dict[str, str]]] = {
     },
     "app_closed_list": {"zh": "关闭：{names}。", "en": "Closed: {names}."},
     "app_diff_vs": {"zh": "{other} 相对 {name}", "en": "{other} vs {name}"},
+    "app_diff_other_model": {"zh": "模型不同，不可比", "en": "other model: not comparable"},
     "app_try": {"zh": "可尝试：", "en": "Try: "},
     "app_fix_more_p": {"zh": "增加营业厅数量 p", "en": "more centres (p)"},
     "app_fix_more_sites": {
