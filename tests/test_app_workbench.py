@@ -574,3 +574,22 @@ def test_facility_location_headline_says_what_its_total_cost_is_made_of(env: Pat
     weight = solved.result.inputs.demand["weight"].to_numpy()
     assert abs(travel - float((weight * minutes[np.arange(a.size), a]).sum())) <= 1.0
     assert abs(total - (opening + travel)) <= 1.0
+
+
+def test_a_saved_map_opens_in_the_language_of_the_page(env: Path) -> None:
+    from planner.present.i18n import t
+    from planner.runs.library import ScenarioLibrary
+
+    at = run(new_app())
+    go(at, "scenarios")
+    at.text_input(key="save_name").input("with map").run()
+    at.checkbox(key="save_with_map").check().run()
+    at.button(key="save_button").click().run()
+    ok(at)
+    saved = ScenarioLibrary(env / "library").load("with map")
+    assert set(saved.maps) == {"zh", "en"}
+    for lang, other in (("zh", "en"), ("en", "zh")):
+        page = saved.map_in(lang)
+        assert page is not None
+        assert t("legend_new_centre", lang) in page
+        assert t("legend_new_centre", other) not in page

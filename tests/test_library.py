@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -75,6 +76,41 @@ def test_a_taken_name_needs_overwrite(tmp_path: Path) -> None:
     assert lib.load("a").open_site_ids == ("S2",)
     assert lib.load("a").map_html is None
     assert lib.names() == ["a"]
+
+
+def test_a_run_shows_its_map_in_the_language_of_the_page(tmp_path: Path) -> None:
+    lib = ScenarioLibrary(tmp_path)
+    pages = {"zh": "<html>图例</html>", "en": "<html>Legend</html>"}
+    lib.save(
+        "both",
+        scenario_toml="",
+        lock_toml=_lock(1, ["S1"], 1.0),
+        kpis=_kpis(8.0, 0.9),
+        open_site_ids=["S1"],
+        map_html=pages["zh"],
+        maps=pages,
+    )
+    saved = ScenarioLibrary(tmp_path).load("both")  # after a restart
+    assert saved.map_in("en") == "<html>Legend</html>"
+    assert saved.map_in("zh") == "<html>图例</html>"
+    # overwritten without maps: none of the old ones is left
+    lib.save(
+        "both", scenario_toml="", lock_toml=_lock(1, ["S1"], 1.0), kpis=_kpis(8.0, 0.9),
+        open_site_ids=["S1"], overwrite=True,
+    )  # fmt: skip
+    assert lib.load("both").map_in("en") is None
+    # a run saved with one map (as before maps were kept per language) shows that one
+    _save(lib, "one", 1, ["S1"], 1.0)
+    assert lib.load("one").map_in("en") == "<html><body>map 地图</body></html>"
+    # a deleted run leaves no map behind
+    lib.save(
+        "gone", scenario_toml="", lock_toml=_lock(1, ["S1"], 1.0), kpis=_kpis(8.0, 0.9),
+        open_site_ids=["S1"], maps=pages,
+    )  # fmt: skip
+    lib.delete("gone")
+    with closing(sqlite3.connect(tmp_path / LIBRARY_FILE)) as con:
+        left = con.execute("SELECT COUNT(*) FROM scenario_maps WHERE name = 'gone'").fetchone()
+    assert left == (0,)
 
 
 @pytest.mark.parametrize(

@@ -144,6 +144,7 @@ def save_run(
     lang: str,
     *,
     map_page: str | None = None,
+    maps: Mapping[str, str] | None = None,
     overwrite: bool = False,
 ) -> SavedScenario:
     """Save a run in the scenario library (scenario file, lock file, KPIs, open sites, map)
@@ -179,6 +180,7 @@ def save_run(
         open_site_ids=[str(s["site_id"]) for s in sites],
         sites=sites,
         map_html=map_page,
+        maps=maps,
         overwrite=overwrite,
     )
 

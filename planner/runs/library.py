@@ -26,7 +26,7 @@ import tempfile
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -57,6 +57,12 @@ CREATE TABLE IF NOT EXISTS scenarios (
     sites_json TEXT NOT NULL,
     map_html BLOB
 );
+CREATE TABLE IF NOT EXISTS scenario_maps (
+    name TEXT NOT NULL,
+    language TEXT NOT NULL,
+    html BLOB NOT NULL,
+    PRIMARY KEY (name, language)
+);
 """
 
 
@@ -79,6 +85,9 @@ class SavedScenario:
         ``existing``, ``longitude``, ``latitude``).
     map_html
         The standalone map page, or None if it was not saved.
+    maps
+        The map page in each language it was saved in (language code -> page); empty for
+        runs saved before maps were kept per language.
     """
 
     name: str
@@ -89,6 +98,11 @@ class SavedScenario:
     open_site_ids: tuple[str, ...]
     sites: tuple[dict[str, Any], ...]
     map_html: str | None
+    maps: Mapping[str, str] = field(default_factory=dict)
+
+    def map_in(self, language: str) -> str | None:
+        """The map page in ``language`` if it was saved in it, else :attr:`map_html`."""
+        return self.maps.get(language, self.map_html)
 
     @property
     def kpis(self) -> dict[str, Any]:
@@ -188,6 +202,7 @@ class ScenarioLibrary:
         open_site_ids: Sequence[str],
         sites: Sequence[Mapping[str, Any]] = (),
         map_html: str | None = None,
+        maps: Mapping[str, str] | None = None,
         overwrite: bool = False,
     ) -> SavedScenario:
         """Save a run under ``name``.
@@ -208,6 +223,9 @@ class ScenarioLibrary:
             Names, categories and coordinates of the open sites.
         map_html
             The standalone map page (stored compressed), or None.
+        maps
+            The map page in each language (language code -> page, stored compressed), so
+            that the run shows its map in the language of the page that opens it.
         overwrite
             Replace a saved run of the same name.
 
@@ -246,6 +264,14 @@ class ScenarioLibrary:
                     blob,
                 ),
             )
+            con.execute("DELETE FROM scenario_maps WHERE name = ?", (key,))
+            con.executemany(
+                "INSERT INTO scenario_maps (name, language, html) VALUES (?, ?, ?)",
+                [
+                    (key, str(lang), zlib.compress(page.encode("utf-8"), 6))
+                    for lang, page in (maps or {}).items()
+                ],
+            )
         return self.load(key)
 
     def delete(self, name: str) -> None:
@@ -253,6 +279,7 @@ class ScenarioLibrary:
         key = _check_name(name)
         with self._connect() as con:
             cur = con.execute("DELETE FROM scenarios WHERE name = ?", (key,))
+            con.execute("DELETE FROM scenario_maps WHERE name = ?", (key,))
             if cur.rowcount == 0:
                 raise InputError(f"no saved scenario named {key!r} in {self.path}.")
 
@@ -306,11 +333,15 @@ class ScenarioLibrary:
                 "sites_json, map_html FROM scenarios WHERE name = ?",
                 (key,),
             ).fetchone()
+            localised = con.execute(
+                "SELECT language, html FROM scenario_maps WHERE name = ?", (key,)
+            ).fetchall()
         if row is None:
             raise InputError(f"no saved scenario named {key!r} in {self.path}.")
         blob = row[7]
         try:
             map_text = None if blob is None else zlib.decompress(blob).decode("utf-8")
+            maps = {str(lang): zlib.decompress(html).decode("utf-8") for lang, html in localised}
         except (zlib.error, UnicodeDecodeError):
             raise DataError(
                 f"{self.path}: the map of {key!r} is damaged; save the run again."
@@ -324,6 +355,7 @@ class ScenarioLibrary:
             open_site_ids=tuple(json.loads(row[5])),
             sites=tuple(json.loads(row[6])),
             map_html=map_text,
+            maps=maps,
         )
 
     def compare(self, names: Sequence[str]) -> Comparison:

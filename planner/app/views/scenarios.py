@@ -21,6 +21,7 @@ from planner.app.views.common import (
 )
 from planner.app.views.login import ROOT_KEY, USER_KEY
 from planner.errors import PlannerError
+from planner.languages import LANGUAGES
 from planner.sanitize import markdown_text as md
 
 if TYPE_CHECKING:
@@ -112,15 +113,19 @@ def step_scenarios() -> None:
         c3.checkbox(tr("app_save_overwrite"), key="save_overwrite")
         if st.button(tr("app_save_button"), key="save_button"):
             try:
-                page = None
-                if ss.get("save_with_map"):
-                    page = cached_result_map(run.key, lang, ss.get("basemap", "osm"), run)
+                pages: dict[str, str] = {}
+                if ss.get("save_with_map"):  # in every language: shown in the page's own
+                    pages = {
+                        code: cached_result_map(run.key, code, ss.get("basemap", "osm"), run)
+                        for code in LANGUAGES
+                    }
                 kept = downloads.save_run(
                     lib,
                     str(ss.get("save_name") or ""),
                     run,
                     lang,
-                    map_page=page,
+                    map_page=pages.get(lang),
+                    maps=pages,
                     overwrite=bool(ss.get("save_overwrite")),
                 )
                 st.success(tr("app_saved", name=md(kept.name)))
@@ -179,8 +184,8 @@ def step_scenarios() -> None:
     for col, s in zip(st.columns(len(saved_runs)), saved_runs, strict=True):
         with col:
             st.markdown(f"**{md(s.name)}**")
-            if s.map_html:
-                st.iframe(s.map_html, height=420, alt=tr("app_plan_map") + " " + s.name)
+            if s.map_in(lang):
+                st.iframe(s.map_in(lang), height=420, alt=tr("app_plan_map") + " " + s.name)
             else:
                 st.caption(tr("app_no_saved_map"))
 
@@ -223,7 +228,7 @@ def show_saved(saved: Any) -> None:
             )
         )
     with c2:
-        if saved.map_html:
-            st.iframe(saved.map_html, height=480, alt=tr("app_plan_map") + " " + saved.name)
+        if saved.map_in(lang):
+            st.iframe(saved.map_in(lang), height=480, alt=tr("app_plan_map") + " " + saved.name)
         else:
             st.caption(tr("app_no_saved_map"))
