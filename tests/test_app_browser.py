@@ -360,6 +360,47 @@ _TABLE_WIDTHS = """() => [...document.querySelectorAll(
   return [box.scrollWidth, box.clientWidth, t.innerText.slice(0, 40)]; })"""
 
 
+_UPLOADER_WORDS = """(key) => {
+  const zone = document.querySelector(`.st-key-${key} [data-testid="stFileUploaderDropzone"]`);
+  const button = zone.querySelector('button [data-testid="stMarkdownContainer"]');
+  const limit = zone.querySelector('[data-testid="stFileUploaderDropzoneInstructions"] > div');
+  const shown = (el) => el.checkVisibility() ? el.textContent : '';
+  return {
+    button: shown(button.querySelector('p')) + getComputedStyle(button, '::after').content,
+    limit: shown(limit.querySelector('span')) + getComputedStyle(limit, '::after').content,
+  };
+}"""
+
+
+def test_the_uploader_speaks_the_page_language(server: str, browser: Any) -> None:
+    """Streamlit writes the uploader's button and limit line in English only; a Chinese page
+    shows them in Chinese (and the English page keeps Streamlit's own words)."""
+    tab = _Tab(browser)
+    page = tab.page
+    page.goto(server + "?lang=zh&step=data", wait_until="domcontentloaded")
+    page.wait_for_selector(IDLE, timeout=120_000)
+    page.get_by_text("上传我的图层", exact=True).click()
+    zone = ".st-key-up_population_0 [data-testid='stFileUploaderDropzone']"
+    page.wait_for_selector(zone, timeout=60_000)
+    seen = (
+        f"(key) => {{ try {{ return ({_UPLOADER_WORDS})(key).button.includes(%r); }} "
+        "catch (e) { return false; } }"
+    )
+    page.wait_for_function(seen % "选择文件", arg="up_population_0", timeout=60_000)
+    words = page.evaluate(_UPLOADER_WORDS, "up_population_0")
+    assert "Upload" not in words["button"], words
+    assert "每个文件不超过" in words["limit"], words
+    assert "per file" not in words["limit"], words
+    assert "GEOJSON" in words["limit"], words  # the formats stay
+    page.get_by_text("English", exact=True).click()
+    page.wait_for_function(seen % "Upload", arg="up_population_0", timeout=60_000)
+    words = page.evaluate(_UPLOADER_WORDS, "up_population_0")
+    assert words["button"].startswith("Upload"), words
+    assert "per file" in words["limit"], words
+    assert "选择文件" not in words["button"] + words["limit"], words
+    assert tab.errors == []
+
+
 def test_saved_and_compared_runs_fit_the_page_width(server: str, browser: Any) -> None:
     """The library's table of saved runs, a saved run's tables and the comparison fit the page
     at 1280 and 1920 px in both languages: no sideways scrolling, long names wrap."""

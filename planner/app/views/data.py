@@ -33,6 +33,7 @@ from planner.inputs.uploads import (
     save_upload,
     text_columns,
 )
+from planner.present.i18n import t
 from planner.runs.config import ScenarioConfig
 from planner.runs.results import PlanInputs
 from planner.sanitize import markdown_text as md
@@ -86,13 +87,45 @@ def remove_upload(slot: str) -> None:
     ss[f"{slot}_uploader_n"] = ss.get(f"{slot}_uploader_n", 0) + 1
 
 
+def _css_text(text: str) -> str:
+    """``text`` as a CSS string (quoted, with backslashes, quotes and line ends escaped)."""
+    escaped = "".join(
+        ch if ch.isalnum() or ch in " .,:·•()-" else f"\\{ord(ch):06x}" for ch in text
+    )
+    return f'"{escaped}"'
+
+
+def uploader_words(key: str, types: list[str], mb: int, lang: str) -> str:
+    """A ``<style>`` that puts the page's language on the uploader ``key``: Streamlit writes
+    its button ("Upload") and its limit line ("100MB per file • CSV") in English only and
+    takes no words for them (streamlit/streamlit#13500); empty for English pages."""
+    if lang == "en":
+        return ""
+    box = f".st-key-{key} [data-testid='stFileUploaderDropzone']"
+    limit = t("app_upload_limit", lang, mb=mb) + (" • " + ", ".join(types).upper() if types else "")
+    return (
+        "<style>"
+        f"{box} button [data-testid='stMarkdownContainer'] p {{display: none;}}"
+        f"{box} button [data-testid='stMarkdownContainer']::after "
+        f"{{content: {_css_text(t('app_upload_button', lang))};}}"
+        f"{box} [data-testid='stFileUploaderDropzoneInstructions'] span {{display: none;}}"
+        f"{box} [data-testid='stFileUploaderDropzoneInstructions'] > div::after "
+        f"{{content: {_css_text(limit)}; font-size: 0.875rem;}}"
+        "</style>"
+    )
+
+
 def upload_widget(slot: str, suffixes: tuple[str, ...]) -> dict[str, Any] | None:
     """The uploader of one slot; the saved file stays after the uploader is cleared."""
     n = ss.get(f"{slot}_uploader_n", 0)
     limit = max_upload_bytes()
+    types = sorted({s.rsplit(".", 1)[-1] for s in suffixes})
+    style = uploader_words(f"up_{slot}_{n}", types, max(1, int(limit / 1e6)), ss["lang"])
+    if style:
+        st.html(style)
     upload = st.file_uploader(
         tr("app_upload_file"),
-        type=sorted({s.rsplit(".", 1)[-1] for s in suffixes}),
+        type=types,
         key=f"up_{slot}_{n}",
         max_upload_size=max(1, int(limit / 1e6)),
         help=tr("app_upload_help", mb=f"{limit / 1e6:.0f}"),

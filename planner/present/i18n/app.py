@@ -94,6 +94,9 @@ APP_LABELS: Final[dict[str, dict[str, str]]] = {
     "app_slot_roads": {"zh": "路网", "en": "Road network"},
     "app_upload_file": {"zh": "上传文件", "en": "Upload a file"},
     "app_upload_help": {"zh": "单个文件不超过 {mb} MB。", "en": "At most {mb} MB per file."},
+    # the uploader's own words (Streamlit writes them in English; restyled on other pages)
+    "app_upload_button": {"zh": "选择文件", "en": "Upload"},
+    "app_upload_limit": {"zh": "每个文件不超过 {mb} MB", "en": "{mb}MB per file"},
     "app_uploaded": {"zh": "已上传：{name}（{size} MB）", "en": "Uploaded: {name} ({size} MB)"},
     "app_remove": {"zh": "移除", "en": "Remove"},
     "app_layer_in_file": {"zh": "文件中的图层", "en": "Layer in the file"},
