@@ -20,7 +20,7 @@ demo: setup
 
 ## Every test (unit, benchmarks-as-correctness, app, real Chromium where installed)
 test: setup
-	@$(PY) -m pytest; rc=$$?; \
+	@$(PY) -m pytest -n auto --dist loadfile; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: treating as a failure"; exit 1; fi; exit $$rc
 
 ## The edit loop: no real-browser tests, no tests marked slow (> 10 s), stop at the first failure
