@@ -131,40 +131,41 @@ def swap_init(
 
 
 @njit(cache=True, nogil=True)
-def swap_apply(
-    f_out, j_in, indptr, site, cost, far, w, is_open, open_list, pos_of,
-    t_indptr, t_row, t_pos,
+def take_out_affected(
+    f_out, j_in, indptr, site, cost, w, pos_of, t_indptr, t_row, t_pos,
     mode, rmap, cmap, dense, o_indptr, o_indices, o_data, penalty, dxy, sxy, scale,
     a1, d1, a2, d2, off, gain, loss, extra, pinned, stamp, mark, affected,
 ):  # fmt: skip
-    """Swap ``j_in`` in for ``f_out`` and update the state of the affected points only.
+    """Collect in ``affected`` the points a move (close ``f_out``, open ``j_in``; -1: none)
+    changes, and take their terms out. Returns ``(how many, minus their weighted cost)``.
 
     ``stamp`` (n, int64) and ``mark`` (a one-element counter) tag points already
-    collected; ``affected`` (n, int64) is scratch. Returns the change of the objective.
-    """
+    collected; ``affected`` (n, int64) is scratch."""
     n = indptr.size - 1
     mark[0] += 1
     tag = mark[0]
     k = 0
     # Points that list the removed site as their nearest or second nearest.
-    for u in range(t_indptr[f_out], t_indptr[f_out + 1]):
-        i = t_row[u]
-        if (a1[i] == f_out or a2[i] == f_out) and stamp[i] != tag:
-            stamp[i] = tag
-            affected[k] = i
-            k += 1
+    if f_out >= 0:
+        for u in range(t_indptr[f_out], t_indptr[f_out + 1]):
+            i = t_row[u]
+            if (a1[i] == f_out or a2[i] == f_out) and stamp[i] != tag:
+                stamp[i] = tag
+                affected[k] = i
+                k += 1
     # Points for which the inserted site is closer than their second nearest.
-    for u in range(t_indptr[j_in], t_indptr[j_in + 1]):
-        i = t_row[u]
-        if cost[t_pos[u]] < d2[i] and stamp[i] != tag:
-            stamp[i] = tag
-            affected[k] = i
-            k += 1
+    if j_in >= 0:
+        for u in range(t_indptr[j_in], t_indptr[j_in + 1]):
+            i = t_row[u]
+            if cost[t_pos[u]] < d2[i] and stamp[i] != tag:
+                stamp[i] = tag
+                affected[k] = i
+                k += 1
     # Points served through the oracle: check them exactly.
     for i in range(n):
         if off[i] and stamp[i] != tag:
-            hit = a1[i] == f_out or a2[i] == f_out
-            if not hit:
+            hit = f_out >= 0 and (a1[i] == f_out or a2[i] == f_out)
+            if not hit and j_in >= 0:
                 c = oracle_cost(
                     mode, i, j_in, rmap, cmap, dense, o_indptr, o_indices, o_data, penalty,
                     dxy, sxy, scale,
@@ -179,6 +180,24 @@ def swap_apply(
         i = affected[u]
         point_terms(i, -1.0, indptr, site, cost, w, a1, d1, d2, pos_of, gain, loss, extra, pinned)
         delta -= w[i] * d1[i]
+    return k, delta
+
+
+@njit(cache=True, nogil=True)
+def swap_apply(
+    f_out, j_in, indptr, site, cost, far, w, is_open, open_list, pos_of,
+    t_indptr, t_row, t_pos,
+    mode, rmap, cmap, dense, o_indptr, o_indices, o_data, penalty, dxy, sxy, scale,
+    a1, d1, a2, d2, off, gain, loss, extra, pinned, stamp, mark, affected,
+):  # fmt: skip
+    """Swap ``j_in`` in for ``f_out`` and update the state of the affected points only
+    (:func:`take_out_affected`). Returns the change of the objective.
+    """
+    k, delta = take_out_affected(
+        f_out, j_in, indptr, site, cost, w, pos_of, t_indptr, t_row, t_pos,
+        mode, rmap, cmap, dense, o_indptr, o_indices, o_data, penalty, dxy, sxy, scale,
+        a1, d1, a2, d2, off, gain, loss, extra, pinned, stamp, mark, affected,
+    )  # fmt: skip
     q = pos_of[f_out]
     is_open[f_out] = False
     is_open[j_in] = True

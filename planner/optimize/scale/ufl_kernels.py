@@ -19,7 +19,8 @@ Three pieces, all on the neighbour lists of :mod:`planner.optimize.scale.data`:
   every accepted move lowers the exact objective. After a move only the points whose
   nearest two open sites change are updated. The per-point terms and their refresh are
   the p-median swap search's own (:func:`~planner.optimize.scale.swap_kernels.point_terms`,
-  :func:`~planner.optimize.scale.swap_kernels.refresh_point`).
+  :func:`~planner.optimize.scale.swap_kernels.refresh_point`,
+  :func:`~planner.optimize.scale.swap_kernels.take_out_affected`).
 * the **Lagrangian relaxation** of the assignment rows: each site's subproblem is
   closed-form (open it when its reduced cost ``fc[j] + sum_i min(0, w_i c_ij - lam_i)``
   is negative);
@@ -36,8 +37,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from planner.optimize.scale.kernels import oracle_cost
-from planner.optimize.scale.swap_kernels import point_terms, refresh_point
+from planner.optimize.scale.swap_kernels import refresh_point, take_out_affected
 
 
 @njit(cache=True, nogil=True)
@@ -93,43 +93,12 @@ def ufl_move(
     The caller makes sure a free slot exists for an add. Returns ``(change of the
     service cost, new number open)``.
     """
-    n = indptr.size - 1
     n_slots = extra.shape[0]
-    mark[0] += 1
-    tag = mark[0]
-    k = 0
-    if f_out >= 0:
-        for u in range(t_indptr[f_out], t_indptr[f_out + 1]):
-            i = t_row[u]
-            if (a1[i] == f_out or a2[i] == f_out) and stamp[i] != tag:
-                stamp[i] = tag
-                affected[k] = i
-                k += 1
-    if j_in >= 0:
-        for u in range(t_indptr[j_in], t_indptr[j_in + 1]):
-            i = t_row[u]
-            if cost[t_pos[u]] < d2[i] and stamp[i] != tag:
-                stamp[i] = tag
-                affected[k] = i
-                k += 1
-    for i in range(n):
-        if off[i] and stamp[i] != tag:
-            hit = f_out >= 0 and (a1[i] == f_out or a2[i] == f_out)
-            if not hit and j_in >= 0:
-                c = oracle_cost(
-                    mode, i, j_in, rmap, cmap, dense, o_indptr, o_indices, o_data, penalty,
-                    dxy, sxy, scale,
-                )  # fmt: skip
-                hit = c < d2[i]
-            if hit:
-                stamp[i] = tag
-                affected[k] = i
-                k += 1
-    delta = 0.0
-    for u in range(k):
-        i = affected[u]
-        point_terms(i, -1.0, indptr, site, cost, w, a1, d1, d2, slot_of, gain, loss, extra, pinned)
-        delta -= w[i] * d1[i]
+    k, delta = take_out_affected(
+        f_out, j_in, indptr, site, cost, w, slot_of, t_indptr, t_row, t_pos,
+        mode, rmap, cmap, dense, o_indptr, o_indices, o_data, penalty, dxy, sxy, scale,
+        a1, d1, a2, d2, off, gain, loss, extra, pinned, stamp, mark, affected,
+    )  # fmt: skip
     if f_out >= 0:
         q = slot_of[f_out]
         is_open[f_out] = False
