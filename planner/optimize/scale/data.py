@@ -124,7 +124,7 @@ def _is_integral(values: np.ndarray) -> bool:
     return bool(values.size == 0 or np.all(values == np.round(values)))
 
 
-def _rows_from_dense(
+def nearest_from_dense(
     cost: np.ndarray, rows: np.ndarray, cols: np.ndarray, k: int, chunk: int = 2048
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The ``k`` cheapest columns of each selected row, sorted, and the next cost (far)."""
@@ -216,7 +216,7 @@ def from_problem(problem: Problem, p: int, *, neighbours: int | None = None) -> 
         integral = _is_integral(csr.data)
     else:
         dense = np.asarray(cost)
-        indptr, site, cst, far = _rows_from_dense(dense, keep, cand, k)
+        indptr, site, cst, far = nearest_from_dense(dense, keep, cand, k)
         mode = 0
         o_indptr = o_indices = _EMPTY_I
         o_data = _EMPTY_D

@@ -28,7 +28,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from planner.optimize.problem import Problem
-from planner.optimize.scale.data import Neighbours
+from planner.optimize.scale.data import Neighbours, nearest_from_dense
 from planner.optimize.scale.lagrangian import certified_bound, is_proven, within_target
 from planner.optimize.timing import due, stop_requested
 
@@ -263,10 +263,9 @@ def reach_lists(data: Neighbours, reach: np.ndarray, *, chunk: int = 20_000) -> 
     rows = np.repeat(np.arange(n), lengths)
     np.add.at(within, rows, data.cost <= reach[rows])
     need = (within >= lengths) & np.isfinite(data.far) & (data.far <= reach)
-    if data.mode == 1 or not need.any():
-        keep_len = np.minimum(np.maximum(within, np.minimum(REACH_MIN, lengths)), lengths)
-        return _prefix_lists(data, keep_len)
     keep_len = np.minimum(np.maximum(within, np.minimum(REACH_MIN, lengths)), lengths)
+    if data.mode == 1 or not need.any():
+        return _prefix_lists(data, keep_len)
     kq = int(min(m, REACH_MAX + 1))
     idx = np.flatnonzero(need)
     ext_site: list[np.ndarray] = []
@@ -287,9 +286,8 @@ def reach_lists(data: Neighbours, reach: np.ndarray, *, chunk: int = 20_000) -> 
             if data.mode == 3:
                 d = np.floor(d)
         else:
-            block = np.asarray(data.dense[np.ix_(data.rmap[part], data.cmap)], dtype=np.float64)
-            j = np.argsort(block, axis=1, kind="stable")[:, :kq]
-            d = np.take_along_axis(block, j, axis=1)
+            _, j, d, _ = nearest_from_dense(data.dense, data.rmap[part], data.cmap, kq)
+            j, d = j.reshape(part.size, kq), d.reshape(part.size, kq)
         cnt = (d <= reach[part, None]).sum(axis=1)
         cap = kq if kq == m else kq - 1  # keep one past the list for ``far``
         ln = np.minimum(cnt, cap)
