@@ -247,7 +247,8 @@ def test_assignment_search_beats_the_repair_on_fixed_sites() -> None:
     """
     import time
 
-    from planner.optimize.scale.cpmp import _Deadline, _Search
+    from planner.optimize.scale.cpmp import _Search
+    from planner.optimize.timing import Deadline
 
     missed = fixed = 0
     for seed in range(10):
@@ -258,7 +259,7 @@ def test_assignment_search_beats_the_repair_on_fixed_sites() -> None:
             best = _best_assignment(d.cost[:, sites], d.load, d.cap[sites].copy(), np.inf)
             asg = np.zeros(d.load.size, dtype=np.int64)
             repair = kern.assign(d.cost, d.load, d.cap, sites, asg, 20)
-            s = _Search(d, _Deadline(time.perf_counter(), None))
+            s = _Search(d, Deadline(None, start=time.perf_counter()))
             s.gap_on = True  # as in the branch and bound
             s.evaluate(sites)
             if not np.isfinite(repair):
@@ -442,17 +443,17 @@ def test_auto_checks_the_dense_table_size_up_front_and_solves_exactly_above_it(
         build_data(problem, p)
 
 
-def test_exact_under_a_time_limit_is_warm_started_from_the_repair_plan() -> None:
-    # method='exact' with a time limit first takes the capacitated heuristic's plan and
-    # hands it to HiGHS: the answer combines both ("heuristic+exact"), or is the plan
-    # alone when its bound proves it; a MILP that could not set up in time would answer
-    # with that plan, not none.
+def test_exact_under_a_time_limit_starts_from_the_scale_method() -> None:
+    # method='exact' with a time limit first runs the capacitated scale method (its
+    # Lagrangian bound and exact finish, as method='auto'), then hands its plan to HiGHS:
+    # the answer combines both ("lagrangian...+exact"), or is the plan alone when its
+    # bound proves it; a MILP that could not set up in time would answer with that plan.
     problem, p = _instance(5, n=40, m=10)
     plain = solve(problem, "capacitated_p_median", p=p, options=SolverOptions(method="exact"))
     warm = solve(problem, "capacitated_p_median", p=p,
                  options=SolverOptions(method="exact", time_limit=60.0))  # fmt: skip
     assert plain.method == "exact"
-    assert warm.method in ("heuristic", "heuristic+exact")
+    assert warm.method.startswith("lagrangian")
     assert warm.status is Status.OPTIMAL
     assert warm.objective == pytest.approx(plain.objective, rel=1e-9)
     assert check_solution(problem, warm, model="capacitated_p_median", p=p) == []

@@ -216,6 +216,13 @@ class Deadline:
         left = self.left()
         return self.stopped() or (left is not None and left <= 0.0)
 
+    def over(self, share: float = 1.0) -> bool:
+        """True once ``share`` of the time limit has passed, or the stop token is set
+        (for a method that splits its time into stages by shares)."""
+        if self.stopped():
+            return True
+        return self.limit is not None and self.elapsed() >= share * self.limit
+
     def at(self) -> float:
         """The deadline as a ``perf_counter`` reading (``inf`` without a limit)."""
         return float("inf") if self.limit is None else self.t0 + self.limit
