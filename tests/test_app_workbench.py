@@ -540,6 +540,32 @@ def test_an_unreachable_percentile_standard_is_said_beside_it_and_names_its_own_
     assert "response standards" not in text
 
 
+def test_a_percentile_standard_p_centres_cannot_meet_names_p_and_by_how_much(env: Path) -> None:
+    """Every site together meets the standard, today's centres alone cannot: the run says how
+    much p centres can reach, how many the standard needs, and offers more p first (it said
+    'p, capacities, budget, ... conflict', naming settings the scenario did not have)."""
+    from planner.app import run as app_run
+    from planner.runs.config import load_scenario
+    from planner.runs.pipeline import load_inputs
+
+    base = load_scenario(env / "demo" / "tiny.toml")
+    inputs = load_inputs(base)
+    minutes = inputs.travel.minutes
+    kept = int(inputs.sites["keep"].sum())
+    reach = float(minutes.min(axis=1).max())  # every site open: every point within this
+    today = minutes[:, inputs.sites["keep"].to_numpy(dtype=bool)].min(axis=1)
+    assert (today > reach).any()  # today's centres alone leave some point out
+    model = base.model.model_copy(update={"p": kept, "percentile_standards": [(reach, 1.0)]})
+    config = base.model_copy(update={"model": model})
+    solved = app_run.solve_run(inputs, config, key=app_state.run_key(config))
+    assert not solved.solution.has_plan
+    assert app_run.remedies(solved) == ["more_p", "looser_percentile"]
+    text = app_run.infeasible_text(solved, "en")
+    assert f"with p = {kept} centres at most" in text
+    assert "capacities" not in text
+    assert "budget" not in text
+
+
 def test_facility_location_headline_says_what_its_total_cost_is_made_of(env: Path) -> None:
     """Facility location trades opening costs for travel: under the headline, the new centres'
     opening costs plus the weighted travel (recomputed here from the assignment) make the

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import itertools
+from typing import Any
 
 import numpy as np
 import pytest
@@ -17,7 +18,15 @@ from hypothesis import strategies as st
 from scipy.optimize import linprog
 
 from planner.errors import ProblemError, SolverError
-from planner.optimize import Problem, Solution, SolverOptions, Status, check_solution, solve
+from planner.optimize import (
+    Problem,
+    Solution,
+    SolverOptions,
+    Status,
+    check_solution,
+    diagnose,
+    solve,
+)
 from planner.optimize import dispatch as dispatch_mod
 from planner.optimize.exact import solve as exact_mod
 from planner.optimize.exact.milp import _pulp_table
@@ -567,6 +576,35 @@ def test_unreachable_standard_is_diagnosed():
     sol = solve(Problem(cost, np.ones(3)), "p_median", p=2, standards=[(10.0, 0.9)])
     assert sol.status is Status.INFEASIBLE
     assert sol.details["diagnosis"]["standards"][0]["max_share"] == pytest.approx(2 / 3)
+
+
+@pytest.mark.parametrize("model", ["p_median", "p_center", "mclp", "capacitated_p_median"])
+def test_standard_p_sites_cannot_meet_is_diagnosed(model: str) -> None:
+    # Each of 4 sites has one point of weight 1 within 5; every site open reaches 100 %,
+    # but p = 2 sites reach at most half the weight, and the standard asks 75 %: 3 sites.
+    cost = np.full((4, 4), 50.0)
+    np.fill_diagonal(cost, 1.0)
+    extra: dict[str, Any] = {"radius": 5.0} if model == "mclp" else {}
+    capacity = np.full(4, 10.0) if model == "capacitated_p_median" else None
+    sol = solve(
+        Problem(cost, np.ones(4), capacity=capacity), model, p=2, standards=[(5.0, 0.75)], **extra
+    )
+    assert sol.status is Status.INFEASIBLE
+    diag = sol.details["diagnosis"]
+    assert diag["cause"] == "standard_needs_sites"
+    (f,) = diag["findings"]
+    assert f["code"] == "standard_needs_sites"
+    assert (f["p"], f["need"]) == (2, 3)
+    assert f["max_share"] == pytest.approx(0.5)
+    assert f["required_share"] == pytest.approx(0.75)
+    msg = sol.details["message"]
+    for said in ("p = 2", "50.00 %", "75.00 %", "at least 3"):
+        assert said in msg
+    for unset in ("capacities", "budget"):  # nothing the scenario did not set
+        assert unset not in msg
+    zh = diagnose.explain(diag["findings"], "zh", cost_unit="分钟")
+    for said in ("50.00%", "75.00%", "至少需要 3"):
+        assert said in zh
 
 
 def test_conflicting_constraints_are_diagnosed_by_solver():

@@ -199,6 +199,8 @@ def remedies(run: AppRun) -> list[str]:
             add("more_sites")
         elif code == "standard_unreachable":  # the percentile standard, not the response one
             add("looser_percentile", "more_sites")
+        elif code == "standard_needs_sites":  # every site could, p of them cannot
+            add("more_p" if has_p else "", "looser_percentile")
         elif code in ("capacity_short", "oversized_demand", "capacity_packing"):
             add("more_capacity", "more_p" if has_p and code != "oversized_demand" else "")
         elif code == "budget_short":

@@ -39,6 +39,7 @@ FINDINGS: Mapping[str, tuple[str, ...]] = {
     "outside_radius": ("n", "rows", "weight", "radius", "min_radius"),
     "hotspots_out_of_reach": ("n", "rows"),
     "standard_unreachable": ("cost", "required_share", "max_share"),
+    "standard_needs_sites": ("cost", "required_share", "max_share", "p", "need"),
     "capacity_short": ("load", "capacity", "shortfall", "p"),
     "capacity_packing": ("load", "capacity", "shortfall", "p"),
     "oversized_demand": ("n", "rows", "load"),
@@ -359,3 +360,76 @@ def solver_infeasible(
                       radius=radius)  # fmt: skip
         return diagnosis([why], cause=code, **extra)
     return diagnosis([finding("combination")], cause="combination", **extra)
+
+
+def standards_need_sites(
+    problem: Problem,
+    pairs_all: Pairs,
+    standards: Sequence[tuple[float, float]],
+    p: int,
+    *,
+    time_limit: float,
+) -> list[dict[str, Any]]:
+    """Percentile standards that ``p`` open sites cannot meet, each as a finding.
+
+    For a standard ``(cost, share)`` the largest share of the demand weight that ``p``
+    sites (the required ones among them) can have within ``cost`` is a maximal covering
+    problem; its MILP's proven bound below ``share`` proves the standard needs more sites
+    (in every model: a point served within ``cost`` has an open site within it). The
+    finding carries that share (``max_share``, the proven upper bound) and ``need``, the
+    fewest sites that can meet the standard (a partial set cover; its proven lower bound
+    when time runs out). Each MILP gets at most ``time_limit`` seconds.
+    """
+    from planner.optimize.exact.milp import ArrayMilp, solve_milp
+
+    w = np.asarray(problem.weight, dtype=np.float64)
+    total = float(w.sum())
+    m = pairs_all.n_sites
+    forced = problem.required[pairs_all.sites].astype(np.float64)
+    found: list[dict[str, Any]] = []
+    if total <= 0 or m == 0:
+        return found
+    for d, share in standards:
+        near = pairs_all.within(np.full(problem.n_demand, float(d)))
+        keep = w[near.rows] > 0
+        rows, cols = near.rows[keep], near.cols[keep]
+        listed = np.unique(rows)
+        k = listed.size
+        local = np.searchsorted(listed, rows)
+        # y_i - sum_{j near i} x_j <= 0 for each listed row; then one count row over x
+        a = sp.csr_array(
+            (
+                np.concatenate([np.ones(k), -np.ones(rows.size)]),
+                (np.concatenate([np.arange(k), local]), np.concatenate([m + np.arange(k), cols])),
+            ),
+            shape=(k, m + k),
+        )
+        count = sp.csr_array(np.concatenate([np.ones(m), np.zeros(k)])[None, :])
+        covered = np.concatenate([np.zeros(m), w[listed]])
+        lower, upper = np.concatenate([forced, np.zeros(k)]), np.ones(m + k)
+        integer = np.ones(m + k, dtype=bool)
+        best = solve_milp(
+            ArrayMilp(c=-covered, A=sp.csr_array(sp.vstack([a, count], format="csr")),
+                      row_lower=np.full(k + 1, -np.inf),
+                      row_upper=np.append(np.zeros(k), float(p)),
+                      lower=lower, upper=upper, integer=integer),
+            time_limit=time_limit, mip_gap=0.0,
+        )  # fmt: skip
+        if best.bound is None or not np.isfinite(best.bound):
+            continue
+        max_share = -float(best.bound) / total
+        if max_share >= share - 1e-9:
+            continue
+        fewest = solve_milp(
+            ArrayMilp(c=np.concatenate([np.ones(m), np.zeros(k)]),
+                      A=sp.csr_array(sp.vstack([a, sp.csr_array(covered[None, :])], format="csr")),
+                      row_lower=np.append(np.full(k, -np.inf), share * total * (1 - 1e-12)),
+                      row_upper=np.append(np.zeros(k), np.inf),
+                      lower=lower, upper=upper, integer=integer),
+            time_limit=time_limit, mip_gap=0.0,
+        )  # fmt: skip
+        low = fewest.bound if fewest.bound is not None else p + 1
+        need = max(math.ceil(float(low) - 1e-6), p + 1)
+        found.append(finding("standard_needs_sites", cost=float(d), required_share=float(share),
+                             max_share=max_share, p=int(p), need=need))  # fmt: skip
+    return found

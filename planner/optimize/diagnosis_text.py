@@ -32,6 +32,10 @@ DIAGNOSIS_LABELS: Final[dict[str, dict[str, str]]] = {
         "zh": "即使开放全部站址，{cost}{unit}内的需求权重也只有 {max_share}%，低于标准要求的 {required_share}%",
         "en": "even with every site open only {max_share} % of demand weight is within {cost}{unit}, below the standard's {required_share} %",
     },
+    "diag_standard_needs_sites": {
+        "zh": "p = {p} 个营业厅最多只能让 {max_share}% 的需求权重在 {cost}{unit}内，低于标准要求的 {required_share}%；满足该标准至少需要 {need} 个营业厅：请把 p 提高到至少 {need}，或放宽该百分位标准",
+        "en": "with p = {p} centres at most {max_share} % of demand weight can be within {cost}{unit}, below the standard's {required_share} %; meeting it needs at least {need} centres: raise p to at least {need} or relax the percentile standard",
+    },
     "diag_capacity_short": {
         "zh": "需求负荷 {load} 超过可用站址的最大总容量 {capacity}，缺口 {shortfall}",
         "en": "demand load {load} exceeds the largest capacity the allowed sites can offer ({capacity}): short by {shortfall}",

@@ -221,7 +221,7 @@ def why_infeasible(
         limits[hot] = np.minimum(limits[hot], hot_limit)
     remaining = clock.remaining()
     budget = diagnose.LIMITS_COVER_SECONDS if remaining is None else max(remaining, 0.1)
-    return diagnose.solver_infeasible(
+    diag = diagnose.solver_infeasible(
         problem,
         p=opts.most_sites,
         pairs_all=pairs_all,
@@ -231,3 +231,13 @@ def why_infeasible(
         radius=radius,
         time_limit=min(budget, diagnose.LIMITS_COVER_SECONDS),
     )
+    if diag.get("cause") == "combination" and opts.standards and opts.most_sites is not None:
+        # a percentile standard that p sites cannot meet: say which, by how much, and the p
+        found = diagnose.standards_need_sites(
+            problem, pairs_all, opts.standards, opts.most_sites,
+            time_limit=min(budget, diagnose.LIMITS_COVER_SECONDS),
+        )  # fmt: skip
+        if found:
+            extra = {k: v for k, v in diag.items() if k not in ("cause", "findings")}
+            diag = diagnose.diagnosis(found, cause="standard_needs_sites", **extra)
+    return diag
