@@ -566,3 +566,66 @@ def test_app(
     outcome = _via_app(ds.scenario(ds.cases[case], tag="_app"), monkeypatch, tmp_path / "lib")
     _, result = _api_result(ds, case)
     check(outcome, result, _ORACLE, (data, case))
+
+
+# --------------------------------------------------------------------------- impossible settings
+
+#: Settings no plan can meet on the own data set, and what a planner must read: exit 3 (no
+#: plan, proven) with the numbers and the fix in the scenario's own settings, or exit 2
+#: (a setting that cannot be right) naming the setting. ``{total}``: the total demand.
+IMPOSSIBLE: dict[str, tuple[dict[str, Any], int, tuple[str, ...], tuple[str, ...]]] = {
+    "capacity_below_demand": (
+        {"name": "capacitated_p_median", "p": 4, "capacity": 10_000.0},
+        3,
+        ("exceeds the largest capacity", "40000 with p = 4", "short by"),
+        (),
+    ),
+    "a_point_above_every_capacity": (
+        {"name": "capacitated_p_median", "p": 10, "capacity": 4_000.0},
+        3,
+        ("need more than the capacity of any site", "model.capacity"),
+        ("split=True",),  # a solve() argument, no setting of a scenario
+    ),
+    "standard_p_cannot_meet": (
+        {"name": "p_median", "p": 3, "percentile_standards": [[3.0, 0.5]]},
+        3,
+        ("with p = 3 centres at most 18.87 %", "raise p to at least 7"),
+        ("capacities", "budget"),
+    ),
+    "standard_no_site_can_meet": (
+        {"name": "mclp", "p": 3, "radius": 3.0, "percentile_standards": [[0.5, 0.9]]},
+        3,
+        ("even with every site open only",),
+        (),
+    ),
+    "p_above_the_sites": ({"name": "p_median", "p": 99}, 2, ("model.p = 99", "lower `p`"), ()),
+    "max_sites_below_the_kept": (
+        {"name": "facility_location", "opening_cost": 1000.0, "max_sites": 1},
+        2,
+        ("model.max_sites = 1", "policy = 'may_close'"),
+        (),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(IMPOSSIBLE))
+def test_impossible_settings_say_why_and_the_fix(
+    data_sets: dict[str, DataSet], case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ds = data_sets["own"]
+    model, code, said, unsaid = IMPOSSIBLE[case]
+    path = ds.scenario(Case(case, model), tag="_impossible")
+    assert cli_main(["run", str(path), "--out", str(tmp_path / "out")]) == code
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    for words in said:
+        assert words in err, err
+    for words in unsaid:
+        assert words not in err, err
+    if code == 3:  # the same words from the Python API, and in Chinese too
+        result = run_scenario(path)
+        assert not result.solution.has_plan
+        why = result.why_no_plan("en")
+        assert all(words in why for words in said), why
+        assert result.why_no_plan("zh")
+        assert not (tmp_path / "out" / "kpis.json").exists()  # nothing that looks like a plan

@@ -102,6 +102,7 @@ def explain(
     *,
     demand_names: Sequence[str] | None = None,
     cost_unit: str | None = None,
+    settings: bool = False,
 ) -> str:
     """The findings in plain words, in ``lang`` (``"zh"`` or ``"en"``).
 
@@ -116,6 +117,9 @@ def explain(
         examples are row numbers.
     cost_unit
         Unit of the costs, written after radii and limits (e.g. ``"min"``).
+    settings
+        Name the fixes as scenario settings (``model.capacity``, ...) for a scenario's run,
+        instead of :func:`~planner.optimize.solve` arguments (``split=True``).
     """
     unit = f" {cost_unit}" if cost_unit else ""
 
@@ -146,6 +150,8 @@ def explain(
         fields.setdefault("code", code)
         if code == "capacity_short" and f.get("p") is not None:
             key = "diag_capacity_short_p"
+        if code == "oversized_demand" and settings:
+            key = "diag_oversized_demand_settings"
         if code in ("too_few_sites", "limits_unsettled"):
             what = str(f["limits"])
             fields["what"] = say(

@@ -52,6 +52,10 @@ DIAGNOSIS_LABELS: Final[dict[str, dict[str, str]]] = {
         "zh": "{n} 个需求点（{examples}，负荷 {load}）超过任何可服务站址的容量；请允许拆分分配（split=True）或提高容量",
         "en": "{n} demand point(s) ({examples}, load {load}) need more than the capacity of any site that can serve them; allow split assignment (split=True) or raise capacities",
     },
+    "diag_oversized_demand_settings": {
+        "zh": "{n} 个需求点（{examples}，负荷 {load}）超过任何可服务站址的容量（每个需求点整体由一个营业厅服务）；请提高这些站址的容量（model.capacity 或站址图层的容量列），或在合并了格网时减小 demand.cell_size_m",
+        "en": "{n} demand point(s) ({examples}, load {load}) need more than the capacity of any site that can serve them (a point is served by one centre as a whole); raise those sites' capacities (model.capacity or the site layers' capacity column), or a smaller demand.cell_size_m where cells were merged",
+    },
     "diag_budget_short": {
         "zh": "必须新建的站址仅开办费用就达 {cost}，超过预算 {budget}",
         "en": "the required new sites alone cost {cost} to open, above the budget {budget}",

@@ -109,7 +109,7 @@ class RunResult:
             return str((sol.details or {}).get("message") or t("app_quality_none", lang))
         unit = t("minutes_unit" if self.config.model.cost == "minutes" else "metres_unit", lang)
         names = self.inputs.demand["demand_id"].astype(str).tolist()
-        return explain(findings, lang, demand_names=names, cost_unit=unit)
+        return explain(findings, lang, demand_names=names, cost_unit=unit, settings=True)
 
 
 @dataclass(frozen=True, eq=False)
