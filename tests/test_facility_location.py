@@ -281,7 +281,9 @@ def test_heuristic_refuses_what_it_does_not_cover() -> None:
         solve(problem, "facility_location", options=SolverOptions(method="heuristic"))
     plain = _city(50, 10, seed=0)
     with pytest.raises(ProblemError, match="budget"):
-        solve(plain, "facility_location", budget=1e6, options=SolverOptions(method="heuristic"))
+        solve(
+            plain, "facility_location", budget=1e6, p=3, options=SolverOptions(method="heuristic")
+        )
 
 
 def test_run_scenario_facility_location_with_the_scale_method(demo_inputs) -> None:  # type: ignore[no-untyped-def]

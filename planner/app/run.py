@@ -203,7 +203,7 @@ def remedies(run: AppRun) -> list[str]:
             add("more_p" if has_p else "", "looser_percentile")
         elif code in ("capacity_short", "oversized_demand", "capacity_packing"):
             add("more_capacity", "more_p" if has_p and code != "oversized_demand" else "")
-        elif code == "budget_short":
+        elif code in ("budget_short", "budget_below_cheapest"):
             add("more_budget")
         elif code in ("too_few_sites", "limits_unsettled"):
             add("more_p" if has_p else "", "more_sites")

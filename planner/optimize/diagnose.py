@@ -44,6 +44,7 @@ FINDINGS: Mapping[str, tuple[str, ...]] = {
     "capacity_packing": ("load", "capacity", "shortfall", "p"),
     "oversized_demand": ("n", "rows", "load"),
     "budget_short": ("cost", "budget"),
+    "budget_below_cheapest": ("cost", "budget"),
     "too_few_sites": ("need", "p", "found", "limits", "radius"),
     "limits_unsettled": ("need", "p", "found", "limits", "radius"),
     "combination": (),
@@ -200,8 +201,12 @@ def precheck(
     budget: float | None,
     capacitated: bool,
     single_source: bool = False,
+    exact_p: int | None = None,
 ) -> dict[str, Any] | None:
     """Counting checks that prove infeasibility without a solver; None when none fires.
+
+    ``p`` is the most sites a plan may open, ``exact_p`` the count when it is exact
+    (facility location: ``p`` exact, ``max_sites`` at most; the budget check reads it).
 
     ``pairs_all`` are the allowed pairs without any radius cut, ``pairs_service`` the
     pairs a demand point may be served through (the single-source capacity check uses
@@ -284,15 +289,43 @@ def precheck(
             diag["n_oversized_demand"] = int(big.size)
             found.append(finding("oversized_demand", n=int(big.size), rows=big,
                                  load=float(load[big[0]])))  # fmt: skip
-    if budget is not None and problem.opening_cost is not None:
-        req = problem.required & ~problem.existing
-        need = float(problem.opening_cost[req].sum())
-        if need > budget * (1 + 1e-12):
-            diag["budget_shortfall"] = need - budget
-            found.append(finding("budget_short", cost=need, budget=float(budget)))
+    if budget is not None:
+        for f in budget_findings(problem, budget, p=exact_p, sites=pairs_all.sites):
+            diag["budget_shortfall"] = f["cost"] - budget
+            found.append(f)
     if not found:
         return None
     return diagnosis(found, **diag)
+
+
+def budget_findings(
+    problem: Problem, budget: float, *, p: int | None, sites: np.ndarray
+) -> list[dict[str, Any]]:
+    """Why no plan of facility location fits ``budget`` (empty when one may).
+
+    The budget limits the opening cost of the new (not existing) sites that open. The
+    required new sites must fit (``budget_short``); beside them every plan opens at
+    least one site (``p`` in all when ``p`` is exact) among the allowed ``sites``, the
+    cheapest of which must fit too (``budget_below_cheapest``; an existing site costs
+    nothing to keep).
+    """
+    if problem.opening_cost is None:
+        return []
+    b = np.where(problem.existing, 0.0, problem.opening_cost)
+    req = problem.required
+    need = float(b[req].sum())
+    if need > budget * (1 + 1e-12):
+        return [finding("budget_short", cost=need, budget=float(budget))]
+    n_req = int(req.sum())
+    free = np.asarray(sites, dtype=np.int64)
+    free = free[~req[free]]
+    more = max((p if p is not None else 1) - n_req, 0)
+    if more == 0 or free.size < more:
+        return []  # the count itself is checked elsewhere
+    need += float(np.sort(b[free])[:more].sum())
+    if need > budget * (1 + 1e-12):
+        return [finding("budget_below_cheapest", cost=need, budget=float(budget))]
+    return []
 
 
 def sites_for_limits(

@@ -60,6 +60,10 @@ DIAGNOSIS_LABELS: Final[dict[str, dict[str, str]]] = {
         "zh": "必须新建的站址仅开办费用就达 {cost}，超过预算 {budget}",
         "en": "the required new sites alone cost {cost} to open, above the budget {budget}",
     },
+    "diag_budget_below_cheapest": {
+        "zh": "任何方案都至少要新建开办费用合计 {cost} 的站址（必选站址和最便宜的可用站址），超过预算 {budget}；请提高预算、保留现有营业厅或增加更便宜的候选站址",
+        "en": "every plan must open new sites that cost at least {cost} in all (the required ones and the cheapest allowed ones), above the budget {budget}; raise the budget, keep an existing hall or add cheaper candidate sites",
+    },
     "diag_too_few_sites": {
         "zh": "满足{what}至少需要 {need} 个营业厅（已找到用 {found} 个营业厅满足的方案），而 p = {p}；请把 p 提高到至少 {need}，或放宽这些时限",
         "en": "meeting {what} needs at least {need} open centres (a plan with {found} was found), but p = {p}; raise p to at least {need} or relax the limits",

@@ -247,10 +247,14 @@ def validate(
             "method 'heuristic' does not take `radius` (a service cut) for model 'p_median'; "
             "use method 'exact' or 'auto', or leave `radius` out."
         )
-    if options.method == "heuristic" and checked.side_constraints:
-        # The heuristics take p and radius only; the exact method takes every constraint.
+    refused = [
+        name for name in checked.side_constraints if not (name == "budget" and spec.facility_costs)
+    ]
+    if options.method == "heuristic" and refused:
+        # The heuristics take p and radius (and facility location's budget); the exact
+        # method takes every constraint.
         raise ProblemError(
-            f"method 'heuristic' does not take {', '.join(checked.side_constraints)} "
+            f"method 'heuristic' does not take {', '.join(refused)} "
             f"(model {model!r}); use method 'exact' or 'auto'."
         )
     return checked
@@ -274,6 +278,7 @@ def _scale_arguments(opts: ModelOptions, deadline: Deadline) -> dict[str, Any]:
         "seed": so.seed,
         "deterministic": so.deterministic,
         "max_sites": opts.max_sites,
+        "budget": opts.budget,
     }
 
 
@@ -435,7 +440,7 @@ def _scale_start(
     if not so.warm_start or so.solver != "highs" or so.write_model is not None:
         return None
     if model == "facility_location":
-        if problem.capacity is not None or opts.has_extras or opts.budget is not None:
+        if problem.capacity is not None or opts.has_extras:
             return None
     elif model == "capacitated_p_median" and deadline.limit is not None:
         if not _capacitated_plain(opts) or opts.split:
@@ -535,7 +540,7 @@ def _solve_auto(
         and opts.solver_options.solver == "highs"
         and opts.hotspot_rows is None
         and not opts.standards
-        and opts.budget is None
+        and (opts.budget is None or model == "facility_location")
         and opts.solver_options.formulation == "auto"
         and opts.solver_options.write_model is None
         and opts.radius is None

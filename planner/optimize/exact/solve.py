@@ -169,6 +169,7 @@ def checked_pairs(
         budget=opts.budget,
         capacitated=capacitated,
         single_source=capacitated and not opts.split,
+        exact_p=opts.p,
     )
     if diag is not None:
         return diag

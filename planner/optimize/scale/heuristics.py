@@ -344,9 +344,12 @@ def _facility_location(
     bound: bool,
     method_name: str,
     neighbours: int | None = None,
+    budget: float | None = None,
 ) -> Solution:
-    """Uncapacitated facility location (:mod:`planner.optimize.scale.ufl`)."""
+    """Uncapacitated facility location (:mod:`planner.optimize.scale.ufl`), optionally
+    with a ``budget`` on the new sites' opening cost."""
     from planner.optimize.check import nearest_open
+    from planner.optimize.diagnose import budget_findings
     from planner.optimize.scale.ufl import ufl_declines, ufl_plan
 
     t0 = time.perf_counter()
@@ -357,12 +360,17 @@ def _facility_location(
     if p is not None:
         p = _check_p(problem, p, "facility_location")
     r = None if radius is None else _check_radius(radius, "facility_location")
-    why = ufl_declines(problem, r, counted=p is not None or max_sites is not None)
+    why = ufl_declines(problem, r, counted=p is not None or max_sites is not None, p=p,
+                       budget=budget)  # fmt: skip
     if why is not None:
         raise ProblemError(f"{why}; use method='exact'.")
+    if budget is not None:
+        found = budget_findings(problem, budget, p=p, sites=np.flatnonzero(~problem.excluded))
+        if found:
+            return no_plan_solution("facility_location", t0, found, n=problem.n_demand)
     open_sites, objective, lb, proven, details = ufl_plan(
         problem, p=p, max_sites=max_sites, radius=r, time_limit=_check_time(time_limit),
-        seed=seed, bound=bound, neighbours=neighbours,
+        seed=seed, bound=bound, neighbours=neighbours, budget=budget,
     )  # fmt: skip
     assignment, _ = nearest_open(problem, open_sites, max_cost=r)
     if problem.existing.any():
@@ -391,11 +399,13 @@ def solve_heuristic(
     bound: bool = True,
     deterministic: bool = False,
     max_sites: int | None = None,
+    budget: float | None = None,
 ) -> Solution:
     """A good plan fast: greedy + swap local search, with a certified Lagrangian bound.
 
-    Side constraints (budgets, hotspot limits, standards, split assignment) are not
-    covered: :func:`planner.optimize.solve` refuses them with ``method="heuristic"``.
+    Side constraints (hotspot limits, standards, split assignment) are not covered:
+    :func:`planner.optimize.solve` refuses them with ``method="heuristic"``; a
+    ``budget`` is covered for ``facility_location`` (its opening-cost limit).
 
     Parameters
     ----------
@@ -437,7 +447,7 @@ def solve_heuristic(
     if model == "facility_location":
         return _facility_location(
             problem, p=p, max_sites=max_sites, radius=radius, time_limit=time_limit, seed=seed,
-            bound=bool(bound), method_name="heuristic", neighbours=neighbours,
+            bound=bool(bound), method_name="heuristic", neighbours=neighbours, budget=budget,
         )  # fmt: skip
     time_limit = _check_time(time_limit)
     if model == "p_median":
@@ -461,7 +471,7 @@ def large_declines(problem: Problem, opts: ModelOptions) -> str | None:
     :func:`planner.optimize.solve` asks this before calling :func:`solve_large` and
     routes a declined problem to the exact method: no routing goes through exceptions.
     It covers the model table's ``scale_method`` models without budgets, hotspots,
-    standards or split, a p-center of at most
+    standards or split (facility location: with a budget too), a p-center of at most
     :data:`~planner.optimize.scale.cover.P_CENTER_MAX_PAIRS` pairs and a capacitated
     p-median whose dense table (served points x allowed sites) holds at most
     :data:`~planner.optimize.scale.cpmp.MAX_DENSE_PAIRS` pairs.
@@ -479,8 +489,9 @@ def large_declines(problem: Problem, opts: ModelOptions) -> str | None:
     model = opts.model
     if model not in LARGE_MODELS:
         return f"solve_large does not cover model {model!r}"
-    if opts.side_constraints:
-        return "solve_large does not cover budgets, hotspots, standards or split"
+    covered = ("budget",) if model == "facility_location" else ()
+    if set(opts.side_constraints) - set(covered):
+        return "solve_large does not cover hotspots, standards or split (nor budgets but facility_location's)"
     if model == "p_center" and problem.n_demand * problem.n_sites > P_CENTER_MAX_PAIRS:
         return P_CENTER_TOO_LARGE
     if model == "capacitated_p_median":
@@ -488,7 +499,8 @@ def large_declines(problem: Problem, opts: ModelOptions) -> str | None:
     if model == "facility_location":
         from planner.optimize.scale.ufl import ufl_declines
 
-        return ufl_declines(problem, opts.radius, counted=opts.most_sites is not None)
+        return ufl_declines(problem, opts.radius, counted=opts.most_sites is not None, p=opts.p,
+                            budget=opts.budget)  # fmt: skip
     return None
 
 
@@ -505,6 +517,7 @@ def solve_large(
     mip_gap: float | None = None,
     deterministic: bool = False,
     max_sites: int | None = None,
+    budget: float | None = None,
 ) -> Solution:
     """Plan plus certified bound for large problems; proven optimal where the gap closes.
 
@@ -520,7 +533,8 @@ def solve_large(
     ``details["stop_reason"]`` then says ``"target_gap"`` (else ``"time_limit"`` or
     ``"search_ended"`` for a plan left unproven). ``mip_gap`` (capacitated p-median)
     is the relative gap its reduced MILP counts as proven. Side constraints are not
-    covered; :func:`planner.optimize.solve` asks :func:`large_declines` first and sends
+    covered but facility location's ``budget`` (at most that opening cost of new
+    sites); :func:`planner.optimize.solve` asks :func:`large_declines` first and sends
     what it declines to the exact method.
 
     Returns
@@ -543,7 +557,7 @@ def solve_large(
     if model == "facility_location":
         return _facility_location(
             problem, p=p, max_sites=max_sites, radius=radius, time_limit=time_limit, seed=seed,
-            bound=True, method_name="lagrangian", neighbours=neighbours,
+            bound=True, method_name="lagrangian", neighbours=neighbours, budget=budget,
         )  # fmt: skip
     time_limit = _check_time(time_limit)
     det = bool(deterministic)

@@ -30,6 +30,7 @@ import scipy.sparse as sp
 from planner.optimize.problem import Problem
 from planner.optimize.scale.data import Neighbours, nearest_from_dense
 from planner.optimize.scale.lagrangian import certified_bound, is_proven, within_target
+from planner.optimize.scale.ufl_budget import BudgetRow, best_multiplier, select_sites
 from planner.optimize.timing import due, stop_requested
 
 #: Subgradient steps at most: this plus one per :data:`POINTS_PER_STEP` points, up to
@@ -76,18 +77,22 @@ class UflOutcome:
     details: dict[str, Any] = field(default_factory=dict)
 
 
-class _Search:
-    """Add / drop / swap search state for one neighbour list (see the kernels)."""
+class UflSearch:
+    """Add / drop / swap search state for one neighbour list (see the kernels); with a
+    budget every move keeps the plan within it."""
 
     _STATE = ("is_open", "olist", "oidx", "slot_of", "free_slots", "a1", "d1", "a2", "d2",
               "off", "gain", "loss", "extra", "pinned")  # fmt: skip
 
     def __init__(
-        self, data: Neighbours, fc: np.ndarray, *, p: int | None, max_sites: int | None
-    ) -> None:
+        self, data: Neighbours, fc: np.ndarray, *, p: int | None, max_sites: int | None,
+        budget: BudgetRow | None = None,
+    ) -> None:  # fmt: skip
         n, m = data.n, data.n_sites
         self.data = data
         self.fc = fc
+        self.bcost = np.zeros(m) if budget is None else budget.bcost
+        self.limit = np.inf if budget is None else budget.tolerance
         self.p = p
         self.most = p if p is not None else (max_sites if max_sites is not None else m)
         self.is_open = np.zeros(m, dtype=bool)
@@ -176,7 +181,7 @@ class _Search:
             profit, f_out, j_in = uk.ufl_best_move(
                 self.is_open, self.data.forced, self.olist, self.n_open, self.slot_of, self.fc,
                 self.gain, self.loss, self.extra, self.pinned,
-                can_add, not fixed_count, True,
+                can_add, not fixed_count, True, self.bcost, self.limit - self.used,
             )  # fmt: skip
             if (f_out < 0 and j_in < 0) or profit <= 1e-12 * max(abs(self.objective), 1.0):
                 break
@@ -193,6 +198,25 @@ class _Search:
             if not ok.any():
                 return
             value = np.where(ok, self.fc[open_sites] - self.loss[open_sites], -np.inf)
+            self.move(int(open_sites[int(np.argmax(value))]), -1)
+
+    @property
+    def used(self) -> float:
+        """Opening cost of the open sites that counts against the budget."""
+        return float(self.bcost[self.is_open].sum()) if np.isfinite(self.limit) else 0.0
+
+    def repair(self) -> None:
+        """Drop sites until the plan is within the budget: each time the one whose
+        closing costs least per unit of budget it frees."""
+        while self.used > self.limit:
+            open_sites = self.olist[: self.n_open]
+            b = self.bcost[open_sites]
+            ok = ~self.data.forced[open_sites] & (self.pinned[open_sites] == 0) & (b > 0)
+            if not ok.any():
+                return
+            value = np.where(
+                ok, (self.fc[open_sites] - self.loss[open_sites]) / np.where(ok, b, 1.0), -np.inf
+            )
             self.move(int(open_sites[int(np.argmax(value))]), -1)
 
     def snapshot(self) -> dict[str, Any]:
@@ -212,22 +236,6 @@ class _Search:
 def site_costs(fc: np.ndarray, forced: np.ndarray) -> np.ndarray:
     """Each site's slack for the dual ascent: its keeping cost, 0 when open anyway."""
     return np.where(forced | (fc <= 0.0), 0.0, fc)
-
-
-def _select(g: np.ndarray, forced: np.ndarray, p: int | None, most: int | None) -> np.ndarray:
-    """The relaxed problem's open sites: forced ones, and by reduced cost ``g``."""
-    sel = forced.copy()
-    free = np.flatnonzero(~forced)
-    order = free[np.argsort(g[free], kind="stable")]
-    n_forced = int(forced.sum())
-    if p is not None:
-        sel[order[: max(p - n_forced, 0)]] = True
-        return sel
-    neg = order[g[order] < 0.0]
-    if most is not None:
-        neg = neg[: max(most - n_forced, 0)]
-    sel[neg] = True
-    return sel
 
 
 @dataclass(frozen=True)
@@ -265,7 +273,7 @@ def reach_lists(data: Neighbours, reach: np.ndarray, *, chunk: int = 20_000) -> 
     need = (within >= lengths) & np.isfinite(data.far) & (data.far <= reach)
     keep_len = np.minimum(np.maximum(within, np.minimum(REACH_MIN, lengths)), lengths)
     if data.mode == 1 or not need.any():
-        return _prefix_lists(data, keep_len)
+        return prefix_lists(data, keep_len)
     kq = int(min(m, REACH_MAX + 1))
     idx = np.flatnonzero(need)
     ext_site: list[np.ndarray] = []
@@ -328,7 +336,7 @@ def reach_lists(data: Neighbours, reach: np.ndarray, *, chunk: int = 20_000) -> 
     return BoundLists(indptr, site, cost, far, data.w, data.forced)
 
 
-def _prefix_lists(data: Neighbours, keep_len: np.ndarray) -> BoundLists:
+def prefix_lists(data: Neighbours, keep_len: np.ndarray) -> BoundLists:
     """The first ``keep_len[i]`` entries of each list; ``far`` the first left out."""
     lengths = np.diff(data.indptr)
     if np.array_equal(keep_len, lengths):
@@ -345,15 +353,19 @@ def _prefix_lists(data: Neighbours, keep_len: np.ndarray) -> BoundLists:
 
 def lagrangian(
     data: BoundLists, fc: np.ndarray, lam: np.ndarray, p: int | None, most: int | None,
-    rho: np.ndarray,
-) -> tuple[float, np.ndarray]:  # fmt: skip
-    """``L(lam)`` of the relaxed assignment rows and the relaxed solution's open sites."""
+    rho: np.ndarray, budget: BudgetRow | None = None,
+) -> tuple[float, np.ndarray, float]:  # fmt: skip
+    """``L(lam)`` of the relaxed assignment rows (and budget row: at its best multiplier
+    ``mu``), the relaxed solution's open sites and ``mu`` (0 without a budget)."""
     from planner.optimize.scale import ufl_kernels as uk
 
     uk.reduced_costs(data.indptr, data.site, data.cost, data.far, data.w, lam, rho)
     g = fc + rho
-    sel = _select(g, data.forced, p, most)
-    return float(lam.sum() + g[sel].sum()), sel
+    if budget is not None:
+        value, mu, sel = best_multiplier(g, budget, data.forced, p, most)
+        return float(lam.sum() + value), sel, mu
+    sel = select_sites(g, data.forced, p, most)
+    return float(lam.sum() + g[sel].sum()), sel, 0.0
 
 
 def _short_of_time(t0: float, end: float, share: float) -> bool:
@@ -361,7 +373,7 @@ def _short_of_time(t0: float, end: float, share: float) -> bool:
     return bool(np.isfinite(end) and end - time.perf_counter() < share * (end - t0))
 
 
-def _serve_all(search: _Search) -> None:
+def serve_all(search: UflSearch) -> None:
     """Open the cheapest listed site of every point that no open site can serve (lists
     of sparse costs are complete: such a point has no open site at all)."""
     data = search.data
@@ -387,6 +399,7 @@ def solve_ufl(
     restarts: int | None = None,
     integral: bool = False,
     constant: float = 0.0,
+    budget: BudgetRow | None = None,
 ) -> UflOutcome:
     """Plan and Lagrangian bound of an uncapacitated facility location on ``data``.
 
@@ -412,6 +425,9 @@ def solve_ufl(
     integral, constant
         Whether every plan's total (``objective + constant``) is a whole number, and
         the constant added to the objective and the bound for the proof test.
+    budget
+        At most ``budget.limit`` of opening cost ``budget.bcost`` (local sites): every
+        plan searched stays within it; the bound relaxes it too (``docs/scale.md``).
     """
     from planner.optimize.scale import ufl_kernels as uk
 
@@ -422,27 +438,24 @@ def solve_ufl(
     most = p if p is not None else max_sites
     details: dict[str, Any] = {"neighbours_per_point": int(np.max(np.diff(data.indptr))) if n else 0,
                                "lists_complete": data.complete}  # fmt: skip
-    # 1. dual ascent: multipliers and a first plan
-    cut = False
-    lam = data.cost[data.indptr[:-1]] * data.w if n else np.zeros(0)
-    lam = lam.copy()
-    slack = site_costs(fc, data.forced)
-    short = _prefix_lists(data, np.diff(data.indptr))
-    passes = 0
+    # 1. dual ascent: multipliers and a first plan (with a budget, a second ascent at
+    # the multiplier mu the first one's relaxation finds: sites cost fc + mu b there)
+    short = prefix_lists(data, np.diff(data.indptr))
     ascent_end = t0 + ASCENT_SHARE * (end - t0) if np.isfinite(end) else np.inf
-    while passes < ASCENT_PASSES:
-        # In chunks, so that the time limit is read between them.
-        done = int(uk.dual_ascent(short.indptr, short.site, short.cost, short.far, short.w,
-                                  slack, lam, ASCENT_CHUNK))  # fmt: skip
-        passes += done
-        if done < ASCENT_CHUNK:
-            break
-        if due(ascent_end):
-            cut = True
-            break
     rho = np.empty(m)
-    best_l, sel = lagrangian(short, fc, lam, p, most, rho)
-    best_lam = lam.copy()
+    best_l, best_lam, sel, mu, passes = -np.inf, np.zeros(n), np.zeros(m, dtype=bool), 0.0, 0
+    cut = False
+    for pass_mu in (0.0, None) if budget is not None else (0.0,):
+        if pass_mu is None:  # the second ascent, at the first one's mu
+            if mu <= 0.0 or due(ascent_end):
+                break
+            pass_mu = mu
+        keep = fc if budget is None else fc + pass_mu * budget.bcost
+        lam, done, cut = _ascent(short, site_costs(keep, data.forced), ascent_end)
+        passes += done
+        value, sel_a, mu_a = lagrangian(short, fc, lam, p, most, rho, budget)
+        if value > best_l:
+            best_l, best_lam, sel, mu = value, lam, sel_a, mu_a
     details["ascent_passes"] = passes
     details["ascent_s"] = round(time.perf_counter() - t0, 3)
     # Half of what is left after the ascent (which includes loading the kernels) for
@@ -451,7 +464,7 @@ def solve_ufl(
     search_end = now + SEARCH_SHARE * (end - now) if np.isfinite(end) else np.inf
     details["ascent_bound"] = best_l + constant
     # 2. search from the relaxed plan and from the given start
-    search = _Search(data, fc, p=p, max_sites=max_sites)
+    search = UflSearch(data, fc, p=p, max_sites=max_sites, budget=budget)
     starts = [sel]
     if start is not None:
         starts.append(start | data.forced)
@@ -459,14 +472,11 @@ def solve_ufl(
     best_mask = np.zeros(m, dtype=bool)
     moves = 0
     for k, s in enumerate(starts):
-        search.load(_start_mask(data, s, p))
-        _serve_all(search)
-        search.trim()
         # The first descent gets at least FIRST_DESCENT_S: under a short limit on a cold
         # process, loading the kernels can take the whole share, and the undescended
         # start is poor (22 % above the optimum on 2,000 x 200 against 0.6 %).
         first_end = max(end, time.perf_counter() + FIRST_DESCENT_S)
-        moves += search.descend(first_end if k == 0 else search_end)
+        moves += _settle(search, s, mu, first_end if k == 0 else search_end)
         if search.objective < best_obj:
             best_obj, best_mask = search.objective, search.is_open.copy()
     cut |= due(search_end)
@@ -481,7 +491,8 @@ def solve_ufl(
         if due(search_end):
             cut = True
             break
-        _perturb(search, data, rng, p)
+        perturb(search, data, rng, p)
+        search.repair()
         moves += search.descend(search_end)
         done += 1
         if search.objective < best_obj - 1e-12 * max(abs(best_obj), 1.0):
@@ -496,8 +507,9 @@ def solve_ufl(
         # search's state is the best plan's: restored after every failed restart).
         d2 = np.where(np.isfinite(search.d2), search.d2, search.d1)
         short = reach_lists(data, REACH_FACTOR * d2)
-        value, _ = lagrangian(short, fc, best_lam, p, most, rho)
-        best_l = max(best_l, value)
+        value, _, mu_r = lagrangian(short, fc, best_lam, p, most, rho, budget)
+        if value > best_l:
+            best_l, mu = value, mu_r
         details["bound_entries"] = int(short.site.size)
     details["restarts"] = done
     details["moves"] = moves
@@ -520,10 +532,10 @@ def solve_ufl(
         if due(end):
             cut = True
             break
-        value, sel = lagrangian(short, fc, lam, p, most, rho)
+        value, sel, mu_s = lagrangian(short, fc, lam, p, most, rho, budget)
         steps += 1
         if value > best_l + 1e-12 * max(abs(best_l), 1.0):
-            best_l, best_lam, stall = value, lam.copy(), 0
+            best_l, best_lam, mu, stall = value, lam.copy(), mu_s, 0
         else:
             stall += 1
             if stall >= STALL_STEPS:
@@ -535,10 +547,7 @@ def solve_ufl(
             key = sel.tobytes()
             if key not in seen:
                 seen.add(key)
-                search.load(_start_mask(data, sel, p))
-                _serve_all(search)
-                search.trim()
-                moves += search.descend(end)
+                moves += _settle(search, sel, mu_s, end)
                 if search.objective < best_obj:
                     best_obj, best_mask = search.objective, search.is_open.copy()
         uk.subgradient(short.indptr, short.site, short.cost, short.far, short.w, lam, sel,
@@ -556,12 +565,52 @@ def solve_ufl(
     cut = cut and not proven and not stop_requested()  # a stop is not the time limit
     details.update(subgradient_steps=steps, moves=moves, time_limit_reached=cut,
                    seconds=round(time.perf_counter() - t0, 3))  # fmt: skip
+    if budget is not None:
+        details.update(budget_multiplier=mu, budget_used=float(budget.bcost[best_mask].sum()))
     if within_target(total(best_obj), total(certified), 0.0):
         proven = True
     return UflOutcome(np.flatnonzero(best_mask), best_obj, certified, proven, details)
 
 
-def _start_mask(data: Neighbours, mask: np.ndarray, p: int | None) -> np.ndarray:
+def _ascent(
+    short: BoundLists, slack: np.ndarray, ascent_end: float
+) -> tuple[np.ndarray, int, bool]:
+    """Erlenkotter's dual ascent from each point's cheapest weighted cost, with
+    ``slack`` each site's cost of being open: ``(lam, passes, cut by the time)``."""
+    from planner.optimize.scale import ufl_kernels as uk
+
+    lam = (short.cost[short.indptr[:-1]] * short.w).copy() if short.w.size else np.zeros(0)
+    passes = 0
+    while passes < ASCENT_PASSES:
+        # In chunks, so that the time limit is read between them.
+        done = int(uk.dual_ascent(short.indptr, short.site, short.cost, short.far, short.w,
+                                  slack, lam, ASCENT_CHUNK))  # fmt: skip
+        passes += done
+        if done < ASCENT_CHUNK:
+            break
+        if due(ascent_end):
+            return lam, passes, True
+    return lam, passes, False
+
+
+def _settle(search: UflSearch, mask: np.ndarray, mu: float, deadline: float) -> int:
+    """Load ``mask`` as a feasible plan (every point served, count and budget kept) and
+    descend; with a budget multiplier ``mu > 0`` first on the costs ``fc + mu b`` (which
+    weigh what a site takes of the budget), then on the true ones. Returns moves made."""
+    search.load(start_mask(search.data, mask, search.p))
+    serve_all(search)
+    search.trim()
+    search.repair()
+    moves = 0
+    if mu > 0.0:
+        fc = search.fc
+        search.fc = fc + mu * search.bcost
+        moves += search.descend(deadline)
+        search.fc = fc
+    return moves + search.descend(deadline)
+
+
+def start_mask(data: Neighbours, mask: np.ndarray, p: int | None) -> np.ndarray:
     """A start of the right size: padded by the p-median greedy when ``p`` asks for more,
     with the forced sites in; a start beyond ``max_sites`` is trimmed by the search."""
     from planner.optimize.scale.local_search import greedy
@@ -574,7 +623,7 @@ def _start_mask(data: Neighbours, mask: np.ndarray, p: int | None) -> np.ndarray
     return mask
 
 
-def _perturb(search: _Search, data: Neighbours, rng: np.random.Generator, p: int | None) -> None:
+def perturb(search: UflSearch, data: Neighbours, rng: np.random.Generator, p: int | None) -> None:
     """One to three random moves: a swap with a site near the closed one, an add or a drop."""
     t_indptr, t_row, _ = data.transposed
     free = ~data.forced
@@ -613,17 +662,25 @@ def _perturb(search: _Search, data: Neighbours, rng: np.random.Generator, p: int
 RADIUS_DENSE_MAX_PAIRS = 50_000_000
 
 
-def ufl_declines(problem: Problem, radius: float | None, *, counted: bool = False) -> str | None:
+def ufl_declines(
+    problem: Problem, radius: float | None, *, counted: bool = False, p: int | None = None,
+    budget: float | None = None,
+) -> str | None:  # fmt: skip
     """Why the scale method does not take this facility location, or None.
 
     ``counted``: ``p`` or ``max_sites`` is set. With a service radius or sparse costs a
-    count limit can conflict with serving every point (the exact method diagnoses it),
-    so that combination is declined.
+    count limit or a ``budget`` can conflict with serving every point (the exact method
+    diagnoses it), so those combinations are declined, and so is an exact ``p`` with a
+    budget (dropping a site to keep the budget would break the count).
     """
     if problem.capacity is not None:
         return "the scale method does not cover capacitated facility_location"
     if counted and (radius is not None or problem.is_sparse):
         return "`p` or `max_sites` with a service radius or sparse costs is solved exactly"
+    if budget is not None and (radius is not None or problem.is_sparse):
+        return "a `budget` with a service radius or sparse costs is solved exactly"
+    if budget is not None and p is not None:
+        return "a `budget` with an exact `p` is solved exactly (use `max_sites`)"
     if not (problem.weight > 0).any():
         return "no demand point has weight"
     if radius is not None and (
@@ -673,18 +730,27 @@ def ufl_plan(
     seed: int = 0,
     bound: bool = True,
     neighbours: int | None = None,
+    budget: float | None = None,
 ) -> tuple[np.ndarray, float, float | None, bool, dict[str, Any]]:
     """Plan (open site indices), total objective, certified bound (or None), proof and
-    details of an uncapacitated facility location; :func:`ufl_declines` said yes.
+    details of an uncapacitated facility location; :func:`ufl_declines` said yes (and,
+    with a ``budget``, some plan fits it: ``diagnose.budget_findings`` found nothing).
 
     The objective is recomputed from ``problem`` (nearest open site within ``radius``);
-    the bound is on the same total.
+    the bound is on the same total. ``budget`` limits the opening cost of the new sites;
+    sites that cost more than the budget leaves beside the required ones never open.
     """
     from planner.optimize.check import nearest_open
     from planner.optimize.scale import data as scale_data
 
     t0 = time.perf_counter()
     served = _served_problem(problem, radius)
+    b_all = np.where(problem.existing, 0.0, keeping_costs(problem)[0])
+    if budget is not None:
+        row = BudgetRow(b_all, float(budget))
+        dear = (b_all > row.tolerance - float(b_all[problem.required].sum())) & ~problem.required
+        served = Problem(served.cost, served.weight, required=served.required,
+                         excluded=served.excluded | dear)  # fmt: skip
     guess = p if p is not None else (max_sites if max_sites is not None else 32)
     k = neighbours
     if k is None and problem.n_demand * problem.n_sites > scale_data.FULL_LIST_PAIRS:
@@ -700,6 +766,7 @@ def ufl_plan(
         data, fc, p=p, max_sites=max_sites, start=start if start.any() else None,
         time_limit=None if time_limit is None else max(time_limit - (time.perf_counter() - t0), 0.05),
         seed=seed, bound=bound, integral=integral, constant=constant,
+        budget=None if budget is None else BudgetRow(b_all[data.site_index], float(budget)),
     )  # fmt: skip
     open_sites = np.sort(data.site_index[out.open_local])
     _, best = nearest_open(problem, open_sites, max_cost=radius)

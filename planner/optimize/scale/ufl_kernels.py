@@ -136,15 +136,18 @@ def ufl_move(
 
 @njit(cache=True, nogil=True)
 def ufl_best_move(is_open, forced, olist, n_open, slot_of, fc, gain, loss, extra, pinned,
-                  can_add, can_drop, can_swap):  # fmt: skip
-    """The best move ``(profit, f_out, j_in)`` (-1 for "none" on either side)."""
+                  can_add, can_drop, can_swap, bcost, room):  # fmt: skip
+    """The best move ``(profit, f_out, j_in)`` (-1 for "none" on either side).
+
+    Budget: a move may add at most ``room`` to ``sum(bcost[open])`` (``inf``: no budget),
+    so a plan within the budget stays within it."""
     m = is_open.size
     best = 0.0
     bf = -1
     bj = -1
     if can_add:
         for j in range(m):
-            if not is_open[j]:
+            if not is_open[j] and bcost[j] <= room:
                 v = gain[j] - fc[j]
                 if v > best:
                     best = v
@@ -164,8 +167,9 @@ def ufl_best_move(is_open, forced, olist, n_open, slot_of, fc, gain, loss, extra
                 bj = -1
         if can_swap:
             row = extra[slot_of[f]]
+            fits = room + bcost[f]
             for j in range(m):
-                if is_open[j]:
+                if is_open[j] or bcost[j] > fits:
                     continue
                 v = gain[j] - lf + row[j] + keep - fc[j]
                 if v > best:
