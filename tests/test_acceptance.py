@@ -292,6 +292,11 @@ def _via_cli(path: Path, out: Path) -> Outcome:
 
 
 def _via_app(path: Path, monkeypatch: pytest.MonkeyPatch, library: Path) -> Outcome:
+    return _from_result(_app_run(path, monkeypatch, library).result)
+
+
+def _app_run(path: Path, monkeypatch: pytest.MonkeyPatch, library: Path) -> Any:
+    """The app's run (``AppRun``) of a scenario opened as the app's own."""
     from streamlit.testing.v1 import AppTest
 
     monkeypatch.setenv("PLANNER_DEMO_SCENARIO", str(path))
@@ -302,10 +307,10 @@ def _via_app(path: Path, monkeypatch: pytest.MonkeyPatch, library: Path) -> Outc
     at.button(key="run_button").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert "run" in at.session_state, [e.value for e in at.error]
-    result = at.session_state["run"].result
+    run = at.session_state["run"]
     # the app solved the model of the scenario, every setting of it
-    assert result.config.model == load_scenario(path).model
-    return _from_result(result)
+    assert run.result.config.model == load_scenario(path).model
+    return run
 
 
 # --------------------------------------------------------------------------- the checker
@@ -333,6 +338,8 @@ def _settings(result: Any) -> dict[str, Any]:
         # per site: the scenario's one value, or a capacity column of the site layers
         "capacity": None if problem.capacity is None else np.asarray(problem.capacity, float),
         "opening_cost": m.opening_cost,
+        "max_sites": m.max_sites,
+        "budget": m.budget,
         "standards": [tuple(s) for s in (m.percentile_standards or [])],
         "hot_rows": None,
         "hot_limit": None,
@@ -351,10 +358,22 @@ def _settings(result: Any) -> dict[str, Any]:
     return out
 
 
+def _capacitated(s: dict[str, Any]) -> bool:
+    """Whether a point is served by its assigned site, within capacities (not the nearest)."""
+    return s["capacity"] is not None and s["model"] in ("capacitated_p_median", "facility_location")
+
+
 def _score(s: dict[str, Any], open_idx: np.ndarray, assign: np.ndarray | None) -> float:
-    """The objective of a plan, from scratch (nan when the plan breaks a rule)."""
+    """The objective of a plan, from scratch (nan when the plan breaks a rule).
+
+    Capacitated models are scored on ``assign`` (who serves whom), the others on the
+    nearest open site.
+    """
     cost, w = s["cost"], s["weight"]
     near = _nearest(cost, open_idx)
+    if _capacitated(s):
+        assert assign is not None
+        near = cost[np.arange(cost.shape[0]), assign]
     if s["hot_rows"] is not None and (near[s["hot_rows"]] > s["hot_limit"] + TOL).any():
         return np.nan
     for d, share in s["standards"]:
@@ -367,9 +386,6 @@ def _score(s: dict[str, Any], open_idx: np.ndarray, assign: np.ndarray | None) -
         return float(open_idx.size) if (near[w > 0] <= s["radius"] + TOL).all() else np.nan
     if model == "p_center":
         return float(near[w > 0].max())
-    if model == "capacitated_p_median":
-        assert assign is not None
-        return float((w * cost[np.arange(cost.shape[0]), assign]).sum())
     value = float((w * near).sum())
     if model == "facility_location":
         value += float(s["opening_cost"]) * int((~s["existing"][open_idx]).sum())
@@ -387,12 +403,13 @@ def _gap_assignment(s: dict[str, Any], open_idx: np.ndarray) -> float:
     cap = np.zeros((k, n * k))
     for j in range(k):
         cap[j, j::k] = q
+    rules = [LinearConstraint(one, 1, 1), LinearConstraint(cap, -np.inf, s["capacity"][open_idx])]
+    for d, share in s["standards"]:  # the weight served within d (by the assigned site)
+        within = ((cost <= d + TOL) * w[:, None]).ravel()[None, :]
+        rules.append(LinearConstraint(within, share * w.sum() - TOL, np.inf))
     res = milp(
         c,
-        constraints=[
-            LinearConstraint(one, 1, 1),
-            LinearConstraint(cap, -np.inf, s["capacity"][open_idx]),
-        ],
+        constraints=rules,
         integrality=np.ones(n * k),
         bounds=(0, 1),
     )
@@ -405,8 +422,9 @@ def brute_force(s: dict[str, Any]) -> float:
     free = np.flatnonzero(~s["required"])
     model = s["model"]
     sense = -1.0 if model == "mclp" else 1.0
-    if model in ("lscp", "facility_location"):
-        sizes = range(0, free.size + 1)
+    if model == "lscp" or (model == "facility_location" and s["p"] is None):
+        most = free.size if s["max_sites"] is None else s["max_sites"] - required.size
+        sizes: Any = range(0, most + 1)
     else:
         sizes = [s["p"] - required.size]
     best = np.inf
@@ -416,20 +434,25 @@ def brute_force(s: dict[str, Any]) -> float:
             idx = np.sort(np.concatenate([required, np.asarray(extra, dtype=np.int64)]))
             if idx.size == 0:
                 continue
-            if model == "capacitated_p_median":
+            opening = 0.0
+            if model == "facility_location":
+                opening = float(s["opening_cost"]) * int((~s["existing"][idx]).sum())
+                if s["budget"] is not None and opening > s["budget"] + TOL:
+                    continue
+            if _capacitated(s):
                 # the uncapacitated cost is a lower bound: assign exactly only where it can win
-                candidates.append((float((s["weight"] * _nearest(s["cost"], idx)).sum()), idx))
+                low = float((s["weight"] * _nearest(s["cost"], idx)).sum()) + opening
+                candidates.append((low, opening, idx))
                 continue
             value = _score(s, idx, None)
             if np.isfinite(value):
                 best = min(best, sense * value)
         if model == "lscp" and np.isfinite(best):
             break
-    if model == "capacitated_p_median":
-        for low, idx in sorted(candidates, key=lambda t: t[0]):
-            if low >= best - TOL:
-                break
-            best = min(best, _gap_assignment(s, idx))
+    for low, opening, idx in sorted(candidates, key=lambda t: t[0]):
+        if low >= best - TOL:
+            break
+        best = min(best, _gap_assignment(s, idx) + opening)
     return sense * best
 
 
@@ -460,7 +483,12 @@ def check(outcome: Outcome, result: Any, oracle: dict[tuple[str, str], float], k
         assert (served == ((near <= s["radius"] + TOL) & (w > 0)) | served).all()
     elif s["model"] != "lscp":
         assert served[(w > 0) | (s["load"] > 0)].all(), "a point with demand left unserved"
-    if s["model"] == "capacitated_p_median":
+    if s["max_sites"] is not None:
+        assert open_idx.size <= s["max_sites"]
+    if s["budget"] is not None:
+        opened = int((~s["existing"][open_idx]).sum())
+        assert float(s["opening_cost"]) * opened <= s["budget"] + TOL, "over the budget"
+    if _capacitated(s):
         loads = np.bincount(assign[served], weights=s["load"][served], minlength=ids.size)
         assert (loads <= s["capacity"] * (1 + 1e-9) + TOL).all(), "capacity exceeded"
         assert s["capacity"][open_idx].min() > 0
@@ -629,3 +657,57 @@ def test_impossible_settings_say_why_and_the_fix(
         assert all(words in why for words in said), why
         assert result.why_no_plan("zh")
         assert not (tmp_path / "out" / "kpis.json").exists()  # nothing that looks like a plan
+
+
+# --------------------------------------------------------------------------- the app keeps the file
+
+#: Scenario settings the app's page has no field for: opened in the app (as its scenario),
+#: Run must solve the file's model all the same, and find the plan ``planner run`` finds.
+UNSHOWN: dict[str, tuple[dict[str, Any], str]] = {
+    "two_percentile_standards": (
+        {"name": "p_median", "p": 6, "percentile_standards": [[4.0, 0.6], [2.0, 0.2]]},
+        "model.percentile_standards[1:] = [[2.0, 0.2]]",
+    ),
+    "distance_cost": (
+        {"name": "mclp", "p": 4, "cost": "distance", "radius": 1500.0},
+        'model.cost = "distance"; model.radius = 1500.0',
+    ),
+    "facility_location_exact_p": (
+        {"name": "facility_location", "opening_cost": 1000.0, "p": 4}, "model.p = 4",
+    ),
+    "facility_location_default_capacity": (
+        {"name": "facility_location", "opening_cost": 1000.0, "capacity": 30_000.0},
+        "model.capacity = 30000.0",
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", list(UNSHOWN))
+def test_app_solves_the_scenario_it_opened(
+    data_sets: dict[str, DataSet], case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    ds = data_sets["own"]
+    model, kept = UNSHOWN[case]
+    path = ds.scenario(Case(case, model), tag="_unshown")
+    run = _app_run(path, monkeypatch, tmp_path / "lib")
+    in_app = _from_result(run.result)
+    # the scenario the app hands out ("download scenario") gives planner run the same plan
+    from planner.app.downloads import download_files
+
+    _name, _mime, make = download_files(run, "en")["bundle"]
+    with zipfile.ZipFile(io.BytesIO(make())) as zf:
+        zf.extractall(tmp_path / "bundle")
+    again = _via_cli(tmp_path / "bundle" / "scenario.toml", tmp_path / "again")
+    assert again.open_ids == in_app.open_ids
+    assert again.objective == pytest.approx(in_app.objective, rel=1e-9)
+    # the Model step says what it keeps from the file
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.radio(key="step").set_value("model").run()
+    assert kept in " ".join(str(i.value) for i in at.info)
+    outcome, result = _via_api(path)
+    assert in_app.open_ids == outcome.open_ids
+    assert in_app.objective == pytest.approx(outcome.objective, rel=1e-9)
+    check(in_app, result, {}, (case,))

@@ -132,7 +132,7 @@ def model_notes(
         given = int(np.isfinite(column).sum())
         if given == n_sites:  # the capacity column (Data step) limits what each centre serves
             note("opening_cost", "info", "app_note_fl_capacity", n=given)
-        elif given:
+        elif given and m.capacity is None:  # the scenario's one value fills the gaps
             note("opening_cost", "error", "app_check_fl_capacity_partial",
                  n=n_sites - given)  # fmt: skip
         note("budget", "info", "app_note_budget")

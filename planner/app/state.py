@@ -124,12 +124,13 @@ def state_from_config(config: ScenarioConfig) -> dict[str, Any]:
         "enforce_hotspots": bool(m.enforce_hotspot_response),
         # the app edits one percentile standard (the first of the scenario's)
         "percentile_minutes": float(m.percentile_standards[0][0])
-        if m.percentile_standards
+        if m.percentile_standards and m.cost == "minutes"
         else 0.0,
         "percentile_share": 100.0 * float(m.percentile_standards[0][1])
-        if m.percentile_standards
+        if m.percentile_standards and m.cost == "minutes"
         else 0.0,
         "capacity": float(m.capacity or 0.0),
+        "model_kept": model_kept(config),
         "opening_cost": float(m.opening_cost if m.opening_cost is not None else 2_000_000.0),
         "budget": float(m.budget or 0.0),
         "max_sites": int(m.max_sites or 0),
@@ -166,6 +167,35 @@ def state_from_config(config: ScenarioConfig) -> dict[str, Any]:
     return state
 
 
+def model_kept(config: ScenarioConfig) -> dict[str, Any]:
+    """The model settings of a scenario that the Model step has no field for, kept so that Run
+    solves the scenario as ``planner run`` does (they apply while its model stays chosen).
+
+    ``model`` names the model they belong to; then, where set: ``more_standards`` (the
+    percentile standards after the first, which the page edits), ``p`` and ``capacity`` of
+    facility location (exactly p centres; the capacity of sites without a column value),
+    and with ``cost = "distance"`` the ``cost``, ``radius`` (m) and every percentile
+    standard (m), which the page's fields in minutes cannot show. Empty when nothing is
+    kept.
+    """
+    m = config.model
+    kept: dict[str, Any] = {}
+    if m.cost == "distance":
+        kept["cost"] = "distance"
+        if m.radius is not None:
+            kept["radius"] = float(m.radius)
+        if m.percentile_standards:
+            kept["standards"] = [[float(d), float(s)] for d, s in m.percentile_standards]
+    elif m.percentile_standards and len(m.percentile_standards) > 1:
+        kept["more_standards"] = [[float(d), float(s)] for d, s in m.percentile_standards[1:]]
+    if m.name == "facility_location":
+        if m.p is not None:
+            kept["p"] = int(m.p)
+        if m.capacity is not None:
+            kept["capacity"] = float(m.capacity)
+    return {"model": m.name, **kept} if kept else {}
+
+
 def sweep_range(p: int, n_sites: int | None = None) -> tuple[int, int]:
     """The trade-off curve's default range of p: four either side of ``p``, within 1 and
     the number of sites (when known)."""
@@ -200,6 +230,7 @@ SETTING_KEYS: Final = (
     "percentile_minutes",
     "percentile_share",
     "capacity",
+    "model_kept",
     "opening_cost",
     "budget",
     "max_sites",
@@ -469,6 +500,18 @@ def config_from_state(
         max_sites = int(state.get("max_sites", 0) or 0)
         if max_sites > 0:
             model["max_sites"] = max_sites
+    kept = dict(state.get("model_kept") or {})
+    if kept.pop("model", None) == model_name:  # the scenario's settings the page cannot show
+        if "more_standards" in kept and "percentile_standards" in model:
+            model["percentile_standards"] += kept["more_standards"]
+        if kept.get("cost") == "distance":
+            model["cost"] = "distance"
+            model["percentile_standards"] = kept.get("standards")
+            if "radius" in model:
+                model["radius"] = kept.get("radius")
+        for key in ("p", "capacity"):
+            if key in kept:
+                model[key] = kept[key]
 
     doc: dict[str, Any] = {
         "name": name,

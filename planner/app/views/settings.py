@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import numpy as np
@@ -128,6 +129,15 @@ def step_travel(notes: dict[str, list[FieldNote]] | None = None) -> None:
     )
 
 
+def kept_items(kept: dict[str, object]) -> str:
+    """The scenario settings the page keeps without a field, as scenario keys (``model.p = 4``)."""
+    names = {"more_standards": "percentile_standards[1:]", "standards": "percentile_standards"}
+    return "; ".join(
+        f"model.{names.get(key, key)} = {json.dumps(value, ensure_ascii=False)}"
+        for key, value in kept.items()
+    )
+
+
 def step_model(notes: dict[str, list[FieldNote]] | None = None) -> None:
     """Step 5: the model, its numbers (each with what it means and, before Run, what is wrong
     with it: ``notes`` from :func:`planner.app.checks.model_notes`) and the standards."""
@@ -143,6 +153,9 @@ def step_model(notes: dict[str, list[FieldNote]] | None = None) -> None:
         )
         name = ss["model_name"]
         st.caption(tr(f"app_model_{name}_help"))
+        kept = dict(ss.get("model_kept") or {})
+        if kept.pop("model", None) == name and kept:
+            st.info(tr("app_note_model_kept", items=kept_items(kept)))
         if name in state.P_MODELS:
             st.number_input(tr("app_p"), min_value=1, max_value=1000, step=1, key="p")
             show_notes(notes.get("p", []))

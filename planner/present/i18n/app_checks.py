@@ -95,6 +95,11 @@ APP_CHECK_LABELS: Final[dict[str, dict[str, str]]] = {
         "en": "All {n} sites have a capacity (capacity column, Data step): no centre serves more "
         "demand than its capacity.",
     },
+    "app_note_model_kept": {
+        "zh": "场景文件中的以下设置在本页没有对应字段，运行时照原样使用（换用其他模型后不再适用）：{items}",
+        "en": "Kept from the scenario file, with no field on this page, and used as they are by "
+        "Run (until another model is chosen): {items}",
+    },
     "app_check_fl_capacity_partial": {
         "zh": "有 {n} 个站址的容量列为空：设施选址要么全部站址都有容量，要么都没有；"
         "请在文件中补齐，或在“数据”步骤不选容量列。",
