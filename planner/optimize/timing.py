@@ -207,6 +207,12 @@ class Deadline:
         left = self.left()
         return None if left is None else max(left, MIN_STAGE_SECONDS)
 
+    def has(self, seconds: float) -> bool:
+        """True when at least ``seconds`` are left (always without a limit), the run not
+        stopped: the check before a stage that cannot be interrupted once started."""
+        left = self.left()
+        return not self.stopped() and (left is None or left >= seconds)
+
     def past_limit(self) -> bool:
         """True once the time limit itself has passed (the stop token aside)."""
         return self.limit is not None and self.elapsed() >= self.limit

@@ -50,7 +50,7 @@ from planner.optimize.exact.warmstart import pmedian_incumbent
 from planner.optimize.options import ModelOptions
 from planner.optimize.problem import Problem
 from planner.optimize.solution import Solution, Status
-from planner.optimize.timing import Deadline
+from planner.optimize.timing import MIN_STAGE_SECONDS, Deadline
 
 #: Time-limited single-source assignment models with at least this many binaries are
 #: solved without HiGHS's presolve (see :func:`_solve_assignment_model`).
@@ -508,6 +508,15 @@ def _pad_plan(dist: np.ndarray, w: np.ndarray, open_cols: np.ndarray, p: int) ->
     return np.flatnonzero(is_open)
 
 
+#: p-center's binary search starts another cover solve only with this many times the
+#: longest cover-model build so far left (the build, HiGHS's set-up and a few nodes);
+#: the total-travel tie-break at the end needs this many (it builds a p-median MILP
+#: on the pairs within the radius and a warm start) and this share of the limit.
+P_CENTER_STEP_PER_BUILD = 3.0
+P_CENTER_REFINE_PER_BUILD = 6.0
+P_CENTER_REFINE_SHARE = 0.1
+
+
 def _solve_p_center(problem: Problem, opts: ModelOptions, clock: Deadline) -> Solution:
     assert opts.p is not None
     p = opts.p
@@ -539,11 +548,15 @@ def _solve_p_center(problem: Problem, opts: ModelOptions, clock: Deadline) -> So
     proven = True
     highs_options = {"mip_max_improving_sols": 1} if opts.solver_options.solver == "highs" else None
 
+    build_s = 0.0  # the longest cover-model build so far (wall seconds)
+
     def feasible(k: int) -> tuple[bool | None, np.ndarray | None]:
-        nonlocal n_solves
+        nonlocal n_solves, build_s
         n_solves += 1
+        t_build = clock.elapsed()
         cov = pairs_all.within(np.full(problem.n_demand, levels[k]))
         milp, x0 = _cover_model(problem, opts, pairs_all, cov, max_sites=p)
+        build_s = max(build_s, clock.elapsed() - t_build)
         res = _run(milp, opts, clock, highs_options=highs_options)
         if res.status is Status.INFEASIBLE:
             return False, None
@@ -569,7 +582,9 @@ def _solve_p_center(problem: Problem, opts: ModelOptions, clock: Deadline) -> So
         assert plan is not None
         best = plan
     while lo < hi:
-        if clock.expired():
+        # Another cover solve only when its build (not interruptible) and a little
+        # solving fit in the time left: one started at the deadline overran it.
+        if not clock.has(P_CENTER_STEP_PER_BUILD * build_s + MIN_STAGE_SECONDS):
             proven = False
             break
         mid = (lo + hi) // 2
@@ -590,7 +605,16 @@ def _solve_p_center(problem: Problem, opts: ModelOptions, clock: Deadline) -> So
         "n_cover_solves": n_solves,
     }
     refined = False
-    if opts.solver_options.refine and open_cols.size <= p:
+    # The tie-break builds a p-median MILP (larger than a cover model) and a warm start:
+    # only with a tenth of the limit and several cover builds' time left.
+    refine = opts.solver_options.refine and open_cols.size <= p
+    if refine and not (
+        clock.has(P_CENTER_REFINE_PER_BUILD * build_s + MIN_STAGE_SECONDS)
+        and (clock.limit is None or clock.has(P_CENTER_REFINE_SHARE * clock.limit))
+    ):
+        refine = False
+        details["refine_skipped"] = "time"
+    if refine:
         sub = replace(
             opts,
             model="p_median",
