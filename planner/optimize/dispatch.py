@@ -422,7 +422,7 @@ def _solve_exact_warm(
         )
     ):
         # Building the MILP (not interruptible) would overrun the limit: the plan stays.
-        return replace(start, details={**start.details, "exact_stage_skipped": "time"})
+        return _exact_skipped(start)
     second = solve_exact(problem, opts, deadline=deadline, start=start)
     return _combine(start, second, runtime_s=deadline.elapsed())
 
@@ -464,6 +464,13 @@ def _scale_start(
     left = deadline.left()
     share = None if left is None else max(WARM_START_SHARE * left, 0.05)
     return _scale_function("solve_large")(problem, model, **{**args, "time_limit": share})
+
+
+def _exact_skipped(sol: Solution) -> Solution:
+    """The scale method's answer when the time left is too short for the exact stage:
+    labelled so (``exact_stage_skipped``), and its gap "stopped at the time limit"."""
+    details = {**sol.details, "exact_stage_skipped": "time", "stop_reason": "time_limit"}
+    return replace(sol, details=details)
 
 
 def _stopped(sol: Solution, details: dict[str, Any]) -> Solution:
@@ -561,7 +568,7 @@ def _solve_auto(
     ):
         # The scale method ran to its deadline: too little is left to build and set up
         # the MILP (seconds on its own at this size), which would overrun the limit.
-        return replace(first, details={**first.details, "exact_stage_skipped": "time"})
+        return _exact_skipped(first)
     start = first if model == "facility_location" and first.has_plan else None
     second = solve_exact(problem, opts, deadline=deadline, start=start)
     return _combine(first, second, runtime_s=deadline.elapsed())

@@ -1,0 +1,237 @@
+"""Time limits: the clock's reserve, and what a solve does when its time is nearly spent.
+
+No timing is asserted. The clock is a fake (``time.perf_counter`` replaced by a counter
+the test moves), so "the scale stage used 99 of 100 seconds" happens exactly, whatever
+the machine's load; the checks are about the answer's labels and stages.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+import pytest
+
+from planner.optimize import Problem, SolverOptions, Status, dispatch, solve
+from planner.optimize.exact import solve as exact_solve
+from planner.optimize.solution import relative_gap
+from planner.optimize.timing import (
+    LOAD_FACTOR_MAX,
+    RESERVE_LOADED_MAX_SECONDS,
+    Deadline,
+    load_factor,
+    stage_limit,
+)
+
+
+class FakeClock:
+    """A ``perf_counter`` that moves only when told to."""
+
+    def __init__(self) -> None:
+        self.now = 1_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    fake = FakeClock()
+    monkeypatch.setattr(time, "perf_counter", fake)
+    return fake
+
+
+def _problem(n: int, m: int, *, seed: int = 1, **kw: Any) -> Problem:
+    rng = np.random.default_rng(seed)
+    d = rng.random((n, 2)) * 10_000.0
+    s = rng.random((m, 2)) * 10_000.0
+    cost = np.hypot(*(d[:, None, :] - s[None, :, :]).transpose(2, 0, 1))
+    w = rng.integers(1, 100, n).astype(np.float64)
+    return Problem(cost, w, **kw)
+
+
+def _capacitated(n: int = 60, m: int = 12, p: int = 4) -> tuple[Problem, int]:
+    rng = np.random.default_rng(7)
+    base = _problem(n, m, seed=7)
+    cap = np.full(m, 1.15 * float(base.weight.sum()) / p) * rng.uniform(0.9, 1.1, m)
+    return _problem(n, m, seed=7, capacity=cap), p
+
+
+# ------------------------------------------------------------------ the reserve
+
+
+def test_stage_limit_reserve_grows_with_the_load_and_stays_capped() -> None:
+    assert stage_limit(None) is None
+    # Idle machine: 8 % of the limit, at most 0.4 s.
+    assert stage_limit(2.0, load=1.0) == pytest.approx(1.84)
+    assert stage_limit(10.0, load=1.0) == pytest.approx(9.6)
+    # Loaded: the reserve grows with the load factor, to at most 0.8 s or 30 % of the limit.
+    assert stage_limit(2.0, load=2.0) == pytest.approx(1.68)
+    assert stage_limit(2.0, load=4.0) == pytest.approx(1.4)
+    assert stage_limit(10.0, load=4.0) == pytest.approx(10.0 - RESERVE_LOADED_MAX_SECONDS)
+    # Beyond LOAD_FACTOR_MAX nothing changes; never less reserve than on an idle machine.
+    assert stage_limit(2.0, load=40.0) == stage_limit(2.0, load=LOAD_FACTOR_MAX)
+    assert stage_limit(2.0, load=0.1) == stage_limit(2.0, load=1.0)
+    for limit in (0.5, 1.0, 2.0, 5.0, 10.0, 60.0):
+        for load in (1.0, 1.5, 3.0, 8.0):
+            used = stage_limit(limit, load=load)
+            assert used is not None
+            assert 0.7 * limit <= used < limit
+
+
+def test_load_factor_is_the_load_per_core_between_one_and_the_cap(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(os, "getloadavg", lambda: (5.0, 1.0, 1.0))
+    assert load_factor() == pytest.approx(2.5)
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.3, 1.0, 1.0))
+    assert load_factor() == 1.0
+    monkeypatch.setattr(os, "getloadavg", lambda: (99.0, 1.0, 1.0))
+    assert load_factor() == LOAD_FACTOR_MAX
+
+    def no_load() -> tuple[float, float, float]:
+        raise OSError("no load average here")
+
+    monkeypatch.setattr(os, "getloadavg", no_load)
+    assert load_factor() == 1.0
+    monkeypatch.delattr(os, "getloadavg")  # Windows has none
+    assert load_factor() == 1.0
+
+
+def test_deadline_has_and_over(clock: FakeClock) -> None:
+    d = Deadline(10.0)
+    assert d.has(10.0)
+    assert not d.has(10.01)
+    assert not d.over(0.5)
+    clock.now += 6.0
+    assert d.over(0.5)
+    assert not d.over()
+    assert d.has(4.0)
+    assert not d.has(4.5)
+    assert Deadline(None).has(1e9)
+
+
+# ------------------------------------------------------------------ nearly spent
+
+
+def _spending(
+    monkeypatch: pytest.MonkeyPatch, clock: FakeClock, seconds: float, *, unproven: bool = True
+) -> list[str]:
+    """Make the scale stage of a solve take ``seconds`` of the fake clock and (with
+    ``unproven``) end as one cut short by its limit does: its plan, a bound 2 % below,
+    not proven. The names of the scale functions called are returned (filled in as the
+    solve runs)."""
+    real: Callable[[str], Callable[..., Any]] = dispatch._scale_function
+    called: list[str] = []
+
+    def scale_function(name: str) -> Callable[..., Any]:
+        fn = real(name)
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            called.append(name)
+            out = fn(*args, **kwargs)
+            clock.now += seconds
+            if unproven and out.has_plan:
+                bound = out.objective - 0.02 * abs(out.objective)
+                gap = relative_gap(out.objective, bound)
+                out = replace(out, status=Status.FEASIBLE, bound=bound, gap=gap)
+            return out
+
+        return timed
+
+    monkeypatch.setattr(dispatch, "_scale_function", scale_function)
+    return called
+
+
+def _no_milp(monkeypatch: pytest.MonkeyPatch) -> None:
+    def never(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the exact stage ran although the time was spent")
+
+    monkeypatch.setattr(dispatch, "solve_exact", never)
+
+
+@pytest.mark.parametrize("spent", [80.0, 99.0, 150.0])
+def test_exact_capacitated_skips_the_milp_when_the_time_is_nearly_spent(
+    monkeypatch: pytest.MonkeyPatch, clock: FakeClock, spent: float
+) -> None:
+    problem, p = _capacitated()
+    called = _spending(monkeypatch, clock, spent)
+    _no_milp(monkeypatch)
+    sol = solve(
+        problem, "capacitated_p_median", p=p,
+        options=SolverOptions(method="exact", time_limit=100.0),
+    )  # fmt: skip
+    assert called == ["solve_large"]  # the scale method with its exact finish, as auto
+    assert sol.has_plan
+    assert sol.status is Status.FEASIBLE
+    assert sol.details["exact_stage_skipped"] == "time"
+    assert sol.details["stop_reason"] == "time_limit"
+    assert sol.details["time_limit_reached"] is True
+    assert sol.bound is not None
+    assert sol.gap == pytest.approx(0.02)
+    assert sol.quality() == "within 2.00 % of optimal (certified; stopped at the time limit)"
+    # runtime_s is the whole call on the (fake) wall clock.
+    assert sol.runtime_s == pytest.approx(spent)
+
+
+def test_exact_facility_location_returns_the_scale_plan_with_its_bound(
+    monkeypatch: pytest.MonkeyPatch, clock: FakeClock
+) -> None:
+    problem = _problem(300, 40, opening_cost=np.full(40, 60_000.0))
+    called = _spending(monkeypatch, clock, 95.0)
+    _no_milp(monkeypatch)
+    sol = solve(
+        problem, "facility_location", options=SolverOptions(method="exact", time_limit=100.0)
+    )
+    assert called == ["solve_large"]
+    assert sol.has_plan
+    assert sol.status is Status.FEASIBLE
+    assert sol.details["exact_stage_skipped"] == "time"
+    assert sol.gap == pytest.approx(0.02)
+    assert sol.runtime_s == pytest.approx(95.0)
+
+
+def test_exact_capacitated_runs_the_milp_when_time_is_left(
+    monkeypatch: pytest.MonkeyPatch, clock: FakeClock
+) -> None:
+    problem, p = _capacitated()
+    called = _spending(monkeypatch, clock, 10.0)
+    sol = solve(
+        problem, "capacitated_p_median", p=p,
+        options=SolverOptions(method="exact", time_limit=100.0),
+    )  # fmt: skip
+    assert called == ["solve_large"]
+    assert "exact_stage_skipped" not in sol.details
+    assert sol.method.endswith("+exact")
+    assert sol.status is Status.OPTIMAL
+    plain = solve(problem, "capacitated_p_median", p=p, options=SolverOptions(method="exact"))
+    assert sol.objective == pytest.approx(plain.objective, rel=1e-9)
+
+
+def test_p_center_skips_its_tie_break_and_last_solves_when_time_is_short(
+    monkeypatch: pytest.MonkeyPatch, clock: FakeClock
+) -> None:
+    problem = _problem(80, 15, seed=4)
+    real = exact_solve._cover_model
+
+    def slow_build(*args: Any, **kwargs: Any) -> Any:
+        out = real(*args, **kwargs)
+        clock.now += 30.0  # each cover model "takes" 30 s to build
+        return out
+
+    monkeypatch.setattr(exact_solve, "_cover_model", slow_build)
+    sol = solve(problem, "p_center", p=3, options=SolverOptions(method="exact", time_limit=100.0))
+    assert sol.has_plan
+    # One cover solve (30 s) leaves 70 s, less than three builds: the search stops
+    # unproven, and the tie-break (six builds) is skipped, saying so.
+    assert sol.details["n_cover_solves"] == 1
+    assert sol.status is Status.FEASIBLE
+    assert sol.details["refine_skipped"] == "time"
+    assert sol.bound is not None
+    assert sol.bound <= sol.objective
+    assert sol.runtime_s == pytest.approx(30.0)
