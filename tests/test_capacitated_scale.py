@@ -14,6 +14,7 @@ from planner.optimize.check import check_solution, recompute_objective
 from planner.optimize.diagnose import explain, findings_of
 from planner.optimize.instances import read_pmedcap
 from planner.optimize.scale import cpmp_kernels as kern
+from planner.optimize.scale import cpmp_node_kernels as node_kern
 from planner.optimize.scale.cpmp import build_data, solve_cpmp
 from planner.optimize.scale.cpmp_bnb import branch_and_bound
 from planner.optimize.solution import Status
@@ -204,39 +205,99 @@ def test_branch_and_bound_alone_reaches_brute_force(seed: int) -> None:
     assert float(d.cost[np.arange(d.load.size), inc.asg].sum()) == pytest.approx(optimum)
 
 
-@pytest.mark.parametrize("seed", range(6))
-def test_lazy_knapsacks_give_the_exact_lagrangian(seed: int) -> None:
-    """Solving only the knapsacks that can matter gives the value of solving them all."""
+def _knapsack_case(seed: int) -> tuple[np.ndarray, ...]:
     rng = np.random.default_rng(seed)
-    n, m, p = 40, 25, 5
+    n, m = 40, 25
     cost = rng.integers(0, 100, size=(n, m)).astype(float)
     cost[rng.random((n, m)) < 0.2] = np.inf
     load = rng.integers(1, 20, size=n).astype(float)
+    load[rng.random(n) < 0.05] = 0.0  # a point using no capacity
     cap = rng.integers(30, 120, size=m).astype(float)
     usable = rng.random(m) < 0.9
     forced = usable & (rng.random(m) < 0.1)
+    return cost, load, cap, usable, forced
+
+
+def _exact_lagrangian(
+    cost: np.ndarray, lam: np.ndarray, load: np.ndarray, cap: np.ndarray, usable: np.ndarray,
+    forced: np.ndarray, p: int,
+) -> tuple[float, np.ndarray]:  # fmt: skip
+    """Every knapsack by dynamic programming, the ``p`` sites of smallest value."""
+    n, m = cost.shape
+    rho_all = np.zeros(m)
+    kern.knapsacks_exact(cost, lam, load, cap, usable, rho_all, np.zeros((n, m)))
+    free = np.flatnonzero(usable & ~forced)
+    pick = free[np.argsort(rho_all[free], kind="stable")[: p - int(forced.sum())]]
+    return float(lam.sum() + rho_all[forced].sum() + rho_all[pick].sum()), rho_all
+
+
+def _check_knapsacks(
+    cost: np.ndarray, lam: np.ndarray, load: np.ndarray, cap: np.ndarray, sel: np.ndarray,
+    take: np.ndarray, rho: np.ndarray,
+) -> None:  # fmt: skip
+    """Column ``q`` of ``take`` is a 0/1 knapsack of site ``sel[q]`` within capacity, of value ``rho``."""
+    for q, j in enumerate(sel):
+        col = take[:, q] > 0.5
+        assert load[col].sum() <= cap[j]
+        assert (cost[col, j] - lam[col]).sum() == pytest.approx(rho[j], abs=1e-9)
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("visits", [20_000, 1])
+def test_node_knapsacks_give_the_exact_lagrangian(seed: int, visits: int) -> None:
+    """Site lists, knapsacks by branch and bound (``visits=1``: by dynamic programming after
+    one branch) and only the knapsacks that can matter: the value of solving all by DP."""
+    cost, load, cap, usable, forced = _knapsack_case(seed)
+    n, m, p = cost.shape[0], cost.shape[1], 5
+    rng = np.random.default_rng(100 + seed)
+    ptr, pts, cst = node_kern.site_lists(cost)
     for trial in range(20):
         lam = rng.uniform(0, 150, size=n) * (trial / 10)
-        rho_all = np.zeros(m)
-        take_all = np.zeros((n, m))
-        kern.knapsacks_exact(cost, lam, load, cap, usable, rho_all, take_all)
-        free = np.flatnonzero(usable & ~forced)
-        pick = free[np.argsort(rho_all[free], kind="stable")[: p - int(forced.sum())]]
-        want = lam.sum() + rho_all[forced].sum() + rho_all[pick].sum()
+        want, rho_all = _exact_lagrangian(cost, lam, load, cap, usable, forced, p)
         rho = np.zeros(m)
-        take = np.zeros((n, m))
+        take = np.zeros((n, p))
         sel = np.zeros(p, dtype=np.int64)
-        got = kern.lagrangian_lazy(cost, lam, load, cap, usable, forced, p, rho, take, sel)
+        got = node_kern.lagrangian_lists(
+            ptr, pts, cst, lam, load, cap, usable, forced, p, rho, take, sel, visits
+        )
         assert got == pytest.approx(want, abs=1e-9)
         assert np.unique(sel).size == p
         assert set(np.flatnonzero(forced)) <= set(sel.tolist())
-        assert rho[sel] == pytest.approx(rho_all[sel])
+        assert rho[sel] == pytest.approx(rho_all[sel], abs=1e-9)
         assert lam.sum() + rho[sel].sum() == pytest.approx(got)
         assert (rho[usable] <= rho_all[usable] + 1e-9).all()  # lower bounds where not solved
-        for j in sel:  # each selected knapsack's 0/1 solution, within capacity, of value rho
-            col = take[:, j] > 0.5
-            assert load[col].sum() <= cap[j]
-            assert (cost[col, j] - lam[col]).sum() == pytest.approx(rho[j])
+        _check_knapsacks(cost, lam, load, cap, sel, take, rho)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_node_ascent_carries_only_valid_bounds(seed: int) -> None:
+    """Inside a node's ascent most sites keep a bound from earlier steps; the best value
+    it reports is still the exact Lagrangian at its multipliers (an overestimate at any
+    step would show here), and its site bounds are lower bounds."""
+    cost, load, cap, usable, forced = _knapsack_case(seed)
+    n, m, p = cost.shape[0], cost.shape[1], 5
+    ptr, pts, cst = node_kern.site_lists(cost)
+    lam0 = np.sort(np.where(np.isfinite(cost), cost, np.inf), axis=1)[:, 1]
+    lam0[~np.isfinite(lam0)] = 0.0
+    for target in (np.inf, float(np.nanmax(lam0)) * 10):
+        best_lam = np.empty(n)
+        best_take = np.zeros((n, p))
+        best_rho = np.empty(m)
+        best_sel = np.zeros(p, dtype=np.int64)
+        freq = np.zeros(m)
+        plans = np.empty((60 // 10 + 2, p), dtype=np.int64)
+        status, best, steps, n_plans, _ = node_kern.ascent(
+            cost, ptr, pts, cst, lam0, load, cap, usable, forced, p, 60, 1.0, np.inf, target,
+            10, 5, 1e-3, best_lam, best_take, best_rho, best_sel, freq, plans,
+        )  # fmt: skip
+        assert status in (0, 2)
+        assert steps >= 10
+        assert n_plans >= 1
+        want, rho_all = _exact_lagrangian(cost, best_lam, load, cap, usable, forced, p)
+        assert best == pytest.approx(want, abs=1e-9)
+        assert (best_rho[usable] <= rho_all[usable] + 1e-9).all()
+        assert best_rho[best_sel] == pytest.approx(rho_all[best_sel], abs=1e-9)
+        _check_knapsacks(cost, best_lam, load, cap, best_sel, best_take, best_rho)
 
 
 def test_assignment_search_beats_the_repair_on_fixed_sites() -> None:
