@@ -25,6 +25,7 @@ import csv
 import io
 import itertools
 import json
+import tomllib
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -711,3 +712,38 @@ def test_app_solves_the_scenario_it_opened(
     assert in_app.open_ids == outcome.open_ids
     assert in_app.objective == pytest.approx(outcome.objective, rel=1e-9)
     check(in_app, result, {}, (case,))
+
+
+@pytest.mark.parametrize("model", ["p_center", "lscp"])
+def test_a_method_the_model_has_not_is_refused_by_name_and_not_offered(
+    data_sets: dict[str, DataSet],
+    model: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """p-center and set covering have exact methods only: ``method = "heuristic"`` is a setting
+    error naming ``solver.method`` (it was a solve() message, ``method='exact'``), and the
+    app offers only the methods the chosen model has (it offered 'heuristic', then failed)."""
+    from streamlit.testing.v1 import AppTest
+
+    ds = data_sets["own"]
+    settings = {"name": model, "p": 4} if model == "p_center" else {"name": model, "radius": 9.0}
+    path = ds.scenario(Case(f"{model}_heuristic", settings), tag="_method")
+    doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    doc["solver"]["method"] = "heuristic"
+    path.write_text(tomli_w.dumps(doc), encoding="utf-8")
+    assert cli_main(["run", str(path), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "solver.method" in err
+    assert "method='exact'" not in err
+    monkeypatch.setenv("PLANNER_DEMO_SCENARIO", str(ds.scenario(Case(model, settings))))
+    monkeypatch.setenv("PLANNER_LIBRARY_DIR", str(tmp_path / "lib"))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.radio(key="step").set_value("model").run()
+    assert not at.exception, [e.value for e in at.exception]
+    from planner.present.i18n import t
+
+    offered = list(at.selectbox(key="solver_method").options)
+    assert offered == [t("app_method_auto", "en"), t("app_method_exact", "en")]

@@ -108,6 +108,12 @@ def solve_options(inputs: PlanInputs, config: ScenarioConfig) -> SolveArgs:
     warn_unused_settings(config)
     options: SolveArgs = {"model": m.name, "options": solver_options(config)}
     spec = model_spec(m.name)
+    method = config.solver.method
+    if method != "auto" and method not in spec.methods:
+        raise ConfigError(
+            f"solver.method = '{method}' is not available for model {m.name!r} (its methods: "
+            f"{', '.join(spec.methods)}); set solver.method = 'auto' or 'exact'."
+        )
     if spec.p == "required":
         if m.p is None:
             raise ConfigError(f"model.p is needed for model {m.name!r}; set `p` in [model].")

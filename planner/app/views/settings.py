@@ -16,6 +16,7 @@ from planner.errors import PlannerError
 from planner.inputs.uploads import (
     ROAD_SUFFIXES,
 )
+from planner.optimize.model_table import model_spec
 from planner.runs.config import ScenarioConfig
 from planner.sanitize import markdown_text as md
 
@@ -197,7 +198,7 @@ def step_model(notes: dict[str, list[FieldNote]] | None = None) -> None:
         select(
             "solver_method",
             tr("app_solver_method"),
-            ["auto", "exact", "heuristic"],
+            ["auto", *model_spec(name).methods],  # only what the model has
             format_func=labels("app_method_"),
         )
     with c2:
