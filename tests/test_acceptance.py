@@ -39,8 +39,8 @@ import tomli_w
 
 from planner.cli import main as cli_main
 from planner.inputs.datums import gcj02_to_bd09, wgs84_to_gcj02
-from planner.runs.config import load_scenario
-from planner.runs.pipeline import load_inputs, run_scenario
+from planner.runs.config import ModelConfig, load_scenario
+from planner.runs.pipeline import load_inputs, plan, run_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_GPKG = ROOT / "data" / "geo" / "wuhan_demo.gpkg"
@@ -108,6 +108,21 @@ def _own_files(folder: Path) -> dict[str, Any]:
     for j in range(m):
         writer.writerow([f"C{j}", f"候选营业厅{j}", f"{blon[j]:.7f}", f"{blat[j]:.7f}"])
     (folder / "candidates.csv").write_bytes(buf.getvalue().encode("gbk"))
+    # fault records: GBK CSV, GCJ-02 coordinates (AutoNavi), clustered in three cells
+    centre = rng.choice(36, size=3, replace=False)
+    pick = rng.choice(centre, size=45)
+    flon = lonlat.x.to_numpy()[pick] + rng.normal(0.0, 0.0015, pick.size)
+    flat = lonlat.y.to_numpy()[pick] + rng.normal(0.0, 0.0015, pick.size)
+    glon, glat = wgs84_to_gcj02(flon, flat)
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(["工单号", "经度", "纬度", "报修时间"])
+    for k in range(pick.size):
+        day = 1 + int(rng.integers(0, 28))
+        writer.writerow(
+            [f"GD{k:03d}", f"{glon[k]:.7f}", f"{glat[k]:.7f}", f"2026-03-{day:02d} 10:00"]
+        )
+    (folder / "faults.csv").write_bytes(buf.getvalue().encode("gbk"))
     # today's halls: GeoJSON, WGS84
     gpd.GeoDataFrame(
         {"centre_id": ["E1", "E2"], "name_zh": ["汉口营业厅", "武昌营业厅"]},
@@ -134,9 +149,18 @@ def _own_files(folder: Path) -> dict[str, Any]:
                 "id_col": "编号",
                 "name_col": "名称",
             },
+            "faults": {
+                "path": str(folder / "faults.csv"),
+                "datum": "gcj02",
+                "lon_col": "经度",
+                "lat_col": "纬度",
+                "encoding": "gbk",
+                "timestamp_col": "报修时间",
+            },
             "existing": {"path": str(folder / "existing.geojson"), "policy": "keep"},
         },
-        "demand": {"population": 1.0, "residential": 0.0, "faults": 0.0},
+        # the faults make hotspots (the upper half of the faulty cells), not demand
+        "demand": {"population": 1.0, "residential": 0.0, "faults": 0.0, "hotspot_quantile": 0.5},
     }
 
 
@@ -150,14 +174,22 @@ class Case:
     name: str
     model: dict[str, Any]
     existing: dict[str, Any] | None = None  # changes to [data.existing]
+    standards: dict[str, Any] | None = None  # changes to [standards]
     exclude: int = 0  # exclude this many candidates (the first ones)
 
 
-def _cases(existing: np.ndarray, weight: np.ndarray, minutes: np.ndarray) -> list[Case]:
-    """Settings that bind on a data set: radius, capacity and costs from its numbers."""
+def _cases(
+    existing: np.ndarray, weight: np.ndarray, minutes: np.ndarray, hot_worst: tuple[float, float]
+) -> list[Case]:
+    """Settings that bind on a data set: radius, capacity, costs and limits from its numbers.
+
+    ``hot_worst``: the longest trip of a fault hotspot to its nearest site, and in the
+    p-median plan of the ``p_median`` case; the response limit lies half-way between.
+    """
     kept = int(existing.sum())
     row_min = minutes.min(axis=1)
     today = minutes[:, existing].min(axis=1)
+    limit = sum(hot_worst) / 2
     p = kept + 2
     total = float(weight.sum())
     return [
@@ -182,7 +214,11 @@ def _cases(existing: np.ndarray, weight: np.ndarray, minutes: np.ndarray) -> lis
                 "percentile_standards": [[float(np.quantile(today, 0.7)), 0.8]],
             },
         ),
-        Case("hotspots", {"name": "p_median", "p": p, "enforce_hotspot_response": True}),
+        Case(
+            "hotspots",
+            {"name": "p_median", "p": p, "enforce_hotspot_response": True},
+            standards={f"response_minutes_{zone}": limit for zone in ("urban", "rural", "remote")},
+        ),
         Case(
             "closable_existing",
             {"name": "p_median", "p": p},
@@ -212,6 +248,8 @@ class DataSet:
             doc["data"]["existing"].update(ex)
         if case.exclude:
             doc["data"]["candidates"]["exclude"] = self.candidate_ids[: case.exclude]
+        if case.standards:
+            doc["standards"] = dict(case.standards)
         doc["solver"] = {"method": "auto", "time_limit_s": 60, "seed": 0}
         doc["outputs"] = {"language": "en", "map": False, "report": False, "geopackage": False}
         path = self.folder / f"{case.name}{tag}.toml"
@@ -227,7 +265,16 @@ def _data_set(name: str, folder: Path, doc: dict[str, Any]) -> DataSet:
     sites = inputs.sites
     existing = sites["existing"].to_numpy(dtype=bool)
     ids = sites["site_id"].astype(str).to_numpy()
-    cases = _cases(existing, inputs.demand["weight"].to_numpy(), inputs.travel.minutes)
+    hot = inputs.demand["is_hotspot"].to_numpy(dtype=bool)
+    assert hot.any(), f"the {name} data set has no fault hotspot"
+    free = plan(inputs, inputs.config.model_copy(
+        update={"model": ModelConfig(name="p_median", p=int(existing.sum()) + 2)}
+    ))[1]  # fmt: skip
+    minutes = inputs.travel.minutes
+    worst = (float(minutes[hot].min(axis=1).max()),
+             float(minutes[hot][:, free.open_sites].min(axis=1).max()))  # fmt: skip
+    assert worst[0] < worst[1], f"the {name} data set's hotspots are served at their best"
+    cases = _cases(existing, inputs.demand["weight"].to_numpy(), minutes, worst)
     return DataSet(
         name=name,
         folder=folder,
@@ -554,6 +601,13 @@ def test_run_scenario(data_sets: dict[str, DataSet], data: str, case: str) -> No
         assert not set(outcome.open_ids) & set(ds.candidate_ids[:3])
     if case == "closable_existing":
         assert result.inputs.sites["keep"].sum() < len(ds.existing_ids)
+    if case == "hotspots":  # the limit binds: the plan without it breaks it
+        free, _ = _api_result(ds, "p_median")
+        s = _settings(result)
+        index = {sid: j for j, sid in enumerate(s["ids"])}
+        open_free = np.asarray([index[i] for i in free.open_ids])
+        near = _nearest(s["cost"], open_free)[s["hot_rows"]]
+        assert (near > s["hot_limit"] + TOL).any()
 
 
 #: (data set, case) run by the CLI and the app in the fast suite; the rest are ``slow``.
