@@ -254,3 +254,35 @@ def test_planner_run_with_a_budget(tmp_path: Path, capsys: pytest.CaptureFixture
     assert main(["run", str(scenario), "--out", str(tmp_path / "tight")]) in (2, 3)
     err = capsys.readouterr().err
     assert "budget" in err
+
+
+# --------------------------------------------------------------------------- at city size
+#
+# What only the exact MILP takes is refused up front above its size limit, with what to
+# change; method="exact" on what the scale method covers keeps that plan and bound.
+
+
+def test_exact_only_settings_fail_fast_above_the_milp_size() -> None:
+    from planner.optimize.dispatch import FL_EXACT_MAX_PAIRS
+
+    problem = _town(2_600, 800, seed=4)  # 2.08 M pairs
+    assert problem.n_demand * problem.n_sites > FL_EXACT_MAX_PAIRS
+    capacitated = _town(2_600, 800, seed=4, capacity=np.full(800, 1e9))
+    cases = [
+        (capacitated, {}, "site capacities"),
+        (problem, {"hotspot_rows": np.arange(0, 2_600, 50), "hotspot_max_cost": 4_000.0},
+         "hotspot response limits"),
+        (problem, {"standards": [(3_000.0, 0.8)]}, "percentile standards"),
+        (problem, {"p": 5, "budget": 1e9}, "an exact p with a budget"),
+    ]  # fmt: skip
+    for prob, model, what in cases:
+        for method in ("auto", "exact"):
+            with pytest.raises(ProblemError, match=f"has no method for {what}.*cell_size_m"):
+                solve(prob, "facility_location", **model,  # type: ignore[arg-type]
+                      options=SolverOptions(method=method, time_limit=30))  # fmt: skip
+    sol = solve(problem, "facility_location", budget=3e6 * 6,
+                options=SolverOptions(method="exact"))  # fmt: skip
+    assert sol.has_plan
+    assert sol.method == "lagrangian"
+    if sol.status is not Status.OPTIMAL:
+        assert sol.details["exact_stage_skipped"] == "size"

@@ -405,7 +405,7 @@ def _solve_exact_warm(
     its bound already proves optimal needs no MILP."""
     start = _scale_start(problem, model, opts, deadline)
     if start is None or not start.has_plan:
-        return solve_exact(problem, opts, deadline=deadline)
+        return _exact(problem, opts, deadline)
     if (
         start.status is Status.OPTIMAL
         or deadline.stopped()
@@ -423,8 +423,71 @@ def _solve_exact_warm(
     ):
         # Building the MILP (not interruptible) would overrun the limit: the plan stays.
         return _exact_skipped(start)
+    if _exact_too_large(problem, opts):
+        # The plan with its certified bound is the answer: the MILP would not fit.
+        return replace(start, details={**start.details, "exact_stage_skipped": "size"})
     second = solve_exact(problem, opts, deadline=deadline, start=start)
     return _combine(start, second, runtime_s=deadline.elapsed())
+
+
+#: The most (demand x site) pairs -- or stored pairs of a sparse cost -- for which the
+#: exact MILP of ``facility_location`` is built. Beyond, what only the MILP covers
+#: (capacities, hotspot limits, standards, an exact ``p`` with a budget, a service radius
+#: with count or budget limits) is refused before any work with what to change, and
+#: ``method="exact"`` keeps the scale method's plan and bound. Measured on random towns
+#: under a time limit (loaded 2-core machine): at 1 M pairs HiGHS was still setting up
+#: at 20 s (1.7-2.0 GB; with hotspot limits the process ended 119 s after the start,
+#: its set-up not interruptible), at 2 M pairs capacitated 3.1 GB in the solve, 6.1 GB
+#: peak, no plan at 30 s and 114 s in all. Beyond, memory and set-up grow with the pairs.
+FL_EXACT_MAX_PAIRS = AUTO_EXACT_MAX_PAIRS
+
+
+def _exact_too_large(problem: Problem, opts: ModelOptions) -> bool:
+    return opts.model == "facility_location" and _pair_count(problem) > FL_EXACT_MAX_PAIRS
+
+
+def _exact_only_settings(problem: Problem, opts: ModelOptions) -> str:
+    """The settings of a facility location that only the exact method takes, in words."""
+    so = opts.solver_options
+    found = [
+        text
+        for text, present in (
+            ("site capacities (model.capacity, a capacity column)", problem.capacity is not None),
+            ("hotspot response limits", opts.hotspot_rows is not None),
+            ("percentile standards", bool(opts.standards)),
+            ("split assignment", opts.split),
+            ("an exact p with a budget (use max_sites)", opts.p is not None and opts.budget is not None),
+            (
+                "a service radius or cost cut-off with p, max_sites or a budget",
+                (opts.radius is not None or problem.is_sparse)
+                and (opts.most_sites is not None or opts.budget is not None),
+            ),
+            ("a service radius on straight-line costs", opts.radius is not None and problem.is_points),
+            ("the chosen solver, formulation or model export",
+             so.solver != "highs" or so.formulation != "auto" or so.write_model is not None),
+        )
+        if present
+    ]  # fmt: skip
+    return ", ".join(found) if found else "these settings"
+
+
+def _exact(
+    problem: Problem, opts: ModelOptions, deadline: Deadline, start: Solution | None = None
+) -> Solution:
+    """:func:`solve_exact`, unless its MILP would be too large to build (then a clear
+    :class:`ProblemError` naming the size and what to change)."""
+    if _exact_too_large(problem, opts):
+        what = _exact_only_settings(problem, opts)
+        raise ProblemError(
+            f"model 'facility_location' at this size ({problem.n_demand:,} demand points x "
+            f"{int((~problem.excluded).sum()):,} sites = {_pair_count(problem):,} pairs) has "
+            f"no method for {what}: the scale method does not take it and the exact MILP is "
+            f"built for at most {FL_EXACT_MAX_PAIRS:,} pairs. Leave out {what}, or raise "
+            "demand.cell_size_m (fewer demand cells) or use fewer candidate sites (the scale "
+            "method covers opening costs, a budget, max_sites, required and excluded sites and "
+            "closable existing halls at any size)."
+        )
+    return solve_exact(problem, opts, deadline=deadline, start=start)
 
 
 #: Seconds per (demand x site) pair that building and handing over a MILP took on the
@@ -531,11 +594,11 @@ def _solve_auto(
         # no plan at city size (900 points x 200 sites) within minutes. Its dense table
         # has a size limit, checked up front (large_declines).
         if declined is not None:
-            return solve_exact(problem, opts, deadline=deadline)
+            return _exact(problem, opts, deadline)
         return fn(problem, model, **scale_args, target_gap=so.target_gap, mip_gap=so.mip_gap)
     if _pair_count(problem) > AUTO_EXACT_MAX_PAIRS:
         if declined is not None:
-            return solve_exact(problem, opts, deadline=deadline)
+            return _exact(problem, opts, deadline)
         return fn(problem, model, **scale_args)
     # Only the plain p-median goes to the scale method first: small problems of the other
     # models solve exactly in seconds and keep the exact method's extras (p-center's
@@ -554,7 +617,7 @@ def _solve_auto(
         and bool(np.isfinite(_row_min_allowed(problem)[problem.weight > 0]).all())
     )
     if not plain or declined is not None:
-        return solve_exact(problem, opts, deadline=deadline)
+        return _exact(problem, opts, deadline)
     first = fn(problem, model, **scale_args)
     if first.status in (Status.OPTIMAL, Status.INFEASIBLE) or deadline.stopped():
         return first
@@ -570,7 +633,7 @@ def _solve_auto(
         # the MILP (seconds on its own at this size), which would overrun the limit.
         return _exact_skipped(first)
     start = first if model == "facility_location" and first.has_plan else None
-    second = solve_exact(problem, opts, deadline=deadline, start=start)
+    second = _exact(problem, opts, deadline, start)
     return _combine(first, second, runtime_s=deadline.elapsed())
 
 
