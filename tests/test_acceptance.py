@@ -179,19 +179,41 @@ class Case:
 
 
 def _cases(
-    existing: np.ndarray, weight: np.ndarray, minutes: np.ndarray, hot_worst: tuple[float, float]
+    existing: np.ndarray,
+    weight: np.ndarray,
+    minutes: np.ndarray,
+    hot: np.ndarray,
+    free: Any,
 ) -> list[Case]:
     """Settings that bind on a data set: radius, capacity, costs and limits from its numbers.
 
-    ``hot_worst``: the longest trip of a fault hotspot to its nearest site, and in the
-    p-median plan of the ``p_median`` case; the response limit lies half-way between.
+    ``free`` is the plan of the ``p_median`` case (p = today's halls + 2): the capacity,
+    the percentile standard and the hotspots' response limit are set so that this plan
+    breaks them, and the tests check that it does (a row that cannot bind checks nothing).
     """
     kept = int(existing.sum())
     row_min = minutes.min(axis=1)
-    today = minutes[:, existing].min(axis=1)
-    limit = sum(hot_worst) / 2
     p = kept + 2
     total = float(weight.sum())
+    near = minutes[:, free.open_sites].min(axis=1)
+    loads = np.bincount(free.assignment, weights=weight, minlength=minutes.shape[1])
+    # response limit: half-way between the best any site gives the worst hotspot and the
+    # free plan's worst
+    limit = float(row_min[hot].max() + near[hot].max()) / 2
+    # percentile standard: half-way between the free plan's share within a trip length and
+    # the most any plan of p halls reaches within it, at the length where they differ most
+    kept_idx, candidates = np.flatnonzero(existing), np.flatnonzero(~existing)
+    plans = [
+        minutes[:, [*kept_idx, *extra]].min(axis=1)
+        for extra in itertools.combinations(candidates.tolist(), p - kept)
+    ]
+    gaps = []
+    for q in np.linspace(0.1, 0.9, 17):
+        d = float(np.quantile(near, q))
+        most = max(weight[trip <= d].sum() for trip in plans)
+        gaps.append((most - weight[near <= d].sum(), d, most))
+    _, within, most = max(gaps)
+    share = (weight[near <= within].sum() + most) / (2 * total)
     return [
         Case("p_median", {"name": "p_median", "p": p}),
         Case("mclp", {"name": "mclp", "p": p, "radius": float(np.quantile(row_min, 0.6))}),
@@ -199,20 +221,19 @@ def _cases(
         Case("p_center", {"name": "p_center", "p": p}),
         Case(
             "capacitated_p_median",
-            {"name": "capacitated_p_median", "p": p, "capacity": 1.4 * total / p},
+            {
+                "name": "capacitated_p_median",
+                "p": p,
+                "capacity": min(1.4 * total / p, 0.95 * float(loads.max())),
+            },
         ),
         Case(
             "facility_location",
-            {"name": "facility_location", "opening_cost": total * float(np.median(row_min)) / 8},
+            {"name": "facility_location", "opening_cost": total * float(np.median(row_min)) / 20},
         ),
         Case(
             "percentile_standard",
-            {
-                "name": "p_median",
-                "p": p,
-                # today's halls serve 70 % within this; the plan must reach 80 %
-                "percentile_standards": [[float(np.quantile(today, 0.7)), 0.8]],
-            },
+            {"name": "p_median", "p": p, "percentile_standards": [[within, float(share)]]},
         ),
         Case(
             "hotspots",
@@ -270,11 +291,8 @@ def _data_set(name: str, folder: Path, doc: dict[str, Any]) -> DataSet:
     free = plan(inputs, inputs.config.model_copy(
         update={"model": ModelConfig(name="p_median", p=int(existing.sum()) + 2)}
     ))[1]  # fmt: skip
-    minutes = inputs.travel.minutes
-    worst = (float(minutes[hot].min(axis=1).max()),
-             float(minutes[hot][:, free.open_sites].min(axis=1).max()))  # fmt: skip
-    assert worst[0] < worst[1], f"the {name} data set's hotspots are served at their best"
-    cases = _cases(existing, inputs.demand["weight"].to_numpy(), minutes, worst)
+    weight = inputs.demand["weight"].to_numpy()
+    cases = _cases(existing, weight, inputs.travel.minutes, hot, free)
     return DataSet(
         name=name,
         folder=folder,
@@ -574,6 +592,9 @@ CASE_NAMES = [
     "required_and_excluded",
 ]
 
+#: Cases whose setting the free p-median plan breaks (see :func:`_cases`).
+BINDING = ("percentile_standard", "hotspots")
+
 _ORACLE: dict[Any, float] = {}
 _API: dict[tuple[str, str], Any] = {}
 
@@ -601,13 +622,23 @@ def test_run_scenario(data_sets: dict[str, DataSet], data: str, case: str) -> No
         assert not set(outcome.open_ids) & set(ds.candidate_ids[:3])
     if case == "closable_existing":
         assert result.inputs.sites["keep"].sum() < len(ds.existing_ids)
-    if case == "hotspots":  # the limit binds: the plan without it breaks it
+    if case in BINDING:  # the setting binds: the plan without it breaks it
         free, _ = _api_result(ds, "p_median")
         s = _settings(result)
         index = {sid: j for j, sid in enumerate(s["ids"])}
         open_free = np.asarray([index[i] for i in free.open_ids])
-        near = _nearest(s["cost"], open_free)[s["hot_rows"]]
-        assert (near > s["hot_limit"] + TOL).any()
+        assign = np.asarray([index[i] for i in free.served_by])
+        assert np.isnan(_score(s, open_free, assign)) or outcome.status == "infeasible"
+    if case == "capacitated_p_median":  # the free plan's busiest hall is over capacity
+        free, _ = _api_result(ds, "p_median")
+        s = _settings(result)
+        index = {sid: j for j, sid in enumerate(s["ids"])}
+        assign = np.asarray([index[i] for i in free.served_by])
+        loads = np.bincount(assign, weights=s["load"], minlength=s["ids"].size)
+        assert (loads > s["capacity"] + TOL).any()
+    if case == "facility_location":  # opening costs trade against travel: some open, not all
+        new = set(outcome.open_ids) - set(ds.existing_ids)
+        assert 0 < len(new) < len(ds.candidate_ids)
 
 
 #: (data set, case) run by the CLI and the app in the fast suite; the rest are ``slow``.
