@@ -235,3 +235,27 @@ def test_p_center_skips_its_tie_break_and_last_solves_when_time_is_short(
     assert sol.bound is not None
     assert sol.bound <= sol.objective
     assert sol.runtime_s == pytest.approx(30.0)
+
+
+@pytest.mark.parametrize("spent", [10.0, 90.0])
+def test_exact_p_median_under_a_limit_starts_from_the_scale_method(
+    monkeypatch: pytest.MonkeyPatch, clock: FakeClock, spent: float
+) -> None:
+    problem = _problem(200, 30, seed=3)
+    plain = solve(problem, "p_median", p=5, options=SolverOptions(method="exact"))
+    assert plain.method == "exact"  # without a limit: the MILP alone
+    called = _spending(monkeypatch, clock, spent)
+    if spent > 50.0:
+        _no_milp(monkeypatch)
+    sol = solve(problem, "p_median", p=5, options=SolverOptions(method="exact", time_limit=100.0))
+    assert called == ["solve_large"]
+    assert sol.has_plan
+    if spent > 50.0:  # too little left for the MILP: the scale plan and its bound
+        assert sol.status is Status.FEASIBLE
+        assert sol.details["exact_stage_skipped"] == "time"
+        assert sol.gap == pytest.approx(0.02)
+    else:  # the MILP from the scale plan proves it
+        assert sol.status is Status.OPTIMAL
+        assert sol.method.endswith("+exact")
+        assert sol.objective == pytest.approx(plain.objective, rel=1e-9)
+    assert sol.runtime_s == pytest.approx(spent)

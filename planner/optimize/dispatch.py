@@ -20,7 +20,13 @@ from planner.optimize.model_table import model_spec, models_where
 from planner.optimize.options import ModelOptions, SolverOptions
 from planner.optimize.problem import Problem
 from planner.optimize.solution import Solution, Status, relative_gap
-from planner.optimize.timing import STOPPED_BY_USER, Deadline, stage_limit, stop_scope
+from planner.optimize.timing import (
+    STOPPED_BY_USER,
+    Deadline,
+    load_factor,
+    stage_limit,
+    stop_scope,
+)
 
 #: ``method="auto"`` solves exactly while (demand points with weight) x (allowed sites)
 #: -- or the stored pairs of a sparse cost -- stays at or below this; larger problems
@@ -398,9 +404,10 @@ def _solve_exact_warm(
     problem: Problem, model: str, opts: ModelOptions, deadline: Deadline
 ) -> Solution:
     """The exact MILP, warm-started with the scale method's plan where that covers the
-    model: uncapacitated facility location (always, with half the time) and the
-    single-source capacitated p-median (under a time limit, with all of it: its own exact
-    finish, then the full MILP with what is left). When HiGHS cannot set up or finish in
+    model: uncapacitated facility location (always, with half the time), the plain
+    p-median (under a time limit, half the time) and the single-source capacitated
+    p-median (under a time limit, with all of it: its own exact finish, then the full
+    MILP with what is left). When HiGHS cannot set up or finish in
     time, that plan (with its Lagrangian bound) is the answer instead of no plan; a plan
     its bound already proves optimal needs no MILP."""
     start = _scale_start(problem, model, opts, deadline)
@@ -418,7 +425,7 @@ def _solve_exact_warm(
         and deadline.limit is not None
         and (
             left < AUTO_EXACT_MIN_SHARE * deadline.limit
-            or left < MILP_BUILD_S_PER_PAIR * _pair_count(problem)
+            or left < milp_build_seconds(problem, model)
         )
     ):
         # Building the MILP (not interruptible) would overrun the limit: the plan stays.
@@ -490,9 +497,22 @@ def _exact(
     return solve_exact(problem, opts, deadline=deadline, start=start)
 
 
-#: Seconds per (demand x site) pair that building and handing over a MILP took on the
-#: loaded 2-core machine (about 1 s per million pairs, twice that as a margin).
-MILP_BUILD_S_PER_PAIR = 2e-6
+#: CPU seconds per (demand x site) pair that building a MILP and handing it to HiGHS
+#: takes on an idle core (2-core benchmark machine, random instances, fresh process):
+#: the p-median's radius formulation 1.7 (2,000 x 200) to 4.2 microseconds (4,000 x
+#: 400, where first touching the new memory dominates); the assignment models of
+#: facility location and the capacitated p-median 0.3-0.4 (1,000 x 100 to 3,000 x 300).
+#: With a margin; :func:`milp_build_seconds` scales it by the load.
+MILP_BUILD_S_PER_PAIR = 1e-6
+MILP_BUILD_S_PER_PAIR_RADIUS = 5e-6
+
+
+def milp_build_seconds(problem: Problem, model: str) -> float:
+    """Predicted wall seconds to build the exact MILP of ``model`` and hand it to HiGHS
+    (not interruptible): per demand-site pair, times the load factor
+    (:func:`planner.optimize.timing.load_factor`)."""
+    per_pair = MILP_BUILD_S_PER_PAIR_RADIUS if model == "p_median" else MILP_BUILD_S_PER_PAIR
+    return per_pair * _pair_count(problem) * load_factor()
 
 
 def _scale_start(
@@ -507,6 +527,11 @@ def _scale_start(
             return None
     elif model == "capacitated_p_median" and deadline.limit is not None:
         if not _capacitated_plain(opts) or opts.split:
+            return None
+    elif model == "p_median" and deadline.limit is not None:
+        # Under a time limit the MILP's build and HiGHS's set-up may not fit (4,000 x
+        # 400: 6.7 s to build the model): the scale method's plan and bound first.
+        if not _scale_plain(problem, model, opts):
             return None
     else:
         return None
@@ -526,6 +551,10 @@ def _scale_start(
         )
     left = deadline.left()
     share = None if left is None else max(WARM_START_SHARE * left, 0.05)
+    if left is not None and (1.0 - WARM_START_SHARE) * left < milp_build_seconds(problem, model):
+        share = max(left, 0.05)  # the MILP could not be built in the rest: all of it
+    if model == "p_median":
+        args["target_gap"] = so.target_gap
     return _scale_function("solve_large")(problem, model, **{**args, "time_limit": share})
 
 
@@ -605,18 +634,7 @@ def _solve_auto(
     # tie-break on total travel, covering details); a chosen solver, hotspot or percentile
     # constraints, a formulation or a model export all ask for the MILP, and so does a
     # demand point that no site can serve (the MILP path diagnoses it).
-    plain = (
-        model in SCALE_FIRST_MODELS
-        and opts.solver_options.solver == "highs"
-        and opts.hotspot_rows is None
-        and not opts.standards
-        and (opts.budget is None or model == "facility_location")
-        and opts.solver_options.formulation == "auto"
-        and opts.solver_options.write_model is None
-        and opts.radius is None
-        and bool(np.isfinite(_row_min_allowed(problem)[problem.weight > 0]).all())
-    )
-    if not plain or declined is not None:
+    if not _scale_plain(problem, model, opts) or declined is not None:
         return _exact(problem, opts, deadline)
     first = fn(problem, model, **scale_args)
     if first.status in (Status.OPTIMAL, Status.INFEASIBLE) or deadline.stopped():
@@ -635,6 +653,22 @@ def _solve_auto(
     start = first if model == "facility_location" and first.has_plan else None
     second = _exact(problem, opts, deadline, start)
     return _combine(first, second, runtime_s=deadline.elapsed())
+
+
+def _scale_plain(problem: Problem, model: str, opts: ModelOptions) -> bool:
+    """True when ``method="auto"`` hands ``model`` to the scale method first (see
+    :func:`_solve_auto`)."""
+    return (
+        model in SCALE_FIRST_MODELS
+        and opts.solver_options.solver == "highs"
+        and opts.hotspot_rows is None
+        and not opts.standards
+        and (opts.budget is None or model == "facility_location")
+        and opts.solver_options.formulation == "auto"
+        and opts.solver_options.write_model is None
+        and opts.radius is None
+        and bool(np.isfinite(_row_min_allowed(problem)[problem.weight > 0]).all())
+    )
 
 
 def _capacitated_plain(opts: ModelOptions) -> bool:

@@ -211,7 +211,8 @@ def _solve_nearest_model(
     _add_x_extras(b, x0, service, problem, opts)
     milp = b.build(offset=offset + fl_offset)
     if (
-        opts.solver_options.warm_start
+        start is None  # a plan found before replaces this warm start (below)
+        and opts.solver_options.warm_start
         and layout is not None
         and opts.model == "p_median"
         and opts.p is not None
@@ -663,14 +664,15 @@ def solve_exact(
     """Solve ``opts.model`` exactly (see module docstring); options already validated.
 
     ``deadline`` (default: ``opts.solver_options.time_limit`` from now) is the clock every stage reads.
-    ``start`` (uncapacitated facility location, single-source capacitated p-median; HiGHS):
+    ``start`` (p-median, uncapacitated facility location, single-source capacitated
+    p-median; HiGHS):
     a plan of the same problem (e.g. the scale method's) given to the MILP as its first
     incumbent; when HiGHS cannot set up in time it is the answer (``feasible``).
     """
     clock = Deadline(opts.solver_options.time_limit) if deadline is None else deadline
     model = opts.model
     if model == "p_median":
-        return _solve_nearest_model(problem, opts, clock)
+        return _solve_nearest_model(problem, opts, clock, start)
     if model == "facility_location":
         if problem.capacity is None:
             return _solve_nearest_model(problem, opts, clock, start)
