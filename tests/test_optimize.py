@@ -1045,12 +1045,7 @@ def test_a_milp_without_time_to_set_up_is_not_started(monkeypatch):
     monkeypatch.setattr(milp_mod, "HIGHS_SETUP_PER_PASS", 1e12)
     monkeypatch.setattr(milp_mod, "HIGHS_START_SETUP_PER_PASS", 1e12)
     problem = _instance(2, n=30, m=8)
-    # A service cut that cuts nothing keeps the MILP path: under a time limit the plain
-    # p-median first gets the scale method's plan, which proves this one at once.
-    sol = solve(
-        problem, "p_median", p=3, radius=1e12,
-        options=SolverOptions(method="exact", time_limit=60.0),
-    )  # fmt: skip
+    sol = solve(problem, "p_median", p=3, options=SolverOptions(method="exact", time_limit=60.0))
     assert sol.status is Status.FEASIBLE
     assert "not started" in sol.details["solver_status"]
     assert check_solution(problem, sol, model="p_median", p=3) == []
@@ -1070,10 +1065,7 @@ def test_a_start_that_does_not_fit_stays_the_fallback(monkeypatch):
 
     monkeypatch.setattr(milp_mod, "HIGHS_START_SETUP_PER_PASS", 1e12)
     problem = _instance(2, n=30, m=8)
-    sol = solve(
-        problem, "p_median", p=3, radius=1e12,  # the MILP path (see above)
-        options=SolverOptions(method="exact", time_limit=60.0),
-    )  # fmt: skip
+    sol = solve(problem, "p_median", p=3, options=SolverOptions(method="exact", time_limit=60.0))
     assert sol.status is Status.OPTIMAL
     assert sol.objective == pytest.approx(_brute_p_median(problem, 3))
 

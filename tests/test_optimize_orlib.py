@@ -92,8 +92,8 @@ def test_pmed1_through_pulp(solver):
 def test_time_limited_run_is_feasible_with_gap():
     inst = read_pmed(ORLIB / "pmed7.txt")
     problem = inst.to_problem()
-    # radius: a service cut that cuts nothing keeps the MILP path (under a time limit
-    # the plain p-median first gets the scale method's plan and bound).
+    # radius: a service cut that cuts nothing keeps the MILP path (with 0.01 s the plain
+    # p-median would first get the scale method's plan and bound: no time to build it).
     sol = solve(
         problem, "p_median", p=inst.p, radius=1e12,
         options=SolverOptions(method="exact", time_limit=0.01),

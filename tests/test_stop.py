@@ -212,7 +212,7 @@ def test_highs_stops_at_the_wall_clock_end_through_its_callback(
         _problem(300, 60, seed=5),
         "p_median",
         p=6,
-        radius=1e12,  # a cut that cuts nothing: the MILP path, not the scale method's
+        radius=1e12,  # a cut that cuts nothing: the MILP path whatever the load
         options=SolverOptions(method="exact", time_limit=60),
     )
     assert sol.details["solver_status"].endswith("time limit reached")
@@ -287,7 +287,8 @@ def test_the_time_limit_is_kept_while_highs_reads_no_callback(
 
     monkeypatch.setattr(milp_module, "new_highs", Busy)
     options = SolverOptions(method="exact", time_limit=3.0)
-    # radius: a cut that cuts nothing, for the MILP path (not the scale method's plan)
+    # radius: a cut that cuts nothing, for the MILP path whatever the load (the plain
+    # p-median may start from the scale method's plan when the machine is loaded)
     sol = solve(_problem(300, 60, seed=5), "p_median", p=6, radius=1e12, options=options)
     assert not release.is_set()
     assert sol.details["solver_status"] == "time limit reached while HiGHS was setting up"

@@ -8,6 +8,7 @@ the machine's load; the checks are about the answer's labels and stages.
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -18,6 +19,7 @@ import pytest
 
 from planner.optimize import Problem, SolverOptions, Status, dispatch, solve
 from planner.optimize.exact import solve as exact_solve
+from planner.optimize.exact.milp import new_highs, run_watched
 from planner.optimize.solution import relative_gap
 from planner.optimize.timing import (
     LOAD_FACTOR_MAX,
@@ -245,6 +247,13 @@ def test_exact_p_median_under_a_limit_starts_from_the_scale_method(
     plain = solve(problem, "p_median", p=5, options=SolverOptions(method="exact"))
     assert plain.method == "exact"  # without a limit: the MILP alone
     called = _spending(monkeypatch, clock, spent)
+    # A model small enough to build at once is solved by the MILP alone, limit or not.
+    quick = solve(problem, "p_median", p=5, options=SolverOptions(method="exact", time_limit=100.0))
+    assert quick.method == "exact"
+    assert called == []
+    # Predicted to take 20 s to build: a fifth of the limit; the scale method first.
+    monkeypatch.setattr(dispatch, "milp_build_seconds", lambda problem, model: 20.0)
+    clock.now += 1_000.0
     if spent > 50.0:
         _no_milp(monkeypatch)
     sol = solve(problem, "p_median", p=5, options=SolverOptions(method="exact", time_limit=100.0))
@@ -259,3 +268,30 @@ def test_exact_p_median_under_a_limit_starts_from_the_scale_method(
         assert sol.method.endswith("+exact")
         assert sol.objective == pytest.approx(plain.objective, rel=1e-9)
     assert sol.runtime_s == pytest.approx(spent)
+
+
+def test_a_scale_lp_in_a_phase_without_callbacks_is_left_at_the_limit() -> None:
+    """An LP of a scale method (maximal covering's bound) still in presolve or crossover
+    past its time: run_watched stops waiting and says there is no answer to read; HiGHS
+    ends in the background. Simulated by a run() that returns only when the test lets it."""
+    release = threading.Event()
+    finished = threading.Event()
+    real = new_highs()
+
+    class Busy:
+        def __getattr__(self, name: str) -> object:
+            return getattr(real, name)
+
+        def run(self) -> object:
+            release.wait(60)
+            try:
+                return real.run()
+            finally:
+                finished.set()
+
+    assert run_watched(Busy(), time_limit=0.0) is False
+    assert not release.is_set()
+    release.set()
+    assert finished.wait(60)
+    # A HiGHS that returns is read as usual.
+    assert run_watched(new_highs(), time_limit=5.0) is True

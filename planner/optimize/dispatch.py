@@ -398,6 +398,9 @@ def _solve_timed(
 #: Share of the time left that ``method="exact"`` gives the scale method's plan (its
 #: warm start and fallback) under a time limit.
 WARM_START_SHARE = 0.5
+#: ``method="exact"`` on the plain p-median under a time limit starts from the scale
+#: method's plan when building the MILP would take this share of the time left.
+SCALE_START_BUILD_SHARE = 0.1
 
 
 def _solve_exact_warm(
@@ -529,9 +532,13 @@ def _scale_start(
         if not _capacitated_plain(opts) or opts.split:
             return None
     elif model == "p_median" and deadline.limit is not None:
-        # Under a time limit the MILP's build and HiGHS's set-up may not fit (4,000 x
-        # 400: 6.7 s to build the model): the scale method's plan and bound first.
-        if not _scale_plain(problem, model, opts):
+        # Under a time limit the MILP's build and HiGHS's set-up (several times the build)
+        # may not fit (4,000 x 400: 6.7 s to build the model): when the build alone would
+        # take a tenth of the time left, the scale method's plan and bound first.
+        left = deadline.left()
+        if not _scale_plain(problem, model, opts) or (
+            left is not None and milp_build_seconds(problem, model) < SCALE_START_BUILD_SHARE * left
+        ):
             return None
     else:
         return None
