@@ -832,3 +832,41 @@ def test_a_method_the_model_has_not_is_refused_by_name_and_not_offered(
 
     offered = list(at.selectbox(key="solver_method").options)
     assert offered == [t("app_method_auto", "en"), t("app_method_exact", "en")]
+
+
+@pytest.mark.parametrize(
+    "limits",
+    [{"enforce_hotspot_response": True}, {"percentile_standards": [[3.0, 0.5]]}],
+    ids=["hotspots", "percentile_standard"],
+)
+def test_the_heuristic_with_hard_limits_is_refused_by_name_before_run(
+    data_sets: dict[str, DataSet],
+    limits: dict[str, Any],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The heuristic methods take no hard limits (hotspot response, percentile standards):
+    planner run names the settings (it said 'does not take hotspot_rows', a solve()
+    argument), and the app says so beside the method and keeps Run off (it failed after Run)."""
+    from streamlit.testing.v1 import AppTest
+
+    ds = data_sets["own"]
+    path = ds.scenario(Case("heuristic_limits", {"name": "p_median", "p": 4, **limits}))
+    doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    doc["solver"]["method"] = "heuristic"
+    path.write_text(tomli_w.dumps(doc), encoding="utf-8")
+    assert cli_main(["run", str(path), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "solver.method = 'heuristic'" in err
+    assert f"model.{next(iter(limits))}" in err
+    assert "hotspot_rows" not in err
+    monkeypatch.setenv("PLANNER_DEMO_SCENARIO", str(path))
+    monkeypatch.setenv("PLANNER_LIBRARY_DIR", str(tmp_path / "lib"))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.radio(key="step").set_value("model").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.sidebar.button(key="run_button").disabled
+    shown = " ".join(str(e.value) for e in at.main.error)
+    assert "Heuristic" in shown or "heuristic" in shown, shown

@@ -84,6 +84,10 @@ def model_notes(
     ) -> None:
         out.setdefault(field, []).append(FieldNote(level, t(key, lang, **kw)))
 
+    if config.solver.method == "heuristic" and (
+        m.enforce_hotspot_response or m.percentile_standards
+    ):  # the heuristics keep no hard limits (planner run refuses the pair too)
+        note("solver_method", "error", "app_check_heuristic_limits")
     if m.name in P_MODELS and m.p is not None:
         p = int(m.p)
         if n_today:

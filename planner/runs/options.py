@@ -114,6 +114,20 @@ def solve_options(inputs: PlanInputs, config: ScenarioConfig) -> SolveArgs:
             f"solver.method = '{method}' is not available for model {m.name!r} (its methods: "
             f"{', '.join(spec.methods)}); set solver.method = 'auto' or 'exact'."
         )
+    if method == "heuristic":  # the heuristics' search has no hard limits to keep
+        limits = [
+            f"model.{key}"
+            for key, on in (
+                ("enforce_hotspot_response", m.enforce_hotspot_response),
+                ("percentile_standards", bool(m.percentile_standards)),
+            )
+            if on
+        ]
+        if limits:
+            raise ConfigError(
+                f"solver.method = 'heuristic' cannot keep {' and '.join(limits)} (hard limits "
+                "need the exact method); set solver.method = 'auto' or 'exact', or drop them."
+            )
     if spec.p == "required":
         if m.p is None:
             raise ConfigError(f"model.p is needed for model {m.name!r}; set `p` in [model].")

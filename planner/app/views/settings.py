@@ -201,6 +201,7 @@ def step_model(notes: dict[str, list[FieldNote]] | None = None) -> None:
             ["auto", *model_spec(name).methods],  # only what the model has
             format_func=labels("app_method_"),
         )
+        show_notes(notes.get("solver_method", []))
     with c2:
         st.subheader(tr("app_standards"))
         st.number_input(

@@ -95,6 +95,12 @@ APP_CHECK_LABELS: Final[dict[str, dict[str, str]]] = {
         "en": "All {n} sites have a capacity (capacity column, Data step): no centre serves more "
         "demand than its capacity.",
     },
+    "app_check_heuristic_limits": {
+        "zh": "“启发式”方法不能保证故障热点的响应时限或百分位服务标准：请选择“自动”或“精确”，"
+        "或取消这些硬性要求。",
+        "en": "The heuristic method cannot keep the hotspot response limits or a percentile "
+        "standard: choose Automatic or Exact, or drop those hard limits.",
+    },
     "app_note_model_kept": {
         "zh": "场景文件中的以下设置在本页没有对应字段，运行时照原样使用（换用其他模型后不再适用）：{items}",
         "en": "Kept from the scenario file, with no field on this page, and used as they are by "
