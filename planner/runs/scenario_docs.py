@@ -215,7 +215,8 @@ KEY_DOCS: Final[dict[str, tuple[str, str, str]]] = {
     "model.capacity": (
         "demand weight",
         "250000",
-        "capacity of every centre (capacitated_p_median)",
+        "capacity of every centre without a value in its layer's capacity_col "
+        "(capacitated_p_median; facility_location: each centre then serves at most this)",
     ),
     "model.opening_cost": (
         "demand weight × min",
