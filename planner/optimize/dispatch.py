@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -354,10 +355,12 @@ def solve(
     ProblemError
         For invalid arguments, before any solver runs.
     """
+    start = time.perf_counter()  # the clock of the whole call, before anything else
     options = SolverOptions() if options is None else options
     with stop_scope(getattr(options, "stop", None)):
         time_limit = getattr(options, "time_limit", None)
-        deadline = Deadline(stage_limit(time_limit) if _is_seconds(time_limit) else None)
+        limit = stage_limit(time_limit) if _is_seconds(time_limit) else None
+        deadline = Deadline(limit, start=start)
         sol = _solve_timed(
             problem, model, deadline, options, p=p, radius=radius, budget=budget,
             max_sites=max_sites, split=split, hotspot_rows=hotspot_rows,
