@@ -40,6 +40,7 @@ CASES: list[tuple[str, str, int, int, dict[str, Any]]] = [
     ("lscp", "auto", 4_000, 400, {"radius": 900.0}),
     ("p_center", "auto", 2_000, 200, {"p": 30}),
     ("capacitated_p_median", "exact", 1_000, 100, {"p": 12, "capacity": 1.1}),
+    ("capacitated_p_median", "auto", 1_000, 100, {"p": 12, "capacity": 1.1}),
     ("facility_location", "exact", 2_000, 200, {"opening_cost": 20_000.0}),
     ("facility_location", "auto", 20_000, 1_000, {"opening_cost": 20_000.0}),
 ]
