@@ -8,9 +8,17 @@ the limit binds, once per limit, and reports the wall and CPU seconds of the cal
 CPU time counts every thread of the process; on a shared machine wall time grows with
 the load, which the header line records.
 
+``--cpu-share 0.25`` runs the table in a child process that gets at most that share of
+the machine's time (stopped and continued every 40 ms with SIGSTOP/SIGCONT, POSIX only):
+a repeatable stand-in for a loaded machine that uses no CPU itself (a process on a
+2-core machine with load average 8 gets about a quarter of a core). The operating
+system's load average does not see a stopped process, so the solver's load factor
+(``planner.optimize.timing.load_factor``) reads only the real load.
+
 Usage::
 
     python benchmarks/bench_time_limits.py [--limits 2,5,10] [--quick] [--out FILE]
+                                           [--cpu-share SHARE]
 """
 
 from __future__ import annotations
@@ -111,19 +119,52 @@ def emit(head: list[str], rows: list[str], out: Path | None) -> None:
     print(text)
 
 
+def throttled(share: float, argv: list[str]) -> int:
+    """Run this script with ``argv`` in a child that gets ``share`` of the wall time."""
+    import signal
+    import subprocess
+
+    env = {**os.environ, "BENCH_CPU_SHARE": f"{share:g}"}  # for the table's header
+    child = subprocess.Popen([sys.executable, __file__, *argv], start_new_session=True, env=env)
+    period = 0.04
+    try:
+        while child.poll() is None:
+            time.sleep(period * share)
+            os.killpg(child.pid, signal.SIGSTOP)
+            time.sleep(period * (1.0 - share))
+            os.killpg(child.pid, signal.SIGCONT)
+    except ProcessLookupError:
+        pass
+    finally:
+        if child.poll() is None:
+            os.killpg(child.pid, signal.SIGCONT)
+    return child.wait()
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--limits", default="2,5,10", help="comma-separated seconds")
     ap.add_argument("--quick", action="store_true", help="only the first limit")
     ap.add_argument("--out", type=Path, help="append the table to this Markdown file")
+    ap.add_argument("--cpu-share", type=float, help="run throttled to this share of the time (0-1)")
     args = ap.parse_args(argv)
+    if args.cpu_share is not None:
+        if not 0.0 < args.cpu_share <= 1.0:
+            ap.error("--cpu-share must be in (0, 1]")
+        rest = list(sys.argv[1:] if argv is None else argv)
+        i = next(k for k, a in enumerate(rest) if a.startswith("--cpu-share"))
+        del rest[i : i + (1 if "=" in rest[i] else 2)]
+        return throttled(args.cpu_share, rest)
     limits = [float(x) for x in args.limits.split(",")]
     if args.quick:
         limits = limits[:1]
+    share = os.environ.get("BENCH_CPU_SHARE")
     head = machine_header(
         "Time limits kept",
-        f"python benchmarks/bench_time_limits.py --limits {args.limits}",
-        " (shared machine: wall times include waiting for a core)",
+        f"python benchmarks/bench_time_limits.py --limits {args.limits}"
+        + (f" --cpu-share {share}" if share else ""),
+        " (shared machine: wall times include waiting for a core)"
+        + (f"; throttled to {share} of the wall time" if share else ""),
     )
     emit(head, run(limits, CASES), args.out)
     return 0
