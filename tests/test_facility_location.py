@@ -282,7 +282,11 @@ def test_heuristic_refuses_what_it_does_not_cover() -> None:
     plain = _city(50, 10, seed=0)
     with pytest.raises(ProblemError, match="budget"):
         solve(
-            plain, "facility_location", budget=1e6, p=3, options=SolverOptions(method="heuristic")
+            plain,
+            "facility_location",
+            budget=1e6,
+            radius=5_000.0,
+            options=SolverOptions(method="heuristic"),
         )
 
 

@@ -445,8 +445,7 @@ def _solve_exact_warm(
 
 #: The most (demand x site) pairs -- or stored pairs of a sparse cost -- for which the
 #: exact MILP of ``facility_location`` is built. Beyond, what only the MILP covers
-#: (capacities, hotspot limits, standards, an exact ``p`` with a budget, a service radius
-#: with count or budget limits) is refused before any work with what to change, and
+#: (capacities, hotspot limits, standards, a service radius with count or budget limits) is refused before any work with what to change, and
 #: ``method="exact"`` keeps the scale method's plan and bound. Measured on random towns
 #: under a time limit (loaded 2-core machine): at 1 M pairs HiGHS was still setting up
 #: at 20 s (1.7-2.0 GB; with hotspot limits the process ended 119 s after the start,
@@ -469,7 +468,6 @@ def _exact_only_settings(problem: Problem, opts: ModelOptions) -> str:
             ("hotspot response limits", opts.hotspot_rows is not None),
             ("percentile standards", bool(opts.standards)),
             ("split assignment", opts.split),
-            ("an exact p with a budget (use max_sites)", opts.p is not None and opts.budget is not None),
             (
                 "a service radius or cost cut-off with p, max_sites or a budget",
                 (opts.radius is not None or problem.is_sparse)

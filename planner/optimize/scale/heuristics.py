@@ -360,8 +360,7 @@ def _facility_location(
     if p is not None:
         p = _check_p(problem, p, "facility_location")
     r = None if radius is None else _check_radius(radius, "facility_location")
-    why = ufl_declines(problem, r, counted=p is not None or max_sites is not None, p=p,
-                       budget=budget)  # fmt: skip
+    why = ufl_declines(problem, r, counted=p is not None or max_sites is not None, budget=budget)
     if why is not None:
         raise ProblemError(f"{why}; use method='exact'.")
     if budget is not None:
@@ -499,7 +498,7 @@ def large_declines(problem: Problem, opts: ModelOptions) -> str | None:
     if model == "facility_location":
         from planner.optimize.scale.ufl import ufl_declines
 
-        return ufl_declines(problem, opts.radius, counted=opts.most_sites is not None, p=opts.p,
+        return ufl_declines(problem, opts.radius, counted=opts.most_sites is not None,
                             budget=opts.budget)  # fmt: skip
     return None
 

@@ -28,9 +28,10 @@ import numpy as np
 import scipy.sparse as sp
 
 from planner.optimize.problem import Problem
-from planner.optimize.scale.data import Neighbours, nearest_from_dense
+from planner.optimize.scale.data import Neighbours
 from planner.optimize.scale.lagrangian import certified_bound, is_proven, within_target
 from planner.optimize.scale.ufl_budget import BudgetRow, best_multiplier, select_sites
+from planner.optimize.scale.ufl_lists import BoundLists, prefix_lists, reach_lists
 from planner.optimize.timing import due, stop_requested
 
 #: Subgradient steps at most: this plus one per :data:`POINTS_PER_STEP` points, up to
@@ -47,12 +48,9 @@ ASCENT_PASSES = 200
 ASCENT_CHUNK = 10
 #: Share of the time limit the dual ascent may use at most.
 ASCENT_SHARE = 0.2
-#: Sites per point in the lists of the bound's steps (see :func:`reach_lists`): all
-#: within :data:`REACH_FACTOR` times the plan's second-nearest open site, at least
-#: ``REACH_MIN`` and at most ``REACH_MAX`` of them.
+#: The bound's lists (:func:`~planner.optimize.scale.ufl_lists.reach_lists`) hold every
+#: site within this factor times the plan's second-nearest open site of each point.
 REACH_FACTOR = 1.2
-REACH_MIN = 16
-REACH_MAX = 300
 #: The reach lists are built (not interruptible: a KD-tree query per point) only while
 #: this share of the time limit is left; otherwise the bound keeps the search's lists.
 REACH_MIN_LEFT = 0.3
@@ -184,11 +182,35 @@ class UflSearch:
                 can_add, not fixed_count, True, self.bcost, self.limit - self.used,
             )  # fmt: skip
             if (f_out < 0 and j_in < 0) or profit <= 1e-12 * max(abs(self.objective), 1.0):
+                if self.p == 1 and self.n_open == 1 and self._swap_alone():
+                    moves += 1
+                    continue
                 break
             self.move(int(f_out), int(j_in))
             moves += 1
         self.service = float(kern.weighted_sum(self.data.w, self.d1))
         return moves
+
+    def _swap_alone(self, tries: int = 8) -> bool:
+        """``p = 1``: the kernel's swap terms need a second open site (a lone site's loss
+        is infinite), so the closed sites that gain most are tried as an add then a drop,
+        scored exactly; True when one lowered the objective (and stays)."""
+        f = int(self.olist[0])
+        if self.data.forced[f]:
+            return False
+        before = self.objective
+        room = self.limit - self.used + self.bcost[f]
+        value = np.where(~self.is_open & (self.bcost <= room), self.gain - self.fc, -np.inf)
+        for j in np.argsort(-value, kind="stable")[:tries]:
+            if not np.isfinite(value[j]):
+                break
+            self.move(-1, int(j))
+            self.move(f, -1)
+            if self.objective < before - 1e-12 * max(abs(before), 1.0):
+                return True
+            self.move(-1, f)
+            self.move(int(j), -1)
+        return False
 
     def trim(self) -> None:
         """Drop the sites whose closing costs least until at most ``most`` are open."""
@@ -206,18 +228,25 @@ class UflSearch:
         return float(self.bcost[self.is_open].sum()) if np.isfinite(self.limit) else 0.0
 
     def repair(self) -> None:
-        """Drop sites until the plan is within the budget: each time the one whose
-        closing costs least per unit of budget it frees."""
+        """Bring the plan within the budget: drop the site whose closing costs least per
+        unit of budget it frees; with ``p`` (the count fixed) swap the dearest open site
+        for the cheaper closed one that saves most service instead."""
         while self.used > self.limit:
             open_sites = self.olist[: self.n_open]
             b = self.bcost[open_sites]
             ok = ~self.data.forced[open_sites] & (self.pinned[open_sites] == 0) & (b > 0)
             if not ok.any():
                 return
-            value = np.where(
-                ok, (self.fc[open_sites] - self.loss[open_sites]) / np.where(ok, b, 1.0), -np.inf
-            )
-            self.move(int(open_sites[int(np.argmax(value))]), -1)
+            if self.p is None:
+                value = (self.fc[open_sites] - self.loss[open_sites]) / np.where(ok, b, 1.0)
+                self.move(int(open_sites[int(np.argmax(np.where(ok, value, -np.inf)))]), -1)
+                continue
+            f = int(open_sites[int(np.argmax(np.where(ok, b, -np.inf)))])
+            cheaper = np.flatnonzero(~self.is_open & (self.bcost < self.bcost[f]))
+            if cheaper.size == 0:
+                return
+            j = int(cheaper[int(np.argmax(self.gain[cheaper] - self.fc[cheaper]))])
+            self.move(f, j)
 
     def snapshot(self) -> dict[str, Any]:
         snap: dict[str, Any] = {k: getattr(self, k).copy() for k in self._STATE}
@@ -236,119 +265,6 @@ class UflSearch:
 def site_costs(fc: np.ndarray, forced: np.ndarray) -> np.ndarray:
     """Each site's slack for the dual ascent: its keeping cost, 0 when open anyway."""
     return np.where(forced | (fc <= 0.0), 0.0, fc)
-
-
-@dataclass(frozen=True)
-class BoundLists:
-    """The first ``k`` sites of each neighbour list, and ``far``: the cost of the first
-    site left out (a lower bound on every unlisted site's cost), for the bound's steps."""
-
-    indptr: np.ndarray
-    site: np.ndarray
-    cost: np.ndarray
-    far: np.ndarray
-    w: np.ndarray
-    forced: np.ndarray
-
-
-def reach_lists(data: Neighbours, reach: np.ndarray, *, chunk: int = 20_000) -> BoundLists:
-    """For each point, the sites that cost at most ``reach[i]`` (at least
-    :data:`REACH_MIN`, at most :data:`REACH_MAX` of them), sorted, and ``far``: the
-    cost of the first site left out (a lower bound on every unlisted site's cost).
-
-    The bound charges unlisted sites ``far``, which caps a point's multiplier there;
-    lists reaching past the plan's second-nearest open site leave the multipliers room
-    (on the whole-city data the neighbour lists of the search, 100 sites, capped them
-    well below that and the bound 5-12 % below the plan). Points whose search list
-    already reaches ``reach`` take its prefix; the others are listed anew (from
-    coordinates or the dense matrix). Sparse costs keep their lists (complete).
-    """
-    lengths = np.diff(data.indptr)
-    n, m = data.n, data.n_sites
-    starts = data.indptr[:-1]
-    # The prefix of each search list within reach (sorted lists: a count).
-    within = np.zeros(n, dtype=np.int64)
-    rows = np.repeat(np.arange(n), lengths)
-    np.add.at(within, rows, data.cost <= reach[rows])
-    need = (within >= lengths) & np.isfinite(data.far) & (data.far <= reach)
-    keep_len = np.minimum(np.maximum(within, np.minimum(REACH_MIN, lengths)), lengths)
-    if data.mode == 1 or not need.any():
-        return prefix_lists(data, keep_len)
-    kq = int(min(m, REACH_MAX + 1))
-    idx = np.flatnonzero(need)
-    ext_site: list[np.ndarray] = []
-    ext_cost: list[np.ndarray] = []
-    ext_len = np.zeros(idx.size, dtype=np.int64)
-    ext_far = np.full(idx.size, np.inf)
-    tree = None
-    if data.mode >= 2:
-        from scipy.spatial import cKDTree
-
-        tree = cKDTree(data.sxy)
-    for s0 in range(0, idx.size, chunk):
-        part = idx[s0 : s0 + chunk]
-        if tree is not None:
-            d, j = tree.query(data.dxy[part], k=kq, workers=2)
-            d = np.asarray(d, dtype=np.float64).reshape(part.size, kq) * data.scale
-            j = np.asarray(j, dtype=np.int64).reshape(part.size, kq)
-            if data.mode == 3:
-                d = np.floor(d)
-        else:
-            _, j, d, _ = nearest_from_dense(data.dense, data.rmap[part], data.cmap, kq)
-            j, d = j.reshape(part.size, kq), d.reshape(part.size, kq)
-        cnt = (d <= reach[part, None]).sum(axis=1)
-        cap = kq if kq == m else kq - 1  # keep one past the list for ``far``
-        ln = np.minimum(cnt, cap)
-        ext_len[s0 : s0 + part.size] = ln
-        has_next = ln < kq
-        ext_far[s0 : s0 + part.size][has_next] = d[np.flatnonzero(has_next), ln[has_next]]
-        mask = np.arange(kq)[None, :] < ln[:, None]
-        ext_site.append(j[mask].astype(np.int32))
-        ext_cost.append(d[mask])
-    # Assemble: prefixes of the search lists, extended lists for ``need``.
-    lens = keep_len.copy()
-    lens[idx] = ext_len
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(lens, out=indptr[1:])
-    site = np.empty(int(indptr[-1]), dtype=np.int32)
-    cost = np.empty(int(indptr[-1]))
-    far = np.where(keep_len < lengths, 0.0, data.far)
-    cut = keep_len < lengths
-    far[cut] = data.cost[starts[cut] + keep_len[cut]]
-    far[idx] = ext_far
-    other = np.ones(n, dtype=bool)
-    other[idx] = False
-    src = np.repeat(starts[other], keep_len[other]) + (
-        np.arange(int(keep_len[other].sum()))
-        - np.repeat(np.cumsum(keep_len[other]) - keep_len[other], keep_len[other])
-    )
-    dst = np.repeat(indptr[:-1][other], keep_len[other]) + (
-        src - np.repeat(starts[other], keep_len[other])
-    )
-    site[dst] = data.site[src]
-    cost[dst] = data.cost[src]
-    if idx.size:
-        dst_e = np.repeat(indptr[:-1][idx], ext_len) + (
-            np.arange(int(ext_len.sum())) - np.repeat(np.cumsum(ext_len) - ext_len, ext_len)
-        )
-        site[dst_e] = np.concatenate(ext_site)
-        cost[dst_e] = np.concatenate(ext_cost)
-    return BoundLists(indptr, site, cost, far, data.w, data.forced)
-
-
-def prefix_lists(data: Neighbours, keep_len: np.ndarray) -> BoundLists:
-    """The first ``keep_len[i]`` entries of each list; ``far`` the first left out."""
-    lengths = np.diff(data.indptr)
-    if np.array_equal(keep_len, lengths):
-        return BoundLists(data.indptr, data.site, data.cost, data.far, data.w, data.forced)
-    rank = np.arange(data.site.size) - np.repeat(data.indptr[:-1], lengths)
-    keep = rank < np.repeat(keep_len, lengths)
-    far = data.far.copy()
-    cut = keep_len < lengths
-    far[cut] = data.cost[data.indptr[:-1][cut] + keep_len[cut]]
-    indptr = np.zeros(lengths.size + 1, dtype=np.int64)
-    np.cumsum(keep_len, out=indptr[1:])
-    return BoundLists(indptr, data.site[keep], data.cost[keep], far, data.w, data.forced)
 
 
 def lagrangian(
@@ -663,15 +579,13 @@ RADIUS_DENSE_MAX_PAIRS = 50_000_000
 
 
 def ufl_declines(
-    problem: Problem, radius: float | None, *, counted: bool = False, p: int | None = None,
-    budget: float | None = None,
-) -> str | None:  # fmt: skip
+    problem: Problem, radius: float | None, *, counted: bool = False, budget: float | None = None
+) -> str | None:
     """Why the scale method does not take this facility location, or None.
 
     ``counted``: ``p`` or ``max_sites`` is set. With a service radius or sparse costs a
     count limit or a ``budget`` can conflict with serving every point (the exact method
-    diagnoses it), so those combinations are declined, and so is an exact ``p`` with a
-    budget (dropping a site to keep the budget would break the count).
+    diagnoses it), so those combinations are declined.
     """
     if problem.capacity is not None:
         return "the scale method does not cover capacitated facility_location"
@@ -679,8 +593,6 @@ def ufl_declines(
         return "`p` or `max_sites` with a service radius or sparse costs is solved exactly"
     if budget is not None and (radius is not None or problem.is_sparse):
         return "a `budget` with a service radius or sparse costs is solved exactly"
-    if budget is not None and p is not None:
-        return "a `budget` with an exact `p` is solved exactly (use `max_sites`)"
     if not (problem.weight > 0).any():
         return "no demand point has weight"
     if radius is not None and (
