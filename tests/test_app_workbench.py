@@ -3,6 +3,7 @@ and AppTest walks of the page (the tiny synthetic demo of ``scenario_fixtures``)
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -155,7 +156,11 @@ def test_model_fields_are_checked_beside_them_before_run(env: Path) -> None:
     at.selectbox(key="model_name").set_value("capacitated_p_median").run()
     at.number_input(key="capacity").set_value(1.0).run()
     assert any("Total demand" in c.value for c in at.caption)
-    assert any("less than the total demand" in e.value for e in at.main.error)
+    (short,) = [e.value for e in at.main.error if "less than the total demand" in e.value]
+    # by how much capacity falls short, said as a number (total demand - 4 x 1)
+    room, total = re.search(r"= ([\d,]+), less than the total demand ([\d,]+)", short).groups()
+    gap = int(total.replace(",", "")) - int(room.replace(",", ""))
+    assert f"short by {gap:,}" in short
     # facility location: the cost and budget say their unit
     at.selectbox(key="model_name").set_value("facility_location").run()
     labels = {n.key: n.label for n in at.number_input}

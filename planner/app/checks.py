@@ -187,7 +187,8 @@ def _capacity_notes(
     if not from_column:
         if one * p < total * (1 - 1e-9):
             note("capacity", "error", "app_check_capacity_short",
-                 p=p, cap=_n(one), room=_n(one * p), total=_n(total))  # fmt: skip
+                 p=p, cap=_n(one), room=_n(one * p), total=_n(total),
+                 short=_n(total - one * p))  # fmt: skip
         if biggest is not None and biggest > one * (1 + 1e-9):
             note("capacity", "error", "app_check_capacity_point", load=_n(biggest), cap=_n(one))
         return
@@ -200,7 +201,7 @@ def _capacity_notes(
     room = float(cap[keep].sum() + others.sum())
     if room < total * (1 - 1e-9):
         note("capacity", "error", "app_check_capacity_short_sites",
-             p=p, room=_n(room), total=_n(total))  # fmt: skip
+             p=p, room=_n(room), total=_n(total), short=_n(total - room))  # fmt: skip
 
 
 def nearest_minutes(inputs: PlanInputs) -> np.ndarray | None:

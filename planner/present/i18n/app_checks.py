@@ -46,14 +46,16 @@ APP_CHECK_LABELS: Final[dict[str, dict[str, str]]] = {
         "en": "Enter the capacity of each centre (demand-weight units; at least about {each}).",
     },
     "app_check_capacity_short": {
-        "zh": "{p} 个营业厅 × 容量 {cap} = {room}，小于总需求 {total}：请提高容量或 p。",
+        "zh": "{p} 个营业厅 × 容量 {cap} = {room}，小于总需求 {total}，缺口 {short}：请提高容量或 p。",
         "en": "{p} centres × capacity {cap} = {room}, less than the total demand {total}: "
-        "raise the capacity or p.",
+        "short by {short}; raise the capacity or p.",
     },
     "app_check_capacity_short_sites": {
-        "zh": "容量最大的 {p} 个营业厅（含必须保留的）合计容量 {room}，小于总需求 {total}：请提高容量或 p。",
+        "zh": "容量最大的 {p} 个营业厅（含必须保留的）合计容量 {room}，小于总需求 {total}，"
+        "缺口 {short}：请提高容量或 p。",
         "en": "The {p} centres with the most capacity (those that must stay open included) hold "
-        "{room} together, less than the total demand {total}: raise capacities or p.",
+        "{room} together, less than the total demand {total}: short by {short}; raise "
+        "capacities or p.",
     },
     "app_note_capacity_col": {
         "zh": "{n} 个站址的容量取自“数据”步骤的容量列；此处的值只用于容量列为空的 {empty} 个站址。",
