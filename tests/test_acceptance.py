@@ -870,3 +870,18 @@ def test_the_heuristic_with_hard_limits_is_refused_by_name_before_run(
     assert at.sidebar.button(key="run_button").disabled
     shown = " ".join(str(e.value) for e in at.main.error)
     assert "Heuristic" in shown or "heuristic" in shown, shown
+
+
+@pytest.mark.parametrize("seconds", [1.0, 7200.0])
+def test_app_keeps_the_scenarios_time_limit(
+    data_sets: dict[str, DataSet], seconds: float, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A scenario's time limit is the app's (1 s ran with 5 s, and 7,200 s with 5 s: the
+    sidebar field's bounds, 5-3,600 s, replaced it without a word)."""
+    ds = data_sets["own"]
+    path = ds.scenario(Case("time_limit", {"name": "p_median", "p": 4}), tag=f"_{seconds:g}s")
+    doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    doc["solver"]["time_limit_s"] = seconds
+    path.write_text(tomli_w.dumps(doc), encoding="utf-8")
+    run = _app_run(path, monkeypatch, tmp_path / "lib")
+    assert run.result.config.solver == load_scenario(path).solver

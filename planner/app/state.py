@@ -135,7 +135,7 @@ def state_from_config(config: ScenarioConfig) -> dict[str, Any]:
         "budget": float(m.budget or 0.0),
         "max_sites": int(m.max_sites or 0),
         "solver_method": config.solver.method,
-        "time_limit_s": float(config.solver.time_limit_s or 120.0),
+        "time_limit_s": max(float(config.solver.time_limit_s or 120.0), 0.1),
         # solver settings the page does not show travel with the scenario unchanged
         "target_gap": float(config.solver.target_gap),
         "seed": int(config.solver.seed),

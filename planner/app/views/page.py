@@ -168,7 +168,11 @@ def sidebar(config: ScenarioConfig | None, blocked: list[str] | None = None) -> 
         )
         st.caption(tr("app_intro"))
         st.number_input(
-            tr("app_time_limit"), min_value=5.0, max_value=3600.0, step=5.0, key="time_limit_s"
+            # any limit a scenario may hold (> 0 s, no upper end): bounds would replace it
+            tr("app_time_limit"),
+            min_value=0.1,
+            step=5.0,
+            key="time_limit_s",
         )
         st.button(
             tr("app_run"),
