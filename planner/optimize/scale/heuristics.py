@@ -348,7 +348,7 @@ def _facility_location(
 ) -> Solution:
     """Uncapacitated facility location (:mod:`planner.optimize.scale.ufl`), optionally
     with a ``budget`` on the new sites' opening cost."""
-    from planner.optimize.check import nearest_open
+    from planner.optimize.check import nearest_open, new_site_opening_cost
     from planner.optimize.diagnose import budget_findings
     from planner.optimize.scale.ufl import ufl_declines, ufl_plan
 
@@ -371,6 +371,12 @@ def _facility_location(
         problem, p=p, max_sites=max_sites, radius=r, time_limit=_check_time(time_limit),
         seed=seed, bound=bound, neighbours=neighbours, budget=budget,
     )  # fmt: skip
+    if (
+        budget is not None
+        and new_site_opening_cost(problem, open_sites) > budget * (1 + 1e-9) + 1e-9
+    ):
+        # Every searched plan is kept within the budget; never hand out one that is not.
+        raise RuntimeError("facility location: the scale method's plan exceeds the budget")
     assignment, _ = nearest_open(problem, open_sites, max_cost=r)
     if problem.existing.any():
         details["existing_closed"] = np.flatnonzero(

@@ -191,6 +191,28 @@ class UflSearch:
         self.service = float(kern.weighted_sum(self.data.w, self.d1))
         return moves
 
+    @property
+    def fits(self) -> bool:
+        """The plan is within the budget (always True without one)."""
+        return self.used <= self.limit
+
+    def _replace_pinned(self) -> bool:
+        """Over the budget with only pinned sites to give up (a site some point has as
+        its only open one): open the cheaper closed site that saves most service, then
+        close the dearest pinned one. False when no closed site is cheaper."""
+        open_sites = self.olist[: self.n_open]
+        free = open_sites[~self.data.forced[open_sites] & (self.bcost[open_sites] > 0)]
+        if free.size == 0 or self.n_open >= self.extra.shape[0]:
+            return False
+        f = int(free[int(np.argmax(self.bcost[free]))])
+        room = self.limit - self.used + self.bcost[f]
+        cheaper = np.flatnonzero(~self.is_open & (self.bcost <= room))
+        if cheaper.size == 0:
+            return False
+        self.move(-1, int(cheaper[int(np.argmax(self.gain[cheaper] - self.fc[cheaper]))]))
+        self.move(f, -1)
+        return True
+
     def _swap_alone(self, tries: int = 8) -> bool:
         """``p = 1``: the kernel's swap terms need a second open site (a lone site's loss
         is infinite), so the closed sites that gain most are tried as an add then a drop,
@@ -236,7 +258,9 @@ class UflSearch:
             b = self.bcost[open_sites]
             ok = ~self.data.forced[open_sites] & (self.pinned[open_sites] == 0) & (b > 0)
             if not ok.any():
-                return
+                if not self._replace_pinned():
+                    return
+                continue
             if self.p is None:
                 value = (self.fc[open_sites] - self.loss[open_sites]) / np.where(ok, b, 1.0)
                 self.move(int(open_sites[int(np.argmax(np.where(ok, value, -np.inf)))]), -1)
@@ -393,7 +417,7 @@ def solve_ufl(
         # start is poor (22 % above the optimum on 2,000 x 200 against 0.6 %).
         first_end = max(end, time.perf_counter() + FIRST_DESCENT_S)
         moves += _settle(search, s, mu, first_end if k == 0 else search_end)
-        if search.objective < best_obj:
+        if search.fits and search.objective < best_obj:
             best_obj, best_mask = search.objective, search.is_open.copy()
     cut |= due(search_end)
     # 3. perturbation restarts (iterated local search) around the best plan
@@ -411,7 +435,7 @@ def solve_ufl(
         search.repair()
         moves += search.descend(search_end)
         done += 1
-        if search.objective < best_obj - 1e-12 * max(abs(best_obj), 1.0):
+        if search.fits and search.objective < best_obj - 1e-12 * max(abs(best_obj), 1.0):
             best_obj = search.objective
             state = search.snapshot()
         else:
@@ -464,7 +488,7 @@ def solve_ufl(
             if key not in seen:
                 seen.add(key)
                 moves += _settle(search, sel, mu_s, end)
-                if search.objective < best_obj:
+                if search.fits and search.objective < best_obj:
                     best_obj, best_mask = search.objective, search.is_open.copy()
         uk.subgradient(short.indptr, short.site, short.cost, short.far, short.w, lam, sel,
                        int(sel.sum()), grad)  # fmt: skip
@@ -649,8 +673,7 @@ def ufl_plan(
     with a ``budget``, some plan fits it: ``diagnose.budget_findings`` found nothing).
 
     The objective is recomputed from ``problem`` (nearest open site within ``radius``);
-    the bound is on the same total. ``budget`` limits the opening cost of the new sites;
-    sites that cost more than the budget leaves beside the required ones never open.
+    the bound is on the same total. ``budget`` limits the opening cost of the new sites.
     """
     from planner.optimize.check import nearest_open
     from planner.optimize.scale import data as scale_data
@@ -658,11 +681,6 @@ def ufl_plan(
     t0 = time.perf_counter()
     served = _served_problem(problem, radius)
     b_all = np.where(problem.existing, 0.0, keeping_costs(problem)[0])
-    if budget is not None:
-        row = BudgetRow(b_all, float(budget))
-        dear = (b_all > row.tolerance - float(b_all[problem.required].sum())) & ~problem.required
-        served = Problem(served.cost, served.weight, required=served.required,
-                         excluded=served.excluded | dear)  # fmt: skip
     guess = p if p is not None else (max_sites if max_sites is not None else 32)
     k = neighbours
     if k is None and problem.n_demand * problem.n_sites > scale_data.FULL_LIST_PAIRS:
@@ -678,7 +696,7 @@ def ufl_plan(
         data, fc, p=p, max_sites=max_sites, start=start if start.any() else None,
         time_limit=None if time_limit is None else max(time_limit - (time.perf_counter() - t0), 0.05),
         seed=seed, bound=bound, integral=integral, constant=constant,
-        budget=None if budget is None else BudgetRow(b_all[data.site_index], float(budget)),
+        budget=None if budget is None else BudgetRow(b_all[data.site_index], float(budget), data.forced),
     )  # fmt: skip
     open_sites = np.sort(data.site_index[out.open_local])
     _, best = nearest_open(problem, open_sites, max_cost=radius)

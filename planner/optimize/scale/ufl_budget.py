@@ -33,10 +33,22 @@ BISECTION_STEPS = 40
 @dataclass(frozen=True, eq=False)
 class BudgetRow:
     """``sum(bcost[open]) <= limit``: the opening cost of each (local) site that counts
-    against the budget (0 for existing sites) and the budget, in the opening costs' unit."""
+    against the budget (0 for existing sites) and the budget, in the opening costs' unit.
+
+    ``forced`` (the sites that must open) gives :attr:`never`: the sites dearer than what
+    the budget leaves beside them, which no plan opens (the search's moves never fit them
+    in; the relaxation leaves them out, a valid tightening)."""
 
     bcost: np.ndarray
     limit: float
+    forced: np.ndarray | None = None
+
+    @property
+    def never(self) -> np.ndarray:
+        """Sites that cannot open within the budget."""
+        forced = np.zeros(self.bcost.size, dtype=bool) if self.forced is None else self.forced
+        room = self.tolerance - float(self.bcost[forced].sum())
+        return (self.bcost > room) & ~forced
 
     @property
     def tolerance(self) -> float:
@@ -80,6 +92,9 @@ def best_multiplier(
     built from it is valid even where the maximum is only approached (count limits).
     """
     b = row.bcost
+    never = row.never
+    if never.any():
+        g = np.where(never, np.inf, g)
     if p is None and most is None:
         # S(mu) = forced + free sites with g + mu b < 0. The slope in mu is
         # b(forced) - B + sum of b over the free sites with b > 0 still in S: it falls
@@ -105,8 +120,10 @@ def best_multiplier(
     best_mu = 0.0
     if float(b[best[1]].sum()) <= row.limit:
         return best[0], 0.0, best[1]
-    pos = b[b > 0]
-    lo, hi = 0.0, float((np.ptp(g) + 1.0) / pos.min()) * 2.0 if pos.size else 0.0
+    pos = b[(b > 0) & ~never]
+    finite = g[np.isfinite(g)]
+    spread = float(np.ptp(finite)) if finite.size else 0.0
+    lo, hi = 0.0, (spread + 1.0) / float(pos.min()) * 2.0 if pos.size else 0.0
     for _ in range(BISECTION_STEPS):
         mid = 0.5 * (lo + hi)
         value, sel = _value(g, row, mid, forced, p, most)
