@@ -252,7 +252,7 @@ def test_exact_p_median_under_a_limit_starts_from_the_scale_method(
     assert quick.method == "exact"
     assert called == []
     # Predicted to take 20 s to build: a fifth of the limit; the scale method first.
-    monkeypatch.setattr(dispatch, "milp_build_seconds", lambda problem, model: 20.0)
+    monkeypatch.setattr(dispatch, "milp_build_seconds", lambda problem, model, load=None: 20.0)
     clock.now += 1_000.0
     if spent > 50.0:
         _no_milp(monkeypatch)

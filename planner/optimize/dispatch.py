@@ -402,7 +402,8 @@ def _solve_timed(
 #: warm start and fallback) under a time limit.
 WARM_START_SHARE = 0.5
 #: ``method="exact"`` on the plain p-median under a time limit starts from the scale
-#: method's plan when building the MILP would take this share of the time left.
+#: method's plan when building the MILP (on an idle core) would take this share of the
+#: time limit.
 SCALE_START_BUILD_SHARE = 0.1
 
 
@@ -511,12 +512,12 @@ MILP_BUILD_S_PER_PAIR = 1e-6
 MILP_BUILD_S_PER_PAIR_RADIUS = 5e-6
 
 
-def milp_build_seconds(problem: Problem, model: str) -> float:
+def milp_build_seconds(problem: Problem, model: str, *, load: float | None = None) -> float:
     """Predicted wall seconds to build the exact MILP of ``model`` and hand it to HiGHS
-    (not interruptible): per demand-site pair, times the load factor
-    (:func:`planner.optimize.timing.load_factor`)."""
+    (not interruptible): per demand-site pair, times ``load`` (default: the load factor,
+    :func:`planner.optimize.timing.load_factor`; 1 for an idle core)."""
     per_pair = MILP_BUILD_S_PER_PAIR_RADIUS if model == "p_median" else MILP_BUILD_S_PER_PAIR
-    return per_pair * _pair_count(problem) * load_factor()
+    return per_pair * _pair_count(problem) * (load_factor() if load is None else float(load))
 
 
 def _scale_start(
@@ -535,10 +536,13 @@ def _scale_start(
     elif model == "p_median" and deadline.limit is not None:
         # Under a time limit the MILP's build and HiGHS's set-up (several times the build)
         # may not fit (4,000 x 400: 6.7 s to build the model): when the build alone would
-        # take a tenth of the time left, the scale method's plan and bound first.
-        left = deadline.left()
+        # take a tenth of the time limit, the scale method's plan and bound first.
+        # On an idle core and against the limit itself, so that the same input and limit
+        # always take the same path, whatever the machine's load (issue 18 item 5).
+        idle_build = milp_build_seconds(problem, model, load=1.0)
+        limit = so.time_limit
         if not _scale_plain(problem, model, opts) or (
-            left is not None and milp_build_seconds(problem, model) < SCALE_START_BUILD_SHARE * left
+            limit is not None and idle_build < SCALE_START_BUILD_SHARE * float(limit)
         ):
             return None
     else:
