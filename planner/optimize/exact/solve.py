@@ -637,7 +637,9 @@ def _solve_p_center(problem: Problem, opts: ModelOptions, clock: Deadline) -> So
             within = np.where(dist_p <= r_star, dist_p, INF)
             open_cols = _pad_plan(within, w[rows], open_cols, p)
         open_sites = pairs_all.sites[open_cols]
-    assignment, _ = nearest_open(problem, open_sites)
+    assignment, served = nearest_open(problem, open_sites)
+    if not proven and rows.size and float(served[rows].max()) <= float(levels[lo]):
+        proven = True  # cut short by the clock, yet the plan meets the proven bound
     status = Status.OPTIMAL if proven else Status.FEASIBLE
     return plan_solution(
         problem,
