@@ -885,3 +885,23 @@ def test_app_keeps_the_scenarios_time_limit(
     path.write_text(tomli_w.dumps(doc), encoding="utf-8")
     run = _app_run(path, monkeypatch, tmp_path / "lib")
     assert run.result.config.solver == load_scenario(path).solver
+
+
+def test_app_keeps_a_large_p_on_the_model_step(
+    data_sets: dict[str, DataSet], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A province's p above 1,000 stays what the scenario says once the Model step is shown
+    (the field's upper bound, 1,000, replaced it by 1: another plan, or a wrong red note)."""
+    from streamlit.testing.v1 import AppTest
+
+    ds = data_sets["own"]
+    path = ds.scenario(Case("large_p", {"name": "p_median", "p": 1200}))
+    monkeypatch.setenv("PLANNER_DEMO_SCENARIO", str(path))
+    monkeypatch.setenv("PLANNER_LIBRARY_DIR", str(tmp_path / "lib"))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.radio(key="step").set_value("model").run()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["p"] == 1200
+    assert any("p = 1200 is more than" in str(e.value) for e in at.main.error)

@@ -279,8 +279,8 @@ def show_tradeoff(run: app_run.AppRun) -> None:
         return
     lang = ss["lang"]
     a, b, c = st.columns([1, 1, 2])
-    a.number_input(tr("app_sweep_from"), min_value=1, max_value=1000, step=1, key="sweep_from")
-    b.number_input(tr("app_sweep_to"), min_value=1, max_value=1000, step=1, key="sweep_to")
+    a.number_input(tr("app_sweep_from"), min_value=1, step=1, key="sweep_from")
+    b.number_input(tr("app_sweep_to"), min_value=1, step=1, key="sweep_to")
     c.button(
         tr("app_tradeoff_button"),
         key="tradeoff_button",

@@ -158,7 +158,8 @@ def step_model(notes: dict[str, list[FieldNote]] | None = None) -> None:
         if kept.pop("model", None) == name and kept:
             st.info(tr("app_note_model_kept", items=kept_items(kept)))
         if name in state.P_MODELS:
-            st.number_input(tr("app_p"), min_value=1, max_value=1000, step=1, key="p")
+            # no upper end: a bound would replace a scenario's larger p (a province's)
+            st.number_input(tr("app_p"), min_value=1, step=1, key="p")
             show_notes(notes.get("p", []))
         if name == "capacitated_p_median":
             st.number_input(
@@ -189,7 +190,6 @@ def step_model(notes: dict[str, list[FieldNote]] | None = None) -> None:
             st.number_input(
                 tr("app_max_sites"),
                 min_value=0,
-                max_value=10000,
                 step=1,
                 key="max_sites",
                 help=tr("app_max_sites_help"),
