@@ -905,3 +905,52 @@ def test_app_keeps_a_large_p_on_the_model_step(
     assert not at.exception, [e.value for e in at.exception]
     assert at.session_state["p"] == 1200
     assert any("p = 1200 is more than" in str(e.value) for e in at.main.error)
+
+
+def test_app_keeps_scenario_values_outside_the_fields_usual_ranges(
+    data_sets: dict[str, DataSet], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every step shown, a scenario's values beyond a field's usual range stay what the
+    scenario says (a 3.0 detour became 2.5, a 900-minute standard 600, a 0.995 hotspot
+    quantile 0.99: Streamlit replaced them by the field's bound, without a word), and
+    the app's scenario is the file's."""
+    from streamlit.testing.v1 import AppTest
+
+    from planner.app.state import state_from_config
+
+    ds = data_sets["own"]
+    path = ds.scenario(Case("wide_values", {"name": "p_median", "p": 4}))
+    doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    doc["demand"].update(
+        {"population": 2.0, "hotspot_quantile": 0.995, "fault_half_life_days": 5000.0,
+         "cell_size_m": 25_000.0}
+    )  # fmt: skip
+    doc["travel"] = {
+        "method": "straight_line", "detour_factor": 3.0, "speed_kmh": 150.0,
+        "cutoff_minutes": 900.0, "max_snap_m": 80_000.0,
+    }  # fmt: skip
+    doc["standards"] = {
+        "service_minutes": [700.0, 900.0], "response_minutes_urban": 2000.0,
+        "response_minutes_rural": 2500.0, "response_minutes_remote": 3000.0,
+    }  # fmt: skip
+    path.write_text(tomli_w.dumps(doc), encoding="utf-8")
+    wanted = state_from_config(load_scenario(path))
+    keys = [
+        "w_population", "hotspot_quantile", "half_life_days", "cell_size_m", "detour_factor",
+        "speed_kmh", "service_minutes", "service_minutes_2", "response_urban",
+        "response_rural", "response_remote",
+    ]  # fmt: skip
+    monkeypatch.setenv("PLANNER_DEMO_SCENARIO", str(path))
+    monkeypatch.setenv("PLANNER_LIBRARY_DIR", str(tmp_path / "lib"))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    for step in ("data", "demand", "sites", "travel", "model"):
+        at.radio(key="step").set_value(step).run()
+        assert not at.exception, [e.value for e in at.exception]
+    assert {k: at.session_state[k] for k in keys} == {k: wanted[k] for k in keys}
+    # the road-network fields, shown once the planner picks roads
+    at.radio(key="step").set_value("travel").run()
+    at.radio(key="travel_method").set_value("network").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["cutoff_minutes"] == wanted["cutoff_minutes"] == 900.0
+    assert at.session_state["max_snap_m"] == wanted["max_snap_m"] == 80_000.0

@@ -51,6 +51,21 @@ def labels(prefix: str) -> Callable[[Any], str]:
     return lambda value: t(f"{prefix}{value}", lang)
 
 
+def holding(key: str, low: float, high: float | None = None) -> dict[str, Any]:
+    """``min_value``/``max_value`` of field ``key``: its usual range, widened to hold the
+    value it has (of the type of ``low``). A scenario may hold values outside a field's
+    usual range (any ``travel.detour_factor >= 1``, a 900-minute standard); Streamlit
+    would replace such a value by a bound without a word, and the app would plan another
+    problem than ``planner run``. ``high=None``: no upper end."""
+    kind = type(low)
+    value = ss.get(key)
+    held = [kind(value)] if isinstance(value, (int, float)) else []
+    bounds: dict[str, Any] = {"min_value": min([low, *held])}
+    if high is not None:
+        bounds["max_value"] = max([kind(high), *held])
+    return bounds
+
+
 def numbered(label: Callable[[Any], str]) -> Callable[[Any], str]:
     return lambda step: f"{state.STEPS.index(step) + 1}. {label(step)}"
 

@@ -14,6 +14,7 @@ from planner.app.views.common import (
     cached_layer,
     column_picker,
     error_text,
+    holding,
     labels,
     load_or_report,
     select,
@@ -422,7 +423,10 @@ def step_data(config: ScenarioConfig | None, reads: dict[str, SlotRead] | None =
             st.checkbox(tr("app_generate_candidates"), key="generate_candidates")
             if ss.get("generate_candidates"):
                 st.number_input(
-                    tr("app_n_generated"), min_value=1, max_value=2000, step=10, key="n_generated"
+                    tr("app_n_generated"),
+                    **holding("n_generated", 1, 2000),
+                    step=10,
+                    key="n_generated",
                 )
     st.subheader(tr("app_summary"))
     if any(read.errors() for read in reads.values()):
@@ -474,26 +478,23 @@ def step_demand(config: ScenarioConfig | None) -> None:
     c1, c2 = st.columns([1, 2])
     with c1:
         for key in ("w_population", "w_residential", "w_faults"):
-            st.slider(tr(f"app_{key}"), min_value=0.0, max_value=1.0, step=0.05, key=key)
+            st.slider(tr(f"app_{key}"), **holding(key, 0.0, 1.0), step=0.05, key=key)
         st.number_input(
             tr("app_half_life"),
-            min_value=0.0,
-            max_value=3650.0,
+            **holding("half_life_days", 0.0),
             step=30.0,
             key="half_life_days",
             help=tr("app_half_life_help"),
         )
         st.slider(
             tr("app_hotspot_quantile"),
-            min_value=0.5,
-            max_value=0.99,
+            **holding("hotspot_quantile", 0.5, 0.99),
             step=0.01,
             key="hotspot_quantile",
         )
         st.number_input(
             tr("app_cell_size"),
-            min_value=0.0,
-            max_value=20_000.0,
+            **holding("cell_size_m", 0.0),
             step=250.0,
             key="cell_size_m",
             help=tr("app_cell_size_note"),

@@ -10,7 +10,7 @@ import streamlit as st
 
 from planner.app import checks, state
 from planner.app.checks import FieldNote
-from planner.app.views.common import inputs_now, labels, select, show_notes, ss, tr
+from planner.app.views.common import holding, inputs_now, labels, select, show_notes, ss, tr
 from planner.app.views.data import upload_widget
 from planner.errors import PlannerError
 from planner.inputs.uploads import (
@@ -87,14 +87,13 @@ def step_travel(notes: dict[str, list[FieldNote]] | None = None) -> None:
     c1, c2 = st.columns(2)
     c1.slider(
         tr("app_detour"),
-        min_value=1.0,
-        max_value=2.5,
+        **holding("detour_factor", 1.0, 2.5),
         step=0.05,
         key="detour_factor",
         help=tr("app_detour_help"),
     )
     if ss["travel_method"] == "straight_line":
-        c2.number_input(tr("app_speed"), min_value=1.0, max_value=120.0, step=1.0, key="speed_kmh")
+        c2.number_input(tr("app_speed"), **holding("speed_kmh", 1.0), step=1.0, key="speed_kmh")
         st.caption(tr("app_straight_note"))
         return
     st.caption(tr("app_network_intro"))
@@ -110,13 +109,14 @@ def step_travel(notes: dict[str, list[FieldNote]] | None = None) -> None:
             ["drive", "ebike", "walk"],
             format_func=labels("app_mode_"),
         )
-    b.number_input(tr("app_cutoff"), min_value=5.0, max_value=600.0, step=5.0, key="cutoff_minutes")
+    b.number_input(
+        tr("app_cutoff"), **holding("cutoff_minutes", 5.0), step=5.0, key="cutoff_minutes"
+    )
     a, b = st.columns(2)
     with a:
         st.number_input(
             tr("app_max_snap"),
-            min_value=1.0,
-            max_value=50_000.0,
+            **holding("max_snap_m", 1.0),
             step=50.0,
             key="max_snap_m",
             help=tr("app_max_snap_help"),
@@ -206,8 +206,7 @@ def step_model(notes: dict[str, list[FieldNote]] | None = None) -> None:
         st.subheader(tr("app_standards"))
         st.number_input(
             tr("app_service_minutes"),
-            min_value=1.0,
-            max_value=600.0,
+            **holding("service_minutes", 1.0),
             step=5.0,
             key="service_minutes",
             help=tr("app_service_help"),
@@ -215,28 +214,26 @@ def step_model(notes: dict[str, list[FieldNote]] | None = None) -> None:
         show_notes(notes.get("service_minutes", []))
         st.number_input(
             tr("app_service_minutes_2"),
-            min_value=0.0,
-            max_value=600.0,
+            **holding("service_minutes_2", 0.0),
             step=5.0,
             key="service_minutes_2",
         )
         st.caption(tr("app_response_intro"))
         a, b, c = st.columns(3)
         a.number_input(
-            tr("zone_urban"), min_value=1.0, max_value=1440.0, step=5.0, key="response_urban"
+            tr("zone_urban"), **holding("response_urban", 1.0), step=5.0, key="response_urban"
         )
         b.number_input(
-            tr("zone_rural"), min_value=1.0, max_value=1440.0, step=5.0, key="response_rural"
+            tr("zone_rural"), **holding("response_rural", 1.0), step=5.0, key="response_rural"
         )
         c.number_input(
-            tr("zone_remote"), min_value=1.0, max_value=1440.0, step=5.0, key="response_remote"
+            tr("zone_remote"), **holding("response_remote", 1.0), step=5.0, key="response_remote"
         )
         st.checkbox(tr("app_enforce_hotspots"), key="enforce_hotspots", help=tr("app_enforce_help"))
         a, b = st.columns(2)
         a.number_input(
             tr("app_percentile_minutes"),
-            min_value=0.0,
-            max_value=1440.0,
+            **holding("percentile_minutes", 0.0),
             step=5.0,
             key="percentile_minutes",
             help=tr("app_percentile_help"),
