@@ -234,6 +234,7 @@ def test_p_center_skips_its_tie_break_and_last_solves_when_time_is_short(
     assert sol.details["n_cover_solves"] == 1
     assert sol.status is Status.FEASIBLE
     assert sol.details["refine_skipped"] == "time"
+    assert sol.details["time_limit_reached"] is True  # no promise of the same plan
     assert sol.bound is not None
     assert sol.bound <= sol.objective
     assert sol.runtime_s == pytest.approx(30.0)
@@ -295,3 +296,28 @@ def test_a_scale_lp_in_a_phase_without_callbacks_is_left_at_the_limit() -> None:
     assert finished.wait(60)
     # A HiGHS that returns is read as usual.
     assert run_watched(new_highs(), time_limit=5.0) is True
+
+
+def test_p_center_cut_short_is_proven_when_its_plan_meets_the_bound(
+    monkeypatch: pytest.MonkeyPatch, clock: FakeClock
+) -> None:
+    """The clock ends the radius search after one cover solve, yet the plan already
+    reaches the proven lower bound (every row's nearest site): proven optimal, not
+    'feasible, gap 0.00 %'."""
+    problem = _problem(60, 8, seed=3)
+    real = exact_solve._cover_model
+
+    def slow_build(*args: Any, **kwargs: Any) -> Any:
+        out = real(*args, **kwargs)
+        clock.now += 30.0
+        return out
+
+    monkeypatch.setattr(exact_solve, "_cover_model", slow_build)
+    sol = solve(problem, "p_center", p=3, options=SolverOptions(method="exact", time_limit=100.0))
+    assert sol.details["n_cover_solves"] == 1  # the search was cut short
+    best_possible = float(np.asarray(problem.cost).min(axis=1).max())
+    assert sol.objective == pytest.approx(best_possible)
+    assert sol.status is Status.OPTIMAL
+    assert sol.bound == pytest.approx(sol.objective)
+    # its tie-break was skipped: another run with more time may pick another plan
+    assert sol.details["time_limit_reached"] is True

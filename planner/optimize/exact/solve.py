@@ -547,6 +547,7 @@ def _solve_p_center(problem: Problem, opts: ModelOptions, clock: Deadline) -> So
             best = ff_plan
     n_solves = 0
     proven = True
+    cut_short = False  # the clock ended the radius search or skipped the tie-break
     highs_options = {"mip_max_improving_sols": 1} if opts.solver_options.solver == "highs" else None
 
     build_s = 0.0  # the longest cover-model build so far (wall seconds)
@@ -586,12 +587,12 @@ def _solve_p_center(problem: Problem, opts: ModelOptions, clock: Deadline) -> So
         # Another cover solve only when its build (not interruptible) and a little
         # solving fit in the time left: one started at the deadline overran it.
         if not clock.has(P_CENTER_STEP_PER_BUILD * build_s + MIN_STAGE_SECONDS):
-            proven = False
+            proven, cut_short = False, True
             break
         mid = (lo + hi) // 2
         ok, plan = feasible(mid)
         if ok is None:
-            proven = False
+            proven, cut_short = False, True
             break
         if ok and plan is not None:
             hi, best = mid, plan
@@ -615,6 +616,7 @@ def _solve_p_center(problem: Problem, opts: ModelOptions, clock: Deadline) -> So
     ):
         refine = False
         details["refine_skipped"] = "time"
+        cut_short = True
     if refine:
         sub = replace(
             opts,
@@ -640,6 +642,8 @@ def _solve_p_center(problem: Problem, opts: ModelOptions, clock: Deadline) -> So
     assignment, served = nearest_open(problem, open_sites)
     if not proven and rows.size and float(served[rows].max()) <= float(levels[lo]):
         proven = True  # cut short by the clock, yet the plan meets the proven bound
+    if cut_short and clock.limit is not None and not clock.stopped():
+        details["time_limit_reached"] = True  # another run, with more time, may differ
     status = Status.OPTIMAL if proven else Status.FEASIBLE
     return plan_solution(
         problem,
