@@ -18,7 +18,7 @@ system's load average does not see a stopped process, so the solver's load facto
 Usage::
 
     python benchmarks/bench_time_limits.py [--limits 2,5,10] [--quick] [--out FILE]
-                                           [--cpu-share SHARE]
+                                           [--cpu-share SHARE] [--models M1,M2]
 """
 
 from __future__ import annotations
@@ -51,6 +51,16 @@ CASES: list[tuple[str, str, int, int, dict[str, Any]]] = [
     ("capacitated_p_median", "auto", 1_000, 100, {"p": 12, "capacity": 1.1}),
     ("facility_location", "exact", 2_000, 200, {"opening_cost": 20_000.0}),
     ("facility_location", "auto", 20_000, 1_000, {"opening_cost": 20_000.0}),
+    # within an opening budget of about ten sites' costs
+    ("facility_location", "auto", 20_000, 1_000, {"opening_cost": 20_000.0, "budget_sites": 10}),
+    (
+        "facility_location",
+        "heuristic",
+        20_000,
+        1_000,
+        {"opening_cost": 20_000.0, "budget_sites": 10},
+    ),
+    ("facility_location", "exact", 20_000, 1_000, {"opening_cost": 20_000.0, "budget_sites": 10}),
 ]
 
 
@@ -67,6 +77,8 @@ def instance(n: int, m: int, options: dict[str, Any]) -> tuple[Problem, dict[str
         kw["capacity"] = np.full(m, opts.pop("capacity") * w.sum() / opts["p"])
     if "opening_cost" in opts:
         kw["opening_cost"] = np.full(m, opts.pop("opening_cost") * n / 100.0)
+    if "budget_sites" in opts:
+        opts["budget"] = float(opts.pop("budget_sites") * kw["opening_cost"][0])
     return Problem(cost, w, **kw), opts
 
 
@@ -79,6 +91,7 @@ def run(limits: list[float], cases: list[tuple[str, str, int, int, dict[str, Any
     ]
     for model, method, n, m, options in cases:
         problem, opts = instance(n, m, options)
+        name = f"{model} (budget)" if "budget" in opts else model
         for limit in limits:
             c0 = time.process_time()
             t0 = time.perf_counter()
@@ -90,7 +103,7 @@ def run(limits: list[float], cases: list[tuple[str, str, int, int, dict[str, Any
             ok = wall <= limit + max(0.1 * limit, 0.5)
             gap = "-" if sol.gap is None else f"{100 * sol.gap:.2f} %"
             rows.append(
-                f"| {model} | {method} | {n:,} x {m:,} | {limit:g} | {wall:.2f} | {cpu:.2f} | "
+                f"| {name} | {method} | {n:,} x {m:,} | {limit:g} | {wall:.2f} | {cpu:.2f} | "
                 f"{sol.runtime_s:.2f} | {'yes' if ok else '**no**'} | {sol.status} | {gap} |"
             )
             print(rows[-1], flush=True)
@@ -145,6 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--limits", default="2,5,10", help="comma-separated seconds")
     ap.add_argument("--quick", action="store_true", help="only the first limit")
+    ap.add_argument("--models", help="comma-separated models: only their rows")
     ap.add_argument("--out", type=Path, help="append the table to this Markdown file")
     ap.add_argument("--cpu-share", type=float, help="run throttled to this share of the time (0-1)")
     args = ap.parse_args(argv)
@@ -166,7 +180,11 @@ def main(argv: list[str] | None = None) -> int:
         " (shared machine: wall times include waiting for a core)"
         + (f"; throttled to {share} of the wall time" if share else ""),
     )
-    emit(head, run(limits, CASES), args.out)
+    cases = CASES
+    if args.models:
+        wanted = set(args.models.split(","))
+        cases = [case for case in CASES if case[0] in wanted]
+    emit(head, run(limits, cases), args.out)
     return 0
 
 

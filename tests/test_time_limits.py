@@ -321,3 +321,68 @@ def test_p_center_cut_short_is_proven_when_its_plan_meets_the_bound(
     assert sol.bound == pytest.approx(sol.objective)
     # its tie-break was skipped: another run with more time may pick another plan
     assert sol.details["time_limit_reached"] is True
+
+
+@pytest.mark.parametrize("limit", [60.0, None])
+def test_facility_location_keeps_its_lists_when_listing_anew_would_not_fit(
+    monkeypatch: pytest.MonkeyPatch, limit: float | None
+) -> None:
+    """The bound's longer lists (points listed anew from the dense matrix, which cannot
+    be interrupted) are built only when their predicted time fits in what is left: a 5 s
+    solve with a budget spent 4 s building them and ended at 6.4 s. Here every listing is
+    predicted to take ages: under a limit the search's lists stay (a weaker, still valid
+    bound, and the run says the clock decided); without one the lists are built."""
+    from planner.optimize.scale import ufl_lists
+
+    problem = _problem(1500, 120, seed=2, opening_cost=np.full(120, 5e6))
+    options = SolverOptions(method="heuristic", time_limit=limit, neighbours=10)
+    free = solve(problem, "facility_location", budget=1.5e7, options=options)
+    monkeypatch.setattr(ufl_lists, "DENSE_S_PER_PAIR", 1.0)
+    sol = solve(problem, "facility_location", budget=1.5e7, options=options)
+    assert sol.has_plan
+    assert sol.bound is not None
+    assert sol.bound <= min(sol.objective, free.objective)
+    assert "bound_lists" not in free.details
+    if limit is None:
+        assert "bound_lists" not in sol.details
+        assert sol.objective == free.objective
+        assert sol.bound == free.bound
+    else:
+        assert sol.details["bound_lists"] == "search lists (time)"
+        assert sol.details["time_limit_reached"] is True
+        assert sol.details["bound_entries"] < free.details["bound_entries"]
+
+
+def test_capacitated_stopped_by_its_share_of_the_limit_says_the_clock_decided(
+    monkeypatch: pytest.MonkeyPatch, clock: FakeClock
+) -> None:
+    """The capacitated p-median's stages stop at shares of the limit (the branch and bound
+    at 97 %), so a run can end unproven before the limit itself has passed: it must say
+    ``time_limit_reached`` (docs/models.md promises the same plan only when it is false;
+    four runs of one seed gave two plans and three bounds, three of them saying false)."""
+    from planner.optimize.scale import cpmp
+
+    base = _problem(200, 30, seed=7)
+    rng = np.random.default_rng(7)
+    p = 8  # whole loads and capacities: the Lagrangian branch and bound runs
+    cap = np.floor(1.05 * float(base.weight.sum()) / p * rng.uniform(0.9, 1.1, 30))
+    problem = _problem(200, 30, seed=7, capacity=cap)
+    real = cpmp.branch_and_bound
+    started: list[bool] = []
+
+    def late(*args: Any, **kwargs: Any) -> Any:
+        started.append(True)
+        clock.now += 98.0  # the branch and bound starts at 98 % of the limit
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(cpmp, "branch_and_bound", late)
+    sol = solve(
+        problem, "capacitated_p_median", p=p,
+        options=SolverOptions(method="auto", time_limit=100.0),
+    )  # fmt: skip
+    assert started, "the instance must reach the branch and bound"
+    assert sol.has_plan
+    assert sol.status is Status.FEASIBLE
+    assert sol.details["stop_reason"] == "time_limit"
+    assert sol.runtime_s < 100.0  # the limit itself has not passed
+    assert sol.details["time_limit_reached"] is True

@@ -598,7 +598,8 @@ def _time_limit_reached(sol: Solution, deadline: Deadline) -> bool:
     status = str(sol.details.get("solver_status", ""))
     return bool(
         sol.details.get("time_limit_reached")
-        or sol.details.get("exact_stage_skipped")
+        or sol.details.get("exact_stage_skipped") == "time"
+        or sol.details.get("stop_reason") == "time_limit"
         or (status.startswith("not started") and "stopped by the user" not in status)
         or "time limit" in status.lower()
         or deadline.past_limit()

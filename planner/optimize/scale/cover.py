@@ -32,7 +32,7 @@ from planner.optimize.problem import Problem
 from planner.optimize.scale.outcome import no_plan_solution, scale_solution
 from planner.optimize.scale.set_cover import Coverage, coverage, merge_rows, min_cover, reduced_rows
 from planner.optimize.solution import Solution
-from planner.optimize.timing import due, load_factor
+from planner.optimize.timing import due, load_factor, stop_requested
 
 _EMPTY_F = np.zeros((1, 1))
 _EMPTY_XY = np.zeros((1, 2))
@@ -153,6 +153,7 @@ def solve_mclp(
     upper = total - out.bound  # uncovered >= bound  =>  covered <= total - bound
     lp_bound = None
     lp_note: str | None = None
+    lp_cut = False  # the clock (not the model) left the LP bound out
     if use_lp and not out.proven:
         left = None if time_limit is None else time_limit - (time.perf_counter() - t0)
         # Building the LP and HiGHS's set-up are not interruptible: 0.2 s on an idle
@@ -165,6 +166,9 @@ def solve_mclp(
                 upper = min(upper, lp_bound)
             else:
                 lp_note = lp_status
+                lp_cut = left is not None and lp_status.startswith("stopped")
+        else:
+            lp_cut = True
     details = {
         "covered_weight": covered,
         "covered_share": covered / float(w.sum()) if w.sum() > 0 else 1.0,
@@ -174,6 +178,8 @@ def solve_mclp(
     }
     if lp_note is not None:
         details["lp_bound_status"] = lp_note  # the LP gave no bound: why (HiGHS's words)
+    if lp_cut and not stop_requested():  # the bound (and label) may differ from run to run
+        details["time_limit_reached"] = True
     if "start_multipliers_bound" in details:
         # In covered weight: the upper bound the first-order LP duals alone give.
         details["lp_start_upper_bound"] = total - details.pop("start_multipliers_bound")

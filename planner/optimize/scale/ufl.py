@@ -32,7 +32,7 @@ from planner.optimize.scale.data import Neighbours
 from planner.optimize.scale.lagrangian import certified_bound, is_proven, within_target
 from planner.optimize.scale.ufl_budget import BudgetRow, best_multiplier, select_sites
 from planner.optimize.scale.ufl_lists import BoundLists, prefix_lists, reach_lists
-from planner.optimize.timing import due, stop_requested
+from planner.optimize.timing import due, load_factor, stop_requested
 
 #: Subgradient steps at most: this plus one per :data:`POINTS_PER_STEP` points, up to
 #: :data:`MAX_STEPS_CAP` (a work limit: the same input gives the same bound).
@@ -446,10 +446,18 @@ def solve_ufl(
         # Lists for the bound that reach past each point's second-nearest open site (the
         # search's state is the best plan's: restored after every failed restart).
         d2 = np.where(np.isfinite(search.d2), search.d2, search.d1)
-        short = reach_lists(data, REACH_FACTOR * d2)
-        value, _, mu_r = lagrangian(short, fc, best_lam, p, most, rho, budget)
-        if value > best_l:
-            best_l, mu = value, mu_r
+        # Listing them cannot be interrupted: at most half the time left (the steps get
+        # the rest), else the search's lists stay (a valid, weaker bound).
+        left = 0.5 * (end - time.perf_counter()) if np.isfinite(end) else None
+        reached = reach_lists(data, REACH_FACTOR * d2, seconds=left, slowdown=load_factor())
+        if reached is None:
+            cut = True
+            details["bound_lists"] = "search lists (time)"
+        else:
+            short = reached
+            value, _, mu_r = lagrangian(short, fc, best_lam, p, most, rho, budget)
+            if value > best_l:
+                best_l, mu = value, mu_r
         details["bound_entries"] = int(short.site.size)
     details["restarts"] = done
     details["moves"] = moves
