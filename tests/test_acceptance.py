@@ -793,6 +793,10 @@ def test_app_solves_the_scenario_it_opened(
     at.run()
     at.radio(key="step").set_value("model").run()
     assert kept in " ".join(str(i.value) for i in at.info)
+    # fields in minutes that the file's metres replace are shown but not editable
+    in_metres = model.get("cost") == "distance"
+    assert at.number_input(key="service_minutes").disabled is in_metres
+    assert at.number_input(key="percentile_minutes").disabled is in_metres
     outcome, result = _via_api(path)
     assert in_app.open_ids == outcome.open_ids
     assert in_app.objective == pytest.approx(outcome.objective, rel=1e-9)

@@ -155,8 +155,13 @@ def step_model(notes: dict[str, list[FieldNote]] | None = None) -> None:
         name = ss["model_name"]
         st.caption(tr(f"app_model_{name}_help"))
         kept = dict(ss.get("model_kept") or {})
-        if kept.pop("model", None) == name and kept:
+        if kept.pop("model", None) != name:
+            kept = {}
+        if kept:
             st.info(tr("app_note_model_kept", items=kept_items(kept)))
+        # a scenario's radius and standards in metres replace the fields in minutes: shown
+        # but not editable while they apply (an edit there would change nothing)
+        in_metres = kept.get("cost") == "distance"
         if name in state.P_MODELS:
             # no upper end: a bound would replace a scenario's larger p (a province's)
             st.number_input(tr("app_p"), min_value=1, step=1, key="p")
@@ -206,6 +211,7 @@ def step_model(notes: dict[str, list[FieldNote]] | None = None) -> None:
         st.subheader(tr("app_standards"))
         st.number_input(
             tr("app_service_minutes"),
+            disabled=in_metres,
             **holding("service_minutes", 1.0),
             step=5.0,
             key="service_minutes",
@@ -214,6 +220,7 @@ def step_model(notes: dict[str, list[FieldNote]] | None = None) -> None:
         show_notes(notes.get("service_minutes", []))
         st.number_input(
             tr("app_service_minutes_2"),
+            disabled=in_metres,
             **holding("service_minutes_2", 0.0),
             step=5.0,
             key="service_minutes_2",
@@ -233,6 +240,7 @@ def step_model(notes: dict[str, list[FieldNote]] | None = None) -> None:
         a, b = st.columns(2)
         a.number_input(
             tr("app_percentile_minutes"),
+            disabled=in_metres,
             **holding("percentile_minutes", 0.0),
             step=5.0,
             key="percentile_minutes",
@@ -240,6 +248,6 @@ def step_model(notes: dict[str, list[FieldNote]] | None = None) -> None:
         )
         b.number_input(
             tr("app_percentile_share"), min_value=0.0, max_value=100.0, step=5.0,
-            key="percentile_share",
+            key="percentile_share", disabled=in_metres,
         )  # fmt: skip
         show_notes(notes.get("percentile_minutes", []))
