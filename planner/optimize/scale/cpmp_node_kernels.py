@@ -298,6 +298,42 @@ def _scratch(ptr, cap, usable):
     return idx, ratio, rr, ww, dp, keep, sol, nsol, free, lpv, ks
 
 
+@njit(cache=True, inline="always")
+def _worst(best_j, best_v, need):
+    """Index of the largest of the ``need`` kept values (ties: the larger site)."""
+    worst = 0
+    for q in range(1, need):
+        if best_v[q] > best_v[worst] or (best_v[q] == best_v[worst] and best_j[q] > best_j[worst]):
+            worst = q
+    return worst
+
+
+@njit(cache=True, inline="always")
+def _keep(best_j, best_v, got, need, worst, j, v):
+    """Keep site ``j``'s value ``v`` among the ``need`` smallest; the new count kept."""
+    if got < need:
+        best_j[got] = j
+        best_v[got] = v
+        return got + 1
+    if v < best_v[worst] or (v == best_v[worst] and j < best_j[worst]):
+        best_j[worst] = j
+        best_v[worst] = v
+    return got
+
+
+@njit(cache=True, inline="always")
+def _fill_take(take, sel, sol, nsol, n, p):
+    """``take[i, q] = 1`` where point ``i`` is in the knapsack of selected site ``sel[q]``
+    (the first ``n`` points and ``p`` sites; 0 elsewhere)."""
+    for i in range(n):  # loops, not a slice: no view made per step
+        for q in range(p):
+            take[i, q] = 0.0
+    for q in range(p):
+        j = sel[q]
+        for t in range(nsol[j]):
+            take[sol[j, t], q] = 1.0
+
+
 @njit(cache=True)
 def lagrangian_lists(ptr, pts, cst, lam, load, cap, usable, forced, p, rho, take, sel, visits):
     """:func:`lagrangian_lazy` on the site lists of :func:`site_lists`: the same value and sites.
@@ -350,39 +386,22 @@ def _lagr_lists(
         best_j = np.empty(need, dtype=np.int64)
         best_v = np.empty(need)
         got = 0
+        worst = 0
         for t in range(k):
             j = free[order[t]]
             if got == need:
-                worst = 0
-                for q in range(1, need):
-                    if best_v[q] > best_v[worst] or (
-                        best_v[q] == best_v[worst] and best_j[q] > best_j[worst]
-                    ):
-                        worst = q
+                worst = _worst(best_j, best_v, need)
                 if lpv[order[t]] >= best_v[worst]:
                     break
             v = _knap_exact(
                 ptr, pts, cst, lam, load, int(cap[j]), j, idx, dp, keep, sol, nsol, ks, visits
             )
             rho[j] = v
-            if got < need:
-                best_j[got] = j
-                best_v[got] = v
-                got += 1
-            else:
-                if v < best_v[worst] or (v == best_v[worst] and j < best_j[worst]):
-                    best_j[worst] = j
-                    best_v[worst] = v
+            got = _keep(best_j, best_v, got, need, worst, j, v)
         for q in range(need):
             sel[nf + q] = best_j[q]
             total += best_v[q]
-    for i in range(n):
-        for q in range(p):
-            take[i, q] = 0.0
-    for q in range(p):
-        j = sel[q]
-        for t in range(nsol[j]):
-            take[sol[j, t], q] = 1.0
+    _fill_take(take, sel, sol, nsol, n, p)
     return total
 
 
@@ -441,12 +460,7 @@ def _lagr_carried(
         for t in range(k):
             j = free[order[t]]
             if got == need:
-                worst = 0
-                for q in range(1, need):
-                    if best_v[q] > best_v[worst] or (
-                        best_v[q] == best_v[worst] and best_j[q] > best_j[worst]
-                    ):
-                        worst = q
+                worst = _worst(best_j, best_v, need)
                 if lpv[order[t]] >= best_v[worst]:
                     break
                 lp = _lp_list(ptr, pts, cst, lam, load, int(cap[j]), j, ratio, rr, ww)
@@ -461,23 +475,11 @@ def _lagr_carried(
             rho[j] = v
             base[j] = v
             drift[j] = 0.0
-            if got < need:
-                best_j[got] = j
-                best_v[got] = v
-                got += 1
-            elif v < best_v[worst] or (v == best_v[worst] and j < best_j[worst]):
-                best_j[worst] = j
-                best_v[worst] = v
+            got = _keep(best_j, best_v, got, need, worst, j, v)
         for q in range(need):
             sel[nf + q] = best_j[q]
             total += best_v[q]
-    for i in range(n):
-        for q in range(p):
-            take[i, q] = 0.0
-    for q in range(p):
-        j = sel[q]
-        for t in range(nsol[j]):
-            take[sol[j, t], q] = 1.0
+    _fill_take(take, sel, sol, nsol, n, p)
     return total
 
 
